@@ -1,0 +1,29 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   install into .venv, index this repository, list its modules
+#   make test   install into .venv (with test tools), run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_REPO ?= .
+
+.PHONY: install demo test bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/rag index $(DEMO_REPO)
+	$(BIN)/rag modules $(DEMO_REPO) --tree
+
+test: install
+	$(BIN)/pytest -n 2
+
+bench: install
+	$(BIN)/python bench/index_bench.py
+
+clean:
+	rm -rf $(VENV) .rag

@@ -1,0 +1,1 @@
+"""Batch evaluation (issue 4): not built yet."""

@@ -1,0 +1,1 @@
+"""LoRA fine-tuning (issue 6): not built yet."""

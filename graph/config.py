@@ -1,0 +1,89 @@
+"""The optional `rag.toml` at the repository root: index settings and named modules.
+
+    [index]
+    exclude = ["docs/", "*.generated.py"]     # gitignore-style patterns
+    include = ["src/"]                         # when given, only matching source files
+    max_file_bytes = 1000000
+
+    [[modules]]
+    id = "navigation/route-planning"
+    paths = ["src/nav/route*.py", "src/nav/planner/"]
+    description = "Plans routes between stops."
+    aliases = ["routing", "Routenplanung", "the planner"]
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+
+import pathspec
+
+from graph.errors import ConfigError
+from graph.walk import WalkSettings
+
+
+@dataclass(frozen=True)
+class NamedModule:
+    id: str
+    paths: tuple[str, ...]
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not self.id or self.id.endswith("/") or "::" in self.id or self.id.startswith(("/", ".")):
+            raise ConfigError(f"rag.toml: module id {self.id!r} must be a non-empty name, "
+                              "not ending in '/', not starting with '/' or '.', without '::'")
+        if not self.paths:
+            raise ConfigError(f"rag.toml: module {self.id!r} needs at least one entry in 'paths'")
+
+    def members(self, files: list[str]) -> list[str]:
+        spec = pathspec.GitIgnoreSpec.from_lines(self.paths)
+        return [f for f in files if spec.match_file(f)]
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    walk: WalkSettings = field(default_factory=WalkSettings)
+    modules: tuple[NamedModule, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"walk": self.walk.to_dict(),
+                "modules": [{"id": m.id, "paths": list(m.paths), "description": m.description,
+                             "aliases": list(m.aliases)} for m in self.modules]}
+
+
+def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
+    """Parse rag.toml text (may be empty); CLI include/exclude patterns are added to the file's."""
+    try:
+        data = tomllib.loads(text) if text.strip() else {}
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"rag.toml is not valid TOML: {e}") from None
+    index = data.get("index", {})
+    try:
+        walk = WalkSettings(
+            include=tuple(_strings(index, "include")) + tuple(extra_include),
+            exclude=tuple(_strings(index, "exclude")) + tuple(extra_exclude),
+            max_file_bytes=int(index.get("max_file_bytes", WalkSettings.max_file_bytes)),
+        )
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"rag.toml [index]: {e}") from None
+    modules, seen = [], set()
+    for i, m in enumerate(data.get("modules", [])):
+        if not isinstance(m, dict) or "id" not in m:
+            raise ConfigError(f"rag.toml: [[modules]] entry {i + 1} needs an 'id'")
+        named = NamedModule(str(m["id"]), tuple(_strings(m, "paths")), str(m.get("description", "")),
+                            tuple(_strings(m, "aliases")))
+        if named.id in seen:
+            raise ConfigError(f"rag.toml: module id {named.id!r} is declared twice")
+        seen.add(named.id)
+        modules.append(named)
+    return RepoConfig(walk, tuple(modules))
+
+
+def _strings(table: dict, key: str) -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"rag.toml: '{key}' must be a list of strings")
+    return value

@@ -1,0 +1,21 @@
+"""Errors the indexer reports to a person as one line (the CLI prints `rag: <message>`)."""
+
+
+class RagError(Exception):
+    """Base of every error meant for the user; the message must stand on its own."""
+
+
+class RepoError(RagError):
+    """The repository path cannot be indexed (missing, not a directory, nothing to index)."""
+
+
+class IndexError_(RagError):
+    """The on-disk index is missing, corrupt, or from another format version."""
+
+
+class ConfigError(RagError):
+    """rag.toml or a setting is invalid."""
+
+
+class LockedError(RagError):
+    """Another process holds the index lock."""

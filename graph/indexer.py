@@ -1,0 +1,273 @@
+"""`rag index`: walk, hash, re-parse what changed, rebuild the graph and modules, commit a snapshot.
+
+Parse results are kept per file in the snapshot; a rebuild re-parses only files whose content hash
+changed and rebuilds the graph from all of them, so an incremental index equals a full one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import networkx as nx
+
+from graph.build import build_graph
+from graph.config import RepoConfig, parse_config
+from graph.errors import IndexError_, RepoError
+from graph.languages import BY_NAME
+from graph.modules import Module, build_modules
+from graph.store import FORMAT_VERSION, IndexStore, Manifest, jsonl_lines
+from graph.symbols import FileSymbols
+from graph.version import TOOL_VERSION
+from graph.walk import CONFIG_NAME, FoundFile, WalkResult, walk
+
+INDEX_DIR_NAME = ".rag"
+PARALLEL_THRESHOLD = 64  # fewer files than this parse faster in-process than with worker start-up
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    index_dir: str | None = None  # default <repo>/.rag
+    full: bool = False
+    jobs: int = 0  # 0: one per core when there is enough to parse
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.jobs < 0:
+            raise ValueError("jobs must be 0 (automatic) or a positive number")
+
+
+@dataclass
+class Changes:
+    added: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    reason: str = ""  # why everything is stale (no index, settings or format changed), if so
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.added or self.modified or self.deleted or self.reason)
+
+    def describe(self, limit: int = 20) -> list[str]:
+        lines = [self.reason] if self.reason else []
+        for sign, paths in (("+", self.added), ("~", self.modified), ("-", self.deleted)):
+            lines += [f"{sign} {p}" for p in paths[:limit]]
+            if len(paths) > limit:
+                lines.append(f"{sign} … and {len(paths) - limit} more")
+        return lines
+
+
+@dataclass
+class IndexReport:
+    index_dir: str
+    changes: Changes
+    parsed: int
+    reused: int
+    files: int
+    modules: int
+    syntax_errors: int  # files parsed with recovered syntax errors
+    skipped: dict[str, list[str]]
+    seconds: float
+    wrote: bool  # False when the index was already fresh
+
+
+def default_index_dir(repo: str) -> str:
+    return os.path.join(repo, INDEX_DIR_NAME)
+
+
+def check_repo(repo: str) -> str:
+    repo = os.path.abspath(repo)
+    if not os.path.exists(repo):
+        raise RepoError(f"no such path: {repo}")
+    if not os.path.isdir(repo):
+        raise RepoError(f"not a directory: {repo}")
+    return repo
+
+
+def check(repo: str, options: IndexOptions = IndexOptions()) -> Changes:
+    """What changed since the index was built (a read-only look; nothing is written)."""
+    repo = check_repo(repo)
+    config = _load_config(repo, options)
+    found = walk(repo, config.walk)
+    store = IndexStore(options.index_dir or default_index_dir(repo))
+    return _changes(store, found, config)
+
+
+def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
+          on_lock_wait: Callable[[], None] | None = None) -> IndexReport:
+    start = time.perf_counter()
+    repo = check_repo(repo)
+    config = _load_config(repo, options)
+    store = IndexStore(options.index_dir or default_index_dir(repo))
+    found = walk(repo, config.walk)
+    sources = [f for f in found.files if f.kind == "source"]
+    if not sources:
+        raise RepoError(f"nothing to index in {repo}: no source files of a supported language "
+                        f"({', '.join(sorted(BY_NAME))})" + _skipped_note(found))
+    with store.lock(on_wait=on_lock_wait):
+        changes = Changes(reason="full rebuild requested") if options.full else _changes(store, found, config)
+        if not changes.stale:
+            m = store.manifest()
+            return IndexReport(store.dir, changes, 0, len(sources), len(sources), m.counts.get("modules", 0),
+                               m.counts.get("syntax_errors", 0), found.skipped, time.perf_counter() - start, False)
+        previous = {} if changes.reason else _previous_parses(store)
+        reuse = {f.path: previous[f.path] for f in sources
+                 if f.path in previous and previous[f.path].sha256 == f.sha256
+                 and previous[f.path].language == f.language}
+        to_parse = [f for f in sources if f.path not in reuse]
+        parsed = parse_files(to_parse, options.jobs, progress)
+        symbols = [reuse.get(f.path) or parsed[f.path] for f in sources]
+        if progress:
+            progress("graph", 0, 1)
+        graph = build_graph(symbols, _readmes(found), config, _go_module(found))
+        modules = build_modules(graph)
+        if progress:
+            progress("graph", 1, 1)
+        syntax_errors = sum(1 for s in symbols if s.syntax_errors)
+        store.commit(
+            {"format_version": FORMAT_VERSION, "tool_version": TOOL_VERSION,
+             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": _settings(config),
+             "files": {f.path: {"sha256": f.sha256, "kind": f.kind, "language": f.language} for f in found.files},
+             "skipped": found.skipped,
+             "counts": {"files": len(sources), "modules": len(modules), "nodes": graph.number_of_nodes(),
+                        "edges": graph.number_of_edges(), "syntax_errors": syntax_errors}},
+            [("graph.json", [graph_to_json(graph)]),
+             ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),
+             ("files.jsonl", jsonl_lines(s.to_dict() for s in symbols))],
+        )
+    return IndexReport(store.dir, changes, len(to_parse), len(reuse), len(sources), len(modules), syntax_errors,
+                       found.skipped, time.perf_counter() - start, True)
+
+
+def parse_files(files: list[FoundFile], jobs: int, progress: Progress | None) -> dict[str, FileSymbols]:
+    """Parse in this process, or across `jobs` worker processes (0: one per core for big batches)."""
+    from graph.parse import parse_source
+
+    if jobs == 0:
+        jobs = (os.cpu_count() or 1) if len(files) >= PARALLEL_THRESHOLD else 1
+    out: dict[str, FileSymbols] = {}
+    total = len(files)
+    if jobs <= 1 or total < 2:
+        for i, f in enumerate(files):
+            out[f.path] = parse_source(f.path, f.text.encode("utf-8"), BY_NAME[f.language], f.sha256)
+            if progress:
+                progress("parse", i + 1, total)
+        return out
+    batches = [files[i::jobs * 4] for i in range(jobs * 4)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        done = 0
+        for batch_result in pool.map(_parse_batch, [[(f.path, f.text, f.language, f.sha256) for f in b]
+                                                    for b in batches if b]):
+            for d in batch_result:
+                out[d["path"]] = FileSymbols.from_dict(d)
+            done += len(batch_result)
+            if progress:
+                progress("parse", done, total)
+    return out
+
+
+def _parse_batch(batch) -> list[dict]:
+    from graph.parse import parse_source
+
+    return [parse_source(path, text.encode("utf-8"), BY_NAME[lang], sha).to_dict()
+            for path, text, lang, sha in batch]
+
+
+def load_graph(store: IndexStore, manifest: Manifest | None = None) -> nx.MultiDiGraph:
+    manifest = manifest or store.manifest()
+    data = store.read_json(manifest, "graph.json")
+    try:
+        return nx.node_link_graph(data, edges="edges")
+    except (KeyError, TypeError, nx.NetworkXError) as e:
+        raise IndexError_(f"the index at {store.dir} is corrupt (graph.json: {e}); "
+                          "`rag index --full` rebuilds it") from None
+
+
+def load_modules(store: IndexStore, manifest: Manifest | None = None) -> list[Module]:
+    manifest = manifest or store.manifest()
+    try:
+        return [Module.from_dict(d) for d in store.read_jsonl(manifest, "modules.jsonl")]
+    except TypeError as e:
+        raise IndexError_(f"the index at {store.dir} is corrupt (modules.jsonl: {e}); "
+                          "`rag index --full` rebuilds it") from None
+
+
+def graph_to_json(graph: nx.MultiDiGraph) -> str:
+    return json.dumps(nx.node_link_data(graph, edges="edges"), sort_keys=True, ensure_ascii=False)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _load_config(repo: str, options: IndexOptions) -> RepoConfig:
+    path = os.path.join(repo, CONFIG_NAME)
+    text = ""
+    if os.path.isfile(path):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as e:
+            from graph.errors import ConfigError
+            raise ConfigError(f"cannot read {path}: {e}") from None
+    return parse_config(text, options.include, options.exclude)
+
+
+def _settings(config: RepoConfig) -> dict:
+    # the tool version is part of the settings: a new rag may parse or summarise differently
+    return {"walk": config.walk.to_dict(), "modules": config.to_dict()["modules"], "tool_version": TOOL_VERSION}
+
+
+def _changes(store: IndexStore, found: WalkResult, config: RepoConfig) -> Changes:
+    if not store.exists():
+        return Changes(reason="no index yet")
+    try:
+        manifest = store.manifest()
+    except IndexError_ as e:
+        return Changes(reason=str(e))
+    current = {f.path: f.sha256 for f in found.files}
+    before = {p: meta.get("sha256") for p, meta in manifest.files.items()}
+    changes = Changes(
+        added=sorted(set(current) - set(before)),
+        modified=sorted(p for p in current if p in before and before[p] != current[p]),
+        deleted=sorted(set(before) - set(current)),
+    )
+    if manifest.settings != _settings(config):
+        changes.reason = "index settings changed (rag.toml, --include/--exclude, or the rag version)"
+    return changes
+
+
+def _previous_parses(store: IndexStore) -> dict[str, FileSymbols]:
+    manifest = store.manifest()
+    try:
+        return {d["path"]: FileSymbols.from_dict(d) for d in store.read_jsonl(manifest, "files.jsonl")}
+    except (KeyError, TypeError) as e:
+        raise IndexError_(f"the index at {store.dir} is corrupt (files.jsonl: {e}); "
+                          "`rag index --full` rebuilds it") from None
+
+
+def _readmes(found: WalkResult) -> dict[str, str]:
+    out = {}
+    for f in found.files:
+        if f.kind == "readme":
+            out.setdefault(posixpath.dirname(f.path), f.text)
+    return out
+
+
+def _go_module(found: WalkResult) -> tuple[str, str] | None:
+    for f in sorted((f for f in found.files if f.kind == "project"), key=lambda f: (f.path.count("/"), f.path)):
+        for line in f.text.splitlines():
+            if line.startswith("module "):
+                return line.split()[1].strip('"'), posixpath.dirname(f.path)
+    return None
+
+
+def _skipped_note(found: WalkResult) -> str:
+    if not found.skipped:
+        return ""
+    return " (skipped: " + ", ".join(f"{len(v)} {k}" for k, v in sorted(found.skipped.items())) + ")"

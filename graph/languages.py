@@ -1,0 +1,79 @@
+"""The table of languages: one entry per language, and adding a language is adding an entry.
+
+An entry names its tree-sitter grammar, the tags query that the grammar wheel ships (definitions
+and call references, maintained upstream), our own query file `graph/queries/<name>.scm` (imports,
+inheritance, extra definitions, owner scopes), how its documentation is written, and how its
+imports resolve to files of the repository.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Callable
+
+from graph import resolve
+
+PYTHON_DOCSTRING = "python-docstring"  # string literal first in the body, else leading comments
+LEADING_COMMENT = "leading-comment"  # comment block right before the definition
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    name: str
+    extensions: tuple[str, ...]
+    grammar_module: str  # the tree-sitter grammar wheel's import name
+    grammar_function: str  # its function returning the language pointer
+    tags_from: tuple[str, ...]  # grammar packages whose queries/tags.scm we use, in order
+    doc_style: str
+    resolve_import: Callable[[str, "resolve.Import", "resolve.RepoFiles"], list[str]]
+
+    def language_pointer(self):
+        return getattr(importlib.import_module(self.grammar_module), self.grammar_function)()
+
+    def query_source(self) -> str:
+        """The shipped tags queries followed by ours."""
+        parts = [(files(pkg) / "queries" / "tags.scm").read_text(encoding="utf-8") for pkg in self.tags_from]
+        parts.append((files("graph") / "queries" / f"{self.name}.scm").read_text(encoding="utf-8"))
+        return "\n".join(parts)
+
+
+LANGUAGES: tuple[LanguageSpec, ...] = (
+    LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python", "language",
+                 ("tree_sitter_python",), PYTHON_DOCSTRING, resolve.python_import),
+    LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
+                 ("tree_sitter_javascript",), LEADING_COMMENT, resolve.js_import),
+    LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript", "language_typescript",
+                 ("tree_sitter_javascript", "tree_sitter_typescript"), LEADING_COMMENT, resolve.js_import),
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx",
+                 ("tree_sitter_javascript", "tree_sitter_typescript"), LEADING_COMMENT, resolve.js_import),
+    LanguageSpec("java", (".java",), "tree_sitter_java", "language",
+                 ("tree_sitter_java",), LEADING_COMMENT, resolve.java_import),
+    LanguageSpec("go", (".go",), "tree_sitter_go", "language",
+                 ("tree_sitter_go",), LEADING_COMMENT, resolve.go_import),
+    LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language",
+                 ("tree_sitter_c",), LEADING_COMMENT, resolve.c_include),
+    LanguageSpec("cpp", (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language",
+                 ("tree_sitter_cpp",), LEADING_COMMENT, resolve.c_include),
+    LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language",
+                 ("tree_sitter_rust",), LEADING_COMMENT, resolve.rust_use),
+)
+
+BY_NAME = {spec.name: spec for spec in LANGUAGES}
+_BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
+
+
+def language_for(path: str) -> LanguageSpec | None:
+    dot = path.rfind(".")
+    return _BY_EXTENSION.get(path[dot:].lower()) if dot > path.rfind("/") else None
+
+
+@cache
+def compiled(name: str):
+    """(parser, query) for a language, built once per process."""
+    from tree_sitter import Language, Parser, Query
+
+    spec = BY_NAME[name]
+    lang = Language(spec.language_pointer())
+    return Parser(lang), Query(lang, spec.query_source())

@@ -1,0 +1,88 @@
+"""The module hierarchy: every file, directory and named module of the graph, with its summary.
+
+Module IDs follow DESIGN.md: a file's repo-relative path, a directory's path with a trailing "/",
+or a named module's declared ID. A module's parent is the directory that contains it.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import asdict, dataclass, field
+
+import networkx as nx
+
+from graph.build import CONTAINS, ROOT, dir_id
+from graph.summary import GraphFacts, SummaryInputs, keywords_for_all, main_symbols, summarize
+
+FILE, DIRECTORY, NAMED = "file", "directory", "named"
+
+
+@dataclass
+class Module:
+    id: str
+    kind: str  # FILE, DIRECTORY or NAMED
+    parent: str | None
+    name: str
+    summary: str
+    keywords: list[str] = field(default_factory=list)
+    symbols: list[str] = field(default_factory=list)  # main symbols, most important first
+    language: str | None = None
+    files: int = 1  # source files inside (1 for a file)
+    lines: int = 0
+    aliases: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Module:
+        return cls(**d)
+
+
+def build_modules(g: nx.MultiDiGraph) -> list[Module]:
+    """All modules of the graph (the root directory is not one), sorted by ID."""
+    files = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "file")
+    dirs = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "directory" and n != ROOT)
+    named = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "named")
+    facts = GraphFacts.of(g)
+    members = {m: _files_under(g, m) for m in dirs + named}
+    members.update({f: [f] for f in files})
+    keywords = keywords_for_all(g, facts, members)
+    out = []
+    for mid in files + dirs + named:
+        attrs = g.nodes[mid]
+        kind = {"file": FILE, "directory": DIRECTORY, "named": NAMED}[attrs["kind"]]
+        symbols = main_symbols(g, facts, members[mid], limit=8)
+        inputs = SummaryInputs.collect(g, facts, mid, kind, members[mid], symbols[:6])
+        out.append(Module(
+            id=mid, kind=kind, parent=_parent(mid, kind, members[mid]), name=attrs["name"],
+            summary=summarize(inputs), keywords=keywords[mid],
+            symbols=[s.split("::", 1)[1] for s in symbols],
+            language=attrs.get("language"), files=len(members[mid]),
+            lines=sum(g.nodes[f]["lines"] for f in members[mid]), aliases=list(attrs.get("aliases", ())),
+        ))
+    return sorted(out, key=lambda m: m.id)
+
+
+def _files_under(g, node) -> list[str]:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        for _, child, key in g.out_edges(n, keys=True):
+            if key != CONTAINS:
+                continue
+            kind = g.nodes[child]["kind"]
+            if kind == "file":
+                out.append(child)
+            elif kind == "directory":
+                stack.append(child)
+    return sorted(set(out))
+
+
+def _parent(mid: str, kind: str, member_files: list[str]) -> str | None:
+    if kind == NAMED:
+        if not member_files:
+            return None
+        common = posixpath.commonpath([posixpath.dirname(f) or "." for f in member_files])
+        return None if common in ("", ".") else dir_id(common)
+    parent = posixpath.dirname(mid.rstrip("/"))
+    return dir_id(parent) if parent else None

@@ -1,0 +1,312 @@
+"""Parse one source file with tree-sitter into a FileSymbols record.
+
+The language's query (shipped tags query + ours, see graph/languages.py) uses these captures:
+  @definition.<kind> with @name      a class-like or function-like definition
+  @reference.call with @name         a call site
+  @import.module [@import.name ...]   an import as written
+  @inherit.class with @inherit.base  a class and one base it names
+  @owner.scope with @owner.name      definitions inside belong to that type (Rust impl, Go receiver)
+Everything else the shipped queries capture is ignored.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from bisect import bisect_right
+
+from graph.languages import PYTHON_DOCSTRING, LanguageSpec, compiled
+from graph.symbols import CLASS, FUNCTION, Call, Definition, FileSymbols, Import, Inherit
+
+MAX_DOC_CHARS = 600
+
+# node types of definitions -> subkind; capture kinds not listed here and not found below are dropped
+_SUBKIND_BY_NODE = {
+    "struct_item": "struct", "struct_specifier": "struct", "enum_item": "enum", "enum_specifier": "enum",
+    "enum_declaration": "enum", "union_item": "union", "union_specifier": "union", "trait_item": "trait",
+    "interface_declaration": "interface", "record_declaration": "record", "type_item": "type",
+    "class_specifier": "class", "abstract_class_declaration": "class",
+}
+_CLASS_CAPTURES = {"class", "interface", "struct", "enum", "trait", "type"}
+_FUNCTION_CAPTURES = {"function", "method"}
+# wrappers whose comments belong to the definition inside them
+_WRAPPERS = {"export_statement", "decorated_definition", "template_declaration", "declaration",
+             "function_definition", "field_declaration", "lexical_declaration", "variable_declaration",
+             "variable_declarator",
+             "type_definition",  # C/C++ `typedef struct X {...} X;`: the comment is before `typedef`
+             "type_declaration"}  # Go `type X struct`: the comment is before `type` (grouped specs share it)
+# C/C++ specifiers that only name a type (`struct Item *it`, `enum Size s`, `class Foo;`) are not definitions
+_NEEDS_BODY = {"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"}
+_SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_annotation"}
+_LICENSE = re.compile(r"copyright|licen[cs]e|spdx-", re.I)
+_DOC_TAG = re.compile(r"[@\\](param|tparam|returns?|retval|throws|exception|see|since|author|version|"
+                      r"deprecated|example|type|typedef)\b")
+
+
+def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> FileSymbols:
+    parser, query = compiled(spec.name)
+    tree = parser.parse(source)
+    root = tree.root_node
+    from tree_sitter import QueryCursor
+
+    raw_defs: dict[tuple[int, int], tuple] = {}
+    call_nodes, import_groups, inherit_pairs, owners = [], {}, [], []
+    for _, caps in QueryCursor(query).matches(root):
+        kind = next((k for k in caps if k.startswith("definition.")), None)
+        if kind and "name" in caps:
+            _add_definition(raw_defs, caps[kind][0], caps["name"][0], kind.split(".", 1)[1])
+        elif "reference.call" in caps and "name" in caps:
+            call_nodes.append(caps["name"][0])
+        elif "import.module" in caps:
+            node = caps["import.module"][0]
+            group = import_groups.setdefault(node.start_byte, (node, set()))
+            group[1].update(_text(n) for n in caps.get("import.name", ()))
+        elif "inherit.class" in caps and "inherit.base" in caps:
+            inherit_pairs += [(caps["inherit.class"][0], b) for b in caps["inherit.base"]]
+        elif "owner.scope" in caps and "owner.name" in caps:
+            owners.append((caps["owner.scope"][0], _text(caps["owner.name"][0])))
+
+    definitions, qualname_by_name_node, spans = _nest(raw_defs, owners, spec)
+    # Rust `impl Trait for Type` names the type away from its definition: match it by name in this file
+    qualnames = {d.qualname for d in definitions}
+    child_of = {c.start_byte: qualname_by_name_node.get(c.start_byte) or (_text(c) if _text(c) in qualnames else None)
+                for c, _ in inherit_pairs}
+    return FileSymbols(
+        path=path,
+        language=spec.name,
+        sha256=sha256,
+        lines=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
+        doc=_file_doc(root, spec),
+        definitions=definitions,
+        imports=sorted({Import(_import_spec(n), tuple(sorted(names)), n.start_point[0] + 1)
+                        for n, names in import_groups.values()}, key=lambda i: (i.line, i.module)),
+        calls=_calls(call_nodes, spans),
+        inherits=sorted({Inherit(child_of[c.start_byte], _text(b))
+                         for c, b in inherit_pairs if child_of[c.start_byte]},
+                        key=lambda i: (i.child, i.base)),
+        syntax_errors=_count_errors(root) if root.has_error else 0,
+    )
+
+
+def _add_definition(raw_defs, node, name_node, capture_kind):
+    if node.type == "function_declarator":  # C/C++: the span and comments belong to the whole definition
+        while node.parent is not None and node.parent.type in ("function_definition", "declaration",
+                                                               "field_declaration", "pointer_declarator"):
+            node = node.parent
+    if node.type in _NEEDS_BODY and node.child_by_field_name("body") is None:
+        return
+    subkind = _SUBKIND_BY_NODE.get(node.type)
+    if node.type == "type_spec":
+        inner = node.child_by_field_name("type")
+        subkind = {"struct_type": "struct", "interface_type": "interface"}.get(inner.type if inner else "")
+    if subkind is None:
+        if capture_kind in _FUNCTION_CAPTURES or capture_kind in ("class", "interface", "struct", "enum", "trait"):
+            subkind = capture_kind
+        else:
+            return  # modules, macros, constants, plain type aliases
+    key = (node.start_byte, node.end_byte)
+    if key not in raw_defs:
+        raw_defs[key] = (node, name_node, subkind)
+
+
+def _nest(raw_defs, owners, spec):
+    """Order definitions, give each its enclosing parent and qualified name."""
+    items = sorted(raw_defs.values(), key=lambda t: (t[0].start_byte, -t[0].end_byte))
+    out, by_name_node, spans, stack = [], {}, [], []  # stack of (end_byte, qualname, kind)
+    for node, name_node, subkind in items:
+        while stack and stack[-1][0] <= node.start_byte:
+            stack.pop()
+        name = _text(name_node)
+        parent = stack[-1][1] if stack else None
+        parent_kind = stack[-1][2] if stack else None
+        if parent is None:
+            owner = _owner_of(node, owners)
+            if owner:
+                parent, parent_kind = owner, CLASS
+        kind = FUNCTION if subkind in _FUNCTION_CAPTURES else CLASS
+        if kind == FUNCTION:  # a method is a function inside a class-like (Rust's tags also call fns in `mod {}` methods)
+            subkind = "method" if parent_kind == CLASS else "function"
+        qualname = f"{parent}.{name}" if parent else name
+        out.append(Definition(
+            name=name, qualname=qualname, kind=kind, subkind=subkind,
+            start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1,
+            doc=_definition_doc(node, spec), parent=parent))
+        by_name_node[name_node.start_byte] = qualname
+        spans.append((node.start_byte, node.end_byte, qualname))
+        stack.append((node.end_byte, qualname, kind))
+    # the same qualname twice (overloads, redefinitions): keep the first, names stay unique per file
+    seen, unique = set(), []
+    for d in out:
+        if d.qualname not in seen:
+            seen.add(d.qualname)
+            unique.append(d)
+    return unique, by_name_node, spans
+
+
+def _owner_of(node, owners) -> str | None:
+    best = None
+    for scope, name in owners:
+        if scope.start_byte <= node.start_byte and node.end_byte <= scope.end_byte:
+            if best is None or scope.start_byte >= best[0].start_byte:
+                best = (scope, name)
+    return best[1] if best else None
+
+
+def _calls(call_nodes, spans) -> list[Call]:
+    """Attribute each call to the innermost definition around it; one record per (caller, name)."""
+    starts = [s for s, _, _ in spans]
+    seen, out = set(), []
+    for name_node in sorted(call_nodes, key=lambda n: n.start_byte):
+        pos, caller = name_node.start_byte, None
+        i = bisect_right(starts, pos) - 1
+        while i >= 0:  # spans are sorted by start: the first enclosing one walking back is innermost
+            s, e, qualname = spans[i]
+            if pos < e:
+                caller = qualname
+                break
+            i -= 1
+        key = (caller, _text(name_node))
+        if key not in seen:
+            seen.add(key)
+            out.append(Call(caller, key[1], name_node.start_point[0] + 1))
+    return out
+
+
+def _count_errors(root) -> int:
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            count += 1
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    return count
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+def _text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def _import_spec(node) -> str:
+    if node.type == "mod_item":  # Rust `pub mod foo;` -> "mod foo" (what resolve.rust_use expects)
+        return "mod " + _text(node.child_by_field_name("name"))
+    text = _text(node).strip()
+    if node.type == "import_declaration":  # Java `import static a.b.*;` -> "a.b.*" (no single node holds it)
+        return re.sub(r"\s+", "", re.sub(r"^import\s+(static\s+)?|;$", "", text))
+    if node.type in ("string", "interpreted_string_literal", "string_literal", "raw_string_literal"):
+        text = text.strip("'\"`")
+    return text
+
+
+def clean_comment(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        line = line.strip()
+        line = re.sub(r"^(/\*\*?|\*/|///?!?|//|#!?|--|\*)", "", line)
+        line = re.sub(r"\*/$", "", line).strip()
+        if _DOC_TAG.match(line):  # Javadoc/JSDoc/Doxygen block tags (`@param x ...`) end the prose
+            break
+        lines.append(re.sub(r"^[@\\]brief\s+", "", line))
+    return _first_paragraphs(lines)
+
+
+def clean_docstring(literal: str) -> str:
+    body = re.sub(r'^[rRbBuUfF]*("""|\'\'\'|"|\')', "", literal[:4000])  # only the opening paragraphs matter
+    body = re.sub(r'("""|\'\'\'|"|\')$', "", body)
+    return _first_paragraphs(inspect.cleandoc(body).splitlines()[:40])
+
+
+def _first_paragraphs(lines) -> str:
+    """Join lines into prose, stop at a blank line once there is enough text, bound the length."""
+    words, out = 0, []
+    for line in lines:
+        if not line.strip():
+            if words >= 12:
+                break
+            continue
+        out.append(line.strip())
+        words += len(line.split())
+    text = re.sub(r"\s+", " ", " ".join(out)).strip()
+    return text[:MAX_DOC_CHARS].rstrip()
+
+
+def _python_docstring(body) -> str:
+    if body is None:
+        return ""
+    first = next((c for c in body.named_children if c.type != "comment"), None)
+    if first is not None and first.type == "expression_statement" and first.named_children \
+            and first.named_children[0].type == "string":
+        return clean_docstring(_text(first.named_children[0]))
+    return ""
+
+
+def _leading_comment(node) -> str:
+    while node.parent is not None and node.parent.type in _WRAPPERS:
+        if node.parent.type == "type_declaration" and node.prev_sibling is not None and node.prev_sibling.type != "type":
+            break  # Go grouped `type ( ... )`: each spec carries its own comment
+        node = node.parent
+    parts, cur, row = [], node.prev_sibling, node.start_point[0]
+    while cur is not None and (cur.type == "comment" or cur.type in _SKIPPABLE_BEFORE_DEF or
+                               cur.type.endswith("comment")):
+        if cur.end_point[0] < row - 1:
+            break
+        if cur.type.endswith("comment"):
+            parts.append(_text(cur))
+        row = cur.start_point[0]
+        cur = cur.prev_sibling
+    text = clean_comment("\n".join(reversed(parts)))
+    return "" if _LICENSE.search(text[:200]) else text
+
+
+def _definition_doc(node, spec: LanguageSpec) -> str:
+    if spec.doc_style == PYTHON_DOCSTRING:
+        return _python_docstring(node.child_by_field_name("body")) or _leading_comment(node)
+    return _leading_comment(node)
+
+
+def _file_doc(root, spec: LanguageSpec) -> str:
+    if spec.doc_style == PYTHON_DOCSTRING:
+        doc = _python_docstring(root)
+        if doc:
+            return doc
+    groups, current, last_row = [], [], None
+    for child in _header_nodes(root):
+        if not child.type.endswith("comment"):
+            # (not Go's package_clause: a Go package comment comes before it, and those after it document declarations)
+            if child.type in ("package_declaration", "preproc_include", "import_declaration",
+                              "use_declaration", "expression_statement",
+                              "hash_bang_line", "preproc_call", "inner_attribute_item",  # #!, #pragma once, #![..]
+                              ):
+                if not groups and not current:
+                    continue  # header comments may follow the package line or include guards
+                if spec.doc_style != PYTHON_DOCSTRING and not any(map(_header_text, groups + [current])):
+                    groups += [current] if current else []  # only a license or directives so far (Java's
+                    current, last_row = [], None             # license, package, imports, then the class doc)
+                    continue
+            break
+        if last_row is not None and child.start_point[0] > last_row + 1 and current:
+            groups.append(current)
+            current = []
+        current.append(_text(child))
+        last_row = child.end_point[0]
+    if current:
+        groups.append(current)
+    return next(filter(None, map(_header_text, groups)), "")
+
+
+def _header_text(group) -> str:
+    text = clean_comment("\n".join(group))
+    if text and not _LICENSE.search(text[:200]) and not text.startswith(("-*-", "!/", "go:", "+build")):
+        return text  # (Go `//go:build` and `// +build` lines are directives, not prose)
+    return ""
+
+
+def _header_nodes(root):
+    """The file's top-level nodes, looking into a C/C++ include guard (`#ifndef X_H` / `#define X_H`)."""
+    for child in root.children:
+        if child.type == "preproc_ifdef":
+            yield from (c for c in child.named_children if c.type not in ("identifier", "preproc_def"))
+        else:
+            yield child

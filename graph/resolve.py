@@ -1,0 +1,213 @@
+"""Resolve an import as written to files of the repository, one function per language family.
+
+Each resolver returns the repo-relative paths the import points to, or [] when it is external
+(standard library, third-party package) or cannot be told from the source alone.
+"""
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from graph.symbols import Import
+
+
+@dataclass
+class RepoFiles:
+    """The set of indexed paths, with look-ups the resolvers need."""
+
+    paths: frozenset[str]
+    by_basename: dict[str, list[str]] = field(default_factory=dict)
+    by_dir: dict[str, list[str]] = field(default_factory=dict)
+    go_module: tuple[str, str] | None = None  # (module path from go.mod, its directory)
+
+    @classmethod
+    def of(cls, paths, go_module: tuple[str, str] | None = None) -> RepoFiles:
+        by_base, by_dir = defaultdict(list), defaultdict(list)
+        for p in sorted(paths):
+            by_base[posixpath.basename(p)].append(p)
+            by_dir[posixpath.dirname(p)].append(p)
+        return cls(frozenset(paths), dict(by_base), dict(by_dir), go_module)
+
+    def ending_with(self, suffix: str) -> list[str]:
+        """Paths equal to `suffix` or ending with `/suffix`, shortest first."""
+        hits = [p for p in self.by_basename.get(posixpath.basename(suffix), ())
+                if p == suffix or p.endswith("/" + suffix)]
+        return sorted(hits, key=lambda p: (p.count("/"), p))
+
+
+def _closest(hits: list[str], importer: str) -> list[str]:
+    """Among equally good matches prefer the one sharing the longest directory prefix."""
+    if len(hits) <= 1:
+        return hits
+    def shared(p: str) -> int:
+        return len(posixpath.commonpath([posixpath.dirname(p) or ".", posixpath.dirname(importer) or "."]) or "")
+    return [max(hits, key=lambda p: (shared(p), -p.count("/")))]
+
+
+def _first_existing(files: RepoFiles, candidates) -> list[str]:
+    for c in candidates:
+        c = posixpath.normpath(c)
+        if c in files.paths:
+            return [c]
+    return []
+
+
+# --- Python -----------------------------------------------------------------------------------
+
+def _python_module_files(dotted_path: str, files: RepoFiles, importer: str) -> list[str]:
+    for suffix in (dotted_path + ".py", dotted_path + "/__init__.py", dotted_path + ".pyi"):
+        hits = files.ending_with(suffix)
+        if hits:
+            return _closest(hits, importer)
+    return []
+
+
+def python_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    module = imp.module
+    if module.startswith("."):
+        level = len(module) - len(module.lstrip("."))
+        base = posixpath.dirname(importer)
+        for _ in range(level - 1):
+            base = posixpath.dirname(base)
+        rest = module[level:].replace(".", "/")
+        stem = posixpath.join(base, rest) if rest else base
+        found = []
+        for name in imp.names or ("",):
+            target = posixpath.join(stem, name) if name else stem
+            found += _first_existing(files, (target + ".py", target + "/__init__.py")) \
+                or _first_existing(files, (stem + ".py", stem + "/__init__.py"))
+        return sorted(set(found))
+    path = module.replace(".", "/")
+    found = []
+    for name in imp.names:  # `from pkg import submodule` points at the submodule when there is one
+        found += _python_module_files(f"{path}/{name}", files, importer)
+    if not found:
+        found = _python_module_files(path, files, importer)
+    return sorted(set(found))
+
+
+# --- JavaScript / TypeScript ------------------------------------------------------------------
+
+_JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".d.ts")
+
+
+def js_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    spec = imp.module
+    if not spec.startswith("."):
+        return []  # a package name: external
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
+    stem = target.rsplit(".", 1)[0] if target.endswith((".js", ".mjs", ".cjs", ".jsx")) else None
+    candidates = [target] + [target + e for e in _JS_EXTENSIONS]
+    if stem:  # TypeScript sources are imported with the extension of their compiled output
+        candidates += [stem + e for e in _JS_EXTENSIONS]
+    candidates += [f"{target}/index{e}" for e in _JS_EXTENSIONS]
+    return _first_existing(files, candidates)
+
+
+# --- Java -------------------------------------------------------------------------------------
+
+def java_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    parts = imp.module.split(".")
+    if parts[-1] == "*":  # a whole package: every file of its directory
+        suffix = "/".join(parts[:-1])
+        dirs = sorted({posixpath.dirname(p) for p in files.paths if p.endswith(".java")
+                       and (posixpath.dirname(p) == suffix or posixpath.dirname(p).endswith("/" + suffix))})
+        return sorted(p for d in dirs[:1] for p in files.by_dir.get(d, ()) if p.endswith(".java"))
+    # `import a.b.C` or `import static a.b.C.member`: try the longest prefix naming a file
+    for end in range(len(parts), 0, -1):
+        hits = files.ending_with("/".join(parts[:end]) + ".java")
+        if hits:
+            return _closest(hits, importer)
+    return []
+
+
+# --- Go ---------------------------------------------------------------------------------------
+
+def go_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    if not files.go_module:
+        return []
+    module_path, module_dir = files.go_module
+    spec = imp.module
+    if spec != module_path and not spec.startswith(module_path + "/"):
+        return []
+    rel = spec[len(module_path):].lstrip("/")
+    directory = posixpath.normpath(posixpath.join(module_dir, rel)) if (module_dir or rel) else ""
+    directory = "" if directory == "." else directory
+    return sorted(p for p in files.by_dir.get(directory, ())
+                  if p.endswith(".go") and not p.endswith("_test.go"))
+
+
+# --- C / C++ ----------------------------------------------------------------------------------
+
+def c_include(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    spec = imp.module
+    system = spec.startswith("<")
+    name = spec.strip("<>\"")
+    if not system:
+        local = _first_existing(files, (posixpath.join(posixpath.dirname(importer), name),))
+        if local:
+            return local
+    return _closest(files.ending_with(name), importer)
+
+
+# --- Rust -------------------------------------------------------------------------------------
+
+def _rust_crate_root(importer: str, files: RepoFiles) -> str:
+    """The directory holding lib.rs/main.rs above the importing file."""
+    d = posixpath.dirname(importer)
+    while True:
+        if any(posixpath.join(d, n) in files.paths for n in ("lib.rs", "main.rs")):
+            return d
+        if not d:
+            return posixpath.dirname(importer)
+        d = posixpath.dirname(d)
+
+
+def _rust_module_dir(importer: str) -> str:
+    """Where `mod child;` of this file lives: beside lib.rs/main.rs/mod.rs, else in a folder named after the file."""
+    base = posixpath.basename(importer)
+    if base in ("lib.rs", "main.rs", "mod.rs"):
+        return posixpath.dirname(importer)
+    return importer[: -len(".rs")]
+
+
+def rust_use(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    spec = imp.module
+    if spec.startswith("mod "):  # `mod name;`
+        d = _rust_module_dir(importer)
+        name = spec[4:]
+        return _first_existing(files, (posixpath.join(d, name + ".rs"), posixpath.join(d, name, "mod.rs")))
+    if imp.names:  # `use crate::a::{self, b, c::D}`: each name below the module, else the module itself
+        found = []
+        for name in imp.names:
+            found += _rust_path(importer, spec if name in ("self", "*") else f"{spec}::{name}", files)
+        return sorted(set(found)) or _rust_path(importer, spec, files)
+    return _rust_path(importer, spec, files)
+
+
+def _rust_path(importer: str, spec: str, files: RepoFiles) -> list[str]:
+    parts = [p for p in spec.split("::") if p]
+    if not parts:
+        return []
+    crate, parent = parts[0] == "crate", parts[0] == "super"
+    if crate:
+        base, parts = _rust_crate_root(importer, files), parts[1:]
+    elif parts[0] in ("self", "super"):
+        base = _rust_module_dir(importer)
+        while parts and parts[0] in ("self", "super"):
+            if parts[0] == "super":
+                base = posixpath.dirname(base)
+            parts = parts[1:]
+    else:  # (2018 edition) a child module (`mod cart; use cart::Cart;`), else another crate: external
+        base = _rust_module_dir(importer)
+    for end in range(len(parts), 0, -1):
+        stem = posixpath.join(base, *parts[:end])
+        hit = _first_existing(files, (stem + ".rs", posixpath.join(stem, "mod.rs")))
+        if hit:
+            return hit
+    if (crate or parent) and parts != ["*"]:  # `use crate::Error`, `use super::Priced`: an item of that module's
+        # own file (not `use super::*`, mostly written in an inline `mod tests`, whose parent is this very file)
+        return _first_existing(files, (base + ".rs", posixpath.join(base, "mod.rs"),
+                                       posixpath.join(base, "lib.rs"), posixpath.join(base, "main.rs")))
+    return []

@@ -1,0 +1,213 @@
+"""The on-disk index directory: a manifest that points at one complete snapshot.
+
+    .rag/
+      manifest.json          format version, tool version, per-file hashes, settings, the snapshot name
+      snap-<id>/graph.json   the graph as node-link JSON
+      snap-<id>/modules.jsonl   one line per module
+      snap-<id>/files.jsonl     per-file parse results (what makes rebuilds incremental)
+      lock                   held by the one writer
+
+A writer fills a fresh snapshot directory, flushes it to disk, then replaces manifest.json
+atomically (os.replace): a crash or kill at any moment leaves the previous manifest and the
+snapshot it names intact. The previous snapshot is kept for readers that opened it just before;
+older ones are removed. Only JSON is written and read: nothing is unpickled.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Iterator
+
+from graph.errors import IndexError_, LockedError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+LOCK = "lock"
+SNAPSHOT_PREFIX = "snap-"
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    tool_version: str
+    snapshot: str
+    created: str
+    settings: dict  # effective index settings; a change forces a full rebuild
+    files: dict[str, dict]  # path -> {"sha256", "kind", "language"}
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    models: dict[str, str] = field(default_factory=dict)
+    previous_snapshot: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class IndexStore:
+    def __init__(self, index_dir: str):
+        self.dir = os.path.abspath(index_dir)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return os.path.isfile(os.path.join(self.dir, MANIFEST))
+
+    def manifest(self) -> Manifest:
+        """The current manifest; IndexError_ with a one-line reason if missing, corrupt or foreign."""
+        path = os.path.join(self.dir, MANIFEST)
+        if not os.path.isfile(path):
+            raise IndexError_(f"no index at {self.dir}: run `rag index` first")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
+                              "`rag index --full` rebuilds it") from None
+        if not isinstance(data, dict) or not isinstance(data.get("format_version"), int):
+            raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST} has no format version); "
+                              "`rag index --full` rebuilds it")
+        version = data["format_version"]
+        if version > FORMAT_VERSION:
+            raise IndexError_(f"the index at {self.dir} has format version {version}, newer than this rag "
+                              f"understands ({FORMAT_VERSION}): upgrade rag, or `rag index --full` to rebuild it")
+        if version < FORMAT_VERSION:
+            raise IndexError_(f"the index at {self.dir} has the old format version {version}: "
+                              "`rag index` rebuilds it")
+        try:
+            return Manifest(**{k: data[k] for k in Manifest.__dataclass_fields__ if k in data})
+        except TypeError as e:
+            raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
+                              "`rag index --full` rebuilds it") from None
+
+    def read_json(self, manifest: Manifest, name: str):
+        path = self._snapshot_file(manifest, name)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return json.load(fh)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise self._corrupt(name, e) from None
+
+    def read_jsonl(self, manifest: Manifest, name: str) -> list[dict]:
+        path = self._snapshot_file(manifest, name)
+        rows = []
+        try:
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        rows.append(json.loads(line))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise self._corrupt(name, e) from None
+        return rows
+
+    def snapshot_path(self, manifest: Manifest, name: str) -> str:
+        """Path of a snapshot file, for formats read by other libraries (FAISS, safetensors)."""
+        return self._snapshot_file(manifest, name)
+
+    def _snapshot_file(self, manifest: Manifest, name: str) -> str:
+        path = os.path.join(self.dir, manifest.snapshot, name)
+        if not os.path.isfile(path):
+            raise IndexError_(f"the index at {self.dir} is incomplete ({manifest.snapshot}/{name} is missing); "
+                              "`rag index --full` rebuilds it")
+        return path
+
+    def _corrupt(self, name: str, e: Exception) -> IndexError_:
+        return IndexError_(f"the index at {self.dir} is corrupt ({name}: {_short(e)}); "
+                           "`rag index --full` rebuilds it")
+
+    # --- writing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, timeout: float = 600.0, on_wait=None) -> Iterator[None]:
+        """Exclusive writer lock. `on_wait` is called once if another writer holds it."""
+        from filelock import FileLock, Timeout
+
+        os.makedirs(self.dir, exist_ok=True)
+        lock = FileLock(os.path.join(self.dir, LOCK))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            try:
+                lock.acquire(timeout=timeout)
+            except Timeout:
+                raise LockedError(f"another `rag index` is writing {self.dir} (waited {timeout:.0f} s)") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def commit(self, manifest_fields: dict, payload: Iterable[tuple[str, Iterable[str]]]) -> Manifest:
+        """Write a new snapshot from (file name, chunks of text) pairs, then switch the manifest to it.
+
+        Call with the lock held. `manifest_fields` are the Manifest fields except the snapshot ones.
+        """
+        previous = self._current_snapshot_name()
+        name = f"{SNAPSHOT_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        snap = os.path.join(self.dir, name)
+        os.makedirs(snap)
+        try:
+            for filename, chunks in payload:
+                _write_durably(os.path.join(snap, filename), chunks)
+            _fsync_dir(snap)
+            manifest = Manifest(snapshot=name, previous_snapshot=previous, **manifest_fields)
+            tmp = os.path.join(self.dir, f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp")
+            _write_durably(tmp, [json.dumps(manifest.to_dict(), indent=1, sort_keys=True), "\n"])
+            os.replace(tmp, os.path.join(self.dir, MANIFEST))
+            _fsync_dir(self.dir)
+        except BaseException:
+            shutil.rmtree(snap, ignore_errors=True)
+            raise
+        self._collect_garbage(keep={name, previous})
+        return manifest
+
+    def _current_snapshot_name(self) -> str | None:
+        try:
+            with open(os.path.join(self.dir, MANIFEST), encoding="utf-8") as fh:
+                return json.load(fh).get("snapshot")
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def _collect_garbage(self, keep: set) -> None:
+        for entry in os.listdir(self.dir):
+            if (entry.startswith(SNAPSHOT_PREFIX) and entry not in keep) or \
+                    (entry.startswith(f".{MANIFEST}.") and entry.endswith(".tmp")):
+                path = os.path.join(self.dir, entry)
+                shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else _unlink(path)
+
+
+def jsonl_lines(rows: Iterable[dict]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _write_durably(path: str, chunks: Iterable[str]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _short(e: Exception) -> str:
+    return str(e).splitlines()[0][:160] if str(e) else type(e).__name__

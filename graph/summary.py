@@ -1,0 +1,224 @@
+"""Summaries and keywords of modules, from what the code says about itself.
+
+A summary is what `rag ask` shows a person and what the LLM reads, so it is prose first (the
+module's own docstring, header comment or README), then its main symbols with their first doc
+sentence, then its neighbours (what it imports, who imports it). It is deterministic and bounded
+(MAX_WORDS), cut by dropping whole items rather than mid-sentence.
+"""
+from __future__ import annotations
+
+import math
+import posixpath
+from collections import Counter
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph.text import clip_words, content_words, first_sentence, split_identifier, word_count
+
+MAX_WORDS = 120
+LEAD_WORDS = 40
+SYMBOL_DOC_WORDS = 12
+KEYWORDS = 12
+_LANGUAGE_NAMES = {"python": "Python", "javascript": "JavaScript", "typescript": "TypeScript", "tsx": "TSX",
+                   "java": "Java", "go": "Go", "c": "C", "cpp": "C++", "rust": "Rust"}
+_PACKAGE_FILES = ("__init__.py", "mod.rs", "lib.rs", "index.ts", "index.js", "package-info.java", "doc.go")
+
+
+@dataclass
+class GraphFacts:
+    """Look-ups over the whole graph that summaries and keywords need, computed once."""
+
+    definitions: dict[str, list[str]]  # file -> its definition nodes
+    external_refs: dict[str, int]  # definition node -> calls/inherits into it from other files
+    imports: dict[str, set[str]]  # file -> files it imports
+    importers: dict[str, set[str]]  # file -> files importing it
+    children: dict[str, list[str]]  # directory -> files and directories it contains
+
+    @classmethod
+    def of(cls, g: nx.MultiDiGraph) -> GraphFacts:
+        definitions: dict[str, list[str]] = {}
+        external_refs: dict[str, int] = {}
+        imports: dict[str, set[str]] = {}
+        importers: dict[str, set[str]] = {}
+        children: dict[str, list[str]] = {}
+        for n, a in g.nodes(data=True):
+            if a["kind"] in ("class", "function"):
+                definitions.setdefault(a["path"], []).append(n)
+        for src, dst, key in g.edges(keys=True):
+            if key == "imports":
+                imports.setdefault(src, set()).add(dst)
+                importers.setdefault(dst, set()).add(src)
+            elif key in ("calls", "inherits") and g.nodes[src].get("path") != g.nodes[dst].get("path"):
+                external_refs[dst] = external_refs.get(dst, 0) + 1
+            elif key == "contains" and g.nodes[src]["kind"] == "directory":
+                children.setdefault(src, []).append(dst)
+        return cls(definitions, external_refs, imports, importers, children)
+
+
+@dataclass
+class SummaryInputs:
+    kind: str
+    name: str
+    doc: str
+    language: str | None
+    symbols: list[tuple[str, str, str]]  # (qualified name, subkind, doc) of main symbols
+    files: list[str]
+    subdirs: list[str]
+    imports: list[str]
+    importers: list[str]
+    aliases: list[str]
+
+    @classmethod
+    def collect(cls, g: nx.MultiDiGraph, facts: GraphFacts, mid: str, kind: str, member_files: list[str],
+                symbols: list[str]) -> SummaryInputs:
+        attrs = g.nodes[mid]
+        doc = attrs.get("doc", "")
+        if kind == "directory" and not doc:
+            doc = next((g.nodes[f].get("doc", "") for f in member_files
+                        if posixpath.dirname(f) + "/" == mid and posixpath.basename(f) in _PACKAGE_FILES
+                        and g.nodes[f].get("doc")), "")
+        inside = set(member_files)
+        imports = {t for f in member_files for t in facts.imports.get(f, ()) if t not in inside}
+        importers = {s for f in member_files for s in facts.importers.get(f, ()) if s not in inside}
+        children = facts.children.get(mid, []) if kind == "directory" else []
+        return cls(kind=kind, name=attrs["name"], doc=doc, language=attrs.get("language"),
+                   symbols=[(g.nodes[s]["qualname"], g.nodes[s]["subkind"], g.nodes[s].get("doc", "")) for s in symbols],
+                   files=sorted(c for c in children if g.nodes[c]["kind"] == "file") if kind == "directory"
+                   else member_files,
+                   subdirs=sorted(c for c in children if g.nodes[c]["kind"] == "directory"),
+                   imports=_rank_neighbours(facts, imports), importers=_rank_neighbours(facts, importers),
+                   aliases=list(attrs.get("aliases", ())))
+
+
+def summarize(x: SummaryInputs) -> str:
+    parts = [_lead(x)]
+    if x.kind == "named" and x.aliases:
+        parts.append("Also called: " + ", ".join(x.aliases) + ".")
+    if x.kind != "file" and x.files:
+        # a directory's files are its children; a named module's may lie anywhere, so keep their paths
+        listed = [posixpath.basename(f) for f in x.files] if x.kind == "directory" else x.files
+        parts.append("Files: " + _listing(listed, 6) + ".")
+    if x.subdirs:
+        parts.append("Subdirectories: " + _listing([posixpath.basename(d.rstrip("/")) + "/" for d in x.subdirs], 5) + ".")
+    symbol_items = []
+    for name, subkind, doc in x.symbols:
+        item = f"{name} ({subkind})"
+        sentence = first_sentence(doc, SYMBOL_DOC_WORDS)
+        symbol_items.append(f"{item}: {sentence.rstrip('.')}" if sentence else item)
+    text = " ".join(parts)
+    if symbol_items:
+        kept = []
+        for item in symbol_items:
+            if word_count(text) + word_count("; ".join(kept + [item])) + 2 > MAX_WORDS - 12:
+                break
+            kept.append(item)
+        if kept:
+            text += " Main symbols: " + "; ".join(kept) + "."
+    for label, items in (("Imports", x.imports), ("Imported by", x.importers)):
+        if items:
+            line = f" {label}: {_listing(items, 3)}."
+            if word_count(text) + word_count(line) <= MAX_WORDS:
+                text += line
+    return text.strip()
+
+
+def _lead(x: SummaryInputs) -> str:
+    doc = x.doc.strip()
+    if doc:
+        lead = doc if word_count(doc) <= LEAD_WORDS else _sentences_within(doc, LEAD_WORDS)
+        return lead if lead.endswith((".", "!", "?", "…")) else lead + "."
+    language = _LANGUAGE_NAMES.get(x.language or "", "")
+    if x.kind == "file":
+        if x.symbols:
+            return f"{language} file defining {', '.join(s[0] for s in x.symbols[:3])}.".strip()
+        return f"{language} file with no definitions.".strip()
+    if x.kind == "directory":
+        return f"Directory of {len(x.files)} source file{'s' if len(x.files) != 1 else ''}."
+    return f"Named module {x.name}."
+
+
+def _sentences_within(text: str, max_words: int) -> str:
+    out = ""
+    rest = text
+    while rest:
+        sentence = first_sentence(rest, 10_000)
+        if out and word_count(out) + word_count(sentence) > max_words:
+            break
+        out = (out + " " + sentence).strip()
+        rest = rest[len(sentence):].strip() if rest.startswith(sentence) else ""
+        if word_count(out) >= max_words:
+            return clip_words(out, max_words)
+    return out
+
+
+def _listing(items: list[str], limit: int) -> str:
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+def _rank_neighbours(facts: GraphFacts, nodes) -> list[str]:
+    """Neighbour files, most-imported first (a rough measure of how central they are)."""
+    return sorted(nodes, key=lambda n: (-len(facts.importers.get(n, ())), n))
+
+
+# --- main symbols ----------------------------------------------------------------------------
+
+def main_symbols(g: nx.MultiDiGraph, facts: GraphFacts, member_files: list[str], limit: int) -> list[str]:
+    """The most telling definitions of these files: public, top-level, documented, used elsewhere."""
+    scored = []
+    for f in member_files:
+        for sid in facts.definitions.get(f, ()):
+            a = g.nodes[sid]
+            external_refs = facts.external_refs.get(sid, 0)
+            score = (3.0 * (a["qualname"] == a["name"]) + 2.0 * (not a["name"].startswith("_"))
+                     + 1.5 * bool(a.get("doc")) + 1.0 * (a["kind"] == "class")
+                     + 2.0 * math.log1p(external_refs) + min(a["end_line"] - a["start_line"], 200) / 100)
+            scored.append((-score, sid))
+    return [sid for _, sid in sorted(scored)[:limit]]
+
+
+# --- keywords --------------------------------------------------------------------------------
+
+def keywords_for_all(g: nx.MultiDiGraph, facts: GraphFacts, members: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Keywords of every module: identifier pieces and doc words weighted by salience (tf-idf over files)."""
+    file_terms = {f: _file_terms(g, facts, f) for f in g.nodes if g.nodes[f]["kind"] == "file"}
+    df = Counter(t for terms in file_terms.values() for t in terms)
+    n = max(len(file_terms), 1)
+    out = {}
+    for mid, files in members.items():
+        attrs = g.nodes[mid]
+        weights: Counter = Counter()
+        if attrs["kind"] == "file":
+            weights.update(file_terms[mid])
+        else:
+            for f in files:
+                weights.update(file_terms[f])
+            _add(weights, content_words(attrs.get("name", "")), 3.0)
+            _add(weights, content_words(attrs.get("doc", "")), 1.0)
+            for alias in attrs.get("aliases", ()):
+                _add(weights, content_words(alias), 3.0)
+        ranked = sorted(weights, key=lambda t: (-weights[t] * math.log(1 + n / (1 + df.get(t, 0))), t))
+        out[mid] = ranked[:KEYWORDS]
+    return out
+
+
+def _file_terms(g, facts: GraphFacts, f) -> Counter:
+    a = g.nodes[f]
+    weights: Counter = Counter()
+    stem = posixpath.splitext(a["name"])[0]
+    _add(weights, [w for w in split_identifier(stem) if len(w) > 2], 3.0)
+    _add(weights, content_words(a.get("doc", "")), 0.5)
+    for sid in facts.definitions.get(f, ()):
+        s = g.nodes[sid]
+        top = s["qualname"] == s["name"]
+        w = 2.0 if s["kind"] == "class" else (1.0 if top else 0.5)
+        _add(weights, content_words(s["name"]), w)
+        _add(weights, content_words(first_sentence(s.get("doc", ""))), 0.25)
+    return weights
+
+
+def _add(weights: Counter, words, w: float) -> None:
+    for word in words:
+        weights[word] += w

@@ -1,0 +1,161 @@
+"""Find the files of a repository worth indexing, honouring .gitignore and default excludes.
+
+Reading happens here too, because the checks (binary, not UTF-8, too big, unreadable) need the
+bytes, and the content hash that drives incremental rebuilds is taken from the same read.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import pathspec
+
+from graph.languages import language_for
+
+# Directory names never worth indexing: VCS data, environments, dependencies, build output, vendored trees.
+DEFAULT_EXCLUDED_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".rag", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", "__pycache__", "node_modules", "bower_components", "site-packages", "build", "dist",
+    "target", "out", "_build", ".gradle", ".idea", ".vscode", "vendor", "third_party", "third-party",
+    ".eggs", ".next", ".cache", "htmlcov",
+})
+README_NAMES = ("README.md", "README.rst", "README.txt", "README", "readme.md")
+CONFIG_NAME = "rag.toml"
+
+
+@dataclass(frozen=True)
+class WalkSettings:
+    include: tuple[str, ...] = ()  # gitignore-style patterns; when given, only matching source files
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns, on top of .gitignore and the defaults
+    max_file_bytes: int = 1_000_000
+    use_gitignore: bool = True
+
+    def __post_init__(self):
+        if self.max_file_bytes <= 0:
+            raise ValueError("max_file_bytes must be positive")
+
+    def to_dict(self) -> dict:
+        return {"include": list(self.include), "exclude": list(self.exclude),
+                "max_file_bytes": self.max_file_bytes, "use_gitignore": self.use_gitignore}
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: str  # repo-relative POSIX path
+    kind: str  # "source", "readme", "config" (rag.toml) or "project" (go.mod)
+    language: str | None
+    sha256: str
+    text: str
+
+
+@dataclass
+class WalkResult:
+    files: list[FoundFile] = field(default_factory=list)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> paths
+
+    def skip(self, reason: str, path: str) -> None:
+        self.skipped.setdefault(reason, []).append(path)
+
+
+def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
+    """All indexable files under `root`, sorted by path, with the reasons others were skipped."""
+    result = WalkResult()
+    include = pathspec.GitIgnoreSpec.from_lines(settings.include) if settings.include else None
+    exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (directory, its .gitignore), innermost last
+    if settings.use_gitignore:
+        info_exclude = os.path.join(root, ".git", "info", "exclude")
+        if os.path.isfile(info_exclude):
+            ignores.append(("", _read_spec(info_exclude)))
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        probe = rel + "/" if is_dir else rel
+        if exclude.match_file(probe):
+            return True
+        for base, spec in ignores:
+            if (not base or rel.startswith(base + "/")) and spec.match_file(probe[len(base) + 1 if base else 0:]):
+                return True
+        return False
+
+    def visit(abs_dir: str, rel_dir: str) -> None:
+        gitignore = os.path.join(abs_dir, ".gitignore")
+        pushed = settings.use_gitignore and os.path.isfile(gitignore)
+        if pushed:
+            ignores.append((rel_dir, _read_spec(gitignore)))
+        try:
+            entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+        except OSError:
+            result.skip("unreadable", rel_dir + "/")
+            entries = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_symlink():
+                # never followed: a link inside the repo duplicates a module, outside it is not ours, and loops
+                result.skip("symlink", rel)
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                result.skip("unreadable", rel)
+                continue
+            if is_dir:
+                if entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info") \
+                        or os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")) or ignored(rel, True):
+                    continue
+                visit(entry.path, rel)
+            elif entry.is_file(follow_symlinks=False):
+                _consider(entry.path, rel, settings, include, ignored, result)
+        if pushed:
+            ignores.pop()
+
+    visit(root, "")
+    result.files.sort(key=lambda f: f.path)
+    for paths in result.skipped.values():
+        paths.sort()
+    return result
+
+
+def _consider(abs_path, rel, settings, include, ignored, result) -> None:
+    name = rel.rsplit("/", 1)[-1]
+    spec = language_for(rel)
+    if rel == CONFIG_NAME:
+        kind = "config"
+    elif name == "go.mod":
+        kind = "project"  # Go imports resolve against its module path
+    elif name in README_NAMES:
+        kind = "readme"
+    elif spec is not None:
+        kind = "source"
+    else:
+        return
+    if ignored(rel, False) or (kind == "source" and include is not None and not include.match_file(rel)):
+        return
+    try:
+        size = os.path.getsize(abs_path)
+        if size > settings.max_file_bytes:
+            result.skip("huge", rel)
+            return
+        with open(abs_path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        result.skip("unreadable", rel)
+        return
+    if b"\0" in data[:8192]:
+        result.skip("binary", rel)
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        result.skip("not-utf8", rel)
+        return
+    result.files.append(FoundFile(rel, kind, spec.name if spec and kind == "source" else None,
+                                  hashlib.sha256(data).hexdigest(), text))
+
+
+def _read_spec(path: str) -> pathspec.GitIgnoreSpec:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())
+    except OSError:
+        return pathspec.GitIgnoreSpec.from_lines([])

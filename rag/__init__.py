@@ -1,0 +1,1 @@
+"""rag: which module of this repository handles X? (local, offline)."""

@@ -1,0 +1,372 @@
+"""Each non-Python language against its fixture repository under tests/fixtures/<language>/.
+
+Every fixture is a tiny shop: a documented class-like and function-like definition, a header
+comment, an import of another fixture file (must resolve) and of a library (must not), a call into
+another file, and an inheritance.
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from graph.languages import BY_NAME, LANGUAGES, compiled, language_for
+from graph.parse import parse_source
+from graph.resolve import RepoFiles
+from graph.symbols import CLASS, FUNCTION, FileSymbols, Import
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GO_MODULE = ("example.com/shop", "")  # tests/fixtures/go/go.mod, at the fixture's root
+
+
+@cache
+def parsed(language: str) -> dict[str, FileSymbols]:
+    """Every source file of the fixture, parsed with the language its extension names."""
+    root = FIXTURES / language
+    out = {}
+    for file in sorted(root.rglob("*")):
+        rel = file.relative_to(root).as_posix()
+        spec = language_for(rel)
+        if spec is not None:
+            out[rel] = parse_source(rel, file.read_bytes(), spec, "0" * 64)
+    return out
+
+
+def defs(fs: FileSymbols) -> dict[str, tuple[str, str]]:
+    return {d.qualname: (d.kind, d.subkind) for d in fs.definitions}
+
+
+def doc_of(fs: FileSymbols, qualname: str) -> str:
+    return next(d.doc for d in fs.definitions if d.qualname == qualname)
+
+
+def imports(fs: FileSymbols) -> dict[str, tuple[str, ...]]:
+    return {i.module: i.names for i in fs.imports}
+
+
+def calls(fs: FileSymbols) -> set[tuple[str | None, str]]:
+    return {(c.caller, c.name) for c in fs.calls}
+
+
+def inherits(fs: FileSymbols) -> set[tuple[str, str]]:
+    return {(i.child, i.base) for i in fs.inherits}
+
+
+def resolve(language: str, importer: str, module: str, names=(), go_module=None) -> list[str]:
+    files = parsed(language)
+    imp = next(i for i in files[importer].imports if i.module == module)
+    assert imp.names == tuple(names)
+    return BY_NAME[files[importer].language].resolve_import(importer, imp, RepoFiles.of(files, go_module=go_module))
+
+
+# --- every language ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec", LANGUAGES, ids=lambda s: s.name)
+def test_query_compiles(spec):
+    parser, query = compiled(spec.name)
+    assert query.pattern_count > 0
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx", "java", "go", "c", "cpp", "rust"])
+def test_fixture_parses_cleanly(language):
+    files = parsed(language)
+    assert 3 <= len(files) <= 5
+    assert len({p.rpartition("/")[0] for p in files}) >= 2  # at least two directories
+    assert all(fs.syntax_errors == 0 for fs in files.values()), {p: fs.syntax_errors for p, fs in files.items()}
+    assert list((FIXTURES / language).glob("*/**/README.md"))  # a README in a subdirectory
+
+
+def test_tsx_query_is_typescript_plus_jsx():
+    queries = Path(__file__).parents[1] / "graph" / "queries"
+    body = lambda name: [x for x in (queries / name).read_text().splitlines() if not x.startswith(";")]
+    ts, tsx = body("typescript.scm"), body("tsx.scm")
+    assert tsx[: len(ts)] == ts and any("jsx_self_closing_element" in x for x in tsx[len(ts):])
+
+
+# --- JavaScript -------------------------------------------------------------------------------
+
+def test_javascript():
+    files = parsed("javascript")
+    assert sorted(files) == ["src/cart.js", "src/checkout.js", "src/money/format.js"]
+    cart, checkout, fmt = files["src/cart.js"], files["src/checkout.js"], files["src/money/format.js"]
+
+    assert cart.language == "javascript"
+    assert cart.doc == "Shopping cart: holds line items and computes the order total."
+    assert checkout.doc == "Checkout: turns a cart into an order."  # after 'use strict'
+    assert fmt.doc == "Money formatting helpers."
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                          "Cart.total": (FUNCTION, "method")}
+    assert defs(fmt) == {"formatPrice": (FUNCTION, "function"), "toCents": (FUNCTION, "function")}
+    assert defs(checkout) == {"GiftCart": (CLASS, "class"), "GiftCart.total": (FUNCTION, "method"),
+                              "checkout": (FUNCTION, "function")}
+    assert doc_of(cart, "Cart") == "A shopping cart that tells its listeners when an item is added."
+    assert doc_of(cart, "Cart.add") == "Adds an item and notifies listeners."
+    assert doc_of(fmt, "formatPrice") == 'Formats an amount in cents as a price, e.g. 1999 -> "$19.99".'
+    assert doc_of(fmt, "toCents") == "Converts dollars to whole cents."
+
+    assert imports(cart) == {"./money/format.js": ("formatPrice",), "events": ("EventEmitter",)}
+    assert imports(checkout) == {"./cart": (), "./money/format": (), "express": ()}
+    assert resolve("javascript", "src/cart.js", "./money/format.js", ["formatPrice"]) == ["src/money/format.js"]
+    assert resolve("javascript", "src/checkout.js", "./cart") == ["src/cart.js"]
+    assert resolve("javascript", "src/checkout.js", "./money/format") == ["src/money/format.js"]
+    assert resolve("javascript", "src/cart.js", "events", ["EventEmitter"]) == []
+    assert resolve("javascript", "src/checkout.js", "express") == []
+
+    assert {("Cart.total", "formatPrice"), ("Cart.add", "push"), ("Cart.add", "emit")} <= calls(cart)
+    assert {("checkout", "toCents"), ("checkout", "total"), ("GiftCart.total", "total")} <= calls(checkout)
+    assert ("checkout", "require") not in calls(checkout) and (None, "require") not in calls(checkout)
+    assert inherits(cart) == {("Cart", "EventEmitter")}
+    assert inherits(checkout) == {("GiftCart", "Cart")}
+
+
+# --- TypeScript -------------------------------------------------------------------------------
+
+def test_typescript():
+    files = parsed("typescript")
+    assert sorted(files) == ["src/cart.ts", "src/models/product.ts", "src/pricing/discount.ts"]
+    cart, product, discount = files["src/cart.ts"], files["src/models/product.ts"], files["src/pricing/discount.ts"]
+
+    assert cart.doc == "Shopping cart for the web shop."
+    assert product.doc == "Catalog model: products and the categories they are sold in."
+    assert discount.doc == "Discount rules applied at checkout."
+    assert defs(product) == {
+        "Priced": (CLASS, "interface"), "Priced.priceCents": (FUNCTION, "method"),
+        "Stocked": (CLASS, "interface"), "Category": (CLASS, "enum"),
+        "Product": (CLASS, "class"), "Product.priceCents": (FUNCTION, "method"),
+    }
+    assert defs(discount) == {
+        "DiscountRule": (CLASS, "class"), "DiscountRule.apply": (FUNCTION, "method"),
+        "PercentOff": (CLASS, "class"), "PercentOff.apply": (FUNCTION, "method"),
+        "discountedTotal": (FUNCTION, "function"),
+    }
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"), "Cart.total": (FUNCTION, "method")}
+    assert doc_of(product, "Category") == "Shelf categories."
+    assert doc_of(discount, "DiscountRule") == "A rule that lowers the price of an item."
+    assert doc_of(discount, "discountedTotal") == "Sums the discounted prices of the items."
+    assert doc_of(cart, "Cart.total") == "The total after a 10% discount."
+
+    assert imports(cart) == {"uuid": ("v4",), "./models/product": ("Product",),
+                             "./pricing/discount": ("PercentOff", "discountedTotal")}
+    assert imports(discount) == {"../models/product": ("Priced",)}  # `import type`
+    assert resolve("typescript", "src/cart.ts", "./pricing/discount", ["PercentOff", "discountedTotal"]) \
+        == ["src/pricing/discount.ts"]
+    assert resolve("typescript", "src/pricing/discount.ts", "../models/product", ["Priced"]) == ["src/models/product.ts"]
+    assert resolve("typescript", "src/cart.ts", "uuid", ["v4"]) == []
+
+    assert {("Cart.total", "discountedTotal"), ("Cart.total", "PercentOff"), ("Cart", "uuid")} <= calls(cart)
+    assert {("discountedTotal", "apply"), ("discountedTotal", "priceCents")} <= calls(discount)
+    assert inherits(product) == {("Product", "Stocked"), ("Stocked", "Priced")}
+    assert inherits(discount) == {("PercentOff", "DiscountRule")}
+
+
+# --- TSX --------------------------------------------------------------------------------------
+
+def test_tsx():
+    files = parsed("tsx")
+    assert sorted(files) == ["src/App.tsx", "src/components/CartView.tsx", "src/lib/format.ts"]
+    app, view, fmt = files["src/App.tsx"], files["src/components/CartView.tsx"], files["src/lib/format.ts"]
+    assert (app.language, view.language, fmt.language) == ("tsx", "tsx", "typescript")
+
+    assert app.doc == "Root of the shop front end."
+    assert view.doc == "The cart panel: lists line items with their prices."
+    assert defs(view) == {"LineItemProps": (CLASS, "interface"), "LineItem": (FUNCTION, "function"),
+                          "CartView": (FUNCTION, "function")}
+    assert defs(app) == {"AppState": (CLASS, "interface"), "App": (CLASS, "class"),
+                         "App.clear": (FUNCTION, "method"), "App.render": (FUNCTION, "method")}
+    assert doc_of(app, "App") == "The application shell: owns the cart state and renders the cart."
+    assert doc_of(app, "App.clear") == "Empties the cart."
+    assert doc_of(view, "CartView") == "The whole cart as a list."
+    assert doc_of(fmt, "formatPrice") == 'Formats cents as a price label, e.g. 1999 -> "$19.99".'
+
+    assert imports(view) == {"react": ("React",), "../lib/format": ("formatPrice",)}
+    assert imports(app) == {"react": (), "./components/CartView": ("CartView",)}
+    assert resolve("tsx", "src/App.tsx", "./components/CartView", ["CartView"]) == ["src/components/CartView.tsx"]
+    assert resolve("tsx", "src/components/CartView.tsx", "../lib/format", ["formatPrice"]) == ["src/lib/format.ts"]
+    assert resolve("tsx", "src/App.tsx", "react") == []
+
+    # rendering a component is a call; HTML elements are not
+    assert calls(app) == {("App.clear", "setState"), ("App.render", "CartView")}
+    assert {("LineItem", "formatPrice"), ("CartView", "LineItem")} <= calls(view)
+    assert not {name for _, name in calls(view)} & {"li", "ul"}
+    assert inherits(app) == {("App", "React.Component")}
+
+
+# --- Java -------------------------------------------------------------------------------------
+
+JAVA = "src/main/java/com/acme/shop/"
+
+
+def test_java():
+    files = parsed("java")
+    assert sorted(files) == [JAVA + "Cart.java", JAVA + "model/Priced.java", JAVA + "model/Product.java",
+                             JAVA + "util/PriceFormatter.java"]
+    cart, product = files[JAVA + "Cart.java"], files[JAVA + "model/Product.java"]
+    fmt = files[JAVA + "util/PriceFormatter.java"]
+
+    # the license header is skipped; the class Javadoc after the imports documents the file
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."
+    assert files[JAVA + "model/Priced.java"].doc == "Anything that has a price in cents."
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                          "Cart.priceCents": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method")}
+    assert defs(product) == {"Product": (CLASS, "record"), "Product.Category": (CLASS, "enum"),
+                             "Product.priceCents": (FUNCTION, "method")}
+    assert defs(files[JAVA + "model/Priced.java"]) == {"Priced": (CLASS, "interface"),
+                                                       "Priced.priceCents": (FUNCTION, "method")}
+    assert doc_of(product, "Product") == "A product of the catalog."  # @param tags cut off
+    assert doc_of(product, "Product.Category") == "Shelf categories."
+    assert doc_of(cart, "Cart.priceCents") == "The sum of all item prices, in cents."  # above @Override
+    assert doc_of(fmt, "PriceFormatter.format") == 'Formats cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert list(imports(cart)) == ["com.acme.shop.model.Priced", "com.acme.shop.model.Product",
+                                   "java.util.ArrayList", "java.util.List", "com.acme.shop.util.PriceFormatter.format"]
+    assert resolve("java", JAVA + "Cart.java", "com.acme.shop.model.Product") == [JAVA + "model/Product.java"]
+    assert resolve("java", JAVA + "Cart.java", "com.acme.shop.util.PriceFormatter.format") \
+        == [JAVA + "util/PriceFormatter.java"]  # static import of a member
+    assert resolve("java", JAVA + "Cart.java", "java.util.List") == []
+    wildcard = Import("com.acme.shop.model.*")
+    assert BY_NAME["java"].resolve_import(JAVA + "Cart.java", wildcard, RepoFiles.of(files)) \
+        == [JAVA + "model/Priced.java", JAVA + "model/Product.java"]
+
+    assert {("Cart.label", "format"), ("Cart.label", "priceCents"), ("Cart.add", "add")} <= calls(cart)
+    assert ("Cart", "ArrayList") in calls(cart)  # `new ArrayList<>()` in a field initializer
+    assert inherits(cart) == {("Cart", "Priced")}
+    assert inherits(product) == {("Product", "Priced")}
+
+
+# --- Go ---------------------------------------------------------------------------------------
+
+def test_go():
+    assert (FIXTURES / "go" / "go.mod").read_text().splitlines()[0] == f"module {GO_MODULE[0]}"
+    files = parsed("go")
+    assert sorted(files) == ["internal/cart/cart.go", "internal/cart/sum.go", "internal/money/money.go", "main.go"]
+    main, cart, sum_, money = (files[p] for p in ("main.go", "internal/cart/cart.go", "internal/cart/sum.go",
+                                                   "internal/money/money.go"))
+
+    assert main.doc == "Command shop serves the shopping cart over HTTP."
+    assert cart.doc == "Package cart keeps the items a customer is about to buy."
+    assert sum_.doc == ""  # a comment after the package clause documents a declaration, not the file
+    assert defs(cart) == {"Item": (CLASS, "struct"), "Cart": (CLASS, "struct"), "New": (FUNCTION, "function"),
+                          "Cart.Add": (FUNCTION, "method"), "Cart.Total": (FUNCTION, "method")}
+    assert defs(sum_) == {"Priced": (CLASS, "interface"), "sum": (FUNCTION, "function")}
+    assert [d.parent for d in cart.definitions if d.name == "Add"] == ["Cart"]  # from the receiver
+    assert doc_of(cart, "Cart") == "Cart is a shopping cart safe for concurrent use."
+    assert doc_of(cart, "Cart.Total") == "Total returns the formatted sum of the item prices."
+    assert doc_of(sum_, "Priced") == "Priced is anything with a price in cents."
+    assert doc_of(money, "Format") == 'Format renders cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert list(imports(main)) == ["fmt", "log", "net/http", "example.com/shop/internal/cart"]
+    assert list(imports(cart)) == ["sync", "example.com/shop/internal/money"]
+    assert resolve("go", "main.go", "example.com/shop/internal/cart", go_module=GO_MODULE) \
+        == ["internal/cart/cart.go", "internal/cart/sum.go"]
+    assert resolve("go", "internal/cart/cart.go", "example.com/shop/internal/money", go_module=GO_MODULE) \
+        == ["internal/money/money.go"]
+    assert resolve("go", "main.go", "net/http", go_module=GO_MODULE) == []
+    assert resolve("go", "internal/cart/cart.go", "sync", go_module=GO_MODULE) == []
+
+    assert {("main", "New"), ("main", "Total"), ("main", "ListenAndServe")} <= calls(main)
+    assert {("Cart.Total", "Format"), ("Cart.Total", "sum"), ("Cart.Add", "Lock")} <= calls(cart)
+    assert inherits(cart) == {("Cart", "sync.Mutex")}  # struct embedding
+
+
+# --- C ----------------------------------------------------------------------------------------
+
+def test_c():
+    files = parsed("c")
+    assert sorted(files) == ["include/shop/cart.h", "src/cart.c", "src/money.c", "src/money.h"]
+    header, cart, money = files["include/shop/cart.h"], files["src/cart.c"], files["src/money.c"]
+
+    assert header.doc == "Shopping cart: a fixed-size list of line items and their total."  # inside the guard
+    assert cart.doc == "Cart operations."
+    assert files["src/money.h"].doc == "Money formatting."  # before `#pragma once`
+    assert defs(header) == {"Item": (CLASS, "struct"), "cart": (CLASS, "struct"),
+                            "cart_add": (FUNCTION, "function"), "cart_total": (FUNCTION, "function")}
+    assert defs(cart) == {"cart_add": (FUNCTION, "function"), "cart_total": (FUNCTION, "function")}  # no `struct cart *`
+    assert doc_of(header, "Item") == "One product line of a cart."  # `typedef struct { ... } Item;`
+    assert doc_of(header, "cart") == "A cart holds up to 16 items."
+    assert doc_of(header, "cart_add") == "Adds an item; returns 0 when the cart is full."
+    assert doc_of(money, "format_price") == 'Formats cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert list(imports(cart)) == ["<string.h>", "shop/cart.h", "money.h"]
+    assert resolve("c", "src/cart.c", "shop/cart.h") == ["include/shop/cart.h"]
+    assert resolve("c", "src/cart.c", "money.h") == ["src/money.h"]
+    assert resolve("c", "src/cart.c", "<string.h>") == []
+    assert resolve("c", "include/shop/cart.h", "<stddef.h>") == []
+
+    assert calls(cart) == {("cart_total", "format_price")}
+    assert calls(money) == {("format_price", "snprintf")}
+    assert all(not fs.inherits for fs in files.values())
+
+
+# --- C++ --------------------------------------------------------------------------------------
+
+def test_cpp():
+    files = parsed("cpp")
+    assert sorted(files) == ["include/shop/cart.hpp", "include/shop/priced.hpp", "src/cart.cpp",
+                             "src/format.cpp", "src/format.hpp"]
+    header, priced, cart, fmt = (files[p] for p in ("include/shop/cart.hpp", "include/shop/priced.hpp",
+                                                    "src/cart.cpp", "src/format.cpp"))
+
+    assert header.doc == "Shopping cart: line items and their formatted total."  # after `#pragma once`
+    assert cart.doc == "Cart implementation."
+    assert defs(header) == {"Item": (CLASS, "struct"), "Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                            "Cart.price_cents": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method")}
+    # methods defined outside their class belong to it
+    assert defs(cart) == {"Cart.add": (FUNCTION, "method"), "Cart.price_cents": (FUNCTION, "method"),
+                          "Cart.label": (FUNCTION, "method")}
+    assert defs(priced) == {"Priced": (CLASS, "struct"), "Priced.price_cents": (FUNCTION, "method")}
+    assert doc_of(header, "Cart") == "A cart is priced as the sum of its items."
+    assert doc_of(header, "Cart.add") == "Puts an item in the cart."
+    assert doc_of(cart, "Cart.label") == "The total as a receipt label."
+    assert doc_of(fmt, "format_price") == 'Formats cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert list(imports(cart)) == ["<numeric>", "shop/cart.hpp", "format.hpp"]
+    assert resolve("cpp", "src/cart.cpp", "shop/cart.hpp") == ["include/shop/cart.hpp"]
+    assert resolve("cpp", "src/cart.cpp", "format.hpp") == ["src/format.hpp"]
+    assert resolve("cpp", "include/shop/cart.hpp", "shop/priced.hpp") == ["include/shop/priced.hpp"]
+    assert resolve("cpp", "src/cart.cpp", "<numeric>") == []
+
+    assert {("Cart.label", "format_price"), ("Cart.label", "price_cents"), ("Cart.add", "push_back"),
+            ("Cart.price_cents", "accumulate")} <= calls(cart)
+    assert inherits(header) == {("Cart", "Priced")}
+
+
+# --- Rust -------------------------------------------------------------------------------------
+
+def test_rust():
+    files = parsed("rust")
+    assert sorted(files) == ["src/cart.rs", "src/lib.rs", "src/pricing/discount.rs", "src/pricing/mod.rs"]
+    lib, cart, pricing, discount = (files[p] for p in ("src/lib.rs", "src/cart.rs", "src/pricing/mod.rs",
+                                                       "src/pricing/discount.rs"))
+
+    assert lib.doc == "Shop library: carts and the pricing rules applied to them."
+    assert cart.doc == "Shopping cart: the items a customer is about to buy."
+    assert defs(cart) == {"Item": (CLASS, "struct"), "Cart": (CLASS, "struct"), "Cart.new": (FUNCTION, "method"),
+                          "Cart.add": (FUNCTION, "method"), "Cart.price_cents": (FUNCTION, "method"),
+                          "Cart.fmt": (FUNCTION, "method")}
+    assert defs(pricing) == {"Priced": (CLASS, "trait"), "Priced.price_cents": (FUNCTION, "method"),
+                             "sum": (FUNCTION, "function")}
+    assert defs(lib) == {"Error": (CLASS, "enum")}
+    assert defs(discount) == {"PercentOff": (CLASS, "struct"), "PercentOff.apply": (FUNCTION, "method")}
+    assert doc_of(cart, "Cart") == "A cart holds at most `capacity` items."  # above #[derive]
+    assert doc_of(cart, "Cart.new") == "Creates an empty cart."
+    assert doc_of(pricing, "Priced.price_cents") == "The price in cents."  # a declaration without a body
+    assert doc_of(pricing, "sum") == "Adds up prices in cents."
+
+    assert imports(lib) == {"mod cart": (), "mod pricing": (), "cart::Cart": ()}
+    assert imports(cart) == {"std::fmt": (), "crate::pricing": ("Priced", "self"), "crate::Error": ()}
+    assert imports(discount) == {"serde::Deserialize": (), "super::Priced": ()}
+    assert resolve("rust", "src/lib.rs", "mod cart") == ["src/cart.rs"]
+    assert resolve("rust", "src/lib.rs", "mod pricing") == ["src/pricing/mod.rs"]
+    assert resolve("rust", "src/pricing/mod.rs", "mod discount") == ["src/pricing/discount.rs"]
+    assert resolve("rust", "src/lib.rs", "cart::Cart") == ["src/cart.rs"]  # a child module, 2018 style
+    assert resolve("rust", "src/cart.rs", "crate::pricing", ["Priced", "self"]) == ["src/pricing/mod.rs"]
+    assert resolve("rust", "src/cart.rs", "crate::Error") == ["src/lib.rs"]  # an item of the crate root
+    assert resolve("rust", "src/pricing/discount.rs", "super::Priced") == ["src/pricing/mod.rs"]
+    assert resolve("rust", "src/cart.rs", "std::fmt") == []
+    assert resolve("rust", "src/pricing/discount.rs", "serde::Deserialize") == []
+
+    assert {("Cart.price_cents", "sum"), ("Cart.new", "new"), ("Cart.add", "push")} <= calls(cart)
+    assert ("PercentOff.apply", "price_cents") in calls(discount)
+    assert inherits(cart) == {("Cart", "Priced"), ("Cart", "fmt::Display")}  # `impl Trait for Type`
+    assert inherits(pricing) == {("Priced", "std::fmt::Debug")}  # a supertrait
