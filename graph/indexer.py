@@ -117,7 +117,12 @@ def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress 
             m = store.manifest()
             return IndexReport(store.dir, changes, 0, len(sources), len(sources), m.counts.get("modules", 0),
                                m.counts.get("syntax_errors", 0), found.skipped, time.perf_counter() - start, False)
-        previous = {} if changes.reason else _previous_parses(store)
+        previous = {}
+        if not changes.reason:
+            try:
+                previous = _previous_parses(store)
+            except IndexError_ as e:  # a damaged index is worth nothing: rebuild it rather than fail
+                changes.reason = str(e)
         reuse = {f.path: previous[f.path] for f in sources
                  if f.path in previous and previous[f.path].sha256 == f.sha256
                  and previous[f.path].language == f.language}

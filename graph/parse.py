@@ -33,7 +33,7 @@ _WRAPPERS = {"export_statement", "decorated_definition", "template_declaration",
              "function_definition", "field_declaration", "lexical_declaration", "variable_declaration",
              "variable_declarator",
              "type_definition",  # C/C++ `typedef struct X {...} X;`: the comment is before `typedef`
-             "type_declaration"}  # Go `type X struct`: the comment is before `type` (grouped specs share it)
+             "type_declaration"}  # Go `type X struct`: the comment is before `type` (grouped: _leading_comment)
 # C/C++ specifiers that only name a type (`struct Item *it`, `enum Size s`, `class Foo;`) are not definitions
 _NEEDS_BODY = {"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"}
 _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_annotation"}
@@ -67,9 +67,10 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> F
 
     definitions, qualname_by_name_node, spans = _nest(raw_defs, owners, spec)
     # Rust `impl Trait for Type` names the type away from its definition: match it by name in this file
-    qualnames = {d.qualname for d in definitions}
-    child_of = {c.start_byte: qualname_by_name_node.get(c.start_byte) or (_text(c) if _text(c) in qualnames else None)
-                for c, _ in inherit_pairs}
+    qualnames, child_of = {d.qualname for d in definitions}, {}
+    for c, _ in inherit_pairs:
+        name = _text(c)
+        child_of[c.start_byte] = qualname_by_name_node.get(c.start_byte) or (name if name in qualnames else None)
     return FileSymbols(
         path=path,
         language=spec.name,
@@ -123,7 +124,7 @@ def _nest(raw_defs, owners, spec):
             if owner:
                 parent, parent_kind = owner, CLASS
         kind = FUNCTION if subkind in _FUNCTION_CAPTURES else CLASS
-        if kind == FUNCTION:  # a method is a function inside a class-like (Rust's tags also call fns in `mod {}` methods)
+        if kind == FUNCTION:  # a method is a function in a class-like (Rust's tags call fns in `mod {}` methods)
             subkind = "method" if parent_kind == CLASS else "function"
         qualname = f"{parent}.{name}" if parent else name
         out.append(Definition(
@@ -244,7 +245,7 @@ def _python_docstring(body) -> str:
 
 def _leading_comment(node) -> str:
     while node.parent is not None and node.parent.type in _WRAPPERS:
-        if node.parent.type == "type_declaration" and node.prev_sibling is not None and node.prev_sibling.type != "type":
+        if node.parent.type == "type_declaration" and getattr(node.prev_sibling, "type", "type") != "type":
             break  # Go grouped `type ( ... )`: each spec carries its own comment
         node = node.parent
     parts, cur, row = [], node.prev_sibling, node.start_point[0]
@@ -274,7 +275,7 @@ def _file_doc(root, spec: LanguageSpec) -> str:
     groups, current, last_row = [], [], None
     for child in _header_nodes(root):
         if not child.type.endswith("comment"):
-            # (not Go's package_clause: a Go package comment comes before it, and those after it document declarations)
+            # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
             if child.type in ("package_declaration", "preproc_include", "import_declaration",
                               "use_declaration", "expression_statement",
                               "hash_bang_line", "preproc_call", "inner_attribute_item",  # #!, #pragma once, #![..]

@@ -109,6 +109,8 @@ def _print_index_report(r) -> None:
         print(f"index is fresh: {r.files} files, {r.modules} modules ({r.index_dir})", file=err)
     else:
         how = "full" if r.changes.reason else "incremental"
+        if r.changes.reason not in ("", "no index yet", "full rebuild requested"):
+            print(f"rebuilding everything: {r.changes.reason}", file=err)
         print(f"indexed {r.files} files into {r.modules} modules in {r.seconds:.2f} s "
               f"({how}: {r.parsed} parsed, {r.reused} unchanged) -> {r.index_dir}", file=err)
     if r.syntax_errors:

@@ -140,7 +140,8 @@ def test_typescript():
         "PercentOff": (CLASS, "class"), "PercentOff.apply": (FUNCTION, "method"),
         "discountedTotal": (FUNCTION, "function"),
     }
-    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"), "Cart.total": (FUNCTION, "method")}
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                          "Cart.total": (FUNCTION, "method")}
     assert doc_of(product, "Category") == "Shelf categories."
     assert doc_of(discount, "DiscountRule") == "A rule that lowers the price of an item."
     assert doc_of(discount, "discountedTotal") == "Sums the discounted prices of the items."
@@ -151,7 +152,8 @@ def test_typescript():
     assert imports(discount) == {"../models/product": ("Priced",)}  # `import type`
     assert resolve("typescript", "src/cart.ts", "./pricing/discount", ["PercentOff", "discountedTotal"]) \
         == ["src/pricing/discount.ts"]
-    assert resolve("typescript", "src/pricing/discount.ts", "../models/product", ["Priced"]) == ["src/models/product.ts"]
+    assert resolve("typescript", "src/pricing/discount.ts", "../models/product", ["Priced"]) \
+        == ["src/models/product.ts"]
     assert resolve("typescript", "src/cart.ts", "uuid", ["v4"]) == []
 
     assert {("Cart.total", "discountedTotal"), ("Cart.total", "PercentOff"), ("Cart", "uuid")} <= calls(cart)
@@ -218,8 +220,8 @@ def test_java():
     assert doc_of(cart, "Cart.priceCents") == "The sum of all item prices, in cents."  # above @Override
     assert doc_of(fmt, "PriceFormatter.format") == 'Formats cents as dollars, e.g. 1999 -> "$19.99".'
 
-    assert list(imports(cart)) == ["com.acme.shop.model.Priced", "com.acme.shop.model.Product",
-                                   "java.util.ArrayList", "java.util.List", "com.acme.shop.util.PriceFormatter.format"]
+    assert list(imports(cart)) == ["com.acme.shop.model.Priced", "com.acme.shop.model.Product", "java.util.ArrayList",
+                                   "java.util.List", "com.acme.shop.util.PriceFormatter.format"]
     assert resolve("java", JAVA + "Cart.java", "com.acme.shop.model.Product") == [JAVA + "model/Product.java"]
     assert resolve("java", JAVA + "Cart.java", "com.acme.shop.util.PriceFormatter.format") \
         == [JAVA + "util/PriceFormatter.java"]  # static import of a member
@@ -281,7 +283,8 @@ def test_c():
     assert files["src/money.h"].doc == "Money formatting."  # before `#pragma once`
     assert defs(header) == {"Item": (CLASS, "struct"), "cart": (CLASS, "struct"),
                             "cart_add": (FUNCTION, "function"), "cart_total": (FUNCTION, "function")}
-    assert defs(cart) == {"cart_add": (FUNCTION, "function"), "cart_total": (FUNCTION, "function")}  # no `struct cart *`
+    # `struct cart *c` in a parameter names a type, it does not define one
+    assert defs(cart) == {"cart_add": (FUNCTION, "function"), "cart_total": (FUNCTION, "function")}
     assert doc_of(header, "Item") == "One product line of a cart."  # `typedef struct { ... } Item;`
     assert doc_of(header, "cart") == "A cart holds up to 16 items."
     assert doc_of(header, "cart_add") == "Adds an item; returns 0 when the cart is full."

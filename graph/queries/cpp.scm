@@ -10,6 +10,7 @@
 (call_expression function: (qualified_identifier name: (template_function name: (identifier) @name))) @reference.call
 
 ; `class Cart : public Base, ns::Other, Tmpl<int>` (a template base is recorded without its arguments)
+; (one pattern per declaration type: fields cannot follow an alternation of node types)
 (class_specifier
   name: (type_identifier) @inherit.class
   (base_class_clause [(type_identifier) (qualified_identifier)] @inherit.base))

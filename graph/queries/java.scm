@@ -12,6 +12,7 @@
 (object_creation_expression type: (generic_type (type_identifier) @name)) @reference.call
 
 ; `class A extends B<T> implements C, d.E` (generic arguments are left out of the base)
+; (one pattern per declaration type: fields cannot follow an alternation of node types)
 (class_declaration
   name: (identifier) @inherit.class
   superclass: (superclass [(type_identifier) (scoped_type_identifier)] @inherit.base))
@@ -23,19 +24,22 @@
   interfaces: (super_interfaces (type_list [(type_identifier) (scoped_type_identifier)] @inherit.base)))
 (class_declaration
   name: (identifier) @inherit.class
-  interfaces: (super_interfaces (type_list (generic_type [(type_identifier) (scoped_type_identifier)] @inherit.base))))
+  interfaces: (super_interfaces
+    (type_list (generic_type [(type_identifier) (scoped_type_identifier)] @inherit.base))))
 (enum_declaration
   name: (identifier) @inherit.class
   interfaces: (super_interfaces (type_list [(type_identifier) (scoped_type_identifier)] @inherit.base)))
 (enum_declaration
   name: (identifier) @inherit.class
-  interfaces: (super_interfaces (type_list (generic_type [(type_identifier) (scoped_type_identifier)] @inherit.base))))
+  interfaces: (super_interfaces
+    (type_list (generic_type [(type_identifier) (scoped_type_identifier)] @inherit.base))))
 (record_declaration
   name: (identifier) @inherit.class
   interfaces: (super_interfaces (type_list [(type_identifier) (scoped_type_identifier)] @inherit.base)))
 (record_declaration
   name: (identifier) @inherit.class
-  interfaces: (super_interfaces (type_list (generic_type [(type_identifier) (scoped_type_identifier)] @inherit.base))))
+  interfaces: (super_interfaces
+    (type_list (generic_type [(type_identifier) (scoped_type_identifier)] @inherit.base))))
 (interface_declaration
   name: (identifier) @inherit.class
   (extends_interfaces (type_list [(type_identifier) (scoped_type_identifier)] @inherit.base)))

@@ -22,7 +22,8 @@
   name: (identifier) @inherit.class
   (class_heritage [(identifier) (member_expression)] @inherit.base))
 
-(new_expression constructor: [(identifier) @name (member_expression property: (property_identifier) @name)]) @reference.call
+(new_expression
+  constructor: [(identifier) @name (member_expression property: (property_identifier) @name)]) @reference.call
 
 ; `class A { handle = () => {} }`
 (field_definition

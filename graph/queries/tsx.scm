@@ -49,7 +49,8 @@
 
 (enum_declaration name: (identifier) @name) @definition.enum
 
-(new_expression constructor: [(identifier) @name (member_expression property: (property_identifier) @name)]) @reference.call
+(new_expression
+  constructor: [(identifier) @name (member_expression property: (property_identifier) @name)]) @reference.call
 
 ; `class A { handle = () => {} }`
 (public_field_definition

@@ -1,0 +1,101 @@
+"""The CLI as a user meets it: exit codes, one-line errors, output formats, and kills."""
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+
+from graph.indexer import load_graph, load_modules
+from graph.store import IndexStore
+
+from conftest import RAG, run_rag
+
+
+def assert_one_line_error(result, fragment):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rag: ") and fragment in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_commands():
+    r = run_rag("--help")
+    assert r.returncode == 0 and "index" in r.stdout and "modules" in r.stdout
+
+
+def test_bad_paths_are_one_line_errors(tmp_path):
+    assert_one_line_error(run_rag("index", tmp_path / "missing"), "no such path")
+    (tmp_path / "file.py").write_text("x = 1\n")
+    assert_one_line_error(run_rag("index", tmp_path / "file.py"), "not a directory")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_one_line_error(run_rag("index", empty), "nothing to index")
+    assert_one_line_error(run_rag("modules", empty), "run `rag index` first")
+
+
+def test_check_exit_codes_and_report(shop):
+    r = run_rag("index", "--check", cwd=shop)
+    assert r.returncode == 1 and "no index yet" in r.stdout
+    r = run_rag("index", cwd=shop)
+    assert r.returncode == 0 and "indexed 6 files into 9 modules" in r.stderr
+    assert run_rag("index", "--check", cwd=shop).returncode == 0
+    (shop / "shop" / "catalog.py").write_text("# gone\n")
+    r = run_rag("index", "--check", shop)
+    assert r.returncode == 1 and "~ shop/catalog.py" in r.stdout
+    r = run_rag("index", shop)
+    assert "incremental: 1 parsed, 5 unchanged" in r.stderr
+
+
+def test_skipped_files_are_counted_in_warnings(shop):
+    (shop / "shop" / "blob.py").write_bytes(b"\x00\x00")
+    r = run_rag("index", shop)
+    assert r.returncode == 0
+    assert "warning: skipped 1 binary files (shop/blob.py)" in r.stderr
+
+
+def test_modules_plain_json_and_tree(shop):
+    run_rag("index", shop)
+    plain = run_rag("modules", shop)
+    assert plain.returncode == 0
+    assert "shop/cart.py\n    Shopping cart: what a customer is about to buy." in plain.stdout
+    data = json.loads(run_rag("modules", shop, "--json").stdout)
+    by_id = {m["id"]: m for m in data}
+    assert by_id["shop/payment/"]["parent"] == "shop/"
+    assert set(by_id["shop/cart.py"]) >= {"id", "kind", "parent", "summary", "keywords", "symbols"}
+    tree = run_rag("modules", shop, "--tree").stdout.splitlines()
+    assert tree[0].startswith("shop/") and "Online shop" in tree[0]
+    assert any(line.startswith("  payment/") for line in tree)
+    assert any(line.startswith("    gateway.py") for line in tree)
+
+
+def test_corrupt_index_is_one_line_for_readers(shop):
+    run_rag("index", shop)
+    (shop / ".rag" / "manifest.json").write_text("{")
+    assert_one_line_error(run_rag("modules", shop), "rag index --full")
+
+
+def test_kill_during_index_leaves_a_loadable_index(tmp_path):
+    """SIGKILL at random moments of a rebuild: the index is always the old one or the new one."""
+    repo = tmp_path / "big"
+    (repo / "pkg").mkdir(parents=True)
+    for i in range(150):
+        (repo / "pkg" / f"m{i}.py").write_text(
+            f'"""Module {i}."""\nimport pkg.m{(i + 1) % 150}\n\n'
+            + "".join(f"def f{i}_{j}(x):\n    '''Do {j}.'''\n    return f{i}_{(j + 1) % 20}(x)\n\n" for j in range(20)))
+    assert run_rag("index", repo, "--jobs", "1", timeout=120).returncode == 0
+    store = IndexStore(str(repo / ".rag"))
+    rng = random.Random(7)
+    for attempt in range(4):
+        proc = subprocess.Popen(RAG + ["index", str(repo), "--full", "--jobs", "1", "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        m = store.manifest()  # either the one from before or the complete new one
+        assert len(load_modules(store, m)) == 151
+        assert load_graph(store, m).number_of_nodes() > 3000
+    # the next run cleans up whatever a killed writer left half-written
+    assert run_rag("index", repo, "--full", "-q", timeout=120).returncode == 0
+    snaps = [e for e in os.listdir(repo / ".rag") if e.startswith("snap-")]
+    assert len(snaps) <= 2 and store.manifest().snapshot in snaps

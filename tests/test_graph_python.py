@@ -1,0 +1,128 @@
+"""The graph, module IDs, summaries and keywords of the Python fixture repository."""
+import pytest
+
+from graph.indexer import IndexOptions, index, load_graph, load_modules
+from graph.store import IndexStore
+
+
+@pytest.fixture
+def indexed(shop):
+    report = index(str(shop), IndexOptions())
+    store = IndexStore(report.index_dir)
+    return load_graph(store), {m.id: m for m in load_modules(store)}
+
+
+def edges(g, kind):
+    return {(u, v) for u, v, k in g.edges(keys=True) if k == kind}
+
+
+def test_nodes_have_kinds_paths_spans_and_docs(indexed):
+    g, _ = indexed
+    assert g.nodes["shop/"]["kind"] == "directory"
+    assert g.nodes["shop/cart.py"]["kind"] == "file"
+    assert g.nodes["shop/cart.py"]["language"] == "python"
+    assert g.nodes["shop/cart.py"]["doc"] == "Shopping cart: what a customer is about to buy."
+    cart = g.nodes["shop/cart.py::Cart"]
+    assert (cart["kind"], cart["subkind"], cart["start_line"], cart["end_line"]) == ("class", "class", 5, 19)
+    assert cart["doc"] == "Items a customer has put aside, with quantities."
+    add = g.nodes["shop/cart.py::Cart.add"]
+    assert (add["kind"], add["subkind"], add["doc"]) == ("function", "method", "Put a product into the cart.")
+    assert g.nodes["shop/payment/"]["doc"] == "Payment providers and the gateway protocol they implement."
+
+
+def test_contains_edges_form_the_hierarchy(indexed):
+    g, _ = indexed
+    contains = edges(g, "contains")
+    assert ("./", "shop/") in contains
+    assert ("shop/", "shop/payment/") in contains
+    assert ("shop/payment/", "shop/payment/gateway.py") in contains
+    assert ("shop/cart.py", "shop/cart.py::Cart") in contains
+    assert ("shop/cart.py::Cart", "shop/cart.py::Cart.add") in contains
+
+
+def test_imports_resolve_to_files_and_keep_external_ones(indexed):
+    g, _ = indexed
+    assert edges(g, "imports") == {
+        ("shop/cart.py", "shop/catalog.py"),  # relative: from .catalog import ...
+        ("shop/checkout.py", "shop/cart.py"),  # absolute: from shop.cart import Cart
+        ("shop/checkout.py", "shop/payment/gateway.py"),
+    }
+    assert g.nodes["shop/payment/gateway.py"]["external_imports"] == ["requests"]
+    assert g.nodes["shop/catalog.py"]["external_imports"] == ["dataclasses"]
+
+
+def test_calls_resolve_when_unambiguous(indexed):
+    g, _ = indexed
+    calls = edges(g, "calls")
+    assert ("shop/cart.py::Cart.add", "shop/catalog.py::find_product") in calls
+    assert ("shop/checkout.py::checkout", "shop/payment/gateway.py::StripeGateway") in calls
+    # `gateway.charge(...)` could be either class's charge(): left unresolved, never guessed
+    assert not any(v.endswith(".charge") for u, v in calls)
+
+
+def test_inheritance(indexed):
+    g, _ = indexed
+    assert edges(g, "inherits") == {("shop/payment/gateway.py::StripeGateway",
+                                     "shop/payment/gateway.py::PaymentGateway")}
+
+
+def test_module_ids_and_parents(indexed):
+    _, modules = indexed
+    assert set(modules) == {"shop/", "shop/payment/", "shop/__init__.py", "shop/cart.py", "shop/catalog.py",
+                            "shop/checkout.py", "shop/payment/__init__.py", "shop/payment/gateway.py", "billing"}
+    assert modules["shop/"].parent is None
+    assert modules["shop/payment/"].parent == "shop/"
+    assert modules["shop/payment/gateway.py"].parent == "shop/payment/"
+    assert modules["shop/"].kind == "directory" and modules["shop/cart.py"].kind == "file"
+    assert modules["shop/"].files == 6 and modules["shop/payment/"].files == 2
+
+
+def test_named_module_from_rag_toml(indexed):
+    g, modules = indexed
+    billing = modules["billing"]
+    assert billing.kind == "named"
+    assert billing.aliases == ["Kasse", "payments desk"]
+    assert billing.parent == "shop/"  # the deepest directory holding all its files
+    assert {v for u, v, k in g.out_edges("billing", keys=True) if k == "contains"} == {
+        "shop/checkout.py", "shop/payment/__init__.py", "shop/payment/gateway.py"}
+    assert billing.summary.startswith("Everything about taking the customer's money. Also called: Kasse")
+    assert "kasse" in billing.keywords
+
+
+def test_file_summary_reads_as_prose_with_symbols_and_neighbours(indexed):
+    _, modules = indexed
+    s = modules["shop/cart.py"].summary
+    assert s.startswith("Shopping cart: what a customer is about to buy.")
+    assert "Cart (class): Items a customer has put aside, with quantities" in s
+    assert "Cart.add (method): Put a product into the cart" in s
+    assert "Imports: shop/catalog.py." in s and "Imported by: shop/checkout.py." in s
+
+
+def test_summary_without_docstring_names_what_the_file_defines(indexed):
+    _, modules = indexed
+    s = modules["shop/payment/gateway.py"].summary
+    assert s.startswith("Python file defining StripeGateway, PaymentGateway")
+
+
+def test_directory_summary_uses_readme_and_lists_contents(indexed):
+    _, modules = indexed
+    s = modules["shop/payment/"].summary
+    assert s.startswith("Payment providers and the gateway protocol they implement. Files: __init__.py, gateway.py.")
+    package = modules["shop/"].summary  # no README: the package docstring leads
+    assert package.startswith("Online shop: product catalogue, shopping cart and checkout.")
+    assert "Subdirectories: payment/." in package
+
+
+def test_summaries_are_bounded(indexed):
+    _, modules = indexed
+    for m in modules.values():
+        assert 0 < len(m.summary.split()) <= 120, m.id
+
+
+def test_keywords_come_from_identifiers_and_are_salient(indexed):
+    _, modules = indexed
+    assert modules["shop/catalog.py"].keywords[:3] == ["catalog", "product", "find"]
+    assert "gateway" in modules["shop/payment/gateway.py"].keywords
+    assert "stripe" in modules["shop/payment/gateway.py"].keywords
+    for m in modules.values():
+        assert len(m.keywords) <= 12 and len(set(m.keywords)) == len(m.keywords)

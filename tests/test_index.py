@@ -1,0 +1,277 @@
+"""rag index: incremental == full, freshness checks, what is skipped, and safety of the store."""
+import json
+import os
+import shutil
+
+import pytest
+
+from graph.errors import ConfigError, IndexError_, RepoError
+from graph.indexer import IndexOptions, check, index, load_graph, load_modules
+from graph.store import FORMAT_VERSION, IndexStore
+
+from conftest import FIXTURES
+
+
+def snapshot_bytes(index_dir):
+    """The content of the index that must not depend on how it was built."""
+    store = IndexStore(str(index_dir))
+    m = store.manifest()
+    out = {name: open(store.snapshot_path(m, name), "rb").read()
+           for name in ("graph.json", "modules.jsonl", "files.jsonl")}
+    out["files"] = json.dumps(m.files, sort_keys=True).encode()
+    return out
+
+
+def test_incremental_equals_full_after_edit_add_and_delete(shop, tmp_path):
+    index(str(shop))
+    (shop / "shop" / "cart.py").write_text((shop / "shop" / "cart.py").read_text().replace(
+        "Put a product into the cart.", "Put a product into the basket."))
+    (shop / "shop" / "coupons.py").write_text('"""Discount coupons."""\nfrom .cart import Cart\n\n'
+                                              'def apply_coupon(cart: Cart, code):\n    return Cart()\n')
+    (shop / "shop" / "payment" / "README.md").write_text("Card payments only.\n")
+    os.remove(shop / "shop" / "catalog.py")
+    report = index(str(shop))
+    assert (report.parsed, report.reused) == (2, 4)  # cart.py and coupons.py re-parsed; the rest reused
+    assert report.changes.added == ["shop/coupons.py"]
+    assert report.changes.modified == ["shop/cart.py", "shop/payment/README.md"]
+    assert report.changes.deleted == ["shop/catalog.py"]
+
+    full_dir = tmp_path / "full-index"
+    index(str(shop), IndexOptions(index_dir=str(full_dir), full=True))
+    assert snapshot_bytes(shop / ".rag") == snapshot_bytes(full_dir)
+    modules = {m.id: m for m in load_modules(IndexStore(str(shop / ".rag")))}
+    assert "shop/catalog.py" not in modules
+    assert modules["shop/payment/"].summary.startswith("Card payments only.")
+    assert "Cart.add (method): Put a product into the basket" in modules["shop/cart.py"].summary
+
+
+def test_parallel_parse_gives_the_same_index(shop, tmp_path):
+    index(str(shop), IndexOptions(jobs=1))
+    index(str(shop), IndexOptions(index_dir=str(tmp_path / "j2"), jobs=2))
+    assert snapshot_bytes(shop / ".rag") == snapshot_bytes(tmp_path / "j2")
+
+
+def test_check_reports_fresh_and_each_kind_of_change(shop):
+    assert check(str(shop)).reason == "no index yet"
+    index(str(shop))
+    assert not check(str(shop)).stale
+    (shop / "shop" / "new.py").write_text("x = 1\n")
+    (shop / "shop" / "cart.py").write_text("# emptied\n")
+    os.remove(shop / "shop" / "checkout.py")
+    c = check(str(shop))
+    assert (c.added, c.modified, c.deleted) == (["shop/new.py"], ["shop/cart.py"], ["shop/checkout.py"])
+    assert c.describe() == ["+ shop/new.py", "~ shop/cart.py", "- shop/checkout.py"]
+
+
+def test_second_run_without_changes_writes_nothing(shop):
+    index(str(shop))
+    manifest = (shop / ".rag" / "manifest.json").read_bytes()
+    report = index(str(shop))
+    assert not report.wrote
+    assert (shop / ".rag" / "manifest.json").read_bytes() == manifest
+
+
+def test_settings_change_forces_full_rebuild(shop):
+    index(str(shop))
+    (shop / "rag.toml").write_text('[index]\nexclude = ["shop/payment/"]\n')
+    c = check(str(shop))
+    assert "settings changed" in c.reason
+    report = index(str(shop))
+    assert report.parsed == 4 and report.reused == 0
+    assert not any(m.id.startswith("shop/payment") for m in load_modules(IndexStore(str(shop / ".rag"))))
+
+
+def test_gitignore_default_excludes_include_and_exclude(shop):
+    for d in ("generated", ".venv/lib", "node_modules/pkg", "build", "shop/vendor", "envdir"):
+        os.makedirs(shop / d, exist_ok=True)
+        (shop / d / "junk.py").write_text("def junk(): pass\n")
+    (shop / "envdir" / "pyvenv.cfg").write_text("home = /usr\n")
+    (shop / ".gitignore").write_text("generated/\n")
+    (shop / "shop" / ".gitignore").write_text("cart.py\n")  # nested .gitignore, relative to its directory
+    index(str(shop))
+    files = set(IndexStore(str(shop / ".rag")).manifest().files)
+    assert not any("junk.py" in f for f in files)
+    assert "shop/cart.py" not in files and "shop/catalog.py" in files
+
+    index(str(shop), IndexOptions(index_dir=str(shop / "only"), include=("shop/payment/",)))
+    assert {f for f, meta in IndexStore(str(shop / "only")).manifest().files.items() if meta["kind"] == "source"} \
+        == {"shop/payment/__init__.py", "shop/payment/gateway.py"}
+    index(str(shop), IndexOptions(index_dir=str(shop / "ex"), exclude=("*checkout*",)))
+    assert "shop/checkout.py" not in IndexStore(str(shop / "ex")).manifest().files
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+def test_missing_path(tmp_path):
+    with pytest.raises(RepoError, match="no such path"):
+        index(str(tmp_path / "nope"))
+
+
+def test_not_a_directory(tmp_path):
+    (tmp_path / "f.py").write_text("x = 1\n")
+    with pytest.raises(RepoError, match="not a directory"):
+        index(str(tmp_path / "f.py"))
+
+
+def test_empty_repository(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello\n")
+    with pytest.raises(RepoError, match="nothing to index"):
+        index(str(tmp_path))
+    assert not (tmp_path / ".rag" / "manifest.json").exists()
+
+
+def test_not_utf8_binary_and_huge_files_are_skipped_and_counted(shop):
+    (shop / "shop" / "latin1.py").write_bytes('name = "café"\n'.encode("latin-1"))
+    (shop / "shop" / "blob.py").write_bytes(b"\x00\x01\x02binary")
+    (shop / "shop" / "huge.py").write_text("x = 1\n" * 200_000)  # 1.2 MB, over the 1 MB default
+    report = index(str(shop))
+    assert report.skipped == {"not-utf8": ["shop/latin1.py"], "binary": ["shop/blob.py"], "huge": ["shop/huge.py"]}
+    assert report.files == 6
+
+
+def test_syntax_errors_parse_partially_and_indexing_goes_on(shop):
+    (shop / "shop" / "broken.py").write_text('"""Half written."""\ndef ok():\n    pass\n\ndef broken(:\n'
+                                             '    pass\n\nclass After:\n    pass\n')
+    report = index(str(shop))
+    assert report.syntax_errors == 1 and report.files == 7
+    g = load_graph(IndexStore(report.index_dir))
+    assert g.nodes["shop/broken.py"]["syntax_errors"] >= 1
+    assert "shop/broken.py::ok" in g and "shop/broken.py::After" in g
+
+
+def test_symlink_loop_and_links_are_not_followed(shop):
+    os.symlink(shop / "shop", shop / "shop" / "loop")  # a directory that contains itself
+    os.symlink("self-link", shop / "shop" / "self-link")  # a link to itself
+    os.symlink(shop / "shop" / "cart.py", shop / "shop" / "cart_alias.py")
+    report = index(str(shop))
+    assert report.skipped == {"symlink": ["shop/cart_alias.py", "shop/loop", "shop/self-link"]}
+    assert report.files == 6
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_is_skipped(shop):
+    target = shop / "shop" / "secret.py"
+    target.write_text("x = 1\n")
+    target.chmod(0)
+    report = index(str(shop))
+    assert report.skipped == {"unreadable": ["shop/secret.py"]}
+
+
+def test_unreadable_file_is_skipped_even_as_root(shop, monkeypatch):
+    """Root ignores file modes, so simulate the failing open() the way a permission error shows up."""
+    import builtins
+
+    real_open = builtins.open
+
+    def guarded_open(path, *args, **kwargs):
+        if str(path).endswith("catalog.py"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    report = index(str(shop))
+    assert report.skipped == {"unreadable": ["shop/catalog.py"]}
+
+
+def test_invalid_rag_toml_is_one_clear_error(shop):
+    (shop / "rag.toml").write_text("[[modules]]\nid = 'x'\npaths = 3\n")
+    with pytest.raises(ConfigError, match="'paths' must be a list of strings"):
+        index(str(shop))
+    (shop / "rag.toml").write_text("not toml ===\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        index(str(shop))
+    (shop / "rag.toml").write_text("[[modules]]\nid = 'shop'\npaths = ['shop/']\n")
+    with pytest.raises(ConfigError, match="collides with a path"):
+        index(str(shop))
+
+
+@pytest.mark.parametrize("damage", ["truncate-manifest", "garbage-graph", "truncate-files", "delete-modules"])
+def test_corrupt_index_gives_clear_message_and_full_recovers(shop, damage):
+    index(str(shop))
+    store = IndexStore(str(shop / ".rag"))
+    m = store.manifest()
+    snap = shop / ".rag" / m.snapshot
+    if damage == "truncate-manifest":
+        path = shop / ".rag" / "manifest.json"
+        path.write_bytes(path.read_bytes()[:40])
+    elif damage == "garbage-graph":
+        (snap / "graph.json").write_text("{not json")
+    elif damage == "truncate-files":
+        (snap / "files.jsonl").write_bytes((snap / "files.jsonl").read_bytes()[:100])
+    else:
+        os.remove(snap / "modules.jsonl")
+    with pytest.raises(IndexError_, match=r"corrupt|incomplete") as err:
+        m = store.manifest()
+        load_graph(store, m)
+        load_modules(store, m)
+        store.read_jsonl(m, "files.jsonl")
+    assert "rag index --full" in str(err.value)
+    (shop / "shop" / "cart.py").write_text('"""Changed."""\n')  # so that a rebuild needs the old parse results
+    report = index(str(shop))  # a writer rebuilds a damaged index instead of failing
+    if damage in ("truncate-manifest", "truncate-files"):  # the parse results are lost: all re-parsed
+        assert report.changes.reason and report.parsed == 6
+    load_graph(store)
+    assert len(load_modules(store)) == 9
+    index(str(shop), IndexOptions(full=True))
+    assert len(load_modules(store)) == 9
+
+
+def test_index_from_a_future_format_version_is_refused(shop):
+    index(str(shop))
+    path = shop / ".rag" / "manifest.json"
+    data = json.loads(path.read_text())
+    data["format_version"] = FORMAT_VERSION + 1
+    path.write_text(json.dumps(data))
+    with pytest.raises(IndexError_, match="newer than this rag"):
+        load_modules(IndexStore(str(shop / ".rag")))
+    assert "newer than this rag" in check(str(shop)).reason
+    index(str(shop), IndexOptions(full=True))
+    assert IndexStore(str(shop / ".rag")).manifest().format_version == FORMAT_VERSION
+
+
+def test_failure_while_writing_keeps_previous_index(shop, monkeypatch):
+    index(str(shop))
+    before = snapshot_bytes(shop / ".rag")
+    (shop / "shop" / "cart.py").write_text('"""Changed."""\n')
+    import graph.store
+
+    real = graph.store._write_durably
+    calls = []
+
+    def failing(path, chunks):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(path, chunks)
+
+    monkeypatch.setattr(graph.store, "_write_durably", failing)
+    with pytest.raises(OSError):
+        index(str(shop))
+    monkeypatch.undo()
+    assert snapshot_bytes(shop / ".rag") == before
+    assert [e for e in os.listdir(shop / ".rag") if e.startswith("snap-")] == [IndexStore(str(shop / ".rag")).manifest().snapshot]
+
+
+def test_concurrent_writer_waits_for_the_lock(shop):
+    from graph.errors import LockedError
+
+    store = IndexStore(str(shop / ".rag"))
+    waited = []
+    with store.lock():
+        # a second writer in the same process sees the lock held (filelock is per lock object)
+        with pytest.raises(LockedError, match="another `rag index`"):
+            with IndexStore(str(shop / ".rag")).lock(timeout=0.2, on_wait=lambda: waited.append(1)):
+                pass
+    assert waited == [1]
+    index(str(shop))  # and once released, indexing proceeds
+
+
+def test_fixture_repositories_index_without_errors(tmp_path):
+    """Every language fixture goes through the whole pipeline (graph, modules, store)."""
+    for name in sorted(os.listdir(FIXTURES)):
+        repo = tmp_path / name
+        shutil.copytree(os.path.join(FIXTURES, name), repo)
+        report = index(str(repo))
+        assert report.files >= 3 and report.syntax_errors == 0, name
+        modules = load_modules(IndexStore(report.index_dir))
+        assert all(m.summary for m in modules), name
