@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_REPO ?= .
+BENCH_SOURCES ?= .bench-sources
 
 .PHONY: install demo test bench clean
 
@@ -23,7 +24,8 @@ test: install
 	$(BIN)/pytest -n 2
 
 bench: install
-	$(BIN)/python bench/index_bench.py
+	bash ../shared/bench/dev/fetch_sources.sh $(BENCH_SOURCES)
+	$(BIN)/python bench/index_bench.py --sources $(BENCH_SOURCES)
 
 clean:
 	rm -rf $(VENV) .rag

@@ -76,6 +76,7 @@ class IndexReport:
     skipped: dict[str, list[str]]
     seconds: float
     wrote: bool  # False when the index was already fresh
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
 
 def default_index_dir(repo: str) -> str:
@@ -103,10 +104,19 @@ def check(repo: str, options: IndexOptions = IndexOptions()) -> Changes:
 def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
           on_lock_wait: Callable[[], None] | None = None) -> IndexReport:
     start = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = [start]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        timings[phase] = round(now - clock[0], 4)
+        clock[0] = now
+
     repo = check_repo(repo)
     config = _load_config(repo, options)
     store = IndexStore(options.index_dir or default_index_dir(repo))
     found = walk(repo, config.walk)
+    lap("walk")
     sources = [f for f in found.files if f.kind == "source"]
     if not sources:
         raise RepoError(f"nothing to index in {repo}: no source files of a supported language "
@@ -127,14 +137,14 @@ def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress 
                  if f.path in previous and previous[f.path].sha256 == f.sha256
                  and previous[f.path].language == f.language}
         to_parse = [f for f in sources if f.path not in reuse]
+        lap("load")
         parsed = parse_files(to_parse, options.jobs, progress)
         symbols = [reuse.get(f.path) or parsed[f.path] for f in sources]
-        if progress:
-            progress("graph", 0, 1)
+        lap("parse")
         graph = build_graph(symbols, _readmes(found), config, _go_module(found))
+        lap("graph")
         modules = build_modules(graph)
-        if progress:
-            progress("graph", 1, 1)
+        lap("modules")
         syntax_errors = sum(1 for s in symbols if s.syntax_errors)
         store.commit(
             {"format_version": FORMAT_VERSION, "tool_version": TOOL_VERSION,
@@ -147,8 +157,9 @@ def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress 
              ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),
              ("files.jsonl", jsonl_lines(s.to_dict() for s in symbols))],
         )
+        lap("write")
     return IndexReport(store.dir, changes, len(to_parse), len(reuse), len(sources), len(modules), syntax_errors,
-                       found.skipped, time.perf_counter() - start, True)
+                       found.skipped, time.perf_counter() - start, True, timings)
 
 
 def parse_files(files: list[FoundFile], jobs: int, progress: Progress | None) -> dict[str, FileSymbols]:
@@ -205,7 +216,8 @@ def load_modules(store: IndexStore, manifest: Manifest | None = None) -> list[Mo
 
 
 def graph_to_json(graph: nx.MultiDiGraph) -> str:
-    return json.dumps(nx.node_link_data(graph, edges="edges"), sort_keys=True, ensure_ascii=False)
+    # no sort_keys: build_graph inserts nodes, edges and attributes in a deterministic order already
+    return json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ sentence, then its neighbours (what it imports, who imports it). It is determini
 """
 from __future__ import annotations
 
+import heapq
 import math
 import posixpath
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -34,6 +35,7 @@ class GraphFacts:
     imports: dict[str, set[str]]  # file -> files it imports
     importers: dict[str, set[str]]  # file -> files importing it
     children: dict[str, list[str]]  # directory -> files and directories it contains
+    _importance: dict[str, float] = field(default_factory=dict)  # definition node -> score, memoised
 
     @classmethod
     def of(cls, g: nx.MultiDiGraph) -> GraphFacts:
@@ -54,6 +56,17 @@ class GraphFacts:
             elif key == "contains" and g.nodes[src]["kind"] == "directory":
                 children.setdefault(src, []).append(dst)
         return cls(definitions, external_refs, imports, importers, children)
+
+    def importance(self, g: nx.MultiDiGraph, sid: str) -> float:
+        score = self._importance.get(sid)
+        if score is None:
+            a = g.nodes[sid]
+            score = (3.0 * (a["qualname"] == a["name"]) + 2.0 * (not a["name"].startswith("_"))
+                     + 1.5 * bool(a.get("doc")) + 1.0 * (a["kind"] == "class")
+                     + 2.0 * math.log1p(self.external_refs.get(sid, 0))
+                     + min(a["end_line"] - a["start_line"], 200) / 100)
+            self._importance[sid] = score
+        return score
 
 
 @dataclass
@@ -167,16 +180,8 @@ def _rank_neighbours(facts: GraphFacts, nodes) -> list[str]:
 
 def main_symbols(g: nx.MultiDiGraph, facts: GraphFacts, member_files: list[str], limit: int) -> list[str]:
     """The most telling definitions of these files: public, top-level, documented, used elsewhere."""
-    scored = []
-    for f in member_files:
-        for sid in facts.definitions.get(f, ()):
-            a = g.nodes[sid]
-            external_refs = facts.external_refs.get(sid, 0)
-            score = (3.0 * (a["qualname"] == a["name"]) + 2.0 * (not a["name"].startswith("_"))
-                     + 1.5 * bool(a.get("doc")) + 1.0 * (a["kind"] == "class")
-                     + 2.0 * math.log1p(external_refs) + min(a["end_line"] - a["start_line"], 200) / 100)
-            scored.append((-score, sid))
-    return [sid for _, sid in sorted(scored)[:limit]]
+    scored = [(-facts.importance(g, sid), sid) for f in member_files for sid in facts.definitions.get(f, ())]
+    return [sid for _, sid in heapq.nsmallest(limit, scored)]
 
 
 # --- keywords --------------------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""Indexing benchmark on the dev-set sources (networkx, scrapy, rich).
+
+    python bench/index_bench.py [--sources DIR] [--repeat N] [--out bench/results/index.json]
+
+For each repository, in fresh subprocesses of `rag index` (as a user runs it):
+  - full build, `--full`, default jobs (one per core) and `--jobs 1`: wall seconds, files/s
+  - incremental re-index after appending a comment to one file (the file is restored afterwards):
+    wall seconds of the command, and the in-process phase times (graph part = everything but parsing)
+  - peak RSS of the full build, and the size of the index directory
+Medians of --repeat runs. The sources come from ../shared/bench/dev/fetch_sources.sh.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SOURCES = os.environ.get("RAG_BENCH_SOURCES", os.path.join(HERE, "..", ".bench-sources"))
+REPOS = {"networkx": "networkx/algorithms/cycles.py", "scrapy": "scrapy/http/request/__init__.py",
+         "rich": "rich/progress.py"}
+RAG = [sys.executable, "-m", "rag.cli"]
+
+
+def run(args) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS of the child in KB, stderr."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    p = subprocess.run(RAG + args, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        raise SystemExit(f"rag {' '.join(args)} failed: {p.stderr.strip()}")
+    return wall, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before), p.stderr
+
+
+def in_process_incremental(repo: str, index_dir: str) -> dict:
+    from graph.indexer import IndexOptions, index
+
+    report = index(repo, IndexOptions(index_dir=index_dir))
+    return {"seconds": report.seconds, "parsed": report.parsed, "timings": report.timings}
+
+
+def dir_size(path: str) -> int:
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+
+
+def bench_repo(name: str, repo: str, touch: str, repeat: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        idx = os.path.join(tmp, "index")
+        full, full_j1, rss = [], [], 0
+        for _ in range(repeat):
+            wall, peak, err = run(["index", repo, "--index-dir", idx, "--full"])
+            full.append(wall)
+            rss = max(rss, peak)
+            full_j1.append(run(["index", repo, "--index-dir", idx, "--full", "--jobs", "1"])[0])
+        from graph.store import IndexStore
+
+        manifest = IndexStore(idx).manifest()
+        files = manifest.counts["files"]
+        snapshot_bytes = dir_size(os.path.join(idx, manifest.snapshot))
+        path = os.path.join(repo, touch)
+        original = open(path, "rb").read()
+        incremental, phases = [], []
+        try:
+            for i in range(repeat):
+                with open(path, "ab") as fh:
+                    fh.write(f"\n# bench touch {i}\n".encode())
+                incremental.append(run(["index", repo, "--index-dir", idx])[0])
+                with open(path, "ab") as fh:
+                    fh.write(f"# bench touch again {i}\n".encode())
+                phases.append(in_process_incremental(repo, idx))
+        finally:
+            with open(path, "wb") as fh:
+                fh.write(original)
+    inc_graph = statistics.median(p["seconds"] - p["timings"].get("parse", 0) for p in phases)
+    return {
+        "repo": name, "files": files, "modules": manifest.counts["modules"],
+        "nodes": manifest.counts["nodes"], "edges": manifest.counts["edges"],
+        "full_s": round(statistics.median(full), 2), "files_per_s": round(files / statistics.median(full)),
+        "full_jobs1_s": round(statistics.median(full_j1), 2),
+        "files_per_s_jobs1": round(files / statistics.median(full_j1)),
+        "incremental_cli_s": round(statistics.median(incremental), 2),
+        "incremental_in_process_s": round(statistics.median(p["seconds"] for p in phases), 2),
+        "incremental_graph_part_s": round(inc_graph, 2),
+        "incremental_phases": phases[len(phases) // 2]["timings"],
+        "peak_rss_mb": round(rss / 1024), "index_mb": round(snapshot_bytes / 1e6, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sources", default=DEFAULT_SOURCES)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "index.json"))
+    args = ap.parse_args()
+    rows = []
+    for name, touch in REPOS.items():
+        repo = os.path.join(args.sources, name)
+        if not os.path.isdir(repo):
+            raise SystemExit(f"{repo} is missing: run ../shared/bench/dev/fetch_sources.sh {args.sources}")
+        rows.append(bench_repo(name, os.path.realpath(repo), touch, args.repeat))
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as fh:
+        json.dump({"cores": os.cpu_count(), "repeat": args.repeat, "rows": rows}, fh, indent=1)
+    print("| repo | files | full build s (files/s) | --jobs 1 s (files/s) | incremental: CLI s / in-process s "
+          "/ graph part s | peak RSS MB | index MB |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['repo']} | {r['files']} | {r['full_s']} ({r['files_per_s']}) | {r['full_jobs1_s']} "
+              f"({r['files_per_s_jobs1']}) | {r['incremental_cli_s']} / {r['incremental_in_process_s']} / "
+              f"{r['incremental_graph_part_s']} | {r['peak_rss_mb']} | {r['index_mb']} |")
+
+
+if __name__ == "__main__":
+    main()
