@@ -176,24 +176,23 @@ def parse_files(files: list[FoundFile], jobs: int, progress: Progress | None) ->
             if progress:
                 progress("parse", i + 1, total)
         return out
-    batches = [files[i::jobs * 4] for i in range(jobs * 4)]
+    batches = [files[i::jobs * 8] for i in range(jobs * 8)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         done = 0
         for batch_result in pool.map(_parse_batch, [[(f.path, f.text, f.language, f.sha256) for f in b]
                                                     for b in batches if b]):
-            for d in batch_result:
-                out[d["path"]] = FileSymbols.from_dict(d)
+            for fs in batch_result:
+                out[fs.path] = fs
             done += len(batch_result)
             if progress:
                 progress("parse", done, total)
     return out
 
 
-def _parse_batch(batch) -> list[dict]:
+def _parse_batch(batch) -> list[FileSymbols]:
     from graph.parse import parse_source
 
-    return [parse_source(path, text.encode("utf-8"), BY_NAME[lang], sha).to_dict()
-            for path, text, lang, sha in batch]
+    return [parse_source(path, text.encode("utf-8"), BY_NAME[lang], sha) for path, text, lang, sha in batch]
 
 
 def load_graph(store: IndexStore, manifest: Manifest | None = None) -> nx.MultiDiGraph:
