@@ -26,7 +26,6 @@ _SUBKIND_BY_NODE = {
     "interface_declaration": "interface", "record_declaration": "record", "type_item": "type",
     "class_specifier": "class", "abstract_class_declaration": "class",
 }
-_CLASS_CAPTURES = {"class", "interface", "struct", "enum", "trait", "type"}
 _FUNCTION_CAPTURES = {"function", "method"}
 # wrappers whose comments belong to the definition inside them
 _WRAPPERS = {"export_statement", "decorated_definition", "template_declaration", "declaration",

@@ -39,6 +39,7 @@ def test_check_exit_codes_and_report(shop):
     assert r.returncode == 1 and "no index yet" in r.stdout
     r = run_rag("index", cwd=shop)
     assert r.returncode == 0 and "indexed 6 files into 9 modules" in r.stderr
+    assert "parse: 6/6" in r.stderr  # progress as plain lines when stderr is not a terminal
     assert run_rag("index", "--check", cwd=shop).returncode == 0
     (shop / "shop" / "catalog.py").write_text("# gone\n")
     r = run_rag("index", "--check", shop)
@@ -99,3 +100,12 @@ def test_kill_during_index_leaves_a_loadable_index(tmp_path):
     assert run_rag("index", repo, "--full", "-q", timeout=120).returncode == 0
     snaps = [e for e in os.listdir(repo / ".rag") if e.startswith("snap-")]
     assert len(snaps) <= 2 and store.manifest().snapshot in snaps
+
+
+def test_two_concurrent_index_runs_both_succeed(shop):
+    """The lock serialises writers: both runs finish, and the index is whole."""
+    procs = [subprocess.Popen(RAG + ["index", str(shop), "--full"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert len(load_modules(IndexStore(str(shop / ".rag")))) == 9
