@@ -183,7 +183,7 @@ class IndexStore:
 
 def jsonl_lines(rows: Iterable[dict]) -> Iterator[str]:
     for row in rows:
-        yield json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n"
+        yield json.dumps(row, ensure_ascii=False) + "\n"  # rows come from dataclasses: key order is fixed
 
 
 def _write_durably(path: str, chunks: Iterable[str]) -> None:
