@@ -11,7 +11,7 @@ import posixpath
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol, Sequence
 
 import networkx as nx
 
@@ -29,6 +29,34 @@ INDEX_DIR_NAME = ".rag"
 PARALLEL_THRESHOLD = 64  # fewer files than this parse faster in-process than with worker start-up
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class BuildContext:
+    """What an index extension gets to build its part of the snapshot from."""
+
+    repo: str
+    graph: nx.MultiDiGraph
+    modules: list[Module]
+    sources: list[FoundFile]  # with their text
+    store: IndexStore
+    previous: Manifest | None  # the index being replaced, for caches; None on a full rebuild
+    progress: Progress | None
+
+
+class IndexExtension(Protocol):
+    """A later stage (retrieval indexes, …) that adds files to each snapshot.
+
+    `settings()` goes into the manifest: when it changes, the index is stale and rebuilt in full.
+    `build()` returns the snapshot files to add, as (name, text chunks or a writer of a path), and
+    the models it used, for the manifest.
+    """
+
+    name: str
+
+    def settings(self) -> dict: ...
+
+    def build(self, ctx: BuildContext) -> tuple[list[tuple[str, object]], dict[str, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -92,17 +120,18 @@ def check_repo(repo: str) -> str:
     return repo
 
 
-def check(repo: str, options: IndexOptions = IndexOptions()) -> Changes:
+def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequence[IndexExtension] = ()) -> Changes:
     """What changed since the index was built (a read-only look; nothing is written)."""
     repo = check_repo(repo)
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
     store = IndexStore(options.index_dir or default_index_dir(repo))
-    return _changes(store, found, config)
+    return _changes(store, found, _settings(config, extensions))
 
 
 def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
-          on_lock_wait: Callable[[], None] | None = None) -> IndexReport:
+          on_lock_wait: Callable[[], None] | None = None,
+          extensions: Sequence[IndexExtension] = ()) -> IndexReport:
     start = time.perf_counter()
     timings: dict[str, float] = {}
     clock = [start]
@@ -122,17 +151,19 @@ def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress 
         raise RepoError(f"nothing to index in {repo}: no source files of a supported language "
                         f"({', '.join(sorted(BY_NAME))})" + _skipped_note(found))
     with store.lock(on_wait=on_lock_wait):
-        changes = Changes(reason="full rebuild requested") if options.full else _changes(store, found, config)
+        settings = _settings(config, extensions)
+        changes = Changes(reason="full rebuild requested") if options.full else _changes(store, found, settings)
         if not changes.stale:
             m = store.manifest()
             return IndexReport(store.dir, changes, 0, len(sources), len(sources), m.counts.get("modules", 0),
                                m.counts.get("syntax_errors", 0), found.skipped, time.perf_counter() - start, False)
-        previous = {}
+        previous, previous_manifest = {}, None
         if not changes.reason:
             try:
-                previous = _previous_parses(store)
+                previous_manifest = store.manifest()
+                previous = _previous_parses(store, previous_manifest)
             except IndexError_ as e:  # a damaged index is worth nothing: rebuild it rather than fail
-                changes.reason = str(e)
+                changes.reason, previous_manifest = str(e), None
         reuse = {f.path: previous[f.path] for f in sources
                  if f.path in previous and previous[f.path].sha256 == f.sha256
                  and previous[f.path].language == f.language}
@@ -146,16 +177,24 @@ def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress 
         modules = build_modules(graph)
         lap("modules")
         syntax_errors = sum(1 for s in symbols if s.syntax_errors)
+        payload = [("graph.json", [graph_to_json(graph)]),
+                   ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),
+                   ("files.jsonl", jsonl_lines(s.to_dict() for s in symbols))]
+        models: dict[str, str] = {}
+        context = BuildContext(repo, graph, modules, sources, store, previous_manifest, progress)
+        for extension in extensions:
+            files, used = extension.build(context)
+            payload += files
+            models.update(used)
+            lap(extension.name)
         store.commit(
             {"format_version": FORMAT_VERSION, "tool_version": TOOL_VERSION,
-             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": _settings(config),
+             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": settings, "models": models,
              "files": {f.path: {"sha256": f.sha256, "kind": f.kind, "language": f.language} for f in found.files},
              "skipped": found.skipped,
              "counts": {"files": len(sources), "modules": len(modules), "nodes": graph.number_of_nodes(),
                         "edges": graph.number_of_edges(), "syntax_errors": syntax_errors}},
-            [("graph.json", [graph_to_json(graph)]),
-             ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),
-             ("files.jsonl", jsonl_lines(s.to_dict() for s in symbols))],
+            payload,
         )
         lap("write")
     return IndexReport(store.dir, changes, len(to_parse), len(reuse), len(sources), len(modules), syntax_errors,
@@ -241,12 +280,14 @@ def _load_config(repo: str, options: IndexOptions) -> RepoConfig:
     return parse_config(text, options.include, options.exclude)
 
 
-def _settings(config: RepoConfig) -> dict:
+def _settings(config: RepoConfig, extensions: Sequence[IndexExtension] = ()) -> dict:
     # the tool version is part of the settings: a new rag may parse or summarise differently
-    return {"walk": config.walk.to_dict(), "modules": config.to_dict()["modules"], "tool_version": TOOL_VERSION}
+    settings = {"walk": config.walk.to_dict(), "modules": config.to_dict()["modules"], "tool_version": TOOL_VERSION,
+                "extensions": {e.name: e.settings() for e in extensions}}
+    return json.loads(json.dumps(settings))  # as it reads back from the manifest (tuples become lists)
 
 
-def _changes(store: IndexStore, found: WalkResult, config: RepoConfig) -> Changes:
+def _changes(store: IndexStore, found: WalkResult, settings: dict) -> Changes:
     if not store.exists():
         return Changes(reason="no index yet")
     try:
@@ -260,13 +301,12 @@ def _changes(store: IndexStore, found: WalkResult, config: RepoConfig) -> Change
         modified=sorted(p for p in current if p in before and before[p] != current[p]),
         deleted=sorted(set(before) - set(current)),
     )
-    if manifest.settings != _settings(config):
-        changes.reason = "index settings changed (rag.toml, --include/--exclude, or the rag version)"
+    if manifest.settings != settings:
+        changes.reason = "index settings changed (rag.toml, --include/--exclude, models, or the rag version)"
     return changes
 
 
-def _previous_parses(store: IndexStore) -> dict[str, FileSymbols]:
-    manifest = store.manifest()
+def _previous_parses(store: IndexStore, manifest: Manifest) -> dict[str, FileSymbols]:
     try:
         return {d["path"]: FileSymbols.from_dict(d) for d in store.read_jsonl(manifest, "files.jsonl")}
     except (KeyError, TypeError) as e:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import networkx as nx
 
 from graph.build import CONTAINS, ROOT, dir_id
+from graph.roles import SOURCE
 from graph.summary import GraphFacts, SummaryInputs, keywords_for_all, main_symbols, summarize
 
 FILE, DIRECTORY, NAMED = "file", "directory", "named"
@@ -29,6 +30,7 @@ class Module:
     files: int = 1  # source files inside (1 for a file)
     lines: int = 0
     aliases: list[str] = field(default_factory=list)
+    role: str = SOURCE  # source, test, example, doc or bench (graph/roles.py); a directory is source if any file is
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,8 +61,14 @@ def build_modules(g: nx.MultiDiGraph) -> list[Module]:
             symbols=[s.split("::", 1)[1] for s in symbols],
             language=attrs.get("language"), files=len(members[mid]),
             lines=sum(g.nodes[f]["lines"] for f in members[mid]), aliases=list(attrs.get("aliases", ())),
+            role=_role(g, members[mid]),
         ))
     return sorted(out, key=lambda m: m.id)
+
+
+def _role(g, member_files: list[str]) -> str:
+    roles = {g.nodes[f]["role"] for f in member_files}
+    return SOURCE if SOURCE in roles or not roles else sorted(roles)[0]
 
 
 def _files_under(g, node) -> list[str]:

@@ -142,9 +142,11 @@ class IndexStore:
         finally:
             lock.release()
 
-    def commit(self, manifest_fields: dict, payload: Iterable[tuple[str, Iterable[str]]]) -> Manifest:
-        """Write a new snapshot from (file name, chunks of text) pairs, then switch the manifest to it.
+    def commit(self, manifest_fields: dict, payload: Iterable[tuple[str, object]]) -> Manifest:
+        """Write a new snapshot, then switch the manifest to it.
 
+        `payload` holds (file name, content) pairs; content is chunks of text, or a callable that
+        writes the file at the path it is given (for formats other libraries write: FAISS, NumPy).
         Call with the lock held. `manifest_fields` are the Manifest fields except the snapshot ones.
         """
         previous = self._current_snapshot_name()
@@ -152,8 +154,14 @@ class IndexStore:
         snap = os.path.join(self.dir, name)
         os.makedirs(snap)
         try:
-            for filename, chunks in payload:
-                _write_durably(os.path.join(snap, filename), chunks)
+            for filename, content in payload:
+                target = os.path.join(snap, filename)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                if callable(content):
+                    content(target)
+                    _fsync_path(target)
+                else:
+                    _write_durably(target, content)
             _fsync_dir(snap)
             manifest = Manifest(snapshot=name, previous_snapshot=previous, **manifest_fields)
             tmp = os.path.join(self.dir, f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp")
@@ -191,6 +199,17 @@ def _write_durably(path: str, chunks: Iterable[str]) -> None:
         for chunk in chunks:
             fh.write(chunk)
         fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_path(path: str) -> None:
+    """Flush a file, or every file of a directory a library wrote, to disk."""
+    if os.path.isdir(path):
+        for entry in os.listdir(path):
+            _fsync_path(os.path.join(path, entry))
+        _fsync_dir(path)
+        return
+    with open(path, "rb") as fh:
         os.fsync(fh.fileno())
 
 

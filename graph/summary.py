@@ -144,7 +144,8 @@ def _lead(x: SummaryInputs) -> str:
     language = _LANGUAGE_NAMES.get(x.language or "", "")
     if x.kind == "file":
         if x.symbols:
-            return f"{language} file defining {', '.join(s[0] for s in x.symbols[:3])}.".strip()
+            top_level = [s[0] for s in x.symbols if "." not in s[0]] or [s[0] for s in x.symbols]
+            return f"{language} file defining {', '.join(top_level[:3])}.".strip()
         return f"{language} file with no definitions.".strip()
     if x.kind == "directory":
         return f"Directory of {len(x.files)} source file{'s' if len(x.files) != 1 else ''}."

@@ -51,8 +51,23 @@ def _parser() -> argparse.ArgumentParser:
                     help="index only source files matching this gitignore-style pattern (repeatable)")
     ix.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                     help="also skip paths matching this gitignore-style pattern (repeatable)")
+    ix.add_argument("--embedder", default=None, metavar="NAME|DIR",
+                    help="sentence-transformers model: the bundled all-MiniLM-L6-v2 (default) or a local directory")
     ix.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     ix.set_defaults(run=_cmd_index)
+
+    ask = sub.add_parser("ask", help="which module handles X? ranked modules with evidence",
+                         description="Answer with the module of the repository most likely to handle the "
+                                     "question: a requirement, a commit message or a whole bug report.")
+    ask.add_argument("question", help="the question, requirement or bug report (quote it)")
+    ask.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
+    _index_dir_arg(ask)
+    ask.add_argument("-k", type=int, default=10, metavar="N", help="how many candidates to list (default 10)")
+    ask.add_argument("--level", default="file", help="rank files (default) or directories: file|dir")
+    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask.add_argument("--refresh", action="store_true", help="bring a stale index up to date before answering")
+    ask.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index`")
+    ask.set_defaults(run=_cmd_ask)
 
     mo = sub.add_parser("modules", help="list the modules of an indexed repository with their summaries")
     mo.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
@@ -83,8 +98,9 @@ def _cmd_index(args) -> int:
 
     options = IndexOptions(index_dir=args.index_dir, full=args.full, jobs=args.jobs,
                            include=tuple(args.include), exclude=tuple(args.exclude))
+    extensions = [_retrieval_extension(args.embedder)]
     if args.check:
-        changes = check(args.path, options)
+        changes = check(args.path, options, extensions)
         if not changes.stale:
             print("index is fresh")
             return 0
@@ -95,12 +111,66 @@ def _cmd_index(args) -> int:
     progress = StderrProgress(quiet=args.quiet)
     try:
         report = index(args.path, options, progress,
-                       on_lock_wait=lambda: print("rag: waiting for another `rag index` to finish …", file=sys.stderr))
+                       on_lock_wait=lambda: print("rag: waiting for another `rag index` to finish …", file=sys.stderr),
+                       extensions=extensions)
     finally:
         progress.close()
     if not args.quiet:
         _print_index_report(report)
     return 0
+
+
+def _retrieval_settings(embedder: str | None):
+    from rag.settings import RetrievalSettings
+
+    return RetrievalSettings(embedder=embedder) if embedder else RetrievalSettings()
+
+
+def _retrieval_extension(embedder: str | None):
+    from rag.artifacts import RetrievalExtension
+
+    return RetrievalExtension(_retrieval_settings(embedder))
+
+
+def _cmd_ask(args) -> int:
+    from rag.engine import Engine
+    from rag.progress import StderrProgress
+
+    progress = StderrProgress()
+    try:
+        engine = Engine.open(args.repo, index_dir=args.index_dir, settings=_retrieval_settings(args.embedder),
+                             refresh=args.refresh, progress=progress)
+    finally:
+        progress.close()
+    result = engine.ask(args.question, k=args.k, level=args.level)
+    for warning in result.warnings:
+        print(f"rag: warning: {warning}", file=sys.stderr)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_answer(result, sys.stdout)
+    return 0
+
+
+def _print_answer(result, out) -> None:
+    from graph.text import first_sentence
+
+    if result.answer is None:
+        out.write("No answer: nothing in the index matches the question.\n")
+        return
+    top = result.candidates[0]
+    out.write(f"{result.answer.module}  (confidence {result.answer.confidence:.2f})\n")
+    out.write(f"    {top.summary}\n")
+    if top.why:
+        out.write(f"    why: {'; '.join(top.why)}\n")
+    out.write("\nCandidates:\n")
+    width = max(len(c.module) for c in result.candidates)
+    for rank, c in enumerate(result.candidates, 1):
+        out.write(f"{rank:>3}. {c.module:<{width}}  {c.score:7.3f}  {first_sentence(c.summary, 16)}\n")
+        if c.why:
+            out.write(f"{'':>5}{'; '.join(c.why)}\n")
+    out.write(f"\n({result.timing_ms['total']:.0f} ms)\n")
 
 
 def _print_index_report(r) -> None:

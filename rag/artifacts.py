@@ -1,0 +1,116 @@
+"""The retrieval part of the index: sparse and dense indexes written into each snapshot.
+
+    retrieval/corpus.json          candidate files, their definitions, and the hash of every embedded text
+    retrieval/sparse-files/        BM25 over whole files (bm25s format: NumPy arrays + JSON)
+    retrieval/sparse-chunks/       BM25 over definitions
+    retrieval/dense-files.faiss    summary embeddings (+ .npy: the same vectors, the cache for rebuilds)
+    retrieval/dense-chunks.faiss   definition embeddings, when their weight is not zero
+
+Rebuilds embed only texts whose hash is new: every other vector is taken from the previous snapshot.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+from graph.indexer import BuildContext
+from graph.store import IndexStore, Manifest
+from rag.corpus import Corpus, build_corpus
+from rag.dense import DenseIndex
+from rag.settings import RetrievalSettings
+from rag.sparse import SparseIndex
+
+DIR = "retrieval"
+CORPUS = f"{DIR}/corpus.json"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+class RetrievalExtension:
+    name = "retrieval"
+
+    def __init__(self, settings: RetrievalSettings = RetrievalSettings(), embedder=None):
+        self.retrieval = settings
+        self._embedder = embedder  # injected in tests; loaded on first use otherwise
+
+    def settings(self) -> dict:
+        return self.retrieval.index_settings()
+
+    def embedder(self):
+        if self._embedder is None:
+            from rag.embedder import shared_embedder
+
+            self._embedder = shared_embedder(self.retrieval.embedder)
+        return self._embedder
+
+    def build(self, ctx: BuildContext):
+        s = self.retrieval
+        corpus = build_corpus(ctx.graph, ctx.modules, {f.path: f.text for f in ctx.sources}, s)
+        sparse_files = SparseIndex.build(corpus.file_tokens, s.bm25_k1, s.bm25_b)
+        sparse_chunks = SparseIndex.build([c.tokens for c in corpus.chunks], s.bm25_k1, s.bm25_b)
+        cache = _previous_vectors(ctx.store, ctx.previous)
+        summary_vectors = self._vectors(corpus.summaries, cache, ctx)
+        chunk_texts = [c.dense_text for c in corpus.chunks] if s.w_dense_chunk > 0 else []
+        chunk_vectors = self._vectors(chunk_texts, cache, ctx)
+        meta = {
+            "files": corpus.files, "lines": corpus.lines,
+            "chunks": [[c.file, c.qualname, c.start_line] for c in corpus.chunks],
+            "summary_hashes": [text_hash(t) for t in corpus.summaries],
+            "chunk_hashes": [text_hash(t) for t in chunk_texts],
+            "embedder": s.embedder,
+            "named": {n: sorted(v for _, v, k in ctx.graph.out_edges(n, keys=True) if k == "contains")
+                      for n, a in ctx.graph.nodes(data=True) if a["kind"] == "named"},
+        }
+        payload = [
+            (CORPUS, [json.dumps(meta, ensure_ascii=False)]),
+            (f"{DIR}/sparse-files", sparse_files.save),
+            (f"{DIR}/sparse-chunks", sparse_chunks.save),
+            (f"{DIR}/dense-files.npy", lambda p: _save_npy(p, summary_vectors)),
+            (f"{DIR}/dense-files.faiss", DenseIndex.build(summary_vectors, s.exact_search_limit).save),
+        ]
+        if chunk_texts:
+            payload += [(f"{DIR}/dense-chunks.npy", lambda p: _save_npy(p, chunk_vectors)),
+                        (f"{DIR}/dense-chunks.faiss", DenseIndex.build(chunk_vectors, s.exact_search_limit).save)]
+        return payload, {"embedder": s.embedder}
+
+    def _vectors(self, texts: list[str], cache: dict[str, np.ndarray], ctx: BuildContext) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        missing = sorted({h: t for h, t in zip(hashes, texts) if h not in cache}.items())
+        if missing:
+            embedder, batch = self.embedder(), 64
+            for start in range(0, len(missing), batch):
+                part = missing[start:start + batch]
+                for (h, _), v in zip(part, embedder.embed([t for _, t in part])):
+                    cache[h] = v
+                if ctx.progress:
+                    ctx.progress("embed", min(start + batch, len(missing)), len(missing))
+        dimension = next(iter(cache.values())).shape[0] if cache else self.embedder().dimension
+        if not texts:
+            return np.zeros((0, dimension), dtype=np.float32)
+        return np.stack([cache[h] for h in hashes]).astype(np.float32)
+
+
+def _save_npy(path: str, array: np.ndarray) -> None:
+    with open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
+
+
+def _previous_vectors(store: IndexStore, manifest: Manifest | None) -> dict[str, np.ndarray]:
+    """Vectors of the snapshot being replaced, by text hash; empty when there is none or it is unusable."""
+    if manifest is None or "retrieval" not in manifest.settings.get("extensions", {}):
+        return {}
+    try:
+        meta = store.read_json(manifest, CORPUS)
+        out = {}
+        for hashes, name in ((meta["summary_hashes"], "dense-files.npy"), (meta["chunk_hashes"], "dense-chunks.npy")):
+            if hashes:
+                vectors = np.load(os.path.join(store.dir, manifest.snapshot, DIR, name), allow_pickle=False)
+                out.update(zip(hashes, vectors))
+        return out
+    except Exception:  # a cache only: anything wrong with it means embedding again, not failing
+        return {}

@@ -1,0 +1,60 @@
+"""The retrieval corpus: per candidate file, its sparse document, its definitions and dense texts.
+
+Pure functions of the graph, the modules and the files' text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph.modules import Module
+from rag.settings import RetrievalSettings
+from rag.tokenize import tokenize
+
+
+@dataclass
+class Chunk:
+    file: int  # index into Corpus.files
+    qualname: str
+    start_line: int
+    tokens: list[str]
+    dense_text: str
+
+
+@dataclass
+class Corpus:
+    files: list[str]  # candidate file module IDs
+    file_tokens: list[list[str]]
+    summaries: list[str]  # dense text per file
+    chunks: list[Chunk]
+    lines: list[int]
+
+
+def path_tokens(module_id: str) -> list[str]:
+    stem = module_id.rsplit(".", 1)[0] if "." in module_id.rsplit("/", 1)[-1] else module_id
+    return tokenize(stem.replace("/", " "))
+
+
+def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str, str],
+                 settings: RetrievalSettings) -> Corpus:
+    files = sorted(m.id for m in modules if m.kind == "file" and m.role in settings.roles and m.id in texts)
+    by_id = {m.id: m for m in modules}
+    definitions: dict[str, list[dict]] = {}
+    for _, a in graph.nodes(data=True):
+        if a["kind"] in ("class", "function") and a["path"] in texts:
+            definitions.setdefault(a["path"], []).append(a)
+    file_tokens, summaries, chunks = [], [], []
+    for i, fid in enumerate(files):
+        text = texts[fid]
+        ptoks = path_tokens(fid)
+        file_tokens.append(tokenize(text) + ptoks * settings.path_repeat)
+        summaries.append(f"{fid}: {by_id[fid].summary}")
+        lines = text.splitlines()
+        for d in sorted(definitions.get(fid, ()), key=lambda a: (a["start_line"], a["qualname"])):
+            end = d["end_line"] if d["kind"] == "function" else min(d["end_line"],
+                                                                     d["start_line"] + settings.class_chunk_lines)
+            body = "\n".join(lines[d["start_line"] - 1:end])
+            chunks.append(Chunk(i, d["qualname"], d["start_line"], tokenize(body) + ptoks,
+                                f"{fid} {d['qualname']}: {d.get('doc', '')}".strip()))
+    return Corpus(files, file_tokens, summaries, chunks, [by_id[f].lines for f in files])

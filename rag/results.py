@@ -1,0 +1,42 @@
+"""Typed answers of `rag ask`, with the same fields as its JSON (DESIGN.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Candidate:
+    module: str
+    kind: str
+    score: float
+    summary: str
+    why: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"module": self.module, "kind": self.kind, "score": self.score, "summary": self.summary,
+                "why": list(self.why)}
+
+
+@dataclass
+class Answer:
+    module: str
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"module": self.module, "confidence": self.confidence}
+
+
+@dataclass
+class AskResult:
+    query: str
+    level: str
+    method: str
+    answer: Answer | None  # None when the engine abstains
+    candidates: list[Candidate]
+    timing_ms: dict[str, float]
+    warnings: list[str] = field(default_factory=list)  # said to a person on stderr, not part of the JSON
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "level": self.level, "method": self.method,
+                "answer": self.answer.to_dict() if self.answer else None,
+                "candidates": [c.to_dict() for c in self.candidates], "timing_ms": dict(self.timing_ms)}

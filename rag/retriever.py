@@ -1,0 +1,168 @@
+"""Hybrid retrieval over one index snapshot: BM25 (files and definitions), embeddings, a size prior
+and files the query names, fused into one ranking of files, rolled up to directories on request."""
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from graph.indexer import load_modules
+from graph.store import IndexStore, Manifest
+from rag.artifacts import CORPUS, DIR
+from rag.dense import DenseIndex
+from rag.fusion import best_per_group, fuse
+from rag.query import ParsedQuery, parse_query
+from rag.settings import RetrievalSettings
+from rag.sparse import SparseIndex
+
+LEVELS = ("file", "dir")
+METHODS = ("hybrid", "bm25", "dense")
+MENTION_BOOST = 3.0  # a file the query names (or its traceback runs through) outranks word overlap
+
+
+@dataclass
+class Hit:
+    module: str
+    kind: str
+    score: float
+    summary: str
+    why: list[str] = field(default_factory=list)
+
+
+class Retriever:
+    def __init__(self, store: IndexStore, manifest: Manifest, settings: RetrievalSettings, embedder=None):
+        self.settings = settings
+        meta = store.read_json(manifest, CORPUS)
+        self.files: list[str] = meta["files"]
+        self._file_index = {f: i for i, f in enumerate(self.files)}
+        self._known = frozenset(self.files)
+        self.lines = np.asarray(meta["lines"], dtype=np.float64)
+        self.chunks = meta["chunks"]
+        self._named: dict[str, list[str]] = meta["named"]
+        self._chunk_file = np.asarray([c[0] for c in self.chunks], dtype=np.int64)
+        snapshot = os.path.join(store.dir, manifest.snapshot, DIR)
+        self.sparse_files = SparseIndex.load(os.path.join(snapshot, "sparse-files"))
+        self.sparse_chunks = SparseIndex.load(os.path.join(snapshot, "sparse-chunks"))
+        self.dense_files = DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-files.faiss"))
+        self.dense_chunks = (DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-chunks.faiss"))
+                             if meta["chunk_hashes"] else None)
+        self.modules = {m.id: m for m in load_modules(store, manifest)}
+        self._embedder = embedder
+        self._embedder_name = meta["embedder"]
+
+    def embedder(self):
+        if self._embedder is None:
+            from rag.embedder import shared_embedder
+
+            self._embedder = shared_embedder(self._embedder_name)
+        return self._embedder
+
+    def parse(self, query: str) -> ParsedQuery:
+        return parse_query(query, self._known)
+
+    def signals(self, q: ParsedQuery, method: str = "hybrid") -> dict[str, np.ndarray]:
+        s, out = self.settings, {}
+        if method in ("hybrid", "bm25"):
+            out["bm25"] = self.sparse_files.scores(q.tokens)
+        if method == "hybrid" and s.w_chunk:
+            out["chunk"] = best_per_group(self.sparse_chunks.scores(q.tokens), self._chunk_file, len(self.files), 0.0)
+        if method in ("hybrid", "dense") and (s.w_dense or method == "dense"):
+            vector = self.embedder().embed_query(q.dense_text)
+            out["dense"] = self.dense_files.scores(vector)
+            if method == "hybrid" and self.dense_chunks is not None and s.w_dense_chunk:
+                chunk_sims = self.dense_chunks.scores(vector, top=512)
+                out["dense_chunk"] = best_per_group(chunk_sims, self._chunk_file, len(self.files), -1.0)
+        if method == "hybrid" and s.w_prior:
+            out["prior"] = np.log1p(self.lines)
+        return out
+
+    def file_scores(self, q: ParsedQuery, method: str = "hybrid") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
+        signals = self.signals(q, method)
+        s = self.settings
+        weights = {"bm25": s.w_bm25, "chunk": s.w_chunk, "dense": s.w_dense, "dense_chunk": s.w_dense_chunk,
+                   "prior": s.w_prior} if method == "hybrid" else {method: 1.0}
+        scores = fuse(signals, weights)
+        for f in q.mentioned_files:
+            if f in self._file_index:
+                scores[self._file_index[f]] += MENTION_BOOST
+        return scores, signals
+
+    def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid") -> list[Hit]:
+        if level not in LEVELS:
+            raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
+        q = query if isinstance(query, ParsedQuery) else self.parse(query)
+        scores, signals = self.file_scores(q, method)
+        if level == "file":
+            order = np.argsort(-scores, kind="stable")[:k]
+            return [self._file_hit(int(i), float(scores[i]), q, signals) for i in order]
+        return self._directory_hits(scores, k, q, signals)
+
+    # --- evidence --------------------------------------------------------------------------------
+
+    def _file_hit(self, i: int, score: float, q: ParsedQuery, signals) -> Hit:
+        fid = self.files[i]
+        return Hit(fid, "file", round(score, 4), self.modules[fid].summary, self._why(i, q, signals))
+
+    def _why(self, i: int, q: ParsedQuery, signals) -> list[str]:
+        why = []
+        if self.files[i] in q.mentioned_files:
+            why.append("named in the query")
+        if "bm25" in signals and signals["bm25"][i] > 0:
+            weights = self.sparse_files.term_weights(q.tokens, i)
+            top = [t for t, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])) if w > 0][:5]
+            if top:
+                why.append("keywords: " + ", ".join(dict.fromkeys(q.words.get(t, t) for t in top)))
+        if "chunk" in signals and signals["chunk"][i] > 0:
+            members = np.nonzero(self._chunk_file == i)[0]
+            if len(members):
+                chunk_scores = self.sparse_chunks.scores(q.tokens)[members]
+                best = members[int(np.argmax(chunk_scores))]
+                _, qualname, line = self.chunks[best]
+                why.append(f"symbol: {qualname} (line {line})")
+        if "dense" in signals:
+            why.append(f"summary similarity {float(signals['dense'][i]):.2f}")
+        return why
+
+    def _directory_hits(self, file_scores: np.ndarray, k: int, q: ParsedQuery, signals) -> list[Hit]:
+        """A directory scores as its best file directly inside; one holding only subdirectories, as its
+        best file anywhere below, one point lower. Named modules score as their best member file."""
+        direct: dict[str, float] = {}
+        below: dict[str, float] = {}
+        best_file: dict[str, int] = {}
+        for i, f in enumerate(self.files):
+            score = float(file_scores[i])
+            parent = posixpath.dirname(f)
+            key = parent + "/" if parent else "./"
+            if score > direct.get(key, -np.inf):
+                direct[key], best_file[key] = score, i
+            while parent:
+                parent = posixpath.dirname(parent)
+                up = parent + "/" if parent else "./"
+                if score > below.get(up, -np.inf):
+                    below[up] = score
+                    best_file.setdefault(up, i)
+        candidates = {}
+        for m in self.modules.values():
+            if m.kind == "directory" and m.role in self.settings.roles:
+                if m.id in direct:
+                    candidates[m.id] = direct[m.id]
+                elif m.id in below:
+                    candidates[m.id] = below[m.id] - 1.0
+            elif m.kind == "named":
+                members = [self._file_index[f] for f in self._named_members(m.id) if f in self._file_index]
+                if members:
+                    candidates[m.id] = max(float(file_scores[i]) for i in members)
+        ranked = sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        hits = []
+        for mid, score in ranked:
+            i = best_file.get(mid)
+            why = [f"best file: {self.files[i]}"] if i is not None else []
+            hits.append(Hit(mid, self.modules[mid].kind, round(score, 4), self.modules[mid].summary, why))
+        return hits
+
+    def _named_members(self, module_id: str) -> list[str]:
+        return self._named.get(module_id, [])

@@ -1,0 +1,43 @@
+"""BM25 over token lists (bm25s), saved in its own safe format (NumPy arrays + JSON, no pickle)."""
+from __future__ import annotations
+
+import numpy as np
+
+from graph.errors import IndexError_
+
+
+class SparseIndex:
+    def __init__(self, bm25):
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, documents: list[list[str]], k1: float, b: float) -> SparseIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25(k1=k1, b=b)
+        # bm25s cannot index an empty corpus or vocabulary; a placeholder token keeps shapes right
+        bm25.index([doc or ["\x00"] for doc in documents] or [["\x00"]], show_progress=False)
+        return cls(bm25)
+
+    def save(self, directory: str) -> None:
+        self._bm25.save(directory, show_progress=False)
+
+    @classmethod
+    def load(cls, directory: str) -> SparseIndex:
+        import bm25s
+
+        try:
+            return cls(bm25s.BM25.load(directory, mmap=False, allow_pickle=False, show_progress=False))
+        except (OSError, ValueError, KeyError) as e:
+            raise IndexError_(f"the sparse index at {directory} is unreadable ({e}); "
+                              "`rag index --full` rebuilds it") from None
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every document (unknown tokens contribute nothing)."""
+        if not query_tokens:  # e.g. a query in a script the tokenizer has no words for
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+
+    def term_weights(self, query_tokens: list[str], doc: int) -> dict[str, float]:
+        """Each query token's contribution to one document's score: the evidence behind a hit."""
+        return {t: float(self._bm25.get_scores([t])[doc]) for t in set(query_tokens)}

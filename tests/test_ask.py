@@ -1,0 +1,213 @@
+"""Retrieval and `rag ask` on the Python fixture: answers, evidence, JSON, levels, bad input."""
+import json
+import os
+
+import pytest
+
+from graph.errors import IndexError_, RagError
+from graph.indexer import IndexOptions, index
+from graph.store import IndexStore
+from rag.artifacts import RetrievalExtension
+from rag.engine import Engine
+from rag.query import QueryError
+
+from conftest import run_rag
+
+
+@pytest.fixture
+def engine(shop):
+    return Engine.open(str(shop))
+
+
+def test_open_builds_a_missing_index_and_answers(shop):
+    assert not (shop / ".rag").exists()
+    eng = Engine.open(str(shop))
+    assert (shop / ".rag" / "manifest.json").exists()
+    res = eng.ask("add a product to the shopping cart", k=3)
+    assert res.answer.module == "shop/cart.py"
+    assert [c.module for c in res.candidates][0] == "shop/cart.py"
+    assert len(res.candidates) == 3
+    scores = [c.score for c in res.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert 0 < res.answer.confidence <= 1
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("charge the customer's card through Stripe", "shop/payment/gateway.py"),
+    ("look up a product by its stock keeping unit", "shop/catalog.py"),
+    ("turn the cart into a paid order", "shop/checkout.py"),
+])
+def test_answers_point_at_the_module_that_handles_it(engine, question, expected):
+    assert engine.ask(question).answer.module == expected
+
+
+def test_candidates_carry_summary_and_evidence(engine):
+    top = engine.ask("put a product into the cart").candidates[0]
+    assert top.module == "shop/cart.py" and top.kind == "file"
+    assert top.summary.startswith("Shopping cart")
+    assert any(w.startswith("keywords: ") and "cart" in w for w in top.why)
+    assert any(w.startswith("symbol: Cart") for w in top.why)
+
+
+def test_every_candidate_is_a_module_of_the_index(engine, shop):
+    modules = {m["id"] for m in json.loads(run_rag("modules", shop, "--json").stdout)}
+    for question in ("payment", "cart total in cents", "买东西的购物车"):
+        for level in ("file", "dir"):
+            assert {c.module for c in engine.ask(question, level=level).candidates} <= modules
+
+
+def test_directory_level_ranks_directories_and_named_modules(engine):
+    res = engine.ask("payment providers and the gateway protocol", level="dir")
+    assert res.level == "dir"
+    assert res.candidates[0].module in ("shop/payment/", "billing")
+    assert all(c.kind in ("directory", "named") for c in res.candidates)
+
+
+def test_traceback_frames_in_the_repository_are_evidence(engine):
+    report = """Checkout crashes for an unknown product
+
+Traceback (most recent call last):
+  File "/usr/lib/python3.11/site-packages/flask/app.py", line 1498, in dispatch
+    return handler()
+  File "/srv/app/shop/cart.py", line 14, in add
+    raise KeyError(sku)
+KeyError: 'coffee'
+"""
+    top = engine.ask(report).candidates[0]
+    assert top.module == "shop/cart.py"
+    assert "named in the query" in top.why
+
+
+def test_json_output_is_exactly_the_design_object(shop):
+    r = run_rag("ask", "charge the card", "--repo", shop, "--json", "-k", "2")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert list(data) == ["query", "level", "method", "answer", "candidates", "timing_ms"]
+    assert data["query"] == "charge the card" and data["level"] == "file" and data["method"] == "hybrid"
+    assert set(data["answer"]) == {"module", "confidence"}
+    assert len(data["candidates"]) == 2
+    assert all(list(c) == ["module", "kind", "score", "summary", "why"] for c in data["candidates"])
+    assert set(data["timing_ms"]) == {"retrieve", "total"}
+
+
+def test_text_output_for_a_person(shop):
+    r = run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "3")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("shop/cart.py  (confidence ")
+    assert "Candidates:" in r.stdout and "  1. shop/cart.py" in r.stdout
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", ["", "   \n\t "])
+def test_empty_query(engine, query):
+    with pytest.raises(QueryError, match="empty"):
+        engine.ask(query)
+
+
+def test_bad_k_and_level(engine):
+    for k in (0, -3):
+        with pytest.raises(QueryError, match="k must be a positive"):
+            engine.ask("cart", k=k)
+    with pytest.raises(QueryError, match="unknown level"):
+        engine.ask("cart", level="package")
+
+
+def test_cli_bad_input_is_one_line(shop):
+    run_rag("index", shop, "-q")
+    for args, fragment in ((["  "], "empty"), (["cart", "-k", "0"], "k must be a positive"),
+                           (["cart", "-k", "-2"], "k must be a positive"),
+                           (["cart", "--level", "module"], "unknown level")):
+        r = run_rag("ask", *args, "--repo", shop)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+
+
+def test_huge_query_is_truncated_with_a_warning(engine):
+    res = engine.ask("cart " + "lorem ipsum dolor " * 6000)  # about 108 kB
+    assert res.candidates
+    assert any("only the start was used" in w for w in res.warnings)
+
+
+def test_query_in_another_script_still_answers(engine):
+    res = engine.ask("购物车里添加商品")  # "add goods to the shopping cart"
+    assert res.answer is not None and len(res.candidates) > 0
+
+
+def test_stale_index_answers_with_a_warning_and_refresh_updates(shop):
+    Engine.open(str(shop))
+    (shop / "shop" / "wishlist.py").write_text('"""Wishlist: products a customer wants to buy later."""\n'
+                                               "def remember(sku):\n    return sku\n")
+    stale = Engine.open(str(shop))
+    res = stale.ask("remember products for later in a wishlist")
+    assert any("stale" in w for w in res.warnings)
+    assert "shop/wishlist.py" not in [c.module for c in res.candidates]
+    fresh = Engine.open(str(shop), refresh=True)
+    res = fresh.ask("remember products for later in a wishlist")
+    assert res.answer.module == "shop/wishlist.py" and not res.warnings
+
+
+def test_read_only_index_still_answers(shop, monkeypatch):
+    Engine.open(str(shop))
+    (shop / "shop" / "catalog.py").write_text((shop / "shop" / "catalog.py").read_text() + "\n# edited\n")
+    import graph.store
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(graph.store.IndexStore, "commit", refuse)
+    monkeypatch.setattr(graph.store.IndexStore, "lock", refuse)
+    res = Engine.open(str(shop)).ask("look up a product")
+    assert res.answer.module == "shop/catalog.py"
+
+
+def test_corrupt_faiss_file_is_a_clear_error_and_full_rebuild_recovers(shop):
+    Engine.open(str(shop))
+    store = IndexStore(str(shop / ".rag"))
+    faiss_path = store.snapshot_path(store.manifest(), "retrieval/dense-files.faiss")
+    with open(faiss_path, "wb") as fh:
+        fh.write(b"not a faiss index")
+    with pytest.raises(IndexError_, match=r"rag index --full"):
+        Engine.open(str(shop))
+    r = run_rag("ask", "cart", "--repo", shop)
+    assert r.returncode == 2 and "rag index --full" in r.stderr and r.stderr.count("\n") == 1
+    assert run_rag("index", shop, "--full", "-q").returncode == 0
+    assert Engine.open(str(shop)).ask("add a product to the cart").answer.module == "shop/cart.py"
+
+
+class CountingEmbedder:
+    """The real embedder, counting what it is asked to embed."""
+
+    def __init__(self):
+        from rag.embedder import shared_embedder
+
+        self.inner = shared_embedder("all-MiniLM-L6-v2")
+        self.dimension = self.inner.dimension
+        self.embedded: list[str] = []
+
+    def embed(self, texts, batch_size=64):
+        self.embedded += texts
+        return self.inner.embed(texts)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def test_incremental_rebuild_embeds_only_changed_texts(shop, tmp_path):
+    counting = CountingEmbedder()
+    ext = RetrievalExtension(embedder=counting)
+    index(str(shop), extensions=[ext])
+    first = len(counting.embedded)
+    assert first == 6  # the summaries of the six source files
+    (shop / "shop" / "catalog.py").write_text((shop / "shop" / "catalog.py").read_text().replace(
+        "Look a product up by its stock-keeping unit.", "Find a product by its SKU."))
+    counting.embedded.clear()
+    index(str(shop), extensions=[ext])
+    assert len(counting.embedded) == 1 and counting.embedded[0].startswith("shop/catalog.py: ")
+    # and the incremental index equals a full one
+    full = tmp_path / "full"
+    index(str(shop), IndexOptions(index_dir=str(full), full=True), extensions=[RetrievalExtension(embedder=counting)])
+    a, b = Engine.open(str(shop)), Engine.open(str(shop), index_dir=str(full))
+    for q in ("find a product by sku", "charge the card", "cart"):
+        assert [(c.module, c.score) for c in a.ask(q).candidates] == [(c.module, c.score) for c in b.ask(q).candidates]
