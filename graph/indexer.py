@@ -40,7 +40,7 @@ class BuildContext:
     modules: list[Module]
     sources: list[FoundFile]  # with their text
     store: IndexStore
-    previous: Manifest | None  # the index being replaced, for caches; None on a full rebuild
+    previous: Manifest | None  # the index being replaced, for caches (also when settings changed); None on --full
     progress: Progress | None
 
 
@@ -158,12 +158,13 @@ def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress 
             return IndexReport(store.dir, changes, 0, len(sources), len(sources), m.counts.get("modules", 0),
                                m.counts.get("syntax_errors", 0), found.skipped, time.perf_counter() - start, False)
         previous, previous_manifest = {}, None
-        if not changes.reason:
-            try:
-                previous_manifest = store.manifest()
+        try:  # the index being replaced: its parse results when only files changed, caches in any case
+            previous_manifest = store.manifest() if store.exists() and not options.full else None
+            if not changes.reason:
                 previous = _previous_parses(store, previous_manifest)
-            except IndexError_ as e:  # a damaged index is worth nothing: rebuild it rather than fail
-                changes.reason, previous_manifest = str(e), None
+        except IndexError_ as e:  # a damaged index is worth nothing: rebuild it rather than fail
+            changes.reason = changes.reason or str(e)
+            previous_manifest = None
         reuse = {f.path: previous[f.path] for f in sources
                  if f.path in previous and previous[f.path].sha256 == f.sha256
                  and previous[f.path].language == f.language}

@@ -53,7 +53,7 @@ class RetrievalExtension:
         corpus = build_corpus(ctx.graph, ctx.modules, {f.path: f.text for f in ctx.sources}, s)
         sparse_files = SparseIndex.build(corpus.file_tokens, s.bm25_k1, s.bm25_b)
         sparse_chunks = SparseIndex.build([c.tokens for c in corpus.chunks], s.bm25_k1, s.bm25_b)
-        cache = _previous_vectors(ctx.store, ctx.previous)
+        cache = _previous_vectors(ctx.store, ctx.previous, s.embedder)
         summary_vectors = self._vectors(corpus.summaries, cache, ctx)
         chunk_texts = [c.dense_text for c in corpus.chunks] if s.w_dense_chunk > 0 else []
         chunk_vectors = self._vectors(chunk_texts, cache, ctx)
@@ -100,12 +100,14 @@ def _save_npy(path: str, array: np.ndarray) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
-def _previous_vectors(store: IndexStore, manifest: Manifest | None) -> dict[str, np.ndarray]:
-    """Vectors of the snapshot being replaced, by text hash; empty when there is none or it is unusable."""
+def _previous_vectors(store: IndexStore, manifest: Manifest | None, embedder: str) -> dict[str, np.ndarray]:
+    """Vectors of the snapshot being replaced, by text hash, if the same embedder made them; else empty."""
     if manifest is None or "retrieval" not in manifest.settings.get("extensions", {}):
         return {}
     try:
         meta = store.read_json(manifest, CORPUS)
+        if meta["embedder"] != embedder:
+            return {}
         out = {}
         for hashes, name in ((meta["summary_hashes"], "dense-files.npy"), (meta["chunk_hashes"], "dense-chunks.npy")):
             if hashes:

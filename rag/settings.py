@@ -1,7 +1,8 @@
 """Retrieval settings: what the index holds and how signals are weighted, in one place.
 
-Weights were chosen on the scrapy dev set and checked on rich and networkx (bench/README.md);
-each signal's scores are standardised (z-scores over the candidate files) before weighting.
+Weights and BM25 parameters were chosen on the scrapy dev set (best MRR over a grid) and checked on
+rich and networkx (bench/README.md); each signal is standardised (z-scores over the candidate files)
+before weighting.
 """
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ class RetrievalSettings:
     embedder: str = DEFAULT_EMBEDDER  # the bundled model's name, or a local sentence-transformers directory
     roles: tuple[str, ...] = ("source",)  # which files can be answers (graph/roles.py)
     bm25_k1: float = 1.2
-    bm25_b: float = 0.75
+    bm25_b: float = 0.5
     path_repeat: int = 3  # path tokens count this many times in a file's sparse document
     class_chunk_lines: int = 15  # a class chunk is its head (name, bases, docstring), not its methods
     w_bm25: float = 1.0  # BM25 over whole files
-    w_chunk: float = 0.25  # BM25 over definitions, best one per file
-    w_dense: float = 0.5  # embedding of the file's summary
+    w_chunk: float = 0.5  # BM25 over definitions, best one per file
+    w_dense: float = 0.75  # embedding of the file's summary
     w_dense_chunk: float = 0.0  # embedding of definitions (name + docstring), best one per file
-    w_prior: float = 0.2  # log of the file's size: big central files are where changes land more often
+    w_prior: float = 0.1  # log of the file's size: big central files are where changes land more often
     exact_search_limit: int = 50_000  # above this many vectors FAISS uses HNSW instead of exact search
 
     def __post_init__(self):
