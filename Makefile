@@ -1,10 +1,11 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   install into .venv, index this repository, list its modules
+#   make demo   install into .venv, index this repository, list its modules, ask it a question
 #   make test   install into .venv (with test tools), run the test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_REPO ?= .
+DEMO_QUESTION ?= which module parses source files into definitions, imports and calls?
 BENCH_SOURCES ?= .bench-sources
 
 .PHONY: install demo test bench clean
@@ -19,6 +20,7 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/rag index $(DEMO_REPO)
 	$(BIN)/rag modules $(DEMO_REPO) --tree
+	$(BIN)/rag ask "$(DEMO_QUESTION)" --repo $(DEMO_REPO) -k 5
 
 test: install
 	$(BIN)/pytest -n 2
@@ -26,6 +28,8 @@ test: install
 bench: install
 	bash ../shared/bench/dev/fetch_sources.sh $(BENCH_SOURCES)
 	$(BIN)/python bench/index_bench.py --sources $(BENCH_SOURCES)
+	$(BIN)/python bench/dev_retrieval.py --sources $(BENCH_SOURCES)
+	$(BIN)/python bench/ask_bench.py --sources $(BENCH_SOURCES)
 
 clean:
 	rm -rf $(VENV) .rag

@@ -82,13 +82,9 @@ class RetrievalExtension:
         hashes = [text_hash(t) for t in texts]
         missing = sorted({h: t for h, t in zip(hashes, texts) if h not in cache}.items())
         if missing:
-            embedder, batch = self.embedder(), 64
-            for start in range(0, len(missing), batch):
-                part = missing[start:start + batch]
-                for (h, _), v in zip(part, embedder.embed([t for _, t in part])):
-                    cache[h] = v
-                if ctx.progress:
-                    ctx.progress("embed", min(start + batch, len(missing)), len(missing))
+            progress = (lambda done, total: ctx.progress("embed", done, total)) if ctx.progress else None
+            vectors = self.embedder().embed([t for _, t in missing], progress=progress)
+            cache.update(zip((h for h, _ in missing), vectors))
         dimension = next(iter(cache.values())).shape[0] if cache else self.embedder().dimension
         if not texts:
             return np.zeros((0, dimension), dtype=np.float32)

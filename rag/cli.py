@@ -139,7 +139,7 @@ def _cmd_ask(args) -> int:
     progress = StderrProgress()
     try:
         engine = Engine.open(args.repo, index_dir=args.index_dir, settings=_retrieval_settings(args.embedder),
-                             refresh=args.refresh, progress=progress)
+                             refresh=args.refresh, progress=progress, quick_start=True)
     finally:
         progress.close()
     result = engine.ask(args.question, k=args.k, level=args.level)

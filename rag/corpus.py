@@ -10,7 +10,7 @@ import networkx as nx
 
 from graph.modules import Module
 from rag.settings import RetrievalSettings
-from rag.tokenize import tokenize
+from rag.tokenize import document_tokens, tokenize
 
 
 @dataclass
@@ -48,13 +48,13 @@ def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str,
     for i, fid in enumerate(files):
         text = texts[fid]
         ptoks = path_tokens(fid)
-        file_tokens.append(tokenize(text) + ptoks * settings.path_repeat)
+        file_tokens.append(document_tokens(text) + ptoks * settings.path_repeat)
         summaries.append(f"{fid}: {by_id[fid].summary}")
         lines = text.splitlines()
         for d in sorted(definitions.get(fid, ()), key=lambda a: (a["start_line"], a["qualname"])):
             end = d["end_line"] if d["kind"] == "function" else min(d["end_line"],
                                                                      d["start_line"] + settings.class_chunk_lines)
             body = "\n".join(lines[d["start_line"] - 1:end])
-            chunks.append(Chunk(i, d["qualname"], d["start_line"], tokenize(body) + ptoks,
+            chunks.append(Chunk(i, d["qualname"], d["start_line"], document_tokens(body) + ptoks,
                                 f"{fid} {d['qualname']}: {d.get('doc', '')}".strip()))
     return Corpus(files, file_tokens, summaries, chunks, [by_id[f].lines for f in files])

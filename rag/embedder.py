@@ -41,20 +41,37 @@ class Embedder:
             return self._numpy.dimension
         return self._bulk_model().get_embedding_dimension()
 
-    def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
+    def embed(self, texts: list[str], batch_size: int = 64, progress=None) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text; progress(done, total) after each batch."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) <= NUMPY_BATCH_LIMIT and self._numpy_model() is not None and self._model is None:
             # a few texts (a small repository, an incremental rebuild) embed faster than torch imports
-            return self._numpy.embed(texts)
-        vectors = self._bulk_model().encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                            convert_to_numpy=True, show_progress_bar=False)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            encode = self._numpy.embed
+        else:
+            model = self._bulk_model()
+
+            def encode(part):
+                return model.encode(part, batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        parts = []
+        for start in range(0, len(texts), batch_size * 4):
+            parts.append(np.asarray(encode(texts[start:start + batch_size * 4]), dtype=np.float32))
+            if progress:
+                progress(min(start + batch_size * 4, len(texts)), len(texts))
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        fast = self._numpy_model()
-        return fast.embed([text])[0] if fast is not None else self.embed([text])[0]
+        """One query: through torch when it is loaded already (about twice as fast), else NumPy."""
+        if self._model is None and self._numpy_model() is not None:
+            return self._numpy.embed([text])[0]
+        return self.embed([text])[0] if self._model is None else np.asarray(
+            self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
+                               show_progress_bar=False)[0], dtype=np.float32)
+
+    def load(self) -> None:
+        """Load the torch model now (a long-lived process: faster queries after a slower start)."""
+        self._bulk_model()
 
     def _numpy_model(self):
         if self._numpy is None:

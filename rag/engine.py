@@ -30,7 +30,9 @@ class Engine:
     @classmethod
     def open(cls, path: str = ".", *, index_dir: str | None = None,
              settings: RetrievalSettings = RetrievalSettings(), refresh: bool = False,
-             progress: Progress | None = None, embedder=None) -> Engine:
+             progress: Progress | None = None, embedder=None, quick_start: bool = False) -> Engine:
+        """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
+        start, slower queries. A long-lived engine loads torch once and answers faster."""
         repo = check_repo(path)
         extension = RetrievalExtension(settings, embedder)
         options = IndexOptions(index_dir=index_dir)
@@ -41,6 +43,8 @@ class Engine:
             changes = Changes()
         manifest = store.manifest()
         retriever = Retriever(store, manifest, settings, embedder=extension.embedder() if embedder else None)
+        if not quick_start and settings.w_dense and hasattr(retriever.embedder(), "load"):
+            retriever.embedder().load()
         return cls(repo, store, retriever, changes)
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid") -> AskResult:

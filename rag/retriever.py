@@ -41,7 +41,7 @@ class Retriever:
         self.lines = np.asarray(meta["lines"], dtype=np.float64)
         self.chunks = meta["chunks"]
         self._named: dict[str, list[str]] = meta["named"]
-        self._chunk_file = np.asarray([c[0] for c in self.chunks], dtype=np.int64)
+        self.chunk_file = np.asarray([c[0] for c in self.chunks], dtype=np.int64)
         snapshot = os.path.join(store.dir, manifest.snapshot, DIR)
         self.sparse_files = SparseIndex.load(os.path.join(snapshot, "sparse-files"))
         self.sparse_chunks = SparseIndex.load(os.path.join(snapshot, "sparse-chunks"))
@@ -67,13 +67,13 @@ class Retriever:
         if method in ("hybrid", "bm25"):
             out["bm25"] = self.sparse_files.scores(q.tokens)
         if method == "hybrid" and s.w_chunk:
-            out["chunk"] = best_per_group(self.sparse_chunks.scores(q.tokens), self._chunk_file, len(self.files), 0.0)
+            out["chunk"] = best_per_group(self.sparse_chunks.scores(q.tokens), self.chunk_file, len(self.files), 0.0)
         if method in ("hybrid", "dense") and (s.w_dense or method == "dense"):
             vector = self.embedder().embed_query(q.dense_text)
             out["dense"] = self.dense_files.scores(vector)
             if method == "hybrid" and self.dense_chunks is not None and s.w_dense_chunk:
                 chunk_sims = self.dense_chunks.scores(vector, top=512)
-                out["dense_chunk"] = best_per_group(chunk_sims, self._chunk_file, len(self.files), -1.0)
+                out["dense_chunk"] = best_per_group(chunk_sims, self.chunk_file, len(self.files), -1.0)
         if method == "hybrid" and s.w_prior:
             out["prior"] = np.log1p(self.lines)
         return out
@@ -98,34 +98,10 @@ class Retriever:
         scores, signals = self.file_scores(q, method)
         if level == "file":
             order = np.argsort(-scores, kind="stable")[:k]
-            return [self._file_hit(int(i), float(scores[i]), q, signals) for i in order]
+            evidence = _Evidence(self, q, signals)
+            return [Hit(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
+                        evidence.why(int(i))) for i in order]
         return self._directory_hits(scores, k, q, signals)
-
-    # --- evidence --------------------------------------------------------------------------------
-
-    def _file_hit(self, i: int, score: float, q: ParsedQuery, signals) -> Hit:
-        fid = self.files[i]
-        return Hit(fid, "file", round(score, 4), self.modules[fid].summary, self._why(i, q, signals))
-
-    def _why(self, i: int, q: ParsedQuery, signals) -> list[str]:
-        why = []
-        if self.files[i] in q.mentioned_files:
-            why.append("named in the query")
-        if "bm25" in signals and signals["bm25"][i] > 0:
-            weights = self.sparse_files.term_weights(q.tokens, i)
-            top = [t for t, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])) if w > 0][:5]
-            if top:
-                why.append("keywords: " + ", ".join(dict.fromkeys(q.words.get(t, t) for t in top)))
-        if "chunk" in signals and signals["chunk"][i] > 0:
-            members = np.nonzero(self._chunk_file == i)[0]
-            if len(members):
-                chunk_scores = self.sparse_chunks.scores(q.tokens)[members]
-                best = members[int(np.argmax(chunk_scores))]
-                _, qualname, line = self.chunks[best]
-                why.append(f"symbol: {qualname} (line {line})")
-        if "dense" in signals:
-            why.append(f"summary similarity {float(signals['dense'][i]):.2f}")
-        return why
 
     def _directory_hits(self, file_scores: np.ndarray, k: int, q: ParsedQuery, signals) -> list[Hit]:
         """A directory scores as its best file directly inside; one holding only subdirectories, as its
@@ -166,3 +142,33 @@ class Retriever:
 
     def _named_members(self, module_id: str) -> list[str]:
         return self._named.get(module_id, [])
+
+
+class _Evidence:
+    """Why a file was retrieved, from the query's signals (computed once per query, for all hits)."""
+
+    def __init__(self, retriever: Retriever, q: ParsedQuery, signals: dict[str, np.ndarray]):
+        self.r, self.q, self.signals = retriever, q, signals
+        self._tokens = sorted(set(q.tokens)) if "bm25" in signals else []
+        self._per_token = (np.stack([retriever.sparse_files.scores([t]) for t in self._tokens])
+                           if self._tokens else None)
+        self._chunk_scores = retriever.sparse_chunks.scores(q.tokens) if "chunk" in signals else None
+
+    def why(self, i: int) -> list[str]:
+        r, q, why = self.r, self.q, []
+        if r.files[i] in q.mentioned_files:
+            why.append("named in the query")
+        if self._per_token is not None and self.signals["bm25"][i] > 0:
+            weights = self._per_token[:, i]
+            top = [self._tokens[j] for j in np.argsort(-weights, kind="stable")[:5] if weights[j] > 0]
+            if top:
+                why.append("keywords: " + ", ".join(dict.fromkeys(q.words.get(t, t) for t in top)))
+        if self._chunk_scores is not None and self.signals["chunk"][i] > 0:
+            members = np.nonzero(r.chunk_file == i)[0]
+            if len(members):
+                best = members[int(np.argmax(self._chunk_scores[members]))]
+                _, qualname, line = r.chunks[best]
+                why.append(f"symbol: {qualname} (line {line})")
+        if "dense" in self.signals:
+            why.append(f"summary similarity {float(self.signals['dense'][i]):.2f}")
+        return why

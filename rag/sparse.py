@@ -37,7 +37,3 @@ class SparseIndex:
         if not query_tokens:  # e.g. a query in a script the tokenizer has no words for
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
-
-    def term_weights(self, query_tokens: list[str], doc: int) -> dict[str, float]:
-        """Each query token's contribution to one document's score: the evidence behind a hit."""
-        return {t: float(self._bm25.get_scores([t])[doc]) for t in set(query_tokens)}

@@ -7,6 +7,7 @@ stemmed (Snowball English) so that "fails" meets "fail"; whole identifiers are n
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from graph.text import STOPWORDS, split_identifier
@@ -33,7 +34,17 @@ def _identifier_tokens(identifier: str) -> tuple[str, ...]:
 
 
 def tokenize(text: str) -> list[str]:
+    """Tokens in text order (queries: order and repeats matter to the caller)."""
     out: list[str] = []
     for identifier in _IDENTIFIER.findall(text):
         out.extend(_identifier_tokens(identifier))
+    return out
+
+
+def document_tokens(text: str) -> list[str]:
+    """The same tokens as `tokenize`, grouped rather than in text order: BM25 only counts them, and
+    splitting each distinct identifier once is several times faster on source files."""
+    out: list[str] = []
+    for identifier, count in Counter(_IDENTIFIER.findall(text)).items():
+        out.extend(_identifier_tokens(identifier) * count)
     return out

@@ -186,9 +186,9 @@ class CountingEmbedder:
         self.dimension = self.inner.dimension
         self.embedded: list[str] = []
 
-    def embed(self, texts, batch_size=64):
+    def embed(self, texts, batch_size=64, progress=None):
         self.embedded += texts
-        return self.inner.embed(texts)
+        return self.inner.embed(texts, batch_size, progress)
 
     def embed_query(self, text):
         return self.inner.embed_query(text)
