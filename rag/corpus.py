@@ -44,11 +44,12 @@ def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str,
     for _, a in graph.nodes(data=True):
         if a["kind"] in ("class", "function") and a["path"] in texts:
             definitions.setdefault(a["path"], []).append(a)
+    jargon = _named_module_words(graph)
     file_tokens, summaries, chunks = [], [], []
     for i, fid in enumerate(files):
         text = texts[fid]
         ptoks = path_tokens(fid)
-        file_tokens.append(document_tokens(text) + ptoks * settings.path_repeat)
+        file_tokens.append(document_tokens(text) + ptoks * settings.path_repeat + jargon.get(fid, []))
         summaries.append(f"{fid}: {by_id[fid].summary}")
         lines = text.splitlines()
         for d in sorted(definitions.get(fid, ()), key=lambda a: (a["start_line"], a["qualname"])):
@@ -58,3 +59,18 @@ def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str,
             chunks.append(Chunk(i, d["qualname"], d["start_line"], document_tokens(body) + ptoks,
                                 f"{fid} {d['qualname']}: {d.get('doc', '')}".strip()))
     return Corpus(files, file_tokens, summaries, chunks, [by_id[f].lines for f in files])
+
+
+def _named_module_words(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """The team's words for a named module (rag.toml id, aliases, description), given to its files,
+    so that a question in that jargon finds them. Aliases count twice: they are chosen words."""
+    words: dict[str, list[str]] = {}
+    for node, a in graph.nodes(data=True):
+        if a["kind"] != "named":
+            continue
+        tokens = tokenize(node.replace("/", " ")) + tokenize(a.get("doc", ""))
+        tokens += [t for alias in a.get("aliases", ()) for t in tokenize(alias)] * 2
+        for _, member, key in graph.out_edges(node, keys=True):
+            if key == "contains":
+                words.setdefault(member, []).extend(tokens)
+    return words

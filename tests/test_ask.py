@@ -63,6 +63,12 @@ def test_directory_level_ranks_directories_and_named_modules(engine):
     assert all(c.kind in ("directory", "named") for c in res.candidates)
 
 
+def test_team_jargon_from_rag_toml_finds_the_named_module(engine):
+    # "Kasse" is an alias of the named module `billing` (shop/payment/, shop/checkout.py)
+    assert engine.ask("Kasse").answer.module in ("shop/checkout.py", "shop/payment/gateway.py")
+    assert engine.ask("die Kasse ist kaputt", level="dir").answer.module in ("billing", "shop/payment/")
+
+
 def test_traceback_frames_in_the_repository_are_evidence(engine):
     report = """Checkout crashes for an unknown product
 
