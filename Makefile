@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_REPO ?= .
-DEMO_QUESTION ?= which module parses source files into definitions, imports and calls?
+DEMO_QUESTION ?= write the index atomically and lock it against concurrent writers
 BENCH_SOURCES ?= .bench-sources
 
 .PHONY: install demo test bench clean
