@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
 import networkx as nx
+import orjson
 
 from graph.build import build_graph
 from graph.config import RepoConfig, parse_config
@@ -261,9 +262,9 @@ def load_modules(store: IndexStore, manifest: Manifest | None = None) -> list[Mo
                           "`rag index --full` rebuilds it") from None
 
 
-def graph_to_json(graph: nx.MultiDiGraph) -> str:
-    # no sort_keys: build_graph inserts nodes, edges and attributes in a deterministic order already
-    return json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False)
+def graph_to_json(graph: nx.MultiDiGraph) -> bytes:
+    # no sorted keys: build_graph inserts nodes, edges and attributes in a deterministic order already
+    return orjson.dumps(nx.node_link_data(graph, edges="edges"))
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -10,12 +10,15 @@
 A writer fills a fresh snapshot directory, flushes it to disk, then replaces manifest.json
 atomically (os.replace): a crash or kill at any moment leaves the previous manifest and the
 snapshot it names intact. The previous snapshot is kept for readers that opened it just before;
-older ones are removed. Only JSON is written and read: nothing is unpickled.
+older ones are removed. Only JSON is written and read: nothing is unpickled. The big files go
+through orjson, several times faster than the standard library on them.
 """
 from __future__ import annotations
 
 import json
 import os
+
+import orjson
 import shutil
 import time
 import uuid
@@ -87,22 +90,18 @@ class IndexStore:
     def read_json(self, manifest: Manifest, name: str):
         path = self._snapshot_file(manifest, name)
         try:
-            with open(path, encoding="utf-8") as fh:
-                return json.load(fh)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            with open(path, "rb") as fh:
+                return orjson.loads(fh.read())
+        except (OSError, ValueError) as e:  # orjson.JSONDecodeError is a ValueError
             raise self._corrupt(name, e) from None
 
     def read_jsonl(self, manifest: Manifest, name: str) -> list[dict]:
         path = self._snapshot_file(manifest, name)
-        rows = []
         try:
-            with open(path, encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        rows.append(json.loads(line))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            with open(path, "rb") as fh:
+                return [orjson.loads(line) for line in fh if line.strip()]
+        except (OSError, ValueError) as e:
             raise self._corrupt(name, e) from None
-        return rows
 
     def snapshot_path(self, manifest: Manifest, name: str) -> str:
         """Path of a snapshot file, for formats read by other libraries (FAISS, safetensors)."""
@@ -189,15 +188,15 @@ class IndexStore:
                 shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else _unlink(path)
 
 
-def jsonl_lines(rows: Iterable[dict]) -> Iterator[str]:
-    for row in rows:
-        yield json.dumps(row, ensure_ascii=False) + "\n"  # rows come from dataclasses: key order is fixed
+def jsonl_lines(rows: Iterable[dict]) -> Iterator[bytes]:
+    for row in rows:  # rows come from dataclasses: key order is fixed, so the bytes are deterministic
+        yield orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
 
 
-def _write_durably(path: str, chunks: Iterable[str]) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
+def _write_durably(path: str, chunks: Iterable[str | bytes]) -> None:
+    with open(path, "wb") as fh:
         for chunk in chunks:
-            fh.write(chunk)
+            fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -17,7 +17,7 @@ import os
 import numpy as np
 
 from graph.indexer import BuildContext
-from graph.store import IndexStore, Manifest
+from graph.store import IndexStore, Manifest, jsonl_lines
 from rag.corpus import Corpus, build_corpus
 from rag.dense import DenseIndex
 from rag.settings import RetrievalSettings
@@ -25,6 +25,7 @@ from rag.sparse import SparseIndex
 
 DIR = "retrieval"
 CORPUS = f"{DIR}/corpus.json"
+TOKENS = f"{DIR}/tokens.jsonl"  # each candidate file's tokens by path and content hash: rebuilds skip tokenising
 
 
 def text_hash(text: str) -> str:
@@ -50,7 +51,10 @@ class RetrievalExtension:
 
     def build(self, ctx: BuildContext):
         s = self.retrieval
-        corpus = build_corpus(ctx.graph, ctx.modules, {f.path: f.text for f in ctx.sources}, s)
+        tokens = _previous_tokens(ctx.store, ctx.previous)
+        corpus = build_corpus(ctx.graph, ctx.modules, {f.path: f.text for f in ctx.sources}, s,
+                              hashes={f.path: f.sha256 for f in ctx.sources}, cache=tokens)
+        kept = {f"{fid} {h}" for fid, h in ((f.path, f.sha256) for f in ctx.sources)}
         sparse_files = SparseIndex.build(corpus.file_tokens, s.bm25_k1, s.bm25_b)
         sparse_chunks = SparseIndex.build([c.tokens for c in corpus.chunks], s.bm25_k1, s.bm25_b)
         cache = _previous_vectors(ctx.store, ctx.previous, s.embedder)
@@ -68,6 +72,7 @@ class RetrievalExtension:
         }
         payload = [
             (CORPUS, [json.dumps(meta, ensure_ascii=False)]),
+            (TOKENS, jsonl_lines({"key": k, "file": v[0], "chunks": v[1]} for k, v in sorted(tokens.items()) if k in kept)),
             (f"{DIR}/sparse-files", sparse_files.save),
             (f"{DIR}/sparse-chunks", sparse_chunks.save),
             (f"{DIR}/dense-files.npy", lambda p: _save_npy(p, summary_vectors)),
@@ -111,4 +116,14 @@ def _previous_vectors(store: IndexStore, manifest: Manifest | None, embedder: st
                 out.update(zip(hashes, vectors))
         return out
     except Exception:  # a cache only: anything wrong with it means embedding again, not failing
+        return {}
+
+
+def _previous_tokens(store: IndexStore, manifest: Manifest | None) -> dict:
+    """Tokens of the snapshot being replaced; empty when there is none, it has none, or it is unusable."""
+    if manifest is None or "retrieval" not in manifest.settings.get("extensions", {}):
+        return {}
+    try:
+        return {row["key"]: (row["file"], row["chunks"]) for row in store.read_jsonl(manifest, TOKENS)}
+    except Exception:  # a cache only
         return {}

@@ -36,8 +36,14 @@ def path_tokens(module_id: str) -> list[str]:
     return tokenize(stem.replace("/", " "))
 
 
+TokenCache = dict[str, tuple[list[str], list[list[str]]]]  # "path sha" -> (file tokens, tokens per definition)
+
+
 def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str, str],
-                 settings: RetrievalSettings) -> Corpus:
+                 settings: RetrievalSettings, hashes: dict[str, str] | None = None,
+                 cache: TokenCache | None = None) -> Corpus:
+    """With `hashes` (path -> content hash) and a `cache` of earlier tokens, unchanged files are not
+    tokenised again; the cache is filled with what this call tokenised."""
     files = sorted(m.id for m in modules if m.kind == "file" and m.role in settings.roles and m.id in texts)
     by_id = {m.id: m for m in modules}
     definitions: dict[str, list[dict]] = {}
@@ -45,20 +51,32 @@ def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str,
         if a["kind"] in ("class", "function") and a["path"] in texts:
             definitions.setdefault(a["path"], []).append(a)
     jargon = _named_module_words(graph)
+    cache = {} if cache is None else cache
     file_tokens, summaries, chunks = [], [], []
     for i, fid in enumerate(files):
-        text = texts[fid]
-        ptoks = path_tokens(fid)
-        file_tokens.append(document_tokens(text) + ptoks * settings.path_repeat + jargon.get(fid, []))
+        defs = sorted(definitions.get(fid, ()), key=lambda a: (a["start_line"], a["qualname"]))
+        key = f"{fid} {hashes[fid]}" if hashes else None
+        cached = cache.get(key) if key else None
+        if cached is None or len(cached[1]) != len(defs):
+            cached = _tokens_of(fid, texts[fid], defs, settings)
+            if key:
+                cache[key] = cached
+        file_tokens.append(cached[0] + jargon.get(fid, []))
         summaries.append(f"{fid}: {by_id[fid].summary}")
-        lines = text.splitlines()
-        for d in sorted(definitions.get(fid, ()), key=lambda a: (a["start_line"], a["qualname"])):
-            end = d["end_line"] if d["kind"] == "function" else min(d["end_line"],
-                                                                     d["start_line"] + settings.class_chunk_lines)
-            body = "\n".join(lines[d["start_line"] - 1:end])
-            chunks.append(Chunk(i, d["qualname"], d["start_line"], document_tokens(body) + ptoks,
+        for d, tokens in zip(defs, cached[1]):
+            chunks.append(Chunk(i, d["qualname"], d["start_line"], tokens,
                                 f"{fid} {d['qualname']}: {d.get('doc', '')}".strip()))
     return Corpus(files, file_tokens, summaries, chunks, [by_id[f].lines for f in files])
+
+
+def _tokens_of(fid: str, text: str, defs: list[dict], settings: RetrievalSettings):
+    ptoks = path_tokens(fid)
+    lines = text.splitlines()
+    chunk_tokens = []
+    for d in defs:
+        end = d["end_line"] if d["kind"] == "function" else min(d["end_line"], d["start_line"] + settings.class_chunk_lines)
+        chunk_tokens.append(document_tokens("\n".join(lines[d["start_line"] - 1:end])) + ptoks)
+    return document_tokens(text) + ptoks * settings.path_repeat, chunk_tokens
 
 
 def _named_module_words(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
