@@ -2,10 +2,11 @@
 
     python bench/index_bench.py [--sources DIR] [--repeat N] [--out bench/results/index.json]
 
-For each repository, in fresh subprocesses of `rag index` (as a user runs it):
-  - full build, `--full`, default jobs (one per core) and `--jobs 1`: wall seconds, files/s
+For each repository, the graph build alone (graph/, no retrieval indexes: those are measured by
+bench/ask_bench.py), each run in a fresh process, interpreter start-up and imports included:
+  - full build, default jobs (one per core) and jobs=1: wall seconds, files/s
   - incremental re-index after appending a comment to one file (the file is restored afterwards):
-    wall seconds of the command, and the in-process phase times (graph part = everything but parsing)
+    wall seconds of the process, and the in-process phase times (graph part = everything but parsing)
   - peak RSS of the full build, and the size of the index directory
 Medians of --repeat runs. The sources come from ../shared/bench/dev/fetch_sources.sh.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -25,18 +25,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SOURCES = os.environ.get("RAG_BENCH_SOURCES", os.path.join(HERE, "..", ".bench-sources"))
 REPOS = {"networkx": "networkx/algorithms/cycles.py", "scrapy": "scrapy/http/request/__init__.py",
          "rich": "rich/progress.py"}
-RAG = [sys.executable, "-m", "rag.cli"]
+GRAPH_INDEX = ("import sys; from graph.indexer import IndexOptions, index; "
+               "index(sys.argv[1], IndexOptions(index_dir=sys.argv[2], full=sys.argv[3] == 'full', jobs=int(sys.argv[4])))")
 
 
-def run(args) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS of the child in KB, stderr."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    p = subprocess.run(RAG + args, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise SystemExit(f"rag {' '.join(args)} failed: {p.stderr.strip()}")
-    return wall, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before), p.stderr
+def run(repo: str, index_dir: str, full: bool, jobs: int = 0) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KB) of a graph-only index run in a fresh process."""
+    with tempfile.NamedTemporaryFile("r") as rss:
+        t = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable, "-c", GRAPH_INDEX,
+                            repo, index_dir, "full" if full else "incremental", str(jobs)],
+                           capture_output=True, text=True)
+        wall = time.perf_counter() - t
+        if p.returncode != 0:
+            raise SystemExit(f"indexing {repo} failed: {p.stderr.strip()}")
+        return wall, int(rss.read().split()[-1])
 
 
 def in_process_incremental(repo: str, index_dir: str) -> dict:
@@ -55,10 +58,10 @@ def bench_repo(name: str, repo: str, touch: str, repeat: int) -> dict:
         idx = os.path.join(tmp, "index")
         full, full_j1, rss = [], [], 0
         for _ in range(repeat):
-            wall, peak, err = run(["index", repo, "--index-dir", idx, "--full"])
+            wall, peak = run(repo, idx, full=True)
             full.append(wall)
             rss = max(rss, peak)
-            full_j1.append(run(["index", repo, "--index-dir", idx, "--full", "--jobs", "1"])[0])
+            full_j1.append(run(repo, idx, full=True, jobs=1)[0])
         from graph.store import IndexStore
 
         manifest = IndexStore(idx).manifest()
@@ -71,7 +74,7 @@ def bench_repo(name: str, repo: str, touch: str, repeat: int) -> dict:
             for i in range(repeat):
                 with open(path, "ab") as fh:
                     fh.write(f"\n# bench touch {i}\n".encode())
-                incremental.append(run(["index", repo, "--index-dir", idx])[0])
+                incremental.append(run(repo, idx, full=False)[0])
                 with open(path, "ab") as fh:
                     fh.write(f"# bench touch again {i}\n".encode())
                 phases.append(in_process_incremental(repo, idx))
@@ -109,7 +112,7 @@ def main() -> None:
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as fh:
         json.dump({"cores": os.cpu_count(), "repeat": args.repeat, "rows": rows}, fh, indent=1)
-    print("| repo | files | full build s (files/s) | --jobs 1 s (files/s) | incremental: CLI s / in-process s "
+    print("| repo | files | full build s (files/s) | jobs=1 s (files/s) | incremental: process s / in-process s "
           "/ graph part s | peak RSS MB | index MB |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:

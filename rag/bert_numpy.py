@@ -25,13 +25,15 @@ def supports(model_dir: str) -> bool:
             pooling = json.load(fh)
     except (OSError, ValueError, KeyError):
         return False
-    return (config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
-            and config.get("position_embedding_type", "absolute") == "absolute"
-            and modules == ["Transformer", "Pooling", "Normalize"]
-            and pooling.get("pooling_mode_mean_tokens") and not pooling.get("pooling_mode_cls_token")
-            and not pooling.get("pooling_mode_max_tokens")
-            and os.path.isfile(os.path.join(model_dir, "model.safetensors"))
-            and os.path.isfile(os.path.join(model_dir, "tokenizer.json")))
+    # two spellings of the pooling config: sentence-transformers 2.x flags, or 6.x "pooling_mode"
+    mean_pooling = pooling.get("pooling_mode") == "mean" or (
+        "pooling_mode" not in pooling and bool(pooling.get("pooling_mode_mean_tokens"))
+        and not any(pooling.get(f"pooling_mode_{m}") for m in ("cls_token", "max_tokens", "mean_sqrt_len_tokens")))
+    return bool(config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
+                and config.get("position_embedding_type", "absolute") == "absolute"
+                and modules == ["Transformer", "Pooling", "Normalize"] and mean_pooling
+                and os.path.isfile(os.path.join(model_dir, "model.safetensors"))
+                and os.path.isfile(os.path.join(model_dir, "tokenizer.json")))
 
 
 class NumpyBert:

@@ -123,7 +123,12 @@ def _cmd_index(args) -> int:
 def _retrieval_settings(embedder: str | None):
     from rag.settings import RetrievalSettings
 
-    return RetrievalSettings(embedder=embedder) if embedder else RetrievalSettings()
+    if not embedder:
+        return RetrievalSettings()
+    from rag.embedder import embedder_path
+
+    embedder_path(embedder)  # a wrong name fails here, in one line, before any work
+    return RetrievalSettings(embedder=embedder)
 
 
 def _retrieval_extension(embedder: str | None):

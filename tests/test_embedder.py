@@ -1,0 +1,84 @@
+"""The embedder: the NumPy query encoder against sentence-transformers, and a second local model."""
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from rag.bert_numpy import NumpyBert, supports
+from rag.embedder import embedder_path
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    """A tiny BERT sentence-transformers model built from a config, with MiniLM's tokenizer."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import modules as models
+    from transformers import BertConfig, BertModel
+
+    minilm = embedder_path("all-MiniLM-L6-v2")
+    base = tmp_path_factory.mktemp("tiny-bert")
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        shutil.copy(os.path.join(minilm, name), base / name)
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=64, max_position_embeddings=128)
+    import torch
+
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(base)
+    word = models.Transformer(str(base), max_seq_length=64)
+    model = SentenceTransformer(modules=[word, models.Pooling(32, pooling_mode="mean"), models.Normalize()])
+    out = tmp_path_factory.mktemp("tiny-st")
+    model.save(str(out))
+    return str(out)
+
+
+TEXTS = ["support proxies with authentication", "x", "Fix GEXFwriter.add_edges when the key is None",
+         "多语言查询", "a longer text " * 20]
+
+
+@pytest.mark.parametrize("which", ["minilm", "tiny"])
+def test_numpy_encoder_matches_sentence_transformers(which, tiny_model_dir):
+    from sentence_transformers import SentenceTransformer
+
+    path = embedder_path("all-MiniLM-L6-v2") if which == "minilm" else tiny_model_dir
+    assert supports(path)
+    expected = SentenceTransformer(path, device="cpu").encode(TEXTS, normalize_embeddings=True)
+    got = NumpyBert(path).embed(TEXTS)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-4
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_unsupported_shapes_are_refused(tmp_path, tiny_model_dir):
+    shutil.copytree(tiny_model_dir, tmp_path / "cls")
+    pooling = tmp_path / "cls" / "1_Pooling" / "config.json"
+    data = json.loads(pooling.read_text())
+    data["pooling_mode"] = "cls"
+    pooling.write_text(json.dumps(data))
+    assert not supports(str(tmp_path / "cls"))  # goes through sentence-transformers instead
+    assert not supports(str(tmp_path / "missing"))
+
+
+def test_a_local_embedder_directory_indexes_and_answers(shop, tiny_model_dir):
+    from graph.indexer import check
+    from rag.artifacts import RetrievalExtension
+    from rag.engine import Engine
+    from rag.settings import RetrievalSettings
+
+    settings = RetrievalSettings(embedder=tiny_model_dir)
+    engine = Engine.open(str(shop), settings=settings, quick_start=True)
+    res = engine.ask("add a product to the shopping cart")
+    assert res.answer.module == "shop/cart.py"  # BM25 carries it; the tiny model is random
+    # the embedder is part of the index settings: another one makes the index stale
+    assert check(str(shop), extensions=[RetrievalExtension(settings)]).stale is False
+    assert "settings changed" in check(str(shop), extensions=[RetrievalExtension()]).reason
+
+
+def test_unknown_embedder_is_one_clear_error(shop):
+    from conftest import run_rag
+
+    r = run_rag("index", shop, "--embedder", "no-such-model")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "neither 'all-MiniLM-L6-v2' nor a local sentence-transformers directory" in r.stderr
