@@ -6,6 +6,7 @@ import numpy as np
 from graph.errors import IndexError_
 
 HNSW_NEIGHBOURS = 32
+APPROXIMATE_TOP = 1024  # an HNSW index scores only this many nearest vectors; the rest get `fill`
 
 
 class DenseIndex:
@@ -45,10 +46,14 @@ class DenseIndex:
 
     def scores(self, query: np.ndarray, fill: float = -1.0, top: int | None = None) -> np.ndarray:
         """Similarity of the query to every vector; with `top`, only the best `top` are computed exactly."""
+        import faiss
+
         n = self._index.ntotal
         out = np.full(n, fill, dtype=np.float32)
         if n == 0:
             return out
+        if top is None and not isinstance(self._index, faiss.IndexFlat):
+            top = APPROXIMATE_TOP
         k = n if top is None else min(top, n)
         sims, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k)
         keep = ids[0] >= 0

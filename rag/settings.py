@@ -24,7 +24,9 @@ class RetrievalSettings:
     w_dense: float = 0.75  # embedding of the file's summary
     w_dense_chunk: float = 0.0  # embedding of definitions (name + docstring), best one per file
     w_prior: float = 0.1  # log of the file's size: big central files are where changes land more often
-    exact_search_limit: int = 50_000  # above this many vectors FAISS uses HNSW instead of exact search
+    # above this many vectors FAISS uses HNSW: exact scoring of 10k takes ~5 ms, of 50k ~25 ms
+    # (bench/faiss_threshold.py), against a 50 ms budget for the whole query
+    exact_search_limit: int = 20_000
 
     def __post_init__(self):
         for f in fields(self):

@@ -1,0 +1,36 @@
+"""FAISS indexes: exact below the limit, HNSW above it, both saved and loaded in FAISS's own format."""
+import numpy as np
+
+from rag.dense import DenseIndex
+from rag.fusion import best_per_group, fuse, standardise
+
+
+def vectors(n, d=16, seed=0):
+    x = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_exact_index_scores_every_vector(tmp_path):
+    x = vectors(50)
+    index = DenseIndex.build(x, exact_limit=100)
+    index.save(str(tmp_path / "i.faiss"))
+    loaded = DenseIndex.load(str(tmp_path / "i.faiss"))
+    assert np.allclose(loaded.scores(x[3]), x @ x[3], atol=1e-5)
+
+
+def test_hnsw_past_the_limit_finds_the_nearest(tmp_path):
+    x = vectors(300)
+    index = DenseIndex.build(x, exact_limit=100)
+    index.save(str(tmp_path / "h.faiss"))
+    scores = DenseIndex.load(str(tmp_path / "h.faiss")).scores(x[7], top=10)
+    assert int(np.argmax(scores)) == 7
+    assert (scores == -1.0).sum() == 290  # only the top 10 were scored
+
+
+def test_fusion_helpers():
+    assert np.all(standardise(np.array([2.0, 2.0, 2.0])) == 0)  # a flat signal carries no information
+    z = standardise(np.array([1.0, 2.0, 3.0]))
+    assert np.isclose(z.mean(), 0) and np.isclose(z.std(), 1)
+    fused = fuse({"a": np.array([1.0, 2.0, 3.0]), "b": np.array([3.0, 2.0, 1.0])}, {"a": 1.0, "b": 0.5})
+    assert list(np.argsort(-fused)) == [2, 1, 0]
+    assert list(best_per_group(np.array([0.1, 0.9, 0.4]), np.array([0, 0, 2]), 3, -1.0)) == [0.9, -1.0, 0.4]
