@@ -1,1 +1,1 @@
-"""Batch evaluation (issue 4): not built yet."""
+"""Batch evaluation: labeled queries in, every method side by side out (`rag eval`)."""

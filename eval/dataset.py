@@ -1,0 +1,88 @@
+"""Labeled-query sets (JSONL): `query` plus `gold_files` and/or `gold_modules`; other fields kept.
+
+A malformed line is an error that names its line number. Gold modules may be module IDs
+(`scrapy/http/`) or dotted Python names (`scrapy.http.request`), which are mapped to files.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from graph.errors import RagError
+
+
+class DatasetError(RagError):
+    """The labeled-query file cannot be read as DESIGN.md defines it."""
+
+
+@dataclass
+class LabeledQuery:
+    line: int
+    query: str
+    gold_files: list[str]
+    gold_modules: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # every other field, kept as it was
+    id: str = ""
+
+
+def load_labeled(path: str) -> list[LabeledQuery]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except FileNotFoundError:
+        raise DatasetError(f"no such labeled-query file: {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise DatasetError(f"cannot read {path}: {e}") from None
+    out = []
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DatasetError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+        out.append(_parse_row(row, path, number))
+    if not out:
+        raise DatasetError(f"{path} holds no labeled queries")
+    return out
+
+
+def _parse_row(row, path: str, number: int) -> LabeledQuery:
+    where = f"{path}:{number}"
+    if not isinstance(row, dict):
+        raise DatasetError(f"{where}: a line must be a JSON object")
+    query = row.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise DatasetError(f"{where}: 'query' must be a non-empty string")
+    golds = {}
+    for key in ("gold_files", "gold_modules"):
+        value = row.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise DatasetError(f"{where}: '{key}' must be a list of non-empty strings")
+        golds[key] = value
+    if not golds["gold_files"] and not golds["gold_modules"]:
+        raise DatasetError(f"{where}: needs 'gold_files' or 'gold_modules'")
+    extra = {k: v for k, v in row.items() if k not in ("query", "gold_files", "gold_modules")}
+    return LabeledQuery(number, query, golds["gold_files"], golds["gold_modules"], extra, str(row.get("id", "")))
+
+
+def gold_ids(q: LabeledQuery, known: set[str], files: set[str]) -> list[str]:
+    """The module IDs a query's answer should be: its gold files, else its gold modules (IDs, or dotted
+    Python names mapped to the file or package directory that defines them)."""
+    if q.gold_files:
+        return list(q.gold_files)
+    out = []
+    for m in q.gold_modules:
+        if m in known:
+            out.append(m)
+            continue
+        path = m.replace(".", "/")
+        for candidate in (path + ".py", path + "/__init__.py", path + "/"):
+            if candidate in known or candidate in files:
+                out.append(candidate)
+                break
+        else:
+            out.append(m)  # unknown: reported as missing from the index, scored as a miss
+    return out

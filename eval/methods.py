@@ -1,0 +1,54 @@
+"""The registry of evaluation methods: a name and how it ranks modules. Adding a method is one entry
+(the LLM stages register theirs the same way)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from graph.errors import RagError
+
+
+class MethodError(RagError):
+    """An unknown or badly registered evaluation method."""
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    description: str
+    rank: Callable[[object, str, int, str], list[str]]  # (engine, query, k, level) -> module IDs, best first
+
+
+_REGISTRY: dict[str, Method] = {}
+
+
+def register_method(method: Method) -> Method:
+    if not method.name or "," in method.name or method.name != method.name.strip():
+        raise MethodError(f"a method needs a plain name, not {method.name!r}")
+    if method.name in _REGISTRY:
+        raise MethodError(f"method {method.name!r} is registered already")
+    _REGISTRY[method.name] = method
+    return method
+
+
+def get_method(name: str) -> Method:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise MethodError(f"unknown method {name!r}: one of {', '.join(sorted(_REGISTRY))}") from None
+
+
+def method_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def _retrieval(name: str, description: str) -> Method:
+    def rank(engine, query: str, k: int, level: str) -> list[str]:
+        return [c.module for c in engine.ask(query, k=k, level=level, method=name).candidates]
+
+    return register_method(Method(name, description, rank))
+
+
+_retrieval("bm25", "BM25 over whole files (identifier-aware tokens)")
+_retrieval("dense", "MiniLM embeddings of module summaries")
+_retrieval("hybrid", "BM25 over files and definitions + summary embeddings + size prior, fused (rag ask)")

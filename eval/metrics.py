@@ -1,0 +1,54 @@
+"""Ranking metrics, as small pure functions.
+
+`rank` is the 1-based position of the first gold module in a ranking, or None when none is there.
+Lenient Acc@k: any gold in the top k. Strict Acc@k: every gold in the top k. MRR: mean of 1/rank
+(0 for a miss). Duplicates in a ranking count once, at their first position.
+"""
+from __future__ import annotations
+
+import math
+import posixpath
+
+
+def dedupe(ranked: list[str]) -> list[str]:
+    return list(dict.fromkeys(ranked))
+
+
+def first_rank(ranked: list[str], gold: list[str]) -> int | None:
+    golds = set(gold)
+    for i, module in enumerate(dedupe(ranked), 1):
+        if module in golds:
+            return i
+    return None
+
+
+def all_within(ranked: list[str], gold: list[str], k: int) -> bool:
+    return bool(gold) and set(gold) <= set(dedupe(ranked)[:k])
+
+
+def accuracy_at(ranks: list[int | None], k: int) -> float:
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0
+
+
+def strict_accuracy_at(rankings: list[list[str]], golds: list[list[str]], k: int) -> float:
+    return sum(all_within(r, g, k) for r, g in zip(rankings, golds)) / len(golds) if golds else 0.0
+
+
+def mean_reciprocal_rank(ranks: list[int | None]) -> float:
+    return sum(1 / r for r in ranks if r is not None) / len(ranks) if ranks else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def directory_of(module_id: str) -> str:
+    """The directory level of a gold file: its parent directory's module ID."""
+    if module_id.endswith("/"):
+        return module_id
+    parent = posixpath.dirname(module_id)
+    return parent + "/" if parent else "./"

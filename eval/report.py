@@ -1,0 +1,84 @@
+"""An evaluation for people and for tools: a table, JSON, and a report directory with a plot."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+
+from eval.runner import EvalReport
+
+
+def summary_rows(report: EvalReport) -> list[dict]:
+    rows = []
+    for r in report.results:
+        row = {"method": r.method, "level": r.level, "n": r.n}
+        row.update({f"acc@{k}": r.accuracy[k] for k in report.ks})
+        row.update({f"strict@{k}": r.strict[k] for k in report.ks})
+        row.update({"mrr": r.mrr, "p50_ms": r.p50_ms, "p95_ms": r.p95_ms, "peak_rss_mb": r.peak_rss_mb,
+                    "gold_not_in_candidates": r.gold_not_in_candidates})
+        rows.append(row)
+    return rows
+
+
+def to_dict(report: EvalReport) -> dict:
+    return {"dataset": report.dataset, "repo": report.repo, "n": report.n, "ks": report.ks,
+            "missing_gold": report.missing_gold, "results": summary_rows(report)}
+
+
+def table(report: EvalReport, markdown: bool = False) -> str:
+    rows = summary_rows(report)
+    headers = ["method", "level"] + [f"Acc@{k}" for k in report.ks] + [f"strict@{max(report.ks)}", "MRR",
+                                                                      "p50 ms", "p95 ms", "RSS MB", "gold missed"]
+    lines = [[r["method"], r["level"]] + [f"{r[f'acc@{k}']:.1f}" for k in report.ks]
+             + [f"{r[f'strict@{max(report.ks)}']:.1f}", f"{r['mrr']:.3f}", f"{r['p50_ms']:.1f}",
+                f"{r['p95_ms']:.1f}", f"{r['peak_rss_mb']:.0f}", str(r["gold_not_in_candidates"])] for r in rows]
+    if markdown:
+        out = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+        out += ["| " + " | ".join(line) + " |" for line in lines]
+        return "\n".join(out)
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+    fmt = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    return "\n".join([fmt(headers)] + [fmt(line) for line in lines])
+
+
+def write_report(report: EvalReport, directory: str) -> list[str]:
+    """report.json, report.md, queries.jsonl and acc_at_k.png in `directory`; returns their paths."""
+    os.makedirs(directory, exist_ok=True)
+    paths = {name: os.path.join(directory, name) for name in ("report.json", "report.md", "queries.jsonl", "acc_at_k.png")}
+    with open(paths["report.json"], "w", encoding="utf-8") as fh:
+        json.dump(to_dict(report), fh, indent=1)
+    with open(paths["queries.jsonl"], "w", encoding="utf-8") as fh:
+        for r in report.results:
+            for q in r.queries:
+                fh.write(json.dumps({"method": r.method, "level": r.level, **asdict(q)}, ensure_ascii=False) + "\n")
+    _plot(report, paths["acc_at_k.png"])
+    with open(paths["report.md"], "w", encoding="utf-8") as fh:
+        fh.write(f"# rag eval: {os.path.basename(report.dataset)}\n\n")
+        fh.write(f"{report.n} queries on `{report.repo}`. Acc@k: any gold module in the top k; strict: all of "
+                 f"them; MRR over the first gold; latency per query; RSS: peak of the process so far.\n\n")
+        fh.write(table(report, markdown=True) + "\n\n![Acc@k per method](acc_at_k.png)\n")
+        if report.missing_gold:
+            fh.write(f"\n{len(report.missing_gold)} gold modules are not in the index (scored as misses): "
+                     + ", ".join(f"`{g}`" for g in report.missing_gold) + "\n")
+    return list(paths.values())
+
+
+def _plot(report: EvalReport, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    for r in report.results:
+        ax.plot(report.ks, [r.accuracy[k] for k in report.ks], marker="o", label=f"{r.method} ({r.level})")
+    ax.set_xlabel("k")
+    ax.set_ylabel("Acc@k (%)")
+    ax.set_xticks(report.ks)
+    ax.set_ylim(0, 102)
+    ax.grid(alpha=0.3)
+    ax.set_title(os.path.basename(report.dataset))
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,86 @@
+"""Run every method over the same labeled queries in one process and collect the metrics."""
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass, field
+
+from eval.dataset import LabeledQuery, gold_ids
+from eval.methods import get_method
+from eval.metrics import (accuracy_at, dedupe, directory_of, first_rank, mean_reciprocal_rank, percentile,
+                          strict_accuracy_at)
+
+LEVELS = ("file", "dir")
+
+
+@dataclass
+class QueryResult:
+    line: int
+    id: str
+    query: str
+    gold: list[str]
+    rank: int | None  # of the first gold module, 1-based; None: not in the returned list
+    top: list[str]  # the first five returned
+    ms: float
+
+
+@dataclass
+class MethodResult:
+    method: str
+    level: str
+    n: int
+    accuracy: dict[int, float]  # lenient Acc@k
+    strict: dict[int, float]  # strict Acc@k
+    mrr: float
+    p50_ms: float
+    p95_ms: float
+    peak_rss_mb: float  # of the whole process so far (it only grows): compare with care
+    gold_not_in_candidates: int  # queries whose gold is nowhere in the returned list
+    queries: list[QueryResult] = field(default_factory=list)
+
+
+@dataclass
+class EvalReport:
+    dataset: str
+    repo: str
+    ks: list[int]
+    n: int
+    missing_gold: list[str]  # gold modules that are not in the index (each scored as a miss)
+    results: list[MethodResult]
+
+
+def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: list[str], levels: list[str],
+             ks: list[int], progress=None) -> EvalReport:
+    known = set(engine.retriever.modules)
+    files = {m for m in known if not m.endswith("/")}
+    golds = [gold_ids(q, known, files) for q in queries]
+    missing = sorted({g for gold in golds for g in gold if g not in known})
+    depth = max(max(ks), 10)
+    results = []
+    total, done = len(methods) * len(levels) * len(queries), 0
+    for name in methods:
+        method = get_method(name)
+        for level in levels:
+            level_golds = golds if level == "file" else [sorted({directory_of(g) for g in gold}) for gold in golds]
+            rows, rankings = [], []
+            for q, gold in zip(queries, level_golds):
+                start = time.perf_counter()
+                ranked = dedupe(method.rank(engine, q.query, depth, level))
+                ms = (time.perf_counter() - start) * 1000
+                rankings.append(ranked)
+                rows.append(QueryResult(q.line, q.id, q.query.splitlines()[0][:120], gold,
+                                        first_rank(ranked, gold), ranked[:5], round(ms, 2)))
+                done += 1
+                if progress:
+                    progress("eval", done, total)
+            ranks = [r.rank for r in rows]
+            times = [r.ms for r in rows]
+            results.append(MethodResult(
+                method=name, level=level, n=len(rows),
+                accuracy={k: round(100 * accuracy_at(ranks, k), 1) for k in ks},
+                strict={k: round(100 * strict_accuracy_at(rankings, level_golds, k), 1) for k in ks},
+                mrr=round(mean_reciprocal_rank(ranks), 3),
+                p50_ms=round(percentile(times, 50), 1), p95_ms=round(percentile(times, 95), 1),
+                peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                gold_not_in_candidates=sum(1 for r in ranks if r is None), queries=rows))
+    return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results)

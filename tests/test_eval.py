@@ -1,0 +1,151 @@
+"""rag eval: metrics on hand-made rankings, labeled-query validation, the method registry, reports."""
+import json
+
+import pytest
+
+from eval.dataset import DatasetError, gold_ids, load_labeled
+from eval.methods import Method, MethodError, get_method, method_names, register_method
+from eval.metrics import (accuracy_at, all_within, dedupe, directory_of, first_rank, mean_reciprocal_rank,
+                          percentile, strict_accuracy_at)
+
+from conftest import run_rag
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+def test_first_rank_with_multiple_golds_duplicates_and_misses():
+    assert first_rank(["a", "b", "c"], ["c", "b"]) == 2
+    assert first_rank(["a", "a", "b"], ["b"]) == 2  # the duplicate counts once
+    assert first_rank(["a", "b"], ["z"]) is None
+    assert first_rank([], ["a"]) is None
+    assert dedupe(["x", "y", "x"]) == ["x", "y"]
+
+
+def test_accuracy_and_mrr_by_hand():
+    ranks = [1, 3, None, 2]
+    assert accuracy_at(ranks, 1) == 0.25
+    assert accuracy_at(ranks, 2) == 0.5
+    assert accuracy_at(ranks, 3) == 0.75
+    assert mean_reciprocal_rank(ranks) == pytest.approx((1 + 1 / 3 + 0 + 1 / 2) / 4)
+    assert accuracy_at([], 1) == 0.0 and mean_reciprocal_rank([]) == 0.0
+
+
+def test_strict_accuracy_needs_every_gold():
+    rankings = [["a", "b", "c"], ["a", "x", "b"], ["a", "a", "b"]]
+    golds = [["a", "b"], ["a", "b"], ["b", "a"]]
+    assert [all_within(r, g, 2) for r, g in zip(rankings, golds)] == [True, False, True]
+    assert strict_accuracy_at(rankings, golds, 2) == pytest.approx(2 / 3)
+    assert strict_accuracy_at(rankings, golds, 3) == 1.0
+    assert not all_within(["a"], [], 1)  # no gold: never a hit
+
+
+def test_ties_keep_the_order_the_method_returned():
+    # two modules with equal scores: the ranking is what the method returned, first one first
+    assert first_rank(["tie-a", "tie-b"], ["tie-b"]) == 2
+
+
+def test_percentile_and_directories():
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 95) == 4.0
+    assert directory_of("rich/progress.py") == "rich/"
+    assert directory_of("setup.py") == "./"
+    assert directory_of("scrapy/http/") == "scrapy/http/"
+
+
+# --- labeled queries -----------------------------------------------------------------------------
+
+def test_load_keeps_unknown_fields_and_both_gold_kinds(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps({"id": "q1", "query": "fix cart", "gold_files": ["shop/cart.py"], "meta": {"x": 1}})
+                    + "\n\n" + json.dumps({"query": "payments", "gold_modules": ["shop.payment.gateway"]}) + "\n")
+    qs = load_labeled(str(path))
+    assert [q.line for q in qs] == [1, 3]
+    assert qs[0].extra == {"id": "q1", "meta": {"x": 1}} and qs[0].id == "q1"
+    known = {"shop/cart.py", "shop/payment/gateway.py", "shop/payment/"}
+    assert gold_ids(qs[1], known, known) == ["shop/payment/gateway.py"]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "must be a JSON object"),
+    ('{"gold_files": ["a.py"]}', "'query' must be a non-empty string"),
+    ('{"query": "x"}', "needs 'gold_files' or 'gold_modules'"),
+    ('{"query": "x", "gold_files": [3]}', "'gold_files' must be a list of non-empty strings"),
+])
+def test_malformed_line_names_its_number(tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"query": "ok", "gold_files": ["a.py"]}\n' + line + "\n")
+    with pytest.raises(DatasetError, match=rf"bad.jsonl:2: .*{message}"):
+        load_labeled(str(path))
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(DatasetError, match="no such labeled-query file"):
+        load_labeled(str(tmp_path / "nope.jsonl"))
+    (tmp_path / "empty.jsonl").write_text("\n")
+    with pytest.raises(DatasetError, match="holds no labeled queries"):
+        load_labeled(str(tmp_path / "empty.jsonl"))
+
+
+# --- methods -------------------------------------------------------------------------------------
+
+def test_registry_has_the_retrieval_methods_and_rejects_bad_entries():
+    assert {"bm25", "dense", "hybrid"} <= set(method_names())
+    with pytest.raises(MethodError, match="registered already"):
+        register_method(Method("bm25", "again", lambda *a: []))
+    with pytest.raises(MethodError, match="plain name"):
+        register_method(Method("a,b", "bad", lambda *a: []))
+    with pytest.raises(MethodError, match="unknown method 'nope'"):
+        get_method("nope")
+
+
+# --- end to end ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def labeled(tmp_path):
+    rows = [
+        {"query": "add a product to the shopping cart", "gold_files": ["shop/cart.py"]},
+        {"query": "charge the customer's card through Stripe", "gold_files": ["shop/payment/gateway.py"]},
+        {"query": "look up a product by its stock keeping unit", "gold_files": ["shop/catalog.py"]},
+        {"query": "turn the cart into a paid order", "gold_files": ["shop/checkout.py", "shop/cart.py"]},
+        {"query": "a file that is gone", "gold_files": ["shop/removed.py"]},
+    ]
+    path = tmp_path / "shop.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
+    from eval.runner import evaluate
+    from rag.engine import Engine
+
+    engine = Engine.open(str(shop))
+    queries = load_labeled(str(labeled))
+    report = evaluate(engine, str(labeled), queries, ["bm25", "hybrid"], ["file", "dir"], [1, 3, 5])
+    assert report.missing_gold == ["shop/removed.py"]
+    hybrid = next(r for r in report.results if r.method == "hybrid" and r.level == "file")
+    for q, row in zip(queries, hybrid.queries):  # the numbers are what `rag ask` returns
+        assert row.top == [c.module for c in engine.ask(q.query, k=5).candidates]
+    assert hybrid.queries[-1].rank is None  # the missing gold file is a miss, not dropped
+    assert hybrid.accuracy[1] == 80.0 and hybrid.gold_not_in_candidates == 1
+    directory = next(r for r in report.results if r.method == "hybrid" and r.level == "dir")
+    assert directory.queries[1].gold == ["shop/payment/"]
+
+    out = tmp_path / "report"
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25,hybrid", "-k", "1,5", "--report", out, "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [(x["method"], x["level"]) for x in data["results"]] == [("bm25", "file"), ("hybrid", "file")]
+    assert data["missing_gold"] == ["shop/removed.py"] and "1 gold modules are not in the index" in r.stderr
+    assert (out / "acc_at_k.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| hybrid | file |" in (out / "report.md").read_text()
+    lines = [json.loads(x) for x in (out / "queries.jsonl").read_text().splitlines()]
+    assert len(lines) == 10 and set(lines[0]) >= {"method", "level", "query", "gold", "rank", "top", "ms"}
+
+
+def test_eval_bad_input_is_one_line(shop, labeled):
+    for args, fragment in ((["--methods", "bm25,nope"], "unknown method 'nope'"),
+                           (["-k", "0"], "-k values must be 1 or more"),
+                           (["-k", "a,b"], "-k takes whole numbers")):
+        r = run_rag("eval", labeled, "--repo", shop, *args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
