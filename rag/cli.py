@@ -72,7 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="evaluate methods side by side on labeled queries (JSONL)",
                         description="Run every method over the same labeled queries and compare accuracy, "
                                     "latency and memory.")
-    ev.add_argument("labeled", help="labeled queries: JSONL with `query` and `gold_files`/`gold_modules`")
+    ev.add_argument("labeled", nargs="?", help="labeled queries: JSONL with `query` and `gold_files`/`gold_modules`")
+    ev.add_argument("--from-git", action="store_true",
+                    help="instead: mine labeled queries from the repository's git history (commit message -> "
+                         "the one or two source files it changed) and write them as JSONL")
+    ev.add_argument("--since", metavar="DATE", help="with --from-git: only commits after DATE (git's --since)")
+    ev.add_argument("--last", type=int, metavar="N", help="with --from-git: only the last N commits")
+    ev.add_argument("--out", metavar="FILE", help="with --from-git: write the JSONL here (default: stdout)")
     ev.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
     _index_dir_arg(ev)
     ev.add_argument("--methods", default="bm25,dense,hybrid", help="comma-separated (default: bm25,dense,hybrid)")
@@ -172,7 +178,35 @@ def _cmd_ask(args) -> int:
     return 0
 
 
+def _cmd_mine(args) -> int:
+    from eval.mine import mine
+    from graph.indexer import check_repo
+
+    if args.last is not None and args.last < 1:
+        from graph.errors import RagError
+        raise RagError("--last must be 1 or more")
+    result = mine(check_repo(args.repo), since=args.since, last=args.last)
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)
+    if args.out:
+        tmp = args.out + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(lines)
+        os.replace(tmp, args.out)
+    else:
+        sys.stdout.write(lines)
+    print(f"mined {len(result.rows)} labeled queries from {result.scanned} commits"
+          + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
+    for reason, count in result.dropped.most_common():
+        print(f"  dropped {count}: {reason}", file=sys.stderr)
+    return 0
+
+
 def _cmd_eval(args) -> int:
+    if args.from_git:
+        return _cmd_mine(args)
+    if not args.labeled:
+        from graph.errors import RagError
+        raise RagError("give a labeled-query file, or --from-git to mine one")
     from eval.dataset import load_labeled
     from eval.methods import get_method
     from eval.report import table, to_dict, write_report
