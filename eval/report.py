@@ -54,7 +54,7 @@ def write_report(report: EvalReport, directory: str) -> list[str]:
     _plot(report, paths["acc_at_k.png"])
     with open(paths["report.md"], "w", encoding="utf-8") as fh:
         fh.write(f"# rag eval: {os.path.basename(report.dataset)}\n\n")
-        fh.write(f"{report.n} queries on `{report.repo}`. Acc@k: any gold module in the top k; strict: all of "
+        fh.write(f"{report.n} queries on `{os.path.basename(report.repo)}`. Acc@k: any gold module in the top k; strict: all of "
                  f"them; MRR over the first gold; latency per query; RSS: peak of the process so far.\n\n")
         fh.write(table(report, markdown=True) + "\n\n![Acc@k per method](acc_at_k.png)\n")
         if report.missing_gold:
