@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask.add_argument("--refresh", action="store_true", help="bring a stale index up to date before answering")
     ask.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index`")
+    ask.add_argument("--llm", action="store_true",
+                     help="let a local LLM pick among the candidates (default model: SmolLM2-135M-Instruct)")
+    ask.add_argument("--model", default=None, metavar="DIR", help="with --llm: a local Hugging Face causal-LM directory")
+    ask.add_argument("--scope", default="candidates", choices=("candidates", "all"),
+                     help="with --llm: score the retrieved candidates (default) or decode over all module IDs")
     ask.set_defaults(run=_cmd_ask)
 
     ev = sub.add_parser("eval", help="evaluate methods side by side on labeled queries (JSONL)",
@@ -163,11 +168,21 @@ def _cmd_ask(args) -> int:
 
     progress = StderrProgress()
     try:
+        from rag.settings import LLMSettings
+
+        llm = LLMSettings(scope=args.scope, **({"model": args.model} if args.model else {}))
+        if args.model:
+            from rag.llm_model import model_dir
+
+            model_dir(args.model)  # a wrong path fails here, in one line, before any work
         engine = Engine.open(args.repo, index_dir=args.index_dir, settings=_retrieval_settings(args.embedder),
-                             refresh=args.refresh, progress=progress, quick_start=True)
+                             refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:
         progress.close()
-    result = engine.ask(args.question, k=args.k, level=args.level)
+    if args.llm and args.level != "file":
+        from graph.errors import RagError
+        raise RagError("--llm answers at file level only, for now")
+    result = engine.ask(args.question, k=args.k, level=args.level, llm=args.llm)
     for warning in result.warnings:
         print(f"rag: warning: {warning}", file=sys.stderr)
     if args.json:
@@ -253,8 +268,13 @@ def _cmd_eval(args) -> int:
 def _print_answer(result, out) -> None:
     from graph.text import first_sentence
 
-    if result.answer is None:
+    if result.answer is None and not result.candidates:
         out.write("No answer: nothing in the index matches the question.\n")
+        return
+    if result.answer is None:
+        out.write("No answer (the model abstained). The candidates, for a look:\n")
+        for rank, c in enumerate(result.candidates, 1):
+            out.write(f"{rank:>3}. {c.module}  {c.score:.3f}\n")
         return
     top = result.candidates[0]
     out.write(f"{result.answer.module}  (confidence {result.answer.confidence:.2f})\n")
@@ -267,7 +287,8 @@ def _print_answer(result, out) -> None:
         out.write(f"{rank:>3}. {c.module:<{width}}  {c.score:7.3f}  {first_sentence(c.summary, 16)}\n")
         if c.why:
             out.write(f"{'':>5}{'; '.join(c.why)}\n")
-    out.write(f"\n({result.timing_ms['total']:.0f} ms)\n")
+    timing = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timing_ms.items())
+    out.write(f"\n({timing})\n")
 
 
 def _print_index_report(r) -> None:

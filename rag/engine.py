@@ -17,20 +17,24 @@ from rag.fusion import softmax_top
 from rag.query import QueryError
 from rag.results import Answer, AskResult, Candidate
 from rag.retriever import LEVELS, METHODS, Retriever
-from rag.settings import RetrievalSettings
+from rag.settings import LLMSettings, RetrievalSettings
 
 
 class Engine:
-    def __init__(self, repo: str, store: IndexStore, retriever: Retriever, stale: Changes):
+    def __init__(self, repo: str, store: IndexStore, retriever: Retriever, stale: Changes,
+                 llm_settings: LLMSettings = LLMSettings()):
         self.repo = repo
         self.store = store
         self.retriever = retriever
         self.stale = stale  # what changed since the index was built (empty when fresh)
+        self.llm_settings = llm_settings
+        self._llm = None  # loaded on the first question that asks for it
 
     @classmethod
     def open(cls, path: str = ".", *, index_dir: str | None = None,
              settings: RetrievalSettings = RetrievalSettings(), refresh: bool = False,
-             progress: Progress | None = None, embedder=None, quick_start: bool = False) -> Engine:
+             progress: Progress | None = None, embedder=None, quick_start: bool = False,
+             llm: LLMSettings = LLMSettings()) -> Engine:
         """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
         start, slower queries. A long-lived engine loads torch once and answers faster."""
         repo = check_repo(path)
@@ -45,9 +49,18 @@ class Engine:
         retriever = Retriever(store, manifest, settings, embedder=extension.embedder() if embedder else None)
         if not quick_start and settings.w_dense and hasattr(retriever.embedder(), "load"):
             retriever.embedder().load()
-        return cls(repo, store, retriever, changes)
+        return cls(repo, store, retriever, changes, llm)
 
-    def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid") -> AskResult:
+    def llm(self):
+        if self._llm is None:
+            from rag.llm_model import LocalLLM
+
+            s = self.llm_settings
+            self._llm = LocalLLM.load(s.model, s.device, s.dtype)
+        return self._llm
+
+    def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
+            llm: bool = False) -> AskResult:
         if not isinstance(k, int) or k < 1:
             raise QueryError(f"k must be a positive whole number, not {k!r}")
         if level not in LEVELS:
@@ -60,21 +73,59 @@ class Engine:
         retrieve_ms = (time.perf_counter() - start) * 1000
         candidates = [Candidate(h.module, h.kind, h.score, h.summary, h.why) for h in hits]
         answer = None
-        if candidates:
+        warnings = []
+        timing = {"retrieve": round(retrieve_ms, 1)}
+        if llm and candidates:
+            llm_start = time.perf_counter()
+            answer, candidates, truncated = self._llm_answer(parsed.text, candidates)
+            timing["llm"] = round((time.perf_counter() - llm_start) * 1000, 1)
+            if truncated:
+                warnings.append("the query did not fit the model's prompt budget: only its start was used")
+            if answer is None:
+                warnings.append("the model abstained: none of the candidates fits with enough confidence")
+        elif candidates:
             import numpy as np
 
             confidence = float(softmax_top(np.array([c.score for c in candidates]))[0])
             answer = Answer(candidates[0].module, round(confidence, 4))
-        warnings = []
         if parsed.truncated:
             warnings.append(f"the query was longer than {len(parsed.text)} characters: only the start was used")
         if self.stale.stale:
             what = self.stale.reason or f"{len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)} files changed"
             warnings.append(f"the index is stale ({what}); answering from it (--refresh updates it first)")
-        total_ms = (time.perf_counter() - start) * 1000
-        return AskResult(query=query, level=level, method=method, answer=answer, candidates=candidates,
-                         timing_ms={"retrieve": round(retrieve_ms, 1), "total": round(total_ms, 1)},
-                         warnings=warnings)
+        timing["total"] = round((time.perf_counter() - start) * 1000, 1)
+        return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
+                         candidates=candidates, timing_ms=timing, warnings=warnings)
+
+    def _llm_answer(self, query: str, candidates: list[Candidate]):
+        """The model's pick among the candidates (re-ranked by its probabilities), or its decoded
+        answer over every module ID of the index with scope "all"."""
+        import numpy as np
+
+        from rag.fusion import softmax_top
+        from rag.llm_ranker import constrained_decode, score_options
+        from rag.prompt import ABSTAIN, render
+
+        model, s = self.llm(), self.llm_settings
+        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], s.prompt_tokens)
+        if s.scope == "all":
+            options = sorted(m.id for m in self.retriever.modules.values() if m.kind == "file") + [ABSTAIN]
+            pick = constrained_decode(model, prompt.text, options)
+            ordered = sorted(candidates, key=lambda c: c.module != pick)
+            return (None if pick == ABSTAIN else Answer(pick, 1.0)), ordered, prompt.query_truncated
+        options = [c.module for c in candidates] + [ABSTAIN]
+        probs = softmax_top(score_options(model, prompt.text, options))
+        by_module = {c.module: c for c in candidates}
+        ranked = []
+        for i in np.argsort(-probs, kind="stable"):
+            if options[i] != ABSTAIN:
+                c = by_module[options[i]]
+                ranked.append(Candidate(c.module, c.kind, round(float(probs[i]), 4), c.summary,
+                                        c.why + [f"model probability {probs[i]:.2f}"]))
+        top = int(np.argmax(probs))
+        if options[top] == ABSTAIN or probs[top] < s.min_confidence:
+            return None, ranked, prompt.query_truncated
+        return Answer(options[top], round(float(probs[top]), 4)), ranked, prompt.query_truncated
 
 
 def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:

@@ -41,3 +41,21 @@ class RetrievalSettings:
         d = asdict(self)
         return {k: d[k] for k in ("embedder", "roles", "bm25_k1", "bm25_b", "path_repeat", "class_chunk_lines",
                                   "exact_search_limit")} | {"dense_chunks": self.w_dense_chunk > 0}
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    model: str = "SmolLM2-135M-Instruct"  # the bundled default (rag/llm_model.py), or a local HF model directory
+    device: str | None = None  # None: CUDA, else MPS, else CPU
+    dtype: str | None = None  # None: bf16 where the hardware has it, else fp32 (fp16 on MPS)
+    scope: str = "candidates"  # score the retrieved candidates, or decode over "all" module IDs of the index
+    min_confidence: float = 0.0  # below this the engine abstains (answer null)
+    prompt_tokens: int = 640  # budget for the prompt: summaries are shortened to fit, never the IDs
+
+    def __post_init__(self):
+        if self.scope not in ("candidates", "all"):
+            raise ValueError("scope must be 'candidates' or 'all'")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError("min_confidence must be between 0 and 1")
+        if self.prompt_tokens < 64:
+            raise ValueError("prompt_tokens must be at least 64")

@@ -1,0 +1,192 @@
+"""The LLM stage with tiny models built from a config: loading, the prompt, cached scoring, the
+constrained decoder, the engine, and bad input."""
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph.errors import ConfigError
+from rag.llm_model import LocalLLM, model_dir, pick_device
+from rag.llm_ranker import TokenTrie, constrained_decode, score_naively, score_options
+from rag.prompt import ABSTAIN, INSTRUCTION, render
+
+CHAT = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}</s>{% endfor %}"
+        "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+
+
+def _tokenizer(chat: bool):
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    corpus = ["shop/cart.py shop/catalog.py shop/checkout.py shop/payment/gateway.py none",
+              INSTRUCTION, "Request Modules Answer with one module ID add a product to the cart"] * 20
+    tok.train_from_iterator(corpus, trainers.BpeTrainer(
+        vocab_size=300, special_tokens=["<unk>", "<pad>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="</s>", pad_token="<pad>", unk_token="<unk>")
+    if chat:
+        fast.chat_template = CHAT
+    return fast
+
+
+def _save_model(path, architecture: str, chat: bool = True):
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    tokenizer = _tokenizer(chat)
+    common = dict(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                  eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    if architecture == "llama":
+        model = LlamaForCausalLM(LlamaConfig(**common))
+    else:
+        model = Qwen2ForCausalLM(Qwen2Config(**common))
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny-llms")
+    return {"llama": _save_model(root / "llama", "llama"), "qwen2": _save_model(root / "qwen2", "qwen2"),
+            "plain": _save_model(root / "plain", "llama", chat=False)}
+
+
+OPTIONS = ["shop/cart.py", "shop/catalog.py", "shop/checkout.py", "shop/payment/gateway.py", ABSTAIN]
+
+
+@pytest.mark.parametrize("arch", ["llama", "qwen2"])
+def test_cached_scoring_equals_a_full_forward_per_option(tiny, arch):
+    llm = LocalLLM.load(tiny[arch], device="cpu", dtype="float32")
+    prompt = render(llm.tokenizer, "add a product to the cart", [(o, "a module") for o in OPTIONS[:-1]]).text
+    assert prompt.startswith("<|system|>") and prompt.endswith("<|assistant|>")
+    fast, slow = score_options(llm, prompt, OPTIONS), score_naively(llm, prompt, OPTIONS)
+    assert np.allclose(fast, slow, atol=1e-4)
+    assert np.all(fast < 0)
+
+
+def test_plain_template_without_a_chat_template(tiny):
+    llm = LocalLLM.load(tiny["plain"], device="cpu", dtype="float32")
+    prompt = render(llm.tokenizer, "pay", [("shop/checkout.py", "Checkout")])
+    assert prompt.text.startswith(INSTRUCTION) and prompt.text.endswith("Answer: ")
+
+
+def test_prompt_fits_the_budget_by_shortening_summaries_never_ids(tiny):
+    llm = LocalLLM.load(tiny["llama"], device="cpu", dtype="float32")
+    long_summary = "word " * 300
+    cands = [(o, long_summary) for o in OPTIONS[:-1]]
+    roomy = render(llm.tokenizer, "q", cands, budget=100_000)
+    tight = render(llm.tokenizer, "q", cands, budget=400)
+    assert tight.tokens <= 400 < roomy.tokens
+    assert all(o in tight.text for o in OPTIONS[:-1])
+    huge = render(llm.tokenizer, "a very long report " * 400, cands, budget=400)
+    assert huge.query_truncated and all(o in huge.text for o in OPTIONS[:-1])
+
+
+def test_trie_handles_shared_prefixes(tiny):
+    llm = LocalLLM.load(tiny["llama"], device="cpu", dtype="float32")
+    options = ["shop/cart.py", "shop/cart.pyi", "shop/ca"]  # the same prefixes, different ends
+    trie = TokenTrie(llm.tokenizer, options)
+    for option in options:
+        assert constrained_decode(llm, "x", [option]) == option  # a single allowed answer always comes out
+    assert len(trie.allowed(trie.root)) >= 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(min_size=1, max_size=60),
+       options=st.lists(st.from_regex(r"[a-z_]{1,8}(/[a-z_]{1,8}){0,2}\.(py|go|rs)", fullmatch=True),
+                        min_size=1, max_size=6, unique=True))
+def test_decoding_only_ever_yields_an_allowed_answer(tiny, query, options):
+    llm = _cached_llm(tiny["llama"])
+    allowed = options + [ABSTAIN]
+    prompt = render(llm.tokenizer, query, [(o, "summary") for o in options]).text
+    assert constrained_decode(llm, prompt, allowed) in allowed
+    scores = score_options(llm, prompt, allowed)
+    assert len(scores) == len(allowed) and np.all(np.isfinite(scores))
+
+
+_LLMS = {}
+
+
+def _cached_llm(path):
+    if path not in _LLMS:
+        _LLMS[path] = LocalLLM.load(path, device="cpu", dtype="float32")
+    return _LLMS[path]
+
+
+def test_engine_with_llm_reranks_candidates(shop, tiny):
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    engine = Engine.open(str(shop), quick_start=True, llm=LLMSettings(model=tiny["qwen2"], dtype="float32"))
+    retrieval = engine.ask("add a product to the cart", k=4)
+    res = engine.ask("add a product to the cart", k=4, llm=True)
+    assert res.method == "hybrid+llm" and set(res.timing_ms) == {"retrieve", "llm", "total"}
+    assert {c.module for c in res.candidates} == {c.module for c in retrieval.candidates}
+    probs = [c.score for c in res.candidates]
+    assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0 + 1e-6
+    assert res.answer is None or res.answer.module == res.candidates[0].module
+    assert all(any(w.startswith("model probability") for w in c.why) for c in res.candidates)
+    # an index with one module still works
+    one = shop / "one"
+    (one / "pkg").mkdir(parents=True)
+    (one / "pkg" / "only.py").write_text('"""The only module."""\ndef f():\n    pass\n')
+    single = Engine.open(str(one), quick_start=True, llm=LLMSettings(model=tiny["llama"], dtype="float32"))
+    assert [c.module for c in single.ask("anything", llm=True).candidates] == ["pkg/only.py"]
+    everything = Engine.open(str(shop), quick_start=True,
+                             llm=LLMSettings(model=tiny["llama"], dtype="float32", scope="all"))
+    res = everything.ask("add a product to the cart", llm=True)
+    assert res.answer is None or res.answer.module in {m.id for m in everything.retriever.modules.values()}
+
+
+def test_abstention_below_the_confidence_threshold(shop, tiny):
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    engine = Engine.open(str(shop), quick_start=True,
+                         llm=LLMSettings(model=tiny["llama"], dtype="float32", min_confidence=0.99))
+    res = engine.ask("add a product to the cart", llm=True)
+    assert res.answer is None and any("abstained" in w for w in res.warnings)
+    assert res.to_dict()["answer"] is None
+
+
+def test_bad_model_paths(tmp_path, tiny):
+    with pytest.raises(ConfigError, match="no model directory"):
+        model_dir(str(tmp_path / "missing"))
+    (tmp_path / "enc").mkdir()
+    (tmp_path / "enc" / "config.json").write_text(json.dumps({"architectures": ["BertModel"]}))
+    with pytest.raises(ConfigError, match="not a causal language model"):
+        model_dir(str(tmp_path / "enc"))
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "config.json").write_text("{")
+    with pytest.raises(ConfigError, match="not a Hugging Face model directory"):
+        model_dir(str(tmp_path / "junk"))
+    assert pick_device("cpu", "float32")[0] == "cpu"
+    with pytest.raises(ConfigError, match="unknown dtype"):
+        pick_device("cpu", "float13")
+
+
+def test_cli_llm_bad_model_is_one_line(shop, tmp_path):
+    from conftest import run_rag
+
+    r = run_rag("ask", "cart", "--repo", shop, "--llm", "--model", tmp_path / "nope")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no model directory" in r.stderr
+
+
+def test_a_model_too_big_for_memory_is_one_clear_error(tiny, monkeypatch):
+    import transformers
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_memory)
+    with pytest.raises(ConfigError, match="does not fit in memory"):
+        LocalLLM.load(tiny["llama"], device="cpu", dtype="float32")
