@@ -1,7 +1,8 @@
 """Constrained answers from the LLM: score each allowed module ID, or decode through a token trie.
 
-Scoring: the prompt runs through the model once; its KV cache is copied for all options, which run
-as one batch, so ranking k candidates costs one long forward pass and one short batched one. An
+Scoring: the prompt runs through the model once; then every option runs after it in one short
+sequence under a tree attention mask, so ranking k candidates costs one long forward pass and one
+short one. An
 option's score is the log-probability of its tokens followed by the end-of-answer token, so that an
 ID cannot win by being the prefix of a longer one. The abstention (`none`) is scored like any option.
 
@@ -28,29 +29,35 @@ def end_token(tokenizer) -> int:
 
 
 def score_options(llm, prompt: str, options: list[str]) -> np.ndarray:
-    """Total log-probability of each option (as a complete answer) after the prompt."""
+    """Total log-probability of each option (as a complete answer) after the prompt.
+
+    The prompt runs once; then all options run as ONE sequence after it, each option's tokens seeing
+    the prompt and their own earlier tokens only (a tree attention mask, positions restarting after
+    the prompt for every option). No cache copies, no padding.
+    """
     import torch
 
     tokenizer, model = llm.tokenizer, llm.model
-    prompt_ids = torch.tensor([tokenizer(prompt, add_special_tokens=False)["input_ids"]], device=llm.device)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     sequences = [option_ids(tokenizer, o) for o in options]
-    longest = max(len(s) for s in sequences)
     with torch.no_grad():
-        out = model(prompt_ids, use_cache=True)
+        out = model(torch.tensor([prompt_ids], device=llm.device), use_cache=True)
         first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
         scores = np.array([float(first[s[0]]) for s in sequences])
-        if longest > 1:
-            pad = end_token(tokenizer)
-            # right padding: under causal attention no real token ever sees a pad, so no mask is needed
-            rest = torch.tensor([s[:-1] + [pad] * (longest - len(s)) for s in sequences], device=llm.device)
-            cache = out.past_key_values
-            cache.batch_repeat_interleave(len(sequences))
-            logits = model(rest, past_key_values=cache, use_cache=False).logits.float()
-            logprobs = torch.log_softmax(logits, dim=-1)
-            for i, s in enumerate(sequences):
-                if len(s) > 1:
-                    targets = torch.tensor(s[1:], device=llm.device)
-                    scores[i] += float(logprobs[i, torch.arange(len(s) - 1), targets].sum())
+        owner = np.array([i for i, s in enumerate(sequences) for _ in s[:-1]], dtype=np.int64)
+        if len(owner):
+            step = np.array([j for s in sequences for j in range(len(s) - 1)], dtype=np.int64)
+            tokens = [t for s in sequences for t in s[:-1]]
+            targets = [t for s in sequences for t in s[1:]]
+            n, length = len(tokens), len(prompt_ids)
+            visible = (owner[:, None] == owner[None, :]) & (step[None, :] <= step[:, None])
+            mask = torch.zeros((1, 1, n, length + n), dtype=model.dtype, device=llm.device)
+            mask[0, 0, :, length:] = torch.from_numpy(np.where(visible, 0.0, float("-inf"))).to(model.dtype)
+            logits = model(torch.tensor([tokens], device=llm.device), past_key_values=out.past_key_values,
+                           attention_mask=mask, position_ids=torch.from_numpy((length + step)[None, :]).to(llm.device),
+                           use_cache=False).logits[0].float()
+            picked = torch.log_softmax(logits, dim=-1)[torch.arange(n), torch.tensor(targets)].numpy()
+            np.add.at(scores, owner, picked)
     return scores
 
 

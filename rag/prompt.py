@@ -24,7 +24,7 @@ class Prompt:
     query_truncated: bool
 
 
-def render(tokenizer, query: str, candidates: list[tuple[str, str]], budget: int = 640) -> Prompt:
+def render(tokenizer, query: str, candidates: list[tuple[str, str]], budget: int = 480) -> Prompt:
     """The prompt text, ending where the answer starts, within `budget` tokens when that is possible."""
     words = 40
     truncated = False

@@ -50,7 +50,7 @@ class LLMSettings:
     dtype: str | None = None  # None: bf16 where the hardware has it, else fp32 (fp16 on MPS)
     scope: str = "candidates"  # score the retrieved candidates, or decode over "all" module IDs of the index
     min_confidence: float = 0.0  # below this the engine abstains (answer null)
-    prompt_tokens: int = 640  # budget for the prompt: summaries are shortened to fit, never the IDs
+    prompt_tokens: int = 480  # budget for the prompt: summaries are shortened to fit, never the IDs
 
     def __post_init__(self):
         if self.scope not in ("candidates", "all"):
