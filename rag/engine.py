@@ -114,14 +114,14 @@ class Engine:
             ordered = sorted(candidates, key=lambda c: c.module != pick)
             return (None if pick == ABSTAIN else Answer(pick, 1.0)), ordered, prompt.query_truncated
         options = [c.module for c in candidates] + [ABSTAIN]
-        probs = softmax_top(score_options(model, prompt.text, options))
-        by_module = {c.module: c for c in candidates}
+        logprobs = score_options(model, prompt.text, options)
+        probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
+        among = softmax_top(logprobs[:-1])  # among the candidates only: orders them, abstaining or not
         ranked = []
-        for i in np.argsort(-probs, kind="stable"):
-            if options[i] != ABSTAIN:
-                c = by_module[options[i]]
-                ranked.append(Candidate(c.module, c.kind, round(float(probs[i]), 4), c.summary,
-                                        c.why + [f"model probability {probs[i]:.2f}"]))
+        for i in np.argsort(-among, kind="stable"):
+            c = candidates[i]
+            ranked.append(Candidate(c.module, c.kind, round(float(among[i]), 4), c.summary,
+                                    c.why + [f"model probability {among[i]:.2f} among the candidates"]))
         top = int(np.argmax(probs))
         if options[top] == ABSTAIN or probs[top] < s.min_confidence:
             return None, ranked, prompt.query_truncated

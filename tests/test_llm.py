@@ -132,7 +132,7 @@ def test_engine_with_llm_reranks_candidates(shop, tiny):
     assert res.method == "hybrid+llm" and set(res.timing_ms) == {"retrieve", "llm", "total"}
     assert {c.module for c in res.candidates} == {c.module for c in retrieval.candidates}
     probs = [c.score for c in res.candidates]
-    assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0 + 1e-6
+    assert probs == sorted(probs, reverse=True) and abs(sum(probs) - 1.0) < 1e-3  # among the candidates
     assert res.answer is None or res.answer.module == res.candidates[0].module
     assert all(any(w.startswith("model probability") for w in c.why) for c in res.candidates)
     # an index with one module still works
