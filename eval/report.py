@@ -37,8 +37,11 @@ def table(report: EvalReport, markdown: bool = False) -> str:
         out += ["| " + " | ".join(line) + " |" for line in lines]
         return "\n".join(out)
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
-    return "\n".join([fmt(headers)] + [fmt(line) for line in lines])
+
+    def aligned(cells: list[str]) -> str:  # names to the left, numbers to the right
+        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return "\n".join([aligned(headers)] + [aligned(line) for line in lines])
 
 
 def write_report(report: EvalReport, directory: str) -> list[str]:
