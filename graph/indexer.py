@@ -286,7 +286,12 @@ def _settings(config: RepoConfig, extensions: Sequence[IndexExtension] = ()) -> 
     # the tool version is part of the settings: a new rag may parse or summarise differently
     settings = {"walk": config.walk.to_dict(), "modules": config.to_dict()["modules"], "tool_version": TOOL_VERSION,
                 "extensions": {e.name: e.settings() for e in extensions}}
-    return json.loads(json.dumps(settings))  # as it reads back from the manifest (tuples become lists)
+    return as_stored(settings)
+
+
+def as_stored(value):
+    """A value as it reads back from the manifest (tuples become lists): the form to compare with."""
+    return json.loads(json.dumps(value))
 
 
 def _changes(store: IndexStore, found: WalkResult, settings: dict) -> Changes:

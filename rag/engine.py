@@ -6,11 +6,10 @@ unless `refresh=True` brings it up to date first.
 """
 from __future__ import annotations
 
-import json
 import time
 
 from graph.errors import RagError
-from graph.indexer import Changes, IndexOptions, Progress, check, check_repo, default_index_dir, index
+from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
 from rag.artifacts import RetrievalExtension
 from rag.fusion import softmax_top
@@ -41,10 +40,11 @@ class Engine:
         extension = RetrievalExtension(settings, embedder)
         options = IndexOptions(index_dir=index_dir)
         store = IndexStore(index_dir or default_index_dir(repo))
-        changes = check(repo, options, [extension])
         if refresh or not store.exists() or _lacks_retrieval(store, settings):
             index(repo, options, progress, extensions=[extension])
             changes = Changes()
+        else:  # only an index we answer from as it is needs the look at what changed since
+            changes = check(repo, options, [extension])
         manifest = store.manifest()
         retriever = Retriever(store, manifest, settings, embedder=extension.embedder() if embedder else None)
         if not quick_start and settings.w_dense and hasattr(retriever.embedder(), "load"):
@@ -134,5 +134,4 @@ def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:
         manifest = store.manifest()
     except RagError:
         return True
-    wanted = json.loads(json.dumps(settings.index_settings()))  # compared as it reads back from JSON
-    return manifest.settings.get("extensions", {}).get("retrieval") != wanted
+    return manifest.settings.get("extensions", {}).get("retrieval") != as_stored(settings.index_settings())

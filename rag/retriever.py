@@ -129,7 +129,7 @@ class Retriever:
                 elif m.id in below:
                     candidates[m.id] = below[m.id] - 1.0
             elif m.kind == "named":
-                members = [self._file_index[f] for f in self._named_members(m.id) if f in self._file_index]
+                members = [self._file_index[f] for f in self._named.get(m.id, ()) if f in self._file_index]
                 if members:
                     candidates[m.id] = max(float(file_scores[i]) for i in members)
         ranked = sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
@@ -139,9 +139,6 @@ class Retriever:
             why = [f"best file: {self.files[i]}"] if i is not None else []
             hits.append(Hit(mid, self.modules[mid].kind, round(score, 4), self.modules[mid].summary, why))
         return hits
-
-    def _named_members(self, module_id: str) -> list[str]:
-        return self._named.get(module_id, [])
 
 
 class _Evidence:
