@@ -6,7 +6,7 @@ or a named module's declared ID. A module's parent is the directory that contain
 from __future__ import annotations
 
 import posixpath
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -33,7 +33,7 @@ class Module:
     role: str = SOURCE  # source, test, example, doc or bench (graph/roles.py); a directory is source if any file is
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))  # not dataclasses.asdict: it deep-copies, and this runs once per module
 
     @classmethod
     def from_dict(cls, d: dict) -> Module:

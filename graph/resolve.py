@@ -17,23 +17,23 @@ class RepoFiles:
     """The set of indexed paths, with look-ups the resolvers need."""
 
     paths: frozenset[str]
-    by_basename: dict[str, list[str]] = field(default_factory=dict)
+    by_suffix: dict[str, list[str]] = field(default_factory=dict)  # "b/c.py" -> ["a/b/c.py", "b/c.py", ...]
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     go_module: tuple[str, str] | None = None  # (module path from go.mod, its directory)
 
     @classmethod
     def of(cls, paths, go_module: tuple[str, str] | None = None) -> RepoFiles:
-        by_base, by_dir = defaultdict(list), defaultdict(list)
-        for p in sorted(paths):
-            by_base[posixpath.basename(p)].append(p)
+        by_suffix, by_dir = defaultdict(list), defaultdict(list)
+        for p in sorted(paths, key=lambda p: (p.count("/"), p)):  # shortest first, as ending_with promises
+            parts = p.split("/")
+            for i in range(len(parts)):
+                by_suffix["/".join(parts[i:])].append(p)
             by_dir[posixpath.dirname(p)].append(p)
-        return cls(frozenset(paths), dict(by_base), dict(by_dir), go_module)
+        return cls(frozenset(paths), dict(by_suffix), dict(by_dir), go_module)
 
     def ending_with(self, suffix: str) -> list[str]:
         """Paths equal to `suffix` or ending with `/suffix`, shortest first."""
-        hits = [p for p in self.by_basename.get(posixpath.basename(suffix), ())
-                if p == suffix or p.endswith("/" + suffix)]
-        return sorted(hits, key=lambda p: (p.count("/"), p))
+        return list(self.by_suffix.get(suffix, ()))
 
 
 def _closest(hits: list[str], importer: str) -> list[str]:
