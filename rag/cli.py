@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--llm", action="store_true",
                      help="let a local LLM pick among the candidates (default model: SmolLM2-135M-Instruct)")
     ask.add_argument("--model", default=None, metavar="DIR", help="with --llm: a local Hugging Face causal-LM directory")
+    ask.add_argument("--think", action="store_true",
+                     help="the LLM (--llm implied) writes a short rationale before its answer (for bigger models)")
     ask.add_argument("--scope", default="candidates", choices=("candidates", "all"),
                      help="with --llm: score the retrieved candidates (default) or decode over all module IDs")
     ask.set_defaults(run=_cmd_ask)
@@ -170,7 +172,7 @@ def _cmd_ask(args) -> int:
     try:
         from rag.settings import LLMSettings
 
-        llm = LLMSettings(scope=args.scope, **({"model": args.model} if args.model else {}))
+        llm = LLMSettings(scope=args.scope, think=args.think, **({"model": args.model} if args.model else {}))
         if args.model:
             from rag.llm_model import model_dir
 
@@ -179,10 +181,11 @@ def _cmd_ask(args) -> int:
                              refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:
         progress.close()
-    if args.llm and args.level != "file":
+    use_llm = args.llm or args.think
+    if use_llm and args.level != "file":
         from graph.errors import RagError
         raise RagError("--llm answers at file level only, for now")
-    result = engine.ask(args.question, k=args.k, level=args.level, llm=args.llm)
+    result = engine.ask(args.question, k=args.k, level=args.level, llm=use_llm)
     for warning in result.warnings:
         print(f"rag: warning: {warning}", file=sys.stderr)
     if args.json:
@@ -275,6 +278,8 @@ def _print_answer(result, out) -> None:
         out.write("No answer (the model abstained). The candidates, for a look:\n")
         for rank, c in enumerate(result.candidates, 1):
             out.write(f"{rank:>3}. {c.module}  {c.score:.3f}\n")
+        for reason in (w for w in result.candidates[0].why if w.startswith("model's reasoning")):
+            out.write(f"    {reason}\n")
         return
     top = result.candidates[0]
     out.write(f"{result.answer.module}  (confidence {result.answer.confidence:.2f})\n")

@@ -103,25 +103,35 @@ class Engine:
         import numpy as np
 
         from rag.fusion import softmax_top
-        from rag.llm_ranker import constrained_decode, score_options
-        from rag.prompt import ABSTAIN, render
+        from rag.llm_ranker import constrained_decode, generate_rationale, score_options
+        from rag.prompt import ABSTAIN, after_rationale, render
 
         model, s = self.llm(), self.llm_settings
-        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], s.prompt_tokens)
+        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], s.prompt_tokens,
+                        think=s.think)
+        text, reasoning = prompt.text, []
+        if s.think:
+            rationale = generate_rationale(model, text, s.think_tokens)
+            text += after_rationale(rationale)
+            reasoning = [f"model's reasoning: {rationale}"] if rationale else []
         if s.scope == "all":
             options = sorted(m.id for m in self.retriever.modules.values() if m.kind == "file") + [ABSTAIN]
-            pick = constrained_decode(model, prompt.text, options)
+            pick = constrained_decode(model, text, options)
             ordered = sorted(candidates, key=lambda c: c.module != pick)
+            if ordered and ordered[0].module == pick:
+                ordered[0] = Candidate(pick, ordered[0].kind, ordered[0].score, ordered[0].summary,
+                                       ordered[0].why + reasoning)
             return (None if pick == ABSTAIN else Answer(pick, 1.0)), ordered, prompt.query_truncated
         options = [c.module for c in candidates] + [ABSTAIN]
-        logprobs = score_options(model, prompt.text, options)
+        logprobs = score_options(model, text, options)
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
         among = softmax_top(logprobs[:-1])  # among the candidates only: orders them, abstaining or not
         ranked = []
-        for i in np.argsort(-among, kind="stable"):
+        for rank, i in enumerate(np.argsort(-among, kind="stable")):
             c = candidates[i]
             ranked.append(Candidate(c.module, c.kind, round(float(among[i]), 4), c.summary,
-                                    c.why + [f"model probability {among[i]:.2f} among the candidates"]))
+                                    c.why + [f"model probability {among[i]:.2f} among the candidates"]
+                                    + (reasoning if rank == 0 else [])))
         top = int(np.argmax(probs))
         if options[top] == ABSTAIN or probs[top] < s.min_confidence:
             return None, ranked, prompt.query_truncated

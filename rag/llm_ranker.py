@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.prompt import ABSTAIN
+from rag.prompt import ABSTAIN, ANSWER_MARK
 
 
 def option_ids(tokenizer, option: str) -> list[int]:
@@ -113,3 +113,26 @@ def constrained_decode(llm, prompt: str, options: list[str], max_tokens: int = 6
                 return node[None]
             ids = torch.tensor([[choice]], device=llm.device)
     return ABSTAIN  # the budget ran out before an answer was complete: say nothing rather than guess
+
+
+def generate_rationale(llm, prompt: str, max_tokens: int) -> str:
+    """Free greedy text after the prompt, up to the answer mark, the end token or `max_tokens`."""
+    import torch
+
+    tokenizer, model = llm.tokenizer, llm.model
+    end = end_token(tokenizer)
+    ids = torch.tensor([tokenizer(prompt, add_special_tokens=False)["input_ids"]], device=llm.device)
+    written, cache = [], None
+    with torch.no_grad():
+        for _ in range(max_tokens):
+            out = model(ids, past_key_values=cache, use_cache=True)
+            cache = out.past_key_values
+            choice = int(torch.argmax(out.logits[0, -1]))
+            if choice == end:
+                break
+            written.append(choice)
+            if ANSWER_MARK in tokenizer.decode(written[-4:]):
+                break
+            ids = torch.tensor([[choice]], device=llm.device)
+    text = tokenizer.decode(written, skip_special_tokens=True)
+    return text.split(ANSWER_MARK, 1)[0].strip()

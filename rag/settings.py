@@ -51,6 +51,8 @@ class LLMSettings:
     scope: str = "candidates"  # score the retrieved candidates, or decode over "all" module IDs of the index
     min_confidence: float = 0.0  # below this the engine abstains (answer null)
     prompt_tokens: int = 480  # budget for the prompt: summaries are shortened to fit, never the IDs
+    think: bool = False  # the model writes a short rationale before its answer (for bigger models)
+    think_tokens: int = 48  # at most this many tokens of rationale
 
     def __post_init__(self):
         if self.scope not in ("candidates", "all"):
@@ -59,3 +61,5 @@ class LLMSettings:
             raise ValueError("min_confidence must be between 0 and 1")
         if self.prompt_tokens < 64:
             raise ValueError("prompt_tokens must be at least 64")
+        if self.think_tokens < 1:
+            raise ValueError("think_tokens must be at least 1")

@@ -190,3 +190,27 @@ def test_a_model_too_big_for_memory_is_one_clear_error(tiny, monkeypatch):
     monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_memory)
     with pytest.raises(ConfigError, match="does not fit in memory"):
         LocalLLM.load(tiny["llama"], device="cpu", dtype="float32")
+
+
+def test_think_writes_a_bounded_rationale_then_a_valid_answer(shop, tiny):
+    from rag.engine import Engine
+    from rag.llm_ranker import generate_rationale
+    from rag.prompt import ANSWER_MARK, THINK_REQUEST
+    from rag.settings import LLMSettings
+
+    llm = _cached_llm(tiny["llama"])
+    prompt = render(llm.tokenizer, "add a product to the cart", [(o, "summary") for o in OPTIONS[:-1]], think=True)
+    assert THINK_REQUEST in prompt.text
+    rationale = generate_rationale(llm, prompt.text, max_tokens=5)
+    longest = max(len(llm.tokenizer.decode([i])) for i in range(len(llm.tokenizer)))
+    assert ANSWER_MARK not in rationale and len(rationale) <= 5 * longest  # bounded by max_tokens
+    engine = Engine.open(str(shop), quick_start=True,
+                         llm=LLMSettings(model=tiny["llama"], dtype="float32", think=True, think_tokens=8))
+    plain = Engine.open(str(shop), quick_start=True, llm=LLMSettings(model=tiny["llama"], dtype="float32"))
+    res = engine.ask("add a product to the cart", k=4, llm=True)
+    assert {c.module for c in res.candidates} == {c.module for c in plain.ask("add a product to the cart", k=4).candidates}
+    assert res.answer is None or res.answer.module == res.candidates[0].module
+    reasoning = [w for c in res.candidates for w in c.why if w.startswith("model's reasoning: ")]
+    assert len(reasoning) == 1 and reasoning[0] in res.candidates[0].why  # shown once, with the answer
+    assert not any("reasoning" in w for c in plain.ask("add a product to the cart", k=4, llm=True).candidates
+                   for w in c.why)
