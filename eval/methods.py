@@ -54,9 +54,14 @@ _retrieval("dense", "MiniLM embeddings of module summaries")
 _retrieval("hybrid", "BM25 over files and definitions + summary embeddings + size prior, fused (rag ask)")
 
 
-def _llm_rank(engine, query: str, k: int, level: str) -> list[str]:
-    # an abstention still returns the candidates in the model's order: Acc@k counts them as ranked
-    return [c.module for c in engine.ask(query, k=k, level=level, llm=True).candidates]
+def _llm(adapter: str):
+    def rank(engine, query: str, k: int, level: str) -> list[str]:
+        # an abstention still returns the candidates in the model's order: Acc@k counts them as ranked
+        return [c.module for c in engine.ask(query, k=k, level=level, llm=True, adapter=adapter).candidates]
+
+    return rank
 
 
-register_method(Method("llm", "hybrid retrieval, then the local LLM re-ranks the candidates", _llm_rank))
+register_method(Method("llm", "hybrid retrieval, then the local LLM re-ranks the candidates "
+                              "(with the index's fine-tuned adapter when it has one, as rag ask --llm)", _llm("auto")))
+register_method(Method("llm-base", "the same with the base model, never an adapter", _llm("none")))

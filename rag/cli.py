@@ -74,7 +74,34 @@ def _parser() -> argparse.ArgumentParser:
                      help="the LLM (--llm implied) writes a short rationale before its answer (for bigger models)")
     ask.add_argument("--scope", default="candidates", choices=("candidates", "all"),
                      help="with --llm: score the retrieved candidates (default) or decode over all module IDs")
+    ask.add_argument("--adapter", default="auto", metavar="DIR|none",
+                     help="with --llm: a LoRA adapter directory, or none (default: the index's own, from rag finetune)")
     ask.set_defaults(run=_cmd_ask)
+
+    ft = sub.add_parser("finetune", help="teach the LLM this repository's modules (a LoRA adapter)",
+                        description="Generate training examples from the index (queries phrased from the code's "
+                                    "own docstrings and names, candidates from the real retriever) and train a "
+                                    "LoRA adapter that `rag ask --llm` then uses. Runs on CPU; see README.")
+    ft.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    _index_dir_arg(ft)
+    ft.add_argument("--base-model", default=None, metavar="DIR",
+                    help="a local Hugging Face causal-LM directory (default: SmolLM2-135M-Instruct)")
+    ft.add_argument("--epochs", type=_positive_int, default=2, metavar="N", help="training epochs (default 2)")
+    ft.add_argument("--max-minutes", type=float, default=25.0, metavar="M",
+                    help="stop training after M minutes, keeping the best adapter so far (default 25)")
+    ft.add_argument("--max-examples", type=_positive_int, default=1500, metavar="N",
+                    help="train on at most N examples a epoch, sampled (default 1500)")
+    ft.add_argument("--labels", default="plain", choices=("plain", "cot", "both"),
+                    help="train on bare IDs (default), chains of thought (for --think), or both")
+    ft.add_argument("--lora-r", type=_positive_int, default=16, metavar="R", help="LoRA rank (default 16)")
+    ft.add_argument("--learning-rate", type=float, default=3e-4, metavar="LR", help="(default 3e-4)")
+    ft.add_argument("--gradient-checkpointing", action="store_true", help="less memory, slower steps")
+    ft.add_argument("--qlora", action="store_true", help="4-bit NF4 base model via bitsandbytes (CUDA only)")
+    ft.add_argument("--resume", action="store_true", help="continue from the last checkpoint of an interrupted run")
+    ft.add_argument("--dump-data", metavar="FILE", help="only write the training examples as JSONL, and stop")
+    ft.add_argument("--merge", metavar="OUT", help="only write the base model with the current adapter merged in")
+    ft.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ft.set_defaults(run=_cmd_finetune)
 
     ev = sub.add_parser("eval", help="evaluate methods side by side on labeled queries (JSONL)",
                         description="Run every method over the same labeled queries and compare accuracy, "
@@ -172,11 +199,14 @@ def _cmd_ask(args) -> int:
     try:
         from rag.settings import LLMSettings
 
-        llm = LLMSettings(scope=args.scope, think=args.think, **({"model": args.model} if args.model else {}))
+        llm = LLMSettings(scope=args.scope, think=args.think, adapter=args.adapter, **({"model": args.model} if args.model else {}))
         if args.model:
             from rag.llm_model import model_dir
 
             model_dir(args.model)  # a wrong path fails here, in one line, before any work
+        if args.adapter not in ("auto", "none") and not os.path.isfile(os.path.join(args.adapter, "adapter_config.json")):
+            from graph.errors import ConfigError
+            raise ConfigError(f"no LoRA adapter at {args.adapter} (no adapter_config.json)")
         engine = Engine.open(args.repo, index_dir=args.index_dir, settings=_retrieval_settings(args.embedder),
                              refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:
@@ -216,6 +246,52 @@ def _cmd_mine(args) -> int:
           + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
     for reason, count in result.dropped.most_common():
         print(f"  dropped {count}: {reason}", file=sys.stderr)
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _cmd_finetune(args) -> int:
+    from finetune.pipeline import finetune, merge
+    from finetune.train import TrainSettings
+    from graph.indexer import default_index_dir
+    from rag.engine import Engine
+    from rag.llm_model import DEFAULT_MODEL, model_dir
+    from rag.progress import StderrProgress
+
+    base = args.base_model or DEFAULT_MODEL
+    if args.base_model:
+        model_dir(args.base_model)  # a wrong path fails here, in one line, before any work
+    settings = TrainSettings(base_model=base, epochs=args.epochs, max_minutes=args.max_minutes,
+                             max_train_examples=args.max_examples, label_form=args.labels, lora_r=args.lora_r,
+                             lora_alpha=2 * args.lora_r, learning_rate=args.learning_rate,
+                             gradient_checkpointing=args.gradient_checkpointing, qlora=args.qlora)
+    if args.qlora:
+        from finetune.train import require_cuda_for_qlora
+        require_cuda_for_qlora()  # before any work
+    if args.merge:
+        out = merge(args.index_dir or default_index_dir(args.path), args.merge, args.base_model)
+        print(f"wrote the merged model to {out} (use it with rag ask --llm --model {out} --adapter none)",
+              file=sys.stderr)
+        return 0
+    progress = StderrProgress(quiet=args.quiet)
+    try:
+        engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)
+    finally:
+        progress.close()
+    report = finetune(engine, settings, dump_data=args.dump_data, resume=args.resume, progress=not args.quiet)
+    if report is None:
+        print(f"wrote the training examples to {args.dump_data}", file=sys.stderr)
+        return 0
+    acc = report.best_validation_accuracy
+    print(f"trained on {report.train_examples} examples for {report.epochs_run:g} epochs in {report.seconds:.0f} s "
+          f"({report.stopped_because}); validation accuracy {report.base_validation_accuracy} before, {acc} after; "
+          f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
     return 0
 
 

@@ -27,7 +27,7 @@ class Engine:
         self.retriever = retriever
         self.stale = stale  # what changed since the index was built (empty when fresh)
         self.llm_settings = llm_settings
-        self._llm = None  # loaded on the first question that asks for it
+        self._llms: dict[str, tuple] = {}  # adapter choice -> (LocalLLM, AdapterInfo | None), loaded on first use
 
     @classmethod
     def open(cls, path: str = ".", *, index_dir: str | None = None,
@@ -51,16 +51,34 @@ class Engine:
             retriever.embedder().load()
         return cls(repo, store, retriever, changes, llm)
 
-    def llm(self):
-        if self._llm is None:
+    def llm(self, adapter: str | None = None):
+        """(model, adapter info) for an adapter choice ("auto", "none" or a directory; None: the settings')."""
+        choice = adapter or self.llm_settings.adapter
+        if choice not in self._llms:
+            from rag.adapters import AdapterInfo, AdapterStore, load_adapter
             from rag.llm_model import LocalLLM
 
             s = self.llm_settings
-            self._llm = LocalLLM.load(s.model, s.device, s.dtype)
-        return self._llm
+            llm = LocalLLM.load(s.model, s.device, s.dtype)
+            info, path = None, None
+            if choice == "auto":
+                store = AdapterStore(self.store.dir)
+                info = store.current()
+                if info is not None and info.base_model == s.model:
+                    path = store.path(info)
+                else:
+                    info = None  # trained for another base model: not for this one
+            elif choice != "none":
+                path, info = choice, AdapterInfo(adapter=choice, base_model=s.model, snapshot="", created="",
+                                                 candidates=0, prompt_tokens=s.prompt_tokens, label_form="plain")
+            if path:
+                llm = LocalLLM(llm.name, llm.tokenizer, load_adapter(llm.model, path).eval(), llm.device)
+            self._llms[choice] = (llm, info)
+        return self._llms[choice]
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
-            llm: bool = False) -> AskResult:
+            llm: bool = False, adapter: str | None = None) -> AskResult:
+        """`adapter` overrides the settings' choice for this question ("auto", "none" or a directory)."""
         if not isinstance(k, int) or k < 1:
             raise QueryError(f"k must be a positive whole number, not {k!r}")
         if level not in LEVELS:
@@ -77,7 +95,8 @@ class Engine:
         timing = {"retrieve": round(retrieve_ms, 1)}
         if llm and candidates:
             llm_start = time.perf_counter()
-            answer, candidates, truncated = self._llm_answer(parsed.text, candidates)
+            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter)
+            warnings += notes
             timing["llm"] = round((time.perf_counter() - llm_start) * 1000, 1)
             if truncated:
                 warnings.append("the query did not fit the model's prompt budget: only its start was used")
@@ -97,18 +116,26 @@ class Engine:
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
                          candidates=candidates, timing_ms=timing, warnings=warnings)
 
-    def _llm_answer(self, query: str, candidates: list[Candidate]):
+    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None):
         """The model's pick among the candidates (re-ranked by its probabilities), or its decoded
-        answer over every module ID of the index with scope "all"."""
+        answer over every module ID of the index with scope "all". An adapter lists as many candidates,
+        in as many tokens, as it was trained with; the others follow in retrieval order."""
         import numpy as np
 
         from rag.fusion import softmax_top
         from rag.llm_ranker import constrained_decode, generate_rationale, score_options
         from rag.prompt import ABSTAIN, after_rationale, render
 
-        model, s = self.llm(), self.llm_settings
-        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], s.prompt_tokens,
-                        think=s.think)
+        s = self.llm_settings
+        model, info = self.llm(adapter)
+        notes, budget, rest = [], s.prompt_tokens, []
+        if info is not None:
+            budget = info.prompt_tokens
+            if info.candidates:
+                candidates, rest = candidates[: info.candidates], candidates[info.candidates:]
+            if info.snapshot and info.snapshot != self.store.manifest().snapshot:
+                notes.append("the fine-tuned adapter was trained on an older index; `rag finetune` refreshes it")
+        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], budget, think=s.think)
         text, reasoning = prompt.text, []
         if s.think:
             rationale = generate_rationale(model, text, s.think_tokens)
@@ -121,7 +148,7 @@ class Engine:
             if ordered and ordered[0].module == pick:
                 ordered[0] = Candidate(pick, ordered[0].kind, ordered[0].score, ordered[0].summary,
                                        ordered[0].why + reasoning)
-            return (None if pick == ABSTAIN else Answer(pick, 1.0)), ordered, prompt.query_truncated
+            return (None if pick == ABSTAIN else Answer(pick, 1.0)), ordered + rest, prompt.query_truncated, notes
         options = [c.module for c in candidates] + [ABSTAIN]
         logprobs = score_options(model, text, options)
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
@@ -132,10 +159,11 @@ class Engine:
             ranked.append(Candidate(c.module, c.kind, round(float(among[i]), 4), c.summary,
                                     c.why + [f"model probability {among[i]:.2f} among the candidates"]
                                     + (reasoning if rank == 0 else [])))
+        ranked += [Candidate(c.module, c.kind, 0.0, c.summary, c.why + ["not shown to the model"]) for c in rest]
         top = int(np.argmax(probs))
         if options[top] == ABSTAIN or probs[top] < s.min_confidence:
-            return None, ranked, prompt.query_truncated
-        return Answer(options[top], round(float(probs[top]), 4)), ranked, prompt.query_truncated
+            return None, ranked, prompt.query_truncated, notes
+        return Answer(options[top], round(float(probs[top]), 4)), ranked, prompt.query_truncated, notes
 
 
 def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:

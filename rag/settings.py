@@ -51,6 +51,7 @@ class LLMSettings:
     scope: str = "candidates"  # score the retrieved candidates, or decode over "all" module IDs of the index
     min_confidence: float = 0.0  # below this the engine abstains (answer null)
     prompt_tokens: int = 480  # budget for the prompt: summaries are shortened to fit, never the IDs
+    adapter: str = "auto"  # "auto": the index's own adapter (rag finetune) if any, "none", or an adapter directory
     think: bool = False  # the model writes a short rationale before its answer (for bigger models)
     think_tokens: int = 48  # at most this many tokens of rationale
 

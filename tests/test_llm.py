@@ -12,52 +12,13 @@ from graph.errors import ConfigError
 from rag.llm_model import LocalLLM, model_dir, pick_device
 from rag.llm_ranker import TokenTrie, constrained_decode, score_naively, score_options
 from rag.prompt import ABSTAIN, INSTRUCTION, render
-
-CHAT = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}</s>{% endfor %}"
-        "{% if add_generation_prompt %}<|assistant|>{% endif %}")
-
-
-def _tokenizer(chat: bool):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    corpus = ["shop/cart.py shop/catalog.py shop/checkout.py shop/payment/gateway.py none",
-              INSTRUCTION, "Request Modules Answer with one module ID add a product to the cart"] * 20
-    tok.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=300, special_tokens=["<unk>", "<pad>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="</s>", pad_token="<pad>", unk_token="<unk>")
-    if chat:
-        fast.chat_template = CHAT
-    return fast
-
-
-def _save_model(path, architecture: str, chat: bool = True):
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
-
-    tokenizer = _tokenizer(chat)
-    common = dict(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-                  eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    torch.manual_seed(0)
-    if architecture == "llama":
-        model = LlamaForCausalLM(LlamaConfig(**common))
-    else:
-        model = Qwen2ForCausalLM(Qwen2Config(**common))
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return str(path)
-
+from tiny_models import save_tiny_model
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny-llms")
-    return {"llama": _save_model(root / "llama", "llama"), "qwen2": _save_model(root / "qwen2", "qwen2"),
-            "plain": _save_model(root / "plain", "llama", chat=False)}
+    return {"llama": save_tiny_model(root / "llama", "llama"), "qwen2": save_tiny_model(root / "qwen2", "qwen2"),
+            "plain": save_tiny_model(root / "plain", "llama", chat=False)}
 
 
 OPTIONS = ["shop/cart.py", "shop/catalog.py", "shop/checkout.py", "shop/payment/gateway.py", ABSTAIN]

@@ -1,0 +1,134 @@
+"""Training examples: the production prompt (rag/prompt.py) with candidates from the real retriever,
+and what the model must write after it.
+
+Per query: the retriever's top candidates (hard negatives); the gold put in place of the last one
+when retrieval missed it; the order shuffled, so that the model cannot learn "the first one is right";
+a fraction of queries with the gold left out, labelled with the abstention. Every query yields two
+examples, 1:1: the bare ID, and a short chain of thought (key terms, functional area, parent module)
+followed by the ID. The validation split is by seed source, so paraphrases of one docstring never
+sit on both sides.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from graph.modules import Module
+from graph.text import content_words, first_sentence
+from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
+from rag.prompt import ABSTAIN, after_rationale, render
+
+PLAIN, COT = "plain", "cot"
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    queries_per_seed: int = 2  # phrasings of each seed
+    augmented_per_query: int = 1  # meaning-preserving variants of each phrasing
+    max_queries_per_module: int = 12  # so that big files do not drown small ones
+    candidates: int = 5  # listed in the prompt (the LLM re-ranks this many at inference)
+    prompt_tokens: int = 320
+    abstain_fraction: float = 0.08
+    validation_fraction: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("queries_per_seed", "max_queries_per_module", "candidates", "prompt_tokens"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("abstain_fraction", "validation_fraction"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1)")
+
+
+@dataclass
+class Example:
+    query: str
+    gold: str  # the module ID to answer, or ABSTAIN when the gold was left out of the candidates
+    module: str  # the module the query is about (equal to gold unless abstaining)
+    candidates: list[str]  # module IDs in prompt order
+    prompt: str
+    target: str  # what the model writes after the prompt
+    form: str  # PLAIN or COT
+    split: str  # "train" or "validation"
+    source: str  # the seed's source: the unit of the split
+    origin: str = "graph"  # "graph" or "git"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    module: str
+    source: str
+    origin: str = "graph"
+
+
+def queries_from_seeds(seeds: list[Seed], settings: DataSettings) -> list[Query]:
+    """Phrased and augmented queries, deduplicated, at most `max_queries_per_module` per module."""
+    by_module: dict[str, list[Query]] = defaultdict(list)
+    seen: set[str] = set()
+    for seed in seeds:
+        rng = seeded_rng(str(settings.seed), seed.source, seed.kind, seed.text)
+        for text in phrase(seed, rng, settings.queries_per_seed):
+            variants = [text] + [augment(text, rng) for _ in range(settings.augmented_per_query)]
+            for v in variants:
+                key = normalized(v)
+                if key and key not in seen:
+                    seen.add(key)
+                    by_module[seed.module].append(Query(v, seed.module, seed.source))
+    out = []
+    for module, queries in sorted(by_module.items()):
+        rng = seeded_rng(str(settings.seed), "cap", module)
+        rng.shuffle(queries)
+        out += queries[: settings.max_queries_per_module]
+    return out
+
+
+def split_of(source: str, settings: DataSettings) -> str:
+    h = int(hashlib.sha256(f"{settings.seed}\x00{source}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "validation" if h < settings.validation_fraction else "train"
+
+
+def build_examples(queries: list[Query], search, modules: dict[str, Module], tokenizer,
+                   settings: DataSettings) -> list[Example]:
+    """`search(query, k)` returns module IDs best first (the production retriever)."""
+    out = []
+    for q in queries:
+        rng = seeded_rng(str(settings.seed), "example", q.source, q.text)
+        ranked = [m for m in search(q.text, settings.candidates + 1) if m in modules]
+        abstain = rng.random() < settings.abstain_fraction
+        if abstain:
+            listed = [m for m in ranked if m != q.module][: settings.candidates]
+        else:
+            listed = ranked[: settings.candidates]
+            if q.module not in listed:
+                listed = listed[: settings.candidates - 1] + [q.module]
+        if not listed:
+            continue
+        rng.shuffle(listed)
+        gold = ABSTAIN if abstain else q.module
+        split = split_of(q.source, settings)
+        pairs = [(m, modules[m].summary) for m in listed]
+        for form in (PLAIN, COT):
+            prompt = render(tokenizer, q.text, pairs, settings.prompt_tokens, think=form == COT)
+            target = gold if form == PLAIN else after_rationale(rationale(q.text, q.module, gold, modules)) + gold
+            out.append(Example(q.text, gold, q.module, listed, prompt.text, target, form, split, q.source, q.origin))
+    return out
+
+
+def rationale(query: str, module: str, gold: str, modules: dict[str, Module]) -> str:
+    """Key terms -> functional area -> parent module: the short chain of thought of a COT label."""
+    target = modules.get(module)
+    words = list(dict.fromkeys(content_words(query)))
+    vocabulary = set(target.keywords) | set(content_words(target.summary)) if target else set()
+    key = [w for w in words if w in vocabulary][:4] or words[:3]
+    terms = f"Key terms: {', '.join(key) if key else 'none'}."
+    if gold == ABSTAIN:
+        return f"{terms} None of the listed modules covers this."
+    parent = modules.get(target.parent) if target and target.parent else None
+    area = first_sentence(parent.summary, 10) if parent else first_sentence(target.summary, 10)
+    return f"{terms} Functional area: {area.rstrip('.')}. Parent module: {target.parent or './'}."

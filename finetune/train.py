@@ -1,0 +1,302 @@
+"""Train a LoRA adapter on the examples (peft + the Hugging Face Trainer).
+
+The Trainer runs the loop, so `accelerate launch` / `torchrun` spread the same code over several GPUs.
+The loss covers the answer tokens only (the prompt is labelled -100). After every epoch, and when the
+time budget runs out, the adapter is scored on the validation examples the way `rag ask` uses it
+(each candidate's probability; accuracy of the top one); an improvement is published atomically as the
+index's current adapter, so a Ctrl-C or a kill never loses the last good one. Training stops early
+once the validation accuracy has not improved for `patience` epochs.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+
+from finetune.examples import COT, PLAIN, Example
+from graph.errors import ConfigError
+from rag.adapters import AdapterInfo, AdapterStore
+from rag.llm_model import DEFAULT_MODEL, LocalLLM, pick_device
+from rag.prompt import ABSTAIN
+
+LABEL_FORMS = (PLAIN, COT, "both")
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    base_model: str = DEFAULT_MODEL
+    epochs: int = 2
+    learning_rate: float = 3e-4
+    batch_size: int = 4
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    target_modules: tuple[str, ...] = LORA_TARGETS
+    label_form: str = PLAIN  # which labels to train on: the bare ID, the chain of thought, or both
+    gradient_checkpointing: bool = False
+    qlora: bool = False  # 4-bit NF4 base (bitsandbytes, CUDA only)
+    max_minutes: float = 25.0  # stop past this (the best adapter so far is kept): 30 min on 2 CPU cores in all
+    max_train_examples: int = 1500  # a sample of the training examples when there are more
+    validation_examples: int = 48
+    patience: int = 1
+    checkpoint_steps: int = 50  # a checkpoint for --resume every this many steps
+    device: str | None = None
+    dtype: str | None = None
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.label_form not in LABEL_FORMS:
+            raise ValueError(f"label_form must be one of {', '.join(LABEL_FORMS)}")
+        for name in ("epochs", "batch_size", "lora_r", "lora_alpha", "max_train_examples", "patience",
+                     "checkpoint_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if not 0.0 <= self.lora_dropout < 1.0:
+            raise ValueError("lora_dropout must be in [0, 1)")
+        if self.learning_rate <= 0 or self.max_minutes <= 0:
+            raise ValueError("learning_rate and max_minutes must be positive")
+
+
+@dataclass
+class TrainReport:
+    train_examples: int
+    validation_examples: int
+    epochs_run: float
+    steps: int
+    seconds: float
+    best_validation_accuracy: float | None
+    base_validation_accuracy: float | None
+    stopped_because: str
+    resumed_from_step: int | None = None
+    losses: list[tuple[int, float]] = field(default_factory=list)  # (step, training loss)
+    validation: list[tuple[float, float]] = field(default_factory=list)  # (epoch, accuracy)
+    adapter: str | None = None
+    settings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def select(examples: list[Example], settings: TrainSettings) -> tuple[list[Example], list[Example]]:
+    """The training examples (in the chosen label form, sampled down to the cap) and the validation
+    examples (plain form: validation scores the answer, whatever the labels)."""
+    import random
+
+    forms = (PLAIN, COT) if settings.label_form == "both" else (settings.label_form,)
+    train = [e for e in examples if e.split == "train" and e.form in forms]
+    validation = [e for e in examples if e.split == "validation" and e.form == PLAIN]
+    rng = random.Random(settings.seed)
+    if len(train) > settings.max_train_examples:
+        train = rng.sample(train, settings.max_train_examples)
+    if len(validation) > settings.validation_examples:
+        validation = rng.sample(validation, settings.validation_examples)
+    return train, validation
+
+
+def train(examples: list[Example], index_dir: str, snapshot: str, data_settings: dict,
+          settings: TrainSettings = TrainSettings(), resume: bool = False, progress: bool = True) -> TrainReport:
+    """Train, publish the best adapter into the index directory, and report."""
+    with AdapterStore(index_dir).training_lock():
+        return _train(examples, index_dir, snapshot, data_settings, settings, resume, progress)
+
+
+def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress) -> TrainReport:
+    import torch
+    from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
+
+    train_set, validation = select(examples, settings)
+    if not train_set:
+        raise ConfigError("no training examples: the index has no documented source modules to learn from")
+    store = AdapterStore(index_dir)
+    work = os.path.join(store.dir, "work")
+    if not resume:
+        shutil.rmtree(work, ignore_errors=True)
+    llm, torch_dtype = _load_base(settings)
+    model = _with_lora(llm.model, settings)
+    features = [_features(llm.tokenizer, e) for e in train_set]
+    started = time.monotonic()
+    state = {"best": None, "adapter": None, "history": [], "stopped": "finished all epochs", "stale": 0}
+    base_accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
+
+    def evaluate_and_publish(epoch: float) -> None:
+        accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
+        state["history"].append((round(epoch, 3), accuracy))
+        best = state["best"]
+        if best is None or (accuracy is not None and accuracy > best) or accuracy is None:
+            state["best"], state["stale"] = accuracy, 0
+            written = store.new_path()
+            model.save_pretrained(written)
+            info = AdapterInfo(adapter="", base_model=settings.base_model, snapshot=snapshot,
+                               created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                               candidates=data_settings["candidates"], prompt_tokens=data_settings["prompt_tokens"],
+                               label_form=settings.label_form, validation_accuracy=accuracy,
+                               settings={"train": _jsonable(asdict(settings)), "data": data_settings})
+            state["adapter"] = store.publish(written, info).adapter
+        else:
+            state["stale"] += 1
+
+    class Publish(TrainerCallback):
+        def on_epoch_end(self, args, trainer_state, control, **kwargs):
+            evaluate_and_publish(trainer_state.epoch or 0.0)
+            model.train()
+            if state["stale"] >= settings.patience:
+                state["stopped"] = f"validation accuracy did not improve for {settings.patience} epoch(s)"
+                control.should_training_stop = True
+
+        def on_step_end(self, args, trainer_state, control, **kwargs):
+            if time.monotonic() - started > settings.max_minutes * 60:
+                state["stopped"] = f"time budget of {settings.max_minutes:g} minutes reached"
+                control.should_training_stop = True
+                control.should_epoch_stop = True
+
+    steps_per_epoch = math.ceil(len(features) / settings.batch_size)
+    args = TrainingArguments(
+        output_dir=work, per_device_train_batch_size=settings.batch_size, num_train_epochs=settings.epochs,
+        learning_rate=settings.learning_rate, lr_scheduler_type="linear",
+        warmup_steps=max(1, steps_per_epoch // 10), logging_steps=max(1, min(10, steps_per_epoch // 4)),
+        save_strategy="steps", save_steps=settings.checkpoint_steps, save_total_limit=1,
+        report_to=[], bf16=torch_dtype == torch.bfloat16 and llm.device != "mps",
+        gradient_checkpointing=settings.gradient_checkpointing, disable_tqdm=not progress,
+        dataloader_num_workers=0, remove_unused_columns=False, seed=settings.seed, use_cpu=llm.device == "cpu",
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=features, callbacks=[Publish()],
+                      data_collator=DataCollatorForSeq2Seq(llm.tokenizer, padding=True, label_pad_token_id=-100))
+    checkpoint = _last_checkpoint(work) if resume else None
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    epoch = trainer.state.epoch or 0.0
+    if not state["history"] or state["history"][-1][0] < round(epoch, 3):  # stopped mid-epoch: score it too
+        evaluate_and_publish(epoch)
+    losses = [(h["step"], round(h["loss"], 4)) for h in trainer.state.log_history if "loss" in h]
+    report = TrainReport(
+        train_examples=len(train_set), validation_examples=len(validation), epochs_run=round(epoch, 3),
+        steps=result.global_step, seconds=round(time.monotonic() - started, 1),
+        best_validation_accuracy=state["best"], base_validation_accuracy=base_accuracy,
+        stopped_because=state["stopped"], losses=losses,
+        resumed_from_step=int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None, validation=state["history"], adapter=state["adapter"],
+        settings=_jsonable(asdict(settings)))
+    _write_report(store.dir, report)
+    return report
+
+
+def validation_accuracy(llm, validation: list[Example]) -> float | None:
+    """Share of validation examples whose gold scores highest among the listed options (abstention included)."""
+    if not validation:
+        return None
+    import numpy as np
+
+    from rag.llm_ranker import score_options
+
+    llm.model.eval()
+    hits = 0
+    for e in validation:
+        options = e.candidates + [ABSTAIN]
+        hits += options[int(np.argmax(score_options(llm, e.prompt, options)))] == e.gold
+    return round(hits / len(validation), 4)
+
+
+def _load_base(settings: TrainSettings):
+    device, torch_dtype = pick_device(settings.device, settings.dtype)
+    if settings.qlora:
+        require_cuda_for_qlora()
+        return _load_4bit(settings, torch_dtype), torch_dtype
+    return LocalLLM.load(settings.base_model, device, settings.dtype), torch_dtype
+
+
+def require_cuda_for_qlora() -> None:
+    import torch
+
+    if not torch.cuda.is_available():  # bitsandbytes loads 4-bit on CPU, but training it there fails (DESIGN.md)
+        raise ConfigError("--qlora needs a CUDA GPU: bitsandbytes cannot train a 4-bit model on this machine; "
+                          "train without --qlora")
+
+
+def _load_4bit(settings: TrainSettings, torch_dtype):
+    from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
+    from peft import prepare_model_for_kbit_training
+
+    from rag.llm_model import model_dir
+
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise ConfigError("--qlora needs bitsandbytes: pip install 'rag[cuda]'") from None
+    path = model_dir(settings.base_model)
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch_dtype,
+                               bnb_4bit_use_double_quant=True)
+    model = AutoModelForCausalLM.from_pretrained(path, quantization_config=quant, device_map={"": 0})
+    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=settings.gradient_checkpointing)
+    return LocalLLM(settings.base_model, AutoTokenizer.from_pretrained(path), model, "cuda")
+
+
+def _with_lora(model, settings: TrainSettings):
+    from peft import LoraConfig, get_peft_model
+
+    present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    targets = [t for t in settings.target_modules if t in present]
+    if not targets:
+        raise ConfigError(f"none of the LoRA target modules {', '.join(settings.target_modules)} exist in "
+                          f"{settings.base_model}")
+    config = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
+                        target_modules=targets, task_type="CAUSAL_LM")
+    if settings.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+        model.enable_input_require_grads()
+    return get_peft_model(model, config)
+
+
+def _features(tokenizer, e: Example) -> dict:
+    """Token IDs of prompt + answer + end token; labels only on the answer and the end token."""
+    from rag.llm_ranker import end_token
+
+    prompt = tokenizer(e.prompt, add_special_tokens=False)["input_ids"]
+    answer = tokenizer(e.target, add_special_tokens=False)["input_ids"] + [end_token(tokenizer)]
+    return {"input_ids": prompt + answer, "attention_mask": [1] * (len(prompt) + len(answer)),
+            "labels": [-100] * len(prompt) + answer}
+
+
+def _last_checkpoint(work: str) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(work) if os.path.isdir(work) else None
+
+
+def _write_report(directory: str, report: TrainReport) -> None:
+    tmp = os.path.join(directory, ".training_report.json.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(report.to_dict(), fh, indent=1)
+    os.replace(tmp, os.path.join(directory, "training_report.json"))
+    _plot(directory, report)
+
+
+def _plot(directory: str, report: TrainReport) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if report.losses:
+        ax.plot([s for s, _ in report.losses], [l for _, l in report.losses], label="training loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    if report.validation:
+        acc = ax.twinx()
+        steps_per_epoch = report.steps / report.epochs_run if report.epochs_run else 1
+        acc.plot([e * steps_per_epoch for e, _ in report.validation], [a or 0 for _, a in report.validation],
+                 "o-", color="tab:orange", label="validation accuracy")
+        acc.set_ylim(0, 1)
+        acc.set_ylabel("validation accuracy")
+    ax.set_title("rag finetune")
+    fig.tight_layout()
+    tmp = os.path.join(directory, ".training.png.tmp")
+    fig.savefig(tmp, format="png")
+    plt.close(fig)
+    os.replace(tmp, os.path.join(directory, "training.png"))
+
+
+def _jsonable(d: dict) -> dict:
+    return json.loads(json.dumps(d, default=list))

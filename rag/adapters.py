@@ -1,0 +1,120 @@
+"""LoRA adapters trained for one index (`rag finetune`), kept in the index directory:
+
+    .rag/finetune/
+      current.json               which adapter is in use, and what it was trained on
+      adapter-<id>/              a peft adapter (adapter_model.safetensors + adapter_config.json)
+      training_report.json, training.png
+      work/                      the trainer's checkpoints (for --resume)
+
+A new adapter is written completely into its own directory, flushed, and only then does
+current.json point at it (os.replace): a crash or kill at any moment leaves the previous adapter in
+use and loadable. `rag ask` loads the current adapter when its base model is the model in use, and
+says when the index changed since it was trained.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+from graph.errors import ConfigError, LockedError
+
+DIR = "finetune"
+CURRENT = "current.json"
+PREFIX = "adapter-"
+
+
+@dataclass
+class AdapterInfo:
+    adapter: str  # directory name under .rag/finetune/
+    base_model: str  # the model name or directory it was trained on
+    snapshot: str  # the index snapshot its training data came from
+    created: str
+    candidates: int  # candidates listed in its training prompts: inference lists as many
+    prompt_tokens: int
+    label_form: str  # "plain", "cot" or "both": "cot" means it answers best with --think
+    validation_accuracy: float | None = None
+    settings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class AdapterStore:
+    def __init__(self, index_dir: str):
+        self.dir = os.path.join(os.path.abspath(index_dir), DIR)
+
+    def current(self) -> AdapterInfo | None:
+        """The adapter in use, or None when there is none (or its record is unreadable)."""
+        try:
+            with open(os.path.join(self.dir, CURRENT), encoding="utf-8") as fh:
+                info = AdapterInfo(**json.load(fh))
+        except (OSError, ValueError, TypeError):
+            return None
+        return info if os.path.isdir(self.path(info)) else None
+
+    @contextmanager
+    def training_lock(self):
+        """One training run per index at a time; a second one fails at once rather than racing."""
+        from filelock import FileLock, Timeout
+
+        os.makedirs(self.dir, exist_ok=True)
+        lock = FileLock(os.path.join(self.dir, "lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise LockedError("another `rag finetune` is training on this index; wait for it to finish") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def path(self, info: AdapterInfo) -> str:
+        return os.path.join(self.dir, info.adapter)
+
+    def new_path(self) -> str:
+        os.makedirs(self.dir, exist_ok=True)
+        return os.path.join(self.dir, f".{PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}.tmp")
+
+    def publish(self, written: str, info: AdapterInfo) -> AdapterInfo:
+        """Make the adapter written at `written` (from new_path) the current one, atomically."""
+        previous = self.current()
+        name = os.path.basename(written)[1:].removesuffix(".tmp")
+        _fsync_tree(written)
+        os.replace(written, os.path.join(self.dir, name))
+        info = AdapterInfo(**{**info.to_dict(), "adapter": name})
+        tmp = os.path.join(self.dir, f".{CURRENT}.{uuid.uuid4().hex[:8]}.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(info.to_dict(), fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, os.path.join(self.dir, CURRENT))
+        self._collect_garbage(keep={name, previous.adapter if previous else name})  # a reader may hold the previous
+        return info
+
+    def _collect_garbage(self, keep: set[str]) -> None:
+        for entry in os.listdir(self.dir):
+            if entry.startswith(PREFIX) and entry not in keep:
+                shutil.rmtree(os.path.join(self.dir, entry), ignore_errors=True)
+
+
+def load_adapter(model, path: str, merge: bool = True):
+    """The model with the adapter applied; merged into the weights (inference costs nothing extra)."""
+    from peft import PeftModel
+
+    try:
+        tuned = PeftModel.from_pretrained(model, path)
+    except (OSError, ValueError, KeyError, RuntimeError) as e:
+        raise ConfigError(f"cannot load the adapter at {path}: {str(e).splitlines()[0][:200]}") from None
+    return tuned.merge_and_unload() if merge else tuned
+
+
+def _fsync_tree(path: str) -> None:
+    for root, _, files in os.walk(path):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as fh:
+                os.fsync(fh.fileno())

@@ -1,0 +1,217 @@
+"""rag finetune: training data from the graph, LoRA training on a tiny model, adapters in the index."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+from finetune.examples import COT, PLAIN, DataSettings
+from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
+from graph.errors import ConfigError, LockedError
+from rag.adapters import AdapterStore
+from rag.prompt import ABSTAIN, ANSWER_MARK
+from tiny_models import save_tiny_model
+
+DATA = DataSettings(validation_fraction=0.25, candidates=3, prompt_tokens=400)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return save_tiny_model(tmp_path_factory.mktemp("tiny") / "llama", "llama")
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    import shutil
+
+    from conftest import FIXTURES
+    from rag.engine import Engine
+
+    repo = tmp_path_factory.mktemp("ft") / "shop"
+    shutil.copytree(os.path.join(FIXTURES, "python"), repo)
+    return Engine.open(str(repo), quick_start=True)
+
+
+@pytest.fixture(scope="module")
+def examples(indexed, tiny):
+    from transformers import AutoTokenizer
+
+    from finetune.pipeline import generate
+
+    return generate(indexed, AutoTokenizer.from_pretrained(tiny), DATA)
+
+
+def test_phrasing_is_deterministic_and_keeps_the_statement():
+    seed = Seed("shop/cart.py", "shop/cart.py::Cart.add", "symbol-doc", "Adds a product to the cart.", "add")
+    a = phrase(seed, seeded_rng("x"), n=3)
+    assert a == phrase(seed, seeded_rng("x"), n=3) and len(set(a)) == 3
+    assert all("product to the cart" in q for q in a)
+    assert any(q.startswith(("Add ", "Where do we add", "Fix", "Change how the code adds", "We need", "Bug report"))
+               for q in a)
+    variant = augment("The total is wrong when the cart is empty", seeded_rng("y"))
+    assert set(normalized(variant).split()) <= set(normalized("The total is incorrect bad wrong when the cart is "
+                                                              "empty, when").split()) | {"the"}
+
+
+def test_every_label_is_a_valid_module_and_forms_are_paired(indexed, examples):
+    modules = set(indexed.retriever.modules)
+    assert examples
+    for e in examples:
+        assert all(c in modules for c in e.candidates) and len(set(e.candidates)) == len(e.candidates)
+        assert e.gold == ABSTAIN or e.gold in e.candidates
+        assert (e.gold == ABSTAIN) == (e.module not in e.candidates)
+        assert e.module in modules and indexed.retriever.modules[e.module].role == "source"
+        if e.form == PLAIN:
+            assert e.target == e.gold
+        else:
+            rationale, answer = e.target.rsplit(ANSWER_MARK, 1)
+            assert answer.strip() == e.gold and rationale.startswith("Key terms:")
+    plain = [(e.query, e.gold, tuple(e.candidates)) for e in examples if e.form == PLAIN]
+    cot = [(e.query, e.gold, tuple(e.candidates)) for e in examples if e.form == COT]
+    assert plain == cot  # 1:1: every query once with the bare ID and once with a chain of thought
+    assert any(e.gold == ABSTAIN for e in examples) and any(e.gold != ABSTAIN for e in examples)
+
+
+def test_no_validation_query_leaks_into_training(examples):
+    train = [e for e in examples if e.split == "train"]
+    validation = [e for e in examples if e.split == "validation"]
+    assert train and validation
+    assert not {e.source for e in train} & {e.source for e in validation}
+    assert not {normalized(e.query) for e in train} & {normalized(e.query) for e in validation}
+
+
+def test_candidate_order_is_shuffled(examples):
+    positions = {e.candidates.index(e.gold) for e in examples if e.gold != ABSTAIN}
+    assert len(positions) > 1  # the gold is not always first (the model must read, not count)
+
+
+def test_dump_data_writes_jsonl(indexed, tiny, tmp_path):
+    from conftest import run_rag
+
+    out = tmp_path / "data.jsonl"
+    r = run_rag("finetune", indexed.repo, "--base-model", tiny, "--dump-data", out, timeout=180)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and {"query", "gold", "candidates", "prompt", "target", "form", "split"} <= set(rows[0])
+
+
+def _train(indexed, examples, tiny, **overrides):
+    from finetune.train import TrainSettings, train
+
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=2, batch_size=8,
+                             learning_rate=5e-3, checkpoint_steps=2, **overrides)
+    return train(examples, indexed.store.dir, indexed.store.manifest().snapshot,
+                 {"candidates": DATA.candidates, "prompt_tokens": DATA.prompt_tokens}, settings, progress=False)
+
+
+def test_training_lowers_the_loss_and_publishes_a_reloadable_adapter(indexed, examples, tiny):
+    import torch
+
+    from rag.adapters import load_adapter
+    from rag.llm_model import LocalLLM
+    from rag.llm_ranker import score_options
+
+    report = _train(indexed, examples, tiny, patience=2)
+    losses = [loss for _, loss in report.losses]
+    assert len(losses) >= 4 and np.mean(losses[-2:]) < np.mean(losses[:2])
+    store = AdapterStore(indexed.store.dir)
+    info = store.current()
+    assert info is not None and info.adapter == report.adapter and info.base_model == tiny
+    assert info.snapshot == indexed.store.manifest().snapshot and info.candidates == DATA.candidates
+    assert os.path.isfile(os.path.join(store.path(info), "adapter_model.safetensors"))
+    assert os.path.isfile(os.path.join(store.dir, "training_report.json"))
+    assert os.path.isfile(os.path.join(store.dir, "training.png"))
+    # round trip: the adapter loaded onto a fresh base gives the same logits as unmerged, and differs from the base
+    ids = torch.tensor([[5, 6, 7, 8, 9]])
+    base = LocalLLM.load(tiny, "cpu", "float32")
+    with torch.no_grad():
+        plain_logits = base.model(ids).logits
+        unmerged = load_adapter(LocalLLM.load(tiny, "cpu", "float32").model, store.path(info), merge=False).eval()
+        merged = load_adapter(LocalLLM.load(tiny, "cpu", "float32").model, store.path(info)).eval()
+        a, b = unmerged(ids).logits, merged(ids).logits
+    assert torch.allclose(a, b, atol=1e-4) and not torch.allclose(a, plain_logits, atol=1e-4)
+    # constrained answers stay valid with the adapter
+    tuned = LocalLLM(tiny, base.tokenizer, merged, "cpu")
+    e = next(x for x in examples if x.split == "validation" and x.form == PLAIN)
+    assert np.all(np.isfinite(score_options(tuned, e.prompt, e.candidates + [ABSTAIN])))
+
+
+def test_the_engine_picks_the_adapter_up_and_says_when_it_is_stale(indexed, examples, tiny):
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    if AdapterStore(indexed.store.dir).current() is None:
+        _train(indexed, examples, tiny)
+    engine = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32"))
+    res = engine.ask("add a product to the cart", k=5, llm=True)
+    assert len(res.candidates) == 5 and res.method == "hybrid+llm"
+    assert [c.score for c in res.candidates[DATA.candidates:]] == [0.0, 0.0]  # beyond what the adapter reads
+    assert not any("adapter" in w for w in res.warnings)
+    _, info = engine.llm()
+    assert info is not None
+    assert engine.llm("none")[1] is None  # the base model on request
+    (indexed.repo and open(os.path.join(indexed.repo, "shop", "extra.py"), "w").write('"""New."""\n'))
+    refreshed = Engine.open(indexed.repo, quick_start=True, refresh=True, llm=LLMSettings(model=tiny, dtype="float32"))
+    res = refreshed.ask("add a product to the cart", k=5, llm=True)
+    assert any("adapter was trained on an older index" in w for w in res.warnings)
+    os.remove(os.path.join(indexed.repo, "shop", "extra.py"))
+
+
+def test_an_interrupted_run_keeps_the_previous_adapter_and_resumes(indexed, examples, tiny, monkeypatch):
+    import transformers
+
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    if AdapterStore(indexed.store.dir).current() is None:
+        _train(indexed, examples, tiny)
+    before = AdapterStore(indexed.store.dir).current()
+    original_step = transformers.Trainer.training_step
+    calls = {"n": 0}
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # after a checkpoint (every 2 steps), before the first epoch (3 steps) ends
+            raise KeyboardInterrupt
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(transformers.Trainer, "training_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _train(indexed, examples, tiny)
+    assert AdapterStore(indexed.store.dir).current() == before  # untouched, and still loads
+    engine = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32"))
+    assert engine.ask("add a product to the cart", llm=True).candidates
+    monkeypatch.setattr(transformers.Trainer, "training_step", original_step)
+    from finetune.train import TrainSettings, train
+
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=2, batch_size=8,
+                             learning_rate=5e-3, checkpoint_steps=2)
+    report = train(examples, indexed.store.dir, indexed.store.manifest().snapshot,
+                   {"candidates": DATA.candidates, "prompt_tokens": DATA.prompt_tokens}, settings,
+                   resume=True, progress=False)
+    assert report.resumed_from_step == 2 and report.steps == 6  # picked up after the checkpoint, then finished
+
+
+def test_a_second_training_run_is_refused_while_one_holds_the_lock(indexed):
+    store = AdapterStore(indexed.store.dir)
+    with store.training_lock():
+        with pytest.raises(LockedError, match="another `rag finetune`"):
+            with store.training_lock():
+                pass
+
+
+def test_bad_finetune_input_is_one_line(indexed, tmp_path):
+    from conftest import run_rag
+
+    r = run_rag("finetune", indexed.repo, "--qlora")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "CUDA" in r.stderr
+    r = run_rag("finetune", indexed.repo, "--base-model", tmp_path / "nope")
+    assert r.returncode == 2 and "no model directory" in r.stderr
+    r = run_rag("ask", "cart", "--repo", indexed.repo, "--llm", "--adapter", tmp_path)
+    assert r.returncode == 2 and "no LoRA adapter" in r.stderr
+    with pytest.raises(ValueError, match="label_form"):
+        from finetune.train import TrainSettings
+        TrainSettings(label_form="poetry")
+    with pytest.raises(ConfigError, match="no adapter"):
+        from finetune.pipeline import merge
+        merge(str(tmp_path), str(tmp_path / "out"))
