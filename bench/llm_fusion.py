@@ -1,11 +1,15 @@
-"""Should the LLM's score be fused with the retrieval score, and with what weight?
+"""Should the LLM's score be fused with the retrieval score, with what weight, and when should the
+model not be asked at all?
 
-    python bench/llm_fusion.py [--sources DIR] [--n 50]
+    python bench/llm_fusion.py [--sources DIR] [--sets rich,scrapy,networkx] [--n 0] [--adapter auto|none]
 
-For the first N queries of each dev set: the hybrid top-10, the retrieval score of each candidate and
-the untuned model's log-probability of each candidate ID (one model pass per query, then any weight
-is a cheap recombination). fused = z(retrieval) + w * z(log-probability); w = 0 is hybrid alone. The
-weight is chosen on scrapy (best MRR) and checked on rich and networkx.
+For each query of each dev set (the first N; 0: all): the hybrid top-k (k: what the adapter was trained
+with, else 10), the retrieval score of each candidate and the model's log-probability of each candidate
+ID (one model pass per query; every weight is then a cheap recombination). fused = z(retrieval) +
+w * z(log-probability); w = 0 is hybrid alone. Gate: the model is asked only when retrieval's top-1
+leads the top-2 by less than g. The weight and gate are chosen on scrapy (best Acc@1, then MRR) when it
+is among the sets, and checked on the others. `--adapter auto` uses each repository's own adapter
+(rag finetune), `none` the base model.
 """
 import argparse
 import json
@@ -15,51 +19,82 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
-WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 1000.0)  # 1000: the model alone
+WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, None)  # None: the model alone
+GATES = (None, 0.25, 0.5, 1.0, 2.0)  # None: always ask the model
 
 
-def z(x):
-    x = np.asarray(x, dtype=float)
-    return (x - x.mean()) / (x.std() or 1.0)
+def scored_queries(engine, rows, adapter: str):
+    from rag.llm_ranker import score_options
+    from rag.prompt import ABSTAIN, SUMMARY_WORDS, render
+
+    llm, info = engine.llm(adapter)
+    k = info.candidates if info and info.candidates else 10
+    budget = info.prompt_tokens if info else engine.llm_settings.prompt_tokens
+    words = info.summary_words if info else SUMMARY_WORDS
+    out = []
+    for r in rows:
+        cands = engine.ask(r["query"], k=k).candidates
+        prompt = render(llm.tokenizer, r["query"], [(c.module, c.summary) for c in cands], budget,
+                        summary_words=words)
+        logprobs = score_options(llm, prompt.text, [c.module for c in cands] + [ABSTAIN])[:-1]
+        out.append(([c.module for c in cands], np.array([c.score for c in cands]), logprobs, set(r["gold_files"])))
+    return out
+
+
+def metrics(per_query, weight, gate) -> tuple[float, float, float]:
+    from rag.fusion import standardise
+
+    ranks = []
+    for modules, retrieval, logprobs, gold in per_query:
+        lead = retrieval[0] - retrieval[1] if len(retrieval) > 1 else np.inf
+        if gate is not None and lead >= gate:
+            fused = retrieval
+        elif weight is None:
+            fused = logprobs
+        else:
+            fused = standardise(retrieval) + weight * standardise(logprobs)
+        order = [modules[i] for i in np.argsort(-fused, kind="stable")]
+        ranks.append(next((i + 1 for i, m in enumerate(order) if m in gold), None))
+    n = len(ranks)
+    return (round(100 * sum(r == 1 for r in ranks) / n, 1), round(100 * sum(r is not None and r <= 3 for r in ranks) / n, 1),
+            round(sum(1 / r for r in ranks if r) / n, 3))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sources", default=os.environ.get("RAG_BENCH_SOURCES", os.path.join(HERE, "..", ".bench-sources")))
-    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--sets", default="rich,scrapy,networkx")
+    ap.add_argument("--n", type=int, default=0)
+    ap.add_argument("--adapter", default="auto")
+    ap.add_argument("--out", help="also write the raw per-query scores here (JSON)")
     args = ap.parse_args()
     from rag.engine import Engine
-    from rag.llm_ranker import score_options
-    from rag.prompt import ABSTAIN, render
 
-    table = {}
-    for name in ("rich", "scrapy", "networkx"):
-        engine = Engine.open(os.path.join(args.sources, name), quick_start=True)
-        llm = engine.llm()
-        rows = [json.loads(line) for line in open(os.path.join(DEV, f"{name}.jsonl"))][: args.n]
-        per_query = []
-        for r in rows:
-            cands = engine.ask(r["query"], k=10).candidates
-            prompt = render(llm.tokenizer, r["query"], [(c.module, c.summary) for c in cands])
-            logprobs = score_options(llm, prompt.text, [c.module for c in cands] + [ABSTAIN])[:-1]
-            per_query.append(([c.module for c in cands], [c.score for c in cands], logprobs, set(r["gold_files"])))
+    sets = args.sets.split(",")
+    table, raw = {}, {}
+    for name in sets:
+        engine = Engine.open(os.path.join(args.sources, name))
+        rows = [json.loads(line) for line in open(os.path.join(DEV, f"{name}.jsonl"))]
+        per_query = scored_queries(engine, rows[: args.n] if args.n else rows, args.adapter)
+        raw[name] = [{"modules": m, "retrieval": r.tolist(), "logprobs": lp.tolist(), "gold": sorted(g)}
+                     for m, r, lp, g in per_query]
         for w in WEIGHTS:
-            ranks = []
-            for modules, retrieval, logprobs, gold in per_query:
-                fused = z(logprobs) if w >= 1000 else z(retrieval) + w * z(logprobs)
-                order = [modules[i] for i in np.argsort(-fused, kind="stable")]
-                ranks.append(next((i + 1 for i, m in enumerate(order) if m in gold), None))
-            acc1 = 100 * sum(r == 1 for r in ranks) / len(ranks)
-            acc5 = 100 * sum(r is not None and r <= 5 for r in ranks) / len(ranks)
-            mrr = sum(1 / r for r in ranks if r) / len(ranks)
-            table[(name, w)] = (round(acc1, 1), round(acc5, 1), round(mrr, 3))
-    best = max(WEIGHTS, key=lambda w: table[("scrapy", w)][2])
-    print("| weight of the model | rich Acc@1 / @5 / MRR | scrapy | networkx |")
-    print("| --- | --- | --- | --- |")
+            for g in GATES:
+                table[(name, w, g)] = metrics(per_query, w, g)
+    chooser = "scrapy" if "scrapy" in sets else sets[0]
+    best = max(((w, g) for w in WEIGHTS for g in GATES),
+               key=lambda wg: (table[(chooser, *wg)][0], table[(chooser, *wg)][2]))
+    print(f"| weight of the model | gate | " + " | ".join(f"{n} Acc@1 / @3 / MRR" for n in sets) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in sets) + " |")
     for w in WEIGHTS:
-        label = "model alone" if w >= 1000 else ("0 (hybrid)" if w == 0 else str(w))
-        cells = [" / ".join(str(v) for v in table[(n, w)]) for n in ("rich", "scrapy", "networkx")]
-        print(f"| {label}{' (best on scrapy)' if w == best else ''} | " + " | ".join(cells) + " |")
+        for g in GATES:
+            label = "model alone" if w is None else ("0 (hybrid)" if w == 0 else str(w))
+            mark = f" (best on {chooser})" if (w, g) == best else ""
+            cells = [" / ".join(str(v) for v in table[(n, w, g)]) for n in sets]
+            print(f"| {label}{mark} | {'always' if g is None else g} | " + " | ".join(cells) + " |")
+    if args.out:
+        with open(args.out, "w") as fh:
+            json.dump(raw, fh)
 
 
 if __name__ == "__main__":

@@ -28,13 +28,15 @@ class DataSettings:
     augmented_per_query: int = 1  # meaning-preserving variants of each phrasing
     max_queries_per_module: int = 12  # so that big files do not drown small ones
     candidates: int = 5  # listed in the prompt (the LLM re-ranks this many at inference)
+    # short prompts: on CPU a training step costs about its token count (~100 GFLOP a 250-token example)
     prompt_tokens: int = 320
+    summary_words: int = 12
     abstain_fraction: float = 0.08
     validation_fraction: float = 0.1
     seed: int = 0
 
     def __post_init__(self):
-        for name in ("queries_per_seed", "max_queries_per_module", "candidates", "prompt_tokens"):
+        for name in ("queries_per_seed", "max_queries_per_module", "candidates", "prompt_tokens", "summary_words"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         for name in ("abstain_fraction", "validation_fraction"):
@@ -65,6 +67,17 @@ class Query:
     module: str
     source: str
     origin: str = "graph"
+    split: str | None = None  # fixed by the caller (git history: by time), else by a hash of the source
+
+
+def queries_from_history(rows: list[dict], modules: dict[str, Module], settings: DataSettings) -> list[Query]:
+    """Commit messages (rag.history.mine rows, newest first) that changed one source file: the newest
+    `validation_fraction` of them validate, the older ones train, so no later change leaks backwards."""
+    usable = [r for r in rows if len(r["gold_files"]) == 1 and r["gold_files"][0] in modules
+              and modules[r["gold_files"][0]].role == "source"]
+    newest = round(len(usable) * settings.validation_fraction)
+    return [Query(r["query"], r["gold_files"][0], f"git:{r['commit']}", "git",
+                  "validation" if i < newest else "train") for i, r in enumerate(usable)]
 
 
 def queries_from_seeds(seeds: list[Seed], settings: DataSettings) -> list[Query]:
@@ -111,10 +124,11 @@ def build_examples(queries: list[Query], search, modules: dict[str, Module], tok
             continue
         rng.shuffle(listed)
         gold = ABSTAIN if abstain else q.module
-        split = split_of(q.source, settings)
+        split = q.split or split_of(q.source, settings)
         pairs = [(m, modules[m].summary) for m in listed]
         for form in (PLAIN, COT):
-            prompt = render(tokenizer, q.text, pairs, settings.prompt_tokens, think=form == COT)
+            prompt = render(tokenizer, q.text, pairs, settings.prompt_tokens, think=form == COT,
+                            summary_words=settings.summary_words)
             target = gold if form == PLAIN else after_rationale(rationale(q.text, q.module, gold, modules)) + gold
             out.append(Example(q.text, gold, q.module, listed, prompt.text, target, form, split, q.source, q.origin))
     return out

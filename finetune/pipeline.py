@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict
 
 import orjson
 
-from finetune.examples import DataSettings, Example, build_examples, queries_from_seeds
+from finetune.examples import DataSettings, Example, build_examples, queries_from_history, queries_from_seeds
 from finetune.queries import seeds_of
 from finetune.train import TrainReport, TrainSettings, train
 from graph.errors import ConfigError
@@ -15,10 +16,15 @@ from rag.adapters import AdapterStore, load_adapter
 
 
 def generate(engine, tokenizer, settings: DataSettings = DataSettings()) -> list[Example]:
-    """Examples for the engine's repository: queries from its graph, candidates from its retriever."""
+    """Examples for the engine's repository: queries from its graph and its git history (when it has
+    one), candidates from its retriever."""
     graph = load_graph(engine.store)
     modules = engine.retriever.modules
     queries = queries_from_seeds(seeds_of(graph, list(modules.values())), settings)
+    if os.path.isdir(os.path.join(engine.repo, ".git")):
+        from rag.history import mine
+
+        queries += queries_from_history(mine(engine.repo).rows, modules, settings)
 
     def search(text: str, k: int) -> list[str]:
         return [h.module for h in engine.retriever.search(text, k=k)]
@@ -35,8 +41,11 @@ def dump(examples: list[Example], path: str) -> None:
 
 
 def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_settings: DataSettings = DataSettings(),
-             dump_data: str | None = None, resume: bool = False, progress: bool = True) -> TrainReport | None:
-    """Generate the examples; write them to `dump_data` and stop there when asked; else train."""
+             dump_data: str | None = None, resume: bool = False, progress: bool = True,
+             started: float | None = None) -> TrainReport | None:
+    """Generate the examples; write them to `dump_data` and stop there when asked; else train.
+    `started` (time.monotonic) is when the run began, for the time budget (default: now)."""
+    started = time.monotonic() if started is None else started
     from transformers import AutoTokenizer
 
     from rag.llm_model import model_dir
@@ -47,7 +56,8 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
         dump(examples, dump_data)
         return None
     snapshot = engine.store.manifest().snapshot
-    return train(examples, engine.store.dir, snapshot, asdict(data_settings), train_settings, resume, progress)
+    return train(examples, engine.store.dir, snapshot, asdict(data_settings), train_settings, resume, progress,
+                 started)
 
 
 def merge(index_dir: str, out: str, base_model: str | None = None) -> str:

@@ -36,10 +36,14 @@ class TrainSettings:
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     target_modules: tuple[str, ...] = LORA_TARGETS
+    # LoRA in the top layers only: gradients then stop there, so the backward pass costs a fraction
+    # of the forward (None: every layer)
+    top_layers: int | None = 8
     label_form: str = PLAIN  # which labels to train on: the bare ID, the chain of thought, or both
     gradient_checkpointing: bool = False
     qlora: bool = False  # 4-bit NF4 base (bitsandbytes, CUDA only)
-    max_minutes: float = 25.0  # stop past this (the best adapter so far is kept): 30 min on 2 CPU cores in all
+    max_minutes: float = 25.0  # of the whole run, data generation included: past it training stops (the best
+    # adapter so far is kept), leaving time for the last validation within 30 minutes on 2 CPU cores
     max_train_examples: int = 1500  # a sample of the training examples when there are more
     validation_examples: int = 48
     patience: int = 1
@@ -67,7 +71,8 @@ class TrainReport:
     validation_examples: int
     epochs_run: float
     steps: int
-    seconds: float
+    seconds: float  # training, validation included
+    total_seconds: float  # the whole run, data generation included
     best_validation_accuracy: float | None
     base_validation_accuracy: float | None
     stopped_because: str
@@ -98,13 +103,16 @@ def select(examples: list[Example], settings: TrainSettings) -> tuple[list[Examp
 
 
 def train(examples: list[Example], index_dir: str, snapshot: str, data_settings: dict,
-          settings: TrainSettings = TrainSettings(), resume: bool = False, progress: bool = True) -> TrainReport:
-    """Train, publish the best adapter into the index directory, and report."""
+          settings: TrainSettings = TrainSettings(), resume: bool = False, progress: bool = True,
+          started: float | None = None) -> TrainReport:
+    """Train, publish the best adapter into the index directory, and report. `started` (time.monotonic)
+    is when the whole run began: the time budget counts from there."""
     with AdapterStore(index_dir).training_lock():
-        return _train(examples, index_dir, snapshot, data_settings, settings, resume, progress)
+        return _train(examples, index_dir, snapshot, data_settings, settings, resume, progress,
+                      time.monotonic() if started is None else started)
 
 
-def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress) -> TrainReport:
+def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress, started) -> TrainReport:
     import torch
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
@@ -118,7 +126,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     llm, torch_dtype = _load_base(settings)
     model = _with_lora(llm.model, settings)
     features = [_features(llm.tokenizer, e) for e in train_set]
-    started = time.monotonic()
+    training_started = time.monotonic()
     state = {"best": None, "adapter": None, "history": [], "stopped": "finished all epochs", "stale": 0}
     base_accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
 
@@ -133,6 +141,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
             info = AdapterInfo(adapter="", base_model=settings.base_model, snapshot=snapshot,
                                created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                candidates=data_settings["candidates"], prompt_tokens=data_settings["prompt_tokens"],
+                               summary_words=data_settings["summary_words"],
                                label_form=settings.label_form, validation_accuracy=accuracy,
                                settings={"train": _jsonable(asdict(settings)), "data": data_settings})
             state["adapter"] = store.publish(written, info).adapter
@@ -143,7 +152,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         def on_epoch_end(self, args, trainer_state, control, **kwargs):
             evaluate_and_publish(trainer_state.epoch or 0.0)
             model.train()
-            if state["stale"] >= settings.patience:
+            if state["stale"] >= settings.patience and not control.should_training_stop:
                 state["stopped"] = f"validation accuracy did not improve for {settings.patience} epoch(s)"
                 control.should_training_stop = True
 
@@ -173,7 +182,8 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     losses = [(h["step"], round(h["loss"], 4)) for h in trainer.state.log_history if "loss" in h]
     report = TrainReport(
         train_examples=len(train_set), validation_examples=len(validation), epochs_run=round(epoch, 3),
-        steps=result.global_step, seconds=round(time.monotonic() - started, 1),
+        steps=result.global_step, seconds=round(time.monotonic() - training_started, 1),
+        total_seconds=round(time.monotonic() - started, 1),
         best_validation_accuracy=state["best"], base_validation_accuracy=base_accuracy,
         stopped_because=state["stopped"], losses=losses,
         resumed_from_step=int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None, validation=state["history"], adapter=state["adapter"],
@@ -240,8 +250,11 @@ def _with_lora(model, settings: TrainSettings):
     if not targets:
         raise ConfigError(f"none of the LoRA target modules {', '.join(settings.target_modules)} exist in "
                           f"{settings.base_model}")
+    layers = model.config.num_hidden_layers
+    top = None if settings.top_layers is None or settings.top_layers >= layers else \
+        list(range(layers - settings.top_layers, layers))
     config = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
-                        target_modules=targets, task_type="CAUSAL_LM")
+                        target_modules=targets, layers_to_transform=top, task_type="CAUSAL_LM")
     if settings.gradient_checkpointing:
         model.gradient_checkpointing_enable()
         model.enable_input_require_grads()

@@ -36,6 +36,7 @@ class AdapterInfo:
     created: str
     candidates: int  # candidates listed in its training prompts: inference lists as many
     prompt_tokens: int
+    summary_words: int
     label_form: str  # "plain", "cot" or "both": "cot" means it answers best with --think
     validation_accuracy: float | None = None
     settings: dict = field(default_factory=dict)

@@ -227,7 +227,7 @@ def _cmd_ask(args) -> int:
 
 
 def _cmd_mine(args) -> int:
-    from eval.mine import mine
+    from rag.history import mine
     from graph.indexer import check_repo
 
     if args.last is not None and args.last < 1:
@@ -257,6 +257,9 @@ def _positive_int(text: str) -> int:
 
 
 def _cmd_finetune(args) -> int:
+    import time
+
+    started = time.monotonic()  # the time budget covers the whole command
     from finetune.pipeline import finetune, merge
     from finetune.train import TrainSettings
     from graph.indexer import default_index_dir
@@ -284,13 +287,14 @@ def _cmd_finetune(args) -> int:
         engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)
     finally:
         progress.close()
-    report = finetune(engine, settings, dump_data=args.dump_data, resume=args.resume, progress=not args.quiet)
+    report = finetune(engine, settings, dump_data=args.dump_data, resume=args.resume, progress=not args.quiet,
+                      started=started)
     if report is None:
         print(f"wrote the training examples to {args.dump_data}", file=sys.stderr)
         return 0
     acc = report.best_validation_accuracy
     print(f"trained on {report.train_examples} examples for {report.epochs_run:g} epochs in {report.seconds:.0f} s "
-          f"({report.stopped_because}); validation accuracy {report.base_validation_accuracy} before, {acc} after; "
+          f"({report.total_seconds:.0f} s in all; {report.stopped_because}); validation accuracy {report.base_validation_accuracy} before, {acc} after; "
           f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
     return 0
 

@@ -12,7 +12,7 @@ from graph.errors import RagError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
 from rag.artifacts import RetrievalExtension
-from rag.fusion import softmax_top
+from rag.fusion import softmax_top, standardise
 from rag.query import QueryError
 from rag.results import Answer, AskResult, Candidate
 from rag.retriever import LEVELS, METHODS, Retriever
@@ -57,6 +57,7 @@ class Engine:
         if choice not in self._llms:
             from rag.adapters import AdapterInfo, AdapterStore, load_adapter
             from rag.llm_model import LocalLLM
+            from rag.prompt import SUMMARY_WORDS
 
             s = self.llm_settings
             llm = LocalLLM.load(s.model, s.device, s.dtype)
@@ -70,7 +71,8 @@ class Engine:
                     info = None  # trained for another base model: not for this one
             elif choice != "none":
                 path, info = choice, AdapterInfo(adapter=choice, base_model=s.model, snapshot="", created="",
-                                                 candidates=0, prompt_tokens=s.prompt_tokens, label_form="plain")
+                                                 candidates=0, prompt_tokens=s.prompt_tokens, summary_words=SUMMARY_WORDS,
+                                                 label_form="plain")
             if path:
                 llm = LocalLLM(llm.name, llm.tokenizer, load_adapter(llm.model, path).eval(), llm.device)
             self._llms[choice] = (llm, info)
@@ -122,20 +124,27 @@ class Engine:
         in as many tokens, as it was trained with; the others follow in retrieval order."""
         import numpy as np
 
-        from rag.fusion import softmax_top
         from rag.llm_ranker import constrained_decode, generate_rationale, score_options
-        from rag.prompt import ABSTAIN, after_rationale, render
+        from rag.prompt import ABSTAIN, SUMMARY_WORDS, after_rationale, render
 
         s = self.llm_settings
         model, info = self.llm(adapter)
-        notes, budget, rest = [], s.prompt_tokens, []
-        if info is not None:
-            budget = info.prompt_tokens
+        notes, budget, words, rest = [], s.prompt_tokens, SUMMARY_WORDS, []
+        if info is not None:  # the prompt shape it was trained on
+            budget, words = info.prompt_tokens, info.summary_words
             if info.candidates:
                 candidates, rest = candidates[: info.candidates], candidates[info.candidates:]
             if info.snapshot and info.snapshot != self.store.manifest().snapshot:
                 notes.append("the fine-tuned adapter was trained on an older index; `rag finetune` refreshes it")
-        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], budget, think=s.think)
+        lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else float("inf")
+        if s.gate_margin is not None and s.scope == "candidates" and lead >= s.gate_margin:
+            top = candidates[0]  # retrieval is sure enough: the model is not asked (and costs nothing)
+            confidence = float(softmax_top(np.array([c.score for c in candidates + rest]))[0])
+            gated = Candidate(top.module, top.kind, top.score, top.summary,
+                              top.why + [f"retrieval leads by {lead:.2f}: the model was not asked"])
+            return Answer(top.module, round(confidence, 4)), [gated] + candidates[1:] + rest, False, notes
+        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], budget, think=s.think,
+                        summary_words=words)
         text, reasoning = prompt.text, []
         if s.think:
             rationale = generate_rationale(model, text, s.think_tokens)
@@ -152,18 +161,22 @@ class Engine:
         options = [c.module for c in candidates] + [ABSTAIN]
         logprobs = score_options(model, text, options)
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
-        among = softmax_top(logprobs[:-1])  # among the candidates only: orders them, abstaining or not
+        among = softmax_top(logprobs[:-1])  # among the candidates only
+        if s.fusion_weight is None:
+            order_scores = among
+        else:  # the retrieval signal fused explicitly: a tuned model still errs where retrieval does not
+            retrieval = np.array([c.score for c in candidates])
+            order_scores = softmax_top(standardise(retrieval) + s.fusion_weight * standardise(logprobs[:-1]))
         ranked = []
-        for rank, i in enumerate(np.argsort(-among, kind="stable")):
+        for rank, i in enumerate(np.argsort(-order_scores, kind="stable")):
             c = candidates[i]
-            ranked.append(Candidate(c.module, c.kind, round(float(among[i]), 4), c.summary,
+            ranked.append(Candidate(c.module, c.kind, round(float(order_scores[i]), 4), c.summary,
                                     c.why + [f"model probability {among[i]:.2f} among the candidates"]
                                     + (reasoning if rank == 0 else [])))
         ranked += [Candidate(c.module, c.kind, 0.0, c.summary, c.why + ["not shown to the model"]) for c in rest]
-        top = int(np.argmax(probs))
-        if options[top] == ABSTAIN or probs[top] < s.min_confidence:
+        if probs[-1] == probs.max() or probs.max() < s.min_confidence:
             return None, ranked, prompt.query_truncated, notes
-        return Answer(options[top], round(float(probs[top]), 4)), ranked, prompt.query_truncated, notes
+        return Answer(ranked[0].module, round(float(order_scores.max()), 4)), ranked, prompt.query_truncated, notes
 
 
 def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:

@@ -18,6 +18,7 @@ ANSWER_MARK = "Answer:"  # with thinking, the model writes its rationale, then t
 THINK_REQUEST = (f"First reason in one or two short sentences (key terms, functional area, module), "
                  f"then write `{ANSWER_MARK}` and one module ID or `{ABSTAIN}`.")
 MIN_SUMMARY_WORDS = 6
+SUMMARY_WORDS = 40  # a candidate's summary, at most (shortened further to fit the budget)
 
 
 @dataclass
@@ -28,10 +29,10 @@ class Prompt:
 
 
 def render(tokenizer, query: str, candidates: list[tuple[str, str]], budget: int = 480,
-           think: bool = False) -> Prompt:
+           think: bool = False, summary_words: int = SUMMARY_WORDS) -> Prompt:
     """The prompt text, ending where the answer (or with `think`, the rationale) starts, within
-    `budget` tokens when that is possible."""
-    words = 40
+    `budget` tokens when that is possible, each summary at most `summary_words` words."""
+    words = max(summary_words, MIN_SUMMARY_WORDS)
     truncated = False
     while True:
         text = _text(tokenizer, query, [(m, _clip(s, words)) for m, s in candidates], think)

@@ -52,6 +52,8 @@ class LLMSettings:
     min_confidence: float = 0.0  # below this the engine abstains (answer null)
     prompt_tokens: int = 480  # budget for the prompt: summaries are shortened to fit, never the IDs
     adapter: str = "auto"  # "auto": the index's own adapter (rag finetune) if any, "none", or an adapter directory
+    fusion_weight: float | None = None  # None: order by the model alone; else z(retrieval) + w * z(model log-prob)
+    gate_margin: float | None = None  # retrieval's top-1 lead at which the model is not asked (None: always ask)
     think: bool = False  # the model writes a short rationale before its answer (for bigger models)
     think_tokens: int = 48  # at most this many tokens of rationale
 

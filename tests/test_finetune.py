@@ -1,6 +1,7 @@
 """rag finetune: training data from the graph, LoRA training on a tiny model, adapters in the index."""
 import json
 import os
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -101,7 +102,7 @@ def _train(indexed, examples, tiny, **overrides):
     settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=2, batch_size=8,
                              learning_rate=5e-3, checkpoint_steps=2, **overrides)
     return train(examples, indexed.store.dir, indexed.store.manifest().snapshot,
-                 {"candidates": DATA.candidates, "prompt_tokens": DATA.prompt_tokens}, settings, progress=False)
+                 asdict(DATA), settings, progress=False)
 
 
 def test_training_lowers_the_loss_and_publishes_a_reloadable_adapter(indexed, examples, tiny):
@@ -187,7 +188,7 @@ def test_an_interrupted_run_keeps_the_previous_adapter_and_resumes(indexed, exam
     settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=2, batch_size=8,
                              learning_rate=5e-3, checkpoint_steps=2)
     report = train(examples, indexed.store.dir, indexed.store.manifest().snapshot,
-                   {"candidates": DATA.candidates, "prompt_tokens": DATA.prompt_tokens}, settings,
+                   asdict(DATA), settings,
                    resume=True, progress=False)
     assert report.resumed_from_step == 2 and report.steps == 6  # picked up after the checkpoint, then finished
 
@@ -215,3 +216,15 @@ def test_bad_finetune_input_is_one_line(indexed, tmp_path):
     with pytest.raises(ConfigError, match="no adapter"):
         from finetune.pipeline import merge
         merge(str(tmp_path), str(tmp_path / "out"))
+
+
+def test_git_history_queries_split_by_time(indexed):
+    from finetune.examples import queries_from_history
+
+    rows = [{"query": f"change {i}", "gold_files": ["shop/cart.py"], "commit": f"c{i}"} for i in range(4)]
+    rows.insert(1, {"query": "two files", "gold_files": ["shop/cart.py", "shop/catalog.py"], "commit": "x"})
+    rows.append({"query": "gone", "gold_files": ["shop/deleted.py"], "commit": "y"})
+    queries = queries_from_history(rows, indexed.retriever.modules, DataSettings(validation_fraction=0.25))
+    assert [q.text for q in queries] == ["change 0", "change 1", "change 2", "change 3"]  # newest first
+    assert [q.split for q in queries] == ["validation", "train", "train", "train"]  # the newest validates
+    assert all(q.origin == "git" and q.module == "shop/cart.py" for q in queries)

@@ -175,3 +175,23 @@ def test_think_writes_a_bounded_rationale_then_a_valid_answer(shop, tiny):
     assert len(reasoning) == 1 and reasoning[0] in res.candidates[0].why  # shown once, with the answer
     assert not any("reasoning" in w for c in plain.ask("add a product to the cart", k=4, llm=True).candidates
                    for w in c.why)
+
+
+def test_fusion_and_gate_bring_retrieval_back_in(shop, tiny):
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    def engine(**kw):
+        return Engine.open(str(shop), quick_start=True, llm=LLMSettings(model=tiny["llama"], dtype="float32", **kw))
+
+    query = "add a product to the cart"
+    retrieval = [c.module for c in engine().ask(query, k=4).candidates]
+    fused = engine(fusion_weight=0.0).ask(query, k=4, llm=True)  # weight 0: retrieval's order, model consulted
+    assert [c.module for c in fused.candidates] == retrieval
+    assert all(any(w.startswith("model probability") for w in c.why) for c in fused.candidates)
+    probs = [c.score for c in fused.candidates]
+    assert probs == sorted(probs, reverse=True) and abs(sum(probs) - 1) < 1e-3
+    gated = engine(gate_margin=0.0).ask(query, k=4, llm=True)  # any lead is enough: the model is not asked
+    assert [c.module for c in gated.candidates] == retrieval and gated.answer.module == retrieval[0]
+    assert any("the model was not asked" in w for w in gated.candidates[0].why)
+    assert not any(w.startswith("model probability") for c in gated.candidates for w in c.why)

@@ -1,4 +1,4 @@
-"""Mine labeled queries from a repository's own git history (`rag eval --from-git`).
+"""Mine labeled queries from a repository's own git history (`rag eval --from-git`, and training data for `rag finetune`).
 
 A commit becomes a query when it changes one or two non-test source files and its message describes
 the change in words; its gold is those files. Dropped, each with its reason counted: merges, reverts
