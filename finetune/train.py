@@ -299,7 +299,8 @@ def _plot(directory: str, report: TrainReport) -> None:
     if report.validation:
         acc = ax.twinx()
         steps_per_epoch = report.steps / report.epochs_run if report.epochs_run else 1
-        acc.plot([e * steps_per_epoch for e, _ in report.validation], [a or 0 for _, a in report.validation],
+        points = [(0.0, report.base_validation_accuracy)] + list(report.validation)  # step 0: the base model
+        acc.plot([e * steps_per_epoch for e, _ in points], [a or 0 for _, a in points],
                  "o-", color="tab:orange", label="validation accuracy")
         acc.set_ylim(0, 1)
         acc.set_ylabel("validation accuracy")
