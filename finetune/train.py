@@ -134,7 +134,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
         state["history"].append((round(epoch, 3), accuracy))
         best = state["best"]
-        if best is None or (accuracy is not None and accuracy > best) or accuracy is None:
+        if accuracy is None or best is None or accuracy > best:  # nothing to validate on: keep the latest
             state["best"], state["stale"] = accuracy, 0
             written = store.new_path()
             model.save_pretrained(written)

@@ -151,7 +151,8 @@ def test_the_engine_picks_the_adapter_up_and_says_when_it_is_stale(indexed, exam
     _, info = engine.llm()
     assert info is not None
     assert engine.llm("none")[1] is None  # the base model on request
-    (indexed.repo and open(os.path.join(indexed.repo, "shop", "extra.py"), "w").write('"""New."""\n'))
+    with open(os.path.join(indexed.repo, "shop", "extra.py"), "w") as fh:
+        fh.write('"""New."""\n')
     refreshed = Engine.open(indexed.repo, quick_start=True, refresh=True, llm=LLMSettings(model=tiny, dtype="float32"))
     res = refreshed.ask("add a product to the cart", k=5, llm=True)
     assert any("adapter was trained on an older index" in w for w in res.warnings)
