@@ -127,6 +127,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     model = _with_lora(llm.model, settings)
     features = [_features(llm.tokenizer, e) for e in train_set]
     training_started = time.monotonic()
+    recorded_settings = _jsonable(asdict(settings))
     state = {"best": None, "adapter": None, "history": [], "stopped": "finished all epochs", "stale": 0}
     base_accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
 
@@ -143,7 +144,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
                                candidates=data_settings["candidates"], prompt_tokens=data_settings["prompt_tokens"],
                                summary_words=data_settings["summary_words"],
                                label_form=settings.label_form, validation_accuracy=accuracy,
-                               settings={"train": _jsonable(asdict(settings)), "data": data_settings})
+                               settings={"train": recorded_settings, "data": data_settings})
             state["adapter"] = store.publish(written, info).adapter
         else:
             state["stale"] += 1
@@ -185,9 +186,8 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         steps=result.global_step, seconds=round(time.monotonic() - training_started, 1),
         total_seconds=round(time.monotonic() - started, 1),
         best_validation_accuracy=state["best"], base_validation_accuracy=base_accuracy,
-        stopped_because=state["stopped"], losses=losses,
-        resumed_from_step=int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None, validation=state["history"], adapter=state["adapter"],
-        settings=_jsonable(asdict(settings)))
+        stopped_because=state["stopped"], resumed_from_step=int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None,
+        losses=losses, validation=state["history"], adapter=state["adapter"], settings=recorded_settings)
     _write_report(store.dir, report)
     return report
 

@@ -199,7 +199,8 @@ def _cmd_ask(args) -> int:
     try:
         from rag.settings import LLMSettings
 
-        llm = LLMSettings(scope=args.scope, think=args.think, adapter=args.adapter, **({"model": args.model} if args.model else {}))
+        llm = LLMSettings(scope=args.scope, think=args.think, adapter=args.adapter,
+                          **({"model": args.model} if args.model else {}))
         if args.model:
             from rag.llm_model import model_dir
 
@@ -292,9 +293,9 @@ def _cmd_finetune(args) -> int:
     if report is None:
         print(f"wrote the training examples to {args.dump_data}", file=sys.stderr)
         return 0
-    acc = report.best_validation_accuracy
     print(f"trained on {report.train_examples} examples for {report.epochs_run:g} epochs in {report.seconds:.0f} s "
-          f"({report.total_seconds:.0f} s in all; {report.stopped_because}); validation accuracy {report.base_validation_accuracy} before, {acc} after; "
+          f"({report.total_seconds:.0f} s in all; {report.stopped_because}); validation accuracy "
+          f"{report.base_validation_accuracy} before, {report.best_validation_accuracy} after; "
           f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
     return 0
 
