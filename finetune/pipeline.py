@@ -5,31 +5,106 @@ import os
 import time
 from dataclasses import asdict
 
+import numpy as np
 import orjson
 
-from finetune.examples import DataSettings, Example, build_examples, queries_from_history, queries_from_seeds
+from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
+                               queries_from_seeds, split_of)
 from finetune.queries import seeds_of
+from finetune.retriever import Pair, RetrieverReport, RetrieverSettings, capped, dense_score, encoder, tune
 from finetune.train import TrainReport, TrainSettings, train
 from graph.errors import ConfigError
 from graph.indexer import load_graph
-from rag.adapters import AdapterStore, load_adapter
+from rag.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
+from rag.artifacts import CORPUS
+from rag.corpus import embedded_text
+from rag.settings import RetrievalSettings
 
 
-def generate(engine, tokenizer, settings: DataSettings = DataSettings()) -> list[Example]:
-    """Examples for the engine's repository: queries from its graph and its git history (when it has
-    one), candidates from its retriever."""
-    graph = load_graph(engine.store)
+def training_queries(engine, settings: DataSettings = DataSettings()) -> list[Query]:
+    """Queries about the engine's repository: from its graph, and from its git history when it has one."""
     modules = engine.retriever.modules
-    queries = queries_from_seeds(seeds_of(graph, list(modules.values())), settings)
+    queries = queries_from_seeds(seeds_of(load_graph(engine.store), list(modules.values())), settings)
     if os.path.isdir(os.path.join(engine.repo, ".git")):
         from rag.history import mine
 
         queries += queries_from_history(mine(engine.repo).rows, modules, settings)
+    return queries
 
+
+def generate(engine, tokenizer, settings: DataSettings = DataSettings()) -> list[Example]:
+    """Examples for the engine's repository, candidates from its retriever."""
     def search(text: str, k: int) -> list[str]:
         return [h.module for h in engine.retriever.search(text, k=k)]
 
-    return build_examples(queries, search, modules, tokenizer, settings)
+    return build_examples(training_queries(engine, settings), search, engine.retriever.modules, tokenizer, settings)
+
+
+def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
+                   data_settings: DataSettings = DataSettings(), progress=None) -> RetrieverReport:
+    """Tune the index's embedder on its generated queries; when that beats the embedder it started
+    from on the validation queries, publish it and re-embed the index with it.
+    `progress(stage, done, total)` as for `rag index`."""
+    from sentence_transformers import SentenceTransformer
+
+    from graph.indexer import IndexOptions, index
+    from rag.artifacts import RetrievalExtension
+    from rag.embedder import TUNED_PREFIX, embedder_location, embedder_path
+
+    started = time.monotonic()
+    retriever, store = engine.retriever, AdapterStore(engine.store.dir)
+    texts = {f: embedded_text(f, retriever.modules[f].summary) for f in retriever.files}
+    queries = [q for q in training_queries(engine, data_settings) if q.module in texts]
+    validation = [(q.text, q.module) for q in queries if (q.split or split_of(q.source, data_settings)) == "validation"]
+    train = capped([q for q in queries if (q.split or split_of(q.source, data_settings)) == "train"], settings)
+    if not train:
+        raise ConfigError("no training queries could be generated for this repository (no documented code?)")
+    with store.training_lock():
+        pairs = []
+        for i, q in enumerate(train):
+            pairs.append(Pair(q.text, q.module, _hard_negative(retriever, q.text, q.module) if settings.hard_negatives else None))
+            if progress and (i % 50 == 0 or i + 1 == len(train)):
+                progress("hard negatives", i + 1, len(train))
+        previous = store.current_retriever()
+        base = previous.base_embedder if previous else engine.store.read_json(engine.store.manifest(), CORPUS)["embedder"]
+        model = SentenceTransformer(embedder_path(embedder_location(base, engine.store.dir)), device="cpu",
+                                    local_files_only=True)
+        before = dense_score(encoder(model), validation, texts)
+        steps = tune(model, pairs, texts, settings,
+                     (lambda step, total, loss: progress("tune embedder", step, total)) if progress else None)
+        after = dense_score(encoder(model), validation, texts)
+        kept = after.mrr > before.mrr
+        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), before, after, kept,
+                                 asdict(settings))
+        if kept:
+            written = store.new_path(RETRIEVER_PREFIX)
+            model.save(written)
+            info = store.publish_retriever(written, RetrieverInfo(embedder="", base_embedder=base,
+                                                           snapshot=engine.store.manifest().snapshot,
+                                                           created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                                           report=report.to_dict()))
+        _write_json(os.path.join(store.dir, "retriever_report.json"), report.to_dict())
+    if kept:  # re-embed with it; later runs of `rag index` keep it (rag/embedder.py: choose_embedder)
+        index(engine.repo, IndexOptions(index_dir=engine.store.dir), progress,
+              extensions=[RetrievalExtension(RetrievalSettings(embedder=TUNED_PREFIX + info.embedder),
+                                             index_dir=engine.store.dir)])
+    return report
+
+
+def _hard_negative(retriever, text: str, gold: str) -> str | None:
+    """The retriever's best-ranked module that is not the gold one."""
+    scores, _ = retriever.file_scores(retriever.parse(text))
+    for i in np.argsort(-scores)[:3]:
+        if retriever.files[i] != gold:
+            return retriever.files[i]
+    return None
+
+
+def _write_json(path: str, data: dict) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    os.replace(tmp, path)
 
 
 def dump(examples: list[Example], path: str) -> None:
@@ -70,7 +145,7 @@ def merge(index_dir: str, out: str, base_model: str | None = None) -> str:
         raise ConfigError(f"no adapter in {store.dir}: run `rag finetune` first")
     if os.path.exists(out) and os.listdir(out):
         raise ConfigError(f"{out} exists and is not empty: give a new directory to --merge")
-    llm = LocalLLM.load(base_model or info.base_model, "cpu", "float32")
+    llm = LocalLLM.load(base_model or info.base_model, "cpu", "float32", backend="transformers")
     merged = load_adapter(llm.model, store.path(info), merge=True)
     merged.save_pretrained(out)
     llm.tokenizer.save_pretrained(out)

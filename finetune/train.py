@@ -213,7 +213,7 @@ def _load_base(settings: TrainSettings):
     if settings.qlora:
         require_cuda_for_qlora()
         return _load_4bit(settings, torch_dtype), torch_dtype
-    return LocalLLM.load(settings.base_model, device, settings.dtype), torch_dtype
+    return LocalLLM.load(settings.base_model, device, settings.dtype, backend="transformers"), torch_dtype
 
 
 def require_cuda_for_qlora() -> None:

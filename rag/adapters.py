@@ -1,15 +1,18 @@
-"""LoRA adapters trained for one index (`rag finetune`), kept in the index directory:
+"""What `rag finetune` trains for one index, kept in the index directory:
 
     .rag/finetune/
       current.json               which adapter is in use, and what it was trained on
       adapter-<id>/              a peft adapter (adapter_model.safetensors + adapter_config.json)
       training_report.json, training.png
       work/                      the trainer's checkpoints (for --resume)
+      retriever.json             which tuned embedder the index uses (`rag finetune --retriever`)
+      retriever-<id>/            a sentence-transformers model directory
+      retriever_report.json
 
-A new adapter is written completely into its own directory, flushed, and only then does
-current.json point at it (os.replace): a crash or kill at any moment leaves the previous adapter in
-use and loadable. `rag ask` loads the current adapter when its base model is the model in use, and
-says when the index changed since it was trained.
+Each is written completely into its own directory, flushed, and only then does its record point at
+it (os.replace): a crash or kill at any moment leaves the previous one in use and loadable. `rag ask`
+loads the current adapter when its base model is the model in use, and says when the index changed
+since it was trained; the index embeds with the current tuned embedder unless told otherwise.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ from graph.errors import ConfigError, LockedError
 DIR = "finetune"
 CURRENT = "current.json"
 PREFIX = "adapter-"
+RETRIEVER = "retriever.json"
+RETRIEVER_PREFIX = "retriever-"
 
 
 @dataclass
@@ -45,18 +50,38 @@ class AdapterInfo:
         return asdict(self)
 
 
+@dataclass
+class RetrieverInfo:
+    embedder: str  # directory name under .rag/finetune/
+    base_embedder: str  # the embedder it was tuned from
+    snapshot: str  # the index snapshot its training pairs came from
+    created: str
+    report: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 class AdapterStore:
     def __init__(self, index_dir: str):
         self.dir = os.path.join(os.path.abspath(index_dir), DIR)
 
     def current(self) -> AdapterInfo | None:
         """The adapter in use, or None when there is none (or its record is unreadable)."""
+        info = self._read(CURRENT, AdapterInfo)
+        return info if info is not None and os.path.isdir(self.path(info)) else None
+
+    def current_retriever(self) -> RetrieverInfo | None:
+        """The tuned embedder in use, or None."""
+        info = self._read(RETRIEVER, RetrieverInfo)
+        return info if info is not None and os.path.isdir(os.path.join(self.dir, info.embedder)) else None
+
+    def _read(self, record: str, kind):
         try:
-            with open(os.path.join(self.dir, CURRENT), encoding="utf-8") as fh:
-                info = AdapterInfo(**json.load(fh))
+            with open(os.path.join(self.dir, record), encoding="utf-8") as fh:
+                return kind(**json.load(fh))
         except (OSError, ValueError, TypeError):
             return None
-        return info if os.path.isdir(self.path(info)) else None
 
     @contextmanager
     def training_lock(self):
@@ -77,29 +102,41 @@ class AdapterStore:
     def path(self, info: AdapterInfo) -> str:
         return os.path.join(self.dir, info.adapter)
 
-    def new_path(self) -> str:
+    def new_path(self, prefix: str = PREFIX) -> str:
         os.makedirs(self.dir, exist_ok=True)
-        return os.path.join(self.dir, f".{PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}.tmp")
+        return os.path.join(self.dir, f".{prefix}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}.tmp")
 
     def publish(self, written: str, info: AdapterInfo) -> AdapterInfo:
         """Make the adapter written at `written` (from new_path) the current one, atomically."""
         previous = self.current()
+        info = self._publish(written, CURRENT, lambda name: AdapterInfo(**{**info.to_dict(), "adapter": name}))
+        self._collect_garbage(PREFIX, keep={info.adapter, previous.adapter if previous else info.adapter})  # a reader may hold the previous
+        return info
+
+    def publish_retriever(self, written: str, info: RetrieverInfo) -> RetrieverInfo:
+        """Make the embedder written at `written` (from new_path(RETRIEVER_PREFIX)) the current one."""
+        previous = self.current_retriever()
+        info = self._publish(written, RETRIEVER, lambda name: RetrieverInfo(**{**info.to_dict(), "embedder": name}))
+        self._collect_garbage(RETRIEVER_PREFIX, keep={info.embedder, previous.embedder if previous else info.embedder})
+        return info
+
+    def _publish(self, written: str, record: str, info_named):
+        """Move `written` to its final name, then point `record` at it; returns the record written."""
         name = os.path.basename(written)[1:].removesuffix(".tmp")
         _fsync_tree(written)
         os.replace(written, os.path.join(self.dir, name))
-        info = AdapterInfo(**{**info.to_dict(), "adapter": name})
-        tmp = os.path.join(self.dir, f".{CURRENT}.{uuid.uuid4().hex[:8]}.tmp")
+        info = info_named(name)
+        tmp = os.path.join(self.dir, f".{record}.{uuid.uuid4().hex[:8]}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(info.to_dict(), fh, indent=1)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, os.path.join(self.dir, CURRENT))
-        self._collect_garbage(keep={name, previous.adapter if previous else name})  # a reader may hold the previous
+        os.replace(tmp, os.path.join(self.dir, record))
         return info
 
-    def _collect_garbage(self, keep: set[str]) -> None:
+    def _collect_garbage(self, prefix: str, keep: set[str]) -> None:
         for entry in os.listdir(self.dir):
-            if entry.startswith(PREFIX) and entry not in keep:
+            if entry.startswith(prefix) and entry not in keep:
                 shutil.rmtree(os.path.join(self.dir, entry), ignore_errors=True)
 
 

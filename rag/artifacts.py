@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 
@@ -35,8 +36,12 @@ def text_hash(text: str) -> str:
 class RetrievalExtension:
     name = "retrieval"
 
-    def __init__(self, settings: RetrievalSettings = RetrievalSettings(), embedder=None):
-        self.retrieval = settings
+    def __init__(self, settings: RetrievalSettings = RetrievalSettings(), embedder=None, index_dir: str | None = None):
+        """`index_dir`: the index this builds, where an "auto" embedder looks for a tuned one."""
+        from rag.embedder import choose_embedder
+
+        self.retrieval = replace(settings, embedder=choose_embedder(settings.embedder, index_dir))
+        self.index_dir = index_dir
         self._embedder = embedder  # injected in tests; loaded on first use otherwise
 
     def settings(self) -> dict:
@@ -44,9 +49,9 @@ class RetrievalExtension:
 
     def embedder(self):
         if self._embedder is None:
-            from rag.embedder import shared_embedder
+            from rag.embedder import embedder_location, shared_embedder
 
-            self._embedder = shared_embedder(self.retrieval.embedder)
+            self._embedder = shared_embedder(embedder_location(self.retrieval.embedder, self.index_dir))
         return self._embedder
 
     def build(self, ctx: BuildContext):

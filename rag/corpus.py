@@ -39,6 +39,11 @@ def path_tokens(module_id: str) -> list[str]:
 TokenCache = dict[str, tuple[list[str], list[list[str]]]]  # "path sha" -> (file tokens, tokens per definition)
 
 
+def embedded_text(file_id: str, summary: str) -> str:
+    """What the dense index embeds for a file (and what `rag finetune --retriever` trains it to match)."""
+    return f"{file_id}: {summary}"
+
+
 def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str, str],
                  settings: RetrievalSettings, hashes: dict[str, str] | None = None,
                  cache: TokenCache | None = None) -> Corpus:
@@ -62,7 +67,7 @@ def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str,
             if key:
                 cache[key] = cached
         file_tokens.append(cached[0] + jargon.get(fid, []))
-        summaries.append(f"{fid}: {by_id[fid].summary}")
+        summaries.append(embedded_text(fid, by_id[fid].summary))
         for d, tokens in zip(defs, cached[1]):
             chunks.append(Chunk(i, d["qualname"], d["start_line"], tokens,
                                 f"{fid} {d['qualname']}: {d.get('doc', '')}".strip()))

@@ -12,7 +12,47 @@ from functools import lru_cache
 import numpy as np
 
 from graph.errors import ConfigError
-from rag.settings import DEFAULT_EMBEDDER
+from rag.settings import AUTO_EMBEDDER, DEFAULT_EMBEDDER
+
+# an embedder tuned for one index (`rag finetune --retriever`), named by its directory inside the index
+# directory: the name stays valid when the repository (and its index) moves or is restored from a cache
+TUNED_PREFIX = "index:"
+
+
+def choose_embedder(name: str, index_dir: str | None) -> str:
+    """The embedder an index uses. "auto": the one the existing index was built with (a choice once
+    made sticks, and asking never re-embeds); for a new index, its tuned embedder when it has one
+    (`rag finetune --retriever`), else the bundled model. Any other name is taken as it is."""
+    if name != AUTO_EMBEDDER:
+        return name
+    if index_dir:
+        from graph.errors import RagError
+        from graph.store import IndexStore
+        from rag.adapters import AdapterStore
+
+        try:
+            built_with = IndexStore(index_dir).manifest().settings["extensions"]["retrieval"]["embedder"]
+        except (RagError, KeyError, TypeError):
+            built_with = None
+        if built_with:
+            return built_with
+        info = AdapterStore(index_dir).current_retriever()
+        if info is not None:
+            return TUNED_PREFIX + info.embedder
+    return DEFAULT_EMBEDDER
+
+
+def embedder_location(name: str, index_dir: str | None) -> str:
+    """What `shared_embedder` loads for an embedder name recorded in an index."""
+    if not name.startswith(TUNED_PREFIX):
+        return name
+    from rag.adapters import DIR
+
+    path = os.path.join(os.path.abspath(index_dir or "."), DIR, name.removeprefix(TUNED_PREFIX))
+    if not os.path.isdir(path):
+        raise ConfigError(f"the index's tuned embedder {path} is gone: `rag index --full --embedder "
+                          f"{DEFAULT_EMBEDDER}` rebuilds with the bundled one, `rag finetune --retriever` tunes a new one")
+    return path
 
 
 def embedder_path(name: str) -> str:

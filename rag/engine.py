@@ -37,10 +37,10 @@ class Engine:
         """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
         start, slower queries. A long-lived engine loads torch once and answers faster."""
         repo = check_repo(path)
-        extension = RetrievalExtension(settings, embedder)
         options = IndexOptions(index_dir=index_dir)
         store = IndexStore(index_dir or default_index_dir(repo))
-        if refresh or not store.exists() or _lacks_retrieval(store, settings):
+        extension = RetrievalExtension(settings, embedder, store.dir)
+        if refresh or not store.exists() or _lacks_retrieval(store, extension.retrieval):
             index(repo, options, progress, extensions=[extension])
             changes = Changes()
         else:  # only an index we answer from as it is needs the look at what changed since
@@ -55,12 +55,11 @@ class Engine:
         """(model, adapter info) for an adapter choice ("auto", "none" or a directory; None: the settings')."""
         choice = adapter or self.llm_settings.adapter
         if choice not in self._llms:
-            from rag.adapters import AdapterInfo, AdapterStore, load_adapter
+            from rag.adapters import AdapterInfo, AdapterStore
             from rag.llm_model import LocalLLM
             from rag.prompt import SUMMARY_WORDS
 
             s = self.llm_settings
-            llm = LocalLLM.load(s.model, s.device, s.dtype)
             info, path = None, None
             if choice == "auto":
                 store = AdapterStore(self.store.dir)
@@ -73,8 +72,7 @@ class Engine:
                 path, info = choice, AdapterInfo(adapter=choice, base_model=s.model, snapshot="", created="",
                                                  candidates=0, prompt_tokens=s.prompt_tokens, summary_words=SUMMARY_WORDS,
                                                  label_form="plain")
-            if path:
-                llm = LocalLLM(llm.name, llm.tokenizer, load_adapter(llm.model, path).eval(), llm.device)
+            llm = LocalLLM.load(s.model, s.device, s.dtype, adapter=path)
             self._llms[choice] = (llm, info)
         return self._llms[choice]
 

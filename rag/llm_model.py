@@ -109,22 +109,63 @@ class LocalLLM:
     device: str
 
     @classmethod
-    def load(cls, name: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None) -> LocalLLM:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
+    def load(cls, name: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None,
+             adapter: str | None = None, backend: str = "auto") -> LocalLLM:
+        """The model (with a LoRA adapter merged in, when given) ready for inference. `backend`:
+        "auto" runs Llama-shaped models on the CPU through rag/llama_torch.py (a cold start without
+        transformers' import) and everything else through transformers; "transformers" always does
+        (training and --merge need its model class)."""
+        if backend not in ("auto", "transformers"):
+            raise ValueError(f"unknown backend {backend!r}")
         path = model_dir(name)
         device, torch_dtype = pick_device(device, dtype)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
-        except (OSError, ValueError, KeyError) as e:
-            raise ConfigError(f"cannot load a causal language model from {path}: "
-                              f"{str(e).splitlines()[0][:200]}") from None
-        except (torch.OutOfMemoryError, MemoryError):
-            raise ConfigError(f"the model at {path} does not fit in memory on {device}") from None
-        model.to(device).eval()
-        return cls(name, tokenizer, model, device)
+        if backend == "auto" and device == "cpu":
+            llm = _load_plain_torch(name, path, torch_dtype, adapter)
+            if llm is not None:
+                return llm
+        return _load_transformers(name, path, device, torch_dtype, adapter)
+
+
+def _load_plain_torch(name: str, path: str, torch_dtype, adapter: str | None) -> LocalLLM | None:
+    """None when the model, its tokenizer or the adapter needs transformers."""
+    from rag import llama_torch
+    from rag.chat_tokenizer import ChatTokenizer
+
+    if not llama_torch.supports(path) or (adapter and not llama_torch.adapter_supported(adapter)):
+        return None
+    tokenizer = ChatTokenizer.load(path)
+    if tokenizer is None:
+        return None
+    try:
+        model = llama_torch.LlamaModel.load(path, torch_dtype, adapter)
+    except (OSError, ValueError, KeyError) as e:
+        where = f"the adapter at {adapter}" if adapter else f"the model at {path}"
+        raise ConfigError(f"cannot load {where}: {str(e).splitlines()[0][:200]}") from None
+    except (MemoryError, RuntimeError) as e:
+        if not isinstance(e, MemoryError) and "allocate" not in str(e):
+            raise
+        raise ConfigError(f"the model at {path} does not fit in memory") from None
+    return LocalLLM(name, tokenizer, model, "cpu")
+
+
+def _load_transformers(name: str, path: str, device: str, torch_dtype, adapter: str | None) -> LocalLLM:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
+    except (OSError, ValueError, KeyError) as e:
+        raise ConfigError(f"cannot load a causal language model from {path}: "
+                          f"{str(e).splitlines()[0][:200]}") from None
+    except (torch.OutOfMemoryError, MemoryError):
+        raise ConfigError(f"the model at {path} does not fit in memory on {device}") from None
+    if adapter:
+        from rag.adapters import load_adapter
+
+        model = load_adapter(model, adapter)
+    model.to(device).eval()
+    return LocalLLM(name, tokenizer, model, device)

@@ -51,12 +51,13 @@ class Retriever:
         self.modules = {m.id: m for m in load_modules(store, manifest)}
         self._embedder = embedder
         self._embedder_name = meta["embedder"]
+        self._index_dir = store.dir
 
     def embedder(self):
         if self._embedder is None:
-            from rag.embedder import shared_embedder
+            from rag.embedder import embedder_location, shared_embedder
 
-            self._embedder = shared_embedder(self._embedder_name)
+            self._embedder = shared_embedder(embedder_location(self._embedder_name, self._index_dir))
         return self._embedder
 
     def parse(self, query: str) -> ParsedQuery:

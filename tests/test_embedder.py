@@ -8,30 +8,12 @@ import pytest
 
 from rag.bert_numpy import NumpyBert, supports
 from rag.embedder import embedder_path
+from tiny_models import save_tiny_embedder
 
 
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory):
-    """A tiny BERT sentence-transformers model built from a config, with MiniLM's tokenizer."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer import modules as models
-    from transformers import BertConfig, BertModel
-
-    minilm = embedder_path("all-MiniLM-L6-v2")
-    base = tmp_path_factory.mktemp("tiny-bert")
-    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
-        shutil.copy(os.path.join(minilm, name), base / name)
-    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=64, max_position_embeddings=128)
-    import torch
-
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(base)
-    word = models.Transformer(str(base), max_seq_length=64)
-    model = SentenceTransformer(modules=[word, models.Pooling(32, pooling_mode="mean"), models.Normalize()])
-    out = tmp_path_factory.mktemp("tiny-st")
-    model.save(str(out))
-    return str(out)
+    return save_tiny_embedder(tmp_path_factory.mktemp("tiny-bert"), tmp_path_factory.mktemp("tiny-st"))
 
 
 TEXTS = ["support proxies with authentication", "x", "Fix GEXFwriter.add_edges when the key is None",

@@ -124,13 +124,18 @@ def test_training_lowers_the_loss_and_publishes_a_reloadable_adapter(indexed, ex
     assert os.path.isfile(os.path.join(store.dir, "training.png"))
     # round trip: the adapter loaded onto a fresh base gives the same logits as unmerged, and differs from the base
     ids = torch.tensor([[5, 6, 7, 8, 9]])
-    base = LocalLLM.load(tiny, "cpu", "float32")
+    base = LocalLLM.load(tiny, "cpu", "float32", backend="transformers")
     with torch.no_grad():
         plain_logits = base.model(ids).logits
-        unmerged = load_adapter(LocalLLM.load(tiny, "cpu", "float32").model, store.path(info), merge=False).eval()
-        merged = load_adapter(LocalLLM.load(tiny, "cpu", "float32").model, store.path(info)).eval()
+        unmerged = load_adapter(LocalLLM.load(tiny, "cpu", "float32", backend="transformers").model,
+                                store.path(info), merge=False).eval()
+        merged = load_adapter(LocalLLM.load(tiny, "cpu", "float32", backend="transformers").model,
+                              store.path(info)).eval()
         a, b = unmerged(ids).logits, merged(ids).logits
+        # and as `rag ask` loads it: the plain-torch model with the adapter merged by hand
+        c = LocalLLM.load(tiny, "cpu", "float32", adapter=store.path(info)).model(ids).logits
     assert torch.allclose(a, b, atol=1e-4) and not torch.allclose(a, plain_logits, atol=1e-4)
+    assert torch.allclose(b, c, atol=1e-4)
     # constrained answers stay valid with the adapter
     tuned = LocalLLM(tiny, base.tokenizer, merged, "cpu")
     e = next(x for x in examples if x.split == "validation" and x.form == PLAIN)

@@ -142,15 +142,21 @@ def test_cli_llm_bad_model_is_one_line(shop, tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no model directory" in r.stderr
 
 
-def test_a_model_too_big_for_memory_is_one_clear_error(tiny, monkeypatch):
+@pytest.mark.parametrize("backend", ["auto", "transformers"])
+def test_a_model_too_big_for_memory_is_one_clear_error(tiny, monkeypatch, backend):
+    import safetensors.torch
     import transformers
 
     def no_memory(*args, **kwargs):
         raise MemoryError()
 
+    def torch_cannot_allocate(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
+
     monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_memory)
+    monkeypatch.setattr(safetensors.torch, "load_file", torch_cannot_allocate)
     with pytest.raises(ConfigError, match="does not fit in memory"):
-        LocalLLM.load(tiny["llama"], device="cpu", dtype="float32")
+        LocalLLM.load(tiny["llama"], device="cpu", dtype="float32", backend=backend)
 
 
 def test_think_writes_a_bounded_rationale_then_a_valid_answer(shop, tiny):

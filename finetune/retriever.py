@@ -1,0 +1,167 @@
+"""`rag finetune --retriever`: tune the sentence embedder on (query, module) pairs.
+
+The pairs are the same generated queries the LLM trains on, each matched to the text the dense index
+embeds for its module (`path: summary`). The loss is sentence-transformers' MultipleNegativesRankingLoss:
+every other module in the batch is a negative (in-batch negatives), and so, when given, is a hard
+negative per query (the retriever's best wrong answer). Batches never hold two queries about one
+module, which would make a right answer count as a wrong one.
+
+The loop is a plain torch loop around the library's model and loss: sentence-transformers' own
+trainer needs the `datasets` package (pyarrow and friends, ~100 MB) for what is here twenty lines.
+
+Before and after, the embedder ranks every module for each validation query (dense retrieval alone);
+the tuned model is kept only when it does better, so a run never makes retrieval worse than it was.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RetrieverSettings:
+    epochs: int = 1
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    warmup_fraction: float = 0.1
+    hard_negatives: bool = True  # the retriever's best wrong module as an extra negative per query
+    max_pairs: int = 6000  # at most this many training pairs (a big repository: a bounded run)
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.epochs < 1 or self.batch_size < 2 or self.max_pairs < 1:
+            raise ValueError("epochs and max_pairs must be at least 1, batch_size at least 2")
+        if not self.learning_rate > 0:
+            raise ValueError("learning_rate must be positive")
+
+
+@dataclass(frozen=True)
+class Pair:
+    query: str
+    module: str  # the gold module
+    negative: str | None = None  # a module the retriever ranks above the gold, or near it
+
+
+@dataclass
+class DenseScore:
+    """Dense retrieval alone on the validation queries."""
+    acc1: float
+    mrr: float
+    queries: int
+
+
+@dataclass
+class RetrieverReport:
+    pairs: int
+    steps: int
+    seconds: float
+    before: DenseScore
+    after: DenseScore
+    kept: bool  # the tuned embedder beat the one it started from, and is now the index's embedder
+    settings: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Shuffled batches in which no module appears twice (as gold or as hard negative): the loss
+    takes every other row of a batch for a wrong answer, so a repeated module would teach that the
+    right answer is wrong. Modules with the most pairs left go first, so batches stay full until the
+    end; a batch of one (nothing to contrast with) is dropped."""
+    queues: dict[str, list[Pair]] = {}
+    for pair in rng.sample(pairs, len(pairs)):
+        queues.setdefault(pair.module, []).append(pair)
+    out = []
+    while queues:
+        order = sorted(queues, key=lambda m: (-len(queues[m]), rng.random()))
+        batch, used = [], set()
+        for module in order:
+            pair = queues[module][-1]
+            names = {module, pair.negative} - {None}
+            if names & used:
+                continue
+            batch.append(queues[module].pop())
+            used |= names
+            if not queues[module]:
+                del queues[module]
+            if len(batch) == size:
+                break
+        if len(batch) > 1:
+            out.append(batch)
+    rng.shuffle(out)
+    return out
+
+
+def dense_score(encode: Callable[[list[str]], np.ndarray], queries: list[tuple[str, str]],
+                texts: dict[str, str]) -> DenseScore:
+    """Acc@1 and MRR of ranking every module text for each (query, gold module)."""
+    if not queries:
+        return DenseScore(0.0, 0.0, 0)
+    names = sorted(texts)
+    modules = encode([texts[n] for n in names])
+    vectors = encode([q for q, _ in queries])
+    sims = vectors @ modules.T
+    position = {n: i for i, n in enumerate(names)}
+    ranks = []
+    for row, (_, gold) in zip(sims, queries):
+        ranks.append(1 + int(np.sum(row > row[position[gold]])))
+    return DenseScore(round(100 * float(np.mean([r == 1 for r in ranks])), 2),
+                      round(float(np.mean([1 / r for r in ranks])), 4), len(queries))
+
+
+def tune(model, pairs: list[Pair], texts: dict[str, str], settings: RetrieverSettings,
+         on_step: Callable[[int, int, float], None] | None = None) -> int:
+    """Train `model` (a SentenceTransformer) in place; returns the number of optimizer steps."""
+    import torch
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    torch.manual_seed(settings.seed)
+    rng = random.Random(settings.seed)
+    loss_fn = MultipleNegativesRankingLoss(model)
+    plan = [batches(pairs, settings.batch_size, rng) for _ in range(settings.epochs)]
+    total = sum(len(p) for p in plan)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=0.01)
+    warmup = max(1, int(total * settings.warmup_fraction))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    model.train()
+    step = 0
+    for epoch in plan:
+        for batch in epoch:
+            columns = [[p.query for p in batch], [texts[p.module] for p in batch]]
+            if settings.hard_negatives and all(p.negative for p in batch):
+                columns.append([texts[p.negative] for p in batch])
+            features = [_to_device(model.tokenize(c), model.device) for c in columns]
+            loss = loss_fn(features, None)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            if on_step:
+                on_step(step, total, float(loss.detach()))
+    model.eval()
+    return step
+
+
+def _to_device(features: dict, device) -> dict:
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
+
+
+def encoder(model, batch_size: int = 64) -> Callable[[list[str]], np.ndarray]:
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                       convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+    return encode
+
+
+def capped(pairs: list[Pair], settings: RetrieverSettings) -> list[Pair]:
+    if len(pairs) <= settings.max_pairs:
+        return pairs
+    rng = random.Random(settings.seed)
+    return rng.sample(pairs, settings.max_pairs)

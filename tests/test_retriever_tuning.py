@@ -1,0 +1,112 @@
+"""rag finetune --retriever: batches, the contrastive tuning, and the tuned embedder in the index."""
+import os
+import random
+import shutil
+
+import pytest
+
+from finetune.examples import DataSettings
+from finetune.retriever import Pair, RetrieverSettings, batches, dense_score, encoder, tune
+from tiny_models import save_tiny_embedder
+
+DATA = DataSettings(validation_fraction=0.25)
+FAST = RetrieverSettings(epochs=6, batch_size=8, learning_rate=3e-3)
+
+
+@pytest.fixture(scope="module")
+def tiny_embedder(tmp_path_factory):
+    return save_tiny_embedder(tmp_path_factory.mktemp("tiny-bert"), tmp_path_factory.mktemp("tiny-st"))
+
+
+def _engine(tmp_path, tiny_embedder):
+    from conftest import FIXTURES
+    from rag.engine import Engine
+    from rag.settings import RetrievalSettings
+
+    repo = tmp_path / "shop"
+    shutil.copytree(os.path.join(FIXTURES, "python"), repo)
+    return Engine.open(str(repo), settings=RetrievalSettings(embedder=tiny_embedder), quick_start=True)
+
+
+def test_batches_never_repeat_a_module_and_stay_full():
+    rng = random.Random(1)
+    pairs = [Pair(f"q{i}", f"m{i % 40}", f"m{(i * 7 + 3) % 40}") for i in range(400)]
+    made = batches(pairs, 16, rng)
+    for batch in made:
+        names = [p.module for p in batch] + [p.negative for p in batch]
+        assert len(set(p.module for p in batch)) == len(batch)
+        assert not {p.module for p in batch} & {p.negative for p in batch if p.negative}
+        assert 1 < len(batch) <= 16 and len(names) == 2 * len(batch)
+    used = sum(len(b) for b in made)
+    assert used >= 0.9 * len(pairs) and sum(len(b) == 16 for b in made) >= 0.8 * len(made)
+    # two modules only: batches of two, never one
+    assert all(len(b) == 2 for b in batches([Pair(f"q{i}", f"m{i % 2}") for i in range(9)], 8, rng))
+
+
+def test_tuning_teaches_the_embedder_its_pairs(tiny_embedder):
+    from sentence_transformers import SentenceTransformer
+
+    texts = {"shop/cart.py": "shop/cart.py: the shopping cart: add and remove products, totals",
+             "shop/payment/gateway.py": "shop/payment/gateway.py: charge cards through the payment provider",
+             "shop/catalog.py": "shop/catalog.py: the product catalog and its search",
+             "shop/checkout.py": "shop/checkout.py: checkout: orders, shipping address, confirmation"}
+    queries = [("put another item in the basket", "shop/cart.py"), ("card payment declined", "shop/payment/gateway.py"),
+               ("search products by name", "shop/catalog.py"), ("order confirmation email", "shop/checkout.py")]
+    pairs = [Pair(q, m) for q, m in queries] * 4
+    model = SentenceTransformer(tiny_embedder, device="cpu")
+    before = dense_score(encoder(model), queries, texts)
+    steps = tune(model, pairs, texts, RetrieverSettings(epochs=10, batch_size=4, learning_rate=3e-3))
+    after = dense_score(encoder(model), queries, texts)
+    assert steps == 40
+    assert after.acc1 == 100.0 and after.mrr > before.mrr
+
+
+def test_a_better_embedder_is_kept_and_the_index_uses_it(tmp_path, tiny_embedder):
+    from finetune.pipeline import tune_retriever
+    from graph.indexer import check
+    from rag.adapters import AdapterStore
+    from rag.artifacts import CORPUS, RetrievalExtension
+    from rag.embedder import TUNED_PREFIX
+    from rag.engine import Engine
+
+    engine = _engine(tmp_path, tiny_embedder)
+    report = tune_retriever(engine, FAST, DATA)
+    assert report.pairs > 10 and report.before.queries > 0
+    assert report.kept == (report.after.mrr > report.before.mrr)
+    assert report.kept, report  # a random tiny embedder always has room to learn
+    info = AdapterStore(engine.store.dir).current_retriever()
+    assert info is not None and info.base_embedder == tiny_embedder
+    manifest = engine.store.manifest()
+    assert engine.store.read_json(manifest, CORPUS)["embedder"] == TUNED_PREFIX + info.embedder
+    # the choice sticks: a plain `rag index --check` finds the index fresh, and asking does not re-embed
+    repo = engine.repo
+    assert not check(repo, extensions=[RetrievalExtension(index_dir=engine.store.dir)]).stale
+    again = Engine.open(repo, quick_start=True)
+    assert again.store.manifest().snapshot == manifest.snapshot
+    assert again.ask("add a product to the cart").answer.module == "shop/cart.py"
+    # the index names its embedder relative to itself: a moved repository still answers
+    moved = tmp_path / "moved"
+    shutil.move(repo, moved)
+    assert Engine.open(str(moved), quick_start=True).ask("add a product to the cart").candidates
+
+
+def test_an_embedder_that_does_no_better_is_not_kept(tmp_path, tiny_embedder):
+    from finetune.pipeline import tune_retriever
+    from rag.adapters import AdapterStore
+
+    engine = _engine(tmp_path, tiny_embedder)
+    snapshot = engine.store.manifest().snapshot
+    report = tune_retriever(engine, RetrieverSettings(epochs=1, learning_rate=1e-12), DATA)
+    assert not report.kept
+    assert AdapterStore(engine.store.dir).current_retriever() is None
+    assert engine.store.manifest().snapshot == snapshot
+    assert os.path.isfile(os.path.join(engine.store.dir, "finetune", "retriever_report.json"))
+
+
+def test_retriever_cli_bad_input(shop):
+    from conftest import run_rag
+
+    r = run_rag("finetune", str(shop), "--retriever", "--learning-rate", "0")
+    assert r.returncode != 0 and "must be more than 0" in r.stderr and "Traceback" not in r.stderr
+    r = run_rag("finetune", str(shop / "missing"), "--retriever")
+    assert r.returncode != 0 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
