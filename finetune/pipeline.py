@@ -41,9 +41,9 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings()) -> list
 
 
 def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
-                   data_settings: DataSettings = DataSettings(), progress=None) -> RetrieverReport:
+                   data_settings: DataSettings = DataSettings(), progress=None, force: bool = False) -> RetrieverReport:
     """Tune the index's embedder on its generated queries; when that beats the embedder it started
-    from on the validation queries, publish it and re-embed the index with it.
+    from on the validation queries (or `force`), publish it and re-embed the index with it.
     `progress(stage, done, total)` as for `rag index`."""
     from sentence_transformers import SentenceTransformer
 
@@ -73,9 +73,10 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
         steps = tune(model, pairs, texts, settings,
                      (lambda step, total, loss: progress("tune embedder", step, total)) if progress else None)
         after = dense_score(encoder(model), validation, texts)
-        kept = after.mrr > before.mrr
-        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), before, after, kept,
-                                 asdict(settings))
+        improved = after.mrr > before.mrr
+        kept = improved or force
+        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), before, after, improved,
+                                 kept, asdict(settings))
         if kept:
             written = store.new_path(RETRIEVER_PREFIX)
             model.save(written)

@@ -10,7 +10,8 @@ The loop is a plain torch loop around the library's model and loss: sentence-tra
 trainer needs the `datasets` package (pyarrow and friends, ~100 MB) for what is here twenty lines.
 
 Before and after, the embedder ranks every module for each validation query (dense retrieval alone);
-the tuned model is kept only when it does better, so a run never makes retrieval worse than it was.
+the tuned model is kept only when it does better (or when asked to keep it regardless), so a run
+never makes retrieval worse than it was by that measure.
 """
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ class RetrieverReport:
     seconds: float
     before: DenseScore
     after: DenseScore
-    kept: bool  # the tuned embedder beat the one it started from, and is now the index's embedder
+    improved: bool  # the tuned embedder ranks the held-out queries better than the one it started from
+    kept: bool  # it is now the index's embedder (improved, or kept by request)
     settings: dict
 
     def to_dict(self) -> dict:

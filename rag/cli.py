@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     ft.add_argument("--retriever", action="store_true",
                     help="tune the sentence embedder instead (contrastive, in-batch and hard negatives); kept and "
                          "the index re-embedded only when it ranks the held-out queries better")
+    ft.add_argument("--force", action="store_true",
+                    help="with --retriever: keep the tuned embedder even when it does not rank the held-out queries better")
     ft.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                     help="training epochs (default 2; with --retriever 1)")
     ft.add_argument("--max-minutes", type=float, default=25.0, metavar="M",
@@ -285,6 +287,9 @@ def _cmd_finetune(args) -> int:
 
     if args.retriever:
         return _tune_retriever(args)
+    if args.force:
+        from graph.errors import ConfigError
+        raise ConfigError("--force goes with --retriever")
     base = args.base_model or DEFAULT_MODEL
     if args.base_model:
         model_dir(args.base_model)  # a wrong path fails here, in one line, before any work
@@ -330,12 +335,13 @@ def _tune_retriever(args) -> int:
     progress = StderrProgress(quiet=args.quiet)
     try:
         engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)
-        report = tune_retriever(engine, settings, progress=progress)
+        report = tune_retriever(engine, settings, progress=progress, force=args.force)
     finally:
         progress.close()
     b, a = report.before, report.after
-    verdict = ("kept: the index is re-embedded with it" if report.kept
-               else "not kept: it did no better than the embedder in use, which stays")
+    verdict = ("kept: the index is re-embedded with it" if report.improved
+               else "kept as asked (--force): the index is re-embedded with it" if report.kept
+               else "not kept: it did no better than the embedder in use, which stays (--force keeps it)")
     print(f"tuned the embedder on {report.pairs} queries ({report.steps} steps, {report.seconds:.0f} s); held-out "
           f"queries ({b.queries}), dense retrieval alone: Acc@1 {b.acc1} -> {a.acc1}, MRR {b.mrr} -> {a.mrr}; "
           f"{verdict}", file=sys.stderr)

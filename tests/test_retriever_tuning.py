@@ -72,8 +72,8 @@ def test_a_better_embedder_is_kept_and_the_index_uses_it(tmp_path, tiny_embedder
     engine = _engine(tmp_path, tiny_embedder)
     report = tune_retriever(engine, FAST, DATA)
     assert report.pairs > 10 and report.before.queries > 0
-    assert report.kept == (report.after.mrr > report.before.mrr)
-    assert report.kept, report  # a random tiny embedder always has room to learn
+    assert report.improved == (report.after.mrr > report.before.mrr)
+    assert report.improved and report.kept, report  # a random tiny embedder always has room to learn
     info = AdapterStore(engine.store.dir).current_retriever()
     assert info is not None and info.base_embedder == tiny_embedder
     manifest = engine.store.manifest()
@@ -97,10 +97,13 @@ def test_an_embedder_that_does_no_better_is_not_kept(tmp_path, tiny_embedder):
     engine = _engine(tmp_path, tiny_embedder)
     snapshot = engine.store.manifest().snapshot
     report = tune_retriever(engine, RetrieverSettings(epochs=1, learning_rate=1e-12), DATA)
-    assert not report.kept
+    assert not report.improved and not report.kept
     assert AdapterStore(engine.store.dir).current_retriever() is None
     assert engine.store.manifest().snapshot == snapshot
     assert os.path.isfile(os.path.join(engine.store.dir, "finetune", "retriever_report.json"))
+    forced = tune_retriever(engine, RetrieverSettings(epochs=1, learning_rate=1e-12), DATA, force=True)
+    assert forced.kept and not forced.improved and AdapterStore(engine.store.dir).current_retriever() is not None
+    assert engine.store.manifest().snapshot != snapshot
 
 
 def test_retriever_cli_bad_input(shop):
@@ -110,3 +113,5 @@ def test_retriever_cli_bad_input(shop):
     assert r.returncode != 0 and "must be more than 0" in r.stderr and "Traceback" not in r.stderr
     r = run_rag("finetune", str(shop / "missing"), "--retriever")
     assert r.returncode != 0 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run_rag("finetune", str(shop), "--force")
+    assert r.returncode != 0 and "--force goes with --retriever" in r.stderr and "Traceback" not in r.stderr
