@@ -98,8 +98,9 @@ def main() -> None:
         base = Engine.open(work, index_dir=base_dir, settings=RetrievalSettings(), quick_start=True)
         tuned = Engine.open(work, settings=RetrievalSettings(), quick_start=True)
         results[name] = {
-            "finetune_seconds": seconds, "pairs": report["pairs"], "held_out": {k: report[k] for k in ("before", "after")},
-            "check_would_keep": report["improved"],
+            "finetune_seconds": seconds, "pairs": report["pairs"],
+            "held_out": {k: {m: report[k][m] for m in ("acc1", "mrr", "queries")} for k in ("before", "after")},
+            "check_would_keep": report["accepted"],
             "by_weight": {str(w): {"base": accuracy(base, rows, w), "tuned": accuracy(tuned, rows, w)} for w in weights},
         }
         print(name, json.dumps(results[name]), file=sys.stderr, flush=True)

@@ -11,7 +11,8 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, split_of)
 from finetune.queries import seeds_of
-from finetune.retriever import Pair, RetrieverReport, RetrieverSettings, capped, dense_score, encoder, tune
+from finetune.retriever import (Pair, RetrieverReport, RetrieverSettings, accept, capped, dense_score, encoder,
+                                tune)
 from finetune.train import TrainReport, TrainSettings, train
 from graph.errors import ConfigError
 from graph.indexer import load_graph
@@ -42,8 +43,8 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings()) -> list
 
 def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
                    data_settings: DataSettings = DataSettings(), progress=None, force: bool = False) -> RetrieverReport:
-    """Tune the index's embedder on its generated queries; when that beats the embedder it started
-    from on the validation queries (or `force`), publish it and re-embed the index with it.
+    """Tune the index's embedder on its generated queries; when it passes the held-out check
+    (finetune/retriever.py: accept) or `force`, publish it and re-embed the index with it.
     `progress(stage, done, total)` as for `rag index`."""
     from sentence_transformers import SentenceTransformer
 
@@ -73,9 +74,9 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
         steps = tune(model, pairs, texts, settings,
                      (lambda step, total, loss: progress("tune embedder", step, total)) if progress else None)
         after = dense_score(encoder(model), validation, texts)
-        improved = after.mrr > before.mrr
-        kept = improved or force
-        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), before, after, improved,
+        accepted = accept(before, after)
+        kept = accepted or force
+        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), before, after, accepted,
                                  kept, asdict(settings))
         if kept:
             written = store.new_path(RETRIEVER_PREFIX)

@@ -90,9 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="a local Hugging Face causal-LM directory (default: SmolLM2-135M-Instruct)")
     ft.add_argument("--retriever", action="store_true",
                     help="tune the sentence embedder instead (contrastive, in-batch and hard negatives); kept and "
-                         "the index re-embedded only when it ranks the held-out queries better")
+                         "the index re-embedded unless it ranks the held-out queries worse")
     ft.add_argument("--force", action="store_true",
-                    help="with --retriever: keep the tuned embedder even when it does not rank the held-out queries better")
+                    help="with --retriever: keep the tuned embedder even when it fails the held-out check")
     ft.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                     help="training epochs (default 2; with --retriever 1)")
     ft.add_argument("--max-minutes", type=float, default=25.0, metavar="M",
@@ -339,9 +339,10 @@ def _tune_retriever(args) -> int:
     finally:
         progress.close()
     b, a = report.before, report.after
-    verdict = ("kept: the index is re-embedded with it" if report.improved
+    verdict = ("kept: the index is re-embedded with it" if report.accepted
                else "kept as asked (--force): the index is re-embedded with it" if report.kept
-               else "not kept: it did no better than the embedder in use, which stays (--force keeps it)")
+               else "not kept: it ranks the held-out queries no better than the embedder in use, which stays "
+                    "(--force keeps it)")
     print(f"tuned the embedder on {report.pairs} queries ({report.steps} steps, {report.seconds:.0f} s); held-out "
           f"queries ({b.queries}), dense retrieval alone: Acc@1 {b.acc1} -> {a.acc1}, MRR {b.mrr} -> {a.mrr}; "
           f"{verdict}", file=sys.stderr)
