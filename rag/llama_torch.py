@@ -10,7 +10,9 @@ architecture go through transformers and peft.
 
 The interface is the slice of transformers' that rag/llm_ranker.py uses: `model(input_ids,
 past_key_values=, attention_mask= (additive, [1, 1, new, past + new]), position_ids=, use_cache=)`
-returning `.logits` and `.past_key_values` (a tuple of per-layer (key, value) tensors).
+returning `.logits` and `.past_key_values` (a tuple of per-layer (key, value) tensors), and
+`logits_to_keep=` (int; 0 = every position) so that a prompt's pass skips the vocabulary projection of
+the positions nobody reads (a quarter of a 480-token prompt's time on SmolLM2-135M).
 """
 from __future__ import annotations
 
@@ -98,7 +100,7 @@ class LlamaModel:
         return self
 
     def __call__(self, input_ids, past_key_values=None, attention_mask=None, position_ids=None,
-                 use_cache: bool = True) -> Output:
+                 use_cache: bool = True, logits_to_keep: int = 0) -> Output:
         import torch
         import torch.nn.functional as F
 
@@ -134,6 +136,8 @@ class LlamaModel:
             h = self._norm(x, w[p + "post_attention_layernorm.weight"])
             gated = F.silu(F.linear(h, w[p + "mlp.gate_proj.weight"])) * F.linear(h, w[p + "mlp.up_proj.weight"])
             x = x + F.linear(gated, w[p + "mlp.down_proj.weight"])
+        if logits_to_keep:
+            x = x[:, -logits_to_keep:]
         logits = F.linear(self._norm(x, w["norm.weight"]), w["lm_head.weight"])
         return Output(logits, tuple(cache) if use_cache else None)
 

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graph.errors import ConfigError
 
@@ -102,11 +102,40 @@ def pick_device(device: str | None = None, dtype: str | None = None):
 
 
 @dataclass
+class PromptCache:
+    """The token IDs and keys/values of the last prompt, for a model whose cache is a plain tuple of
+    tensors (rag/llama_torch.py): the next prompt reuses the part it shares. Consecutive questions share
+    the system text and the instruction (~70 of ~480 tokens); a repeated question shares everything.
+    Causal attention makes a prefix's keys and values depend on the prefix alone, so reusing them gives
+    the same result as a full pass. (transformers' cache objects grow in place: not reused.)"""
+    ids: tuple = ()
+    past: tuple = ()
+
+    def reuse(self, ids: list[int]) -> tuple[int, tuple | None]:
+        """(how many leading tokens of `ids` are cached, their keys/values or None); at least the last
+        token is left to run, for its logits."""
+        ids_now, past = self.ids, self.past  # read once: another thread may store meanwhile
+        shared = 0
+        for a, b in zip(ids, ids_now):
+            if a != b:
+                break
+            shared += 1
+        shared = min(shared, len(ids) - 1)
+        if shared <= 0:
+            return 0, None
+        return shared, tuple((k[:, :, :shared], v[:, :, :shared]) for k, v in past)
+
+    def store(self, ids: list[int], past: tuple) -> None:
+        self.ids, self.past = tuple(ids), tuple((k[:, :, :len(ids)], v[:, :, :len(ids)]) for k, v in past)
+
+
+@dataclass
 class LocalLLM:
     name: str
     tokenizer: object
     model: object
     device: str
+    prompt_cache: PromptCache | None = field(default=None, repr=False)  # only where the cache is a tuple
 
     @classmethod
     def load(cls, name: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None,
@@ -145,7 +174,7 @@ def _load_plain_torch(name: str, path: str, torch_dtype, adapter: str | None) ->
         if not isinstance(e, MemoryError) and "allocate" not in str(e):
             raise
         raise ConfigError(f"the model at {path} does not fit in memory") from None
-    return LocalLLM(name, tokenizer, model, "cpu")
+    return LocalLLM(name, tokenizer, model, "cpu", PromptCache())
 
 
 def _load_transformers(name: str, path: str, device: str, torch_dtype, adapter: str | None) -> LocalLLM:

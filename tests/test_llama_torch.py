@@ -39,9 +39,13 @@ def test_logits_equal_transformers_with_and_without_the_cache(tiny, which):
         full = plain.model(ids, use_cache=True)
         head = plain.model(ids[:, :7], use_cache=True)
         tail = plain.model(ids[:, 7:], past_key_values=head.past_key_values)
+        last = plain.model(ids, logits_to_keep=1)
+        kept = reference.model(ids, logits_to_keep=1).logits
     assert expected.abs().max() > 0.01  # not a degenerate all-zero comparison
     assert torch.allclose(full.logits, expected, atol=1e-5)
     assert torch.allclose(tail.logits, expected[:, 7:], atol=1e-5)  # the cache continues where it stopped
+    assert last.logits.shape == kept.shape == (1, 1, expected.shape[-1])  # only the last position projected
+    assert torch.allclose(last.logits, kept, atol=1e-5) and torch.allclose(last.logits, expected[:, -1:], atol=1e-5)
 
 
 def test_ranking_and_decoding_equal_transformers(tiny):
@@ -53,6 +57,40 @@ def test_ranking_and_decoding_equal_transformers(tiny):
     assert np.allclose(fast, score_options(reference, prompt, OPTIONS), atol=1e-4)
     assert np.allclose(fast, score_naively(plain, prompt, OPTIONS), atol=1e-4)
     assert constrained_decode(plain, prompt, OPTIONS) == constrained_decode(reference, prompt, OPTIONS)
+
+
+class _Counting:
+    """The model, counting the tokens each call runs."""
+
+    def __init__(self, model):
+        self.model, self.fed = model, []
+
+    def __call__(self, input_ids, **kwargs):
+        self.fed.append(input_ids.shape[1])
+        return self.model(input_ids, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def test_a_prompt_reuses_the_prefix_it_shares_with_the_previous_one(tiny):
+    from rag.llm_ranker import _TokenTree, option_ids
+
+    plain, reference = _both(tiny["llama"])
+    plain.model = counting = _Counting(plain.model)
+    candidates = [(o, "a module") for o in OPTIONS[:-1]]
+    queries = ("add a product to the cart", "pay by card at checkout", "add a product to the cart",
+               "add a product to the cart")
+    prompts = [render(plain.tokenizer, q, candidates).text for q in queries]
+    for prompt in prompts:  # each equals a model that never saw the previous prompt
+        assert np.allclose(score_options(plain, prompt, OPTIONS), score_options(reference, prompt, OPTIONS), atol=1e-4)
+    lengths = [len(plain.tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+    tree = len(_TokenTree([option_ids(plain.tokenizer, o) for o in OPTIONS]).tokens)
+    assert tree < sum(len(option_ids(plain.tokenizer, o)) - 1 for o in OPTIONS)  # "shop/" runs once
+    assert counting.fed[0] == lengths[0] + tree  # one pass; nothing to reuse yet
+    assert counting.fed[1] < lengths[1] + tree - 10  # the system text and instruction were reused
+    assert lengths[2] + tree - 10 > counting.fed[2] > counting.fed[3]  # the shared prefix again, then ...
+    assert counting.fed[3] == 1 + tree  # ... the whole repeated prompt but its last token
 
 
 def test_a_lora_adapter_merges_like_peft(tiny, tmp_path):
