@@ -89,10 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     ft.add_argument("--base-model", default=None, metavar="DIR",
                     help="a local Hugging Face causal-LM directory (default: SmolLM2-135M-Instruct)")
     ft.add_argument("--retriever", action="store_true",
-                    help="tune the sentence embedder instead (contrastive, in-batch and hard negatives); kept and "
+                    help="tune the sentence embedder instead (contrastive, in-batch negatives); kept and "
                          "the index re-embedded unless it ranks the held-out queries worse")
     ft.add_argument("--force", action="store_true",
                     help="with --retriever: keep the tuned embedder even when it fails the held-out check")
+    ft.add_argument("--hard-negatives", action="store_true",
+                    help="with --retriever: also the retriever's best wrong module per query (twice the time)")
     ft.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                     help="training epochs (default 2; with --retriever 1)")
     ft.add_argument("--max-minutes", type=float, default=25.0, metavar="M",
@@ -287,9 +289,9 @@ def _cmd_finetune(args) -> int:
 
     if args.retriever:
         return _tune_retriever(args)
-    if args.force:
+    if args.force or args.hard_negatives:
         from graph.errors import ConfigError
-        raise ConfigError("--force goes with --retriever")
+        raise ConfigError(f"{'--force' if args.force else '--hard-negatives'} goes with --retriever")
     base = args.base_model or DEFAULT_MODEL
     if args.base_model:
         model_dir(args.base_model)  # a wrong path fails here, in one line, before any work
@@ -331,7 +333,8 @@ def _tune_retriever(args) -> int:
 
     defaults = RetrieverSettings()
     settings = RetrieverSettings(epochs=args.epochs or defaults.epochs,
-                                 learning_rate=args.learning_rate or defaults.learning_rate)
+                                 learning_rate=args.learning_rate or defaults.learning_rate,
+                                 hard_negatives=args.hard_negatives)
     progress = StderrProgress(quiet=args.quiet)
     try:
         engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)

@@ -10,7 +10,7 @@ from finetune.retriever import Pair, RetrieverSettings, batches, dense_score, en
 from tiny_models import save_tiny_embedder
 
 DATA = DataSettings(validation_fraction=0.25)
-FAST = RetrieverSettings(epochs=6, batch_size=8, learning_rate=3e-3)
+FAST = RetrieverSettings(epochs=6, batch_size=8, learning_rate=3e-3, hard_negatives=True)  # the longer path
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +129,5 @@ def test_retriever_cli_bad_input(shop):
     assert r.returncode != 0 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_rag("finetune", str(shop), "--force")
     assert r.returncode != 0 and "--force goes with --retriever" in r.stderr and "Traceback" not in r.stderr
+    r = run_rag("finetune", str(shop), "--hard-negatives")
+    assert r.returncode != 0 and "--hard-negatives goes with --retriever" in r.stderr and "Traceback" not in r.stderr
