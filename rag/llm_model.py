@@ -108,15 +108,14 @@ class PromptCache:
     the system text and the instruction (~70 of ~480 tokens); a repeated question shares everything.
     Causal attention makes a prefix's keys and values depend on the prefix alone, so reusing them gives
     the same result as a full pass. (transformers' cache objects grow in place: not reused.)"""
-    ids: tuple = ()
-    past: tuple = ()
+    last: tuple = ((), ())  # (token IDs, keys/values): one attribute, so a reader never sees a mixed pair
 
     def reuse(self, ids: list[int]) -> tuple[int, tuple | None]:
         """(how many leading tokens of `ids` are cached, their keys/values or None); at least the last
         token is left to run, for its logits."""
-        ids_now, past = self.ids, self.past  # read once: another thread may store meanwhile
+        cached_ids, past = self.last
         shared = 0
-        for a, b in zip(ids, ids_now):
+        for a, b in zip(ids, cached_ids):
             if a != b:
                 break
             shared += 1
@@ -126,7 +125,7 @@ class PromptCache:
         return shared, tuple((k[:, :, :shared], v[:, :, :shared]) for k, v in past)
 
     def store(self, ids: list[int], past: tuple) -> None:
-        self.ids, self.past = tuple(ids), tuple((k[:, :, :len(ids)], v[:, :, :len(ids)]) for k, v in past)
+        self.last = (tuple(ids), tuple((k[:, :, :len(ids)], v[:, :, :len(ids)]) for k, v in past))
 
 
 @dataclass
