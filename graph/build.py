@@ -10,7 +10,6 @@ Edges carry their kind as the multigraph key: contains, imports, calls, inherits
 from __future__ import annotations
 
 import posixpath
-from collections import defaultdict
 
 import networkx as nx
 
@@ -19,10 +18,11 @@ from graph.errors import ConfigError
 from graph.languages import BY_NAME
 from graph.resolve import RepoFiles
 from graph.roles import file_role
-from graph.symbols import CLASS, FileSymbols
+from graph.symbols import CLASS, FUNCTION, FileSymbols
 
 ROOT = "./"
 CONTAINS, IMPORTS, CALLS, INHERITS = "contains", "imports", "calls", "inherits"
+CALLABLE = (FUNCTION, CLASS)  # what a call's name can refer to (calling a class constructs it)
 
 
 def dir_id(path: str) -> str:
@@ -53,9 +53,9 @@ def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoC
 
     repo = RepoFiles.of([f.path for f in files], go_module)
     imported = _add_imports(g, files, repo)
-    defs_by_name = _definitions_by_name(files)
-    _add_calls(g, files, defs_by_name, imported)
-    _add_inherits(g, files, defs_by_name, imported)
+    definitions = DefinitionTable(files, (CALLABLE, (CLASS,)))
+    _add_calls(g, files, definitions, imported)
+    _add_inherits(g, files, definitions, imported)
     _add_named_modules(g, files, config)
     return g
 
@@ -109,38 +109,45 @@ def _add_imports(g, files, repo) -> dict[str, set[str]]:
     return imported
 
 
-def _definitions_by_name(files) -> dict[str, list[tuple[str, str, str]]]:
-    """name -> [(file, qualname, kind)]"""
-    out = defaultdict(list)
-    for fs in files:
-        for d in fs.definitions:
-            out[d.name].append((fs.path, d.qualname, d.kind))
-    return out
+class DefinitionTable:
+    """Definitions by bare name and kind, and by name, kind and file: what resolving a name looks up.
 
-
-def _resolve_name(name: str, path: str, defs_by_name, imported, kinds) -> str | None:
-    """The unique definition a bare name refers to: in this file, else in imported files, else in the repo.
-
-    Ambiguous at the closest scope that knows the name: left unresolved rather than guessed.
+    Built once per graph. A name like `forward` or `__init__` has thousands of definitions in a big
+    repository; indexing them by file keeps each resolution proportional to the caller's imports,
+    not to the number of same-named definitions (transformers: 85 s -> under 1 s for the calls).
     """
-    candidates = defs_by_name.get(name)
-    if not candidates:
-        return None
-    candidates = [c for c in candidates if c[2] in kinds]
-    if len(candidates) > 1:
-        local = [c for c in candidates if c[0] == path]
-        if not local:
-            near = imported.get(path, ())
-            local = [c for c in candidates if c[0] in near]
-        candidates = local or candidates
-    return symbol_id(candidates[0][0], candidates[0][1]) if len(candidates) == 1 else None
+
+    def __init__(self, files: list[FileSymbols], kind_sets: tuple[tuple[str, ...], ...]):
+        self._all: dict[tuple[tuple[str, ...], str], list[str]] = {}
+        self._by_file: dict[tuple[tuple[str, ...], str], dict[str, list[str]]] = {}
+        for fs in files:
+            for d in fs.definitions:
+                for kinds in kind_sets:
+                    if d.kind in kinds:
+                        sid = symbol_id(fs.path, d.qualname)
+                        self._all.setdefault((kinds, d.name), []).append(sid)
+                        self._by_file.setdefault((kinds, d.name), {}).setdefault(fs.path, []).append(sid)
+
+    def resolve(self, name: str, path: str, imported: dict[str, set[str]], kinds: tuple[str, ...]) -> str | None:
+        """The unique definition a bare name refers to: in this file, else in imported files, else in the repo.
+
+        Ambiguous at the closest scope that knows the name: left unresolved rather than guessed.
+        """
+        candidates = self._all.get((kinds, name))
+        if not candidates:
+            return None
+        if len(candidates) > 1:
+            by_file = self._by_file[(kinds, name)]
+            local = by_file.get(path) or [sid for f in imported.get(path, ()) for sid in by_file.get(f, ())]
+            candidates = local or candidates
+        return candidates[0] if len(candidates) == 1 else None
 
 
-def _add_calls(g, files, defs_by_name, imported) -> None:
+def _add_calls(g, files, definitions: DefinitionTable, imported) -> None:
     for fs in files:
         unresolved = 0
         for call in fs.calls:
-            target = _resolve_name(call.name, fs.path, defs_by_name, imported, ("function", CLASS))
+            target = definitions.resolve(call.name, fs.path, imported, CALLABLE)
             if target is None:
                 unresolved += 1
                 continue
@@ -150,11 +157,11 @@ def _add_calls(g, files, defs_by_name, imported) -> None:
         g.nodes[fs.path]["unresolved_calls"] = unresolved
 
 
-def _add_inherits(g, files, defs_by_name, imported) -> None:
+def _add_inherits(g, files, definitions: DefinitionTable, imported) -> None:
     for fs in files:
         for inh in fs.inherits:
             base = inh.base.replace("::", ".").split("<")[0].split(".")[-1].strip()
-            target = _resolve_name(base, fs.path, defs_by_name, imported, (CLASS,))
+            target = definitions.resolve(base, fs.path, imported, (CLASS,))
             child = symbol_id(fs.path, inh.child)
             if target and target != child:
                 g.add_edge(child, target, key=INHERITS)

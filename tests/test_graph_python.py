@@ -126,3 +126,24 @@ def test_keywords_come_from_identifiers_and_are_salient(indexed):
     assert "stripe" in modules["shop/payment/gateway.py"].keywords
     for m in modules.values():
         assert len(m.keywords) <= 12 and len(set(m.keywords)) == len(m.keywords)
+
+
+def test_name_resolution_prefers_the_closest_scope_and_never_guesses():
+    from graph.build import CALLABLE, DefinitionTable
+    from graph.symbols import CLASS, FUNCTION, Definition, FileSymbols
+
+    def file(path, *defs):
+        return FileSymbols(path, "python", "0", 10, definitions=[
+            Definition(name, name, kind, kind, 1, 2) for name, kind in defs])
+
+    files = [file("a.py", ("load", FUNCTION)), file("b.py", ("load", FUNCTION), ("Base", CLASS)),
+             file("c.py", ("load", CLASS), ("only_here", FUNCTION), ("Base", FUNCTION)), file("d.py")]
+    table = DefinitionTable(files, (CALLABLE, (CLASS,)))
+    imports = {"d.py": {"b.py"}}
+    assert table.resolve("load", "a.py", imports, CALLABLE) == "a.py::load"  # its own file first
+    assert table.resolve("load", "d.py", imports, CALLABLE) == "b.py::load"  # then what it imports
+    assert table.resolve("load", "e.py", imports, CALLABLE) is None  # three in the repo: ambiguous
+    assert table.resolve("only_here", "d.py", imports, CALLABLE) == "c.py::only_here"  # unique in the repo
+    assert table.resolve("load", "e.py", imports, (CLASS,)) == "c.py::load"  # only one class of that name
+    assert table.resolve("Base", "c.py", imports, (CLASS,)) == "b.py::Base"  # c.py's Base is a function
+    assert table.resolve("missing", "a.py", imports, CALLABLE) is None
