@@ -18,6 +18,10 @@ from rag.results import Answer, AskResult, Candidate
 from rag.retriever import LEVELS, METHODS, Retriever
 from rag.settings import LLMSettings, RetrievalSettings
 
+# retrieval's confidence is the top score's softmax share among this many candidates, however many
+# are shown: `-k 1` and `-k 20` give the same answer the same confidence
+CONFIDENCE_POOL = 10
+
 
 class Engine:
     def __init__(self, repo: str, store: IndexStore, retriever: Retriever, stale: Changes,
@@ -87,9 +91,10 @@ class Engine:
             raise QueryError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
         start = time.perf_counter()
         parsed = self.retriever.parse(query)
-        hits = self.retriever.search(parsed, k=k, level=level, method=method)
+        hits = self.retriever.search(parsed, k=max(k, CONFIDENCE_POOL), level=level, method=method)
         retrieve_ms = (time.perf_counter() - start) * 1000
-        candidates = [Candidate(h.module, h.kind, h.score, h.summary, h.why) for h in hits]
+        pool = [Candidate(h.module, h.kind, h.score, h.summary, h.why) for h in hits]
+        candidates = pool[:k]
         answer = None
         warnings = []
         timing = {"retrieve": round(retrieve_ms, 1)}
@@ -105,7 +110,7 @@ class Engine:
         elif candidates:
             import numpy as np
 
-            confidence = float(softmax_top(np.array([c.score for c in candidates]))[0])
+            confidence = float(softmax_top(np.array([c.score for c in pool[:CONFIDENCE_POOL]]))[0])
             answer = Answer(candidates[0].module, round(confidence, 4))
         if parsed.truncated:
             warnings.append(f"the query was longer than {len(parsed.text)} characters: only the start was used")

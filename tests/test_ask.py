@@ -32,6 +32,13 @@ def test_open_builds_a_missing_index_and_answers(shop):
     assert 0 < res.answer.confidence <= 1
 
 
+def test_confidence_does_not_depend_on_how_many_candidates_are_shown(engine):
+    question = "add a product to the shopping cart"
+    one, three, ten = (engine.ask(question, k=k) for k in (1, 3, 10))
+    assert len(one.candidates) == 1 and one.answer.module == ten.answer.module
+    assert one.answer.confidence == three.answer.confidence == ten.answer.confidence < 1
+
+
 @pytest.mark.parametrize("question, expected", [
     ("charge the customer's card through Stripe", "shop/payment/gateway.py"),
     ("look up a product by its stock keeping unit", "shop/catalog.py"),
