@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
-from graph.indexer import BuildContext
+from graph.indexer import BuildContext, as_stored
 from graph.store import IndexStore, Manifest, jsonl_lines
 from rag.corpus import Corpus, build_corpus
 from rag.dense import DenseIndex
@@ -62,15 +64,16 @@ class RetrievalExtension:
         kept = {f"{fid} {h}" for fid, h in ((f.path, f.sha256) for f in ctx.sources)}
         sparse_files = SparseIndex.build(corpus.file_tokens, s.bm25_k1, s.bm25_b)
         sparse_chunks = SparseIndex.build([c.tokens for c in corpus.chunks], s.bm25_k1, s.bm25_b)
-        cache = _previous_vectors(ctx.store, ctx.previous, s.embedder)
-        summary_vectors = self._vectors(corpus.summaries, cache, ctx)
         chunk_texts = [c.dense_text for c in corpus.chunks] if s.w_dense_chunk > 0 else []
-        chunk_vectors = self._vectors(chunk_texts, cache, ctx)
+        summary_hashes = [text_hash(t) for t in corpus.summaries]
+        chunk_hashes = [text_hash(t) for t in chunk_texts]
+        unchanged = _unchanged_dense(ctx.store, ctx.previous, self.settings(), summary_hashes, chunk_hashes)
+        cache = {} if unchanged else _previous_vectors(ctx.store, ctx.previous, s.embedder)
         meta = {
             "files": corpus.files, "lines": corpus.lines,
             "chunks": [[c.file, c.qualname, c.start_line] for c in corpus.chunks],
-            "summary_hashes": [text_hash(t) for t in corpus.summaries],
-            "chunk_hashes": [text_hash(t) for t in chunk_texts],
+            "summary_hashes": summary_hashes,
+            "chunk_hashes": chunk_hashes,
             "embedder": s.embedder,
             "named": {n: sorted(v for _, v, k in ctx.graph.out_edges(n, keys=True) if k == "contains")
                       for n, a in ctx.graph.nodes(data=True) if a["kind"] == "named"},
@@ -80,12 +83,18 @@ class RetrievalExtension:
             (TOKENS, jsonl_lines({"key": k, "file": v[0], "chunks": v[1]} for k, v in sorted(tokens.items()) if k in kept)),
             (f"{DIR}/sparse-files", sparse_files.save),
             (f"{DIR}/sparse-chunks", sparse_chunks.save),
-            (f"{DIR}/dense-files.npy", lambda p: _save_npy(p, summary_vectors)),
-            (f"{DIR}/dense-files.faiss", DenseIndex.build(summary_vectors, s.exact_search_limit).save),
         ]
-        if chunk_texts:
-            payload += [(f"{DIR}/dense-chunks.npy", lambda p: _save_npy(p, chunk_vectors)),
-                        (f"{DIR}/dense-chunks.faiss", DenseIndex.build(chunk_vectors, s.exact_search_limit).save)]
+        for name, texts in (("files", corpus.summaries), ("chunks", chunk_texts)):
+            if name == "chunks" and not texts:
+                continue
+            if unchanged:  # the same texts as before: the previous files are the answer (no FAISS, no HNSW build)
+                previous = os.path.join(ctx.store.dir, ctx.previous.snapshot, DIR)
+                payload += [(f"{DIR}/dense-{name}{ext}", partial(_link_or_copy, os.path.join(previous, f"dense-{name}{ext}")))
+                            for ext in (".npy", ".faiss")]
+            else:
+                vectors = self._vectors(texts, cache, ctx)
+                payload += [(f"{DIR}/dense-{name}.npy", partial(_save_npy, array=vectors)),
+                            (f"{DIR}/dense-{name}.faiss", DenseIndex.build(vectors, s.exact_search_limit).save)]
         return payload, {"embedder": s.embedder}
 
     def _vectors(self, texts: list[str], cache: dict[str, np.ndarray], ctx: BuildContext) -> np.ndarray:
@@ -99,6 +108,27 @@ class RetrievalExtension:
         if not texts:
             return np.zeros((0, dimension), dtype=np.float32)
         return np.stack([cache[h] for h in hashes]).astype(np.float32)
+
+
+def _unchanged_dense(store: IndexStore, manifest: Manifest | None, settings: dict, summary_hashes: list[str],
+                     chunk_hashes: list[str]) -> bool:
+    """Whether the snapshot being replaced embedded exactly these texts, in this order, the same way."""
+    if manifest is None or manifest.settings.get("extensions", {}).get("retrieval") != as_stored(settings):
+        return False
+    try:
+        meta = store.read_json(manifest, CORPUS)
+        return (meta["embedder"] == settings["embedder"] and meta["summary_hashes"] == summary_hashes
+                and meta["chunk_hashes"] == chunk_hashes)
+    except Exception:  # unreadable: build them again
+        return False
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # snapshots are never modified once written, so the new one may share the file with the old
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _save_npy(path: str, array: np.ndarray) -> None:

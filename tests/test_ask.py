@@ -224,3 +224,28 @@ def test_incremental_rebuild_embeds_only_changed_texts(shop, tmp_path):
     a, b = Engine.open(str(shop)), Engine.open(str(shop), index_dir=str(full))
     for q in ("find a product by sku", "charge the card", "cart"):
         assert [(c.module, c.score) for c in a.ask(q).candidates] == [(c.module, c.score) for c in b.ask(q).candidates]
+
+
+def test_an_edit_that_keeps_every_summary_reuses_the_dense_index(shop, tmp_path):
+    from graph.store import IndexStore
+
+    counting = CountingEmbedder()
+    ext = RetrievalExtension(embedder=counting)
+    index(str(shop), extensions=[ext])
+    store = IndexStore(str(shop / ".rag"))
+    before = store.manifest().snapshot
+    cart = shop / "shop" / "cart.py"
+    cart.write_text(cart.read_text() + "\n# a comment: no summary changes\n")
+    counting.embedded.clear()
+    index(str(shop), extensions=[ext])
+    after = store.manifest().snapshot
+    assert after != before and counting.embedded == []
+    for name in ("dense-files.npy", "dense-files.faiss"):
+        old, new = (os.path.join(store.dir, s, "retrieval", name) for s in (before, after))
+        assert os.path.samefile(old, new)  # linked from the previous snapshot, not embedded and written again
+    # the reused index answers as a full rebuild does
+    full = tmp_path / "full"
+    index(str(shop), IndexOptions(index_dir=str(full), full=True), extensions=[RetrievalExtension(embedder=counting)])
+    a, b = Engine.open(str(shop)), Engine.open(str(shop), index_dir=str(full))
+    for q in ("add a product to the cart", "charge the card"):
+        assert [(c.module, c.score) for c in a.ask(q).candidates] == [(c.module, c.score) for c in b.ask(q).candidates]
