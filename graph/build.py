@@ -114,7 +114,7 @@ class DefinitionTable:
 
     Built once per graph. A name like `forward` or `__init__` has thousands of definitions in a big
     repository; indexing them by file keeps each resolution proportional to the caller's imports,
-    not to the number of same-named definitions (transformers: 85 s -> under 1 s for the calls).
+    not to the number of same-named definitions (transformers' graph phase: 16.5 s -> 3.2 s).
     """
 
     def __init__(self, files: list[FileSymbols], kind_sets: tuple[tuple[str, ...], ...]):

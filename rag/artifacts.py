@@ -67,8 +67,9 @@ class RetrievalExtension:
         chunk_texts = [c.dense_text for c in corpus.chunks] if s.w_dense_chunk > 0 else []
         summary_hashes = [text_hash(t) for t in corpus.summaries]
         chunk_hashes = [text_hash(t) for t in chunk_texts]
-        unchanged = _unchanged_dense(ctx.store, ctx.previous, self.settings(), summary_hashes, chunk_hashes)
-        cache = {} if unchanged else _previous_vectors(ctx.store, ctx.previous, s.embedder)
+        previous_meta = _previous_meta(ctx.store, ctx.previous)
+        unchanged = _unchanged_dense(ctx.previous, previous_meta, self.settings(), summary_hashes, chunk_hashes)
+        cache = {} if unchanged else _previous_vectors(ctx.store, ctx.previous, previous_meta, s.embedder)
         meta = {
             "files": corpus.files, "lines": corpus.lines,
             "chunks": [[c.file, c.qualname, c.start_line] for c in corpus.chunks],
@@ -84,9 +85,7 @@ class RetrievalExtension:
             (f"{DIR}/sparse-files", sparse_files.save),
             (f"{DIR}/sparse-chunks", sparse_chunks.save),
         ]
-        for name, texts in (("files", corpus.summaries), ("chunks", chunk_texts)):
-            if name == "chunks" and not texts:
-                continue
+        for name, texts in [("files", corpus.summaries)] + ([("chunks", chunk_texts)] if chunk_texts else []):
             if unchanged:  # the same texts as before: the previous files are the answer (no FAISS, no HNSW build)
                 previous = os.path.join(ctx.store.dir, ctx.previous.snapshot, DIR)
                 payload += [(f"{DIR}/dense-{name}{ext}", partial(_link_or_copy, os.path.join(previous, f"dense-{name}{ext}")))
@@ -110,17 +109,23 @@ class RetrievalExtension:
         return np.stack([cache[h] for h in hashes]).astype(np.float32)
 
 
-def _unchanged_dense(store: IndexStore, manifest: Manifest | None, settings: dict, summary_hashes: list[str],
+def _previous_meta(store: IndexStore, manifest: Manifest | None) -> dict | None:
+    """corpus.json of the snapshot being replaced; None when there is none, it has none, or it is unusable."""
+    if manifest is None or "retrieval" not in manifest.settings.get("extensions", {}):
+        return None
+    try:
+        return store.read_json(manifest, CORPUS)
+    except Exception:  # a cache only: anything wrong with it means building again, not failing
+        return None
+
+
+def _unchanged_dense(manifest: Manifest | None, meta: dict | None, settings: dict, summary_hashes: list[str],
                      chunk_hashes: list[str]) -> bool:
     """Whether the snapshot being replaced embedded exactly these texts, in this order, the same way."""
-    if manifest is None or manifest.settings.get("extensions", {}).get("retrieval") != as_stored(settings):
+    if manifest is None or meta is None or manifest.settings["extensions"]["retrieval"] != as_stored(settings):
         return False
-    try:
-        meta = store.read_json(manifest, CORPUS)
-        return (meta["embedder"] == settings["embedder"] and meta["summary_hashes"] == summary_hashes
-                and meta["chunk_hashes"] == chunk_hashes)
-    except Exception:  # unreadable: build them again
-        return False
+    return (meta.get("embedder") == settings["embedder"] and meta.get("summary_hashes") == summary_hashes
+            and meta.get("chunk_hashes") == chunk_hashes)
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -136,12 +141,12 @@ def _save_npy(path: str, array: np.ndarray) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
-def _previous_vectors(store: IndexStore, manifest: Manifest | None, embedder: str) -> dict[str, np.ndarray]:
+def _previous_vectors(store: IndexStore, manifest: Manifest | None, meta: dict | None,
+                      embedder: str) -> dict[str, np.ndarray]:
     """Vectors of the snapshot being replaced, by text hash, if the same embedder made them; else empty."""
-    if manifest is None or "retrieval" not in manifest.settings.get("extensions", {}):
+    if manifest is None or meta is None:
         return {}
     try:
-        meta = store.read_json(manifest, CORPUS)
         if meta["embedder"] != embedder:
             return {}
         out = {}
