@@ -36,7 +36,11 @@ _WRAPPERS = {"export_statement", "decorated_definition", "template_declaration",
 # C/C++ specifiers that only name a type (`struct Item *it`, `enum Size s`, `class Foo;`) are not definitions
 _NEEDS_BODY = {"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"}
 _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_annotation"}
-_LICENSE = re.compile(r"copyright|licen[cs]e|spdx-", re.I)
+# Header comments that say nothing about what the file does: licenses, and the banners of generated
+# code (Go's "Code generated ... DO NOT EDIT.", "@generated", transformers' "This file was automatically
+# generated from ..."; in transformers' sources half the modules' summaries began with one).
+_BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\b|\bauto-?generated\b|"
+                          r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
 _DOC_TAG = re.compile(r"[@\\](param|tparam|returns?|retval|throws|exception|see|since|author|version|"
                       r"deprecated|example|type|typedef)\b")
 
@@ -257,7 +261,7 @@ def _leading_comment(node) -> str:
         row = cur.start_point[0]
         cur = cur.prev_sibling
     text = clean_comment("\n".join(reversed(parts)))
-    return "" if _LICENSE.search(text[:200]) else text
+    return "" if _BOILERPLATE.search(text[:200]) else text
 
 
 def _definition_doc(node, spec: LanguageSpec) -> str:
@@ -298,7 +302,7 @@ def _file_doc(root, spec: LanguageSpec) -> str:
 
 def _header_text(group) -> str:
     text = clean_comment("\n".join(group))
-    if text and not _LICENSE.search(text[:200]) and not text.startswith(("-*-", "!/", "go:", "+build")):
+    if text and not _BOILERPLATE.search(text[:200]) and not text.startswith(("-*-", "!/", "go:", "+build")):
         return text  # (Go `//go:build` and `// +build` lines are directives, not prose)
     return ""
 
