@@ -101,6 +101,24 @@ def queries_from_seeds(seeds: list[Seed], settings: DataSettings) -> list[Query]
     return out
 
 
+def sample_queries(queries: list[Query], settings: DataSettings, train: int, validation: int) -> list[Query]:
+    """At most `train` training and `validation` validation queries (a seeded sample, order kept).
+
+    Training uses only this many, and building an example costs a retrieval and two prompt renders
+    (~60 ms): on a big repository (transformers: ~30,000 queries) building them all took longer than
+    the whole training budget.
+    """
+    rng = seeded_rng(str(settings.seed), "sample")
+    by_split: dict[str, list[int]] = defaultdict(list)
+    for i, q in enumerate(queries):
+        by_split[q.split or split_of(q.source, settings)].append(i)
+    keep: set[int] = set()
+    for split, cap in (("train", train), ("validation", validation)):
+        indices = by_split[split]
+        keep.update(indices if len(indices) <= cap else rng.sample(indices, cap))
+    return [q for i, q in enumerate(queries) if i in keep]
+
+
 def split_of(source: str, settings: DataSettings) -> str:
     h = int(hashlib.sha256(f"{settings.seed}\x00{source}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return "validation" if h < settings.validation_fraction else "train"

@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
-                               queries_from_seeds, split_of)
+                               queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
 from finetune.retriever import (Pair, RetrieverReport, RetrieverSettings, accept, capped, dense_score, encoder,
                                 tune)
@@ -33,12 +33,17 @@ def training_queries(engine, settings: DataSettings = DataSettings()) -> list[Qu
     return queries
 
 
-def generate(engine, tokenizer, settings: DataSettings = DataSettings()) -> list[Example]:
-    """Examples for the engine's repository, candidates from its retriever."""
+def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
+             caps: tuple[int, int] | None = None) -> list[Example]:
+    """Examples for the engine's repository, candidates from its retriever; with `caps`, only for a
+    sample of at most (training, validation) queries."""
     def search(text: str, k: int) -> list[str]:
         return [h.module for h in engine.retriever.search(text, k=k)]
 
-    return build_examples(training_queries(engine, settings), search, engine.retriever.modules, tokenizer, settings)
+    queries = training_queries(engine, settings)
+    if caps is not None:
+        queries = sample_queries(queries, settings, *caps)
+    return build_examples(queries, search, engine.retriever.modules, tokenizer, settings)
 
 
 def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
@@ -128,7 +133,9 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
     from rag.llm_model import model_dir
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir(train_settings.base_model))  # prompts are counted in its tokens
-    examples = generate(engine, tokenizer, data_settings)
+    # training samples at most this many examples of each split: build no more (each costs a retrieval)
+    examples = generate(engine, tokenizer, data_settings,
+                        caps=(train_settings.max_train_examples, train_settings.validation_examples))
     if dump_data:
         dump(examples, dump_data)
         return None

@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     ft.add_argument("--gradient-checkpointing", action="store_true", help="less memory, slower steps")
     ft.add_argument("--qlora", action="store_true", help="4-bit NF4 base model via bitsandbytes (CUDA only)")
     ft.add_argument("--resume", action="store_true", help="continue from the last checkpoint of an interrupted run")
-    ft.add_argument("--dump-data", metavar="FILE", help="only write the training examples as JSONL, and stop")
+    ft.add_argument("--dump-data", metavar="FILE", help="only write the examples training would use as JSONL, and stop")
     ft.add_argument("--merge", metavar="OUT", help="only write the base model with the current adapter merged in")
     ft.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ft.set_defaults(run=_cmd_finetune)

@@ -234,3 +234,16 @@ def test_git_history_queries_split_by_time(indexed):
     assert [q.text for q in queries] == ["change 0", "change 1", "change 2", "change 3"]  # newest first
     assert [q.split for q in queries] == ["validation", "train", "train", "train"]  # the newest validates
     assert all(q.origin == "git" and q.module == "shop/cart.py" for q in queries)
+
+
+def test_sampling_queries_caps_each_split_and_keeps_them_apart():
+    from finetune.examples import DataSettings, Query, sample_queries, split_of
+
+    settings = DataSettings(validation_fraction=0.3)
+    queries = [Query(f"query {i}", f"m{i % 7}.py", f"source-{i % 40}") for i in range(400)]
+    split = {q: split_of(q.source, settings) for q in queries}
+    sampled = sample_queries(queries, settings, train=50, validation=10)
+    assert sum(split[q] == "train" for q in sampled) == 50 and sum(split[q] == "validation" for q in sampled) == 10
+    assert sampled == [q for q in queries if q in set(sampled)]  # order kept
+    assert sample_queries(queries, settings, 50, 10) == sampled  # seeded
+    assert sample_queries(queries, settings, 10_000, 10_000) == queries  # under the caps: all of them
