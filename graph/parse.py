@@ -41,6 +41,11 @@ _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_an
 # generated from ..."; in transformers' sources half the modules' summaries began with one).
 _BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\b|\bauto-?generated\b|"
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
+# comment lines that talk to tools, not people: shebangs, encodings, editor modes, checkers' and
+# formatters' switches, build constraints (torch: 750 of 2,624 summaries began "mypy: allow-untyped-defs")
+_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|"
+                        r"eslint[\w-]*|jshint|prettier-ignore|clang-format|nolint\w*|pragma)\b|type:\s*ignore|noqa\b|"
+                        r"@ts-|go:|\+build\b)", re.I)
 _DOC_TAG = re.compile(r"[@\\](param|tparam|returns?|retval|throws|exception|see|since|author|version|"
                       r"deprecated|example|type|typedef)\b")
 
@@ -208,8 +213,10 @@ def clean_comment(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(/\*\*?|\*/|///?!?|//|#!?|--|\*)", "", line)
+        line = re.sub(r"^(/\*\*?|\*/|///?!?|//|#|--|\*)", "", line)
         line = re.sub(r"\*/$", "", line).strip()
+        if _DIRECTIVE.match(line):
+            continue
         if _DOC_TAG.match(line):  # Javadoc/JSDoc/Doxygen block tags (`@param x ...`) end the prose
             break
         lines.append(re.sub(r"^[@\\]brief\s+", "", line))
@@ -302,9 +309,7 @@ def _file_doc(root, spec: LanguageSpec) -> str:
 
 def _header_text(group) -> str:
     text = clean_comment("\n".join(group))
-    if text and not _BOILERPLATE.search(text[:200]) and not text.startswith(("-*-", "!/", "go:", "+build")):
-        return text  # (Go `//go:build` and `// +build` lines are directives, not prose)
-    return ""
+    return "" if _BOILERPLATE.search(text[:200]) else text
 
 
 def _header_nodes(root):
