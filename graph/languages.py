@@ -8,6 +8,7 @@ imports resolve to files of the repository.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -67,6 +68,21 @@ _BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
 def language_for(path: str) -> LanguageSpec | None:
     dot = path.rfind(".")
     return _BY_EXTENSION.get(path[dot:].lower()) if dot > path.rfind("/") else None
+
+
+# `.h` is C's and C++'s: a header that uses C++-only syntax is parsed as C++ (torch's 9,300 C++ headers
+# parsed as C gave 9,011 syntax errors and lost their classes and namespaces)
+_CPP_HEADER = re.compile(rb"^[ \t]*(?:namespace\s+[\w:]+\s*\{|template\s*<|using\s+namespace\b|"
+                         rb"(?:class|struct)\s+\w+\s*(?:final\s*)?:\s*(?:public|protected|private)\b|"
+                         rb"class\s+\w+\s*\{|extern\s+\"C\+\+\")", re.M)
+
+
+def language_of(path: str, content: bytes) -> LanguageSpec | None:
+    """The language of a file from its extension, and for a `.h` header from its content."""
+    spec = language_for(path)
+    if spec is not None and spec.name == "c" and path.lower().endswith(".h") and _CPP_HEADER.search(content):
+        return BY_NAME["cpp"]
+    return spec
 
 
 @cache

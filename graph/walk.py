@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pathspec
 
-from graph.languages import language_for
+from graph.languages import language_for, language_of
 
 # Directory names never worth indexing: VCS data, environments, dependencies, build output, vendored trees.
 DEFAULT_EXCLUDED_DIRS = frozenset({
@@ -149,6 +149,8 @@ def _consider(abs_path, rel, settings, include, ignored, result) -> None:
     except UnicodeDecodeError:
         result.skip("not-utf8", rel)
         return
+    if kind == "source":
+        spec = language_of(rel, data)
     result.files.append(FoundFile(rel, kind, spec.name if spec and kind == "source" else None,
                                   hashlib.sha256(data).hexdigest(), text))
 

@@ -406,3 +406,20 @@ def test_tool_directives_in_comments_are_not_documentation():
     # a line that only starts like a directive is prose
     kept = "# Vimeo client: uploads and fetches videos.\nimport os\n"
     assert parse_source("c.py", kept.encode(), python, "0").doc == "Vimeo client: uploads and fetches videos."
+
+
+def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
+    from graph.languages import language_of
+    from graph.walk import walk
+
+    c_header = b'#ifdef __cplusplus\nextern "C" {\n#endif\nstruct item { int cents; };\nint total(void);\n'
+    cpp_header = b"#pragma once\nnamespace shop {\n/** A shopping cart. */\nclass Cart {\n public:\n  int total() const;\n};\n}\n"
+    assert language_of("item.h", c_header).name == "c"
+    assert language_of("cart.h", cpp_header).name == "cpp"
+    assert language_of("cart.c", cpp_header).name == "c"  # only `.h` is ambiguous
+    (tmp_path / "item.h").write_bytes(c_header)
+    (tmp_path / "cart.h").write_bytes(cpp_header)
+    found = {f.path: f.language for f in walk(str(tmp_path)).files}
+    assert found == {"item.h": "c", "cart.h": "cpp"}
+    symbols = parse_source("cart.h", cpp_header, BY_NAME[found["cart.h"]], "0")
+    assert defs(symbols)["Cart"] == (CLASS, "class") and symbols.syntax_errors == 0
