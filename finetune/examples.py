@@ -105,7 +105,7 @@ def sample_queries(queries: list[Query], settings: DataSettings, train: int, val
     """At most `train` training and `validation` validation queries (a seeded sample, order kept).
 
     Training uses only this many, and building an example costs a retrieval and two prompt renders
-    (~60 ms): on a big repository (transformers: ~30,000 queries) building them all took longer than
+    (~60 ms): on a big repository (transformers: 24,788 queries) building them all took longer than
     the whole training budget.
     """
     rng = seeded_rng(str(settings.seed), "sample")

@@ -267,8 +267,7 @@ def _leading_comment(node) -> str:
             parts.append(_text(cur))
         row = cur.start_point[0]
         cur = cur.prev_sibling
-    text = clean_comment("\n".join(reversed(parts)))
-    return "" if _BOILERPLATE.search(text[:200]) else text
+    return _unless_boilerplate(clean_comment("\n".join(reversed(parts))))
 
 
 def _definition_doc(node, spec: LanguageSpec) -> str:
@@ -308,7 +307,10 @@ def _file_doc(root, spec: LanguageSpec) -> str:
 
 
 def _header_text(group) -> str:
-    text = clean_comment("\n".join(group))
+    return _unless_boilerplate(clean_comment("\n".join(group)))
+
+
+def _unless_boilerplate(text: str) -> str:
     return "" if _BOILERPLATE.search(text[:200]) else text
 
 
