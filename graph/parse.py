@@ -43,9 +43,9 @@ _BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
 # comment lines that talk to tools, not people: shebangs, encodings, editor modes, checkers' and
 # formatters' switches, build constraints (torch: 750 of 2,624 summaries began "mypy: allow-untyped-defs")
-_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|"
-                        r"eslint[\w-]*|jshint|prettier-ignore|clang-format|nolint\w*|pragma)\b|type:\s*ignore|noqa\b|"
-                        r"@ts-|go:|\+build\b)", re.I)
+_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint):|"
+                        r"type:\s*ignore\b|noqa\b|eslint-(?:disable|enable|env)\b|prettier-ignore\b|"
+                        r"clang-format\s+(?:off|on)\b|nolint|@ts-|go:\w|\+build\b)", re.I)
 _DOC_TAG = re.compile(r"[@\\](param|tparam|returns?|retval|throws|exception|see|since|author|version|"
                       r"deprecated|example|type|typedef)\b")
 

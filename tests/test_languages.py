@@ -404,8 +404,9 @@ def test_tool_directives_in_comments_are_not_documentation():
     js = "// eslint-disable-next-line no-console\n// Logs what the cart does.\nexport function log() {}\n"
     assert parse_source("log.js", js.encode(), BY_NAME["javascript"], "0").doc == "Logs what the cart does."
     # a line that only starts like a directive is prose
-    kept = "# Vimeo client: uploads and fetches videos.\nimport os\n"
-    assert parse_source("c.py", kept.encode(), python, "0").doc == "Vimeo client: uploads and fetches videos."
+    for prose in ("Vimeo client: uploads and fetches videos.", "Cython helpers for fast parsing.",
+                  "fmt holds the format strings.", "Go: the board game engine."):
+        assert parse_source("c.py", f"# {prose}\nimport os\n".encode(), python, "0").doc == prose
 
 
 def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
