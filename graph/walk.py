@@ -149,10 +149,8 @@ def _consider(abs_path, rel, settings, include, ignored, result) -> None:
     except UnicodeDecodeError:
         result.skip("not-utf8", rel)
         return
-    if kind == "source":
-        spec = language_of(rel, data)
-    result.files.append(FoundFile(rel, kind, spec.name if spec and kind == "source" else None,
-                                  hashlib.sha256(data).hexdigest(), text))
+    language = language_of(rel, data).name if kind == "source" else None  # `.h`: C or C++ by content
+    result.files.append(FoundFile(rel, kind, language, hashlib.sha256(data).hexdigest(), text))
 
 
 def _read_spec(path: str) -> pathspec.GitIgnoreSpec:

@@ -219,11 +219,7 @@ def test_incremental_rebuild_embeds_only_changed_texts(shop, tmp_path):
     index(str(shop), extensions=[ext])
     assert len(counting.embedded) == 1 and counting.embedded[0].startswith("shop/catalog.py: ")
     # and the incremental index equals a full one
-    full = tmp_path / "full"
-    index(str(shop), IndexOptions(index_dir=str(full), full=True), extensions=[RetrievalExtension(embedder=counting)])
-    a, b = Engine.open(str(shop)), Engine.open(str(shop), index_dir=str(full))
-    for q in ("find a product by sku", "charge the card", "cart"):
-        assert [(c.module, c.score) for c in a.ask(q).candidates] == [(c.module, c.score) for c in b.ask(q).candidates]
+    assert_answers_as_a_full_rebuild(shop, tmp_path, counting, ("find a product by sku", "charge the card", "cart"))
 
 
 def test_an_edit_that_keeps_every_summary_reuses_the_dense_index(shop, tmp_path):
@@ -244,8 +240,13 @@ def test_an_edit_that_keeps_every_summary_reuses_the_dense_index(shop, tmp_path)
         old, new = (os.path.join(store.dir, s, "retrieval", name) for s in (before, after))
         assert os.path.samefile(old, new)  # linked from the previous snapshot, not embedded and written again
     # the reused index answers as a full rebuild does
+    assert_answers_as_a_full_rebuild(shop, tmp_path, counting, ("add a product to the cart", "charge the card"))
+
+
+def assert_answers_as_a_full_rebuild(shop, tmp_path, embedder, questions):
+    """The repository's incrementally built index ranks as one built from scratch."""
     full = tmp_path / "full"
-    index(str(shop), IndexOptions(index_dir=str(full), full=True), extensions=[RetrievalExtension(embedder=counting)])
+    index(str(shop), IndexOptions(index_dir=str(full), full=True), extensions=[RetrievalExtension(embedder=embedder)])
     a, b = Engine.open(str(shop)), Engine.open(str(shop), index_dir=str(full))
-    for q in ("add a product to the cart", "charge the card"):
+    for q in questions:
         assert [(c.module, c.score) for c in a.ask(q).candidates] == [(c.module, c.score) for c in b.ask(q).candidates]
