@@ -11,9 +11,8 @@ import posixpath
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
-import networkx as nx
 import orjson
 
 from graph.build import build_graph
@@ -25,6 +24,9 @@ from graph.store import FORMAT_VERSION, IndexStore, Manifest, jsonl_lines
 from graph.symbols import FileSymbols
 from graph.version import TOOL_VERSION
 from graph.walk import CONFIG_NAME, FoundFile, WalkResult, walk
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 INDEX_DIR_NAME = ".rag"
 PARALLEL_THRESHOLD = 64  # fewer files than this parse faster in-process than with worker start-up
@@ -244,6 +246,8 @@ def _parse_batch(batch) -> list[FileSymbols]:
 
 
 def load_graph(store: IndexStore, manifest: Manifest | None = None) -> nx.MultiDiGraph:
+    import networkx as nx
+
     manifest = manifest or store.manifest()
     data = store.read_json(manifest, "graph.json")
     try:
@@ -263,6 +267,8 @@ def load_modules(store: IndexStore, manifest: Manifest | None = None) -> list[Mo
 
 
 def graph_to_json(graph: nx.MultiDiGraph) -> bytes:
+    import networkx as nx
+
     # no sorted keys: build_graph inserts nodes, edges and attributes in a deterministic order already
     return orjson.dumps(nx.node_link_data(graph, edges="edges"))
 

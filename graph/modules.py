@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from graph.build import CONTAINS, ROOT, dir_id
 from graph.roles import SOURCE
 from graph.summary import GraphFacts, SummaryInputs, keywords_for_all, main_symbols, summarize
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FILE, DIRECTORY, NAMED = "file", "directory", "named"
 

@@ -12,10 +12,13 @@ import math
 import posixpath
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 
 from graph.text import clip_words, content_words, first_sentence, split_identifier, word_count
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAX_WORDS = 120
 LEAD_WORDS = 40

@@ -5,12 +5,15 @@ Pure functions of the graph, the modules and the files' text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 
 from graph.modules import Module
 from rag.settings import RetrievalSettings
 from rag.tokenize import document_tokens, tokenize
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Retrieval and `rag ask` on the Python fixture: answers, evidence, JSON, levels, bad input."""
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -111,6 +113,18 @@ def test_text_output_for_a_person(shop):
     assert "Candidates:" in r.stdout and "  1. shop/cart.py" in r.stdout
 
 
+def test_a_cold_ask_loads_no_heavy_library(shop):
+    # networkx, SciPy and torch each cost a quarter of a second or (torch) several to import:
+    # answering from an existing index needs none of them (quick_start: the CLI's one-shot use)
+    Engine.open(str(shop), quick_start=True)  # builds the index
+    code = ("import sys; from rag.engine import Engine; "
+            f"res = Engine.open({str(shop)!r}, quick_start=True).ask('add a product to the cart'); "
+            "print(res.answer.module, *sorted({m.split('.')[0] for m in sys.modules} & {'networkx', 'scipy', 'torch'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["shop/cart.py"]
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", ["", "   \n\t "])
@@ -149,7 +163,7 @@ def test_query_in_another_script_still_answers(engine):
 
 
 def test_stale_index_answers_with_a_warning_and_refresh_updates(shop):
-    Engine.open(str(shop))
+    Engine.open(str(shop), quick_start=True)  # builds the index
     (shop / "shop" / "wishlist.py").write_text('"""Wishlist: products a customer wants to buy later."""\n'
                                                "def remember(sku):\n    return sku\n")
     stale = Engine.open(str(shop))
@@ -162,7 +176,7 @@ def test_stale_index_answers_with_a_warning_and_refresh_updates(shop):
 
 
 def test_read_only_index_still_answers(shop, monkeypatch):
-    Engine.open(str(shop))
+    Engine.open(str(shop), quick_start=True)  # builds the index
     (shop / "shop" / "catalog.py").write_text((shop / "shop" / "catalog.py").read_text() + "\n# edited\n")
     import graph.store
 
@@ -176,7 +190,7 @@ def test_read_only_index_still_answers(shop, monkeypatch):
 
 
 def test_corrupt_faiss_file_is_a_clear_error_and_full_rebuild_recovers(shop):
-    Engine.open(str(shop))
+    Engine.open(str(shop), quick_start=True)  # builds the index
     store = IndexStore(str(shop / ".rag"))
     faiss_path = store.snapshot_path(store.manifest(), "retrieval/dense-files.faiss")
     with open(faiss_path, "wb") as fh:
