@@ -98,9 +98,13 @@ class Engine:
         answer = None
         warnings = []
         timing = {"retrieve": round(retrieve_ms, 1)}
+        if candidates:  # over a fixed pool, so that it does not depend on how many candidates are shown
+            import numpy as np
+
+            confidence = round(float(softmax_top(np.array([c.score for c in pool[:CONFIDENCE_POOL]]))[0]), 4)
         if llm and candidates:
             llm_start = time.perf_counter()
-            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter)
+            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter, confidence)
             warnings += notes
             timing["llm"] = round((time.perf_counter() - llm_start) * 1000, 1)
             if truncated:
@@ -108,10 +112,7 @@ class Engine:
             if answer is None:
                 warnings.append("the model abstained: none of the candidates fits with enough confidence")
         elif candidates:
-            import numpy as np
-
-            confidence = float(softmax_top(np.array([c.score for c in pool[:CONFIDENCE_POOL]]))[0])
-            answer = Answer(candidates[0].module, round(confidence, 4))
+            answer = Answer(candidates[0].module, confidence)
         if parsed.truncated:
             warnings.append(f"the query was longer than {len(parsed.text)} characters: only the start was used")
         if self.stale.stale:
@@ -121,10 +122,11 @@ class Engine:
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
                          candidates=candidates, timing_ms=timing, warnings=warnings)
 
-    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None):
+    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None, retrieval_confidence: float):
         """The model's pick among the candidates (re-ranked by its probabilities), or its decoded
         answer over every module ID of the index with scope "all". An adapter lists as many candidates,
-        in as many tokens, as it was trained with; the others follow in retrieval order."""
+        in as many tokens, as it was trained with; the others follow in retrieval order.
+        `retrieval_confidence` is the answer's confidence when the gate leaves the model out."""
         import numpy as np
 
         from rag.llm_ranker import constrained_decode, generate_rationale, score_options
@@ -142,10 +144,9 @@ class Engine:
         lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else float("inf")
         if s.gate_margin is not None and s.scope == "candidates" and lead >= s.gate_margin:
             top = candidates[0]  # retrieval is sure enough: the model is not asked (and costs nothing)
-            confidence = float(softmax_top(np.array([c.score for c in candidates + rest]))[0])
             gated = Candidate(top.module, top.kind, top.score, top.summary,
                               top.why + [f"retrieval leads by {lead:.2f}: the model was not asked"])
-            return Answer(top.module, round(confidence, 4)), [gated] + candidates[1:] + rest, False, notes
+            return Answer(top.module, retrieval_confidence), [gated] + candidates[1:] + rest, False, notes
         prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], budget, think=s.think,
                         summary_words=words)
         text, reasoning = prompt.text, []
@@ -156,11 +157,9 @@ class Engine:
         if s.scope == "all":
             options = sorted(m.id for m in self.retriever.modules.values() if m.kind == "file") + [ABSTAIN]
             pick = constrained_decode(model, text, options)
-            ordered = sorted(candidates, key=lambda c: c.module != pick)
-            if ordered and ordered[0].module == pick:
-                ordered[0] = Candidate(pick, ordered[0].kind, ordered[0].score, ordered[0].summary,
-                                       ordered[0].why + reasoning)
-            return (None if pick == ABSTAIN else Answer(pick, 1.0)), ordered + rest, prompt.query_truncated, notes
+            if pick == ABSTAIN:
+                return None, candidates + rest, prompt.query_truncated, notes
+            return Answer(pick, 1.0), self._pick_first(pick, candidates + rest, reasoning), prompt.query_truncated, notes
         options = [c.module for c in candidates] + [ABSTAIN]
         logprobs = score_options(model, text, options)
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
@@ -180,6 +179,25 @@ class Engine:
         if probs[-1] == probs.max() or probs.max() < s.min_confidence:
             return None, ranked, prompt.query_truncated, notes
         return Answer(ranked[0].module, round(float(order_scores.max()), 4)), ranked, prompt.query_truncated, notes
+
+
+    def _pick_first(self, pick: str, candidates: list[Candidate], reasoning: list[str]) -> list[Candidate]:
+        """The model's answer over all modules leads the list, the others follow in retrieval order.
+
+        It takes the top score, so that scores still read from high to low; its why keeps the
+        retrieval's own score and rank, or says that retrieval did not find it."""
+        rank = next((i for i, c in enumerate(candidates) if c.module == pick), None)
+        top_score = candidates[0].score if candidates else 0.0
+        if rank is None:
+            module = self.retriever.modules[pick]
+            chosen = Candidate(pick, module.kind, top_score, module.summary,
+                               ["the model's answer over all modules; not among the retrieved candidates"] + reasoning)
+        else:
+            c = candidates[rank]
+            chosen = Candidate(pick, c.kind, top_score, c.summary,
+                               c.why + [f"the model's answer over all modules (retrieval rank {rank + 1}, "
+                                        f"score {c.score:.3f})"] + reasoning)
+        return [chosen] + [c for c in candidates if c.module != pick]
 
 
 def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:

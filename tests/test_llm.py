@@ -201,3 +201,30 @@ def test_fusion_and_gate_bring_retrieval_back_in(shop, tiny):
     assert [c.module for c in gated.candidates] == retrieval and gated.answer.module == retrieval[0]
     assert any("the model was not asked" in w for w in gated.candidates[0].why)
     assert not any(w.startswith("model probability") for c in gated.candidates for w in c.why)
+    # the gate answers with retrieval's own confidence, whatever the number of candidates shown
+    plain = engine().ask(query, k=4).answer.confidence
+    gate = engine(gate_margin=0.0)
+    assert gate.ask(query, k=2, llm=True).answer.confidence == gate.ask(query, k=5, llm=True).answer.confidence == plain
+
+
+def test_an_answer_over_all_modules_leads_the_list(shop, tiny, monkeypatch):
+    from rag import llm_ranker
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    engine = Engine.open(str(shop), quick_start=True,
+                         llm=LLMSettings(model=tiny["llama"], dtype="float32", scope="all"))
+    query = "add a product to the cart"
+    retrieval = engine.ask(query, k=3).candidates
+    # what the tiny random model decodes is arbitrary: make it pick retrieval's third, then a module it missed
+    missed = next(m.id for m in engine.retriever.modules.values()
+                  if m.kind == "file" and m.id not in {c.module for c in retrieval})
+    for pick, rank in [(retrieval[2].module, "retrieval rank 3"), (missed, "not among the retrieved")]:
+        monkeypatch.setattr(llm_ranker, "constrained_decode", lambda model, text, options, pick=pick: pick)
+        res = engine.ask(query, k=3, llm=True)
+        assert res.answer.module == res.candidates[0].module == pick
+        assert res.candidates[0].summary == engine.retriever.modules[pick].summary
+        assert any(rank in w for w in res.candidates[0].why)
+        scores = [c.score for c in res.candidates]
+        assert scores == sorted(scores, reverse=True)
+        assert [c.module for c in res.candidates[1:]] == [c.module for c in retrieval if c.module != pick]
