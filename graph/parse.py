@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import re
 from bisect import bisect_right
+from dataclasses import replace
 
 from graph.languages import PYTHON_DOCSTRING, LanguageSpec, compiled
 from graph.symbols import CLASS, FUNCTION, Call, Definition, FileSymbols, Import, Inherit
@@ -28,11 +29,16 @@ _SUBKIND_BY_NODE = {
 }
 _FUNCTION_CAPTURES = {"function", "method"}
 # wrappers whose comments belong to the definition inside them
-_WRAPPERS = {"export_statement", "decorated_definition", "template_declaration", "declaration",
+_WRAPPERS = {"export_statement", "expression_statement",  # JS `app.render = function render() {}` "decorated_definition", "template_declaration", "declaration",
              "function_definition", "field_declaration", "lexical_declaration", "variable_declaration",
              "variable_declarator",
              "type_definition",  # C/C++ `typedef struct X {...} X;`: the comment is before `typedef`
              "type_declaration"}  # Go `type X struct`: the comment is before `type` (grouped: _leading_comment)
+# A function value bound to a name (`app.render = function render() {}`, `const f = () => {}`, `{key: function () {}}`)
+# is one definition: the binding's span and comment, and the function's own name when it has one
+# (`module.exports = function query() {}` defines `query`, not `exports`)
+_BINDINGS = {"assignment_expression": "right", "variable_declarator": "value", "pair": "value"}
+_FUNCTION_VALUES = {"function_expression", "function", "arrow_function", "generator_function"}
 # C/C++ specifiers that only name a type (`struct Item *it`, `enum Size s`, `class Foo;`) are not definitions
 _NEEDS_BODY = {"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"}
 _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_annotation"}
@@ -43,11 +49,23 @@ _BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
 # comment lines that talk to tools, not people: shebangs, encodings, editor modes, checkers' and
 # formatters' switches, build constraints (torch: 750 of 2,624 summaries began "mypy: allow-untyped-defs")
-_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint):|"
-                        r"type:\s*ignore\b|noqa\b|eslint-(?:disable|enable|env)\b|prettier-ignore\b|"
-                        r"clang-format\s+(?:off|on)\b|nolint|@ts-|go:\w|\+build\b)", re.I)
-_DOC_TAG = re.compile(r"[@\\](param|tparam|returns?|retval|throws|exception|see|since|author|version|"
-                      r"deprecated|example|type|typedef)\b")
+_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|"
+                        r"tslint|jscs):|type:\s*ignore\b|noqa\b|eslint-(?:disable|enable|env)\b|prettier-ignore\b|"
+                        r"(?:istanbul|c8)\s+ignore\b|clang-format\s+(?:off|on)\b|nolint|@ts-|@flow\b|"
+                        r"<(?:reference|amd-module)\b|go:\w|\+build\b)", re.I)
+# Javadoc/JSDoc/Doxygen block tags: the summary-like ones introduce prose, the ones that describe
+# parameters, results or examples end it, and markers (`@internal`, `\file x.h`) are skipped
+_DOC_TAG = re.compile(r"^[@\\]([A-Za-z]\w*)\b\s*")
+_PROSE_TAGS = {"brief", "short", "summary", "description", "desc", "fileoverview", "overview", "file"}
+_ENDING_TAGS = {"param", "tparam", "arg", "argument", "returns", "return", "retval", "throws", "throw",
+                "exception", "see", "since", "author", "version", "deprecated", "example", "type", "typedef",
+                "template", "note", "todo", "remarks", "defaultvalue", "default", "property", "prop"}
+_INLINE_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\s+([^}|\s]+)[^}]*\}")
+_HTML_TAG = re.compile(r"</?(?:p|b|i|em|strong|code|tt|br|ul|ol|li|pre|blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
+# a comment that labels the statements below it, not the file ("Module dependencies." in Node's CommonJS style)
+_SECTION_LABEL = re.compile(r"^(?:module\s+)?(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
+_TODO = re.compile(r"^(?:TODO|FIXME|XXX|HACK)\b")  # a note to developers, not a description: it ends the prose
+_RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
 
 
 def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> FileSymbols:
@@ -103,6 +121,10 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
             node = node.parent
     if node.type in _NEEDS_BODY and node.child_by_field_name("body") is None:
         return
+    own_name = False
+    if node.type in _FUNCTION_VALUES and node.parent is not None and node.parent.type in _BINDINGS \
+            and node.parent.child_by_field_name(_BINDINGS[node.parent.type]) == node:
+        node, own_name = node.parent, True
     subkind = _SUBKIND_BY_NODE.get(node.type)
     if node.type == "type_spec":
         inner = node.child_by_field_name("type")
@@ -113,7 +135,7 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
         else:
             return  # modules, macros, constants, plain type aliases
     key = (node.start_byte, node.end_byte)
-    if key not in raw_defs:
+    if key not in raw_defs or own_name:
         raw_defs[key] = (node, name_node, subkind)
 
 
@@ -142,13 +164,22 @@ def _nest(raw_defs, owners, spec):
         by_name_node[name_node.start_byte] = qualname
         spans.append((node.start_byte, node.end_byte, qualname))
         stack.append((node.end_byte, qualname, kind))
-    # the same qualname twice (overloads, redefinitions): keep the first, names stay unique per file
-    seen, unique = set(), []
-    for d in out:
-        if d.qualname not in seen:
-            seen.add(d.qualname)
-            unique.append(d)
-    return unique, by_name_node, spans
+    return _one_per_qualname(out), by_name_node, spans
+
+
+def _one_per_qualname(definitions: list[Definition]) -> list[Definition]:
+    """The same qualname twice: overloads before their implementation (TypeScript signatures, Python's
+    `@overload` stubs), or a redefinition. Keep the longest, the implementation, with the first doc
+    among them when it has none, so that names stay unique per file."""
+    kept: dict[str, Definition] = {}
+    doc: dict[str, str] = {}
+    for d in definitions:
+        if d.qualname not in kept or d.end_line - d.start_line > kept[d.qualname].end_line - kept[d.qualname].start_line:
+            kept[d.qualname] = d
+        if d.doc:
+            doc.setdefault(d.qualname, d.doc)
+    return [d if d.doc or d.qualname not in doc else replace(d, doc=doc[d.qualname])
+            for d in definitions if kept[d.qualname] is d]
 
 
 def _owner_of(node, owners) -> str | None:
@@ -213,14 +244,22 @@ def clean_comment(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(/\*\*?|\*/|///?!?|//|#|--|\*)", "", line)
-        line = re.sub(r"\*/$", "", line).strip()
-        if _DIRECTIVE.match(line):
+        line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#|--|\*+)", "", line)
+        line = re.sub(r"\*+/$", "", line).strip()
+        if _DIRECTIVE.match(line) or _RULER.match(line):
             continue
-        if _DOC_TAG.match(line):  # Javadoc/JSDoc/Doxygen block tags (`@param x ...`) end the prose
+        if _TODO.match(line):
             break
-        lines.append(re.sub(r"^[@\\]brief\s+", "", line))
-    return _first_paragraphs(lines)
+        tag = _DOC_TAG.match(line)
+        if tag:
+            name = tag.group(1).lower()
+            if name in _ENDING_TAGS:
+                break
+            line = line[tag.end():]
+            if name not in _PROSE_TAGS or (name == "file" and " " not in line):  # Doxygen's `\file cart.h`
+                continue
+        lines.append(_HTML_TAG.sub("", _INLINE_TAG.sub(r"\1", line)))
+    return _first_paragraphs(lines, after_sentence=True)
 
 
 def clean_docstring(literal: str) -> str:
@@ -229,12 +268,13 @@ def clean_docstring(literal: str) -> str:
     return _first_paragraphs(inspect.cleandoc(body).splitlines()[:40])
 
 
-def _first_paragraphs(lines) -> str:
-    """Join lines into prose, stop at a blank line once there is enough text, bound the length."""
+def _first_paragraphs(lines, after_sentence: bool = False) -> str:
+    """Join lines into prose, stop at a blank line once there is enough text (or, with `after_sentence`,
+    a whole sentence: what follows a comment's first paragraph is often an example), bound the length."""
     words, out = 0, []
     for line in lines:
         if not line.strip():
-            if words >= 12:
+            if words >= 12 or (after_sentence and out and out[-1].endswith((".", "!", "?"))):
                 break
             continue
         out.append(line.strip())
@@ -261,7 +301,8 @@ def _leading_comment(node) -> str:
     parts, cur, row = [], node.prev_sibling, node.start_point[0]
     while cur is not None and (cur.type == "comment" or cur.type in _SKIPPABLE_BEFORE_DEF or
                                cur.type.endswith("comment")):
-        if cur.end_point[0] < row - 1:
+        # a doc comment (`/** … */`) may stand one blank line above its definition (express's style)
+        if cur.end_point[0] < row - (2 if not parts and _text(cur).startswith("/**") else 1):
             break
         if cur.type.endswith("comment"):
             parts.append(_text(cur))
@@ -307,7 +348,8 @@ def _file_doc(root, spec: LanguageSpec) -> str:
 
 
 def _header_text(group) -> str:
-    return _unless_boilerplate(clean_comment("\n".join(group)))
+    text = _unless_boilerplate(clean_comment("\n".join(group)))
+    return "" if _SECTION_LABEL.match(text) else text
 
 
 def _unless_boilerplate(text: str) -> str:

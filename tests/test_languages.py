@@ -424,3 +424,95 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     assert found == {"item.h": "c", "cart.h": "cpp"}
     symbols = parse_source("cart.h", cpp_header, BY_NAME[found["cart.h"]], "0")
     assert defs(symbols)["Cart"] == (CLASS, "class") and symbols.syntax_errors == 0
+
+
+# --- comments written for tools and editors, in JS/TS/Java/C ---------------------------------
+
+@pytest.mark.parametrize("comment, expected", [
+    # rulers, and triple-slash TypeScript directives (rxjs' src/index.ts)
+    ("//////////\n// Here we reference our deep imports.\n//////////\n/// <reference path=\"./ops.ts\" />", "Here we reference our deep imports."),
+    ("# ----------------\n# Price rules\n# ----------------", "Price rules"),
+    ("/* tslint:disable:max-line-length */", ""),
+    ("/** @internal */", ""),  # markers are no description
+    ("/***\n * @deprecated Internal detail, do not use.\n */", ""),
+    ("/**\n * Sends an {@link Order} to {@link Gateway|the gateway}.\n * @param order what was bought\n */", "Sends an Order to Gateway."),
+    ("/**\n * Returns the total.\n * <p>Sums up {@code items}.\n * @return cents\n */", "Returns the total. Sums up items."),
+    ("/**\n * \\file cart.h\n * \\brief A shopping cart.\n */", "A shopping cart."),
+    ("/** @file Helpers of the shopping cart. */", "Helpers of the shopping cart."),
+    ("// TODO: remove when the enum goes", ""),
+    ("// Computes taxes.\n// FIXME: rounding", "Computes taxes."),
+    # a comment's first sentence, not the example after it
+    ("/**\n * Assign a setting.\n *\n *    app.set('foo', 'bar');\n */", "Assign a setting."),
+])
+def test_comment_cleaning(comment, expected):
+    from graph.parse import clean_comment
+
+    assert clean_comment(comment) == expected
+
+
+def test_commonjs_functions_bound_to_names():
+    source = b"""/*!
+ * shop
+ * MIT Licensed
+ */
+
+'use strict';
+
+/**
+ * Module dependencies.
+ * @private
+ */
+
+var parse = require('./parse');
+
+/**
+ * Send a response.
+ *
+ * @param {string} body
+ * @public
+ */
+
+res.send = function send(body) {
+  return parse(body);
+};
+
+module.exports = function query(options) {
+  return function query(req, res, next) { next(); };
+};
+
+const total = (items) => items.length;
+"""
+    fs = parse_source("lib/response.js", source, BY_NAME["javascript"], "0")
+    assert fs.doc == ""  # the license is boilerplate, "Module dependencies." labels the requires
+    # one definition per bound function, named by the function where it has a name of its own
+    assert defs(fs) == {"send": (FUNCTION, "function"), "query": (FUNCTION, "function"),
+                        "query.query": (FUNCTION, "function"), "total": (FUNCTION, "function")}
+    assert doc_of(fs, "send") == "Send a response."  # a doc comment one blank line above
+    assert ("send", "parse") in calls(fs)
+
+
+def test_overloads_give_way_to_their_implementation():
+    ts = b"""/** @deprecated Use {@link total} instead. */
+export function sum(items: number[]): number;
+export function sum(items: string[]): string;
+/**
+ * Adds up the items of a cart.
+ */
+export function sum(items: any[]): any {
+  return items.reduce((a, b) => a + b);
+}
+"""
+    fs = parse_source("sum.ts", ts, BY_NAME["typescript"], "0")
+    [d] = fs.definitions
+    assert (d.start_line, d.end_line, d.doc) == (7, 9, "Adds up the items of a cart.")
+    py = b'''from typing import overload
+
+@overload
+def price(x: int) -> int: ...
+@overload
+def price(x: str) -> str: ...
+def price(x):
+    return x
+'''
+    fs = parse_source("price.py", py, BY_NAME["python"], "0")
+    assert [(d.name, d.start_line) for d in fs.definitions] == [("price", 7)]
