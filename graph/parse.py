@@ -246,7 +246,7 @@ def clean_comment(text: str) -> str:
         line = line.strip()
         line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#|--|\*+)", "", line)
         line = re.sub(r"\*+/$", "", line).strip()
-        if _DIRECTIVE.match(line) or _RULER.match(line):
+        if _DIRECTIVE.match(line):
             continue
         if _TODO.match(line):
             break
@@ -273,6 +273,10 @@ def _first_paragraphs(lines, after_sentence: bool = False) -> str:
     a whole sentence: what follows a comment's first paragraph is often an example), bound the length."""
     words, out = 0, []
     for line in lines:
+        if _RULER.match(line.strip()):  # a reST over/underline or a comment's ruler: the line above is a title
+            if out and not out[-1].endswith((".", "!", "?", ":")):
+                out[-1] += "."
+            continue
         if not line.strip():
             if words >= 12 or (after_sentence and out and out[-1].endswith((".", "!", "?"))):
                 break

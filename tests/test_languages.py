@@ -431,7 +431,7 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
 @pytest.mark.parametrize("comment, expected", [
     # rulers, and triple-slash TypeScript directives (rxjs' src/index.ts)
     ("//////////\n// Here we reference our deep imports.\n//////////\n/// <reference path=\"./ops.ts\" />", "Here we reference our deep imports."),
-    ("# ----------------\n# Price rules\n# ----------------", "Price rules"),
+    ("# ----------------\n# Price rules\n# ----------------\n# Applied at checkout.", "Price rules. Applied at checkout."),
     ("/* tslint:disable:max-line-length */", ""),
     ("/** @internal */", ""),  # markers are no description
     ("/***\n * @deprecated Internal detail, do not use.\n */", ""),
@@ -448,6 +448,13 @@ def test_comment_cleaning(comment, expected):
     from graph.parse import clean_comment
 
     assert clean_comment(comment) == expected
+
+
+def test_a_restructuredtext_title_reads_as_a_sentence():
+    from graph.parse import clean_docstring
+
+    doc = '"""\n===========\nBeam Search\n===========\n\nBeam search with dynamic beam width.\n"""'
+    assert clean_docstring(doc) == "Beam Search. Beam search with dynamic beam width."
 
 
 def test_commonjs_functions_bound_to_names():
