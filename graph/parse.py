@@ -52,7 +52,7 @@ _BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\
 _DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|"
                         r"tslint|jscs):|type:\s*ignore\b|noqa\b|eslint-(?:disable|enable|env)\b|prettier-ignore\b|"
                         r"(?:istanbul|c8)\s+ignore\b|clang-format\s+(?:off|on)\b|nolint|@ts-|@flow\b|"
-                        r"<(?:reference|amd-module)\b|go:\w|\+build\b)", re.I)
+                        r"<(?:reference|amd-module)\b|</?editor-fold\b|#(?:end)?region\b|go:\w|\+build\b)", re.I)
 # Javadoc/JSDoc/Doxygen block tags: the summary-like ones introduce prose, the ones that describe
 # parameters, results or examples end it, and markers (`@internal`, `\file x.h`) are skipped
 _DOC_TAG = re.compile(r"^[@\\]([A-Za-z]\w*)\b\s*")
@@ -64,6 +64,7 @@ _INLINE_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\s+([^}|\s
 _HTML_TAG = re.compile(r"</?(?:p|b|i|em|strong|code|tt|br|ul|ol|li|pre|blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
 # a comment that labels the statements below it, not the file ("Module dependencies." in Node's CommonJS style)
 _SECTION_LABEL = re.compile(r"^(?:module\s+)?(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
+_CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w")  # commented-out code (`// total += x;`)
 _TODO = re.compile(r"^(?:TODO|FIXME|XXX|HACK)\b")  # a note to developers, not a description: it ends the prose
 _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
 
@@ -246,7 +247,7 @@ def clean_comment(text: str) -> str:
         line = line.strip()
         line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#|--|\*+)", "", line)
         line = re.sub(r"\*+/$", "", line).strip()
-        if _DIRECTIVE.match(line):
+        if _DIRECTIVE.match(line) or _CODE_LINE.search(line):
             continue
         if _TODO.match(line):
             break
@@ -306,10 +307,15 @@ def _leading_comment(node) -> str:
     while cur is not None and (cur.type == "comment" or cur.type in _SKIPPABLE_BEFORE_DEF or
                                cur.type.endswith("comment")):
         # a doc comment (`/** … */`) may stand one blank line above its definition (express's style)
-        if cur.end_point[0] < row - (2 if not parts and _text(cur).startswith("/**") else 1):
+        text = _text(cur) if cur.type.endswith("comment") else ""
+        if cur.end_point[0] < row - (2 if not parts and text.startswith("/**") else 1):
             break
-        if cur.type.endswith("comment"):
-            parts.append(_text(cur))
+        if text:
+            # a block comment (`/** … */`) is a whole doc: never merged with the comments above it
+            # (often code commented out) nor below it
+            if parts and (text.startswith("/*") or parts[-1].startswith("/*")):
+                break
+            parts.append(text)
         row = cur.start_point[0]
         cur = cur.prev_sibling
     return _unless_boilerplate(clean_comment("\n".join(reversed(parts))))

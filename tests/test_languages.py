@@ -440,6 +440,10 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("/**\n * \\file cart.h\n * \\brief A shopping cart.\n */", "A shopping cart."),
     ("/** @file Helpers of the shopping cart. */", "Helpers of the shopping cart."),
     ("// TODO: remove when the enum goes", ""),
+    # commented-out code and editor folding markers (JPype's Java sources)
+    ("// Kept until Java 7 goes\n//  public static Supplier lambda()\n//  {\n//    return () -> 1;\n//  }", "Kept until Java 7 goes"),
+    ("//<editor-fold desc=\"int\">\n// #region Helpers", ""),
+    ("// Region codes of the shop.", "Region codes of the shop."),
     ("// Computes taxes.\n// FIXME: rounding", "Computes taxes."),
     # a comment's first sentence, not the example after it
     ("/**\n * Assign a setting.\n *\n *    app.set('foo', 'bar');\n */", "Assign a setting."),
@@ -496,6 +500,23 @@ const total = (items) => items.length;
                         "query.query": (FUNCTION, "function"), "total": (FUNCTION, "function")}
     assert doc_of(fs, "send") == "Send a response."  # a doc comment one blank line above
     assert ("send", "parse") in calls(fs)
+
+
+def test_a_doc_comment_stands_alone():
+    java = b"""class Context {
+//  public void incrementProxy() {
+//    proxyCount.incrementAndGet();
+//  }
+  /**
+   * Clear the current interrupt.
+   *
+   * @param x whether to throw
+   */
+  public static void clearInterrupt(boolean x) {}
+}
+"""
+    fs = parse_source("Context.java", java, BY_NAME["java"], "0")
+    assert doc_of(fs, "Context.clearInterrupt") == "Clear the current interrupt."
 
 
 def test_overloads_give_way_to_their_implementation():
