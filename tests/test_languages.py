@@ -444,6 +444,8 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("// Kept until Java 7 goes\n//  public static Supplier lambda()\n//  {\n//    return () -> 1;\n//  }", "Kept until Java 7 goes"),
     ("//<editor-fold desc=\"int\">\n// #region Helpers", ""),
     ("// Region codes of the shop.", "Region codes of the shop."),
+    ("// DOUBLE_CONVERSION_H_", ""),  # an include guard's name
+    ("// HTTP client of the shop.", "HTTP client of the shop."),
     ("// Computes taxes.\n// FIXME: rounding", "Computes taxes."),
     # a comment's first sentence, not the example after it
     ("/**\n * Assign a setting.\n *\n *    app.set('foo', 'bar');\n */", "Assign a setting."),
