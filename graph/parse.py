@@ -66,6 +66,8 @@ _HTML_TAG = re.compile(r"</?(?:p|b|i|em|strong|code|tt|br|ul|ol|li|pre|blockquot
 _SECTION_LABEL = re.compile(r"^(?:module\s+)?(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
 # commented-out code (`// total += x;`), and a macro's name alone (`#endif  // CART_H_`)
 _CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-Z0-9]*_[A-Z0-9_]*$")
+# Sphinx cross-references (`:class:`~a.b.C``, `:py:func:`f``, `:ref:`text <label>``): what a person reads of them
+_SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
 _TODO = re.compile(r"^(?:TODO|FIXME|XXX|HACK)\b")  # a note to developers, not a description: it ends the prose
 _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
 
@@ -267,7 +269,14 @@ def clean_comment(text: str) -> str:
 def clean_docstring(literal: str) -> str:
     body = re.sub(r'^[rRbBuUfF]*("""|\'\'\'|"|\')', "", literal[:4000])  # only the opening paragraphs matter
     body = re.sub(r'("""|\'\'\'|"|\')$', "", body)
-    return _first_paragraphs(inspect.cleandoc(body).splitlines()[:40])
+    return _first_paragraphs(_SPHINX_ROLE.sub(_role_text, line).replace("``", "`")
+                             for line in inspect.cleandoc(body).splitlines()[:40])
+
+
+def _role_text(m: re.Match) -> str:
+    """`:class:`~flask.ctx.RequestContext`` reads `RequestContext`; without the tilde the whole target."""
+    target = m.group(2).strip()
+    return target.rsplit(".", 1)[-1] if m.group(1) else target
 
 
 def _first_paragraphs(lines, after_sentence: bool = False) -> str:

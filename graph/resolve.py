@@ -56,11 +56,22 @@ def _first_existing(files: RepoFiles, candidates) -> list[str]:
 # --- Python -----------------------------------------------------------------------------------
 
 def _python_module_files(dotted_path: str, files: RepoFiles, importer: str) -> list[str]:
-    for suffix in (dotted_path + ".py", dotted_path + "/__init__.py", dotted_path + ".pyi"):
-        hits = files.ending_with(suffix)
-        if hits:
-            return _closest(hits, importer)
+    """An absolute import found under a directory that can be on sys.path (the repo root, `src/`, a
+    scripts folder) before one found inside another package: flask's `tests/test_apps/cliapp/inner1/
+    inner2/flask.py` is not what `import flask` means while `src/flask/__init__.py` exists."""
+    suffixes = (dotted_path + ".py", dotted_path + "/__init__.py", dotted_path + ".pyi")
+    for rooted_only in (True, False):
+        for suffix in suffixes:
+            hits = [p for p in files.ending_with(suffix)
+                    if not rooted_only or not _inside_package(p[: len(p) - len(suffix)], files)]
+            if hits:
+                return _closest(hits, importer)
     return []
+
+
+def _inside_package(directory: str, files: RepoFiles) -> bool:
+    """Whether a directory ("a/b/", or "" for the root) is itself a Python package."""
+    return bool(directory) and f"{directory}__init__.py" in files.paths
 
 
 def python_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:

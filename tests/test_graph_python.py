@@ -147,3 +147,18 @@ def test_name_resolution_prefers_the_closest_scope_and_never_guesses():
     assert table.resolve("load", "e.py", imports, (CLASS,)) == "c.py::load"  # only one class of that name
     assert table.resolve("Base", "c.py", imports, (CLASS,)) == "b.py::Base"  # c.py's Base is a function
     assert table.resolve("missing", "a.py", imports, CALLABLE) is None
+
+
+def test_absolute_imports_prefer_a_sys_path_root_to_a_module_inside_another_package():
+    from graph.resolve import RepoFiles, python_import
+    from graph.symbols import Import
+
+    # flask's sdist: a test app ships its own flask.py deep inside a package
+    files = RepoFiles.of(["src/flask/__init__.py", "src/flask/json/__init__.py", "tests/test_basic.py",
+                          "tests/apps/__init__.py", "tests/apps/inner/__init__.py", "tests/apps/inner/flask.py",
+                          "scripts/helpers.py", "scripts/run.py", "pkg/__init__.py", "pkg/util.py"])
+    assert python_import("tests/test_basic.py", Import("flask"), files) == ["src/flask/__init__.py"]
+    assert python_import("tests/test_basic.py", Import("flask.json"), files) == ["src/flask/json/__init__.py"]
+    assert python_import("scripts/run.py", Import("helpers"), files) == ["scripts/helpers.py"]
+    # when only a module inside a package has the name (Python 2's implicit relative import), it still resolves
+    assert python_import("pkg/__init__.py", Import("util"), files) == ["pkg/util.py"]

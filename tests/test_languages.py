@@ -463,6 +463,13 @@ def test_a_restructuredtext_title_reads_as_a_sentence():
     assert clean_docstring(doc) == "Beam Search. Beam search with dynamic beam width."
 
 
+def test_sphinx_cross_references_read_as_their_names():
+    from graph.parse import clean_docstring
+
+    doc = '"""Create a :class:`~flask.ctx.RequestContext`, see :py:func:`flask.json.dumps` and :ref:`the docs <json>`; ``None`` too."""'
+    assert clean_docstring(doc) == "Create a RequestContext, see flask.json.dumps and the docs; `None` too."
+
+
 def test_commonjs_functions_bound_to_names():
     source = b"""/*!
  * shop
