@@ -52,7 +52,7 @@ _BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\
 _DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|"
                         r"tslint|jscs):|type:\s*ignore\b|noqa\b|eslint-(?:disable|enable|env)\b|prettier-ignore\b|"
                         r"(?:istanbul|c8)\s+ignore\b|clang-format\s+(?:off|on)\b|nolint|@ts-|@flow\b|"
-                        r"<(?:reference|amd-module)\b|</?editor-fold\b|#(?:end)?region\b|go:\w|\+build\b)", re.I)
+                        r"<(?:reference|amd-module)\b|[#@]?\s*source(?:mapping)?url=|</?editor-fold\b|#(?:end)?region\b|go:\w|\+build\b)", re.I)
 # Javadoc/JSDoc/Doxygen block tags: the summary-like ones introduce prose, the ones that describe
 # parameters, results or examples end it, and markers (`@internal`, `\file x.h`) are skipped
 _DOC_TAG = re.compile(r"^[@\\]([A-Za-z]\w*)\b\s*")
@@ -70,6 +70,7 @@ _CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-
 _SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
 _TODO = re.compile(r"^(?:TODO|FIXME|XXX|HACK)\b")  # a note to developers, not a description: it ends the prose
 _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
+_FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `***** Models for tests *****`
 
 
 def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> FileSymbols:
@@ -284,6 +285,9 @@ def _first_paragraphs(lines, after_sentence: bool = False) -> str:
     a whole sentence: what follows a comment's first paragraph is often an example), bound the length."""
     words, out = 0, []
     for line in lines:
+        framed = _FRAME.match(line.strip())
+        if framed and framed.group(2):  # a title in a frame of punctuation
+            line = framed.group(2) + ("" if framed.group(2).endswith((".", "!", "?", ":")) else ".")
         if _RULER.match(line.strip()):  # a reST over/underline or a comment's ruler: the line above is a title
             if out and not out[-1].endswith((".", "!", "?", ":")):
                 out[-1] += "."

@@ -445,6 +445,9 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("//<editor-fold desc=\"int\">\n// #region Helpers", ""),
     ("// Region codes of the shop.", "Region codes of the shop."),
     ("// DOUBLE_CONVERSION_H_", ""),  # an include guard's name
+    ("//# sourceMappingURL=cart.js.map", ""),
+    ("// ===== Totals =====\n// Sums up the cart.", "Totals. Sums up the cart."),  # a title in a frame (django's tests)
+    ("// Loading...", "Loading..."),
     ("// HTTP client of the shop.", "HTTP client of the shop."),
     ("// Computes taxes.\n// FIXME: rounding", "Computes taxes."),
     # a comment's first sentence, not the example after it
