@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Index real code beyond the dev sets (other languages, other layouts) and print what it took.
+#
+#   bash bench/real_repos.sh [DIR]        (default: .bench-real)
+#
+# Sources come from the package registries, the only network this project can count on: npm
+# tarballs (TypeScript, JavaScript, C++ addons) and PyPI sdists (Java + C++, C, a src layout, a big
+# Python tree). Each is indexed from nothing, with embeddings; then `rag modules` is there to read.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+DIR="${1:-.bench-real}"
+RAG="${RAG:-.venv/bin/rag}"
+PIP="${PIP:-.venv/bin/pip}"
+mkdir -p "$DIR"
+
+npm_package() {  # name, tarball path under registry.npmjs.org
+    local dest="$DIR/$1"
+    [ -d "$dest" ] && return
+    mkdir -p "$dest.tmp"
+    curl -sSfL "https://registry.npmjs.org/$2" | tar xz -C "$dest.tmp"
+    mv "$dest.tmp/package" "$dest" && rmdir "$dest.tmp"
+}
+
+sdist() {  # name, requirement
+    local dest="$DIR/$1"
+    [ -d "$dest" ] && return
+    local tmp="$DIR/.sdist-$1"
+    mkdir -p "$tmp"
+    "$PIP" download --quiet --no-binary :all: --no-deps --disable-pip-version-check -d "$tmp" "$2" 2>/dev/null
+    tar xzf "$tmp"/*.tar.gz -C "$tmp"
+    mv "$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -1)" "$dest" && rm -rf "$tmp"
+}
+
+npm_package rxjs rxjs/-/rxjs-7.8.1.tgz                              # TypeScript
+npm_package express express/-/express-4.21.1.tgz                    # CommonJS JavaScript
+npm_package query-core @tanstack/query-core/-/query-core-5.59.0.tgz  # TypeScript + TSX tests
+npm_package bcrypt bcrypt/-/bcrypt-5.1.1.tgz                        # C++ addon
+sdist jpype JPype1==1.5.1                                           # Java + C++ + Python
+sdist ujson ujson==6.1.0                                            # C (+ a vendored C++ library)
+sdist flask flask==3.0.3                                            # src layout
+sdist django django==5.1.3                                          # a big Python tree
+
+for repo in rxjs express query-core bcrypt jpype ujson flask django; do
+    out=$("$RAG" index "$DIR/$repo" --full 2>&1)
+    printf '%-11s %s\n' "$repo" "$(grep '^indexed' <<<"$out")"
+    grep '^warning' <<<"$out" | cut -c1-120 | sed 's/^/            /' || true
+done
