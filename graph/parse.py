@@ -47,6 +47,7 @@ _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_an
 # generated from ..."; in transformers' sources half the modules' summaries began with one).
 _BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\b|\bauto-?generated\b|"
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
+_COPYRIGHT = re.compile(r"(?:copyright\b|\(c\)|©)", re.I)
 # comment lines that talk to tools, not people: shebangs, encodings, editor modes, checkers' and
 # formatters' switches, build constraints (torch: 750 of 2,624 summaries began "mypy: allow-untyped-defs")
 _DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|"
@@ -344,7 +345,7 @@ def _definition_doc(node, spec: LanguageSpec) -> str:
 def _file_doc(root, spec: LanguageSpec) -> str:
     if spec.doc_style == PYTHON_DOCSTRING:
         doc = _python_docstring(root)
-        if doc:
+        if doc and not _COPYRIGHT.match(doc):  # a license as the module docstring (networkx's second_order.py)
             return doc
     groups, current, last_row = [], [], None
     for child in _header_nodes(root):

@@ -473,6 +473,14 @@ def test_sphinx_cross_references_read_as_their_names():
     assert clean_docstring(doc) == "Create a RequestContext, see flask.json.dumps and the docs; `None` too."
 
 
+def test_a_license_as_module_docstring_is_no_summary():
+    python = BY_NAME["python"]
+    source = b'"""Copyright (c) 2015 - Thomson Licensing, SAS\n\nRedistribution and use ..."""\n\n# Second order centrality.\nimport os\n'
+    assert parse_source("a.py", source, python, "0").doc == "Second order centrality."
+    kept = b'"""Parse SPDX license expressions."""\n'
+    assert parse_source("b.py", kept, python, "0").doc == "Parse SPDX license expressions."
+
+
 def test_commonjs_functions_bound_to_names():
     source = b"""/*!
  * shop
