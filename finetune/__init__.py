@@ -1,1 +1,1 @@
-"""LoRA fine-tuning (issue 6): not built yet."""
+"""`rag finetune`: training data from the code graph (and git history), a LoRA adapter for the LLM, a tuned embedder."""

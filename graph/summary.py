@@ -150,9 +150,17 @@ def _lead(x: SummaryInputs) -> str:
             top_level = [s[0] for s in x.symbols if "." not in s[0]] or [s[0] for s in x.symbols]
             return f"{language} file defining {', '.join(top_level[:3])}.".strip()
         return f"{language} file with no definitions.".strip()
-    if x.kind == "directory":
-        return f"Directory of {len(x.files)} source file{'s' if len(x.files) != 1 else ''}."
+    if x.kind == "directory":  # what it holds, and what it defines (its subdirectories' definitions too)
+        contents = [_count(len(x.files), "source file", "source files"),
+                    _count(len(x.subdirs), "subdirectory", "subdirectories")]
+        top_level = [s[0] for s in x.symbols if "." not in s[0]][:3]
+        lead = "Directory of " + " and ".join(c for c in contents if c) if x.files or x.subdirs else "Empty directory"
+        return lead + (f", defining {', '.join(top_level)}." if top_level else ".")
     return f"Named module {x.name}."
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return "" if n == 0 else f"{n} {one if n == 1 else many}"
 
 
 def _sentences_within(text: str, max_words: int) -> str:

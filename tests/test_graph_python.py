@@ -162,3 +162,17 @@ def test_absolute_imports_prefer_a_sys_path_root_to_a_module_inside_another_pack
     assert python_import("scripts/run.py", Import("helpers"), files) == ["scripts/helpers.py"]
     # when only a module inside a package has the name (Python 2's implicit relative import), it still resolves
     assert python_import("pkg/__init__.py", Import("util"), files) == ["pkg/util.py"]
+
+
+def test_a_directory_without_docs_says_what_it_holds_and_defines():
+    from graph.summary import SummaryInputs, summarize
+
+    def lead(files, subdirs, symbols):
+        x = SummaryInputs(kind="directory", name="shop", doc="", language=None, files=files, subdirs=subdirs,
+                          symbols=[(q, "class", "") for q in symbols], imports=[], importers=[], aliases=[])
+        return summarize(x).split(". ")[0] + "."
+
+    assert lead(["shop/cart.py", "shop/catalog.py"], ["shop/payment/"], ["Cart", "Cart.add", "Catalog"]) == \
+        "Directory of 2 source files and 1 subdirectory, defining Cart, Catalog."
+    assert lead([], ["a/", "b/"], []) == "Directory of 2 subdirectories."
+    assert lead(["one.py"], [], []) == "Directory of 1 source file."
