@@ -4,8 +4,8 @@
 #   bash bench/real_repos.sh [DIR]        (default: .bench-real)
 #
 # Sources come from the package registries, the only network this project can count on: npm
-# tarballs (TypeScript, JavaScript, C++ addons) and PyPI sdists (Java + C++, C, a src layout, a big
-# Python tree). Each is indexed from nothing, with embeddings; then `rag modules` is there to read.
+# tarballs (TypeScript, JavaScript, C++ addons) and PyPI sdists (Java + C++, C, Rust, a src layout,
+# a big Python tree). Each is indexed from nothing, with embeddings; then `rag modules` is there to read.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DIR="${1:-.bench-real}"
@@ -31,6 +31,18 @@ sdist() {  # name, requirement
     mv "$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -1)" "$dest" && rm -rf "$tmp"
 }
 
+rust_sdist() {  # name, version: maturin sdists carry the Rust sources (pip cannot fetch them without cargo)
+    local dest="$DIR/$1"
+    [ -d "$dest" ] && return
+    local url
+    url=$(curl -sSf -H "Accept: application/vnd.pypi.simple.v1+json" "https://pypi.org/simple/$1/" | python3 -c \
+        'import json, sys; print(next(f["url"] for f in json.load(sys.stdin)["files"] if f["filename"] == sys.argv[1]))' \
+        "$1-$2.tar.gz")
+    mkdir -p "$dest.tmp"
+    curl -sSfL "$url" | tar xz -C "$dest.tmp"
+    mv "$dest.tmp"/* "$dest" && rmdir "$dest.tmp"
+}
+
 npm_package rxjs rxjs/-/rxjs-7.8.1.tgz                              # TypeScript
 npm_package express express/-/express-4.21.1.tgz                    # CommonJS JavaScript
 npm_package query-core @tanstack/query-core/-/query-core-5.59.0.tgz  # TypeScript + TSX tests
@@ -39,8 +51,9 @@ sdist jpype JPype1==1.5.1                                           # Java + C++
 sdist ujson ujson==6.1.0                                            # C (+ a vendored C++ library)
 sdist flask flask==3.0.3                                            # src layout
 sdist django django==5.1.3                                          # a big Python tree
+rust_sdist orjson 3.9.9                                             # Rust (+ 1,184 vendored crate files)
 
-for repo in rxjs express query-core bcrypt jpype ujson flask django; do
+for repo in rxjs express query-core bcrypt jpype ujson flask django orjson; do
     out=$("$RAG" index "$DIR/$repo" --full 2>&1)
     printf '%-11s %s\n' "$repo" "$(grep '^indexed' <<<"$out")"
     grep '^warning' <<<"$out" | cut -c1-120 | sed 's/^/            /' || true

@@ -65,8 +65,8 @@ _INLINE_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\s+([^}|\s
 _HTML_TAG = re.compile(r"</?(?:p|b|i|em|strong|code|tt|br|ul|ol|li|pre|blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
 # a comment that labels the statements below it, not the file ("Module dependencies." in Node's CommonJS style)
 _SECTION_LABEL = re.compile(r"^(?:module\s+)?(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
-# commented-out code (`// total += x;`), and a macro's name alone (`#endif  // CART_H_`)
-_CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-Z0-9]*_[A-Z0-9_]*$")
+# commented-out code (`// total += x;`), a macro's name alone (`#endif  // CART_H_`), a bare link
+_CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-Z0-9]*_[A-Z0-9_]*$|^<?https?://\S+$")
 # Sphinx cross-references (`:class:`~a.b.C``, `:py:func:`f``, `:ref:`text <label>``): what a person reads of them
 _SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
 _TODO = re.compile(r"^(?:TODO|FIXME|XXX|HACK)\b")  # a note to developers, not a description: it ends the prose

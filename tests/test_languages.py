@@ -449,6 +449,8 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("// ===== Totals =====\n// Sums up the cart.", "Totals. Sums up the cart."),  # a title in a frame (django's tests)
     ("// Loading...", "Loading..."),
     ("// HTTP client of the shop.", "HTTP client of the shop."),
+    ("// https://docs.python.org/3/c-api/typeobj.html", ""),  # a bare link (orjson's Rust sources)
+    ("// See https://example.com/spec for the format.", "See https://example.com/spec for the format."),
     ("// Computes taxes.\n// FIXME: rounding", "Computes taxes."),
     # a comment's first sentence, not the example after it
     ("/**\n * Assign a setting.\n *\n *    app.set('foo', 'bar');\n */", "Assign a setting."),
