@@ -29,7 +29,8 @@ _SUBKIND_BY_NODE = {
 }
 _FUNCTION_CAPTURES = {"function", "method"}
 # wrappers whose comments belong to the definition inside them
-_WRAPPERS = {"export_statement", "expression_statement",  # JS `app.render = function render() {}` "decorated_definition", "template_declaration", "declaration",
+_WRAPPERS = {"export_statement", "decorated_definition", "template_declaration", "declaration",
+             "expression_statement",  # JS `app.render = function render() {}`
              "function_definition", "field_declaration", "lexical_declaration", "variable_declaration",
              "variable_declarator",
              "type_definition",  # C/C++ `typedef struct X {...} X;`: the comment is before `typedef`

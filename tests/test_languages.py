@@ -566,3 +566,13 @@ def price(x):
 '''
     fs = parse_source("price.py", py, BY_NAME["python"], "0")
     assert [(d.name, d.start_line) for d in fs.definitions] == [("price", 7)]
+
+
+def test_comments_above_wrapped_definitions_document_them():
+    # the comment stands above the wrapper (decorator, template, declaration), not the definition inside it
+    py = b"import functools\n\n# Caches the price of a product.\n@functools.cache\ndef price(product):\n    return 1\n"
+    assert doc_of(parse_source("p.py", py, BY_NAME["python"], "0"), "price") == "Caches the price of a product."
+    cpp = b"/** Adds two amounts of any currency. */\ntemplate <typename T>\nT add(T a, T b) { return a + b; }\n"
+    assert doc_of(parse_source("add.cpp", cpp, BY_NAME["cpp"], "0"), "add") == "Adds two amounts of any currency."
+    c = b"/* Total of the cart in cents. */\nint total(const struct cart *c);\n\nint total(const struct cart *c) { return 0; }\n"
+    assert doc_of(parse_source("cart.c", c, BY_NAME["c"], "0"), "total") == "Total of the cart in cents."
