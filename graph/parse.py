@@ -48,6 +48,7 @@ _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_an
 # generated from ..."; in transformers' sources half the modules' summaries began with one).
 _BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\b|\bauto-?generated\b|"
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
+# a docstring is prose more often than a comment, so only one that opens with a copyright is a license
 _COPYRIGHT = re.compile(r"(?:copyright\b|\(c\)|©)", re.I)
 # comment lines that talk to tools, not people: shebangs, encodings, editor modes, checkers' and
 # formatters' switches, build constraints (torch: 750 of 2,624 summaries began "mypy: allow-untyped-defs")
