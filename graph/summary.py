@@ -154,7 +154,7 @@ def _lead(x: SummaryInputs) -> str:
         contents = [_count(len(x.files), "source file", "source files"),
                     _count(len(x.subdirs), "subdirectory", "subdirectories")]
         top_level = [s[0] for s in x.symbols if "." not in s[0]][:3]
-        lead = "Directory of " + " and ".join(c for c in contents if c) if x.files or x.subdirs else "Empty directory"
+        lead = ("Directory of " + " and ".join(c for c in contents if c)) if x.files or x.subdirs else "Empty directory"
         return lead + (f", defining {', '.join(top_level)}." if top_level else ".")
     return f"Named module {x.name}."
 
