@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -487,5 +488,17 @@ def _print_tree(modules, out) -> None:
     show(None, 0)
 
 
+def entry() -> None:
+    """The console script: `main`, then exit without the interpreter's final garbage collections.
+
+    A command leaves tens of thousands of objects alive (modules, caches), and the collections Python
+    runs while shutting down walk all of them again: ~0.25 s of a 3 s `rag index` here. Frozen objects
+    are skipped; the process is ending, so nothing is lost by not collecting them.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
