@@ -42,15 +42,18 @@ class Module:
         return cls(**d)
 
 
-def build_modules(g: nx.MultiDiGraph) -> list[Module]:
-    """All modules of the graph (the root directory is not one), sorted by ID."""
+def build_modules(g: nx.MultiDiGraph, file_terms: dict[str, dict[str, float]]) -> list[Module]:
+    """All modules of the graph (the root directory is not one), sorted by ID.
+
+    `file_terms` maps each file of the graph to its parse result's `terms`.
+    """
     files = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "file")
     dirs = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "directory" and n != ROOT)
     named = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "named")
     facts = GraphFacts.of(g)
     members = {m: _files_under(g, m) for m in dirs + named}
     members.update({f: [f] for f in files})
-    keywords = keywords_for_all(g, facts, members)
+    keywords = keywords_for_all(g, members, file_terms)
     out = []
     for mid in files + dirs + named:
         attrs = g.nodes[mid]

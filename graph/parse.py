@@ -16,6 +16,7 @@ from bisect import bisect_right
 from dataclasses import replace
 
 from graph.languages import PYTHON_DOCSTRING, LanguageSpec, compiled
+from graph.summary import file_terms
 from graph.symbols import CLASS, FUNCTION, Call, Definition, FileSymbols, Import, Inherit
 
 MAX_DOC_CHARS = 600
@@ -105,7 +106,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> F
     for c, _ in inherit_pairs:
         name = _text(c)
         child_of[c.start_byte] = qualname_by_name_node.get(c.start_byte) or (name if name in qualnames else None)
-    return FileSymbols(
+    fs = FileSymbols(
         path=path,
         language=spec.name,
         sha256=sha256,
@@ -120,6 +121,8 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> F
                         key=lambda i: (i.child, i.base)),
         syntax_errors=_count_errors(root) if root.has_error else 0,
     )
+    fs.terms = file_terms(fs)
+    return fs
 
 
 def _add_definition(raw_defs, node, name_node, capture_kind):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 
+from graph.symbols import CLASS, FileSymbols
 from graph.text import clip_words, content_words, first_sentence, split_identifier, word_count
 
 if TYPE_CHECKING:
@@ -198,9 +199,12 @@ def main_symbols(g: nx.MultiDiGraph, facts: GraphFacts, member_files: list[str],
 
 # --- keywords --------------------------------------------------------------------------------
 
-def keywords_for_all(g: nx.MultiDiGraph, facts: GraphFacts, members: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Keywords of every module: identifier pieces and doc words weighted by salience (tf-idf over files)."""
-    file_terms = {f: _file_terms(g, facts, f) for f in g.nodes if g.nodes[f]["kind"] == "file"}
+def keywords_for_all(g: nx.MultiDiGraph, members: dict[str, list[str]],
+                     file_terms: dict[str, dict[str, float]]) -> dict[str, list[str]]:
+    """Keywords of every module: identifier pieces and doc words weighted by salience (tf-idf over files).
+
+    `file_terms` maps every file to `file_terms(its parse result)`, kept with the parse results.
+    """
     df = Counter(t for terms in file_terms.values() for t in terms)
     n = max(len(file_terms), 1)
     out = {}
@@ -221,19 +225,21 @@ def keywords_for_all(g: nx.MultiDiGraph, facts: GraphFacts, members: dict[str, l
     return out
 
 
-def _file_terms(g, facts: GraphFacts, f) -> Counter:
-    a = g.nodes[f]
+def file_terms(fs: FileSymbols) -> dict[str, float]:
+    """A file's weighted keyword terms: a pure function of its parse result, so it is computed where
+    the file is parsed (in parallel) and kept with the parse result (reused by an incremental build).
+
+    The weights are multiples of 1/4, exact in binary, so sums do not depend on the order of addition.
+    """
     weights: Counter = Counter()
-    stem = posixpath.splitext(a["name"])[0]
+    stem = posixpath.splitext(posixpath.basename(fs.path))[0]
     _add(weights, [w for w in split_identifier(stem) if len(w) > 2], 3.0)
-    _add(weights, content_words(a.get("doc", "")), 0.5)
-    for sid in facts.definitions.get(f, ()):
-        s = g.nodes[sid]
-        top = s["qualname"] == s["name"]
-        w = 2.0 if s["kind"] == "class" else (1.0 if top else 0.5)
-        _add(weights, content_words(s["name"]), w)
-        _add(weights, content_words(first_sentence(s.get("doc", ""))), 0.25)
-    return weights
+    _add(weights, content_words(fs.doc), 0.5)
+    for d in fs.definitions:
+        w = 2.0 if d.kind == CLASS else (1.0 if d.qualname == d.name else 0.5)
+        _add(weights, content_words(d.name), w)
+        _add(weights, content_words(first_sentence(d.doc)), 0.25)
+    return dict(weights)
 
 
 def _add(weights: Counter, words, w: float) -> None:
