@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
+from itertools import chain
 
 import numpy as np
 
@@ -26,13 +28,57 @@ def _bm25s():
     return bm25s
 
 
+@cache
+def _bm25_class():
+    """bm25s.BM25 with its index built by whole-array NumPy operations instead of per-document loops.
+
+    bm25s documents `build_index_from_tokens`/`build_index_from_ids` as the methods to override for a
+    different way of building. Its own way counts terms with a `Counter` and scores them one document
+    at a time: ~0.3 s of a 2.4 s incremental `rag index` on networkx, ~6 s on transformers. This one
+    scores every (document, term) pair at once with bm25s's own scoring functions and CSC layout, so
+    the index it saves is the same (a test compares the scores with stock bm25s).
+    """
+    bm25s = _bm25s()
+    from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
+
+    class VectorizedBM25(bm25s.BM25):
+        def build_index_from_tokens(self, corpus_tokens, show_progress=True, leave_progress=False):
+            if self.method in self.methods_requiring_nonoccurrence:
+                return super().build_index_from_tokens(corpus_tokens, show_progress, leave_progress)
+            # map/chain over builtins iterate in C: a generator expression here took longer than scoring
+            vocab = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(corpus_tokens)))}
+            lengths = np.fromiter(map(len, corpus_tokens), dtype=np.int64, count=len(corpus_tokens))
+            ids = np.fromiter(map(vocab.__getitem__, chain.from_iterable(corpus_tokens)),
+                              dtype=np.int64, count=int(lengths.sum()))
+            return self._scores(ids, lengths, len(vocab)), vocab
+
+        def _scores(self, ids: np.ndarray, lengths: np.ndarray, n_vocab: int) -> dict:
+            self.nonoccurrence_array = None  # what the overridden method sets for this method
+            n_docs = len(lengths)
+            docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+            pairs, tf = np.unique(docs * n_vocab + ids, return_counts=True)
+            doc_idx, vocab_idx = np.divmod(pairs, n_vocab)
+            doc_freqs = np.bincount(vocab_idx, minlength=n_vocab)
+            # bm25s's idf functions take one number (math.log); few distinct frequencies need computing
+            distinct, which = np.unique(doc_freqs, return_inverse=True)
+            idf_fn = _select_idf_scorer(self.idf_method)
+            idf = np.array([idf_fn(int(df), N=n_docs) for df in distinct], dtype=self.dtype)[which]
+            tfc = _select_tfc_scorer(self.method)(tf_array=tf.astype(self.dtype), l_d=lengths[doc_idx],
+                                                  l_avg=lengths.mean(), k1=self.k1, b=self.b, delta=self.delta)
+            data, indices, indptr = self._np_csc(data=idf[vocab_idx] * tfc, rows=doc_idx.astype(self.int_dtype),
+                                                 cols=vocab_idx.astype(self.int_dtype), shape=(n_docs, n_vocab))
+            return {"data": data.astype(self.dtype), "indices": indices, "indptr": indptr, "num_docs": n_docs}
+
+    return VectorizedBM25
+
+
 class SparseIndex:
     def __init__(self, bm25):
         self._bm25 = bm25
 
     @classmethod
     def build(cls, documents: list[list[str]], k1: float, b: float) -> SparseIndex:
-        bm25 = _bm25s().BM25(k1=k1, b=b, csc_backend="numpy")
+        bm25 = _bm25_class()(k1=k1, b=b, csc_backend="numpy")
         # bm25s cannot index an empty corpus or vocabulary; a placeholder token keeps shapes right
         bm25.index([doc or ["\x00"] for doc in documents] or [["\x00"]], show_progress=False)
         return cls(bm25)
