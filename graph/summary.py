@@ -11,6 +11,7 @@ import heapq
 import math
 import posixpath
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ class GraphFacts:
     importers: dict[str, set[str]]  # file -> files importing it
     children: dict[str, list[str]]  # directory -> files and directories it contains
     _importance: dict[str, float] = field(default_factory=dict)  # definition node -> score, memoised
+    _best: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)  # best_symbols, memoised
 
     @classmethod
     def of(cls, g: nx.MultiDiGraph) -> GraphFacts:
@@ -48,18 +50,27 @@ class GraphFacts:
         imports: dict[str, set[str]] = {}
         importers: dict[str, set[str]] = {}
         children: dict[str, list[str]] = {}
-        for n, a in g.nodes(data=True):
+        attrs = dict(g.nodes(data=True))  # a plain dict: networkx's node view costs more per lookup
+        for n, a in attrs.items():
             if a["kind"] in ("class", "function"):
                 definitions.setdefault(a["path"], []).append(n)
         for src, dst, key in g.edges(keys=True):
             if key == "imports":
                 imports.setdefault(src, set()).add(dst)
                 importers.setdefault(dst, set()).add(src)
-            elif key in ("calls", "inherits") and g.nodes[src].get("path") != g.nodes[dst].get("path"):
+            elif key in ("calls", "inherits") and attrs[src].get("path") != attrs[dst].get("path"):
                 external_refs[dst] = external_refs.get(dst, 0) + 1
-            elif key == "contains" and g.nodes[src]["kind"] == "directory":
+            elif key == "contains" and attrs[src]["kind"] == "directory":
                 children.setdefault(src, []).append(dst)
         return cls(definitions, external_refs, imports, importers, children)
+
+    def best_symbols(self, g: nx.MultiDiGraph, file: str, limit: int) -> list[tuple[float, str]]:
+        """(-importance, definition) of the file's `limit` most important definitions, best first, memoised."""
+        best = self._best.get((file, limit))
+        if best is None:
+            best = heapq.nsmallest(limit, ((-self.importance(g, sid), sid) for sid in self.definitions.get(file, ())))
+            self._best[(file, limit)] = best
+        return best
 
     def importance(self, g: nx.MultiDiGraph, sid: str) -> float:
         score = self._importance.get(sid)
@@ -192,9 +203,13 @@ def _rank_neighbours(facts: GraphFacts, nodes) -> list[str]:
 # --- main symbols ----------------------------------------------------------------------------
 
 def main_symbols(g: nx.MultiDiGraph, facts: GraphFacts, member_files: list[str], limit: int) -> list[str]:
-    """The most telling definitions of these files: public, top-level, documented, used elsewhere."""
-    scored = [(-facts.importance(g, sid), sid) for f in member_files for sid in facts.definitions.get(f, ())]
-    return [sid for _, sid in heapq.nsmallest(limit, scored)]
+    """The most telling definitions of these files: public, top-level, documented, used elsewhere.
+
+    The best `limit` of a directory are among the best `limit` of each of its files: merging those
+    keeps a deep tree from scoring every definition once per enclosing directory.
+    """
+    best = heapq.nsmallest(limit, chain.from_iterable(facts.best_symbols(g, f, limit) for f in member_files))
+    return [sid for _, sid in best]
 
 
 # --- keywords --------------------------------------------------------------------------------
@@ -207,6 +222,8 @@ def keywords_for_all(g: nx.MultiDiGraph, members: dict[str, list[str]],
     """
     df = Counter(t for terms in file_terms.values() for t in terms)
     n = max(len(file_terms), 1)
+    idf = {t: math.log(1 + n / (1 + count)) for t, count in df.items()}
+    unseen_idf = math.log(1 + n)  # a directory's own name, doc or alias words may be in no file
     out = {}
     for mid, files in members.items():
         attrs = g.nodes[mid]
@@ -220,8 +237,7 @@ def keywords_for_all(g: nx.MultiDiGraph, members: dict[str, list[str]],
             _add(weights, content_words(attrs.get("doc", "")), 1.0)
             for alias in attrs.get("aliases", ()):
                 _add(weights, content_words(alias), 3.0)
-        ranked = sorted(weights, key=lambda t: (-weights[t] * math.log(1 + n / (1 + df.get(t, 0))), t))
-        out[mid] = ranked[:KEYWORDS]
+        out[mid] = heapq.nsmallest(KEYWORDS, weights, key=lambda t: (-weights[t] * idf.get(t, unseen_idf), t))
     return out
 
 
