@@ -21,7 +21,7 @@ from graph.config import RepoConfig, parse_config
 from graph.errors import IndexError_, RepoError
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
-from graph.store import FORMAT_VERSION, IndexStore, Manifest, jsonl_lines
+from graph.store import FORMAT_VERSION, IndexStore, Manifest, jsonl_line, jsonl_lines
 from graph.symbols import FileSymbols
 from graph.version import TOOL_VERSION
 from graph.walk import CONFIG_NAME, FoundFile, WalkResult, walk
@@ -191,12 +191,12 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
             changes.reason = changes.reason or str(e)
             previous_manifest = None
         reuse = {f.path: previous[f.path] for f in sources
-                 if f.path in previous and previous[f.path].sha256 == f.sha256
-                 and previous[f.path].language == f.language}
+                 if f.path in previous and previous[f.path][0].sha256 == f.sha256
+                 and previous[f.path][0].language == f.language}
         to_parse = [f for f in sources if f.path not in reuse]
         lap("load")
         parsed = parse_files(to_parse, options.jobs, progress)
-        symbols = [reuse.get(f.path) or parsed[f.path] for f in sources]
+        symbols = [reuse[f.path][0] if f.path in reuse else parsed[f.path] for f in sources]
         lap("parse")
         graph = build_graph(symbols, _readmes(found), config, _go_module(found))
         lap("graph")
@@ -205,7 +205,9 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         syntax_errors = sum(1 for s in symbols if s.syntax_errors)
         payload = [("graph.json", [graph_to_json(graph)]),
                    ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),
-                   ("files.jsonl", jsonl_lines(s.to_dict() for s in symbols))]
+                   # a reused parse result is written back as the line it was read from
+                   ("files.jsonl", (reuse[s.path][1] if s.path in reuse else jsonl_line(s.to_dict())
+                                    for s in symbols))]
         models: dict[str, str] = {}
         context = BuildContext(repo, graph, modules, sources, store, previous_manifest, progress)
         for extension in extensions:
@@ -343,9 +345,10 @@ def _changes(store: IndexStore, found: WalkResult, settings: dict) -> Changes:
     return changes
 
 
-def _previous_parses(store: IndexStore, manifest: Manifest) -> dict[str, FileSymbols]:
+def _previous_parses(store: IndexStore, manifest: Manifest) -> dict[str, tuple[FileSymbols, bytes]]:
+    """Each file's parse result in the index being replaced, with its files.jsonl line."""
     try:
-        return {d["path"]: FileSymbols.from_dict(d) for d in store.read_jsonl(manifest, "files.jsonl")}
+        return {d["path"]: (FileSymbols.from_dict(d), line) for d, line in store.read_jsonl_rows(manifest, "files.jsonl")}
     except (KeyError, TypeError) as e:
         raise IndexError_(f"the index at {store.dir} is corrupt (files.jsonl: {e}); "
                           "`rag index --full` rebuilds it") from None

@@ -96,10 +96,15 @@ class IndexStore:
             raise self._corrupt(name, e) from None
 
     def read_jsonl(self, manifest: Manifest, name: str) -> list[dict]:
+        return [row for row, _ in self.read_jsonl_rows(manifest, name)]
+
+    def read_jsonl_rows(self, manifest: Manifest, name: str) -> list[tuple[dict, bytes]]:
+        """Each row with its line as stored (newline included): a rebuild writes unchanged rows back as they are."""
         path = self._snapshot_file(manifest, name)
         try:
             with open(path, "rb") as fh:
-                return [orjson.loads(line) for line in fh if line.strip()]
+                return [(orjson.loads(line), line if line.endswith(b"\n") else line + b"\n")
+                        for line in fh if line.strip()]
         except (OSError, ValueError) as e:
             raise self._corrupt(name, e) from None
 
@@ -189,8 +194,12 @@ class IndexStore:
 
 
 def jsonl_lines(rows: Iterable[dict]) -> Iterator[bytes]:
-    for row in rows:  # rows come from dataclasses: key order is fixed, so the bytes are deterministic
-        yield orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
+    return map(jsonl_line, rows)
+
+
+def jsonl_line(row: dict) -> bytes:
+    # rows come from dataclasses: key order is fixed, so the bytes are deterministic
+    return orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _write_durably(path: str, chunks: Iterable[str | bytes]) -> None:
