@@ -29,8 +29,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SOURCES = os.environ.get("RAG_BENCH_SOURCES", os.path.join(HERE, "..", ".bench-sources"))
 REPOS = {"networkx": "networkx/algorithms/cycles.py", "scrapy": "scrapy/http/request/__init__.py",
          "rich": "rich/progress.py"}
-GRAPH_INDEX = ("import sys; from graph.indexer import IndexOptions, index; "
-               "index(sys.argv[1], IndexOptions(index_dir=sys.argv[2], full=sys.argv[3] == 'full', jobs=int(sys.argv[4])))")
+# ends as the `rag` console script does (rag/cli.py: entry), without the interpreter's final collections
+GRAPH_INDEX = ("import gc, sys; from graph.indexer import IndexOptions, index; "
+               "index(sys.argv[1], IndexOptions(index_dir=sys.argv[2], full=sys.argv[3] == 'full', jobs=int(sys.argv[4]))); "
+               "gc.freeze()")
 
 
 def run(repo: str, index_dir: str, full: bool, jobs: int = 0) -> tuple[float, int]:

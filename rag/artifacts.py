@@ -28,7 +28,7 @@ from rag.sparse import SparseIndex
 
 DIR = "retrieval"
 CORPUS = f"{DIR}/corpus.json"
-TOKENS = f"{DIR}/tokens.jsonl"  # each candidate file's tokens by path and content hash: rebuilds skip tokenising
+TERMS = f"{DIR}/terms.jsonl"  # each candidate file's term counts by path and content hash: rebuilds skip tokenising
 
 
 def text_hash(text: str) -> str:
@@ -58,12 +58,12 @@ class RetrievalExtension:
 
     def build(self, ctx: BuildContext):
         s = self.retrieval
-        tokens = _previous_tokens(ctx.store, ctx.previous)
+        terms = _previous_terms(ctx.store, ctx.previous)
         corpus = build_corpus(ctx.graph, ctx.modules, {f.path: f.text for f in ctx.sources}, s,
-                              hashes={f.path: f.sha256 for f in ctx.sources}, cache=tokens)
+                              hashes={f.path: f.sha256 for f in ctx.sources}, cache=terms)
         kept = {f"{fid} {h}" for fid, h in ((f.path, f.sha256) for f in ctx.sources)}
-        sparse_files = SparseIndex.build(corpus.file_tokens, s.bm25_k1, s.bm25_b)
-        sparse_chunks = SparseIndex.build([c.tokens for c in corpus.chunks], s.bm25_k1, s.bm25_b)
+        sparse_files = SparseIndex.build(corpus.file_terms, s.bm25_k1, s.bm25_b)
+        sparse_chunks = SparseIndex.build([c.terms for c in corpus.chunks], s.bm25_k1, s.bm25_b)
         chunk_texts = [c.dense_text for c in corpus.chunks] if s.w_dense_chunk > 0 else []
         summary_hashes = [text_hash(t) for t in corpus.summaries]
         chunk_hashes = [text_hash(t) for t in chunk_texts]
@@ -81,7 +81,7 @@ class RetrievalExtension:
         }
         payload = [
             (CORPUS, [json.dumps(meta, ensure_ascii=False)]),
-            (TOKENS, jsonl_lines({"key": k, "file": v[0], "chunks": v[1]} for k, v in sorted(tokens.items()) if k in kept)),
+            (TERMS, jsonl_lines({"key": k, "file": v[0], "chunks": v[1]} for k, v in sorted(terms.items()) if k in kept)),
             (f"{DIR}/sparse-files", sparse_files.save),
             (f"{DIR}/sparse-chunks", sparse_chunks.save),
         ]
@@ -159,11 +159,11 @@ def _previous_vectors(store: IndexStore, manifest: Manifest | None, meta: dict |
         return {}
 
 
-def _previous_tokens(store: IndexStore, manifest: Manifest | None) -> dict:
-    """Tokens of the snapshot being replaced; empty when there is none, it has none, or it is unusable."""
+def _previous_terms(store: IndexStore, manifest: Manifest | None) -> dict:
+    """Term counts of the snapshot being replaced; empty when there is none, it has none, or it is unusable."""
     if manifest is None or "retrieval" not in manifest.settings.get("extensions", {}):
         return {}
     try:
-        return {row["key"]: (row["file"], row["chunks"]) for row in store.read_jsonl(manifest, TOKENS)}
+        return {row["key"]: (row["file"], row["chunks"]) for row in store.read_jsonl(manifest, TERMS)}
     except Exception:  # a cache only
         return {}

@@ -4,13 +4,14 @@ Pure functions of the graph, the modules and the files' text.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 
 from graph.modules import Module
 from rag.settings import RetrievalSettings
-from rag.tokenize import document_tokens, tokenize
+from rag.tokenize import document_terms, tokenize
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -21,14 +22,14 @@ class Chunk:
     file: int  # index into Corpus.files
     qualname: str
     start_line: int
-    tokens: list[str]
+    terms: dict[str, int]  # token -> count, the sparse document
     dense_text: str
 
 
 @dataclass
 class Corpus:
     files: list[str]  # candidate file module IDs
-    file_tokens: list[list[str]]
+    file_terms: list[dict[str, int]]  # token -> count, each file's sparse document
     summaries: list[str]  # dense text per file
     chunks: list[Chunk]
     lines: list[int]
@@ -39,7 +40,7 @@ def path_tokens(module_id: str) -> list[str]:
     return tokenize(stem.replace("/", " "))
 
 
-TokenCache = dict[str, tuple[list[str], list[list[str]]]]  # "path sha" -> (file tokens, tokens per definition)
+TermCache = dict[str, tuple[dict[str, int], list[dict[str, int]]]]  # "path sha" -> (file terms, terms per definition)
 
 
 def embedded_text(file_id: str, summary: str) -> str:
@@ -49,8 +50,8 @@ def embedded_text(file_id: str, summary: str) -> str:
 
 def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str, str],
                  settings: RetrievalSettings, hashes: dict[str, str] | None = None,
-                 cache: TokenCache | None = None) -> Corpus:
-    """With `hashes` (path -> content hash) and a `cache` of earlier tokens, unchanged files are not
+                 cache: TermCache | None = None) -> Corpus:
+    """With `hashes` (path -> content hash) and a `cache` of earlier terms, unchanged files are not
     tokenised again; the cache is filled with what this call tokenised."""
     files = sorted(m.id for m in modules if m.kind == "file" and m.role in settings.roles and m.id in texts)
     by_id = {m.id: m for m in modules}
@@ -60,31 +61,39 @@ def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str,
             definitions.setdefault(a["path"], []).append(a)
     jargon = _named_module_words(graph)
     cache = {} if cache is None else cache
-    file_tokens, summaries, chunks = [], [], []
+    file_terms, summaries, chunks = [], [], []
     for i, fid in enumerate(files):
         defs = sorted(definitions.get(fid, ()), key=lambda a: (a["start_line"], a["qualname"]))
         key = f"{fid} {hashes[fid]}" if hashes else None
         cached = cache.get(key) if key else None
         if cached is None or len(cached[1]) != len(defs):
-            cached = _tokens_of(fid, texts[fid], defs, settings)
+            cached = _terms_of(fid, texts[fid], defs, settings)
             if key:
                 cache[key] = cached
-        file_tokens.append(cached[0] + jargon.get(fid, []))
+        file_terms.append(_plus(cached[0], jargon[fid]) if fid in jargon else cached[0])
         summaries.append(embedded_text(fid, by_id[fid].summary))
-        for d, tokens in zip(defs, cached[1]):
-            chunks.append(Chunk(i, d["qualname"], d["start_line"], tokens,
+        for d, terms in zip(defs, cached[1]):
+            chunks.append(Chunk(i, d["qualname"], d["start_line"], terms,
                                 f"{fid} {d['qualname']}: {d.get('doc', '')}".strip()))
-    return Corpus(files, file_tokens, summaries, chunks, [by_id[f].lines for f in files])
+    return Corpus(files, file_terms, summaries, chunks, [by_id[f].lines for f in files])
 
 
-def _tokens_of(fid: str, text: str, defs: list[dict], settings: RetrievalSettings):
+def _terms_of(fid: str, text: str, defs: list[dict], settings: RetrievalSettings):
     ptoks = path_tokens(fid)
     lines = text.splitlines()
-    chunk_tokens = []
+    chunk_terms = []
     for d in defs:
         end = d["end_line"] if d["kind"] == "function" else min(d["end_line"], d["start_line"] + settings.class_chunk_lines)
-        chunk_tokens.append(document_tokens("\n".join(lines[d["start_line"] - 1:end])) + ptoks)
-    return document_tokens(text) + ptoks * settings.path_repeat, chunk_tokens
+        chunk_terms.append(dict(document_terms("\n".join(lines[d["start_line"] - 1:end])) + Counter(ptoks)))
+    return dict(document_terms(text) + Counter(ptoks * settings.path_repeat)), chunk_terms
+
+
+def _plus(terms: dict[str, int], tokens: list[str]) -> dict[str, int]:
+    """A copy of `terms` with `tokens` counted in (the cached terms stay as they were)."""
+    out = dict(terms)
+    for t in tokens:
+        out[t] = out.get(t, 0) + 1
+    return out
 
 
 def _named_module_words(graph: nx.MultiDiGraph) -> dict[str, list[str]]:

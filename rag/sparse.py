@@ -30,34 +30,34 @@ def _bm25s():
 
 @cache
 def _bm25_class():
-    """bm25s.BM25 with its index built by whole-array NumPy operations instead of per-document loops.
+    """bm25s.BM25 that indexes documents given as term counts ({token: count}), with whole-array NumPy.
 
     bm25s documents `build_index_from_tokens`/`build_index_from_ids` as the methods to override for a
-    different way of building. Its own way counts terms with a `Counter` and scores them one document
-    at a time: ~0.3 s of a 2.4 s incremental `rag index` on networkx, ~6 s on transformers. This one
-    scores every (document, term) pair at once with bm25s's own scoring functions and CSC layout, so
-    the index it saves is the same (a test compares the scores with stock bm25s).
+    different way of building. Its own way takes token lists, counts them with a `Counter` and scores
+    one document at a time: ~0.3 s of a 2.4 s incremental `rag index` on networkx. BM25 reads nothing
+    but the counts, and the counts are a third of the tokens (networkx: 183k (document, term) pairs for
+    653k tokens), so the index keeps them and this scores every pair at once, with bm25s's own scoring
+    functions and CSC layout: the saved index is what bm25s would build (a test compares the scores).
     """
     bm25s = _bm25s()
     from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 
-    class VectorizedBM25(bm25s.BM25):
+    class TermCountBM25(bm25s.BM25):
         def build_index_from_tokens(self, corpus_tokens, show_progress=True, leave_progress=False):
+            """`corpus_tokens`: one {token: count} per document (what `index` passes on as it is)."""
             if self.method in self.methods_requiring_nonoccurrence:
-                return super().build_index_from_tokens(corpus_tokens, show_progress, leave_progress)
-            # map/chain over builtins iterate in C: a generator expression here took longer than scoring
-            vocab = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(corpus_tokens)))}
-            lengths = np.fromiter(map(len, corpus_tokens), dtype=np.int64, count=len(corpus_tokens))
-            ids = np.fromiter(map(vocab.__getitem__, chain.from_iterable(corpus_tokens)),
-                              dtype=np.int64, count=int(lengths.sum()))
-            return self._scores(ids, lengths, len(vocab)), vocab
-
-        def _scores(self, ids: np.ndarray, lengths: np.ndarray, n_vocab: int) -> dict:
-            self.nonoccurrence_array = None  # what the overridden method sets for this method
-            n_docs = len(lengths)
-            docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-            pairs, tf = np.unique(docs * n_vocab + ids, return_counts=True)
-            doc_idx, vocab_idx = np.divmod(pairs, n_vocab)
+                raise ValueError(f"BM25 method {self.method!r} is not supported here")
+            self.nonoccurrence_array = None  # what the overridden method sets for these methods
+            documents = corpus_tokens
+            # map/chain over builtins iterate in C: generator expressions here took longer than scoring
+            vocab = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(documents)))}
+            n_docs, n_vocab = len(documents), len(vocab)
+            n_terms = np.fromiter(map(len, documents), dtype=np.int64, count=n_docs)
+            pairs = int(n_terms.sum())
+            vocab_idx = np.fromiter(map(vocab.__getitem__, chain.from_iterable(documents)), dtype=np.int64, count=pairs)
+            tf = np.fromiter(chain.from_iterable(map(dict.values, documents)), dtype=np.int64, count=pairs)
+            doc_idx = np.repeat(np.arange(n_docs, dtype=np.int64), n_terms)
+            lengths = np.bincount(doc_idx, weights=tf, minlength=n_docs)  # tokens per document
             doc_freqs = np.bincount(vocab_idx, minlength=n_vocab)
             # bm25s's idf functions take one number (math.log); few distinct frequencies need computing
             distinct, which = np.unique(doc_freqs, return_inverse=True)
@@ -67,9 +67,10 @@ def _bm25_class():
                                                   l_avg=lengths.mean(), k1=self.k1, b=self.b, delta=self.delta)
             data, indices, indptr = self._np_csc(data=idf[vocab_idx] * tfc, rows=doc_idx.astype(self.int_dtype),
                                                  cols=vocab_idx.astype(self.int_dtype), shape=(n_docs, n_vocab))
-            return {"data": data.astype(self.dtype), "indices": indices, "indptr": indptr, "num_docs": n_docs}
+            scores = {"data": data.astype(self.dtype), "indices": indices, "indptr": indptr, "num_docs": n_docs}
+            return scores, vocab
 
-    return VectorizedBM25
+    return TermCountBM25
 
 
 class SparseIndex:
@@ -77,10 +78,11 @@ class SparseIndex:
         self._bm25 = bm25
 
     @classmethod
-    def build(cls, documents: list[list[str]], k1: float, b: float) -> SparseIndex:
+    def build(cls, documents: list[dict[str, int]], k1: float, b: float) -> SparseIndex:
+        """`documents`: each one's term counts ({token: count})."""
         bm25 = _bm25_class()(k1=k1, b=b, csc_backend="numpy")
         # bm25s cannot index an empty corpus or vocabulary; a placeholder token keeps shapes right
-        bm25.index([doc or ["\x00"] for doc in documents] or [["\x00"]], show_progress=False)
+        bm25.index([doc or {"\x00": 1} for doc in documents] or [{"\x00": 1}], show_progress=False)
         return cls(bm25)
 
     def save(self, directory: str) -> None:
