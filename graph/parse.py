@@ -69,7 +69,8 @@ _HTML_TAG = re.compile(r"</?(?:p|b|i|em|strong|code|tt|br|ul|ol|li|pre|blockquot
 # a comment that labels the statements below it, not the file ("Module dependencies." in Node's CommonJS style)
 _SECTION_LABEL = re.compile(r"^(?:module\s+)?(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
 # commented-out code (`// total += x;`), a macro's name alone (`#endif  // CART_H_`), a bare link
-_CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-Z0-9]*_[A-Z0-9_]*$|^<?https?://\S+$")
+_CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-Z0-9]*_[A-Z0-9_]*$|^<?https?://\S+$|"
+                        r"^#\s*(?:define|undef|include|if|ifn?def|elif|else|endif|pragma)\b")  # C preprocessor
 # Sphinx cross-references (`:class:`~a.b.C``, `:py:func:`f``, `:ref:`text <label>``): what a person reads of them
 _SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
 _TODO = re.compile(r"^(?:TODO|FIXME|XXX|HACK)\b")  # a note to developers, not a description: it ends the prose
@@ -338,7 +339,7 @@ def _leading_comment(node) -> str:
             parts.append(text)
         row = cur.start_point[0]
         cur = cur.prev_sibling
-    return _unless_boilerplate(clean_comment("\n".join(reversed(parts))))
+    return _comment_doc(clean_comment("\n".join(reversed(parts))))
 
 
 def _definition_doc(node, spec: LanguageSpec) -> str:
@@ -378,12 +379,15 @@ def _file_doc(root, spec: LanguageSpec) -> str:
 
 
 def _header_text(group) -> str:
-    text = _unless_boilerplate(clean_comment("\n".join(group)))
+    text = _comment_doc(clean_comment("\n".join(group)))
     return "" if _SECTION_LABEL.match(text) else text
 
 
-def _unless_boilerplate(text: str) -> str:
-    return "" if _BOILERPLATE.search(text[:200]) else text
+def _comment_doc(text: str) -> str:
+    """A cleaned comment as documentation: not a license or a generated-code banner, and not a lone
+    word, which labels the code below (`/* objToJSON */` over its declaration, `# Benchmarks` over a
+    section) rather than describing it."""
+    return "" if _BOILERPLATE.search(text[:200]) or len(text.split()) < 2 else text
 
 
 def _header_nodes(root):

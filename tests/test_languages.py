@@ -409,6 +409,19 @@ def test_tool_directives_in_comments_are_not_documentation():
         assert parse_source("c.py", f"# {prose}\nimport os\n".encode(), python, "0").doc == prose
 
 
+def test_a_lone_word_labels_code_and_documents_nothing():
+    # ujson's ujson.c: a license, includes, then each declaration under a comment of its own name
+    c = ("/* Copyright (c) 2014, Electronic Arts Inc. All rights reserved. */\n#include \"ujson.h\"\n\n"
+         "/* objToJSON */\nPyObject* objToJSON(PyObject* self, PyObject *args);\n\n"
+         "/* JSONToObj */\nPyObject* JSONToObj(PyObject* self, PyObject *args) { return 0; }\n")
+    symbols = parse_source("ujson.c", c.encode(), BY_NAME["c"], "0")
+    assert symbols.doc == ""
+    assert {d.name: d.doc for d in symbols.definitions}["JSONToObj"] == ""
+    python = "# Benchmarks\ndef run_decode():\n    pass\n\n# Decodes one document.\ndef decode():\n    pass\n"
+    docs = {d.name: d.doc for d in parse_source("bench.py", python.encode(), BY_NAME["python"], "0").definitions}
+    assert docs == {"run_decode": "", "decode": "Decodes one document."}
+
+
 def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     from graph.languages import language_of
     from graph.walk import walk
@@ -445,6 +458,8 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("//<editor-fold desc=\"int\">\n// #region Helpers", ""),
     ("// Region codes of the shop.", "Region codes of the shop."),
     ("// DOUBLE_CONVERSION_H_", ""),  # an include guard's name
+    ("//#define PRINTMARK() fprintf(stderr, \"%s: MARK(%d)\\n\", __FILE__, __LINE__)", ""),  # ujson's JSONtoObj.c
+    ("// #include <debug.h> when tracing", ""),
     ("//# sourceMappingURL=cart.js.map", ""),
     ("// ===== Totals =====\n// Sums up the cart.", "Totals. Sums up the cart."),  # a title in a frame (django's tests)
     ("// Loading...", "Loading..."),
