@@ -58,7 +58,7 @@ def build_modules(g: nx.MultiDiGraph, file_terms: dict[str, dict[str, float]]) -
     for mid in files + dirs + named:
         attrs = g.nodes[mid]
         kind = {"file": FILE, "directory": DIRECTORY, "named": NAMED}[attrs["kind"]]
-        symbols = main_symbols(g, facts, members[mid], limit=8)
+        symbols = main_symbols(g, facts, _telling_files(g, members[mid]), limit=8)
         inputs = SummaryInputs.collect(g, facts, mid, kind, members[mid], symbols[:6])
         out.append(Module(
             id=mid, kind=kind, parent=_parent(mid, kind, members[mid]), name=attrs["name"],
@@ -69,6 +69,12 @@ def build_modules(g: nx.MultiDiGraph, file_terms: dict[str, dict[str, float]]) -
             role=_role(g, members[mid]),
         ))
     return sorted(out, key=lambda m: m.id)
+
+
+def _telling_files(g, member_files: list[str]) -> list[str]:
+    """The files a module's main symbols come from: its source files when it has any, so that a
+    package's summary names its API, not the helpers of its tests (query-core's `src/` led with `sleep`)."""
+    return [f for f in member_files if g.nodes[f]["role"] == SOURCE] or member_files
 
 
 def _role(g, member_files: list[str]) -> str:

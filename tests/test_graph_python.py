@@ -189,3 +189,18 @@ def test_a_directory_without_docs_says_what_it_holds_and_defines():
         "Directory of 2 source files and 1 subdirectory, defining Cart, Catalog."
     assert lead([], ["a/", "b/"], []) == "Directory of 2 subdirectories."
     assert lead(["one.py"], [], []) == "Directory of 1 source file."
+
+
+def test_a_package_summary_names_its_api_not_its_tests_helpers(tmp_path):
+    pkg = tmp_path / "shop"
+    (pkg / "tests").mkdir(parents=True)
+    (pkg / "cart.py").write_text('def add_item(cart, sku):\n    """Put a product into the cart."""\n')
+    # a test helper that every test calls: by references alone it would be the package's main symbol
+    helper = 'def make_cart():\n    """A cart for the tests."""\n'
+    calls = "".join(f"def test_{i}():\n    make_cart()\n" for i in range(5))
+    (pkg / "tests" / "helpers.py").write_text(helper + calls)
+    (pkg / "tests" / "test_cart.py").write_text("from shop.tests.helpers import make_cart\n" + calls)
+    store = IndexStore(index(str(tmp_path), IndexOptions()).index_dir)
+    modules = {m.id: m for m in load_modules(store)}
+    assert modules["shop/"].symbols == ["add_item"]
+    assert "make_cart" in modules["shop/tests/"].symbols  # a test directory still shows its own
