@@ -73,7 +73,8 @@ _CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-
                         r"^#\s*(?:define|undef|include|if|ifn?def|elif|else|endif|pragma)\b")  # C preprocessor
 # Sphinx cross-references (`:class:`~a.b.C``, `:py:func:`f``, `:ref:`text <label>``): what a person reads of them
 _SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
-_TODO = re.compile(r"^(?:TODO|FIXME|XXX|HACK)\b")  # a note to developers, not a description: it ends the prose
+# a note to developers, not a description: it ends the prose (express: "To do: update docs")
+_TODO = re.compile(r"^(?:(?:TODO|FIXME|XXX|HACK)\b|(?i:to[- ]?do):)")
 _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
 _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `***** Models for tests *****`
 

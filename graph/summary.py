@@ -133,7 +133,9 @@ def summarize(x: SummaryInputs) -> str:
     for name, subkind, doc in x.symbols:
         item = f"{name} ({subkind})"
         sentence = first_sentence(doc, SYMBOL_DOC_WORDS)
-        symbol_items.append(f"{item}: {sentence.rstrip('.')}" if sentence else item)
+        # the items are joined by "; ": a sentence's own end (or a dangling comma: express's "…with the
+        # given `path`,") would double the punctuation
+        symbol_items.append(f"{item}: {sentence.rstrip('.,;:')}" if sentence.rstrip('.,;:') else item)
     text = " ".join(parts)
     if symbol_items:
         kept = []

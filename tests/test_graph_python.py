@@ -204,3 +204,14 @@ def test_a_package_summary_names_its_api_not_its_tests_helpers(tmp_path):
     modules = {m.id: m for m in load_modules(store)}
     assert modules["shop/"].symbols == ["add_item"]
     assert "make_cart" in modules["shop/tests/"].symbols  # a test directory still shows its own
+
+
+def test_a_symbol_doc_ending_in_a_comma_does_not_double_the_punctuation():
+    from graph.summary import SummaryInputs, summarize
+
+    x = SummaryInputs(kind="file", name="route.js", doc="", language="javascript",
+                      symbols=[("Route", "function", "Initialize `Route` with the given `path`,"),
+                               ("dispatch", "function", "dispatch req, res into this route")],
+                      files=["lib/route.js"], subdirs=[], imports=[], importers=[], aliases=[])
+    assert summarize(x).endswith("Main symbols: Route (function): Initialize `Route` with the given `path`; "
+                                 "dispatch (function): dispatch req, res into this route.")

@@ -467,6 +467,8 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("// https://docs.python.org/3/c-api/typeobj.html", ""),  # a bare link (orjson's Rust sources)
     ("// See https://example.com/spec for the format.", "See https://example.com/spec for the format."),
     ("// Computes taxes.\n// FIXME: rounding", "Computes taxes."),
+    ("/**\n * To do: update docs\n */", ""),  # express's request.js
+    ("// To do this, call refresh() first.", "To do this, call refresh() first."),
     # a comment's first sentence, not the example after it
     ("/**\n * Assign a setting.\n *\n *    app.set('foo', 'bar');\n */", "Assign a setting."),
 ])
