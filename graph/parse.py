@@ -65,7 +65,8 @@ _ENDING_TAGS = {"param", "tparam", "arg", "argument", "returns", "return", "retv
                 "exception", "see", "since", "author", "version", "deprecated", "example", "type", "typedef",
                 "template", "note", "todo", "remarks", "defaultvalue", "default", "property", "prop"}
 _INLINE_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\s+([^}|\s]+)[^}]*\}")
-_HTML_TAG = re.compile(r"</?(?:p|b|i|em|strong|code|tt|br|ul|ol|li|pre|blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
+_HTML_TAG = re.compile(r"</?(?:p|b|i|u|em|strong|code|tt|kbd|var|sup|sub|small|span|div|a|br|ul|ol|li|dl|dt|dd|pre|"
+                       r"blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
 # a comment that labels the statements below it, not the file ("Module dependencies." in Node's CommonJS style)
 _SECTION_LABEL = re.compile(r"^(?:module\s+)?(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
 # commented-out code (`// total += x;`), a macro's name alone (`#endif  // CART_H_`), a bare link
@@ -303,6 +304,8 @@ def _first_paragraphs(lines, after_sentence: bool = False) -> str:
         if not line.strip():
             if words >= 12 or (after_sentence and out and out[-1].endswith((".", "!", "?"))):
                 break
+            if out and out[-1][-1].isalnum():  # a title line ("Animation Frame Scheduler"): end it as a sentence
+                out[-1] += "."
             continue
         out.append(line.strip())
         words += len(line.split())
@@ -358,7 +361,7 @@ def _file_doc(root, spec: LanguageSpec) -> str:
     for child in _header_nodes(root):
         if not child.type.endswith("comment"):
             # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
-            if child.type in ("package_declaration", "preproc_include", "import_declaration",
+            if child.type in ("package_declaration", "preproc_include", "import_declaration", "import_statement",
                               "use_declaration", "expression_statement",
                               "hash_bang_line", "preproc_call", "inner_attribute_item",  # #!, #pragma once, #![..]
                               ):

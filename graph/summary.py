@@ -132,7 +132,8 @@ def summarize(x: SummaryInputs) -> str:
     symbol_items = []
     for name, subkind, doc in x.symbols:
         item = f"{name} ({subkind})"
-        sentence = first_sentence(doc, SYMBOL_DOC_WORDS)
+        # a file led by its main function's doc (a TypeScript module of one operator) says it once
+        sentence = "" if first_sentence(doc, 10_000).rstrip(".") in x.doc else first_sentence(doc, SYMBOL_DOC_WORDS)
         # the items are joined by "; ": a sentence's own end (or a dangling comma: express's "…with the
         # given `path`,") would double the punctuation
         symbol_items.append(f"{item}: {sentence.rstrip('.,;:')}" if sentence.rstrip('.,;:') else item)

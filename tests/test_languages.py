@@ -452,6 +452,9 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("/**\n * Returns the total.\n * <p>Sums up {@code items}.\n * @return cents\n */", "Returns the total. Sums up items."),
     ("/**\n * \\file cart.h\n * \\brief A shopping cart.\n */", "A shopping cart."),
     ("/** @file Helpers of the shopping cart. */", "Helpers of the shopping cart."),
+    # rxjs: a title line, then an informal summary in a span
+    ("/**\n *\n * Animation Frame Scheduler\n *\n * <span class=\"informal\">Perform task when a frame is drawn</span>\n */",
+     "Animation Frame Scheduler. Perform task when a frame is drawn."),
     ("// TODO: remove when the enum goes", ""),
     # commented-out code and editor folding markers (JPype's Java sources)
     ("// Kept until Java 7 goes\n//  public static Supplier lambda()\n//  {\n//    return () -> 1;\n//  }", "Kept until Java 7 goes"),
