@@ -215,3 +215,13 @@ def test_a_symbol_doc_ending_in_a_comma_does_not_double_the_punctuation():
                       files=["lib/route.js"], subdirs=[], imports=[], importers=[], aliases=[])
     assert summarize(x).endswith("Main symbols: Route (function): Initialize `Route` with the given `path`; "
                                  "dispatch (function): dispatch req, res into this route.")
+
+
+def test_a_file_led_by_its_main_functions_doc_says_it_once():
+    from graph.summary import SummaryInputs, summarize
+
+    doc = "Skip a specified number of values before the completion of an observable."
+    x = SummaryInputs(kind="file", name="skipLast.ts", doc=doc, language="typescript",
+                      symbols=[("skipLast", "function", doc), ("helper", "function", "Counts what was skipped.")],
+                      files=["src/skipLast.ts"], subdirs=[], imports=[], importers=[], aliases=[])
+    assert summarize(x) == doc + " Main symbols: skipLast (function); helper (function): Counts what was skipped."

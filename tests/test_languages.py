@@ -596,3 +596,16 @@ def test_comments_above_wrapped_definitions_document_them():
     assert doc_of(parse_source("add.cpp", cpp, BY_NAME["cpp"], "0"), "add") == "Adds two amounts of any currency."
     c = b"/* Total of the cart in cents. */\nint total(const struct cart *c);\n\nint total(const struct cart *c) { return 0; }\n"
     assert doc_of(parse_source("cart.c", c, BY_NAME["c"], "0"), "total") == "Total of the cart in cents."
+
+
+def test_a_typescript_files_doc_may_follow_its_imports():
+    # rxjs' animationFrame.ts: imports, then the JSDoc of the one thing the file exports
+    ts = ("import { AnimationFrameAction } from './AnimationFrameAction';\n\n"
+          "/**\n *\n * Animation Frame Scheduler\n *\n"
+          " * <span class=\"informal\">Perform task when `window.requestAnimationFrame` would fire</span>\n */\n"
+          "export const animationFrameScheduler = new AnimationFrameScheduler(AnimationFrameAction);\n")
+    symbols = parse_source("animationFrame.ts", ts.encode(), BY_NAME["typescript"], "0")
+    assert symbols.doc == "Animation Frame Scheduler. Perform task when `window.requestAnimationFrame` would fire."
+    # a section label after the imports is no description of the file
+    label = "import { x } from './x';\n\n// Helpers\nexport function f() {}\n"
+    assert parse_source("h.ts", label.encode(), BY_NAME["typescript"], "0").doc == ""
