@@ -379,7 +379,38 @@ def _file_doc(root, spec: LanguageSpec) -> str:
         last_row = child.end_point[0]
     if current:
         groups.append(current)
-    return next(filter(None, map(_header_text, groups)), "")
+    doc = next(filter(None, map(_header_text, groups)), "")
+    return doc or (_test_suites_doc(root) if spec.name in _SUITE_LANGUAGES else "")
+
+
+_SUITE_LANGUAGES = ("javascript", "typescript", "tsx")
+_SUITE_CALLS = ("describe", "suite", "context")  # Jest, Mocha, Vitest; `describe.skip(...)` too
+
+
+def _test_suites_doc(root) -> str:
+    """What a JS/TS test file says it tests, in its `describe(...)` titles (it has no header comment and
+    its test callbacks are no definitions): "Tests of queryCache: subscribe, find, findAll and 3 more."."""
+    parts = []
+    for title, body in list(_describes(root))[:3]:
+        inner = [t for t, _ in _describes(body)] if body is not None else []
+        listed = ", ".join(inner[:4]) + (f" and {len(inner) - 4} more" if len(inner) > 4 else "")
+        parts.append(title + (f": {listed}" if inner else ""))
+    return ("Tests of " + "; ".join(parts) + ".") if parts else ""
+
+
+def _describes(block):
+    """(title, body block) of each `describe("title", () => {...})` statement directly in `block`."""
+    for stmt in block.named_children:
+        call = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
+        fn = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+        if fn is None or _text(fn).split(".")[0] not in _SUITE_CALLS:
+            continue
+        args = call.child_by_field_name("arguments")
+        if args is None or not args.named_children or args.named_children[0].type not in ("string", "template_string"):
+            continue
+        callback = next((a for a in args.named_children[1:] if a.type in ("arrow_function", "function_expression")), None)
+        body = callback.child_by_field_name("body") if callback is not None else None
+        yield _text(args.named_children[0])[1:-1], (body if body is not None and body.type == "statement_block" else None)
 
 
 def _header_text(group) -> str:

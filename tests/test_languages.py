@@ -609,3 +609,20 @@ def test_a_typescript_files_doc_may_follow_its_imports():
     # a section label after the imports is no description of the file
     label = "import { x } from './x';\n\n// Helpers\nexport function f() {}\n"
     assert parse_source("h.ts", label.encode(), BY_NAME["typescript"], "0").doc == ""
+
+
+def test_a_javascript_test_file_says_what_it_tests():
+    # query-core's queryCache.test.tsx: no header comment, its tests are callbacks, not definitions
+    ts = ("import { describe, it } from 'vitest'\n\n"
+          "describe('queryCache', () => {\n"
+          "  describe('subscribe', () => { it('passes the query', () => {}) })\n"
+          "  describe('find', () => {})\n"
+          "  describe.skip('findAll', () => {})\n"
+          "})\n")
+    symbols = parse_source("queryCache.test.tsx", ts.encode(), BY_NAME["tsx"], "0")
+    assert symbols.doc == "Tests of queryCache: subscribe, find, findAll."
+    js = "describe(\"Router\", function () {\n  it('works', function () {})\n})\n"
+    assert parse_source("router.test.js", js.encode(), BY_NAME["javascript"], "0").doc == "Tests of Router."
+    # a header comment still comes first
+    documented = "// Router behaviour under load.\ndescribe('Router', () => {})\n"
+    assert parse_source("load.test.js", documented.encode(), BY_NAME["javascript"], "0").doc == "Router behaviour under load."
