@@ -41,6 +41,10 @@ def doc_of(fs: FileSymbols, qualname: str) -> str:
     return next(d.doc for d in fs.definitions if d.qualname == qualname)
 
 
+def file_doc(language: str, path: str, source: str) -> str:
+    return parse_source(path, source.encode(), BY_NAME[language], "0").doc
+
+
 def imports(fs: FileSymbols) -> dict[str, tuple[str, ...]]:
     return {i.module: i.names for i in fs.imports}
 
@@ -604,11 +608,10 @@ def test_a_typescript_files_doc_may_follow_its_imports():
           "/**\n *\n * Animation Frame Scheduler\n *\n"
           " * <span class=\"informal\">Perform task when `window.requestAnimationFrame` would fire</span>\n */\n"
           "export const animationFrameScheduler = new AnimationFrameScheduler(AnimationFrameAction);\n")
-    symbols = parse_source("animationFrame.ts", ts.encode(), BY_NAME["typescript"], "0")
-    assert symbols.doc == "Animation Frame Scheduler. Perform task when `window.requestAnimationFrame` would fire."
+    assert file_doc("typescript", "animationFrame.ts", ts) == \
+        "Animation Frame Scheduler. Perform task when `window.requestAnimationFrame` would fire."
     # a section label after the imports is no description of the file
-    label = "import { x } from './x';\n\n// Helpers\nexport function f() {}\n"
-    assert parse_source("h.ts", label.encode(), BY_NAME["typescript"], "0").doc == ""
+    assert file_doc("typescript", "h.ts", "import { x } from './x';\n\n// Helpers\nexport function f() {}\n") == ""
 
 
 def test_a_javascript_test_file_says_what_it_tests():
@@ -619,10 +622,9 @@ def test_a_javascript_test_file_says_what_it_tests():
           "  describe('find', () => {})\n"
           "  describe.skip('findAll', () => {})\n"
           "})\n")
-    symbols = parse_source("queryCache.test.tsx", ts.encode(), BY_NAME["tsx"], "0")
-    assert symbols.doc == "Tests of queryCache: subscribe, find, findAll."
+    assert file_doc("tsx", "queryCache.test.tsx", ts) == "Tests of queryCache: subscribe, find, findAll."
     js = "describe(\"Router\", function () {\n  it('works', function () {})\n})\n"
-    assert parse_source("router.test.js", js.encode(), BY_NAME["javascript"], "0").doc == "Tests of Router."
+    assert file_doc("javascript", "router.test.js", js) == "Tests of Router."
     # a header comment still comes first
     documented = "// Router behaviour under load.\ndescribe('Router', () => {})\n"
-    assert parse_source("load.test.js", documented.encode(), BY_NAME["javascript"], "0").doc == "Router behaviour under load."
+    assert file_doc("javascript", "load.test.js", documented) == "Router behaviour under load."
