@@ -11,6 +11,7 @@ Everything else the shipped queries capture is ignored.
 from __future__ import annotations
 
 import inspect
+import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import replace
@@ -114,7 +115,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> F
         language=spec.name,
         sha256=sha256,
         lines=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
-        doc=_file_doc(root, spec),
+        doc=_file_doc(root, spec, path, definitions),
         definitions=definitions,
         imports=sorted({Import(_import_spec(n), tuple(sorted(names)), n.start_point[0] + 1)
                         for n, names in import_groups.values()}, key=lambda i: (i.line, i.module)),
@@ -352,19 +353,33 @@ def _definition_doc(node, spec: LanguageSpec) -> str:
     return _leading_comment(node)
 
 
-def _file_doc(root, spec: LanguageSpec) -> str:
+def _file_doc(root, spec: LanguageSpec, path: str, definitions: list[Definition]) -> str:
     if spec.doc_style == PYTHON_DOCSTRING:
         doc = _python_docstring(root)
         if doc and not _COPYRIGHT.match(doc):  # a license as the module docstring (networkx's second_order.py)
             return doc
+    doc = _header_doc(root, spec, _HEADER_PREAMBLE)
+    if doc or spec.name not in _JS_LANGUAGES:
+        return doc
+    # JS/TS: a doc comment below the imports documents the declaration under it. The file's namesake
+    # (rxjs's retry.ts: `retry`, not the `RetryConfig` interface above it) speaks for the file; failing
+    # that the first such comment does (animationFrame.ts documents the one constant it exports); a
+    # test file says what it tests
+    return (_namesake_doc(path, definitions) or _header_doc(root, spec, _HEADER_PREAMBLE + ("import_statement",))
+            or _test_suites_doc(root))
+
+
+# what may stand before a file's header comment, or between a license and it
+_HEADER_PREAMBLE = ("package_declaration", "preproc_include", "import_declaration", "use_declaration",
+                    "expression_statement", "hash_bang_line", "preproc_call", "inner_attribute_item")  # #!, #pragma once, #![..]
+
+
+def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
     groups, current, last_row = [], [], None
     for child in _header_nodes(root):
         if not child.type.endswith("comment"):
             # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
-            if child.type in ("package_declaration", "preproc_include", "import_declaration", "import_statement",
-                              "use_declaration", "expression_statement",
-                              "hash_bang_line", "preproc_call", "inner_attribute_item",  # #!, #pragma once, #![..]
-                              ):
+            if child.type in preamble:
                 if not groups and not current:
                     continue  # header comments may follow the package line or include guards
                 if spec.doc_style != PYTHON_DOCSTRING and not any(map(_header_text, groups + [current])):
@@ -379,11 +394,15 @@ def _file_doc(root, spec: LanguageSpec) -> str:
         last_row = child.end_point[0]
     if current:
         groups.append(current)
-    doc = next(filter(None, map(_header_text, groups)), "")
-    return doc or (_test_suites_doc(root) if spec.name in _SUITE_LANGUAGES else "")
+    return next(filter(None, map(_header_text, groups)), "")
 
 
-_SUITE_LANGUAGES = ("javascript", "typescript", "tsx")
+def _namesake_doc(path: str, definitions: list[Definition]) -> str:
+    stem = posixpath.splitext(posixpath.basename(path))[0].lower()
+    return next((d.doc for d in definitions if d.parent is None and d.name.lower() == stem and d.doc), "")
+
+
+_JS_LANGUAGES = ("javascript", "typescript", "tsx")
 _SUITE_CALLS = ("describe", "suite", "context")  # Jest, Mocha, Vitest; `describe.skip(...)` too
 
 

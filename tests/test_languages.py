@@ -612,6 +612,12 @@ def test_a_typescript_files_doc_may_follow_its_imports():
         "Animation Frame Scheduler. Perform task when `window.requestAnimationFrame` would fire."
     # a section label after the imports is no description of the file
     assert file_doc("typescript", "h.ts", "import { x } from './x';\n\n// Helpers\nexport function f() {}\n") == ""
+    # the file's namesake speaks for it, not the first declaration that happens to have a doc (rxjs's retry.ts)
+    retry = ("import { lift } from '../util/lift';\n\n"
+             "/** The retry operator configuration object. */\nexport interface RetryConfig { count?: number }\n\n"
+             "/** Resubscribes to the source when it errors, at most `count` times. */\n"
+             "export function retry(config: RetryConfig) { return lift(config); }\n")
+    assert file_doc("typescript", "retry.ts", retry) == "Resubscribes to the source when it errors, at most `count` times."
 
 
 def test_a_javascript_test_file_says_what_it_tests():
