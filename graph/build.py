@@ -10,8 +10,8 @@ Edges carry their kind as the multigraph key: contains, imports, calls, inherits
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING
 
+from graph.code_graph import CodeGraph
 from graph.config import RepoConfig
 from graph.errors import ConfigError
 from graph.languages import BY_NAME
@@ -19,8 +19,6 @@ from graph.resolve import RepoFiles
 from graph.roles import file_role
 from graph.symbols import CLASS, FUNCTION, FileSymbols
 
-if TYPE_CHECKING:  # networkx's import takes ~0.25 s, and `rag ask` never builds a graph
-    import networkx as nx
 
 ROOT = "./"
 CONTAINS, IMPORTS, CALLS, INHERITS = "contains", "imports", "calls", "inherits"
@@ -36,11 +34,9 @@ def symbol_id(path: str, qualname: str) -> str:
 
 
 def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoConfig,
-                go_module: tuple[str, str] | None = None) -> nx.MultiDiGraph:
+                go_module: tuple[str, str] | None = None) -> CodeGraph:
     """`readmes` maps a directory path ("" for the root) to the text of its README."""
-    import networkx as nx
-
-    g = nx.MultiDiGraph()
+    g = CodeGraph()
     files = sorted(files, key=lambda f: f.path)
     g.add_node(ROOT, kind="directory", path="", name="", doc=readme_summary(readmes.get("", "")))
     for fs in files:

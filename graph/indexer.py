@@ -29,6 +29,8 @@ from graph.walk import CONFIG_NAME, FoundFile, WalkResult, walk
 if TYPE_CHECKING:
     import networkx as nx
 
+    from graph.code_graph import CodeGraph
+
 INDEX_DIR_NAME = ".rag"
 PARALLEL_THRESHOLD = 64  # fewer files than this parse faster in-process than with worker start-up
 
@@ -40,7 +42,7 @@ class BuildContext:
     """What an index extension gets to build its part of the snapshot from."""
 
     repo: str
-    graph: nx.MultiDiGraph
+    graph: CodeGraph
     modules: list[Module]
     sources: list[FoundFile]  # with their text
     store: IndexStore
@@ -294,11 +296,9 @@ def load_modules(store: IndexStore, manifest: Manifest | None = None) -> list[Mo
                           "`rag index --full` rebuilds it") from None
 
 
-def graph_to_json(graph: nx.MultiDiGraph) -> bytes:
-    import networkx as nx
-
+def graph_to_json(graph: CodeGraph) -> bytes:
     # no sorted keys: build_graph inserts nodes, edges and attributes in a deterministic order already
-    return orjson.dumps(nx.node_link_data(graph, edges="edges"))
+    return orjson.dumps(graph.node_link_data())
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from graph.roles import SOURCE
 from graph.summary import GraphFacts, SummaryInputs, keywords_for_all, main_symbols, summarize
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from graph.code_graph import CodeGraph
 
 FILE, DIRECTORY, NAMED = "file", "directory", "named"
 
@@ -42,7 +42,7 @@ class Module:
         return cls(**d)
 
 
-def build_modules(g: nx.MultiDiGraph, file_terms: dict[str, dict[str, float]]) -> list[Module]:
+def build_modules(g: CodeGraph, file_terms: dict[str, dict[str, float]]) -> list[Module]:
     """All modules of the graph (the root directory is not one), sorted by ID.
 
     `file_terms` maps each file of the graph to its parse result's `terms`.

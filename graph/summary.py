@@ -20,7 +20,7 @@ from graph.symbols import CLASS, FileSymbols
 from graph.text import clip_words, content_words, first_sentence, split_identifier, word_count
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from graph.code_graph import CodeGraph
 
 MAX_WORDS = 120
 LEAD_WORDS = 40
@@ -44,13 +44,13 @@ class GraphFacts:
     _best: dict[tuple[str, int], list[tuple[float, str]]] = field(default_factory=dict)  # best_symbols, memoised
 
     @classmethod
-    def of(cls, g: nx.MultiDiGraph) -> GraphFacts:
+    def of(cls, g: CodeGraph) -> GraphFacts:
         definitions: dict[str, list[str]] = {}
         external_refs: dict[str, int] = {}
         imports: dict[str, set[str]] = {}
         importers: dict[str, set[str]] = {}
         children: dict[str, list[str]] = {}
-        attrs = dict(g.nodes(data=True))  # a plain dict: networkx's node view costs more per lookup
+        attrs = dict(g.nodes(data=True))  # a plain dict for the many look-ups below
         for n, a in attrs.items():
             if a["kind"] in ("class", "function"):
                 definitions.setdefault(a["path"], []).append(n)
@@ -64,7 +64,7 @@ class GraphFacts:
                 children.setdefault(src, []).append(dst)
         return cls(definitions, external_refs, imports, importers, children)
 
-    def best_symbols(self, g: nx.MultiDiGraph, file: str, limit: int) -> list[tuple[float, str]]:
+    def best_symbols(self, g: CodeGraph, file: str, limit: int) -> list[tuple[float, str]]:
         """(-importance, definition) of the file's `limit` most important definitions, best first, memoised."""
         best = self._best.get((file, limit))
         if best is None:
@@ -72,7 +72,7 @@ class GraphFacts:
             self._best[(file, limit)] = best
         return best
 
-    def importance(self, g: nx.MultiDiGraph, sid: str) -> float:
+    def importance(self, g: CodeGraph, sid: str) -> float:
         score = self._importance.get(sid)
         if score is None:
             a = g.nodes[sid]
@@ -98,7 +98,7 @@ class SummaryInputs:
     aliases: list[str]
 
     @classmethod
-    def collect(cls, g: nx.MultiDiGraph, facts: GraphFacts, mid: str, kind: str, member_files: list[str],
+    def collect(cls, g: CodeGraph, facts: GraphFacts, mid: str, kind: str, member_files: list[str],
                 symbols: list[str]) -> SummaryInputs:
         attrs = g.nodes[mid]
         doc = attrs.get("doc", "")
@@ -205,7 +205,7 @@ def _rank_neighbours(facts: GraphFacts, nodes) -> list[str]:
 
 # --- main symbols ----------------------------------------------------------------------------
 
-def main_symbols(g: nx.MultiDiGraph, facts: GraphFacts, member_files: list[str], limit: int) -> list[str]:
+def main_symbols(g: CodeGraph, facts: GraphFacts, member_files: list[str], limit: int) -> list[str]:
     """The most telling definitions of these files: public, top-level, documented, used elsewhere.
 
     The best `limit` of a directory are among the best `limit` of each of its files: merging those
@@ -217,7 +217,7 @@ def main_symbols(g: nx.MultiDiGraph, facts: GraphFacts, member_files: list[str],
 
 # --- keywords --------------------------------------------------------------------------------
 
-def keywords_for_all(g: nx.MultiDiGraph, members: dict[str, list[str]],
+def keywords_for_all(g: CodeGraph, members: dict[str, list[str]],
                      file_terms: dict[str, dict[str, float]]) -> dict[str, list[str]]:
     """Keywords of every module: identifier pieces and doc words weighted by salience (tf-idf over files).
 

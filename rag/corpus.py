@@ -14,7 +14,7 @@ from rag.settings import RetrievalSettings
 from rag.tokenize import document_terms, tokenize
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from graph.code_graph import CodeGraph
 
 
 @dataclass
@@ -48,7 +48,7 @@ def embedded_text(file_id: str, summary: str) -> str:
     return f"{file_id}: {summary}"
 
 
-def build_corpus(graph: nx.MultiDiGraph, modules: list[Module], texts: dict[str, str],
+def build_corpus(graph: CodeGraph, modules: list[Module], texts: dict[str, str],
                  settings: RetrievalSettings, hashes: dict[str, str] | None = None,
                  cache: TermCache | None = None) -> Corpus:
     """With `hashes` (path -> content hash) and a `cache` of earlier terms, unchanged files are not
@@ -96,7 +96,7 @@ def _plus(terms: dict[str, int], tokens: list[str]) -> dict[str, int]:
     return out
 
 
-def _named_module_words(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+def _named_module_words(graph: CodeGraph) -> dict[str, list[str]]:
     """The team's words for a named module (rag.toml id, aliases, description), given to its files,
     so that a question in that jargon finds them. Aliases count twice: they are chosen words."""
     words: dict[str, list[str]] = {}

@@ -125,6 +125,19 @@ def test_a_cold_ask_loads_no_heavy_library(shop):
     assert out.stdout.split() == ["shop/cart.py"]
 
 
+def test_rag_index_builds_without_networkx_or_torch(shop):
+    # the build writes NetworkX's node-link JSON without importing it (graph/code_graph.py); an
+    # edit that leaves every summary as it was embeds nothing, so torch stays out too
+    Engine.open(str(shop), quick_start=True)  # builds the index
+    code = ("import sys; from graph.indexer import IndexOptions, index; from rag.artifacts import RetrievalExtension; "
+            "open(sys.argv[1] + '/shop/cart.py', 'a').write('# a comment\\n'); "
+            "r = index(sys.argv[1], IndexOptions(), extensions=[RetrievalExtension(index_dir=sys.argv[1] + '/.rag')]); "
+            "print(r.parsed, *sorted({m.split('.')[0] for m in sys.modules} & {'networkx', 'torch'}))")
+    out = subprocess.run([sys.executable, "-c", code, str(shop)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1"]
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", ["", "   \n\t "])

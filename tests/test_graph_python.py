@@ -225,3 +225,28 @@ def test_a_file_led_by_its_main_functions_doc_says_it_once():
                       symbols=[("skipLast", "function", doc), ("helper", "function", "Counts what was skipped.")],
                       files=["src/skipLast.ts"], subdirs=[], imports=[], importers=[], aliases=[])
     assert summarize(x) == doc + " Main symbols: skipLast (function); helper (function): Counts what was skipped."
+
+
+def test_the_build_graph_writes_what_networkx_writes():
+    import networkx as nx
+
+    from graph.code_graph import CodeGraph
+
+    ours, theirs = CodeGraph(), nx.MultiDiGraph()
+    calls = [("add_node", ("./",), {"kind": "directory"}), ("add_node", ("a.py",), {"kind": "file", "lines": 3}),
+             ("add_edge", ("./", "a.py", "contains"), {}), ("add_edge", ("a.py", "b.py", "imports"), {}),  # b.py: new
+             ("add_edge", ("a.py", "b.py", "imports"), {}),  # again: still one edge
+             ("add_edge", ("a.py", "b.py", "calls"), {}), ("add_node", ("b.py",), {"kind": "file"}),  # attrs later
+             ("add_edge", ("b.py", "a.py", "calls"), {}), ("add_node", ("a.py",), {"doc": "A."})]
+    for method, args, attrs in calls:
+        if method == "add_edge":
+            ours.add_edge(*args[:2], key=args[2])
+            theirs.add_edge(*args[:2], key=args[2])
+        else:
+            getattr(ours, method)(*args, **attrs)
+            getattr(theirs, method)(*args, **attrs)
+    assert ours.node_link_data() == nx.node_link_data(theirs, edges="edges")
+    assert list(ours.edges(keys=True)) == list(theirs.edges(keys=True))
+    assert list(ours.out_edges("a.py", keys=True)) == list(theirs.out_edges("a.py", keys=True))
+    assert dict(ours.nodes(data=True)) == dict(theirs.nodes(data=True)) and "b.py" in ours and "c.py" not in ours
+    assert (ours.number_of_nodes(), ours.number_of_edges()) == (theirs.number_of_nodes(), theirs.number_of_edges())
