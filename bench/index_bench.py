@@ -55,6 +55,18 @@ def in_process_incremental(repo: str, index_dir: str) -> dict:
     return {"seconds": report.seconds, "parsed": report.parsed, "timings": report.timings}
 
 
+def earlier_rows(path: str, rows: list[dict]) -> list[dict]:
+    """Rows of an earlier run for repositories this run did not measure (a run without --large keeps
+    the last transformers row), marked as such."""
+    try:
+        with open(path) as fh:
+            earlier = json.load(fh)["rows"]
+    except (OSError, ValueError, KeyError):
+        return []
+    measured = {r["repo"] for r in rows}
+    return [dict(r, earlier_run=True) for r in earlier if r["repo"] not in measured]
+
+
 def dir_size(path: str) -> int:
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
 
@@ -134,7 +146,7 @@ def main() -> None:
             print(json.dumps(rows[-1]), file=sys.stderr)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as fh:
-        json.dump({"cores": os.cpu_count(), "repeat": args.repeat, "rows": rows}, fh, indent=1)
+        json.dump({"cores": os.cpu_count(), "repeat": args.repeat, "rows": rows + earlier_rows(args.out, rows)}, fh, indent=1)
     print("| repo | files | full build s (files/s) | jobs=1 s (files/s) | incremental: process s / in-process s "
           "/ graph part s | peak RSS MB | index MB |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
