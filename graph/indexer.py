@@ -203,7 +203,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         lap("parse")
         graph = build_graph(symbols, _readmes(found), config, _go_module(found))
         lap("graph")
-        modules = build_modules(graph, {s.path: s.terms for s in symbols})
+        modules = build_modules(graph, {s.path: s.keyword_weights for s in symbols})
         lap("modules")
         syntax_errors = sum(1 for s in symbols if s.syntax_errors)
         payload = [("graph.json", [graph_to_json(graph)]),

@@ -42,10 +42,10 @@ class Module:
         return cls(**d)
 
 
-def build_modules(g: CodeGraph, file_terms: dict[str, dict[str, float]]) -> list[Module]:
+def build_modules(g: CodeGraph, keyword_weights: dict[str, dict[str, float]]) -> list[Module]:
     """All modules of the graph (the root directory is not one), sorted by ID.
 
-    `file_terms` maps each file of the graph to its parse result's `terms`.
+    `keyword_weights` maps each file of the graph to its parse result's `keyword_weights`.
     """
     files = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "file")
     dirs = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "directory" and n != ROOT)
@@ -53,7 +53,7 @@ def build_modules(g: CodeGraph, file_terms: dict[str, dict[str, float]]) -> list
     facts = GraphFacts.of(g)
     members = {m: _files_under(g, m) for m in dirs + named}
     members.update({f: [f] for f in files})
-    keywords = keywords_for_all(g, members, file_terms)
+    keywords = keywords_for_all(g, members, keyword_weights)
     out = []
     for mid in files + dirs + named:
         attrs = g.nodes[mid]

@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dataclasses import replace
 
 from graph.languages import PYTHON_DOCSTRING, LanguageSpec, compiled
-from graph.summary import file_terms
+from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, Call, Definition, FileSymbols, Import, Inherit
 
 MAX_DOC_CHARS = 600
@@ -125,7 +125,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> F
                         key=lambda i: (i.child, i.base)),
         syntax_errors=_count_errors(root) if root.has_error else 0,
     )
-    fs.terms = file_terms(fs)
+    fs.keyword_weights = keyword_weights(fs)
     return fs
 
 

@@ -218,13 +218,13 @@ def main_symbols(g: CodeGraph, facts: GraphFacts, member_files: list[str], limit
 # --- keywords --------------------------------------------------------------------------------
 
 def keywords_for_all(g: CodeGraph, members: dict[str, list[str]],
-                     file_terms: dict[str, dict[str, float]]) -> dict[str, list[str]]:
+                     file_weights: dict[str, dict[str, float]]) -> dict[str, list[str]]:
     """Keywords of every module: identifier pieces and doc words weighted by salience (tf-idf over files).
 
-    `file_terms` maps every file to `file_terms(its parse result)`, kept with the parse results.
+    `file_weights` maps every file to `keyword_weights(its parse result)`, kept with the parse results.
     """
-    df = Counter(t for terms in file_terms.values() for t in terms)
-    n = max(len(file_terms), 1)
+    df = Counter(t for weights in file_weights.values() for t in weights)
+    n = max(len(file_weights), 1)
     idf = {t: math.log(1 + n / (1 + count)) for t, count in df.items()}
     unseen_idf = math.log(1 + n)  # a directory's own name, doc or alias words may be in no file
     out = {}
@@ -232,10 +232,10 @@ def keywords_for_all(g: CodeGraph, members: dict[str, list[str]],
         attrs = g.nodes[mid]
         weights: Counter = Counter()
         if attrs["kind"] == "file":
-            weights.update(file_terms[mid])
+            weights.update(file_weights[mid])
         else:
             for f in files:
-                weights.update(file_terms[f])
+                weights.update(file_weights[f])
             _add(weights, content_words(attrs.get("name", "")), 3.0)
             _add(weights, content_words(attrs.get("doc", "")), 1.0)
             for alias in attrs.get("aliases", ()):
@@ -244,9 +244,9 @@ def keywords_for_all(g: CodeGraph, members: dict[str, list[str]],
     return out
 
 
-def file_terms(fs: FileSymbols) -> dict[str, float]:
-    """A file's weighted keyword terms: a pure function of its parse result, so it is computed where
-    the file is parsed (in parallel) and kept with the parse result (reused by an incremental build).
+def keyword_weights(fs: FileSymbols) -> dict[str, float]:
+    """A file's keyword candidates and their weights: a pure function of its parse result, so it is
+    computed where the file is parsed (in parallel) and kept with it (reused by an incremental build).
 
     The weights are multiples of 1/4, exact in binary, so sums do not depend on the order of addition.
     """

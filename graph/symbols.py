@@ -59,9 +59,9 @@ class FileSymbols:
     calls: list[Call] = field(default_factory=list)
     inherits: list[Inherit] = field(default_factory=list)
     syntax_errors: int = 0  # error nodes tree-sitter recovered from
-    # weighted keyword terms (graph/summary.py: file_terms), derived from the fields above; kept here so
-    # that an incremental build reuses them with the rest of the parse result
-    terms: dict[str, float] = field(default_factory=dict)
+    # keyword candidates and their weights (graph/summary.py: keyword_weights), derived from the fields
+    # above; kept so that an incremental build reuses them with the rest of the parse result
+    keyword_weights: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         # vars() rather than dataclasses.asdict: asdict deep-copies and is 10x slower on big repos
@@ -85,5 +85,5 @@ class FileSymbols:
             calls=[Call(**x) for x in d.get("calls", [])],
             inherits=[Inherit(**x) for x in d.get("inherits", [])],
             syntax_errors=d.get("syntax_errors", 0),
-            terms=d["terms"],
+            keyword_weights=d["keyword_weights"],
         )

@@ -128,17 +128,17 @@ def test_keywords_come_from_identifiers_and_are_salient(indexed):
         assert len(m.keywords) <= 12 and len(set(m.keywords)) == len(m.keywords)
 
 
-def test_keyword_terms_are_kept_with_each_parse_result(shop):
-    from graph.summary import file_terms
+def test_keyword_weights_are_kept_with_each_parse_result(shop):
+    from graph.summary import keyword_weights
     from graph.symbols import FileSymbols
 
     store = IndexStore(index(str(shop), IndexOptions()).index_dir)
     stored = {d["path"]: FileSymbols.from_dict(d) for d in store.read_jsonl(store.manifest(), "files.jsonl")}
     cart = stored["shop/cart.py"]
     # the file's name, its docstring, class Cart, the doc of Cart.add ("Put a product into the cart.")
-    assert cart.terms["cart"] == 3.0 + 0.5 + 2.0 + 0.25
+    assert cart.keyword_weights["cart"] == 3.0 + 0.5 + 2.0 + 0.25
     for fs in stored.values():  # what an incremental build reuses equals what a fresh parse computes
-        assert fs.terms == file_terms(fs)
+        assert fs.keyword_weights == keyword_weights(fs)
 
 
 def test_name_resolution_prefers_the_closest_scope_and_never_guesses():
