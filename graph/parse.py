@@ -19,6 +19,7 @@ from dataclasses import replace
 from graph.languages import PYTHON_DOCSTRING, LanguageSpec, compiled
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, Call, Definition, FileSymbols, Import, Inherit
+from graph.text import listing
 
 MAX_DOC_CHARS = 600
 
@@ -412,8 +413,7 @@ def _test_suites_doc(root) -> str:
     parts = []
     for title, body in list(_describes(root))[:3]:
         inner = [t for t, _ in _describes(body)] if body is not None else []
-        listed = ", ".join(inner[:4]) + (f" and {len(inner) - 4} more" if len(inner) > 4 else "")
-        parts.append(title + (f": {listed}" if inner else ""))
+        parts.append(title + (f": {listing(inner, 4)}" if inner else ""))
     return ("Tests of " + "; ".join(parts) + ".") if parts else ""
 
 

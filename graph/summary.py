@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 
 from graph.symbols import CLASS, FileSymbols
-from graph.text import clip_words, content_words, first_sentence, split_identifier, word_count
+from graph.text import clip_words, content_words, first_sentence, listing, split_identifier, word_count
 
 if TYPE_CHECKING:
     from graph.code_graph import CodeGraph
@@ -126,9 +126,9 @@ def summarize(x: SummaryInputs) -> str:
     if x.kind != "file" and x.files:
         # a directory's files are its children; a named module's may lie anywhere, so keep their paths
         listed = [posixpath.basename(f) for f in x.files] if x.kind == "directory" else x.files
-        parts.append("Files: " + _listing(listed, 6) + ".")
+        parts.append("Files: " + listing(listed, 6) + ".")
     if x.subdirs:
-        parts.append("Subdirectories: " + _listing([posixpath.basename(d.rstrip("/")) + "/" for d in x.subdirs], 5) + ".")
+        parts.append("Subdirectories: " + listing([posixpath.basename(d.rstrip("/")) + "/" for d in x.subdirs], 5) + ".")
     symbol_items = []
     for name, subkind, doc in x.symbols:
         item = f"{name} ({subkind})"
@@ -148,7 +148,7 @@ def summarize(x: SummaryInputs) -> str:
             text += " Main symbols: " + "; ".join(kept) + "."
     for label, items in (("Imports", x.imports), ("Imported by", x.importers)):
         if items:
-            line = f" {label}: {_listing(items, 3)}."
+            line = f" {label}: {listing(items, 3)}."
             if word_count(text) + word_count(line) <= MAX_WORDS:
                 text += line
     return text.strip()
@@ -190,12 +190,6 @@ def _sentences_within(text: str, max_words: int) -> str:
         if word_count(out) >= max_words:
             return clip_words(out, max_words)
     return out
-
-
-def _listing(items: list[str], limit: int) -> str:
-    if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
 def _rank_neighbours(facts: GraphFacts, nodes) -> list[str]:

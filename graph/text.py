@@ -50,5 +50,12 @@ def clip_words(text: str, max_words: int) -> str:
     return " ".join(words[:max_words]).rstrip(",;:") + " …"
 
 
+def listing(items: list[str], limit: int) -> str:
+    """`a, b, c and 4 more`: at most `limit` items, then how many were left out."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
 def word_count(text: str) -> int:
     return len(text.split())
