@@ -69,14 +69,5 @@ class _NodeView:
     def __getitem__(self, n: str) -> dict:
         return self._node[n]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._node)
-
-    def __len__(self) -> int:
-        return len(self._node)
-
-    def __contains__(self, n: str) -> bool:
-        return n in self._node
-
     def __call__(self, data: bool = False):
         return iter(self._node.items()) if data else iter(self._node)
