@@ -70,7 +70,8 @@ def build_corpus(graph: CodeGraph, modules: list[Module], texts: dict[str, str],
             cached = _terms_of(fid, texts[fid], defs, settings)
             if key:
                 cache[key] = cached
-        file_terms.append(_plus(cached[0], jargon[fid]) if fid in jargon else cached[0])
+        # Counter addition makes a new dict: the cached terms stay as they were
+        file_terms.append(dict(Counter(cached[0]) + Counter(jargon[fid])) if fid in jargon else cached[0])
         summaries.append(embedded_text(fid, by_id[fid].summary))
         for d, terms in zip(defs, cached[1]):
             chunks.append(Chunk(i, d["qualname"], d["start_line"], terms,
@@ -86,14 +87,6 @@ def _terms_of(fid: str, text: str, defs: list[dict], settings: RetrievalSettings
         end = d["end_line"] if d["kind"] == "function" else min(d["end_line"], d["start_line"] + settings.class_chunk_lines)
         chunk_terms.append(dict(document_terms("\n".join(lines[d["start_line"] - 1:end])) + Counter(ptoks)))
     return dict(document_terms(text) + Counter(ptoks * settings.path_repeat)), chunk_terms
-
-
-def _plus(terms: dict[str, int], tokens: list[str]) -> dict[str, int]:
-    """A copy of `terms` with `tokens` counted in (the cached terms stay as they were)."""
-    out = dict(terms)
-    for t in tokens:
-        out[t] = out.get(t, 0) + 1
-    return out
 
 
 def _named_module_words(graph: CodeGraph) -> dict[str, list[str]]:
