@@ -24,6 +24,7 @@ _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 class QueryError(RagError):
@@ -37,6 +38,7 @@ class ParsedQuery:
     tokens: list[str]
     words: dict[str, str] = field(default_factory=dict)  # token -> the query word it came from, for evidence
     mentioned_files: list[str] = field(default_factory=list)  # repository files named or in the traceback
+    identifiers: list[str] = field(default_factory=list)  # code names in the query (code_identifiers)
     truncated: bool = False
 
 
@@ -75,7 +77,21 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) 
             if counts[token] <= MAX_TOKEN_REPEAT:
                 tokens.append(token)
     return ParsedQuery(text=text, dense_text=" ".join(prose.split())[:MAX_DENSE_CHARS] or text[:MAX_DENSE_CHARS],
-                       tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)), truncated=truncated)
+                       tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)),
+                       identifiers=code_identifiers(text), truncated=truncated)
+
+
+def code_identifiers(text: str) -> list[str]:
+    """The names in `text` that can only be code, in order, once each: dotted (`Text.from_ansi`,
+    `enum.Flag`), snake_case (`print_json`) or camelCase/CamelCase (`ReprHighlighter`). A plain word,
+    capitalised or not ("Traceback", "console"), is left out: prose uses those too."""
+    out = []
+    for name in _DOTTED.findall(text):
+        last = name.rsplit(".", 1)[-1]
+        if ("." in name or "_" in name.strip("_")
+                or (any(c.isupper() for c in last[1:]) and any(c.islower() for c in last))):
+            out.append(name)
+    return list(dict.fromkeys(out))
 
 
 def _match_known(path: str, known_files) -> str | None:

@@ -20,6 +20,8 @@ from rag.sparse import SparseIndex
 LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
 MENTION_BOOST = 3.0  # a file the query names (or its traceback runs through) outranks word overlap
+# a name the query uses defined in more files than this says nothing about where the change belongs
+MAX_DEFINERS = 3
 
 
 @dataclass
@@ -52,6 +54,33 @@ class Retriever:
         self._embedder = embedder
         self._embedder_name = meta["embedder"]
         self._index_dir = store.dir
+        self._definers: dict[str, tuple[int, ...]] | None = None
+
+    def definers(self, name: str) -> tuple[int, ...]:
+        """The files defining `name`: a qualified name (`Text.from_ansi`) or any tail of one (`from_ansi`)."""
+        if self._definers is None:  # built on first use: a one-shot CLI query that names no code never pays
+            found: dict[str, set[int]] = {}
+            for file, qualname, _ in self.chunks:
+                parts = qualname.split(".")
+                for i in range(len(parts)):
+                    found.setdefault(".".join(parts[i:]), set()).add(file)
+            self._definers = {k: tuple(sorted(v)) for k, v in found.items()}
+        return self._definers.get(name, ())
+
+    def named_definitions(self, q: ParsedQuery) -> dict[int, list[str]]:
+        """Files defining a code name the query uses (file -> the names), when at most MAX_DEFINERS
+        files define it. A dotted name is looked up by its longest defined tail: `enum.Flag` as `Flag`."""
+        out: dict[int, list[str]] = {}
+        for identifier in q.identifiers:
+            parts = identifier.split(".")
+            for i in range(len(parts)):
+                files = self.definers(".".join(parts[i:]))
+                if files:
+                    if len(files) <= MAX_DEFINERS:
+                        for f in files:
+                            out.setdefault(f, []).append(".".join(parts[i:]))
+                    break
+        return out
 
     def embedder(self):
         if self._embedder is None:
@@ -90,7 +119,14 @@ class Retriever:
         for f in q.mentioned_files:
             if f in self._file_index:
                 scores[self._file_index[f]] += MENTION_BOOST
+        for f, names in self._boosted_definitions(q, method).items():
+            # shared by its definers: a name defined in two files is weaker evidence for each
+            scores[f] += s.w_named_definition * max(1 / len(self.definers(n)) for n in names)
         return scores, signals
+
+    def _boosted_definitions(self, q: ParsedQuery, method: str) -> dict[int, list[str]]:
+        # hybrid only: bm25 and dense stay the single-signal baselines that evaluation compares against
+        return self.named_definitions(q) if method == "hybrid" and self.settings.w_named_definition else {}
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid") -> list[Hit]:
         if level not in LEVELS:
@@ -99,7 +135,7 @@ class Retriever:
         scores, signals = self.file_scores(q, method)
         if level == "file":
             order = np.argsort(-scores, kind="stable")[:k]
-            evidence = _Evidence(self, q, signals)
+            evidence = _Evidence(self, q, signals, self._boosted_definitions(q, method))
             return [Hit(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
                         evidence.why(int(i))) for i in order]
         return self._directory_hits(scores, k, q, signals)
@@ -145,8 +181,9 @@ class Retriever:
 class _Evidence:
     """Why a file was retrieved, from the query's signals (computed once per query, for all hits)."""
 
-    def __init__(self, retriever: Retriever, q: ParsedQuery, signals: dict[str, np.ndarray]):
-        self.r, self.q, self.signals = retriever, q, signals
+    def __init__(self, retriever: Retriever, q: ParsedQuery, signals: dict[str, np.ndarray],
+                 named_definitions: dict[int, list[str]]):
+        self.r, self.q, self.signals, self.named_definitions = retriever, q, signals, named_definitions
         self._tokens = sorted(set(q.tokens)) if "bm25" in signals else []
         self._per_token = (np.stack([retriever.sparse_files.scores([t]) for t in self._tokens])
                            if self._tokens else None)
@@ -156,6 +193,8 @@ class _Evidence:
         r, q, why = self.r, self.q, []
         if r.files[i] in q.mentioned_files:
             why.append("named in the query")
+        if i in self.named_definitions:
+            why.append("defines " + ", ".join(self.named_definitions[i]) + ", named in the query")
         if self._per_token is not None and self.signals["bm25"][i] > 0:
             weights = self._per_token[:, i]
             top = [self._tokens[j] for j in np.argsort(-weights, kind="stable")[:5] if weights[j] > 0]

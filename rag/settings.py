@@ -26,6 +26,9 @@ class RetrievalSettings:
     w_dense: float = 0.75  # embedding of the file's summary
     w_dense_chunk: float = 0.0  # embedding of definitions (name + docstring), best one per file
     w_prior: float = 0.1  # log of the file's size: big central files are where changes land more often
+    # added (not standardised: the signal is sparse) to a file defining a code name the query uses,
+    # divided among the files defining it (rag/retriever.py: named_definitions)
+    w_named_definition: float = 3.0
     # above this many vectors FAISS uses HNSW: exact scoring of 10k takes ~5 ms, of 50k ~25 ms
     # (bench/faiss_threshold.py), against a 50 ms budget for the whole query
     exact_search_limit: int = 20_000
