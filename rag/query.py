@@ -24,6 +24,7 @@ _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
+_CAPITALISED = re.compile(r"[A-Z][a-z0-9]+")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -82,16 +83,24 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) 
 
 
 def code_identifiers(text: str) -> list[str]:
-    """The names in `text` that can only be code, in order, once each: dotted (`Text.from_ansi`,
-    `enum.Flag`), snake_case (`print_json`) or camelCase/CamelCase (`ReprHighlighter`). A plain word,
-    capitalised or not ("Traceback", "console"), is left out: prose uses those too."""
+    """The names in `text` that read as code, in order, once each: dotted (`Text.from_ansi`,
+    `enum.Flag`), snake_case (`print_json`), camelCase or CamelCase (`ReprHighlighter`), and a
+    capitalised word inside a sentence ("Theme used for Traceback …"), which prose capitalises only
+    for a name. A lowercase word ("console") or one that starts a sentence is left out."""
     out = []
-    for name in _DOTTED.findall(text):
+    for m in _DOTTED.finditer(text):
+        name = m.group(0)
         last = name.rsplit(".", 1)[-1]
         if ("." in name or "_" in name.strip("_")
-                or (any(c.isupper() for c in last[1:]) and any(c.islower() for c in last))):
+                or (any(c.isupper() for c in last[1:]) and any(c.islower() for c in last))
+                or (_CAPITALISED.fullmatch(name) and not _starts_sentence(text, m.start()))):
             out.append(name)
     return list(dict.fromkeys(out))
+
+
+def _starts_sentence(text: str, i: int) -> bool:
+    before = text[text.rfind("\n", 0, i) + 1:i].rstrip(" \t`'\"([*->#")  # a bullet or a quote opens one too
+    return not before or before[-1] in ".!?:"
 
 
 def _match_known(path: str, known_files) -> str | None:

@@ -66,5 +66,10 @@ def test_a_name_many_files_define_is_no_evidence(repo):
 
 
 def test_code_identifiers_are_names_only_code_uses():
-    text = "Fix print_json and Text.from_ansi in ReprHighlighter; the Traceback console is slow, __init__"
+    text = "Fix print_json and Text.from_ansi in ReprHighlighter; the console is slow, __init__"
     assert code_identifiers(text) == ["print_json", "Text.from_ansi", "ReprHighlighter"]
+
+
+def test_a_capitalised_word_inside_a_sentence_is_a_name():
+    text = "Theme used for Traceback should not inherit defaults. Console and `Pretty`\n* Parse (Column) Rows"
+    assert code_identifiers(text) == ["Traceback", "Pretty", "Column", "Rows"]
