@@ -124,7 +124,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     if not resume:
         shutil.rmtree(work, ignore_errors=True)
     llm, torch_dtype = _load_base(settings)
-    model = _with_lora(llm.model, settings)
+    model = with_lora(llm.model, settings)
     features = [_features(llm.tokenizer, e) for e in train_set]
     training_started = time.monotonic()
     recorded_settings = _jsonable(asdict(settings))
@@ -242,7 +242,7 @@ def _load_4bit(settings: TrainSettings, torch_dtype):
     return LocalLLM(settings.base_model, AutoTokenizer.from_pretrained(path), model, "cuda")
 
 
-def _with_lora(model, settings: TrainSettings):
+def with_lora(model, settings: TrainSettings):
     from peft import LoraConfig, get_peft_model
 
     present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
