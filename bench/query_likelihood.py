@@ -56,7 +56,7 @@ def query_logprobs(llm, contexts: list[str], query: str) -> np.ndarray:
     seg, pos = np.array(segments), np.array(positions)
     visible = (seg[:, None] == seg[None, :]) & (pos[None, :] <= pos[:, None])
     mask = torch.from_numpy(np.where(visible, 0.0, float("-inf"))).to(llm.model.dtype)[None, None]
-    ids = [t for h in heads for t in h] + [t for t in sum(tails, [])]
+    ids = [t for h in heads for t in h] + [t for tail in tails for t in tail]
     with torch.no_grad():
         out = llm.model(torch.tensor([ids]), attention_mask=mask, position_ids=torch.tensor([positions]),
                         use_cache=False, logits_to_keep=len(contexts) * len(q))

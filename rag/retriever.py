@@ -109,6 +109,11 @@ class Retriever:
         return out
 
     def file_scores(self, q: ParsedQuery, method: str = "hybrid") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        scores, signals, _ = self._scored(q, method)
+        return scores, signals
+
+    def _scored(self, q: ParsedQuery, method: str):
+        """(scores, signals, the boosted files' named definitions), the last kept for the evidence."""
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
         signals = self.signals(q, method)
@@ -119,10 +124,11 @@ class Retriever:
         for f in q.mentioned_files:
             if f in self._file_index:
                 scores[self._file_index[f]] += MENTION_BOOST
-        for f, names in self._boosted_definitions(q, method).items():
+        named = self._boosted_definitions(q, method)
+        for f, names in named.items():
             # shared by its definers: a name defined in two files is weaker evidence for each
             scores[f] += s.w_named_definition * max(1 / len(self.definers(n)) for n in names)
-        return scores, signals
+        return scores, signals, named
 
     def _boosted_definitions(self, q: ParsedQuery, method: str) -> dict[int, list[str]]:
         # hybrid only: bm25 and dense stay the single-signal baselines that evaluation compares against
@@ -132,10 +138,10 @@ class Retriever:
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
-        scores, signals = self.file_scores(q, method)
+        scores, signals, named = self._scored(q, method)
         if level == "file":
             order = np.argsort(-scores, kind="stable")[:k]
-            evidence = _Evidence(self, q, signals, self._boosted_definitions(q, method))
+            evidence = _Evidence(self, q, signals, named)
             return [Hit(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
                         evidence.why(int(i))) for i in order]
         return self._directory_hits(scores, k, q, signals)
