@@ -1,0 +1,152 @@
+"""Real issue reports (SWE-bench Lite/Verified: astropy, sympy), each asked at its base commit.
+
+    python bench/issue_reports.py --clones DIR [--snapshots DIR] [--data FILE] [--out DIR] [--limit N]
+                                  [--repo NAME] [--signals FILE]
+
+DIR holds full-history clones named after the repositories (`DIR/astropy`, `DIR/sympy`; `git clone`
+them once). Each repository's base commits are visited in date order (`git checkout -f SHA`,
+`git clean -fdx -e .rag`), the index is brought up to date incrementally at each
+(`Engine.open(tree, refresh=True)`, as a CI user would), and every report of that commit is asked
+warm. Hit = any gold file (lenient); strict = every gold file. Writes `report.json` (per repository
+and overall: Acc@1/3/5/10, MRR, strict Acc@5, latency p50/p95) and `queries.jsonl` (per query: gold
+ranks and the top 10) to --out. `--signals FILE` also keeps every query's per-file signals (an .npz
+pickle for offline fusion work: bench/issue_fusion.py). `--snapshots DIR` keeps each base commit's index
+(`DIR/<commit>/`) and answers from it on later runs without a checkout: a change to how queries are
+read or ranked is then measured in minutes; a change to what the index holds needs a fresh DIR.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank, percentile, strict_accuracy_at  # noqa: E402
+
+DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "bench", "dev", "issues.jsonl")
+K = 10
+
+
+def git(tree: str, *args: str) -> None:
+    subprocess.run(["git", "-C", tree, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def open_at_commit(tree: str, commit: str, snapshots: str):
+    """A warm engine over the repository at `commit`: from its kept snapshot when there is one, else
+    checked out and indexed incrementally (and kept, when `snapshots` is given)."""
+    from graph.indexer import Changes
+    from graph.store import IndexStore
+    from rag.engine import Engine
+    from rag.retriever import Retriever
+    from rag.settings import RetrievalSettings
+
+    kept = os.path.join(snapshots, commit) if snapshots else ""
+    if kept and os.path.isfile(os.path.join(kept, "manifest.json")):
+        store = IndexStore(kept)
+        retriever = Retriever(store, store.manifest(), RetrievalSettings(), embedder=_shared_embedder())
+        return Engine(tree, store, retriever, Changes())
+    git(tree, "checkout", "-q", "-f", commit)
+    git(tree, "clean", "-q", "-fdx", "-e", ".rag")
+    engine = Engine.open(tree, refresh=True)
+    if kept:
+        manifest = engine.store.manifest()
+        os.makedirs(kept + ".tmp", exist_ok=True)
+        shutil.copytree(os.path.join(engine.store.dir, manifest.snapshot), os.path.join(kept + ".tmp", manifest.snapshot),
+                        dirs_exist_ok=True)
+        shutil.copy(os.path.join(engine.store.dir, "manifest.json"), os.path.join(kept + ".tmp", "manifest.json"))
+        os.replace(kept + ".tmp", kept)
+    return engine
+
+
+def _shared_embedder():
+    from rag.embedder import embedder_location, shared_embedder
+    from rag.settings import DEFAULT_EMBEDDER
+
+    embedder = shared_embedder(embedder_location(DEFAULT_EMBEDDER, None))
+    if hasattr(embedder, "load"):
+        embedder.load()
+    return embedder
+
+
+def summarise(rows: list[dict]) -> dict:
+    ranks = [r["rank"] for r in rows]
+    latencies = [r["ms"] for r in rows]
+    out = {"n": len(rows)}
+    for k in (1, 3, 5, 10):
+        out[f"acc@{k}"] = round(100 * accuracy_at(ranks, k), 1)
+    out["mrr"] = round(mean_reciprocal_rank(ranks), 3)
+    out["strict@5"] = round(100 * strict_accuracy_at([r["top"] for r in rows], [r["gold"] for r in rows], 5), 1)
+    out["p50_ms"] = round(percentile(latencies, 50), 1)
+    out["p95_ms"] = round(percentile(latencies, 95), 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clones", required=True, help="folder with full-history clones: astropy/, sympy/")
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "issues"))
+    ap.add_argument("--limit", type=int, default=0, help="only the first N reports of each repository")
+    ap.add_argument("--repo", default="", help="only this repository (astropy or sympy)")
+    ap.add_argument("--signals", default="", help="also write every query's per-file signals here")
+    ap.add_argument("--snapshots", default="", help="keep (and reuse) each base commit's index here")
+    args = ap.parse_args()
+
+    reports = [json.loads(line) for line in open(args.data)]
+    by_repo: dict[str, list[dict]] = defaultdict(list)
+    for r in reports:
+        name = r["repo"].split("/")[1]
+        if not args.repo or name == args.repo:
+            by_repo[name].append(r)
+    rows, signals, index_seconds = [], {}, {}
+    for name, items in by_repo.items():
+        items = sorted(items, key=lambda r: r["base_commit_date"])[: args.limit or None]
+        tree = os.path.join(args.clones, name)
+        spent = []
+        for i, r in enumerate(items):
+            start = time.perf_counter()
+            if i == 0 or r["base_commit"] != items[i - 1]["base_commit"]:
+                engine = open_at_commit(tree, r["base_commit"], args.snapshots)
+            spent.append(time.perf_counter() - start)
+            engine.ask(r["query"], k=K)  # warm-up: the first question loads what later ones reuse
+            start = time.perf_counter()
+            result = engine.ask(r["query"], k=K)
+            ms = (time.perf_counter() - start) * 1000
+            top = [c.module for c in result.candidates]
+            rank = first_rank(top, r["gold_files"])
+            rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
+                         "top": top})
+            if args.signals:
+                retriever = engine.retriever
+                parsed = retriever.parse(r["query"])
+                scores, sig = retriever.file_scores(parsed)
+                signals[r["id"]] = {"files": list(retriever.files), "gold": r["gold_files"], "repo": name,
+                                    "scores": scores, "signals": sig}
+            print(f"{name} {i + 1}/{len(items)} {r['id']}: rank {rank} ({ms:.0f} ms, index {spent[-1]:.1f} s)",
+                  file=sys.stderr, flush=True)
+        index_seconds[name] = {"median_s": round(sorted(spent)[len(spent) // 2], 2), "first_s": round(spent[0], 2)}
+    report = {"overall": summarise(rows),
+              "per_repo": {name: summarise([r for r in rows if r["repo"] == name]) for name in by_repo},
+              "index": index_seconds}
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "report.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    with open(os.path.join(args.out, "queries.jsonl"), "w") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+    if args.signals:
+        with open(args.signals, "wb") as f:
+            pickle.dump(signals, f)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
