@@ -39,6 +39,16 @@ def git(tree: str, *args: str) -> None:
     subprocess.run(["git", "-C", tree, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def checkout(tree: str, commit: str) -> None:
+    """Check out `commit` (a fetched snapshot may lack a few large data files: git then fails on them
+    while HEAD still moves; they are not source), and remove what the previous commit left."""
+    subprocess.run(["git", "-C", tree, "checkout", "-q", "-f", commit], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    head = subprocess.run(["git", "-C", tree, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    if head.stdout.strip() != commit:
+        raise SystemExit(f"could not check out {commit} in {tree}")
+    git(tree, "clean", "-q", "-fdx", "-e", ".rag")
+
+
 def open_at_commit(tree: str, commit: str, snapshots: str):
     """A warm engine over the repository at `commit`: from its kept snapshot when there is one, else
     checked out and indexed incrementally (and kept, when `snapshots` is given)."""
@@ -53,8 +63,7 @@ def open_at_commit(tree: str, commit: str, snapshots: str):
         store = IndexStore(kept)
         retriever = Retriever(store, store.manifest(), RetrievalSettings(), embedder=_shared_embedder())
         return Engine(tree, store, retriever, Changes())
-    git(tree, "checkout", "-q", "-f", commit)
-    git(tree, "clean", "-q", "-fdx", "-e", ".rag")
+    checkout(tree, commit)
     engine = Engine.open(tree, refresh=True)
     if kept:
         manifest = engine.store.manifest()

@@ -13,12 +13,14 @@ def standardise(scores: np.ndarray) -> np.ndarray:
     return (scores - scores.mean()) / sd
 
 
-def fuse(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    """Weighted sum of standardised signals; signals with weight 0 are ignored."""
+def fuse(signals: dict[str, np.ndarray], weights: dict[str, float], unscaled: frozenset[str] = frozenset()) -> np.ndarray:
+    """Weighted sum of standardised signals (those named in `unscaled` are taken as they are);
+    signals with weight 0 are ignored."""
     total = None
     for name, weight in weights.items():
         if weight and name in signals:
-            part = weight * standardise(signals[name])
+            values = signals[name]
+            part = weight * (np.asarray(values, dtype=np.float64) if name in unscaled else standardise(values))
             total = part if total is None else total + part
     if total is None:
         raise ValueError("no signal with a non-zero weight")

@@ -2,9 +2,11 @@
 report with prose, code blocks and a traceback.
 
 Strong evidence in long reports: paths of the repository's files, and the frames of a traceback that
-point into the repository. Frames from the standard library or installed packages are noise and are
-dropped. Prose is kept for the embedding, code and prose alike for the sparse match, each token
-counted at most a few times so that a long paste does not drown the rest.
+point into the repository (the innermost one above all). Frames from the standard library or installed
+packages are noise and are dropped, as are what issue templates and environment dumps add
+(rag/report.py). The title is kept apart (it carries most of the intent and is matched on its own),
+exception messages too; prose is kept for the embedding, code and prose alike for the sparse match,
+each token counted at most a few times so that a long paste does not drown the rest.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from graph.errors import RagError
+from rag.report import error_messages, strip_noise, title_of
 from rag.tokenize import tokenize
 
 MAX_QUERY_CHARS = 20_000
@@ -21,6 +24,8 @@ MAX_TOKEN_REPEAT = 3
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
+# IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
+_IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
@@ -41,6 +46,9 @@ class ParsedQuery:
     mentioned_files: list[str] = field(default_factory=list)  # repository files named or in the traceback
     identifiers: list[str] = field(default_factory=list)  # code names in the query (code_identifiers)
     truncated: bool = False
+    title_tokens: list[str] = field(default_factory=list)  # the title's tokens, for the match on the title alone
+    error_tokens: list[str] = field(default_factory=list)  # the exception lines' tokens (type and message)
+    innermost_file: str | None = None  # the last traceback's innermost frame in the repository
 
 
 def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) -> ParsedQuery:
@@ -50,14 +58,18 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) 
     truncated = len(text) > MAX_QUERY_CHARS
     if truncated:
         text = text[:MAX_QUERY_CHARS]
+    title = title_of(text)
+    body = strip_noise(text.split("\n", 1)[1] if title else text)
     mentioned: list[str] = []
-    kept_lines = []
-    for line in text.splitlines():
-        frame = _FRAME.match(line)
+    innermost = None
+    kept_lines = [title] if title else []
+    for line in body.splitlines():
+        frame = _FRAME.match(line) or _IPYTHON_FRAME.match(line)
         if frame:
             hit = _match_known(frame.group(1), known_files)
             if hit:
                 mentioned.append(hit)
+                innermost = hit
                 kept_lines.append(f"{hit} {frame.group(2) or ''}")
             elif not _NOISE_PATH.search(frame.group(1)):
                 kept_lines.append(line)
@@ -77,9 +89,12 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) 
             counts[token] += 1
             if counts[token] <= MAX_TOKEN_REPEAT:
                 tokens.append(token)
+    errors = error_messages(body)
     return ParsedQuery(text=text, dense_text=" ".join(prose.split())[:MAX_DENSE_CHARS] or text[:MAX_DENSE_CHARS],
                        tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)),
-                       identifiers=code_identifiers(text), truncated=truncated)
+                       identifiers=code_identifiers(text), truncated=truncated,
+                       title_tokens=tokenize(title), innermost_file=innermost,
+                       error_tokens=list(dict.fromkeys(t for kind, message in errors for t in tokenize(f"{kind} {message}"))))
 
 
 def code_identifiers(text: str) -> list[str]:

@@ -19,7 +19,9 @@ from rag.sparse import SparseIndex
 
 LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
-MENTION_BOOST = 3.0  # a file the query names (or its traceback runs through) outranks word overlap
+# signals added as they are, not standardised: each is non-zero for one or a few files, and a
+# z-score would make a single hit worth ~17 (rag/settings.py has their weights)
+BOOSTS = frozenset({"mention", "frame", "named"})
 # a name the query uses defined in more files than this says nothing about where the change belongs
 MAX_DEFINERS = 3
 
@@ -92,20 +94,50 @@ class Retriever:
     def parse(self, query: str) -> ParsedQuery:
         return parse_query(query, self._known)
 
-    def signals(self, q: ParsedQuery, method: str = "hybrid") -> dict[str, np.ndarray]:
-        s, out = self.settings, {}
+    def signals(self, q: ParsedQuery, method: str = "hybrid",
+                named: dict[int, list[str]] | None = None) -> dict[str, np.ndarray]:
+        """Each signal's score for every candidate file. `named`: the query's named definitions
+        (`named_definitions`), when the caller has them already."""
+        s, out, n = self.settings, {}, len(self.files)
         if method in ("hybrid", "bm25"):
             out["bm25"] = self.sparse_files.scores(q.tokens)
         if method == "hybrid" and s.w_chunk:
-            out["chunk"] = best_per_group(self.sparse_chunks.scores(q.tokens), self.chunk_file, len(self.files), 0.0)
+            out["chunk"] = self._best_definition(q.tokens)
         if method in ("hybrid", "dense") and (s.w_dense or method == "dense"):
             vector = self.embedder().embed_query(q.dense_text)
             out["dense"] = self.dense_files.scores(vector)
             if method == "hybrid" and self.dense_chunks is not None and s.w_dense_chunk:
                 chunk_sims = self.dense_chunks.scores(vector, top=512)
-                out["dense_chunk"] = best_per_group(chunk_sims, self.chunk_file, len(self.files), -1.0)
+                out["dense_chunk"] = best_per_group(chunk_sims, self.chunk_file, n, -1.0)
         if method == "hybrid" and s.w_prior:
             out["prior"] = np.log1p(self.lines)
+        if method == "hybrid" and q.title_tokens:
+            if s.w_title:
+                out["title"] = self.sparse_files.scores(q.title_tokens)
+            if s.w_title_chunk:
+                out["title_chunk"] = self._best_definition(q.title_tokens)
+        if method == "hybrid" and s.w_error and q.error_tokens:
+            out["error"] = self._best_definition(q.error_tokens)
+        out["mention"] = self._indicator(q.mentioned_files)
+        if method == "hybrid" and s.w_frame and q.innermost_file:
+            out["frame"] = self._indicator([q.innermost_file])
+        if method == "hybrid" and s.w_named_definition:
+            named = self.named_definitions(q) if named is None else named
+            out["named"] = np.zeros(n)
+            for f, names in named.items():
+                # shared by its definers: a name defined in two files is weaker evidence for each
+                out["named"][f] = max(1 / len(self.definers(name)) for name in names)
+        return out
+
+    def _best_definition(self, tokens: list[str]) -> np.ndarray:
+        """BM25 over definitions (their code), the best one per file."""
+        return best_per_group(self.sparse_chunks.scores(tokens), self.chunk_file, len(self.files), 0.0)
+
+    def _indicator(self, files: list[str]) -> np.ndarray:
+        out = np.zeros(len(self.files))
+        for f in files:
+            if f in self._file_index:
+                out[self._file_index[f]] = 1.0
         return out
 
     def file_scores(self, q: ParsedQuery, method: str = "hybrid") -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -116,23 +148,11 @@ class Retriever:
         """(scores, signals, the boosted files' named definitions), the last kept for the evidence."""
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
-        signals = self.signals(q, method)
-        s = self.settings
-        weights = {"bm25": s.w_bm25, "chunk": s.w_chunk, "dense": s.w_dense, "dense_chunk": s.w_dense_chunk,
-                   "prior": s.w_prior} if method == "hybrid" else {method: 1.0}
-        scores = fuse(signals, weights)
-        for f in q.mentioned_files:
-            if f in self._file_index:
-                scores[self._file_index[f]] += MENTION_BOOST
-        named = self._boosted_definitions(q, method)
-        for f, names in named.items():
-            # shared by its definers: a name defined in two files is weaker evidence for each
-            scores[f] += s.w_named_definition * max(1 / len(self.definers(n)) for n in names)
-        return scores, signals, named
-
-    def _boosted_definitions(self, q: ParsedQuery, method: str) -> dict[int, list[str]]:
         # hybrid only: bm25 and dense stay the single-signal baselines that evaluation compares against
-        return self.named_definitions(q) if method == "hybrid" and self.settings.w_named_definition else {}
+        named = self.named_definitions(q) if method == "hybrid" and self.settings.w_named_definition else {}
+        signals = self.signals(q, method, named)
+        weights = self.settings.weights() if method == "hybrid" else {method: 1.0, "mention": self.settings.w_mention}
+        return fuse(signals, weights, unscaled=BOOSTS), signals, named
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid") -> list[Hit]:
         if level not in LEVELS:

@@ -29,6 +29,11 @@ class RetrievalSettings:
     # added (not standardised: the signal is sparse) to a file defining a code name the query uses,
     # divided among the files defining it (rag/retriever.py: named_definitions)
     w_named_definition: float = 3.0
+    w_mention: float = 3.0  # added to a file the query names or its traceback runs through: outranks word overlap
+    w_frame: float = 0.0  # added to the file of the innermost traceback frame in the repository
+    w_title: float = 0.0  # BM25 over whole files, of a report's title alone (rag/report.py: title_of)
+    w_title_chunk: float = 0.0  # BM25 over definitions, of the title alone
+    w_error: float = 0.0  # BM25 over definitions, of the report's exception lines ("IndexError: …")
     # above this many vectors FAISS uses HNSW: exact scoring of 10k takes ~5 ms, of 50k ~25 ms
     # (bench/faiss_threshold.py), against a 50 ms budget for the whole query
     exact_search_limit: int = 20_000
@@ -40,6 +45,12 @@ class RetrievalSettings:
                 raise ValueError(f"{f.name} must not be negative")
         if not self.roles:
             raise ValueError("roles must name at least one file role")
+
+    def weights(self) -> dict[str, float]:
+        """Hybrid's weight for each signal (rag/retriever.py: Retriever.signals), by signal name."""
+        return {"bm25": self.w_bm25, "chunk": self.w_chunk, "dense": self.w_dense, "dense_chunk": self.w_dense_chunk,
+                "prior": self.w_prior, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
+                "mention": self.w_mention, "frame": self.w_frame, "named": self.w_named_definition}
 
     def index_settings(self) -> dict:
         """The part that shapes the index: a change forces a rebuild."""

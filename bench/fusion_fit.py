@@ -1,0 +1,219 @@
+"""Learn hybrid's fusion weights from labeled queries, and measure any weights on every set.
+
+    python bench/fusion_fit.py collect --clones DIR --snapshots DIR [--sources DIR] --out signals.pkl
+    python bench/fusion_fit.py fit signals.pkl [--report FILE]
+
+`collect` computes every hybrid signal (rag/retriever.py: Retriever.signals, each weight switched on)
+for every query of the three commit-message dev sets (their pinned sources, indexed) and of the issue
+reports (each at its base commit, from the indexes bench/issue_reports.py keeps in --snapshots).
+
+`fit` trains a logistic regression (scikit-learn) on (query, file) pairs: the features are the signals
+as hybrid fuses them (z-scores over the candidate files; the sparse boosts as they are), the label is
+"a gold file"; only each query's top 100 files under the current weights take part, so that the model
+learns to order the plausible candidates, not to tell them from the obvious misses. It is trained
+on the commit sets plus one half of the issue reports (alternate reports of each repository, in base
+commit order) and checked on the other half, and prints Acc@1/5 and MRR per set for the current
+weights and the learned ones. A linear model keeps the ranking a weighted sum, as before: the learned
+coefficients, scaled so that BM25's is 1, become RetrievalSettings' defaults.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+from dataclasses import replace
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
+COMMIT_SETS = ("rich", "scrapy", "networkx")
+POOL = 100
+
+
+def all_signals_on():
+    from rag.settings import RetrievalSettings
+
+    # a weight only has to be non-zero for its signal to be computed
+    return replace(RetrievalSettings(), w_title=1.0, w_title_chunk=1.0, w_error=1.0, w_frame=1.0)
+
+
+def collect(args) -> None:
+    from issue_reports import open_at_commit
+    from rag.engine import Engine
+
+    settings = all_signals_on()
+    out = []
+
+    def record(retriever, row, set_name, repo):
+        retriever.settings = settings
+        q = retriever.parse(row["query"])
+        sig = retriever.signals(q, "hybrid")
+        out.append({"id": row["id"], "set": set_name, "repo": repo, "gold": row["gold_files"],
+                    "files": retriever.files, "signals": {k: np.asarray(v, dtype=np.float32) for k, v in sig.items()}})
+
+    for name in [s for s in COMMIT_SETS if s in args.sets]:
+        engine = Engine.open(os.path.join(args.sources, name))
+        for line in open(os.path.join(DEV, f"{name}.jsonl")):
+            record(engine.retriever, json.loads(line), name, name)
+        print(f"{name}: {sum(r['set'] == name for r in out)} queries", file=sys.stderr, flush=True)
+    rows = [json.loads(line) for line in open(os.path.join(DEV, "issues.jsonl"))] if "issues" in args.sets else []
+    rows.sort(key=lambda r: (r["repo"], r["base_commit_date"]))
+    engine, commit = None, None
+    for row in rows:
+        repo = row["repo"].split("/")[1]
+        if row["base_commit"] != commit:
+            engine, commit = open_at_commit(os.path.join(args.clones, repo), row["base_commit"], args.snapshots), row["base_commit"]
+        record(engine.retriever, row, "issues", repo)
+    print(f"issues: {sum(r['set'] == 'issues' for r in out)} queries", file=sys.stderr)
+    with open(args.out, "wb") as f:
+        pickle.dump(out, f)
+
+
+def issue_half(rows: list[dict]) -> dict[str, str]:
+    """Alternate issue reports of each repository (in base-commit order) into halves "A" and "B"."""
+    halves, seen = {}, {}
+    for r in rows:
+        if r["set"] == "issues":
+            i = seen.get(r["repo"], 0)
+            halves[r["id"]] = "AB"[i % 2]
+            seen[r["repo"]] = i + 1
+    return halves
+
+
+def features(row: dict, names: list[str]) -> np.ndarray:
+    """(files × signals): each signal as hybrid fuses it (a missing signal is all zeros)."""
+    from rag.fusion import standardise
+    from rag.retriever import BOOSTS
+
+    n = len(row["files"])
+    cols = []
+    for name in names:
+        values = row["signals"].get(name)
+        if values is None:
+            cols.append(np.zeros(n))
+        else:
+            cols.append(np.asarray(values, dtype=np.float64) if name in BOOSTS else standardise(values))
+    return np.stack(cols, axis=1)
+
+
+def prepared(rows: list[dict], names: list[str], base: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per query, (features, is-gold) of its top POOL files under the `base` weights; a gold file
+    outside the pool is a miss under any weights."""
+    out = []
+    for row in rows:
+        F = features(row, names)
+        pool = np.argsort(-(F @ base), kind="stable")[:POOL]
+        gold = set(row["gold"])
+        out.append((F[pool], np.array([row["files"][j] in gold for j in pool])))
+    return out
+
+
+def ranks(prep: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarray) -> list[int | None]:
+    out = []
+    for F, is_gold in prep:
+        order = np.argsort(-(F @ weights), kind="stable")[:10]
+        hit = np.nonzero(is_gold[order])[0]
+        out.append(int(hit[0]) + 1 if len(hit) else None)
+    return out
+
+
+def mrr(r: list[int | None]) -> float:
+    return sum(1 / x for x in r if x) / len(r) if r else 0.0
+
+
+def coordinate_ascent(groups: list[list], weights: np.ndarray, free: list[int], rounds: int = 3) -> np.ndarray:
+    """Weights that maximise the mean of the groups' MRR, one weight at a time over a grid
+    (multiples of its current value and a few absolute values), BM25's held at 1."""
+    weights = weights.copy()
+    objective = lambda w: np.mean([mrr(ranks(g, w)) for g in groups])  # noqa: E731
+    best = objective(weights)
+    for _ in range(rounds):
+        improved = False
+        for j in free:
+            for v in sorted({0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0} | {weights[j] * f for f in (0.5, 0.75, 1.25, 1.5, 2)}):
+                trial = weights.copy()
+                trial[j] = v
+                score = objective(trial)
+                if score > best + 1e-6:
+                    best, weights, improved = score, trial, True
+        if not improved:
+            break
+    return weights
+
+
+def summary(r: list[int | None]) -> str:
+    n = len(r)
+    if not n:
+        return "-"
+    acc = lambda k: 100 * sum(1 for x in r if x is not None and x <= k) / n  # noqa: E731
+    mrr = sum(1 / x for x in r if x) / n
+    return f"{acc(1):5.1f} / {acc(5):5.1f} / {mrr:.3f}"
+
+
+def fit(args) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    from rag.settings import RetrievalSettings
+
+    rows = pickle.load(open(args.signals, "rb"))
+    halves = issue_half(rows)
+    current = RetrievalSettings().weights()
+    names = list(current)
+    base = np.array([current[n] for n in names])
+    prep = dict(zip((r["id"] for r in rows), prepared(rows, names, base)))
+    train_sets = [[prep[r["id"]] for r in rows if r["set"] == s] for s in COMMIT_SETS]
+    train_sets += [[prep[r["id"]] for r in rows if halves.get(r["id"]) == "A"]]
+    train_sets = [g for g in train_sets if g]
+    X = np.concatenate([F for g in train_sets for F, _ in g])
+    y = np.concatenate([gold for g in train_sets for _, gold in g])
+    w = np.concatenate([np.full(len(gold), 1.0 / (len(gold) * len(g))) for g in train_sets for _, gold in g])
+    model = LogisticRegression(C=args.c, max_iter=5000).fit(X, y, sample_weight=w * len(w))
+    logistic = model.coef_[0] / model.coef_[0][names.index("bm25")]
+    print("logistic regression (bm25 = 1):", {n: round(float(v), 3) for n, v in zip(names, logistic)})
+    free = [j for j, n in enumerate(names) if n != "bm25" and n not in args.fixed.split(",")]
+    ascent = coordinate_ascent(train_sets, base, free)
+    print("coordinate ascent on MRR (bm25 = 1):", {n: round(float(v), 3) for n, v in zip(names, ascent)})
+    table = ["| set | n | current Acc@1 / @5 / MRR | logistic | ascent |", "| --- | --- | --- | --- | --- |"]
+    slices = [(s, [r for r in rows if r["set"] == s]) for s in COMMIT_SETS]
+    slices += [(f"issues {h} ({'train' if h == 'A' else 'check'})", [r for r in rows if halves.get(r["id"]) == h])
+               for h in "AB"]
+    slices += [(f"issues {repo}", [r for r in rows if r["set"] == "issues" and r["repo"] == repo])
+               for repo in sorted({r["repo"] for r in rows if r["set"] == "issues"})]
+    slices += [("issues all", [r for r in rows if r["set"] == "issues"])]
+    for label, part in slices:
+        g = [prep[r["id"]] for r in part]
+        table.append(f"| {label} | {len(part)} | {summary(ranks(g, base))} | {summary(ranks(g, logistic))} | "
+                     f"{summary(ranks(g, ascent))} |")
+    print("\n".join(table))
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump({"names": names, "current": base.tolist(), "logistic": logistic.tolist(),
+                       "ascent": ascent.tolist(), "table": table}, f, indent=1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("--clones", required=True)
+    c.add_argument("--snapshots", required=True)
+    c.add_argument("--sources", default=os.path.join(HERE, "..", ".bench-sources"))
+    c.add_argument("--out", required=True)
+    c.add_argument("--sets", default="rich,scrapy,networkx,issues", help="which sets, comma-separated")
+    f = sub.add_parser("fit")
+    f.add_argument("signals")
+    f.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    f.add_argument("--report", default="")
+    f.add_argument("--fixed", default="", help="weights (signal names, comma-separated) the ascent leaves as they are")
+    args = ap.parse_args()
+    collect(args) if args.command == "collect" else fit(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Read a pasted issue report the way a developer does before searching the code.
+
+A report is a title, prose, code, output and often a traceback, wrapped in a template. A developer
+reads the title first, skips what the template and the environment dump add, and takes the
+traceback's innermost frame in the repository and the error message as the strongest leads. These
+are pure functions of the text:
+
+- `strip_noise` drops what says nothing about where the change belongs: HTML comments (issue
+  templates hide their instructions in them), template headings ("### Expected behavior"), and
+  environment dumps ("Numpy 1.22.3", `pip freeze` lines, `print(numpy.__version__)` snippets),
+  which otherwise make the repository's own version-printing module the answer;
+- `title_of` is the first line of a multi-line report, when it reads as a title;
+- `error_messages` are the exception lines of the report ("IndexError: tuple index out of range").
+"""
+from __future__ import annotations
+
+import re
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+# headings that issue templates put in every report: they say nothing about this one
+_TEMPLATE_WORDS = frozenset("""
+description describe summary bug report feature request expected actual behavior behaviour result results
+output steps step to reproduce reproducer reproduction how minimal example code sample system details
+environment versions version platform info information additional context workaround possible fix
+solution proposed alternatives considered motivation problem issue the what happened you your
+screenshots logs log error traceback test case cases checklist notes other related please
+""".split())
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s+(.*?)\s*#*|\*\*(.*?)\*\*:?|__(.*?)__:?)\s*$")
+_VERSION = r"v?\d+(?:\.\d+)+(?:[-.+]?[A-Za-z0-9]+)*"
+# "Numpy 1.22.3", "astropy: 5.0.3", "pyerfa 2.0.0.1", "Python 3.9.10 | packaged by conda-forge | …"
+_NAME_VERSION = re.compile(rf"^\s*[-*]?\s*([A-Za-z][\w.\-]*(?: [\w.\-]+){{0,2}}?)\s*[:=]*\s*{_VERSION}\b(.*)$")
+_PROSE = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}")
+_PIP_FREEZE = re.compile(rf"^\s*[A-Za-z][\w.\-]*\s*(?:==|>=|<=|~=|@)\s*\S+\s*$")
+_PLATFORM = re.compile(r"^\s*(?:Windows|Linux|Darwin|macOS|CYGWIN|MINGW)[-\w. ]*\d[-\w. ]*$", re.I)
+_VERSION_SNIPPET = re.compile(r"__version__|platform\.platform\(\)|sys\.version\b|show_versions\(|\bpip freeze\b")
+_ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))"
+                         r"(?::\s*(.*\S))?\s*$")
+_CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|import |from \S+ import|def |class |print\()")
+
+
+def strip_noise(text: str) -> str:
+    """The report without HTML comments, template headings and environment dumps (line structure kept
+    for what remains)."""
+    text = _HTML_COMMENT.sub("", text)
+    kept = []
+    for line in text.splitlines():
+        if _is_template_heading(line) or _is_environment(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _is_template_heading(line: str) -> bool:
+    m = _HEADING.match(line)
+    if not m:
+        return False
+    words = re.findall(r"[A-Za-z]+", next(g for g in m.groups() if g is not None).lower())
+    return bool(words) and all(w in _TEMPLATE_WORDS for w in words)
+
+
+def _is_environment(line: str) -> bool:
+    if _VERSION_SNIPPET.search(line) or _PLATFORM.match(line) or _PIP_FREEZE.match(line):
+        return True
+    # a name and a version, and little else ("Numpy 1.22.3"): not a sentence that mentions a version
+    # ("Astropy 4.3 breaks unit parsing", "In sympy 1.0:"); Python's own line runs on with its build
+    m = _NAME_VERSION.match(line)
+    if not m or line.rstrip().endswith((":", ".", "?")):
+        return False
+    return m.group(1).lower() == "python" or not _PROSE.search(m.group(2))
+
+
+def title_of(text: str) -> str:
+    """The report's first line, when more follows and it reads as a title: prose, not code or a frame."""
+    lines = [line for line in text.strip().splitlines()]
+    if len(lines) < 2:
+        return ""
+    first = lines[0].strip().lstrip("#").strip()
+    if not first or first.startswith(("```", "Traceback", "File ")) or _CODE_LINE.match(first) or len(first) > 200:
+        return ""
+    return first
+
+
+def error_messages(text: str) -> list[tuple[str, str]]:
+    """(exception type, message) for each exception line, in order, once each."""
+    found = []
+    for line in text.splitlines():
+        m = _ERROR_LINE.match(line)
+        if m:
+            found.append((m.group(1), (m.group(2) or "").strip()))
+    return list(dict.fromkeys(found))
