@@ -26,6 +26,7 @@ _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
+_IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
@@ -49,6 +50,7 @@ class ParsedQuery:
     title_tokens: list[str] = field(default_factory=list)  # the title's tokens, for the match on the title alone
     error_tokens: list[str] = field(default_factory=list)  # the exception lines' tokens (type and message)
     innermost_file: str | None = None  # the last traceback's innermost frame in the repository
+    module_files: list[str] = field(default_factory=list)  # files named as a dotted module or a bare file name
 
 
 def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) -> ParsedQuery:
@@ -76,10 +78,13 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) 
             continue  # a frame outside the repository says nothing about where the change belongs
         kept_lines.append(line)
     text = "\n".join(kept_lines)
+    partial_paths = []
     for path in _PATH.findall(text):
         hit = _match_known(path, known_files)
         if hit:
             mentioned.append(hit)
+        else:
+            partial_paths.append(path)
     prose = _FENCE.sub(" ", text)
     counts: Counter = Counter()
     tokens, words = [], {}
@@ -94,6 +99,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) 
                        tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)),
                        identifiers=code_identifiers(text), truncated=truncated,
                        title_tokens=tokenize(title), innermost_file=innermost,
+                       module_files=named_modules(text, partial_paths, known_files),
                        error_tokens=list(dict.fromkeys(t for kind, message in errors for t in tokenize(f"{kind} {message}"))))
 
 
@@ -111,6 +117,33 @@ def code_identifiers(text: str) -> list[str]:
                 or (_CAPITALISED.fullmatch(name) and not _starts_sentence(text, m.start()))):
             out.append(name)
     return list(dict.fromkeys(out))
+
+
+def named_modules(text: str, partial_paths: list[str], known_files) -> list[str]:
+    """Files a report names without their whole path: a dotted module (`sympy.printing.latex`,
+    `from sympy.physics.units import prefixes`) or the tail of a path that one file alone ends with
+    (``fitsrec.py``, `fits/connect.py`). A package (`astropy.io.fits`) names no one file."""
+    tails: dict[str, list[str]] = {}
+    for known in known_files:
+        parts = known.split("/")
+        for i in range(len(parts)):
+            tails.setdefault("/".join(parts[i:]), []).append(known)
+    found = []
+    for path in partial_paths:
+        files = tails.get(path.replace("\\", "/").lstrip("./"), [])
+        if len(files) == 1:
+            found.append(files[0])
+    dotted = [m.group(0) for m in _DOTTED.finditer(text) if "." in m.group(0)]
+    dotted += [f"{m.group(1)}.{name}" for m in _IMPORT_FROM.finditer(text) for name in _WORD.findall(m.group(2))]
+    for name in dotted:
+        parts = name.split(".")
+        for i in range(len(parts), 1, -1):
+            files = tails.get("/".join(parts[:i]) + ".py", [])
+            if files:
+                if len(files) == 1:
+                    found.append(files[0])
+                break
+    return sorted(set(found))
 
 
 def _starts_sentence(text: str, i: int) -> bool:

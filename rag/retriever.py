@@ -21,7 +21,7 @@ LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
 # signals added as they are, not standardised: each is non-zero for one or a few files, and a
 # z-score would make a single hit worth ~17 (rag/settings.py has their weights)
-BOOSTS = frozenset({"mention", "frame", "named"})
+BOOSTS = frozenset({"mention", "frame", "named", "module"})
 # a name the query uses defined in more files than this says nothing about where the change belongs
 MAX_DEFINERS = 3
 
@@ -119,6 +119,8 @@ class Retriever:
         if method == "hybrid" and s.w_error and q.error_tokens:
             out["error"] = self._best_definition(q.error_tokens)
         out["mention"] = self._indicator(q.mentioned_files)
+        if method == "hybrid" and s.w_module and q.module_files:
+            out["module"] = self._indicator(q.module_files)
         if method == "hybrid" and s.w_frame and q.innermost_file:
             out["frame"] = self._indicator([q.innermost_file])
         if method == "hybrid" and s.w_named_definition:

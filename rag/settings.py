@@ -31,6 +31,7 @@ class RetrievalSettings:
     w_named_definition: float = 3.0
     w_mention: float = 3.0  # added to a file the query names or its traceback runs through: outranks word overlap
     w_frame: float = 0.0  # added to the file of the innermost traceback frame in the repository
+    w_module: float = 0.0  # added to a file named as a dotted module (`sympy.printing.latex`) or a bare file name
     w_title: float = 0.0  # BM25 over whole files, of a report's title alone (rag/report.py: title_of)
     w_title_chunk: float = 0.0  # BM25 over definitions, of the title alone
     w_error: float = 0.0  # BM25 over definitions, of the report's exception lines ("IndexError: …")
@@ -50,7 +51,7 @@ class RetrievalSettings:
         """Hybrid's weight for each signal (rag/retriever.py: Retriever.signals), by signal name."""
         return {"bm25": self.w_bm25, "chunk": self.w_chunk, "dense": self.w_dense, "dense_chunk": self.w_dense_chunk,
                 "prior": self.w_prior, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
-                "mention": self.w_mention, "frame": self.w_frame, "named": self.w_named_definition}
+                "mention": self.w_mention, "frame": self.w_frame, "module": self.w_module, "named": self.w_named_definition}
 
     def index_settings(self) -> dict:
         """The part that shapes the index: a change forces a rebuild."""

@@ -1,0 +1,103 @@
+"""Reading a pasted issue report: its title, what templates and environment dumps add, its errors."""
+from rag.query import parse_query
+from rag.report import error_messages, strip_noise, title_of
+
+TEMPLATE_REPORT = """TimeSeries: misleading exception when required column check fails.
+<!-- This comments are hidden when you submit the issue,
+so you do not need to remove them! -->
+
+### Description
+For a `TimeSeries` object that has additional required columns, removing one gives a confusing message.
+
+### Expected behavior
+An exception that says which required columns are missing.
+
+### System Details
+<!-- Please run the following snippet and paste the output below:
+import platform; print(platform.platform())
+import numpy; print("Numpy", numpy.__version__)
+-->
+```
+Windows-10-10.0.22000-SP0
+Python 3.9.10 | packaged by conda-forge | (main, Feb  1 2022, 21:21:54) [MSC v.1929 64 bit (AMD64)]
+Numpy 1.22.3
+pyerfa 2.0.0.1
+astropy 5.0.3
+```
+numpy==1.22.3
+"""
+
+
+def test_template_comments_headings_and_environment_dump_are_dropped():
+    kept = strip_noise(TEMPLATE_REPORT)
+    for noise in ("<!--", "hidden", "### Description", "### Expected behavior", "System Details", "Windows-10",
+                  "packaged by conda-forge", "Numpy 1.22.3", "astropy 5.0.3", "__version__", "numpy==1.22.3"):
+        assert noise not in kept
+    assert "removing one gives a confusing message" in kept
+    assert "which required columns are missing" in kept
+
+
+def test_prose_that_mentions_a_version_is_kept():
+    text = "Astropy 4.3 breaks unit parsing in tables\nIn sympy 1.0:\nMatrix.hstack returns (0, 6) since 1.1"
+    assert strip_noise(text) == text
+
+
+def test_a_heading_that_says_something_of_its_own_is_kept():
+    assert strip_noise("### Sliced WCS pixel conversion\ntext") == "### Sliced WCS pixel conversion\ntext"
+
+
+def test_title_is_the_first_line_of_a_report_when_it_reads_as_one():
+    assert title_of(TEMPLATE_REPORT) == "TimeSeries: misleading exception when required column check fails."
+    assert title_of("one line only") == ""  # a short question is all title and all body
+    assert title_of("Traceback (most recent call last):\n  File \"a.py\", line 1") == ""
+    assert title_of(">>> from sympy import *\n>>> x") == ""
+    assert title_of("## Permutation fails\nbody") == "Permutation fails"
+
+
+def test_error_messages_give_type_and_message_once_each():
+    text = ("Traceback (most recent call last):\n  File \"x.py\", line 3, in f\n"
+            "IndexError: Index out of range: a[2]\nastropy.units.core.UnitsError: 'm' is not a valid unit\n"
+            "IndexError: Index out of range: a[2]\nValueError\nraise KeyError(key)\nan Error: not at the start of a line")
+    assert error_messages(text) == [("IndexError", "Index out of range: a[2]"),
+                                    ("UnitsError", "'m' is not a valid unit"), ("ValueError", "")]
+
+
+def test_parsed_report_keeps_title_errors_and_innermost_frame():
+    report = ("is_upper() raises IndexError for tall matrices\n"
+              "The function Matrix.is_upper raises an IndexError for a 4x2 matrix of zeros.\n```\n"
+              "Traceback (most recent call last):\n"
+              '  File "<stdin>", line 1, in <module>\n'
+              '  File "sympy/matrices/matrices.py", line 1112, in is_upper\n'
+              '  File "/home/u/lib/python3.9/site-packages/sympy/matrices/dense.py", line 119, in __getitem__\n'
+              "IndexError: Index out of range: a[2]\n```\n")
+    known = frozenset({"sympy/matrices/matrices.py", "sympy/matrices/dense.py"})
+    q = parse_query(report, known)
+    assert {"upper", "tall", "matric"} <= set(q.title_tokens) and "zero" not in q.title_tokens
+    assert q.mentioned_files == ["sympy/matrices/dense.py", "sympy/matrices/matrices.py"]
+    assert q.innermost_file == "sympy/matrices/dense.py"  # an installed copy of the repository counts
+    assert "rang" in q.error_tokens and "indexerror" in q.error_tokens
+
+
+def test_ipython_frames_point_into_the_repository():
+    report = ("IndexError in identify_format\n"
+              "File ~/envs/py310/lib/python3.10/site-packages/astropy/io/fits/connect.py:72, in is_fits(origin)\n"
+              "IndexError: tuple index out of range\n")
+    q = parse_query(report, frozenset({"astropy/io/fits/connect.py"}))
+    assert q.innermost_file == "astropy/io/fits/connect.py"
+    assert q.mentioned_files == ["astropy/io/fits/connect.py"]
+
+
+def test_environment_dump_words_do_not_reach_the_match():
+    q = parse_query(TEMPLATE_REPORT)
+    for token in ("numpi", "numpy", "platform", "conda", "forg", "pyerfa", "version"):
+        assert token not in q.tokens
+
+
+def test_modules_named_without_their_path():
+    known = frozenset({"sympy/printing/latex.py", "sympy/physics/units/prefixes.py", "astropy/io/fits/fitsrec.py",
+                       "astropy/io/fits/connect.py", "a/core.py", "b/core.py", "astropy/io/fits/__init__.py"})
+    q = parse_query("Bug in fitsrec.py, not core.py\nsee sympy.printing.latex.LatexPrinter and fits/connect.py,"
+                    " astropy.io.fits\n>>> from sympy.physics.units import prefixes, Quantity", known)
+    # a dotted module, an import, a unique file name or path tail; an ambiguous name or a package names none
+    assert q.module_files == ["astropy/io/fits/connect.py", "astropy/io/fits/fitsrec.py",
+                              "sympy/physics/units/prefixes.py", "sympy/printing/latex.py"]
