@@ -1,7 +1,8 @@
 """Should the LLM's score be fused with the retrieval score, with what weight, and when should the
 model not be asked at all?
 
-    python bench/llm_fusion.py [--sources DIR] [--sets rich,scrapy,networkx] [--n 0] [--adapter auto|none]
+    python bench/llm_fusion.py [--sources DIR] [--sets rich,scrapy,networkx,issues] [--n 0] [--adapter auto|none]
+                               [--clones DIR --snapshots DIR]
 
 For each query of each dev set (the first N; 0: all): the hybrid top-k (k: what the adapter was trained
 with, else 10), the retrieval score of each candidate and the model's log-probability of each candidate
@@ -9,7 +10,8 @@ ID (one model pass per query; every weight is then a cheap recombination). fused
 w * z(log-probability); w = 0 is hybrid alone. Gate: the model is asked only when retrieval's top-1
 leads the top-2 by less than g. The weight and gate are chosen on scrapy (best Acc@1, then MRR) when it
 is among the sets, and checked on the others. `--adapter auto` uses each repository's own adapter
-(rag finetune), `none` the base model.
+(rag finetune), `none` the base model. The set `issues` is the issue reports, each asked at its base
+commit from the indexes bench/issue_reports.py keeps (`--clones`, `--snapshots`).
 """
 import argparse
 import json
@@ -41,6 +43,25 @@ def scored_queries(engine, rows, adapter: str):
     return out
 
 
+def issue_queries(rows, args):
+    """The issue reports, each scored by an engine at its base commit (its LLM loaded once)."""
+    import sys
+
+    sys.path.insert(0, HERE)
+    from issue_reports import open_at_commit
+
+    out, engine, commit, llm = [], None, None, None
+    for r in sorted(rows, key=lambda r: (r["repo"], r["base_commit_date"])):
+        if r["base_commit"] != commit:
+            tree = os.path.join(args.clones, r["repo"].split("/")[1])
+            engine, commit = open_at_commit(tree, r["base_commit"], args.snapshots), r["base_commit"]
+            if llm is not None:
+                engine._llms = llm  # one model for every commit: the adapter choice is the same
+        out += scored_queries(engine, [r], args.adapter)
+        llm = engine._llms
+    return out
+
+
 def metrics(per_query, weight, gate) -> tuple[float, float, float]:
     from rag.fusion import standardise
 
@@ -67,15 +88,20 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=0)
     ap.add_argument("--adapter", default="auto")
     ap.add_argument("--out", help="also write the raw per-query scores here (JSON)")
+    ap.add_argument("--clones", help="for the set 'issues': the clones bench/issue_reports.py walks")
+    ap.add_argument("--snapshots", help="for the set 'issues': the indexes bench/issue_reports.py kept")
     args = ap.parse_args()
     from rag.engine import Engine
 
     sets = args.sets.split(",")
     table, raw = {}, {}
     for name in sets:
-        engine = Engine.open(os.path.join(args.sources, name))
         rows = [json.loads(line) for line in open(os.path.join(DEV, f"{name}.jsonl"))]
-        per_query = scored_queries(engine, rows[: args.n] if args.n else rows, args.adapter)
+        rows = rows[: args.n] if args.n else rows
+        if name == "issues":
+            per_query = issue_queries(rows, args)
+        else:
+            per_query = scored_queries(Engine.open(os.path.join(args.sources, name)), rows, args.adapter)
         raw[name] = [{"modules": m, "retrieval": r.tolist(), "logprobs": lp.tolist(), "gold": sorted(g)}
                      for m, r, lp, g in per_query]
         for w in WEIGHTS:

@@ -426,6 +426,11 @@ def _print_answer(result, out) -> None:
         out.write(f"{rank:>3}. {c.module:<{width}}  {c.score:7.3f}  {first_sentence(c.summary, 16)}\n")
         if c.why:
             out.write(f"{'':>5}{'; '.join(c.why)}\n")
+    if result.model is not None:
+        m = result.model
+        how = ("its scores alone order the candidates" if m.fusion_weight is None
+               else f"its scores fused with retrieval's at weight {m.fusion_weight}")
+        out.write(f"\nmodel: {m.name}, {'tuned (' + m.adapter + ')' if m.tuned else 'untuned'}; {how}\n")
     timing = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timing_ms.items())
     out.write(f"\n({timing})\n")
 

@@ -14,7 +14,7 @@ from graph.store import IndexStore
 from rag.artifacts import RetrievalExtension
 from rag.fusion import softmax_top, standardise
 from rag.query import QueryError
-from rag.results import Answer, AskResult, Candidate
+from rag.results import Answer, AskResult, Candidate, ModelUse
 from rag.retriever import LEVELS, METHODS, Retriever
 from rag.settings import LLMSettings, RetrievalSettings
 
@@ -102,10 +102,15 @@ class Engine:
             import numpy as np
 
             confidence = round(float(softmax_top(np.array([c.score for c in pool[:CONFIDENCE_POOL]]))[0]), 4)
+        model_use = self.model_use(adapter) if llm else None
         if llm and candidates:
             llm_start = time.perf_counter()
-            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter, confidence)
+            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter, confidence,
+                                                                    model_use.fusion_weight)
             warnings += notes
+            if not model_use.tuned:
+                warnings.append("the model is not tuned for this repository (`rag finetune` tunes it): its scores "
+                                f"are fused with retrieval's at weight {model_use.fusion_weight}")
             timing["llm"] = round((time.perf_counter() - llm_start) * 1000, 1)
             if truncated:
                 warnings.append("the query did not fit the model's prompt budget: only its start was used")
@@ -120,9 +125,24 @@ class Engine:
             warnings.append(f"the index is stale ({what}); answering from it (--refresh updates it first)")
         timing["total"] = round((time.perf_counter() - start) * 1000, 1)
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
-                         candidates=candidates, timing_ms=timing, warnings=warnings)
+                         candidates=candidates, timing_ms=timing, warnings=warnings, model=model_use)
 
-    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None, retrieval_confidence: float):
+    def model_use(self, adapter: str | None = None) -> ModelUse:
+        """The model an LLM answer uses for an adapter choice, and how its scores meet retrieval's: an
+        untuned model ranks far below retrieval alone, so by default it only re-weighs retrieval's order."""
+        s = self.llm_settings
+        _, info = self.llm(adapter)
+        choice = adapter or s.adapter
+        path = None
+        if info is not None:
+            from rag.adapters import AdapterStore
+
+            path = AdapterStore(self.store.dir).path(info) if choice == "auto" else choice
+        weight = s.fusion_weight if s.fusion_weight is not None else (None if info else s.untuned_fusion_weight)
+        return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=weight)
+
+    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None, retrieval_confidence: float,
+                    fusion_weight: float | None):
         """The model's pick among the candidates (re-ranked by its probabilities), or its decoded
         answer over every module ID of the index with scope "all". An adapter lists as many candidates,
         in as many tokens, as it was trained with; the others follow in retrieval order.
@@ -164,11 +184,11 @@ class Engine:
         logprobs = score_options(model, text, options)
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
         among = softmax_top(logprobs[:-1])  # among the candidates only
-        if s.fusion_weight is None:
+        if fusion_weight is None:
             order_scores = among
-        else:  # the retrieval signal fused explicitly: a tuned model still errs where retrieval does not
+        else:  # the retrieval signal fused explicitly: the model errs where retrieval does not
             retrieval = np.array([c.score for c in candidates])
-            order_scores = softmax_top(standardise(retrieval) + s.fusion_weight * standardise(logprobs[:-1]))
+            order_scores = softmax_top(standardise(retrieval) + fusion_weight * standardise(logprobs[:-1]))
         ranked = []
         for rank, i in enumerate(np.argsort(-order_scores, kind="stable")):
             c = candidates[i]

@@ -27,6 +27,18 @@ class Answer:
 
 
 @dataclass
+class ModelUse:
+    """Which LLM answered, and whether it was tuned for this repository (`rag finetune`)."""
+    name: str
+    adapter: str | None  # the LoRA adapter's directory, None for the base model
+    tuned: bool
+    fusion_weight: float | None  # its scores fused with retrieval's at this weight; None: the model alone
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "adapter": self.adapter, "tuned": self.tuned, "fusion_weight": self.fusion_weight}
+
+
+@dataclass
 class AskResult:
     query: str
     level: str
@@ -35,8 +47,12 @@ class AskResult:
     candidates: list[Candidate]
     timing_ms: dict[str, float]
     warnings: list[str] = field(default_factory=list)  # said to a person on stderr, not part of the JSON
+    model: ModelUse | None = None  # with --llm
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "level": self.level, "method": self.method,
-                "answer": self.answer.to_dict() if self.answer else None,
-                "candidates": [c.to_dict() for c in self.candidates], "timing_ms": dict(self.timing_ms)}
+        out = {"query": self.query, "level": self.level, "method": self.method,
+               "answer": self.answer.to_dict() if self.answer else None,
+               "candidates": [c.to_dict() for c in self.candidates], "timing_ms": dict(self.timing_ms)}
+        if self.model is not None:
+            out["model"] = self.model.to_dict()
+        return out

@@ -69,7 +69,11 @@ class LLMSettings:
     min_confidence: float = 0.0  # below this the engine abstains (answer null)
     prompt_tokens: int = 480  # budget for the prompt: summaries are shortened to fit, never the IDs
     adapter: str = "auto"  # "auto": the index's own adapter (rag finetune) if any, "none", or an adapter directory
-    fusion_weight: float | None = None  # None: order by the model alone; else z(retrieval) + w * z(model log-prob)
+    # None: a tuned adapter orders by the model alone, an untuned model is fused at untuned_fusion_weight;
+    # else always z(retrieval) + w * z(model log-prob)
+    fusion_weight: float | None = None
+    # the base model alone ranks far below retrieval (bench/README.md): fused, it must not make answers worse
+    untuned_fusion_weight: float = 0.25
     gate_margin: float | None = None  # retrieval's top-1 lead at which the model is not asked (None: always ask)
     think: bool = False  # the model writes a short rationale before its answer (for bigger models)
     think_tokens: int = 48  # at most this many tokens of rationale
@@ -81,5 +85,7 @@ class LLMSettings:
             raise ValueError("min_confidence must be between 0 and 1")
         if self.prompt_tokens < 64:
             raise ValueError("prompt_tokens must be at least 64")
+        if self.untuned_fusion_weight < 0 or (self.fusion_weight is not None and self.fusion_weight < 0):
+            raise ValueError("fusion weights must not be negative")
         if self.think_tokens < 1:
             raise ValueError("think_tokens must be at least 1")

@@ -228,3 +228,24 @@ def test_an_answer_over_all_modules_leads_the_list(shop, tiny, monkeypatch):
         scores = [c.score for c in res.candidates]
         assert scores == sorted(scores, reverse=True)
         assert [c.module for c in res.candidates[1:]] == [c.module for c in retrieval if c.module != pick]
+
+
+def test_an_untuned_model_is_fused_with_retrieval_and_says_so(shop, tiny):
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    question = "add a product to the cart"
+    at_zero = Engine.open(str(shop), quick_start=True,
+                          llm=LLMSettings(model=tiny["llama"], dtype="float32", untuned_fusion_weight=0.0))
+    retrieval = [c.module for c in at_zero.ask(question, k=5).candidates]
+    res = at_zero.ask(question, k=5, llm=True)
+    assert [c.module for c in res.candidates] == retrieval  # weight 0: the model cannot reorder retrieval
+    assert res.to_dict()["model"] == {"name": tiny["llama"], "adapter": None, "tuned": False, "fusion_weight": 0.0}
+    assert any("not tuned for this repository" in w for w in res.warnings)
+    alone = Engine.open(str(shop), quick_start=True,
+                        llm=LLMSettings(model=tiny["llama"], dtype="float32", fusion_weight=None,
+                                        untuned_fusion_weight=1e6))
+    by_model = alone.ask(question, k=5, llm=True)
+    probs = [float(w.split()[2]) for c in by_model.candidates for w in c.why if w.startswith("model probability")]
+    assert probs == sorted(probs, reverse=True)  # an overwhelming weight: the model's order
+    assert "model" not in alone.ask(question, k=5).to_dict()  # retrieval alone names no model
