@@ -34,6 +34,7 @@ sys.path.insert(0, HERE)
 DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
 COMMIT_SETS = ("rich", "scrapy", "networkx")
 POOL = 100
+DENSE_VARIANTS = (300, 500)
 
 
 def all_signals_on():
@@ -54,6 +55,13 @@ def collect(args) -> None:
         retriever.settings = settings
         q = retriever.parse(row["query"])
         sig = retriever.signals(q, "hybrid")
+        # candidates that are not signals of the retriever (yet): the embedding of less of the
+        # report, and of its title alone
+        for chars in DENSE_VARIANTS:
+            sig[f"dense_{chars}"] = retriever.dense_files.scores(retriever.embedder().embed_query(q.dense_text[:chars]))
+        title = row["query"].strip().splitlines()[0] if q.title_tokens else ""
+        if title:
+            sig["dense_title"] = retriever.dense_files.scores(retriever.embedder().embed_query(title))
         out.append({"id": row["id"], "set": set_name, "repo": repo, "gold": row["gold_files"],
                     "files": retriever.files, "signals": {k: np.asarray(v, dtype=np.float32) for k, v in sig.items()}})
 
@@ -162,8 +170,13 @@ def fit(args) -> None:
     from rag.settings import RetrievalSettings
 
     rows = pickle.load(open(args.signals, "rb"))
+    for pair in filter(None, args.use.split(",")):  # e.g. dense=dense_500: measure a variant in a signal's place
+        name, variant = pair.split("=")
+        for r in rows:
+            if variant in r["signals"]:
+                r["signals"][name] = r["signals"][variant]
     halves = issue_half(rows)
-    current = RetrievalSettings().weights()
+    current = RetrievalSettings().weights() | {name: 0.0 for name in filter(None, args.extra.split(","))}
     names = list(current)
     base = np.array([current[n] for n in names])
     prep = dict(zip((r["id"] for r in rows), prepared(rows, names, base)))
@@ -210,6 +223,8 @@ def main() -> None:
     f.add_argument("signals")
     f.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     f.add_argument("--report", default="")
+    f.add_argument("--extra", default="", help="collected signals the retriever does not fuse yet, to weigh too")
+    f.add_argument("--use", default="", help="signal=variant pairs: a collected variant in a signal's place")
     f.add_argument("--fixed", default="", help="weights (signal names, comma-separated) the ascent leaves as they are")
     args = ap.parse_args()
     collect(args) if args.command == "collect" else fit(args)

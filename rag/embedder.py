@@ -7,6 +7,7 @@ a cold `rag ask` need not import torch; the two agree to ~1e-7.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -65,6 +66,10 @@ def embedder_path(name: str) -> str:
     raise ConfigError(f"embedder {name!r} is neither {DEFAULT_EMBEDDER!r} nor a local sentence-transformers directory")
 
 
+# One question is too small to split across cores: with another process keeping one of two cores busy,
+# a 1,000-character issue report embeds in a median 54-60 ms on one thread and 127-144 ms on two
+# (bench/README.md); batches (indexing) keep torch's default.
+QUERY_THREADS = 1
 NUMPY_BATCH_LIMIT = 128  # NumPy embeds ~20 summaries/s, torch ~90/s after a 3-8 s import: break-even ~150
 
 
@@ -105,9 +110,11 @@ class Embedder:
         """One query: through torch when it is loaded already (about twice as fast), else NumPy."""
         if self._model is None and self._numpy_model() is not None:
             return self._numpy.embed([text])[0]
-        return self.embed([text])[0] if self._model is None else np.asarray(
-            self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
-                               show_progress_bar=False)[0], dtype=np.float32)
+        if self._model is None:
+            return self.embed([text])[0]
+        with _torch_threads(QUERY_THREADS):
+            return np.asarray(self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
+                                                 show_progress_bar=False)[0], dtype=np.float32)
 
     def load(self) -> None:
         """Load the torch model now (a long-lived process: faster queries after a slower start)."""
@@ -134,6 +141,18 @@ class Embedder:
             except (OSError, ValueError) as e:
                 raise ConfigError(f"cannot load the embedder {self.name!r}: {str(e).splitlines()[0]}") from None
         return self._model
+
+
+@contextmanager
+def _torch_threads(n: int):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(min(n, before))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @lru_cache(maxsize=2)

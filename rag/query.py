@@ -19,7 +19,6 @@ from rag.report import error_messages, strip_noise, title_of
 from rag.tokenize import tokenize
 
 MAX_QUERY_CHARS = 20_000
-MAX_DENSE_CHARS = 1_000
 MAX_TOKEN_REPEAT = 3
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
@@ -53,7 +52,8 @@ class ParsedQuery:
     module_files: list[str] = field(default_factory=list)  # files named as a dotted module or a bare file name
 
 
-def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) -> ParsedQuery:
+def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), dense_chars: int = 1_000) -> ParsedQuery:
+    """`dense_chars`: how much of the query's prose (title first) the embedding reads."""
     if raw is None or not raw.strip():
         raise QueryError("the query is empty")
     text = raw.strip()
@@ -95,7 +95,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset()) 
             if counts[token] <= MAX_TOKEN_REPEAT:
                 tokens.append(token)
     errors = error_messages(body)
-    return ParsedQuery(text=text, dense_text=" ".join(prose.split())[:MAX_DENSE_CHARS] or text[:MAX_DENSE_CHARS],
+    return ParsedQuery(text=text, dense_text=" ".join(prose.split())[:dense_chars] or text[:dense_chars],
                        tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)),
                        identifiers=code_identifiers(text), truncated=truncated,
                        title_tokens=tokenize(title), innermost_file=innermost,

@@ -92,7 +92,7 @@ class Retriever:
         return self._embedder
 
     def parse(self, query: str) -> ParsedQuery:
-        return parse_query(query, self._known)
+        return parse_query(query, self._known, self.settings.dense_query_chars)
 
     def signals(self, q: ParsedQuery, method: str = "hybrid",
                 named: dict[int, list[str]] | None = None) -> dict[str, np.ndarray]:

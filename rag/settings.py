@@ -21,6 +21,7 @@ class RetrievalSettings:
     bm25_b: float = 0.5
     path_repeat: int = 3  # path tokens count this many times in a file's sparse document
     class_chunk_lines: int = 15  # a class chunk is its head (name, bases, docstring), not its methods
+    dense_query_chars: int = 1_000  # how much of a query's prose (title first) the embedding reads
     w_bm25: float = 1.0  # BM25 over whole files
     w_chunk: float = 0.5  # BM25 over definitions, best one per file
     w_dense: float = 0.75  # embedding of the file's summary
@@ -44,6 +45,8 @@ class RetrievalSettings:
             value = getattr(self, f.name)
             if f.name.startswith("w_") and value < 0:
                 raise ValueError(f"{f.name} must not be negative")
+        if self.dense_query_chars < 1:
+            raise ValueError("dense_query_chars must be at least 1")
         if not self.roles:
             raise ValueError("roles must name at least one file role")
 
