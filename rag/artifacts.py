@@ -78,6 +78,7 @@ class RetrievalExtension:
             "embedder": s.embedder,
             "named": {n: sorted(v for _, v, k in ctx.graph.out_edges(n, keys=True) if k == "contains")
                       for n, a in ctx.graph.nodes(data=True) if a["kind"] == "named"},
+            "callees": callee_files(ctx.graph, corpus),
         }
         payload = [
             (CORPUS, [json.dumps(meta, ensure_ascii=False)]),
@@ -107,6 +108,25 @@ class RetrievalExtension:
         if not texts:
             return np.zeros((0, dimension), dtype=np.float32)
         return np.stack([cache[h] for h in hashes]).astype(np.float32)
+
+
+def callee_files(graph, corpus: Corpus) -> list[list[int]]:
+    """Per definition of the corpus, the other candidate files whose definitions it calls (the call
+    graph at file level): where a report's named function hands the work on."""
+    from graph.build import CALLS, symbol_id
+
+    index = {f: i for i, f in enumerate(corpus.files)}
+    out = []
+    for c in corpus.chunks:
+        node = symbol_id(corpus.files[c.file], c.qualname)
+        called = set()
+        if node in graph:
+            for _, target, key in graph.out_edges(node, keys=True):
+                i = index.get(graph.nodes[target].get("path"), c.file) if key == CALLS else c.file
+                if i != c.file:
+                    called.add(i)
+        out.append(sorted(called))
+    return out
 
 
 def _previous_meta(store: IndexStore, manifest: Manifest | None) -> dict | None:

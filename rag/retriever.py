@@ -21,7 +21,7 @@ LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
 # signals added as they are, not standardised: each is non-zero for one or a few files, and a
 # z-score would make a single hit worth ~17 (rag/settings.py has their weights)
-BOOSTS = frozenset({"mention", "frame", "named", "module"})
+BOOSTS = frozenset({"mention", "frame", "named", "module", "callee"})
 # a name the query uses defined in more files than this says nothing about where the change belongs
 MAX_DEFINERS = 3
 
@@ -56,18 +56,41 @@ class Retriever:
         self._embedder = embedder
         self._embedder_name = meta["embedder"]
         self._index_dir = store.dir
-        self._definers: dict[str, tuple[int, ...]] | None = None
+        self._callees: list[list[int]] | None = meta.get("callees")  # absent from indexes of rag <= 0.1.21
+        self._definitions: dict[str, tuple[int, ...]] | None = None
+        self._definers: dict[str, tuple[int, ...]] = {}
 
-    def definers(self, name: str) -> tuple[int, ...]:
-        """The files defining `name`: a qualified name (`Text.from_ansi`) or any tail of one (`from_ansi`)."""
-        if self._definers is None:  # built on first use: a one-shot CLI query that names no code never pays
-            found: dict[str, set[int]] = {}
-            for file, qualname, _ in self.chunks:
+    def definitions(self, name: str) -> tuple[int, ...]:
+        """The definitions (chunk indexes) named `name`: a qualified name (`Text.from_ansi`) or any tail
+        of one (`from_ansi`)."""
+        if self._definitions is None:  # built on first use: a one-shot CLI query that names no code never pays
+            found: dict[str, list[int]] = {}
+            for c, (_, qualname, _) in enumerate(self.chunks):
                 parts = qualname.split(".")
                 for i in range(len(parts)):
-                    found.setdefault(".".join(parts[i:]), set()).add(file)
-            self._definers = {k: tuple(sorted(v)) for k, v in found.items()}
-        return self._definers.get(name, ())
+                    found.setdefault(".".join(parts[i:]), []).append(c)
+            self._definitions = {k: tuple(v) for k, v in found.items()}
+        return self._definitions.get(name, ())
+
+    def definers(self, name: str) -> tuple[int, ...]:
+        """The files defining `name` (as `definitions` reads it)."""
+        if name not in self._definers:
+            self._definers[name] = tuple(sorted({int(self.chunk_file[c]) for c in self.definitions(name)}))
+        return self._definers[name]
+
+    def callees(self, named: dict[int, list[str]]) -> np.ndarray:
+        """Per file, how much of the named definitions' calls go there (each definition's calls share
+        one): from the code a report names to the code it hands the work on to."""
+        out = np.zeros(len(self.files))
+        if not self._callees:
+            return out
+        for f, names in named.items():
+            for name in names:
+                for c in self.definitions(name):
+                    called = self._callees[c]
+                    if self.chunk_file[c] == f and called:
+                        out[called] += 1.0 / len(called)
+        return out / out.max() if out.any() else out
 
     def named_definitions(self, q: ParsedQuery) -> dict[int, list[str]]:
         """Files defining a code name the query uses (file -> the names), when at most MAX_DEFINERS
@@ -129,6 +152,8 @@ class Retriever:
             for f, names in named.items():
                 # shared by its definers: a name defined in two files is weaker evidence for each
                 out["named"][f] = max(1 / len(self.definers(name)) for name in names)
+            if s.w_callee:
+                out["callee"] = self.callees(named)
         return out
 
     def _best_definition(self, tokens: list[str]) -> np.ndarray:
