@@ -13,7 +13,7 @@ from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, che
 from graph.store import IndexStore
 from rag.artifacts import RetrievalExtension
 from rag.fusion import softmax_top, standardise
-from rag.query import QueryError
+from rag.query import MAX_QUERY_CHARS, QueryError, has_evidence
 from rag.results import Answer, AskResult, Candidate, ModelUse
 from rag.retriever import LEVELS, METHODS, Retriever
 from rag.settings import LLMSettings, RetrievalSettings
@@ -119,7 +119,12 @@ class Engine:
         elif candidates:
             answer = Answer(candidates[0].module, confidence)
         if parsed.truncated:
-            warnings.append(f"the query was longer than {len(parsed.text)} characters: only the start was used")
+            warnings.append(f"the query was longer than {MAX_QUERY_CHARS:,} characters: only its start and its end "
+                            "(where a traceback ends) were read")
+        if not has_evidence(parsed) and answer is not None:
+            answer = Answer(answer.module, 0.0)
+            warnings.append("no evidence: nothing in the question names code or matches a word of the index once "
+                            "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:
             what = self.stale.reason or f"{len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)} files changed"
             warnings.append(f"the index is stale ({what}); answering from it (--refresh updates it first)")

@@ -19,6 +19,8 @@ from rag.report import error_messages, strip_noise, title_of
 from rag.tokenize import tokenize
 
 MAX_QUERY_CHARS = 20_000
+# of a longer paste, its start (title, prose) and its end (a traceback's innermost frames and the error)
+KEPT_TAIL_CHARS = 5_000
 MAX_TOKEN_REPEAT = 3
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
@@ -45,7 +47,7 @@ class ParsedQuery:
     words: dict[str, str] = field(default_factory=dict)  # token -> the query word it came from, for evidence
     mentioned_files: list[str] = field(default_factory=list)  # repository files named or in the traceback
     identifiers: list[str] = field(default_factory=list)  # code names in the query (code_identifiers)
-    truncated: bool = False
+    truncated: bool = False  # only the start and the end of a longer paste were read
     title_tokens: list[str] = field(default_factory=list)  # the title's tokens, for the match on the title alone
     error_tokens: list[str] = field(default_factory=list)  # the exception lines' tokens (type and message)
     innermost_file: str | None = None  # the last traceback's innermost frame in the repository
@@ -59,7 +61,9 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     text = raw.strip()
     truncated = len(text) > MAX_QUERY_CHARS
     if truncated:
-        text = text[:MAX_QUERY_CHARS]
+        head = text[:MAX_QUERY_CHARS - KEPT_TAIL_CHARS]
+        tail = text[-KEPT_TAIL_CHARS:]
+        text = head[:head.rfind("\n") + 1 or None] + tail[tail.find("\n") + 1:]  # whole lines only
     title = title_of(text)
     body = strip_noise(text.split("\n", 1)[1] if title else text)
     mentioned: list[str] = []
@@ -101,6 +105,11 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
                        title_tokens=tokenize(title), innermost_file=innermost,
                        module_files=named_modules(text, partial_paths, known_files),
                        error_tokens=list(dict.fromkeys(t for kind, message in errors for t in tokenize(f"{kind} {message}"))))
+
+
+def has_evidence(q: ParsedQuery) -> bool:
+    """Whether anything in the query can point at code: a word, a code name or a file."""
+    return bool(q.tokens or q.identifiers or q.mentioned_files or q.module_files)
 
 
 def code_identifiers(text: str) -> list[str]:

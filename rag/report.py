@@ -6,7 +6,8 @@ traceback's innermost frame in the repository and the error message as the stron
 are pure functions of the text:
 
 - `strip_noise` drops what says nothing about where the change belongs: HTML comments (issue
-  templates hide their instructions in them), template headings ("### Expected behavior"), and
+  templates hide their instructions in them) and markup, links' addresses, template headings
+  ("### Expected behavior"), and
   environment dumps ("Numpy 1.22.3", `pip freeze` lines, `print(numpy.__version__)` snippets),
   which otherwise make the repository's own version-printing module the answer;
 - `title_of` is the first line of a multi-line report, when it reads as a title;
@@ -17,6 +18,9 @@ from __future__ import annotations
 import re
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+# markup around the words (<details>, <br/>, <img …>) and links' addresses, not their text
+_HTML_TAG = re.compile(r"</?(?:details|summary|br|hr|img|a|p|div|span|sub|sup|code|pre|b|i|em|strong|kbd|ul|ol|li|table|tr|td|th|h[1-6])\b[^>]*>", re.I)
+_URL = re.compile(r"\(?\bhttps?://[^\s)>\]]+\)?")
 # headings that issue templates put in every report: they say nothing about this one
 _TEMPLATE_WORDS = frozenset("""
 description describe summary bug report feature request expected actual behavior behaviour result results
@@ -41,7 +45,7 @@ _CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|imp
 def strip_noise(text: str) -> str:
     """The report without HTML comments, template headings and environment dumps (line structure kept
     for what remains)."""
-    text = _HTML_COMMENT.sub("", text)
+    text = _URL.sub(" ", _HTML_TAG.sub(" ", _HTML_COMMENT.sub("", text)))
     kept = []
     for line in text.splitlines():
         if _is_template_heading(line) or _is_environment(line):
@@ -74,6 +78,8 @@ def title_of(text: str) -> str:
     lines = [line for line in text.strip().splitlines()]
     if len(lines) < 2:
         return ""
+    if _is_template_heading(lines[0]) or (_is_environment(lines[0]) and len(lines[0].split()) <= 2):
+        return ""  # "### Description", "Numpy 1.25.2" (but "Astropy 4.3 breaks units" is a title)
     first = lines[0].strip().lstrip("#").strip()
     if not first or first.startswith(("```", "Traceback", "File ")) or _CODE_LINE.match(first) or len(first) > 200:
         return ""

@@ -101,3 +101,9 @@ def test_modules_named_without_their_path():
     # a dotted module, an import, a unique file name or path tail; an ambiguous name or a package names none
     assert q.module_files == ["astropy/io/fits/connect.py", "astropy/io/fits/fitsrec.py",
                               "sympy/physics/units/prefixes.py", "sympy/printing/latex.py"]
+
+
+def test_a_template_heading_or_a_bare_version_is_no_title():
+    assert title_of("### Description\nThe cart total is wrong") == ""
+    assert title_of("Numpy 1.25.2\nScipy 1.11.1") == ""
+    assert title_of("Astropy 4.3 breaks units\nbody") == "Astropy 4.3 breaks units"

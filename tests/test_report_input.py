@@ -1,0 +1,70 @@
+"""Whole issue reports as users paste them, the odd ones included: each is answered, fast, and says
+when it had nothing to go on."""
+import time
+
+import pytest
+
+from rag.engine import Engine
+
+FRAMES = "".join(f'  File "/usr/lib/python3.11/site-packages/lib{i}.py", line {i}, in call{i}\n    step{i}()\n'
+                 for i in range(2500))  # 5,000 lines of frames outside the repository
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    import shutil
+
+    from conftest import FIXTURES
+
+    root = tmp_path_factory.mktemp("shop")
+    shutil.copytree(f"{FIXTURES}/python", root / "repo")
+    return Engine.open(str(root / "repo"))
+
+
+def test_a_200_kb_report_reads_its_start_and_the_end_of_its_traceback(engine):
+    report = ("Adding an unknown product crashes\nI add a product that is not in the catalog.\n```\n"
+              "Traceback (most recent call last):\n" + FRAMES + "log line with nothing in it\n" * 3000
+              + '  File "shop/cart.py", line 15, in add\n    raise KeyError(sku)\nKeyError: \'sku-42\'\n```\n')
+    assert len(report) > 200_000
+    engine.ask(report)  # warm
+    start = time.perf_counter()
+    res = engine.ask(report)
+    assert time.perf_counter() - start < 2.0
+    assert any("only its start and its end" in w for w in res.warnings)
+    # the innermost frame sits at the very end of the paste and still counts
+    assert res.answer.module == "shop/cart.py" and "named in the query" in res.candidates[0].why
+
+
+def test_a_report_that_is_only_a_traceback(engine):
+    res = engine.ask('Traceback (most recent call last):\n  File "shop/checkout.py", line 9, in checkout\n'
+                     '    gateway.charge(cents)\n  File "shop/payment/gateway.py", line 8, in charge\n'
+                     "    raise NotImplementedError\nNotImplementedError\n")
+    assert res.answer.module == "shop/payment/gateway.py"
+
+
+def test_a_report_that_is_only_code(engine):
+    res = engine.ask("```python\nfrom shop.cart import Cart\ncart = Cart()\ncart.add('sku-1', quantity=2)\n"
+                     "print(cart.total_cents())\n```")
+    assert res.answer.module == "shop/cart.py"
+
+
+def test_a_report_that_is_only_an_environment_dump_has_no_confidence(engine):
+    res = engine.ask("### System Details\n<!-- paste the output of the snippet below -->\n```\n"
+                     "Linux-5.15.0-91-generic-x86_64-with-glibc2.35\nPython 3.11.4 (main, Jun  7 2023, 12:45:48) [GCC 11.3.0]\n"
+                     "Numpy 1.25.2\npyerfa 2.0.0.3\nScipy 1.11.1\nMatplotlib 3.7.2\n```\nnumpy==1.25.2\n")
+    assert res.answer.confidence == 0.0
+    assert any(w.startswith("no evidence") for w in res.warnings)
+
+
+def test_markup_and_links_are_not_evidence(engine):
+    noisy = ("<details><summary>Cart total is wrong</summary>\n\nThe cart total ignores the quantity "
+             "(see https://example.org/payment/gateway/charge).\n<br/><img src='https://example.org/checkout.png'>"
+             "\n</details>")
+    res = engine.ask(noisy)
+    assert res.answer.module == "shop/cart.py"
+    assert not any("payment" in w or "checkout" in w for w in res.candidates[0].why)
+
+
+def test_a_report_in_another_language_with_code_still_answers(engine):
+    res = engine.ask("Le total du panier est faux\nQuand j'appelle `Cart.total_cents()`, la quantité est ignorée.")
+    assert res.answer.module == "shop/cart.py" and res.answer.confidence > 0
