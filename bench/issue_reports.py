@@ -1,7 +1,7 @@
 """Real issue reports (SWE-bench Lite/Verified: astropy, sympy), each asked at its base commit.
 
     python bench/issue_reports.py --clones DIR [--snapshots DIR] [--data FILE] [--out DIR] [--limit N]
-                                  [--repo NAME] [--signals FILE]
+                                  [--repo NAME] [--signals FILE] [--busy]
 
 DIR holds full-history clones named after the repositories (`DIR/astropy`, `DIR/sympy`; `git clone`
 them once). Each repository's base commits are visited in date order (`git checkout -f SHA`,
@@ -28,6 +28,7 @@ from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
 
 from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank, percentile, strict_accuracy_at  # noqa: E402
 
@@ -107,7 +108,10 @@ def main() -> None:
     ap.add_argument("--repo", default="", help="only this repository (astropy or sympy)")
     ap.add_argument("--signals", default="", help="also write every query's per-file signals here")
     ap.add_argument("--snapshots", default="", help="keep (and reuse) each base commit's index here")
+    ap.add_argument("--busy", action="store_true", help="time the questions while another process keeps a core busy")
     args = ap.parse_args()
+    from busy import busy_core
+
 
     reports = [json.loads(line) for line in open(args.data)]
     by_repo: dict[str, list[dict]] = defaultdict(list)
@@ -126,9 +130,10 @@ def main() -> None:
                 engine = open_at_commit(tree, r["base_commit"], args.snapshots)
             spent.append(time.perf_counter() - start)
             engine.ask(r["query"], k=K)  # warm-up: the first question loads what later ones reuse
-            start = time.perf_counter()
-            result = engine.ask(r["query"], k=K)
-            ms = (time.perf_counter() - start) * 1000
+            with busy_core(args.busy):
+                start = time.perf_counter()
+                result = engine.ask(r["query"], k=K)
+                ms = (time.perf_counter() - start) * 1000
             top = [c.module for c in result.candidates]
             rank = first_rank(top, r["gold_files"])
             rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),

@@ -21,7 +21,16 @@ LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
 # signals added as they are, not standardised: each is non-zero for one or a few files, and a
 # z-score would make a single hit worth ~17 (rag/settings.py has their weights)
-BOOSTS = frozenset({"mention", "frame", "named", "module", "callee"})
+BOOSTS = frozenset({"mention", "frame", "named", "named_in_code", "module", "callee"})
+
+
+@dataclass
+class NamedCode:
+    """The files defining code names a query uses (file -> the names): named in its title or prose
+    (`Permutation`, `simplify()`), and named only in its code blocks or traceback, where a report's
+    example calls the public API (`symbols`, `Symbol`) whatever the change is about."""
+    prose: dict[int, list[str]]
+    code: dict[int, list[str]]
 # a name the query uses defined in more files than this says nothing about where the change belongs
 MAX_DEFINERS = 3
 
@@ -73,9 +82,12 @@ class Retriever:
         return self._definitions.get(name, ())
 
     def definers(self, name: str) -> tuple[int, ...]:
-        """The files defining `name` (as `definitions` reads it)."""
+        """The files defining `name`: where it is the whole qualified name (`Symbol`, the class), when it
+        is anywhere, else where a qualified name ends with it (`AskFiniteHandler.Symbol`, a method)."""
         if name not in self._definers:
-            self._definers[name] = tuple(sorted({int(self.chunk_file[c]) for c in self.definitions(name)}))
+            found = self.definitions(name)
+            exact = [c for c in found if self.chunks[c][1] == name]
+            self._definers[name] = tuple(sorted({int(self.chunk_file[c]) for c in exact or found}))
         return self._definers[name]
 
     def callees(self, named: dict[int, list[str]]) -> np.ndarray:
@@ -92,11 +104,11 @@ class Retriever:
                         out[called] += 1.0 / len(called)
         return out / out.max() if out.any() else out
 
-    def named_definitions(self, q: ParsedQuery) -> dict[int, list[str]]:
-        """Files defining a code name the query uses (file -> the names), when at most MAX_DEFINERS
+    def named_definitions(self, identifiers: list[str]) -> dict[int, list[str]]:
+        """Files defining a code name of `identifiers` (file -> the names), when at most MAX_DEFINERS
         files define it. A dotted name is looked up by its longest defined tail: `enum.Flag` as `Flag`."""
         out: dict[int, list[str]] = {}
-        for identifier in q.identifiers:
+        for identifier in identifiers:
             parts = identifier.split(".")
             for i in range(len(parts)):
                 files = self.definers(".".join(parts[i:]))
@@ -118,9 +130,9 @@ class Retriever:
         return parse_query(query, self._known, self.settings.dense_query_chars)
 
     def signals(self, q: ParsedQuery, method: str = "hybrid",
-                named: dict[int, list[str]] | None = None) -> dict[str, np.ndarray]:
+                named: NamedCode | None = None) -> dict[str, np.ndarray]:
         """Each signal's score for every candidate file. `named`: the query's named definitions
-        (`named_definitions`), when the caller has them already."""
+        (`named_code`), when the caller has them already."""
         s, out, n = self.settings, {}, len(self.files)
         if method in ("hybrid", "bm25"):
             out["bm25"] = self.sparse_files.scores(q.tokens)
@@ -147,14 +159,25 @@ class Retriever:
         if method == "hybrid" and s.w_frame and q.innermost_file:
             out["frame"] = self._indicator([q.innermost_file])
         if method == "hybrid" and s.w_named_definition:
-            named = self.named_definitions(q) if named is None else named
-            out["named"] = np.zeros(n)
-            for f, names in named.items():
-                # shared by its definers: a name defined in two files is weaker evidence for each
-                out["named"][f] = max(1 / len(self.definers(name)) for name in names)
+            named = self.named_code(q) if named is None else named
+            out["named"] = self._shared_by_definers(named.prose)
+            if s.w_named_in_code:
+                out["named_in_code"] = self._shared_by_definers(named.code)
             if s.w_callee:
-                out["callee"] = self.callees(named)
+                out["callee"] = self.callees(named.prose | named.code)
         return out
+
+    def _shared_by_definers(self, named: dict[int, list[str]]) -> np.ndarray:
+        # a name defined in two files is weaker evidence for each
+        out = np.zeros(len(self.files))
+        for f, names in named.items():
+            out[f] = max(1 / len(self.definers(name)) for name in names)
+        return out
+
+    def named_code(self, q: ParsedQuery) -> NamedCode:
+        prose = self.named_definitions(q.prose_identifiers)
+        code = self.named_definitions([i for i in q.identifiers if i not in set(q.prose_identifiers)])
+        return NamedCode(prose, {f: names for f, names in code.items() if f not in prose})
 
     def _best_definition(self, tokens: list[str]) -> np.ndarray:
         """BM25 over definitions (their code), the best one per file."""
@@ -176,10 +199,10 @@ class Retriever:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
         # hybrid only: bm25 and dense stay the single-signal baselines that evaluation compares against
-        named = self.named_definitions(q) if method == "hybrid" and self.settings.w_named_definition else {}
+        named = self.named_code(q) if method == "hybrid" and self.settings.w_named_definition else NamedCode({}, {})
         signals = self.signals(q, method, named)
         weights = self.settings.weights() if method == "hybrid" else {method: 1.0, "mention": self.settings.w_mention}
-        return fuse(signals, weights, unscaled=BOOSTS), signals, named
+        return fuse(signals, weights, unscaled=BOOSTS), signals, named.prose | named.code
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid") -> list[Hit]:
         if level not in LEVELS:

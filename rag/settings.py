@@ -30,6 +30,7 @@ class RetrievalSettings:
     # added (not standardised: the signal is sparse) to a file defining a code name the query uses,
     # divided among the files defining it (rag/retriever.py: named_definitions)
     w_named_definition: float = 3.0
+    w_named_in_code: float = 0.0  # likewise for a name that only a code block or traceback of the query uses
     w_callee: float = 0.0  # added to the files that the named definitions call into (the call graph)
     w_mention: float = 3.0  # added to a file the query names or its traceback runs through: outranks word overlap
     w_frame: float = 0.0  # added to the file of the innermost traceback frame in the repository
@@ -55,7 +56,8 @@ class RetrievalSettings:
         """Hybrid's weight for each signal (rag/retriever.py: Retriever.signals), by signal name."""
         return {"bm25": self.w_bm25, "chunk": self.w_chunk, "dense": self.w_dense, "dense_chunk": self.w_dense_chunk,
                 "prior": self.w_prior, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
-                "mention": self.w_mention, "frame": self.w_frame, "module": self.w_module, "callee": self.w_callee, "named": self.w_named_definition}
+                "mention": self.w_mention, "frame": self.w_frame, "module": self.w_module, "callee": self.w_callee, "named": self.w_named_definition,
+                "named_in_code": self.w_named_in_code}
 
     def index_settings(self) -> dict:
         """The part that shapes the index: a change forces a rebuild."""

@@ -1,4 +1,5 @@
 """A code name the query uses points at the file that defines it, not only at the files that use it."""
+import numpy as np
 import pytest
 
 from rag.engine import Engine
@@ -60,8 +61,8 @@ def test_single_signal_methods_are_left_alone(repo):
 def test_a_name_many_files_define_is_no_evidence(repo):
     r = Engine.open(str(repo)).retriever
     assert len(r.definers("shared_helper")) == MAX_DEFINERS + 1
-    assert r.named_definitions(r.parse("shared_helper returns the wrong value")) == {}
-    named = r.named_definitions(r.parse("ReprHighlighter.__call__ and enum.Flag"))
+    assert r.named_definitions(r.parse("shared_helper returns the wrong value").identifiers) == {}
+    named = r.named_definitions(r.parse("ReprHighlighter.__call__ and enum.Flag").identifiers)
     assert {r.files[f]: names for f, names in named.items()} == {"lib/highlighter.py": ["ReprHighlighter.__call__"]}
 
 
@@ -73,3 +74,25 @@ def test_code_identifiers_are_names_only_code_uses():
 def test_a_capitalised_word_inside_a_sentence_is_a_name():
     text = "Theme used for Traceback should not inherit defaults. Console and `Pretty`\n* Parse (Column) Rows"
     assert code_identifiers(text) == ["Traceback", "Pretty", "Column", "Rows"]
+
+
+def test_a_top_level_definition_outranks_methods_of_the_same_name(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "symbol.py").write_text('"""Symbols."""\n\n\nclass Symbol:\n    """A named variable."""\n')
+    for name in ("calculus", "common"):  # handlers with a method per expression type, as sympy's have
+        (pkg / f"{name}.py").write_text(f'"""{name} handlers."""\n\n\nclass Ask{name.title()}Handler:\n'
+                                        "    def Symbol(expr):\n        return True\n")
+    r = Engine.open(str(tmp_path)).retriever
+    assert [r.files[f] for f in r.definers("Symbol")] == ["pkg/symbol.py"]
+    assert len(r.definers("AskCalculusHandler.Symbol")) == 1
+
+
+def test_names_only_a_code_block_uses_are_a_signal_of_their_own(repo):
+    r = Engine.open(str(repo), settings=RetrievalSettings(w_named_in_code=1.0)).retriever
+    q = r.parse("Flags are highlighted wrongly\n```python\nfrom lib import ReprHighlighter\n"
+                "ReprHighlighter()(repr(flag))\n```")
+    assert q.prose_identifiers == [] and "ReprHighlighter" in q.identifiers
+    signals = r.signals(q)
+    assert not signals["named"].any()
+    assert {r.files[f] for f in np.nonzero(signals["named_in_code"])[0]} == {"lib/highlighter.py"}
