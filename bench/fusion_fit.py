@@ -41,7 +41,7 @@ def all_signals_on():
     from rag.settings import RetrievalSettings
 
     # a weight only has to be non-zero for its signal to be computed
-    return replace(RetrievalSettings(), w_title=1.0, w_title_chunk=1.0, w_error=1.0, w_frame=1.0, w_module=1.0, w_callee=1.0, w_named_in_code=1.0)
+    return replace(RetrievalSettings(), w_title=1.0, w_title_chunk=1.0, w_error=1.0, w_frame=1.0, w_module=1.0, w_callee=1.0, w_named_in_code=1.0, w_central=1.0)
 
 
 def collect(args) -> None:

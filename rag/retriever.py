@@ -67,6 +67,7 @@ class Retriever:
         self._index_dir = store.dir
         self._callees: list[list[int]] | None = meta.get("callees")  # absent from indexes of rag <= 0.1.21
         self._definitions: dict[str, tuple[int, ...]] | None = None
+        self._centrality: np.ndarray | None = None
         self._definers: dict[str, tuple[int, ...]] = {}
 
     def definitions(self, name: str) -> tuple[int, ...]:
@@ -103,6 +104,17 @@ class Retriever:
                     if self.chunk_file[c] == f and called:
                         out[called] += 1.0 / len(called)
         return out / out.max() if out.any() else out
+
+    def centrality(self) -> np.ndarray:
+        """Per file, log(1 + how many other files call into it): the core that much of the code
+        relies on, where a symptom seen anywhere is often fixed (zero for an index without call links)."""
+        if self._centrality is None:
+            callers = [set() for _ in self.files]
+            for c, called in enumerate(self._callees or ()):
+                for f in called:
+                    callers[f].add(int(self.chunk_file[c]))
+            self._centrality = np.log1p(np.array([len(c) for c in callers], dtype=np.float64))
+        return self._centrality
 
     def named_definitions(self, identifiers: list[str]) -> dict[int, list[str]]:
         """Files defining a code name of `identifiers` (file -> the names), when at most MAX_DEFINERS
@@ -146,6 +158,8 @@ class Retriever:
                 out["dense_chunk"] = best_per_group(chunk_sims, self.chunk_file, n, -1.0)
         if method == "hybrid" and s.w_prior:
             out["prior"] = np.log1p(self.lines)
+        if method == "hybrid" and s.w_central:
+            out["central"] = self.centrality()
         if method == "hybrid" and q.title_tokens:
             if s.w_title:
                 out["title"] = self.sparse_files.scores(q.title_tokens)

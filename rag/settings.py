@@ -27,6 +27,7 @@ class RetrievalSettings:
     w_dense: float = 0.75  # embedding of the file's summary
     w_dense_chunk: float = 0.0  # embedding of definitions (name + docstring), best one per file
     w_prior: float = 0.1  # log of the file's size: big central files are where changes land more often
+    w_central: float = 0.0  # log of how many files call into the file (the call graph)
     # added (not standardised: the signal is sparse) to a file defining a code name the query uses,
     # divided among the files defining it (rag/retriever.py: named_definitions)
     w_named_definition: float = 3.0
@@ -55,7 +56,7 @@ class RetrievalSettings:
     def weights(self) -> dict[str, float]:
         """Hybrid's weight for each signal (rag/retriever.py: Retriever.signals), by signal name."""
         return {"bm25": self.w_bm25, "chunk": self.w_chunk, "dense": self.w_dense, "dense_chunk": self.w_dense_chunk,
-                "prior": self.w_prior, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
+                "prior": self.w_prior, "central": self.w_central, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
                 "mention": self.w_mention, "frame": self.w_frame, "module": self.w_module, "callee": self.w_callee, "named": self.w_named_definition,
                 "named_in_code": self.w_named_in_code}
 

@@ -31,3 +31,11 @@ def test_no_named_code_no_callee_signal(repo):
     engine = Engine.open(str(repo), settings=RetrievalSettings(w_callee=1.0))
     r = engine.retriever
     assert not np.any(r.signals(r.parse("results are wrong for sums"))["callee"])
+
+
+def test_centrality_counts_the_files_calling_into_a_file(repo):
+    engine = Engine.open(str(repo), settings=RetrievalSettings(w_central=1.0))
+    r = engine.retriever
+    central = dict(zip(r.files, r.signals(r.parse("anything"))["central"]))
+    assert central["pkg/kernel.py"] == pytest.approx(np.log(2))  # api.py calls it
+    assert central["pkg/api.py"] == 0.0 and central["pkg/other.py"] == 0.0
