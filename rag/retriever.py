@@ -65,6 +65,7 @@ class Retriever:
         self._embedder = embedder
         self._embedder_name = meta["embedder"]
         self._index_dir = store.dir
+        self._store = store
         self._callees: list[list[int]] | None = meta.get("callees")  # absent from indexes of rag <= 0.1.21
         self._definitions: dict[str, tuple[int, ...]] | None = None
         self._centrality: np.ndarray | None = None
