@@ -34,8 +34,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from graph.version import TOOL_VERSION
+
     p = argparse.ArgumentParser(prog="rag", description="Which module of this repository handles X? "
                                 "Local, offline code-knowledge-graph search.")
+    p.add_argument("--version", action="version", version=f"rag {TOOL_VERSION}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ix = sub.add_parser("index", help="build or update the index of a repository",
@@ -61,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="which module handles X? ranked modules with evidence",
                          description="Answer with the module of the repository most likely to handle the "
                                      "question: a requirement, a commit message or a whole bug report.")
-    ask.add_argument("question", help="the question, requirement or bug report (quote it)")
+    ask.add_argument("question", nargs="?", default=None,
+                     help="the question, requirement or bug report (quote it); - reads it from standard input")
+    ask.add_argument("--file", default=None, metavar="REPORT",
+                     help="read the question from a file (a whole issue report, longer than a command line holds)")
     ask.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
     _index_dir_arg(ask)
     ask.add_argument("-k", type=int, default=10, metavar="N", help="how many candidates to list (default 10)")
@@ -201,10 +207,32 @@ def _retrieval_settings(embedder: str | None):
     return RetrievalSettings(embedder=embedder)
 
 
+def _question(args) -> str:
+    """The question from the command line, standard input (`-`) or `--file`; bytes that are not UTF-8
+    (a paste from a Latin-1 log) become U+FFFD instead of failing."""
+    from graph.errors import RagError
+
+    if args.file is not None and args.question is not None:
+        raise RagError("give the question either as an argument or with --file, not both")
+    if args.file is not None:
+        try:
+            with open(args.file, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            raise RagError(f"cannot read the question from {args.file}: {e.strerror or e}") from None
+        return data.decode("utf-8", "replace")
+    if args.question is None:
+        raise RagError("no question: give it as an argument, - to read standard input, or --file REPORT")
+    if args.question == "-":
+        return sys.stdin.buffer.read().decode("utf-8", "replace")
+    return args.question  # Engine.ask replaces what the command line could not decode
+
+
 def _cmd_ask(args) -> int:
     from rag.engine import Engine
     from rag.progress import StderrProgress
 
+    question = _question(args)  # before any work: a missing file fails at once
     progress = StderrProgress()
     try:
         from rag.settings import LLMSettings
@@ -226,7 +254,7 @@ def _cmd_ask(args) -> int:
     if use_llm and args.level != "file":
         from graph.errors import RagError
         raise RagError("--llm answers at file level only, for now")
-    result = engine.ask(args.question, k=args.k, level=args.level, llm=use_llm)
+    result = engine.ask(question, k=args.k, level=args.level, llm=use_llm)
     for warning in result.warnings:
         print(f"rag: warning: {warning}", file=sys.stderr)
     if args.json:

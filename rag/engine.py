@@ -13,7 +13,7 @@ from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, che
 from graph.store import IndexStore
 from rag.artifacts import RetrievalExtension
 from rag.fusion import softmax_top, standardise
-from rag.query import MAX_QUERY_CHARS, QueryError, has_evidence
+from rag.query import MAX_QUERY_CHARS, QueryError, has_evidence, readable
 from rag.results import Answer, AskResult, Candidate, ModelUse
 from rag.retriever import LEVELS, METHODS, Retriever
 from rag.settings import LLMSettings, RetrievalSettings
@@ -90,6 +90,7 @@ class Engine:
         if method not in METHODS:
             raise QueryError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
         start = time.perf_counter()
+        query = readable(query)
         parsed = self.retriever.parse(query)
         hits = self.retriever.search(parsed, k=max(k, CONFIDENCE_POOL), level=level, method=method)
         retrieve_ms = (time.perf_counter() - start) * 1000

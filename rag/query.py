@@ -56,6 +56,26 @@ class ParsedQuery:
     module_files: list[str] = field(default_factory=list)  # files named as a dotted module or a bare file name
 
 
+def readable(query) -> str:
+    """A question as text: bytes, or a string carrying undecodable bytes (Python keeps a command line's
+    as lone surrogates), get U+FFFD in place of what is not UTF-8, as a paste from a Latin-1 log would."""
+    if query is None:
+        return ""
+    if isinstance(query, (bytes, bytearray)):
+        return bytes(query).decode("utf-8", "replace")
+    if not isinstance(query, str):
+        raise QueryError(f"the query must be text, not {type(query).__name__}")
+    try:
+        query.encode("utf-8")
+        return query
+    except UnicodeEncodeError:
+        return query.encode("utf-8", "surrogateescape" if _only_escapes(query) else "surrogatepass").decode("utf-8", "replace")
+
+
+def _only_escapes(text: str) -> bool:
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
 def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), dense_chars: int = 1_000) -> ParsedQuery:
     """`dense_chars`: how much of the query's prose (title first) the embedding reads."""
     if raw is None or not raw.strip():
