@@ -1,8 +1,10 @@
 """Retrieval settings: what the index holds and how signals are weighted, in one place.
 
-Weights and BM25 parameters were chosen on the scrapy dev set (best MRR over a grid) and checked on
-rich and networkx (bench/README.md); each signal is standardised (z-scores over the candidate files)
-before weighting.
+BM25 parameters and the first weights were chosen on the scrapy dev set (best MRR over a grid) and
+checked on rich and networkx; the weights of the issue-report signals (title, innermost frame, named
+module, names in code blocks) on the three commit sets and half of the issue reports, checked on the
+other half (bench/fusion_fit.py, bench/README.md). Each scored signal is standardised (z-scores over the
+candidate files) before weighting; the sparse boosts are added as they are.
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ class RetrievalSettings:
     bm25_b: float = 0.5
     path_repeat: int = 3  # path tokens count this many times in a file's sparse document
     class_chunk_lines: int = 15  # a class chunk is its head (name, bases, docstring), not its methods
-    dense_query_chars: int = 1_000  # how much of a query's prose (title first) the embedding reads
+    # how much of a query's prose (title first) the embedding reads: 500 characters rank issue reports as
+    # 1,000 did (bench/README.md) and embed in 40 ms instead of 55 on a busy core
+    dense_query_chars: int = 500
     w_bm25: float = 1.0  # BM25 over whole files
     w_chunk: float = 0.5  # BM25 over definitions, best one per file
     w_dense: float = 0.75  # embedding of the file's summary
@@ -31,13 +35,13 @@ class RetrievalSettings:
     # added (not standardised: the signal is sparse) to a file defining a code name the query uses,
     # divided among the files defining it (rag/retriever.py: named_definitions)
     w_named_definition: float = 3.0
-    w_named_in_code: float = 0.0  # likewise for a name that only a code block or traceback of the query uses
+    w_named_in_code: float = 1.0  # likewise for a name that only a code block or traceback of the query uses
     w_callee: float = 0.0  # added to the files that the named definitions call into (the call graph)
     w_mention: float = 3.0  # added to a file the query names or its traceback runs through: outranks word overlap
-    w_frame: float = 0.0  # added to the file of the innermost traceback frame in the repository
-    w_module: float = 0.0  # added to a file named as a dotted module (`sympy.printing.latex`) or a bare file name
-    w_title: float = 0.0  # BM25 over whole files, of a report's title alone (rag/report.py: title_of)
-    w_title_chunk: float = 0.0  # BM25 over definitions, of the title alone
+    w_frame: float = 2.0  # added to the file of the innermost traceback frame in the repository
+    w_module: float = 1.0  # added to a file named as a dotted module (`sympy.printing.latex`) or a bare file name
+    w_title: float = 0.5  # BM25 over whole files, of a report's title alone (rag/report.py: title_of)
+    w_title_chunk: float = 1.0  # BM25 over definitions, of the title alone
     w_error: float = 0.0  # BM25 over definitions, of the report's exception lines ("IndexError: …")
     # above this many vectors FAISS uses HNSW: exact scoring of 10k takes ~5 ms, of 50k ~25 ms
     # (bench/faiss_threshold.py), against a 50 ms budget for the whole query
