@@ -58,7 +58,11 @@ def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
         data = tomllib.loads(text) if text.strip() else {}
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"rag.toml is not valid TOML: {e}") from None
+    _warn_unknown(data, {"index", "modules"}, "")
     index = data.get("index", {})
+    if not isinstance(index, dict):
+        raise ConfigError(f"rag.toml: 'index' must be a table ([index]), not {_toml_type(index)}")
+    _warn_unknown(index, {"include", "exclude", "max_file_bytes"}, "[index] ")
     try:
         walk = WalkSettings(
             include=tuple(_strings(index, "include")) + tuple(extra_include),
@@ -68,9 +72,13 @@ def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
     except (TypeError, ValueError) as e:
         raise ConfigError(f"rag.toml [index]: {e}") from None
     modules, seen = [], set()
-    for i, m in enumerate(data.get("modules", [])):
+    entries = data.get("modules", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"rag.toml: 'modules' must be an array of tables ([[modules]]), not {_toml_type(entries)}")
+    for i, m in enumerate(entries):
         if not isinstance(m, dict) or "id" not in m:
             raise ConfigError(f"rag.toml: [[modules]] entry {i + 1} needs an 'id'")
+        _warn_unknown(m, {"id", "paths", "description", "aliases"}, f"[[modules]] {m['id']!r}: ")
         named = NamedModule(str(m["id"]), tuple(_strings(m, "paths")), str(m.get("description", "")),
                             tuple(_strings(m, "aliases")))
         if named.id in seen:
@@ -78,6 +86,20 @@ def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
         seen.add(named.id)
         modules.append(named)
     return RepoConfig(walk, tuple(modules))
+
+
+def _warn_unknown(table: dict, known: set[str], where: str) -> None:
+    """A misspelt key (`exlude`) would otherwise be ignored without a word."""
+    import sys
+
+    for key in sorted(set(table) - known):
+        print(f"rag: warning: rag.toml {where}unknown key {key!r} is ignored (known: {', '.join(sorted(known))})",
+              file=sys.stderr)
+
+
+def _toml_type(value) -> str:
+    return {str: "a string", int: "a number", float: "a number", bool: "a boolean", list: "an array"}.get(
+        type(value), type(value).__name__)
 
 
 def _strings(table: dict, key: str) -> list[str]:

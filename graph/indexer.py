@@ -230,11 +230,17 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
                        found.skipped, time.perf_counter() - start, True, timings)
 
 
+def max_jobs() -> int:
+    """More parsing processes than cores only cost memory (each holds the grammars and its share)."""
+    return os.cpu_count() or 1
+
+
 def parse_files(files: list[FoundFile], jobs: int, progress: Progress | None) -> dict[str, tuple[FileSymbols, bytes]]:
     """Each file's parse result with its files.jsonl line, parsed in this process or across `jobs`
     worker processes (0: one per core for big batches)."""
     if jobs == 0:
         jobs = (os.cpu_count() or 1) if len(files) >= PARALLEL_THRESHOLD else 1
+    jobs = min(jobs, max_jobs())
     out: dict[str, tuple[FileSymbols, bytes]] = {}
     total = len(files)
     if jobs <= 1 or total < 2:
@@ -306,6 +312,9 @@ def graph_to_json(graph: CodeGraph) -> bytes:
 def _load_config(repo: str, options: IndexOptions) -> RepoConfig:
     path = os.path.join(repo, CONFIG_NAME)
     text = ""
+    if os.path.exists(path) and not os.path.isfile(path):
+        from graph.errors import ConfigError
+        raise ConfigError(f"{path} is not a file: rag.toml must be a TOML file (or absent)")
     if os.path.isfile(path):
         try:
             with open(path, encoding="utf-8") as fh:

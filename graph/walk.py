@@ -63,26 +63,29 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
     result = WalkResult()
     include = pathspec.GitIgnoreSpec.from_lines(settings.include) if settings.include else None
     exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
-    ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []  # (directory, its .gitignore), innermost last
+    # (directory, its .gitignore), innermost last; each directory sees its own chain of them
+    ignores: tuple[tuple[str, pathspec.GitIgnoreSpec], ...] = ()
     if settings.use_gitignore:
         info_exclude = os.path.join(root, ".git", "info", "exclude")
         if os.path.isfile(info_exclude):
-            ignores.append(("", _read_spec(info_exclude)))
+            ignores = (("", _read_spec(info_exclude)),)
 
-    def ignored(rel: str, is_dir: bool) -> bool:
+    def ignored(rel: str, is_dir: bool, chain) -> bool:
         probe = rel + "/" if is_dir else rel
         if exclude.match_file(probe):
             return True
-        for base, spec in ignores:
+        for base, spec in chain:
             if (not base or rel.startswith(base + "/")) and spec.match_file(probe[len(base) + 1 if base else 0:]):
                 return True
         return False
 
-    def visit(abs_dir: str, rel_dir: str) -> None:
+    # a stack, not recursion: a tree thousands of directories deep must not exhaust Python's stack
+    pending = [(root, "", ignores)]
+    while pending:
+        abs_dir, rel_dir, chain = pending.pop()
         gitignore = os.path.join(abs_dir, ".gitignore")
-        pushed = settings.use_gitignore and os.path.isfile(gitignore)
-        if pushed:
-            ignores.append((rel_dir, _read_spec(gitignore)))
+        if settings.use_gitignore and os.path.isfile(gitignore):
+            chain = chain + ((rel_dir, _read_spec(gitignore)),)
         try:
             entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
         except OSError:
@@ -90,6 +93,10 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
             entries = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if not _utf8(entry.name):
+                # the index is UTF-8 JSON throughout: such a name could be neither stored nor shown
+                result.skip("name-not-utf8", rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+                continue
             if entry.is_symlink():
                 # never followed: a link inside the repo duplicates a module, outside it is not ours, and loops
                 result.skip("symlink", rel)
@@ -101,15 +108,12 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
                 continue
             if is_dir:
                 if entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info") \
-                        or os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")) or ignored(rel, True):
+                        or os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")) or ignored(rel, True, chain):
                     continue
-                visit(entry.path, rel)
+                pending.append((entry.path, rel, chain))
             elif entry.is_file(follow_symlinks=False):
-                _consider(entry.path, rel, settings, include, ignored, result)
-        if pushed:
-            ignores.pop()
+                _consider(entry.path, rel, settings, include, lambda r, d, c=chain: ignored(r, d, c), result)
 
-    visit(root, "")
     result.files.sort(key=lambda f: f.path)
     for paths in result.skipped.values():
         paths.sort()
@@ -151,6 +155,14 @@ def _consider(abs_path, rel, settings, include, ignored, result) -> None:
         return
     language = language_of(rel, data).name if kind == "source" else None  # `.h`: C or C++ by content
     result.files.append(FoundFile(rel, kind, language, hashlib.sha256(data).hexdigest(), text))
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # undecodable bytes, kept by Python as lone surrogates
+        return False
 
 
 def _read_spec(path: str) -> pathspec.GitIgnoreSpec:

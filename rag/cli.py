@@ -165,8 +165,12 @@ def _non_negative_int(text: str) -> int:
 
 
 def _cmd_index(args) -> int:
-    from graph.indexer import IndexOptions, check, index
+    from graph.indexer import IndexOptions, check, index, max_jobs
     from rag.progress import StderrProgress
+
+    if args.jobs > max_jobs():
+        print(f"rag: warning: --jobs {args.jobs} is more than this machine's {max_jobs()} cores: "
+              f"parsing with {max_jobs()} processes", file=sys.stderr)
 
     options = IndexOptions(index_dir=args.index_dir, full=args.full, jobs=args.jobs,
                            include=tuple(args.include), exclude=tuple(args.exclude))
@@ -510,15 +514,18 @@ def _print_tree(modules, out) -> None:
         children.setdefault(m.parent, []).append(m)
     width = 100
 
-    def show(parent, depth):
-        for m in sorted(children.get(parent, ()), key=lambda m: (m.kind == "file", m.id)):
-            label = m.id if depth == 0 else m.name + ("/" if m.kind == "directory" else "")
-            line = f"{'  ' * depth}{label}"
-            hint = first_sentence(m.summary, 14)
-            out.write(f"{line:<{max(len(line) + 2, 36)}}{hint}"[:width + 40] + "\n")
-            show(m.id, depth + 1)
+    def ordered(parent):
+        return sorted(children.get(parent, ()), key=lambda m: (m.kind == "file", m.id))
 
-    show(None, 0)
+    # depth first with a stack, not recursion: a tree may be thousands of directories deep
+    pending = [(m, 0) for m in reversed(ordered(None))]
+    while pending:
+        m, depth = pending.pop()
+        label = m.id if depth == 0 else m.name + ("/" if m.kind == "directory" else "")
+        line = f"{'  ' * depth}{label}"
+        hint = first_sentence(m.summary, 14)
+        out.write(f"{line:<{max(len(line) + 2, 36)}}{hint}"[:width + 40] + "\n")
+        pending.extend((child, depth + 1) for child in reversed(ordered(m.id)))
 
 
 def entry() -> None:

@@ -1,0 +1,63 @@
+"""Odd repositories and odd settings: each indexes, or fails in one clear line (issue 17)."""
+import os
+
+import pytest
+
+from conftest import run_rag
+from graph.config import parse_config
+from graph.errors import ConfigError
+
+
+def _one_line_error(r, fragment):
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stderr.count("\n") == 1 and fragment in r.stderr and "internal error" not in r.stderr, r.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_counted(shop):
+    os.makedirs(shop / "shop", exist_ok=True)
+    with open(os.path.join(os.fsencode(shop / "shop"), b"caf\xe9.py"), "w") as fh:
+        fh.write("def latin1_named():\n    return 1\n")
+    r = run_rag("index", shop)
+    assert r.returncode == 0, r.stderr
+    assert "name-not-utf8" in r.stderr or "not UTF-8" in r.stderr
+    assert run_rag("ask", "cart total", "--repo", shop).returncode == 0
+
+
+def test_a_thousand_nested_directories(shop):
+    path = str(shop / "shop")
+    for _ in range(1100):  # one by one: os.makedirs recurses and would not get there itself
+        path = os.path.join(path, "d")
+        os.mkdir(path)
+    with open(os.path.join(path, "bottom.py"), "w") as fh:
+        fh.write('"""The deepest module: computes the bottom line."""\ndef bottom_line():\n    return 0\n')
+    r = run_rag("index", shop, "-q", timeout=300)
+    assert r.returncode == 0, r.stderr
+    r = run_rag("ask", "bottom_line", "--repo", shop, "-k", "1", timeout=120)
+    assert r.returncode == 0 and "bottom.py" in r.stdout, r.stderr
+    assert run_rag("modules", shop, "--tree", timeout=120).returncode == 0
+
+
+@pytest.mark.parametrize("text, fragment", [('index = "x"', "'index' must be a table"),
+                                            ("modules = 3", "'modules' must be an array of tables"),
+                                            ("[index]\nexclude = 3", "'exclude' must be a list of strings")])
+def test_rag_toml_of_the_wrong_shape_is_one_line(shop, text, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        parse_config(text)
+    (shop / "rag.toml").write_text(text)
+    _one_line_error(run_rag("index", shop), fragment)
+
+
+def test_unknown_rag_toml_keys_are_warned_about(capsys):
+    parse_config('[index]\nexlude = ["docs/"]\n')
+    assert "unknown key 'exlude'" in capsys.readouterr().err
+
+
+def test_a_rag_toml_directory_is_refused(shop):
+    (shop / "rag.toml").unlink()
+    (shop / "rag.toml").mkdir()
+    _one_line_error(run_rag("index", shop), "is not a file")
+
+
+def test_more_jobs_than_cores_are_capped_with_a_word(shop):
+    r = run_rag("index", shop, "--jobs", "1000")
+    assert r.returncode == 0 and "more than this machine's" in r.stderr, r.stderr
