@@ -130,10 +130,17 @@ class IndexStore:
         """Exclusive writer lock. `on_wait` is called once if another writer holds it."""
         from filelock import FileLock, Timeout
 
-        os.makedirs(self.dir, exist_ok=True)
+        if os.path.lexists(self.dir) and not os.path.isdir(self.dir):
+            what = "a link to " + os.path.realpath(self.dir) if os.path.islink(self.dir) else "a file"
+            raise IndexError_(f"cannot write the index: {self.dir} is {what}, not a directory "
+                              "(remove it, or give another --index-dir)")
         lock = FileLock(os.path.join(self.dir, LOCK))
         try:
+            os.makedirs(self.dir, exist_ok=True)
             lock.acquire(timeout=0)
+        except OSError as e:
+            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e} "
+                              "(make it writable, or give another --index-dir)") from None
         except Timeout:
             if on_wait:
                 on_wait()
@@ -156,7 +163,11 @@ class IndexStore:
         previous = self._current_snapshot_name()
         name = f"{SNAPSHOT_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         snap = os.path.join(self.dir, name)
-        os.makedirs(snap)
+        try:
+            os.makedirs(snap)
+        except OSError as e:
+            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e} "
+                              "(make it writable, or give another --index-dir)") from None
         try:
             for filename, content in payload:
                 target = os.path.join(snap, filename)
@@ -172,6 +183,10 @@ class IndexStore:
             _write_durably(tmp, [json.dumps(manifest.to_dict(), indent=1, sort_keys=True), "\n"])
             os.replace(tmp, os.path.join(self.dir, MANIFEST))
             _fsync_dir(self.dir)
+        except OSError as e:  # a full disk, a directory made read-only meanwhile: the old index stands
+            shutil.rmtree(snap, ignore_errors=True)
+            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e}; "
+                              "the previous index is unchanged") from None
         except BaseException:
             shutil.rmtree(snap, ignore_errors=True)
             raise

@@ -61,3 +61,39 @@ def test_a_rag_toml_directory_is_refused(shop):
 def test_more_jobs_than_cores_are_capped_with_a_word(shop):
     r = run_rag("index", shop, "--jobs", "1000")
     assert r.returncode == 0 and "more than this machine's" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("kind", ["file", "devnull", "index-dir-file"])
+def test_an_index_directory_that_is_not_a_directory_is_one_line(shop, tmp_path, kind):
+    args = []
+    if kind == "file":
+        (shop / ".rag").write_text("not an index")
+    elif kind == "devnull":
+        os.symlink("/dev/null", shop / ".rag")
+    else:
+        (tmp_path / "somefile").write_text("x")
+        args = ["--index-dir", tmp_path / "somefile"]
+    _one_line_error(run_rag("index", shop, *args), "not a directory")
+    _one_line_error(run_rag("ask", "cart", "--repo", shop, *args), "not a directory")
+
+
+def test_an_index_that_cannot_be_written_is_one_line_and_the_old_one_stands(shop, monkeypatch):
+    # as a read-only .rag behaves for a user who is not root (tests run as root here)
+    from graph.errors import IndexError_
+    from graph.indexer import IndexOptions, index
+    from graph.store import IndexStore
+
+    index(str(shop), IndexOptions())
+    before = IndexStore(str(shop / ".rag")).manifest().snapshot
+    (shop / "shop" / "cart.py").write_text('"""Changed."""\n')
+    real = os.makedirs
+
+    def refuse(path, *a, **k):
+        if "snap-" in str(path):
+            raise PermissionError(13, "Permission denied")
+        return real(path, *a, **k)
+
+    monkeypatch.setattr("graph.store.os.makedirs", refuse)
+    with pytest.raises(IndexError_, match="cannot write the index .*Permission denied"):
+        index(str(shop), IndexOptions())
+    assert IndexStore(str(shop / ".rag")).manifest().snapshot == before
