@@ -132,6 +132,7 @@ def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequenc
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
     store = IndexStore(options.index_dir or default_index_dir(repo))
+    store.refuse_newer()
     return _changes(store, found, _settings(config, extensions))
 
 
@@ -177,6 +178,8 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
     if not sources:
         raise RepoError(f"nothing to index in {repo}: no source files of a supported language "
                         f"({', '.join(sorted(BY_NAME))})" + _skipped_note(found))
+    if not options.full:
+        store.refuse_newer()
     with store.lock(on_wait=on_lock_wait):
         settings = _settings(config, extensions)
         changes = Changes(reason="full rebuild requested") if options.full else _changes(store, found, settings)

@@ -87,6 +87,17 @@ class IndexStore:
             raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
                               "`rag index --full` rebuilds it") from None
 
+    def refuse_newer(self) -> None:
+        """IndexError_ when the index was written by a newer rag: an older one must not overwrite it
+        (its user may run both); `rag index --full` replaces it on purpose."""
+        try:
+            with open(os.path.join(self.dir, MANIFEST), encoding="utf-8") as fh:
+                version = json.load(fh).get("format_version")
+        except (OSError, ValueError, AttributeError):
+            return  # missing or damaged: nothing newer to protect
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            self.manifest()  # raises the one message every command gives for it
+
     def read_json(self, manifest: Manifest, name: str):
         path = self._snapshot_file(manifest, name)
         try:

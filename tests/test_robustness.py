@@ -23,11 +23,25 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_counted(shop):
     assert run_rag("ask", "cart total", "--repo", shop).returncode == 0
 
 
-def test_a_thousand_nested_directories(shop):
-    path = str(shop / "shop")
+@pytest.fixture
+def deep_tree(shop):
+    """1,100 nested directories under shop/, removed again bottom-up: shutil.rmtree (and so pytest's
+    clean-up of old temporary directories) recurses and would fail on them."""
+    path, made = str(shop / "shop"), []
     for _ in range(1100):  # one by one: os.makedirs recurses and would not get there itself
         path = os.path.join(path, "d")
         os.mkdir(path)
+        made.append(path)
+    yield path
+    for directory in reversed(made):
+        for entry in os.listdir(directory):
+            if not os.path.isdir(os.path.join(directory, entry)):
+                os.unlink(os.path.join(directory, entry))
+        os.rmdir(directory)
+
+
+def test_a_thousand_nested_directories(shop, deep_tree):
+    path = deep_tree
     with open(os.path.join(path, "bottom.py"), "w") as fh:
         fh.write('"""The deepest module: computes the bottom line."""\ndef bottom_line():\n    return 0\n')
     r = run_rag("index", shop, "-q", timeout=300)
@@ -97,3 +111,22 @@ def test_an_index_that_cannot_be_written_is_one_line_and_the_old_one_stands(shop
     with pytest.raises(IndexError_, match="cannot write the index .*Permission denied"):
         index(str(shop), IndexOptions())
     assert IndexStore(str(shop / ".rag")).manifest().snapshot == before
+
+
+def test_an_index_of_a_newer_rag_is_refused_by_every_command_and_left_alone(shop):
+    import json
+
+    run_rag("index", shop, "-q")
+    manifest = shop / ".rag" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["format_version"] = 99
+    manifest.write_text(json.dumps(data))
+    before = manifest.read_bytes()
+    lines = set()
+    for args in (["ask", "cart", "--repo", shop], ["ask", "cart", "--repo", shop, "--refresh"], ["index", shop],
+                 ["index", shop, "--check"], ["modules", shop]):
+        r = run_rag(*args)
+        assert r.returncode == 2 and "newer than this rag" in r.stderr, (args, r.stderr)
+        lines.add(r.stderr)
+    assert len(lines) == 1 and manifest.read_bytes() == before
+    assert run_rag("index", shop, "--full", "-q").returncode == 0  # on purpose, it may be replaced
