@@ -149,16 +149,16 @@ class IndexStore:
         try:
             os.makedirs(self.dir, exist_ok=True)
             lock.acquire(timeout=0)
-        except OSError as e:
-            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e} "
-                              "(make it writable, or give another --index-dir)") from None
-        except Timeout:
+        except Timeout:  # filelock's Timeout is an OSError too: it comes first
             if on_wait:
                 on_wait()
             try:
                 lock.acquire(timeout=timeout)
             except Timeout:
                 raise LockedError(f"another `rag index` is writing {self.dir} (waited {timeout:.0f} s)") from None
+        except OSError as e:
+            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e} "
+                              "(make it writable, or give another --index-dir)") from None
         try:
             yield
         finally:

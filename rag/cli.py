@@ -80,9 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", default=None, metavar="DIR", help="with --llm: a local Hugging Face causal-LM directory")
     ask.add_argument("--think", action="store_true",
                      help="the LLM (--llm implied) writes a short rationale before its answer (for bigger models)")
-    ask.add_argument("--scope", default="candidates", choices=("candidates", "all"),
+    ask.add_argument("--scope", default=None, choices=("candidates", "all"),
                      help="with --llm: score the retrieved candidates (default) or decode over all module IDs")
-    ask.add_argument("--adapter", default="auto", metavar="DIR|none",
+    ask.add_argument("--adapter", default=None, metavar="DIR|none",
                      help="with --llm: a LoRA adapter directory, or none (default: the index's own, from rag finetune)")
     ask.set_defaults(run=_cmd_ask)
 
@@ -211,6 +211,26 @@ def _retrieval_settings(embedder: str | None):
     return RetrievalSettings(embedder=embedder)
 
 
+def _check_output(path: str | None, what: str, directory: bool = False) -> None:
+    """Fail before any work, not after it, when an output path cannot be written."""
+    if not path:
+        return
+    from graph.errors import RagError
+
+    if directory:
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise RagError(f"{what} {path} is a file, not a directory")
+        parent = os.path.dirname(os.path.abspath(path)) if not os.path.isdir(path) else path
+    else:
+        if os.path.isdir(path):
+            raise RagError(f"{what} {path} is a directory, not a file")
+        parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise RagError(f"{what} {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise RagError(f"{what} {path}: the directory {parent} is not writable")
+
+
 def _question(args) -> str:
     """The question from the command line, standard input (`-`) or `--file`; bytes that are not UTF-8
     (a paste from a Latin-1 log) become U+FFFD instead of failing."""
@@ -237,6 +257,14 @@ def _cmd_ask(args) -> int:
     from rag.progress import StderrProgress
 
     question = _question(args)  # before any work: a missing file fails at once
+    given = [flag for flag, value in (("--model", args.model), ("--scope", args.scope), ("--adapter", args.adapter))
+             if value is not None]
+    if given and not (args.llm or args.think):
+        from graph.errors import RagError
+        raise RagError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with --llm")
+    if args.think and not args.llm:
+        print("rag: warning: --think lets the LLM answer: --llm is implied", file=sys.stderr)
+    args.scope, args.adapter = args.scope or "candidates", args.adapter or "auto"
     progress = StderrProgress()
     try:
         from rag.settings import LLMSettings
@@ -276,6 +304,7 @@ def _cmd_mine(args) -> int:
     if args.last is not None and args.last < 1:
         from graph.errors import RagError
         raise RagError("--last must be 1 or more")
+    _check_output(args.out, "--out")
     result = mine(check_repo(args.repo), since=args.since, last=args.last)
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)
     if args.out:
@@ -336,6 +365,7 @@ def _cmd_finetune(args) -> int:
     if args.qlora:
         from finetune.train import require_cuda_for_qlora
         require_cuda_for_qlora()  # before any work
+    _check_output(args.dump_data, "--dump-data")
     if args.merge:
         out = merge(args.index_dir or default_index_dir(args.path), args.merge, args.base_model)
         print(f"wrote the merged model to {out} (use it with rag ask --llm --model {out} --adapter none)",
@@ -408,6 +438,7 @@ def _cmd_eval(args) -> int:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
         get_method(m)  # an unknown name fails before any work
+    _check_output(args.report, "--report", directory=True)
     queries = load_labeled(args.labeled)
     progress = StderrProgress()
     try:

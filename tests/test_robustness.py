@@ -130,3 +130,24 @@ def test_an_index_of_a_newer_rag_is_refused_by_every_command_and_left_alone(shop
         lines.add(r.stderr)
     assert len(lines) == 1 and manifest.read_bytes() == before
     assert run_rag("index", shop, "--full", "-q").returncode == 0  # on purpose, it may be replaced
+
+
+def test_llm_options_without_llm_are_refused(shop):
+    run_rag("index", shop, "-q")
+    _one_line_error(run_rag("ask", "cart", "--repo", shop, "--scope", "all"), "--scope goes with --llm")
+    _one_line_error(run_rag("ask", "cart", "--repo", shop, "--adapter", "none", "--model", shop),
+                    "--model and --adapter go with --llm")
+
+
+def test_output_paths_are_checked_before_the_work(shop, tmp_path):
+    import time
+
+    labeled = tmp_path / "q.jsonl"
+    labeled.write_text('{"query": "cart total", "gold_files": ["shop/cart.py"]}\n')
+    start = time.perf_counter()
+    _one_line_error(run_rag("finetune", shop, "--dump-data", tmp_path / "missing" / "x.jsonl"), "does not exist")
+    (tmp_path / "afile").write_text("x")
+    _one_line_error(run_rag("eval", labeled, "--repo", shop, "--report", tmp_path / "afile"), "is a file")
+    _one_line_error(run_rag("eval", "--from-git", "--repo", shop, "--out", tmp_path / "nope" / "m.jsonl"),
+                    "does not exist")
+    assert time.perf_counter() - start < 30  # no index was built, no model loaded
