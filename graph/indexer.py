@@ -84,6 +84,7 @@ class Changes:
     modified: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     reason: str = ""  # why everything is stale (no index, settings or format changed), if so
+    damaged: list[str] = field(default_factory=list)  # what is wrong with the index's files (store.damage)
 
     @property
     def stale(self) -> bool:
@@ -126,14 +127,17 @@ def check_repo(repo: str) -> str:
     return repo
 
 
-def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequence[IndexExtension] = ()) -> Changes:
-    """What changed since the index was built (a read-only look; nothing is written)."""
+def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequence[IndexExtension] = (),
+          verify: bool = True) -> Changes:
+    """What changed since the index was built (a read-only look; nothing is written). `verify` reads
+    every byte of the index to find damage; without it only the files' sizes are compared (what a
+    question can afford)."""
     repo = check_repo(repo)
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
     store = IndexStore(options.index_dir or default_index_dir(repo))
     store.refuse_newer()
-    return _changes(store, found, _settings(config, extensions))
+    return _changes(store, found, _settings(config, extensions), verify)
 
 
 def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
@@ -195,6 +199,8 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         except IndexError_ as e:  # a damaged index is worth nothing: rebuild it rather than fail
             changes.reason = changes.reason or str(e)
             previous_manifest = None
+        if changes.damaged:  # nothing of a damaged snapshot is reused, caches included
+            previous, previous_manifest = {}, None
         reuse = {f.path: previous[f.path] for f in sources
                  if f.path in previous and previous[f.path][0].sha256 == f.sha256
                  and previous[f.path][0].language == f.language}
@@ -340,7 +346,7 @@ def as_stored(value):
     return json.loads(json.dumps(value))
 
 
-def _changes(store: IndexStore, found: WalkResult, settings: dict) -> Changes:
+def _changes(store: IndexStore, found: WalkResult, settings: dict, verify: bool = True) -> Changes:
     if not store.exists():
         return Changes(reason="no index yet")
     try:
@@ -356,6 +362,9 @@ def _changes(store: IndexStore, found: WalkResult, settings: dict) -> Changes:
     )
     if manifest.settings != settings:
         changes.reason = "index settings changed (rag.toml, --include/--exclude, models, or the rag version)"
+    changes.damaged = store.damage(manifest, hashes=verify)
+    if changes.damaged and not changes.reason:
+        changes.reason = f"the index is damaged ({changes.damaged[0]})"
     return changes
 
 

@@ -15,6 +15,7 @@ through orjson, several times faster than the standard library on them.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -46,6 +47,8 @@ class Manifest:
     counts: dict[str, int] = field(default_factory=dict)
     models: dict[str, str] = field(default_factory=dict)
     previous_snapshot: str | None = None
+    # every file of the snapshot: relative path -> [size in bytes, sha256], to detect damage
+    snapshot_files: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +89,25 @@ class IndexStore:
         except TypeError as e:
             raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
                               "`rag index --full` rebuilds it") from None
+
+    def damage(self, manifest: Manifest, hashes: bool = True) -> list[str]:
+        """What is wrong with the snapshot's files against what the manifest recorded when they were
+        written: missing, another size, or (with `hashes`: reads every byte) other content. Empty when
+        intact, or when the manifest recorded nothing (an index of rag <= 0.1.21)."""
+        problems = []
+        base = os.path.join(self.dir, manifest.snapshot)
+        for name, (size, digest) in sorted(manifest.snapshot_files.items()):
+            path = os.path.join(base, name)
+            try:
+                actual = os.path.getsize(path)
+            except OSError:
+                problems.append(f"{name} is missing")
+                continue
+            if actual != size:
+                problems.append(f"{name} has {actual} bytes, {size} were written")
+            elif hashes and _sha256(path) != digest:
+                problems.append(f"{name} changed since it was written")
+        return problems
 
     def refuse_newer(self) -> None:
         """IndexError_ when the index was written by a newer rag: an older one must not overwrite it
@@ -189,7 +211,8 @@ class IndexStore:
                 else:
                     _write_durably(target, content)
             _fsync_dir(snap)
-            manifest = Manifest(snapshot=name, previous_snapshot=previous, **manifest_fields)
+            manifest = Manifest(snapshot=name, previous_snapshot=previous, snapshot_files=_fingerprints(snap),
+                                **manifest_fields)
             tmp = os.path.join(self.dir, f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp")
             _write_durably(tmp, [json.dumps(manifest.to_dict(), indent=1, sort_keys=True), "\n"])
             os.replace(tmp, os.path.join(self.dir, MANIFEST))
@@ -234,6 +257,23 @@ def _write_durably(path: str, chunks: Iterable[str | bytes]) -> None:
             fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _fingerprints(snapshot: str) -> dict[str, list]:
+    out = {}
+    for folder, _, files in os.walk(snapshot):
+        for f in files:
+            path = os.path.join(folder, f)
+            out[os.path.relpath(path, snapshot).replace(os.sep, "/")] = [os.path.getsize(path), _sha256(path)]
+    return out
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _fsync_path(path: str) -> None:

@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of ours, 4 damaged
+
+
 def _parser() -> argparse.ArgumentParser:
     from graph.version import TOOL_VERSION
 
@@ -48,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     _index_dir_arg(ix)
     ix.add_argument("--full", action="store_true", help="rebuild everything, ignoring the previous index")
     ix.add_argument("--check", action="store_true",
-                    help="only report whether the index is fresh: exit 0 if fresh, 1 if stale (prints what changed)")
+                    help="only report whether the index is fresh: exit 0 if fresh, 1 if stale (prints what changed), "
+                         "4 if its files are damaged")
     ix.add_argument("--jobs", type=_non_negative_int, default=0, metavar="N",
                     help="parse with N processes (default 0: one per core when there are many files)")
     ix.add_argument("--include", action="append", default=[], metavar="GLOB",
@@ -181,6 +185,11 @@ def _cmd_index(args) -> int:
     extensions = [RetrievalExtension(_retrieval_settings(args.embedder), index_dir=index_dir)]
     if args.check:
         changes = check(args.path, options, extensions)
+        if changes.damaged:
+            print("index is damaged (`rag index` repairs it):")
+            for line in changes.damaged:
+                print(f"  {line}")
+            return DAMAGED_EXIT
         if not changes.stale:
             print("index is fresh")
             return 0

@@ -6,6 +6,7 @@ import numpy as np
 from graph.errors import IndexError_
 
 HNSW_NEIGHBOURS = 32
+SIMILARITY_BOUND = 1.001  # cosine similarity of unit vectors, with room for float32 rounding
 APPROXIMATE_TOP = 1024  # an HNSW index scores only this many nearest vectors; the rest get `fill`
 
 
@@ -58,4 +59,8 @@ class DenseIndex:
         sims, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k)
         keep = ids[0] >= 0
         out[ids[0][keep]] = sims[0][keep]
+        # both sides are unit vectors: a similarity outside [-1, 1] (or not a number) is a damaged file,
+        # which must not be ranked with as if it were sound (a cheap look, on every question)
+        if len(out) and not (np.isfinite(out).all() and -SIMILARITY_BOUND <= out.min() and out.max() <= SIMILARITY_BOUND):
+            raise IndexError_("the dense index is damaged (similarities outside [-1, 1]): `rag index` repairs it")
         return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from graph.errors import RagError
+from graph.errors import IndexError_, RagError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
 from rag.artifacts import RetrievalExtension
@@ -48,7 +48,9 @@ class Engine:
             index(repo, options, progress, extensions=[extension])
             changes = Changes()
         else:  # only an index we answer from as it is needs the look at what changed since
-            changes = check(repo, options, [extension])
+            changes = check(repo, options, [extension], verify=False)  # sizes only: a question reads no more
+            if changes.damaged:
+                raise IndexError_(f"the index at {store.dir} is damaged ({changes.damaged[0]}): `rag index` repairs it")
         manifest = store.manifest()
         retriever = Retriever(store, manifest, settings, embedder=extension.embedder() if embedder else None)
         if not quick_start and settings.w_dense and hasattr(retriever.embedder(), "load"):

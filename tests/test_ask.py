@@ -208,11 +208,11 @@ def test_corrupt_faiss_file_is_a_clear_error_and_full_rebuild_recovers(shop):
     faiss_path = store.snapshot_path(store.manifest(), "retrieval/dense-files.faiss")
     with open(faiss_path, "wb") as fh:
         fh.write(b"not a faiss index")
-    with pytest.raises(IndexError_, match=r"rag index --full"):
+    with pytest.raises(IndexError_, match=r"damaged .*`rag index` repairs it"):
         Engine.open(str(shop))
     r = run_rag("ask", "cart", "--repo", shop)
-    assert r.returncode == 2 and "rag index --full" in r.stderr and r.stderr.count("\n") == 1
-    assert run_rag("index", shop, "--full", "-q").returncode == 0
+    assert r.returncode == 2 and "`rag index` repairs it" in r.stderr and r.stderr.count("\n") == 1
+    assert run_rag("index", shop, "-q").returncode == 0  # no --full needed
     assert Engine.open(str(shop)).ask("add a product to the cart").answer.module == "shop/cart.py"
 
 

@@ -1,0 +1,58 @@
+"""A damaged index is detected, never used silently, and `rag index` repairs it (issue 17)."""
+import struct
+
+import pytest
+
+from conftest import run_rag
+from graph.errors import IndexError_
+from graph.store import IndexStore
+from rag.engine import Engine
+
+
+def _snapshot_file(shop, name):
+    store = IndexStore(str(shop / ".rag"))
+    return store.snapshot_path(store.manifest(), name)
+
+
+def _overwrite(path, offset_from_end, data):
+    with open(path, "r+b") as fh:
+        fh.seek(-offset_from_end, 2)
+        fh.write(data)
+
+
+def test_flipped_vector_bytes_are_caught_by_check_and_repaired_without_full(shop):
+    run_rag("index", shop, "-q")
+    faiss_path = _snapshot_file(shop, "retrieval/dense-files.faiss")
+    _overwrite(faiss_path, 64, struct.pack("<4f", 1e6, -1e6, 1e6, -1e6))  # same size, other floats
+    with pytest.raises(IndexError_, match="damaged"):  # a question does not rank with them
+        Engine.open(str(shop)).ask("add a product to the cart")
+    check = run_rag("index", shop, "--check")
+    assert check.returncode == 4 and "dense-files.faiss changed since it was written" in check.stdout, check.stdout
+    assert run_rag("index", shop, "-q").returncode == 0
+    assert run_rag("index", shop, "--check").returncode == 0
+    # the repaired index does not carry the bad vectors over from the damaged one
+    answer = Engine.open(str(shop)).ask("add a product to the cart")
+    assert answer.answer.module == "shop/cart.py"
+
+
+@pytest.mark.parametrize("name", ["files.jsonl", "graph.json", "retrieval/corpus.json", "retrieval/dense-files.npy"])
+def test_a_truncated_snapshot_file_is_one_line_for_a_question_and_repaired_by_index(shop, name):
+    run_rag("index", shop, "-q")
+    path = _snapshot_file(shop, name)
+    with open(path, "r+b") as fh:
+        fh.truncate(max(1, fh.seek(0, 2) // 2))
+    r = run_rag("ask", "cart", "--repo", shop)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "damaged" in r.stderr, r.stderr
+    assert run_rag("index", shop, "--check").returncode == 4
+    assert run_rag("index", shop, "-q").returncode == 0
+    assert run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "1").returncode == 0
+
+
+def test_a_missing_snapshot_file_is_damage(shop):
+    import os
+
+    run_rag("index", shop, "-q")
+    os.unlink(_snapshot_file(shop, "modules.jsonl"))
+    check = run_rag("index", shop, "--check")
+    assert check.returncode == 4 and "modules.jsonl is missing" in check.stdout
+    assert run_rag("index", shop, "-q").returncode == 0 and run_rag("index", shop, "--check").returncode == 0
