@@ -36,11 +36,29 @@ def choose_embedder(name: str, index_dir: str | None) -> str:
         except (RagError, KeyError, TypeError):
             built_with = None
         if built_with:
-            return built_with
+            return trusted(built_with, index_dir)
         info = AdapterStore(index_dir).current_retriever()
         if info is not None:
             return TUNED_PREFIX + info.embedder
     return DEFAULT_EMBEDDER
+
+
+def trusted(name: str, index_dir: str | None, given: str = AUTO_EMBEDDER) -> str:
+    """An embedder name read from an index, if loading it cannot run what a repository chose.
+
+    An index can come with a repository (a committed or cached `.rag/`), so the name it records is
+    the repository's word: the bundled model, the index's own tuned one, or a directory under
+    $RAG_HOME are loaded; any other path must be given on the command line (`--embedder DIR`): `given`."""
+    if name in (DEFAULT_EMBEDDER, given) or name.startswith(TUNED_PREFIX):
+        return name
+    from rag.llm_model import rag_home
+
+    home = os.path.realpath(rag_home())
+    if os.path.realpath(name).startswith(home + os.sep):
+        return name
+    raise ConfigError(f"the index at {index_dir} was built with the embedder {name}, a path it names itself: "
+                      f"give it with --embedder {name} to use it (models load only from paths given on the "
+                      "command line), or rebuild with `rag index --full --embedder all-MiniLM-L6-v2`")
 
 
 def embedder_location(name: str, index_dir: str | None) -> str:
@@ -49,6 +67,10 @@ def embedder_location(name: str, index_dir: str | None) -> str:
         return name
     from rag.adapters import DIR
 
+    tuned = name.removeprefix(TUNED_PREFIX)
+    if not tuned or "/" in tuned or "\\" in tuned or tuned.startswith("."):
+        raise ConfigError(f"the index names a tuned embedder {tuned!r} outside its own store: "
+                          f"`rag index --full --embedder {DEFAULT_EMBEDDER}` rebuilds with the bundled one")
     path = os.path.join(os.path.abspath(index_dir or "."), DIR, name.removeprefix(TUNED_PREFIX))
     if not os.path.isdir(path):
         raise ConfigError(f"the index's tuned embedder {path} is gone: `rag index --full --embedder "

@@ -134,9 +134,10 @@ class Retriever:
 
     def embedder(self):
         if self._embedder is None:
-            from rag.embedder import embedder_location, shared_embedder
+            from rag.embedder import embedder_location, shared_embedder, trusted
 
-            self._embedder = shared_embedder(embedder_location(self._embedder_name, self._index_dir))
+            name = trusted(self._embedder_name, self._index_dir, self.settings.embedder)
+            self._embedder = shared_embedder(embedder_location(name, self._index_dir))
         return self._embedder
 
     def parse(self, query: str) -> ParsedQuery:

@@ -151,3 +151,38 @@ def test_output_paths_are_checked_before_the_work(shop, tmp_path):
     _one_line_error(run_rag("eval", "--from-git", "--repo", shop, "--out", tmp_path / "nope" / "m.jsonl"),
                     "does not exist")
     assert time.perf_counter() - start < 30  # no index was built, no model loaded
+
+
+def test_an_index_cannot_make_rag_load_a_model_from_a_path_it_names(shop, tmp_path):
+    import json
+
+    run_rag("index", shop, "-q")
+    manifest = shop / ".rag" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["settings"]["extensions"]["retrieval"]["embedder"] = str(tmp_path / "repository-chosen-model")
+    manifest.write_text(json.dumps(data))
+    for args in (["ask", "cart", "--repo", shop], ["index", shop]):
+        _one_line_error(run_rag(*args), "a path it names itself")
+    # the name a question's embedder is loaded by comes from the snapshot's corpus.json: a committed
+    # index can be consistent with itself (its manifest's checksums rewritten too)
+    import hashlib
+
+    from graph.store import IndexStore
+
+    import shutil
+
+    shutil.rmtree(shop / ".rag")
+    assert run_rag("index", shop, "-q").returncode == 0
+    store = IndexStore(str(shop / ".rag"))
+    corpus = store.snapshot_path(store.manifest(), "retrieval/corpus.json")
+    meta = json.loads(open(corpus).read())
+    for name, fragment in ((str(tmp_path / "elsewhere"), "a path it names itself"),
+                           ("index:../../elsewhere", "outside its own store")):
+        meta["embedder"] = name
+        with open(corpus, "wb") as fh:
+            fh.write(json.dumps(meta).encode())
+        data = json.loads(manifest.read_text())
+        raw = open(corpus, "rb").read()
+        data["snapshot_files"]["retrieval/corpus.json"] = [len(raw), hashlib.sha256(raw).hexdigest()]
+        manifest.write_text(json.dumps(data))
+        _one_line_error(run_rag("ask", "cart", "--repo", shop), fragment)
