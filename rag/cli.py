@@ -149,7 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     mo.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
     _index_dir_arg(mo)
     mo.add_argument("--tree", action="store_true", help="show the module hierarchy as a tree")
-    mo.add_argument("--json", action="store_true", help="print a JSON array of module objects")
+    mo.add_argument("--json", action="store_true", help="print a JSON array of module objects (all of them)")
+    mo.add_argument("--all", action="store_true",
+                    help="also list tests, examples, docs and benchmarks (left out of the list and the tree by default)")
     mo.set_defaults(run=_cmd_modules)
     return p
 
@@ -538,7 +540,10 @@ def _cmd_modules(args) -> int:
     if args.json:
         json.dump([m.to_dict() for m in modules], out, indent=1, ensure_ascii=False)
         out.write("\n")
-    elif args.tree:
+        return 0
+    if not args.all:  # what answers can be: the tree of the code, not of its test fixtures
+        modules = [m for m in modules if m.role == "source" or m.kind == "named"]
+    if args.tree:
         _print_tree(modules, out)
     else:
         for m in modules:

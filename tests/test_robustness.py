@@ -186,3 +186,13 @@ def test_an_index_cannot_make_rag_load_a_model_from_a_path_it_names(shop, tmp_pa
         data["snapshot_files"]["retrieval/corpus.json"] = [len(raw), hashlib.sha256(raw).hexdigest()]
         manifest.write_text(json.dumps(data))
         _one_line_error(run_rag("ask", "cart", "--repo", shop), fragment)
+
+
+def test_the_module_tree_leaves_tests_out_unless_asked(shop):
+    (shop / "tests").mkdir()
+    (shop / "tests" / "test_cart.py").write_text('"""Tests of the cart."""\ndef test_add():\n    assert True\n')
+    run_rag("index", shop, "-q")
+    tree = run_rag("modules", shop, "--tree").stdout
+    assert "shop/" in tree and "test_cart.py" not in tree and "tests/" not in tree
+    assert "test_cart.py" in run_rag("modules", shop, "--tree", "--all").stdout
+    assert "tests/test_cart.py" in run_rag("modules", shop, "--json").stdout  # JSON keeps every module
