@@ -6,6 +6,7 @@ unless `refresh=True` brings it up to date first.
 """
 from __future__ import annotations
 
+import os
 import time
 
 from graph.errors import IndexError_, RagError
@@ -25,8 +26,9 @@ CONFIDENCE_POOL = 10
 
 class Engine:
     def __init__(self, repo: str, store: IndexStore, retriever: Retriever, stale: Changes,
-                 llm_settings: LLMSettings = LLMSettings()):
+                 llm_settings: LLMSettings = LLMSettings(), within: str = ""):
         self.repo = repo
+        self.within = within  # answers only from under this directory ("" for the whole repository)
         self.store = store
         self.retriever = retriever
         self.stale = stale  # what changed since the index was built (empty when fresh)
@@ -40,7 +42,11 @@ class Engine:
              llm: LLMSettings = LLMSettings()) -> Engine:
         """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
         start, slower queries. A long-lived engine loads torch once and answers faster."""
-        repo = check_repo(path)
+        repo, within = check_repo(path), ""
+        if index_dir is None and not IndexStore(default_index_dir(repo)).exists():
+            root = enclosing_index(repo)
+            if root is not None:  # as git finds .git: a subdirectory is answered from its repository's index
+                repo, within = root, os.path.relpath(repo, root).replace(os.sep, "/") + "/"
         options = IndexOptions(index_dir=index_dir)
         store = IndexStore(index_dir or default_index_dir(repo))
         extension = RetrievalExtension(settings, embedder, store.dir)
@@ -55,7 +61,7 @@ class Engine:
         retriever = Retriever(store, manifest, settings, embedder=extension.embedder() if embedder else None)
         if not quick_start and settings.w_dense and hasattr(retriever.embedder(), "load"):
             retriever.embedder().load()
-        return cls(repo, store, retriever, changes, llm)
+        return cls(repo, store, retriever, changes, llm, within)
 
     def llm(self, adapter: str | None = None):
         """(model, adapter info) for an adapter choice ("auto", "none" or a directory; None: the settings')."""
@@ -94,7 +100,7 @@ class Engine:
         start = time.perf_counter()
         query = readable(query)
         parsed = self.retriever.parse(query)
-        hits = self.retriever.search(parsed, k=max(k, CONFIDENCE_POOL), level=level, method=method)
+        hits = self.retriever.search(parsed, k=max(k, CONFIDENCE_POOL), level=level, method=method, within=self.within)
         retrieve_ms = (time.perf_counter() - start) * 1000
         pool = [Candidate(h.module, h.kind, h.score, h.summary, h.why) for h in hits]
         candidates = pool[:k]
@@ -226,6 +232,18 @@ class Engine:
                                c.why + [f"the model's answer over all modules (retrieval rank {rank + 1}, "
                                         f"score {c.score:.3f})"] + reasoning)
         return [chosen] + [c for c in candidates if c.module != pick]
+
+
+def enclosing_index(path: str) -> str | None:
+    """The nearest directory above `path` that holds an index (`.rag/manifest.json`), if any."""
+    current = os.path.abspath(path)
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+        if IndexStore(default_index_dir(current)).exists():
+            return current
 
 
 def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:

@@ -220,11 +220,17 @@ class Retriever:
         weights = self.settings.weights() if method == "hybrid" else {method: 1.0, "mention": self.settings.w_mention}
         return fuse(signals, weights, unscaled=BOOSTS), signals, named.prose | named.code
 
-    def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid") -> list[Hit]:
+    def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid",
+               within: str = "") -> list[Hit]:
+        """`within`: only modules under this directory of the repository ("pkg/sub/")."""
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
         scores, signals, named = self._scored(q, method)
+        if within:
+            outside = np.array([not f.startswith(within) for f in self.files], dtype=bool)
+            scores = np.where(outside, -np.inf, scores)
+            k = min(k, int((~outside).sum()))
         if level == "file":
             order = np.argsort(-scores, kind="stable")[:k]
             evidence = _Evidence(self, q, signals, named)
@@ -261,7 +267,7 @@ class Retriever:
                 members = [self._file_index[f] for f in self._named.get(m.id, ()) if f in self._file_index]
                 if members:
                     candidates[m.id] = max(float(file_scores[i]) for i in members)
-        ranked = sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        ranked = sorted(((m, v) for m, v in candidates.items() if v > -np.inf), key=lambda kv: (-kv[1], kv[0]))[:k]
         hits = []
         for mid, score in ranked:
             i = best_file.get(mid)

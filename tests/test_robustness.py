@@ -196,3 +196,14 @@ def test_the_module_tree_leaves_tests_out_unless_asked(shop):
     assert "shop/" in tree and "test_cart.py" not in tree and "tests/" not in tree
     assert "test_cart.py" in run_rag("modules", shop, "--tree", "--all").stdout
     assert "tests/test_cart.py" in run_rag("modules", shop, "--json").stdout  # JSON keeps every module
+
+
+def test_a_subdirectory_is_answered_from_its_repository_index(shop):
+    import json
+
+    run_rag("index", shop, "-q")
+    r = run_rag("ask", "charge the customer's card", "--repo", shop / "shop" / "payment", "--json")
+    assert r.returncode == 0, r.stderr
+    modules = [c["module"] for c in json.loads(r.stdout)["candidates"]]
+    assert modules and all(m.startswith("shop/payment/") for m in modules)
+    assert not (shop / "shop" / "payment" / ".rag").exists()  # no second index
