@@ -28,7 +28,7 @@ test: install
 	$(BIN)/pytest -n 2
 
 bench: install
-	bash ../shared/bench/dev/fetch_sources.sh $(BENCH_SOURCES)
+	bash bench/dev/fetch_sources.sh $(BENCH_SOURCES)
 	$(BIN)/python bench/index_bench.py --sources $(BENCH_SOURCES)
 	$(BIN)/python bench/dev_retrieval.py --sources $(BENCH_SOURCES)
 	$(BIN)/python bench/ask_bench.py --sources $(BENCH_SOURCES)

@@ -3,12 +3,12 @@
 #
 #   bash bench/dev_eval.sh [SOURCES_DIR]      (default: .bench-sources)
 #
-# Fetches the pinned sources (../shared/bench/dev/fetch_sources.sh), indexes each repository
+# Fetches the pinned sources (bench/dev/fetch_sources.sh), indexes each repository
 # (incrementally: a second run re-uses the index), then runs `rag eval` at file and directory level.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SOURCES="${1:-.bench-sources}"
-DEV="../shared/bench/dev"
+DEV="bench/dev"
 RAG="${RAG:-.venv/bin/rag}"
 bash "$DEV/fetch_sources.sh" "$SOURCES"
 for set in rich scrapy networkx; do

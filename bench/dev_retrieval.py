@@ -16,7 +16,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
+DEV = os.path.join(HERE, "dev")
 KS = (1, 3, 5, 10)
 
 

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SOURCES="${1:-.bench-sources}"
-DEV="../shared/bench/dev"
+DEV="bench/dev"
 RAG="${RAG:-.venv/bin/rag}"
 bash "$DEV/fetch_sources.sh" "$SOURCES"
 for set in rich scrapy networkx; do

@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
+DEV = os.path.join(HERE, "dev")
 COMMIT_SETS = ("rich", "scrapy", "networkx")
 POOL = 100
 DENSE_VARIANTS = (300, 500)

@@ -8,7 +8,7 @@ bench/ask_bench.py), each run in a fresh process, interpreter start-up and impor
   - incremental re-index after appending a comment to one file (the file is restored afterwards):
     wall seconds of the process, and the in-process phase times (graph part = everything but parsing)
   - peak RSS of the full build, and the size of the index directory
-Medians of --repeat runs. The sources come from ../shared/bench/dev/fetch_sources.sh.
+Medians of --repeat runs. The sources come from bench/dev/fetch_sources.sh.
 
 --large adds a big repository: the Python files of the transformers package installed in this
 environment (2,860 files, 53 MB for transformers 5.23), copied aside so that the touch stays there.
@@ -137,7 +137,7 @@ def main() -> None:
     for name, touch in REPOS.items():
         repo = os.path.join(args.sources, name)
         if not os.path.isdir(repo):
-            raise SystemExit(f"{repo} is missing: run ../shared/bench/dev/fetch_sources.sh {args.sources}")
+            raise SystemExit(f"{repo} is missing: run bench/dev/fetch_sources.sh {args.sources}")
         rows.append(bench_repo(name, os.path.realpath(repo), touch, args.repeat))
         print(json.dumps(rows[-1]), file=sys.stderr)
     if args.large:

@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 
 from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank, percentile, strict_accuracy_at  # noqa: E402
 
-DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "bench", "dev", "issues.jsonl")
+DEFAULT_DATA = os.path.join(HERE, "dev", "issues.jsonl")
 K = 10
 
 

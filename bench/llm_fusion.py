@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
+DEV = os.path.join(HERE, "dev")
 WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, None)  # None: the model alone
 GATES = (None, 0.25, 0.5, 1.0, 2.0)  # None: always ask the model
 

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SOURCES="${1:-.bench-sources}"
-DEV="../shared/bench/dev"
+DEV="bench/dev"
 RAG="${RAG:-.venv/bin/rag}"
 OUT=bench/results/llm/latency
 mkdir -p "$OUT"

@@ -24,7 +24,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
+DEV = os.path.join(HERE, "dev")
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, None)  # None: the model's score alone
 SUMMARY_WORDS = 60
 QUERY_TOKENS = 64

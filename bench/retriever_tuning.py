@@ -23,7 +23,7 @@ from dataclasses import replace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
+DEV = os.path.join(HERE, "dev")
 
 
 def accuracy(engine, rows: list[dict], w_dense: float) -> dict:
