@@ -92,7 +92,10 @@ def embedder_path(name: str) -> str:
 # a 1,000-character issue report embeds in a median 54-60 ms on one thread and 127-144 ms on two
 # (bench/README.md); batches (indexing) keep torch's default.
 QUERY_THREADS = 1
-NUMPY_BATCH_LIMIT = 128  # NumPy embeds ~20 summaries/s, torch ~90/s after a 3-8 s import: break-even ~150
+# NumPy embedded 20 summaries in 19.6 s and 60 in 35.6 s here, torch 60 in 6.3 s after a 10 s import
+# (rag 0.1.22, another process busy beside it): past a dozen or so texts torch is worth its import;
+# rich's first index (100 summaries): 67.4 s through NumPy, 16.6 s through torch
+NUMPY_BATCH_LIMIT = 16  # the test suite's small fixtures stay on NumPy
 
 
 class Embedder:
