@@ -68,3 +68,9 @@ def test_markup_and_links_are_not_evidence(engine):
 def test_a_report_in_another_language_with_code_still_answers(engine):
     res = engine.ask("Le total du panier est faux\nQuand j'appelle `Cart.total_cents()`, la quantité est ignorée.")
     assert res.answer.module == "shop/cart.py" and res.answer.confidence > 0
+
+
+@pytest.mark.parametrize("question", ["🛒🛒🛒", "?!?! ... ---", "(((())))"])
+def test_a_question_with_nothing_to_match_has_no_confidence(engine, question):
+    res = engine.ask(question)
+    assert res.answer.confidence == 0.0 and any(w.startswith("no evidence") for w in res.warnings)
