@@ -335,7 +335,9 @@ def _leading_comment(node) -> str:
                                cur.type.endswith("comment")):
         # a doc comment (`/** … */`) may stand one blank line above its definition (express's style)
         text = _text(cur) if cur.type.endswith("comment") else ""
-        if cur.end_point[0] < row - (2 if not parts and text.startswith("/**") else 1):
+        # the row of its last character: a Rust line comment's node ends after its newline
+        end_row = cur.end_point[0] - (1 if cur.end_point[1] == 0 and cur.end_point[0] > cur.start_point[0] else 0)
+        if end_row < row - (2 if not parts and text.startswith("/**") else 1):
             break
         if text:
             # a block comment (`/** … */`) is a whole doc: never merged with the comments above it
@@ -345,7 +347,8 @@ def _leading_comment(node) -> str:
             parts.append(text)
         row = cur.start_point[0]
         cur = cur.prev_sibling
-    return _comment_doc(clean_comment("\n".join(reversed(parts))))
+    # a Rust line comment's node ends with its newline: joined as they are, each would end a paragraph
+    return _comment_doc(clean_comment("\n".join(p.rstrip("\r\n") for p in reversed(parts))))
 
 
 def _definition_doc(node, spec: LanguageSpec) -> str:
@@ -433,7 +436,7 @@ def _describes(block):
 
 
 def _header_text(group) -> str:
-    text = _comment_doc(clean_comment("\n".join(group)))
+    text = _comment_doc(clean_comment("\n".join(g.rstrip("\r\n") for g in group)))
     return "" if _SECTION_LABEL.match(text) else text
 
 

@@ -634,3 +634,11 @@ def test_a_javascript_test_file_says_what_it_tests():
     # a header comment still comes first
     documented = "// Router behaviour under load.\ndescribe('Router', () => {})\n"
     assert file_doc("javascript", "load.test.js", documented) == "Router behaviour under load."
+
+
+def test_wrapped_rust_doc_lines_read_as_one_sentence():
+    source = ("//! A minimal Redis server and\n//! client that speaks the protocol.\n//!\n//! More details.\n\n"
+              "/// Connects to the Redis server and\n/// returns a client handle.\npub fn connect() {}\n")
+    fs = parse_source("src/lib.rs", source.encode(), BY_NAME["rust"], "0" * 64)
+    assert fs.doc == "A minimal Redis server and client that speaks the protocol."
+    assert doc_of(fs, "connect") == "Connects to the Redis server and returns a client handle."
