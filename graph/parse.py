@@ -363,8 +363,12 @@ def _file_doc(root, spec: LanguageSpec, path: str, definitions: list[Definition]
         if doc and not _COPYRIGHT.match(doc):  # a license as the module docstring (networkx's second_order.py)
             return doc
     doc = _header_doc(root, spec, _HEADER_PREAMBLE)
-    if doc or spec.name not in _JS_LANGUAGES:
+    if doc or spec.doc_style == PYTHON_DOCSTRING:
         return doc
+    if spec.name not in _JS_LANGUAGES:
+        # a Go, Java, C or Rust file without a header doc: its namesake's doc speaks for it (gin's
+        # recovery.go: "Recovery returns a middleware that recovers from any panics …")
+        return _namesake_doc(path, definitions)
     # JS/TS: a doc comment below the imports documents the declaration under it. The file's namesake
     # (rxjs's retry.ts: `retry`, not the `RetryConfig` interface above it) speaks for the file; failing
     # that the first such comment does (animationFrame.ts documents the one constant it exports); a

@@ -642,3 +642,12 @@ def test_wrapped_rust_doc_lines_read_as_one_sentence():
     fs = parse_source("src/lib.rs", source.encode(), BY_NAME["rust"], "0" * 64)
     assert fs.doc == "A minimal Redis server and client that speaks the protocol."
     assert doc_of(fs, "connect") == "Connects to the Redis server and returns a client handle."
+
+
+def test_a_go_file_without_a_header_doc_is_described_by_its_namesake():
+    source = ("// Copyright 2014 Someone. All rights reserved.\n// Use of this source code is governed by a MIT style\n"
+              "// license that can be found in the LICENSE file.\n\npackage gin\n\n"
+              "// Recovery returns a middleware that recovers from any panics and writes a 500.\n"
+              "func Recovery() HandlerFunc {\n\treturn nil\n}\n\ntype HandlerFunc func()\n")
+    fs = parse_source("recovery.go", source.encode(), BY_NAME["go"], "0" * 64)
+    assert fs.doc == "Recovery returns a middleware that recovers from any panics and writes a 500."
