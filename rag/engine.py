@@ -235,15 +235,25 @@ class Engine:
 
 
 def enclosing_index(path: str) -> str | None:
-    """The nearest directory above `path` that holds an index (`.rag/manifest.json`), if any."""
-    current = os.path.abspath(path)
+    """The nearest directory above `path` whose index covers files under `path`, if any. A directory
+    that is a repository of its own (it has `.git`) or that no enclosing index covers gets its own."""
+    path = os.path.abspath(path)
+    if os.path.exists(os.path.join(path, ".git")):
+        return None
+    current = path
     while True:
         parent = os.path.dirname(current)
         if parent == current:
             return None
         current = parent
-        if IndexStore(default_index_dir(current)).exists():
-            return current
+        store = IndexStore(default_index_dir(current))
+        if store.exists():
+            prefix = os.path.relpath(path, current).replace(os.sep, "/") + "/"
+            try:
+                covered = any(f.startswith(prefix) for f in store.manifest().files)
+            except RagError:
+                covered = False
+            return current if covered else None
 
 
 def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:

@@ -207,3 +207,13 @@ def test_a_subdirectory_is_answered_from_its_repository_index(shop):
     modules = [c["module"] for c in json.loads(r.stdout)["candidates"]]
     assert modules and all(m.startswith("shop/payment/") for m in modules)
     assert not (shop / "shop" / "payment" / ".rag").exists()  # no second index
+
+
+def test_a_directory_the_enclosing_index_does_not_cover_gets_its_own(shop):
+    run_rag("index", shop, "-q")
+    other = shop / "vendored_project"  # added after the index was built: no file of it is indexed
+    (other / "pkg").mkdir(parents=True)
+    (other / "pkg" / "only.py").write_text('"""The only module."""\ndef f():\n    pass\n')
+    r = run_rag("ask", "the only module", "--repo", other, "-k", "1")
+    assert r.returncode == 0 and "pkg/only.py" in r.stdout, r.stderr
+    assert (other / ".rag").exists()
