@@ -28,9 +28,15 @@ def fuse(signals: dict[str, np.ndarray], weights: dict[str, float], unscaled: fr
 
 
 def best_per_group(values: np.ndarray, groups: np.ndarray, n_groups: int, fill: float) -> np.ndarray:
-    """Max of `values` within each group (e.g. the best definition of each file)."""
+    """Max of `values` within each group (e.g. the best definition of each file), at least `fill`."""
     out = np.full(n_groups, fill, dtype=np.float64)
-    if len(values):
+    if not len(values):
+        return out
+    groups = np.asarray(groups)
+    if np.all(groups[1:] >= groups[:-1]):  # a file's definitions lie together: one pass per run (~10x np.maximum.at)
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        out[groups[starts]] = np.maximum(np.maximum.reduceat(np.asarray(values, dtype=np.float64), starts), fill)
+    else:
         np.maximum.at(out, groups, values)
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graph.errors import RagError
 from rag.report import error_messages, strip_noise, title_of
@@ -166,11 +167,7 @@ def named_modules(text: str, partial_paths: list[str], known_files) -> list[str]
     """Files a report names without their whole path: a dotted module (`sympy.printing.latex`,
     `from sympy.physics.units import prefixes`) or the tail of a path that one file alone ends with
     (``fitsrec.py``, `fits/connect.py`). A package (`astropy.io.fits`) names no one file."""
-    tails: dict[str, list[str]] = {}
-    for known in known_files:
-        parts = known.split("/")
-        for i in range(len(parts)):
-            tails.setdefault("/".join(parts[i:]), []).append(known)
+    tails = _path_tails(frozenset(known_files))
     found = []
     for path in partial_paths:
         files = tails.get(path.replace("\\", "/").lstrip("./"), [])
@@ -187,6 +184,18 @@ def named_modules(text: str, partial_paths: list[str], known_files) -> list[str]
                     found.append(files[0])
                 break
     return sorted(set(found))
+
+
+@lru_cache(maxsize=4)
+def _path_tails(known_files: frozenset[str]) -> dict[str, list[str]]:
+    """Every tail of every known path ("fits/connect.py", "connect.py") -> the files ending so; built
+    once per index (a frozenset keeps its hash)."""
+    tails: dict[str, list[str]] = {}
+    for known in sorted(known_files):
+        parts = known.split("/")
+        for i in range(len(parts)):
+            tails.setdefault("/".join(parts[i:]), []).append(known)
+    return tails
 
 
 def _starts_sentence(text: str, i: int) -> bool:

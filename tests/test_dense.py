@@ -34,3 +34,16 @@ def test_fusion_helpers():
     fused = fuse({"a": np.array([1.0, 2.0, 3.0]), "b": np.array([3.0, 2.0, 1.0])}, {"a": 1.0, "b": 0.5})
     assert list(np.argsort(-fused)) == [2, 1, 0]
     assert list(best_per_group(np.array([0.1, 0.9, 0.4]), np.array([0, 0, 2]), 3, -1.0)) == [0.9, -1.0, 0.4]
+
+
+def test_best_per_group_is_the_same_for_runs_and_for_scattered_groups():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=500)
+    groups = np.sort(rng.integers(0, 80, size=500))  # runs, some files with no definition
+    scattered = rng.permutation(500)
+    runs = best_per_group(values, groups, 90, -1.0)
+    assert np.array_equal(runs, best_per_group(values[scattered], groups[scattered], 90, -1.0))
+    expected = np.full(90, -1.0)
+    for v, g in zip(values, groups):
+        expected[g] = max(expected[g], v)
+    assert np.array_equal(runs, expected)
