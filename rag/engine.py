@@ -210,7 +210,9 @@ class Engine:
                                     c.why + [f"model probability {among[i]:.2f} among the candidates"]
                                     + (reasoning if rank == 0 else [])))
         ranked += [Candidate(c.module, c.kind, 0.0, c.summary, c.why + ["not shown to the model"]) for c in rest]
-        if probs[-1] == probs.max() or probs.max() < s.min_confidence:
+        # the model's own "none of these" counts when it orders alone (a tuned adapter learned to say it);
+        # fused, an untuned model's abstention is not calibrated and would only hide retrieval's answer
+        if (fusion_weight is None and probs[-1] == probs.max()) or probs[:-1].max() < s.min_confidence:
             return None, ranked, prompt.query_truncated, notes
         return Answer(ranked[0].module, round(float(order_scores.max()), 4)), ranked, prompt.query_truncated, notes
 

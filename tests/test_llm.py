@@ -240,6 +240,7 @@ def test_an_untuned_model_is_fused_with_retrieval_and_says_so(shop, tiny):
     retrieval = [c.module for c in at_zero.ask(question, k=5).candidates]
     res = at_zero.ask(question, k=5, llm=True)
     assert [c.module for c in res.candidates] == retrieval  # weight 0: the model cannot reorder retrieval
+    assert res.answer is not None and res.answer.module == retrieval[0]  # nor hide its answer by abstaining
     assert res.to_dict()["model"] == {"name": tiny["llama"], "adapter": None, "tuned": False, "fusion_weight": 0.0}
     assert any("not tuned for this repository" in w for w in res.warnings)
     alone = Engine.open(str(shop), quick_start=True,
