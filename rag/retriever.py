@@ -291,6 +291,10 @@ class _Evidence:
         r, q, why = self.r, self.q, []
         if r.files[i] in q.mentioned_files:
             why.append("named in the query")
+        if "frame" in self.signals and self.signals["frame"][i]:
+            why.append("the traceback's innermost frame in the repository")
+        if "module" in self.signals and self.signals["module"][i]:
+            why.append("named in the query as a module or file name")
         if i in self.named_definitions:
             why.append("defines " + ", ".join(self.named_definitions[i]) + ", named in the query")
         if self._per_token is not None and self.signals["bm25"][i] > 0:

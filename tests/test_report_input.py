@@ -40,12 +40,14 @@ def test_a_report_that_is_only_a_traceback(engine):
                      '    gateway.charge(cents)\n  File "shop/payment/gateway.py", line 8, in charge\n'
                      "    raise NotImplementedError\nNotImplementedError\n")
     assert res.answer.module == "shop/payment/gateway.py"
+    assert "the traceback's innermost frame in the repository" in res.candidates[0].why
 
 
 def test_a_report_that_is_only_code(engine):
     res = engine.ask("```python\nfrom shop.cart import Cart\ncart = Cart()\ncart.add('sku-1', quantity=2)\n"
                      "print(cart.total_cents())\n```")
     assert res.answer.module == "shop/cart.py"
+    assert "named in the query as a module or file name" in res.candidates[0].why  # shop.cart
 
 
 def test_a_report_that_is_only_an_environment_dump_has_no_confidence(engine):
