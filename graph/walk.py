@@ -18,7 +18,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", ".rag", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
     ".ruff_cache", "__pycache__", "node_modules", "bower_components", "site-packages", "build", "dist",
     "target", "out", "_build", ".gradle", ".idea", ".vscode", "vendor", "third_party", "third-party",
-    "thirdparty", "3rdparty", ".eggs", ".next", ".cache", "htmlcov",
+    "thirdparty", "3rdparty", "extern", ".eggs", ".next", ".cache", "htmlcov",
 })
 README_NAMES = ("README.md", "README.rst", "README.txt", "README", "readme.md")
 CONFIG_NAME = "rag.toml"

@@ -109,7 +109,7 @@ def test_settings_change_forces_full_rebuild(shop):
 
 
 def test_gitignore_default_excludes_include_and_exclude(shop):
-    for d in ("generated", ".venv/lib", "node_modules/pkg", "build", "shop/vendor", "src/3rdparty", "envdir"):
+    for d in ("generated", ".venv/lib", "node_modules/pkg", "build", "shop/vendor", "src/3rdparty", "pkg/extern", "envdir"):
         os.makedirs(shop / d, exist_ok=True)
         (shop / d / "junk.py").write_text("def junk(): pass\n")
     (shop / "envdir" / "pyvenv.cfg").write_text("home = /usr\n")
