@@ -262,7 +262,7 @@ def clean_comment(text: str) -> str:
         line = line.strip()
         line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#|--|\*+)", "", line)
         line = re.sub(r"\*+/$", "", line).strip()
-        if _DIRECTIVE.match(line) or _CODE_LINE.search(line):
+        if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line):
             continue
         if _TODO.match(line):
             break
@@ -276,6 +276,14 @@ def clean_comment(text: str) -> str:
                 continue
         lines.append(_HTML_TAG.sub("", _INLINE_TAG.sub(r"\1", line)))
     return _first_paragraphs(lines, after_sentence=True)
+
+
+def _ascii_art(line: str) -> bool:
+    """A line of a banner drawn in punctuation (`| |/\\| |_ _|  Widget Toolkit`): mostly punctuation of
+    several kinds. A ruler of one character (`=====`) is not art: it marks the title above it."""
+    marks = [c for c in line if not c.isspace()]
+    punctuation = {c for c in marks if not c.isalnum()}
+    return len(marks) >= 6 and len(punctuation) > 2 and sum(c.isalnum() for c in marks) < len(marks) / 2
 
 
 def clean_docstring(literal: str) -> str:

@@ -651,3 +651,15 @@ def test_a_go_file_without_a_header_doc_is_described_by_its_namesake():
               "func Recovery() HandlerFunc {\n\treturn nil\n}\n\ntype HandlerFunc func()\n")
     fs = parse_source("recovery.go", source.encode(), BY_NAME["go"], "0" * 64)
     assert fs.doc == "Recovery returns a middleware that recovers from any panics and writes a 500."
+
+
+def test_an_ascii_art_banner_is_no_summary():
+    source = ("//     _    _ _____ ____   ____ _____ _______\n"
+              "//    | |  | |_   _|  _ \\ / ___| ____|__   __|\n"
+              "//    | |/\\| | | | | | | | |  _|  _|    | |     Widget Toolkit for C++\n"
+              "//    |__/\\__| |_| |____/ \\____|_____|  |_|     version 1.4.2\n"
+              "//                                               https://example.org/widget\n"
+              "//\n// SPDX-License-Identifier: MIT\n\n#pragma once\n\n"
+              "/// A widget that draws itself on a canvas.\nclass Widget {\npublic:\n    void draw();\n};\n")
+    fs = parse_source("include/widget.hpp", source.encode(), BY_NAME["cpp"], "0" * 64)
+    assert fs.doc == "A widget that draws itself on a canvas."  # the namesake's doc, not the banner
