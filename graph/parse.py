@@ -402,6 +402,9 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
                     groups += [current] if current else []  # only a license or directives so far (Java's
                     current, last_row = [], None             # license, package, imports, then the class doc)
                     continue
+            if (child.type.startswith("preproc_") and child.type not in preamble and current
+                    and child.start_point[0] <= last_row + 1):
+                current = []  # right above a directive it explains the directive ("disable warnings … in MSVC")
             break
         if last_row is not None and child.start_point[0] > last_row + 1 and current:
             groups.append(current)

@@ -663,3 +663,15 @@ def test_an_ascii_art_banner_is_no_summary():
               "/// A widget that draws itself on a canvas.\nclass Widget {\npublic:\n    void draw();\n};\n")
     fs = parse_source("include/widget.hpp", source.encode(), BY_NAME["cpp"], "0" * 64)
     assert fs.doc == "A widget that draws itself on a canvas."  # the namesake's doc, not the banner
+
+
+def test_a_comment_on_a_preprocessor_directive_is_not_the_file_doc():
+    source = ("/*\n  Copyright (c) 2009 Someone\n  Permission is hereby granted, free of charge.\n*/\n\n"
+              "/* disable warnings about old C89 functions in MSVC */\n"
+              "#if !defined(_CRT_SECURE_NO_DEPRECATE) && defined(_MSC_VER)\n#define _CRT_SECURE_NO_DEPRECATE\n#endif\n\n"
+              "#include <string.h>\n\n/* Compares two strings, ignoring case. */\nstatic int compare(const char *a) { return 0; }\n")
+    fs = parse_source("src/utils.c", source.encode(), BY_NAME["c"], "0" * 64)
+    assert "MSVC" not in fs.doc
+    doc = parse_source("src/lib.c", b"/* A JSON parser in C. */\n\n#include <string.h>\nint parse(void) { return 0; }\n",
+                       BY_NAME["c"], "0" * 64).doc
+    assert doc == "A JSON parser in C."  # a header comment above the includes still is
