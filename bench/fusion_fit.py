@@ -60,8 +60,9 @@ def collect(args) -> None:
         # report, and of its title alone
         for chars in DENSE_VARIANTS:
             sig[f"dense_{chars}"] = retriever.dense_files.scores(retriever.embedder().embed_query(q.dense_text[:chars]))
-        sig["bm25_prose"] = retriever.sparse_files.scores(q.prose_tokens)
-        sig["chunk_prose"] = retriever._best_definition(q.prose_tokens)
+        prose = prose_tokens(q)
+        sig["bm25_prose"] = retriever.sparse_files.scores(prose)
+        sig["chunk_prose"] = retriever._best_definition(prose)
         for b, (files, chunks) in length_normalised(retriever).items():
             sig[f"bm25_b{b}"] = files.scores(q.tokens)
             sig[f"chunk_b{b}"] = best_per_group(chunks.scores(q.tokens), retriever.chunk_file, len(retriever.files), 0.0)
@@ -89,19 +90,36 @@ def collect(args) -> None:
         pickle.dump(out, f)
 
 
+def prose_tokens(q) -> list[str]:
+    """The query's tokens outside its code blocks, each at most MAX_TOKEN_REPEAT times (a variant to
+    measure: BM25 over the prose alone)."""
+    from collections import Counter
+
+    from rag.query import _FENCE, MAX_TOKEN_REPEAT
+    from rag.tokenize import tokenize
+
+    counts, out = Counter(), []
+    for token in tokenize(_FENCE.sub(" ", q.text)):
+        counts[token] += 1
+        if counts[token] <= MAX_TOKEN_REPEAT:
+            out.append(token)
+    return out
+
+
 _LENGTH_NORMALISED = {}
 
 
 def length_normalised(retriever) -> dict:
     """BM25 over the retriever's files and definitions with stronger length normalisation (b), built
     from the term counts its snapshot keeps (a variant to measure, not what the index holds)."""
+    from graph.store import IndexStore
     from rag.artifacts import TERMS
     from rag.sparse import SparseIndex
 
     key = id(retriever)
     if key not in _LENGTH_NORMALISED:
         _LENGTH_NORMALISED.clear()
-        store = retriever._store
+        store = IndexStore(retriever._index_dir)
         rows = {r["key"].rsplit(" ", 1)[0]: r for r in store.read_jsonl(store.manifest(), TERMS)}
         files = [rows[f]["file"] for f in retriever.files]
         chunks = [c for f in retriever.files for c in rows[f]["chunks"]]

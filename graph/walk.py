@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import partial
 
 import pathspec
 
@@ -91,6 +92,7 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
         except OSError:
             result.skip("unreadable", rel_dir + "/")
             entries = []
+        ignored_here = partial(ignored, chain=chain)  # this directory's chain of .gitignores
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if not _utf8(entry.name):
@@ -108,11 +110,11 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
                 continue
             if is_dir:
                 if entry.name in DEFAULT_EXCLUDED_DIRS or entry.name.endswith(".egg-info") \
-                        or os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")) or ignored(rel, True, chain):
+                        or os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")) or ignored_here(rel, True):
                     continue
                 pending.append((entry.path, rel, chain))
             elif entry.is_file(follow_symlinks=False):
-                _consider(entry.path, rel, settings, include, lambda r, d, c=chain: ignored(r, d, c), result)
+                _consider(entry.path, rel, settings, include, ignored_here, result)
 
     result.files.sort(key=lambda f: f.path)
     for paths in result.skipped.values():

@@ -49,7 +49,6 @@ class ParsedQuery:
     mentioned_files: list[str] = field(default_factory=list)  # repository files named or in the traceback
     identifiers: list[str] = field(default_factory=list)  # code names in the query (code_identifiers)
     prose_identifiers: list[str] = field(default_factory=list)  # those in its title or prose, not only in code blocks
-    prose_tokens: list[str] = field(default_factory=list)  # the tokens of its title and prose, code blocks left out
     truncated: bool = False  # only the start and the end of a longer paste were read
     title_tokens: list[str] = field(default_factory=list)  # the title's tokens, for the match on the title alone
     error_tokens: list[str] = field(default_factory=list)  # the exception lines' tokens (type and message)
@@ -124,21 +123,10 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     errors = error_messages(body)
     return ParsedQuery(text=text, dense_text=" ".join(prose.split())[:dense_chars] or text[:dense_chars],
                        tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)),
-                       prose_tokens=_capped(tokenize(prose)),
                        identifiers=code_identifiers(text), prose_identifiers=code_identifiers(prose), truncated=truncated,
                        title_tokens=tokenize(title), innermost_file=innermost,
                        module_files=named_modules(text, partial_paths, known_files),
                        error_tokens=list(dict.fromkeys(t for kind, message in errors for t in tokenize(f"{kind} {message}"))))
-
-
-def _capped(tokens: list[str]) -> list[str]:
-    counts: Counter = Counter()
-    out = []
-    for token in tokens:
-        counts[token] += 1
-        if counts[token] <= MAX_TOKEN_REPEAT:
-            out.append(token)
-    return out
 
 
 def has_evidence(q: ParsedQuery) -> bool:

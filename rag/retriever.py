@@ -23,6 +23,9 @@ METHODS = ("hybrid", "bm25", "dense")
 # z-score would make a single hit worth ~17 (rag/settings.py has their weights)
 BOOSTS = frozenset({"mention", "frame", "named", "named_in_code", "module", "callee"})
 
+# a name the query uses defined in more files than this says nothing about where the change belongs
+MAX_DEFINERS = 3
+
 
 @dataclass
 class NamedCode:
@@ -31,8 +34,6 @@ class NamedCode:
     example calls the public API (`symbols`, `Symbol`) whatever the change is about."""
     prose: dict[int, list[str]]
     code: dict[int, list[str]]
-# a name the query uses defined in more files than this says nothing about where the change belongs
-MAX_DEFINERS = 3
 
 
 @dataclass
@@ -65,7 +66,6 @@ class Retriever:
         self._embedder = embedder
         self._embedder_name = meta["embedder"]
         self._index_dir = store.dir
-        self._store = store
         self._callees: list[list[int]] | None = meta.get("callees")  # absent from indexes of rag <= 0.1.21
         self._definitions: dict[str, tuple[int, ...]] | None = None
         self._centrality: np.ndarray | None = None
