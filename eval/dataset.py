@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass, field
 
 from graph.errors import RagError
+from graph.history import commit_time
+from rag.past_changes import AsOf
 
 
 class DatasetError(RagError):
@@ -23,6 +25,9 @@ class LabeledQuery:
     gold_modules: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # every other field, kept as it was
     id: str = ""
+    # when the query was asked (its `date`, or a dev set's `meta.date`), and its own `commit`: only
+    # older history is evidence for it (rag/past_changes.py), so no query sees its own commit
+    as_of: AsOf | None = None
 
 
 def load_labeled(path: str) -> list[LabeledQuery]:
@@ -65,7 +70,21 @@ def _parse_row(row, path: str, number: int) -> LabeledQuery:
     if not golds["gold_files"] and not golds["gold_modules"]:
         raise DatasetError(f"{where}: needs 'gold_files' or 'gold_modules'")
     extra = {k: v for k, v in row.items() if k not in ("query", "gold_files", "gold_modules")}
-    return LabeledQuery(number, query, golds["gold_files"], golds["gold_modules"], extra, str(row.get("id", "")))
+    return LabeledQuery(number, query, golds["gold_files"], golds["gold_modules"], extra, str(row.get("id", "")),
+                        _as_of(row, where))
+
+
+def _as_of(row: dict, where: str) -> AsOf | None:
+    meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
+    date = row.get("date", meta.get("date"))
+    if date is None:
+        return None
+    try:
+        time = commit_time(date)
+    except (TypeError, ValueError):
+        raise DatasetError(f"{where}: 'date' must be an ISO 8601 date (2021-03-02T10:00:00+00:00), not {date!r}") from None
+    commit = row.get("commit")
+    return AsOf(time, commit if isinstance(commit, str) else "")
 
 
 def gold_ids(q: LabeledQuery, known: set[str], files: set[str]) -> list[str]:

@@ -16,7 +16,8 @@ class MethodError(RagError):
 class Method:
     name: str
     description: str
-    rank: Callable[[object, str, int, str], list[str]]  # (engine, query, k, level) -> module IDs, best first
+    # (engine, query, k, level, as_of) -> module IDs, best first; as_of: when the query was asked (or None)
+    rank: Callable[[object, str, int, str, object], list[str]]
 
 
 _REGISTRY: dict[str, Method] = {}
@@ -43,21 +44,22 @@ def method_names() -> list[str]:
 
 
 def _retrieval(name: str, description: str) -> Method:
-    def rank(engine, query: str, k: int, level: str) -> list[str]:
-        return [c.module for c in engine.ask(query, k=k, level=level, method=name).candidates]
+    def rank(engine, query: str, k: int, level: str, as_of=None) -> list[str]:
+        return [c.module for c in engine.ask(query, k=k, level=level, method=name, as_of=as_of).candidates]
 
     return register_method(Method(name, description, rank))
 
 
 _retrieval("bm25", "BM25 over whole files (identifier-aware tokens)")
 _retrieval("dense", "MiniLM embeddings of module summaries")
-_retrieval("hybrid", "BM25 over files and definitions + summary embeddings + size prior, fused (rag ask)")
+_retrieval("hybrid", "BM25 over files and definitions + summary embeddings + size prior + similar past changes, "
+                     "fused (rag ask)")
 
 
 def _llm(adapter: str):
-    def rank(engine, query: str, k: int, level: str) -> list[str]:
+    def rank(engine, query: str, k: int, level: str, as_of=None) -> list[str]:
         # an abstention still returns the candidates in the model's order: Acc@k counts them as ranked
-        return [c.module for c in engine.ask(query, k=k, level=level, llm=True, adapter=adapter).candidates]
+        return [c.module for c in engine.ask(query, k=k, level=level, llm=True, adapter=adapter, as_of=as_of).candidates]
 
     return rank
 

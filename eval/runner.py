@@ -65,7 +65,7 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
             rows, rankings = [], []
             for q, gold in zip(queries, level_golds):
                 start = time.perf_counter()
-                ranked = dedupe(method.rank(engine, q.query, depth, level))
+                ranked = dedupe(method.rank(engine, q.query, depth, level, q.as_of))
                 ms = (time.perf_counter() - start) * 1000
                 rankings.append(ranked)
                 rows.append(QueryResult(q.line, q.id, q.query.splitlines()[0][:120], gold,

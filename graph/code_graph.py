@@ -28,7 +28,7 @@ class CodeGraph:
             self._node[n] = attrs
             self._succ[n] = {}
 
-    def add_edge(self, u: str, v: str, key: str) -> None:
+    def add_edge(self, u: str, v: str, key: str, **attrs) -> None:
         for n in (u, v):  # as NetworkX does: an edge brings its missing ends in, without attributes
             if n not in self._node:
                 self.add_node(n)
@@ -36,6 +36,7 @@ class CodeGraph:
         if key not in keys:
             keys[key] = {}
             self._edge_count += 1
+        keys[key].update(attrs)
 
     def __contains__(self, n: str) -> bool:
         return n in self._node
@@ -45,6 +46,9 @@ class CodeGraph:
 
     def out_edges(self, n: str, keys: bool = True) -> Iterator[tuple[str, str, str]]:
         return ((n, v, k) for v, ks in self._succ[n].items() for k in ks)
+
+    def get_edge_data(self, u: str, v: str, key: str) -> dict | None:
+        return self._succ.get(u, {}).get(v, {}).get(key)
 
     def number_of_nodes(self) -> int:
         return len(self._node)

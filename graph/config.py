@@ -5,6 +5,9 @@
     include = ["src/"]                         # when given, only matching source files
     max_file_bytes = 1000000
 
+    [history]
+    max_commits = 20000                        # newest commits read from git (0: no history)
+
     [[modules]]
     id = "navigation/route-planning"
     paths = ["src/nav/route*.py", "src/nav/planner/"]
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 import pathspec
 
 from graph.errors import ConfigError
+from graph.history import DEFAULT_MAX_COMMITS
 from graph.walk import WalkSettings
 
 
@@ -42,12 +46,28 @@ class NamedModule:
 
 
 @dataclass(frozen=True)
+class HistorySettings:
+    """How much of the git history `rag index` reads (graph/history.py)."""
+    max_commits: int = DEFAULT_MAX_COMMITS  # 0: none
+    off: bool = False  # `rag index --no-history`, remembered by the index
+
+    def __post_init__(self):
+        if isinstance(self.max_commits, bool) or not isinstance(self.max_commits, int) or self.max_commits < 0:
+            raise ConfigError(f"rag.toml [history] max_commits must be a whole number >= 0, not {self.max_commits!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_commits > 0 and not self.off
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     walk: WalkSettings = field(default_factory=WalkSettings)
     modules: tuple[NamedModule, ...] = ()
+    history: HistorySettings = field(default_factory=HistorySettings)
 
     def to_dict(self) -> dict:
-        return {"walk": self.walk.to_dict(),
+        return {"walk": self.walk.to_dict(), "history": {"max_commits": self.history.max_commits, "off": self.history.off},
                 "modules": [{"id": m.id, "paths": list(m.paths), "description": m.description,
                              "aliases": list(m.aliases)} for m in self.modules]}
 
@@ -58,7 +78,7 @@ def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
         data = tomllib.loads(text) if text.strip() else {}
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"rag.toml is not valid TOML: {e}") from None
-    _warn_unknown(data, {"index", "modules"}, "")
+    _warn_unknown(data, {"index", "modules", "history"}, "")
     index = data.get("index", {})
     if not isinstance(index, dict):
         raise ConfigError(f"rag.toml: 'index' must be a table ([index]), not {_toml_type(index)}")
@@ -85,7 +105,11 @@ def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
             raise ConfigError(f"rag.toml: module id {named.id!r} is declared twice")
         seen.add(named.id)
         modules.append(named)
-    return RepoConfig(walk, tuple(modules))
+    history = data.get("history", {})
+    if not isinstance(history, dict):
+        raise ConfigError(f"rag.toml: 'history' must be a table ([history]), not {_toml_type(history)}")
+    _warn_unknown(history, {"max_commits"}, "[history] ")
+    return RepoConfig(walk, tuple(modules), HistorySettings(history.get("max_commits", DEFAULT_MAX_COMMITS)))
 
 
 def _warn_unknown(table: dict, known: set[str], where: str) -> None:

@@ -11,14 +11,15 @@ import os
 import posixpath
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 import orjson
 
 from graph.build import build_graph
-from graph.config import RepoConfig, parse_config
+from graph.config import HistorySettings, RepoConfig, parse_config
 from graph.errors import IndexError_, RepoError
+from graph.history import HISTORY_FILE, History, add_history, head, mine_history
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
 from graph.store import FORMAT_VERSION, IndexStore, Manifest, jsonl_line, jsonl_lines
@@ -48,6 +49,7 @@ class BuildContext:
     store: IndexStore
     previous: Manifest | None  # the index being replaced, for caches (also when settings changed); None on --full
     progress: Progress | None
+    history: History = field(default_factory=History)
 
 
 class IndexExtension(Protocol):
@@ -72,6 +74,9 @@ class IndexOptions:
     jobs: int = 0  # 0: one per core when there is enough to parse
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    # False (--no-history): no git history, whatever rag.toml says, and the index remembers it: later
+    # runs (None) keep it off until `--full`; True: on again
+    history: bool | None = None
 
     def __post_init__(self):
         if self.jobs < 0:
@@ -85,13 +90,15 @@ class Changes:
     deleted: list[str] = field(default_factory=list)
     reason: str = ""  # why everything is stale (no index, settings or format changed), if so
     damaged: list[str] = field(default_factory=list)  # what is wrong with the index's files (store.damage)
+    history: str = ""  # how the git history moved since the index (new commits), if it did
 
     @property
     def stale(self) -> bool:
-        return bool(self.added or self.modified or self.deleted or self.reason)
+        return bool(self.added or self.modified or self.deleted or self.reason or self.history)
 
     def describe(self, limit: int = 20) -> list[str]:
         lines = [self.reason] if self.reason else []
+        lines += [self.history] if self.history else []
         for sign, paths in (("+", self.added), ("~", self.modified), ("-", self.deleted)):
             lines += [f"{sign} {p}" for p in paths[:limit]]
             if len(paths) > limit:
@@ -112,6 +119,7 @@ class IndexReport:
     seconds: float
     wrote: bool  # False when the index was already fresh
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    history: str = ""  # what was mined from git, or why nothing was
 
 
 def default_index_dir(repo: str) -> str:
@@ -137,7 +145,8 @@ def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequenc
     found = walk(repo, config.walk)
     store = IndexStore(options.index_dir or default_index_dir(repo))
     store.refuse_newer()
-    return _changes(store, found, _settings(config, extensions), verify)
+    config = _with_history_choice(config, options, store)
+    return _changes(store, found, _settings(config, extensions), verify, _head(repo, config))
 
 
 def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
@@ -185,8 +194,10 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
     if not options.full:
         store.refuse_newer()
     with store.lock(on_wait=on_lock_wait):
+        config = _with_history_choice(config, options, store)
         settings = _settings(config, extensions)
-        changes = Changes(reason="full rebuild requested") if options.full else _changes(store, found, settings)
+        changes = (Changes(reason="full rebuild requested") if options.full
+                   else _changes(store, found, settings, head=_head(repo, config)))
         if not changes.stale:
             m = store.manifest()
             return IndexReport(store.dir, changes, 0, len(sources), len(sources), m.counts.get("modules", 0),
@@ -211,15 +222,18 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         symbols = [fs for fs, _ in results]
         lap("parse")
         graph = build_graph(symbols, _readmes(found), config, _go_module(found))
-        lap("graph")
+        history = _mine(repo, config, store, previous_manifest)
+        add_history(graph, history)
+        lap("history")
         modules = build_modules(graph, {s.path: s.keyword_weights for s in symbols})
         lap("modules")
         syntax_errors = sum(1 for s in symbols if s.syntax_errors)
         payload = [("graph.json", [graph_to_json(graph)]),
                    ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),
-                   ("files.jsonl", [line for _, line in results])]
+                   ("files.jsonl", [line for _, line in results]),
+                   (HISTORY_FILE, [orjson.dumps(history.to_dict())])]
         models: dict[str, str] = {}
-        context = BuildContext(repo, graph, modules, sources, store, previous_manifest, progress)
+        context = BuildContext(repo, graph, modules, sources, store, previous_manifest, progress, history)
         for extension in extensions:
             files, used = extension.build(context)
             payload += files
@@ -229,14 +243,14 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
             {"format_version": FORMAT_VERSION, "tool_version": TOOL_VERSION,
              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": settings, "models": models,
              "files": {f.path: {"sha256": f.sha256, "kind": f.kind, "language": f.language} for f in found.files},
-             "skipped": found.skipped,
+             "skipped": found.skipped, "history_head": history.head,
              "counts": {"files": len(sources), "modules": len(modules), "nodes": graph.number_of_nodes(),
                         "edges": graph.number_of_edges(), "syntax_errors": syntax_errors}},
             payload,
         )
         lap("write")
     return IndexReport(store.dir, changes, len(to_parse), len(reuse), len(sources), len(modules), syntax_errors,
-                       found.skipped, time.perf_counter() - start, True, timings)
+                       found.skipped, time.perf_counter() - start, True, timings, _history_line(history))
 
 
 def max_jobs() -> int:
@@ -334,10 +348,22 @@ def _load_config(repo: str, options: IndexOptions) -> RepoConfig:
     return parse_config(text, options.include, options.exclude)
 
 
+def _with_history_choice(config: RepoConfig, options: IndexOptions, store: IndexStore) -> RepoConfig:
+    """`--no-history` is remembered by the index it built, so that `rag ask` and `rag index --check`
+    (which do not repeat it) neither call the index stale nor bring the history back."""
+    off = options.history is False
+    if options.history is None and not options.full and store.exists():
+        try:
+            off = store.manifest().settings.get("history", {}).get("off", False) is True
+        except IndexError_:
+            off = False
+    return replace(config, history=HistorySettings(config.history.max_commits, off=True)) if off else config
+
+
 def _settings(config: RepoConfig, extensions: Sequence[IndexExtension] = ()) -> dict:
     # the tool version is part of the settings: a new rag may parse or summarise differently
     settings = {"walk": config.walk.to_dict(), "modules": config.to_dict()["modules"], "tool_version": TOOL_VERSION,
-                "extensions": {e.name: e.settings() for e in extensions}}
+                "history": config.to_dict()["history"], "extensions": {e.name: e.settings() for e in extensions}}
     return as_stored(settings)
 
 
@@ -346,7 +372,33 @@ def as_stored(value):
     return json.loads(json.dumps(value))
 
 
-def _changes(store: IndexStore, found: WalkResult, settings: dict, verify: bool = True) -> Changes:
+def _head(repo: str, config: RepoConfig) -> str | None:
+    """The commit whose history the index should hold: None when it holds none."""
+    return head(repo) if config.history.enabled else None
+
+
+def _mine(repo: str, config: RepoConfig, store: IndexStore, previous_manifest: Manifest | None) -> History:
+    """The history up to HEAD, reading only the commits since the index being replaced when it can."""
+    if not config.history.enabled:
+        return History(note="history off (--no-history, or [history] max_commits = 0)")
+    previous = None
+    if previous_manifest is not None and previous_manifest.history_head is not None:
+        try:
+            previous = History.from_dict(store.read_json(previous_manifest, HISTORY_FILE))
+        except (IndexError_, TypeError, ValueError, AttributeError):  # a cache only: mine it all again
+            previous = None
+    return mine_history(repo, previous, config.history.max_commits)
+
+
+def _history_line(history: History) -> str:
+    if history.head is None:
+        return history.note
+    line = f"history: {len(history.commits):,} of {history.scanned:,} commits kept as evidence"
+    return line + (f" ({history.note})" if history.note else "")
+
+
+def _changes(store: IndexStore, found: WalkResult, settings: dict, verify: bool = True,
+             head: str | None = None) -> Changes:
     if not store.exists():
         return Changes(reason="no index yet")
     try:
@@ -362,6 +414,9 @@ def _changes(store: IndexStore, found: WalkResult, settings: dict, verify: bool 
     )
     if manifest.settings != settings:
         changes.reason = "index settings changed (rag.toml, --include/--exclude, models, or the rag version)"
+    if head != manifest.history_head and not changes.reason:
+        changes.history = (f"new commits since the index was built (HEAD {(manifest.history_head or 'none')[:10]} → "
+                           f"{(head or 'none')[:10]})")
     changes.damaged = store.damage(manifest, hashes=verify)
     if changes.damaged and not changes.reason:
         changes.reason = f"the index is damaged ({changes.damaged[0]})"

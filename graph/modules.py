@@ -33,6 +33,8 @@ class Module:
     lines: int = 0
     aliases: list[str] = field(default_factory=list)
     role: str = SOURCE  # source, test, example, doc or bench (graph/roles.py); a directory is source if any file is
+    changes: int = 0  # commits of the history that touched it (graph/history.py)
+    changed_with: list[list] = field(default_factory=list)  # a file's most coupled files: [[path, commits], …]
 
     def to_dict(self) -> dict:
         return dict(vars(self))  # not dataclasses.asdict: it deep-copies, and this runs once per module
@@ -67,8 +69,21 @@ def build_modules(g: CodeGraph, keyword_weights: dict[str, dict[str, float]]) ->
             language=attrs.get("language"), files=len(members[mid]),
             lines=sum(g.nodes[f]["lines"] for f in members[mid]), aliases=list(attrs.get("aliases", ())),
             role=_role(g, members[mid]),
+            changes=sum(g.nodes[f].get("changes", 0) for f in members[mid]) if kind == FILE else 0,
+            changed_with=_changed_with(g, mid) if kind == FILE else [],
         ))
     return sorted(out, key=lambda m: m.id)
+
+
+CHANGED_WITH_SHOWN = 5
+
+
+def _changed_with(g, file: str) -> list[list]:
+    """The files that most often changed together with `file`, most often first."""
+    from graph.history import CHANGED_WITH
+
+    pairs = [(v, g.get_edge_data(file, v, CHANGED_WITH)["weight"]) for _, v, k in g.out_edges(file, keys=True) if k == CHANGED_WITH]
+    return [[v, w] for v, w in sorted(pairs, key=lambda p: (-p[1], p[0]))[:CHANGED_WITH_SHOWN]]
 
 
 def _telling_files(g, member_files: list[str]) -> list[str]:

@@ -49,6 +49,7 @@ class Manifest:
     previous_snapshot: str | None = None
     # every file of the snapshot: relative path -> [size in bytes, sha256], to detect damage
     snapshot_files: dict[str, list] = field(default_factory=dict)
+    history_head: str | None = None  # the commit whose history the snapshot holds (graph/history.py)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -5,6 +5,7 @@
     retrieval/sparse-chunks/       BM25 over definitions
     retrieval/dense-files.faiss    summary embeddings (+ .npy: the same vectors, the cache for rebuilds)
     retrieval/dense-chunks.faiss   definition embeddings, when their weight is not zero
+    retrieval/past-changes.json, retrieval/sparse-past-changes/   the history's commits (rag/past_changes.py)
 
 Rebuilds embed only texts whose hash is new: every other vector is taken from the previous snapshot.
 """
@@ -23,6 +24,7 @@ from graph.indexer import BuildContext, as_stored
 from graph.store import IndexStore, Manifest, jsonl_lines
 from rag.corpus import Corpus, build_corpus
 from rag.dense import DenseIndex
+from rag.past_changes import META as PAST_META, SPARSE as PAST_SPARSE, PastChanges
 from rag.settings import RetrievalSettings
 from rag.sparse import SparseIndex
 
@@ -80,8 +82,11 @@ class RetrievalExtension:
                       for n, a in ctx.graph.nodes(data=True) if a["kind"] == "named"},
             "callees": callee_files(ctx.graph, corpus),
         }
+        past_sparse, past_meta = PastChanges.build(ctx.history, corpus.files, s.bm25_k1, s.bm25_b)
         payload = [
             (CORPUS, [json.dumps(meta, ensure_ascii=False)]),
+            (f"{DIR}/{PAST_META}", [json.dumps(past_meta, ensure_ascii=False)]),
+            (f"{DIR}/{PAST_SPARSE}", past_sparse.save),
             (TERMS, jsonl_lines({"key": k, "file": v[0], "chunks": v[1]} for k, v in sorted(terms.items()) if k in kept)),
             (f"{DIR}/sparse-files", sparse_files.save),
             (f"{DIR}/sparse-chunks", sparse_chunks.save),

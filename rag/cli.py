@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="index only source files matching this gitignore-style pattern (repeatable)")
     ix.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                     help="also skip paths matching this gitignore-style pattern (repeatable)")
+    ix.add_argument("--no-history", dest="history", action="store_const", const=False, default=None,
+                    help="leave the git history out of the index (remembered: later runs keep it out until --full)")
     ix.add_argument("--embedder", default=None, metavar="NAME|DIR",
                     help="sentence-transformers model: auto (default: the index's tuned one from `rag finetune "
                          "--retriever` if any, else the bundled all-MiniLM-L6-v2), all-MiniLM-L6-v2, or a local directory")
@@ -179,7 +181,7 @@ def _cmd_index(args) -> int:
               f"parsing with {max_jobs()} processes", file=sys.stderr)
 
     options = IndexOptions(index_dir=args.index_dir, full=args.full, jobs=args.jobs,
-                           include=tuple(args.include), exclude=tuple(args.exclude))
+                           include=tuple(args.include), exclude=tuple(args.exclude), history=args.history)
     from graph.indexer import default_index_dir
     from rag.artifacts import RetrievalExtension
 
@@ -519,6 +521,8 @@ def _print_index_report(r) -> None:
             print(f"rebuilding everything: {r.changes.reason}", file=err)
         print(f"indexed {r.files} files into {r.modules} modules in {r.seconds:.2f} s "
               f"({how}: {r.parsed} parsed, {r.reused} unchanged) -> {r.index_dir}", file=err)
+        if r.history:
+            print(r.history, file=err)
     if r.syntax_errors:
         print(f"warning: {r.syntax_errors} files have syntax errors; indexed what parsed", file=err)
     for reason, paths in sorted(r.skipped.items()):

@@ -14,6 +14,7 @@ from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, che
 from graph.store import IndexStore
 from rag.artifacts import RetrievalExtension
 from rag.fusion import softmax_top, standardise
+from rag.past_changes import AsOf
 from rag.query import MAX_QUERY_CHARS, QueryError, has_evidence, readable
 from rag.results import Answer, AskResult, Candidate, ModelUse
 from rag.retriever import LEVELS, METHODS, Retriever
@@ -89,8 +90,9 @@ class Engine:
         return self._llms[choice]
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
-            llm: bool = False, adapter: str | None = None) -> AskResult:
-        """`adapter` overrides the settings' choice for this question ("auto", "none" or a directory)."""
+            llm: bool = False, adapter: str | None = None, as_of: AsOf | None = None) -> AskResult:
+        """`adapter` overrides the settings' choice for this question ("auto", "none" or a directory);
+        `as_of` asks as at a past time: only older commits count as similar past changes (evaluation)."""
         if not isinstance(k, int) or k < 1:
             raise QueryError(f"k must be a positive whole number, not {k!r}")
         if level not in LEVELS:
@@ -100,7 +102,8 @@ class Engine:
         start = time.perf_counter()
         query = readable(query)
         parsed = self.retriever.parse(query)
-        hits = self.retriever.search(parsed, k=max(k, CONFIDENCE_POOL), level=level, method=method, within=self.within)
+        hits = self.retriever.search(parsed, k=max(k, CONFIDENCE_POOL), level=level, method=method, within=self.within,
+                                     as_of=as_of)
         retrieve_ms = (time.perf_counter() - start) * 1000
         pool = [Candidate(h.module, h.kind, h.score, h.summary, h.why) for h in hits]
         candidates = pool[:k]

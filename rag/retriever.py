@@ -13,6 +13,7 @@ from graph.store import IndexStore, Manifest
 from rag.artifacts import CORPUS, DIR
 from rag.dense import DenseIndex
 from rag.fusion import best_per_group, fuse
+from rag.past_changes import AsOf, PastChange, PastChanges, file_scores as past_change_scores
 from rag.query import ParsedQuery, parse_query
 from rag.settings import RetrievalSettings
 from rag.sparse import SparseIndex
@@ -21,7 +22,7 @@ LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
 # signals added as they are, not standardised: each is non-zero for one or a few files, and a
 # z-score would make a single hit worth ~17 (rag/settings.py has their weights)
-BOOSTS = frozenset({"mention", "frame", "named", "named_in_code", "module", "callee"})
+BOOSTS = frozenset({"mention", "frame", "named", "named_in_code", "module", "callee", "history"})
 
 # a name the query uses defined in more files than this says nothing about where the change belongs
 MAX_DEFINERS = 3
@@ -66,6 +67,8 @@ class Retriever:
         self._embedder = embedder
         self._embedder_name = meta["embedder"]
         self._index_dir = store.dir
+        self._snapshot = snapshot
+        self._past_changes: PastChanges | None = None
         self._callees: list[list[int]] | None = meta.get("callees")  # absent from indexes of rag <= 0.1.21
         self._definitions: dict[str, tuple[int, ...]] | None = None
         self._centrality: np.ndarray | None = None
@@ -132,6 +135,16 @@ class Retriever:
                     break
         return out
 
+    def past_changes(self) -> PastChanges | None:
+        """The history's commits (loaded on first use); None for an index without them (rag <= 0.1.22)."""
+        if self._past_changes is None and os.path.isdir(os.path.join(self._snapshot, "sparse-past-changes")):
+            self._past_changes = PastChanges.load(self._snapshot)
+        return self._past_changes
+
+    def similar_changes(self, q: ParsedQuery, as_of: AsOf | None = None) -> list[PastChange]:
+        past = self.past_changes()
+        return past.similar(q.tokens, self.settings.history_commits, as_of) if past is not None else []
+
     def embedder(self):
         if self._embedder is None:
             from rag.embedder import embedder_location, shared_embedder, trusted
@@ -143,10 +156,11 @@ class Retriever:
     def parse(self, query: str) -> ParsedQuery:
         return parse_query(query, self._known, self.settings.dense_query_chars)
 
-    def signals(self, q: ParsedQuery, method: str = "hybrid",
-                named: NamedCode | None = None) -> dict[str, np.ndarray]:
-        """Each signal's score for every candidate file. `named`: the query's named definitions
-        (`named_code`), when the caller has them already."""
+    def signals(self, q: ParsedQuery, method: str = "hybrid", named: NamedCode | None = None,
+                past: list[PastChange] | None = None, as_of: AsOf | None = None) -> dict[str, np.ndarray]:
+        """Each signal's score for every candidate file. `named`, `past`: the query's named definitions
+        (`named_code`) and similar past changes (`similar_changes`), when the caller has them already;
+        `as_of`: the time the question is asked at (only older commits are evidence)."""
         s, out, n = self.settings, {}, len(self.files)
         if method in ("hybrid", "bm25"):
             out["bm25"] = self.sparse_files.scores(q.tokens)
@@ -181,6 +195,9 @@ class Retriever:
                 out["named_in_code"] = self._shared_by_definers(named.code)
             if s.w_callee:
                 out["callee"] = self.callees(named.prose | named.code)
+        if method == "hybrid" and s.w_history:
+            past = self.similar_changes(q, as_of) if past is None else past
+            out["history"] = past_change_scores(past, n)
         return out
 
     def _shared_by_definers(self, named: dict[int, list[str]]) -> np.ndarray:
@@ -206,34 +223,38 @@ class Retriever:
                 out[self._file_index[f]] = 1.0
         return out
 
-    def file_scores(self, q: ParsedQuery, method: str = "hybrid") -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        scores, signals, _ = self._scored(q, method)
+    def file_scores(self, q: ParsedQuery, method: str = "hybrid",
+                    as_of: AsOf | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        scores, signals, _, _ = self._scored(q, method, as_of)
         return scores, signals
 
-    def _scored(self, q: ParsedQuery, method: str):
-        """(scores, signals, the boosted files' named definitions), the last kept for the evidence."""
+    def _scored(self, q: ParsedQuery, method: str, as_of: AsOf | None = None):
+        """(scores, signals, the boosted files' named definitions, the similar past changes), the last
+        two kept for the evidence."""
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
         # hybrid only: bm25 and dense stay the single-signal baselines that evaluation compares against
         named = self.named_code(q) if method == "hybrid" and self.settings.w_named_definition else NamedCode({}, {})
-        signals = self.signals(q, method, named)
+        past = self.similar_changes(q, as_of) if method == "hybrid" and self.settings.w_history else []
+        signals = self.signals(q, method, named, past)
         weights = self.settings.weights() if method == "hybrid" else {method: 1.0, "mention": self.settings.w_mention}
-        return fuse(signals, weights, unscaled=BOOSTS), signals, named.prose | named.code
+        return fuse(signals, weights, unscaled=BOOSTS), signals, named.prose | named.code, past
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid",
-               within: str = "") -> list[Hit]:
-        """`within`: only modules under this directory of the repository ("pkg/sub/")."""
+               within: str = "", as_of: AsOf | None = None) -> list[Hit]:
+        """`within`: only modules under this directory of the repository ("pkg/sub/"); `as_of`: the
+        time the question is asked at (only older commits are evidence)."""
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
-        scores, signals, named = self._scored(q, method)
+        scores, signals, named, past = self._scored(q, method, as_of)
         if within:
             outside = np.array([not f.startswith(within) for f in self.files], dtype=bool)
             scores = np.where(outside, -np.inf, scores)
             k = min(k, int((~outside).sum()))
         if level == "file":
             order = np.argsort(-scores, kind="stable")[:k]
-            evidence = _Evidence(self, q, signals, named)
+            evidence = _Evidence(self, q, signals, named, past)
             return [Hit(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
                         evidence.why(int(i))) for i in order]
         return self._directory_hits(scores, k, q, signals)
@@ -280,8 +301,8 @@ class _Evidence:
     """Why a file was retrieved, from the query's signals (computed once per query, for all hits)."""
 
     def __init__(self, retriever: Retriever, q: ParsedQuery, signals: dict[str, np.ndarray],
-                 named_definitions: dict[int, list[str]]):
-        self.r, self.q, self.signals, self.named_definitions = retriever, q, signals, named_definitions
+                 named_definitions: dict[int, list[str]], past: list[PastChange]):
+        self.r, self.q, self.signals, self.named_definitions, self.past = retriever, q, signals, named_definitions, past
         self._tokens = sorted(set(q.tokens)) if "bm25" in signals else []
         self._per_token = (np.stack([retriever.sparse_files.scores([t]) for t in self._tokens])
                            if self._tokens else None)
@@ -308,6 +329,9 @@ class _Evidence:
                 best = members[int(np.argmax(self._chunk_scores[members]))]
                 _, qualname, line = r.chunks[best]
                 why.append(f"symbol: {qualname} (line {line})")
+        touched = next((c for c in self.past if i in c.files), None)  # the most similar one first
+        if touched is not None:
+            why.append(touched.describe())
         if "dense" in self.signals:
             why.append(f"summary similarity {float(self.signals['dense'][i]):.2f}")
         return why

@@ -43,6 +43,10 @@ class RetrievalSettings:
     w_title: float = 0.5  # BM25 over whole files, of a report's title alone (rag/report.py: title_of)
     w_title_chunk: float = 1.0  # BM25 over definitions, of the title alone
     w_error: float = 0.0  # BM25 over definitions, of the report's exception lines ("IndexError: …")
+    # added (scaled so that the best file has 1) to the files that the past changes most similar to the
+    # query touched (rag/past_changes.py); 0 leaves the history out of the ranking
+    w_history: float = 1.0
+    history_commits: int = 20  # how many similar past changes count
     # above this many vectors FAISS uses HNSW: exact scoring of 10k takes ~5 ms, of 50k ~25 ms
     # (bench/faiss_threshold.py), against a 50 ms budget for the whole query
     exact_search_limit: int = 20_000
@@ -52,6 +56,8 @@ class RetrievalSettings:
             value = getattr(self, f.name)
             if f.name.startswith("w_") and value < 0:
                 raise ValueError(f"{f.name} must not be negative")
+        if self.history_commits < 1:
+            raise ValueError("history_commits must be at least 1")
         if self.dense_query_chars < 1:
             raise ValueError("dense_query_chars must be at least 1")
         if not self.roles:
@@ -62,7 +68,7 @@ class RetrievalSettings:
         return {"bm25": self.w_bm25, "chunk": self.w_chunk, "dense": self.w_dense, "dense_chunk": self.w_dense_chunk,
                 "prior": self.w_prior, "central": self.w_central, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
                 "mention": self.w_mention, "frame": self.w_frame, "module": self.w_module, "callee": self.w_callee, "named": self.w_named_definition,
-                "named_in_code": self.w_named_in_code}
+                "named_in_code": self.w_named_in_code, "history": self.w_history}
 
     def index_settings(self) -> dict:
         """The part that shapes the index: a change forces a rebuild."""
