@@ -186,8 +186,8 @@ def mine_history(repo: str, previous: History | None = None,
     try:
         commits = list(read_commits(repo, f"{previous.head}..{current}" if since_previous else current,
                                     last=max_commits))
-    except HistoryError as e:
-        return History(note=str(e))
+    except HistoryError as e:  # HEAD is known, its history unreadable: recorded as mined, so not stale forever
+        return History(head=current, note=str(e))
     reverted = reverted_hashes(commits)
     kept = [_stored(c) for c in commits if drop_reason(c, reverted) is None]
     scanned = len(commits)
@@ -233,6 +233,8 @@ def add_history(graph, history: History) -> None:
 
 def commit_time(date: str) -> int:
     """Seconds since the epoch of an ISO 8601 date (git's %aI, a dev set's meta.date)."""
+    if not isinstance(date, str):
+        raise TypeError(f"a date must be a string, not {type(date).__name__}")
     return int(datetime.fromisoformat(date.replace("Z", "+00:00")).timestamp())
 
 

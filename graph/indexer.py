@@ -382,7 +382,9 @@ def _mine(repo: str, config: RepoConfig, store: IndexStore, previous_manifest: M
     if not config.history.enabled:
         return History(note="history off (--no-history, or [history] max_commits = 0)")
     previous = None
-    if previous_manifest is not None and previous_manifest.history_head is not None:
+    same_settings = previous_manifest is not None and previous_manifest.settings.get("history") == as_stored(
+        config.to_dict()["history"])  # a new max_commits reads the history again
+    if same_settings and previous_manifest.history_head is not None:
         try:
             previous = History.from_dict(store.read_json(previous_manifest, HISTORY_FILE))
         except (IndexError_, TypeError, ValueError, AttributeError):  # a cache only: mine it all again
@@ -391,7 +393,7 @@ def _mine(repo: str, config: RepoConfig, store: IndexStore, previous_manifest: M
 
 
 def _history_line(history: History) -> str:
-    if history.head is None:
+    if history.head is None or not history.scanned:
         return history.note
     line = f"history: {len(history.commits):,} of {history.scanned:,} commits kept as evidence"
     return line + (f" ({history.note})" if history.note else "")

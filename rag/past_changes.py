@@ -8,8 +8,9 @@ and added as a boost (rag/retriever.py: BOOSTS): a file that a close past change
 question no past change resembles leaves the ranking as it was.
 
 Measured on the dev sets with each query seeing only commits older than itself (bench/README.md),
-this plain form (top 20 commits, score split evenly among a commit's files, weight 1.0) did better than
-weighing recent commits more, dividing by how often a file changes, or sharpening the scores.
+this plain form (the top commits' scores split evenly among their files) did as well as or better than
+weighing recent commits more, dividing by how often a file changes, or sharpening the scores; its
+weight and number of commits are RetrievalSettings' w_history and history_commits.
 
     retrieval/past-changes.json     per commit: short hash, time, date, subject, candidate file indexes
     retrieval/sparse-past-changes/  BM25 over the commits' messages

@@ -1,0 +1,137 @@
+"""Learning from history, judged as a user meets it: trained on the past, asked about the future.
+
+    python bench/time_split.py --clones DIR [--work DIR] [--sets rich,scrapy,networkx] [--out DIR]
+                               [--full-sets]
+
+DIR holds full-history clones of Textualize/rich, scrapy/scrapy and networkx/networkx named `rich`,
+`scrapy`, `networkx` (the search tool's `fetch`, then `git clone`). For each set, bench/dev/timesplit.json
+gives a cut commit C and the ids of the queries committed after C whose gold files exist at C. A copy
+of the clone is checked out at C in --work and indexed there, so the index holds the history up to C
+and nothing later; the queries after C are asked of it under each configuration:
+
+    hybrid            today's ranking without the history signal (w_history = 0)
+    hybrid+history    the same index, with similar past changes (rag/past_changes.py)
+
+`--full-sets` also asks every query of the three commit sets at the set's pinned release tag, each
+`as_of` its own date (rag eval's time-awareness: only older commits are evidence, never its own).
+Prints a table and writes time_split.json and time_split.md to --out (bench/results/history/).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+DEV = os.path.join(HERE, "dev")
+SETS = ("rich", "scrapy", "networkx")
+TAGS = {"rich": "v14.3.3", "scrapy": "2.18.0", "networkx": "networkx-3.6.1"}
+
+
+def checkout_copy(clone: str, target: str, commit: str) -> str:
+    """A work tree of `clone` at `commit` (a fresh clone of the clone, so the original is left alone)."""
+    if not os.path.isdir(os.path.join(target, ".git")):
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", "--no-checkout", clone, target], check=True)
+    # a fetched snapshot may lack a few large data files: checkout then complains while HEAD moves
+    subprocess.run(["git", "-C", target, "checkout", "-q", "-f", commit], stderr=subprocess.DEVNULL)
+    head = subprocess.run(["git", "-C", target, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    tag_commit = subprocess.run(["git", "-C", target, "rev-parse", commit + "^{commit}"], capture_output=True,
+                                text=True).stdout.strip()
+    if head != tag_commit:
+        raise SystemExit(f"could not check out {commit} in {target}")
+    subprocess.run(["git", "-C", target, "clean", "-q", "-fdx", "-e", ".rag"], check=True)
+    return target
+
+
+def measure(engine, queries, configurations: dict, time_aware: bool) -> dict:
+    from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank, percentile
+
+    out = {}
+    for name, settings in configurations.items():
+        engine.retriever.settings = settings
+        ranks, times, rows = [], [], []
+        for q in queries:
+            start = time.perf_counter()
+            result = engine.ask(q.query, k=10, as_of=q.as_of if time_aware else None)
+            times.append((time.perf_counter() - start) * 1000)
+            ranked = [c.module for c in result.candidates]
+            rank = first_rank(ranked, q.gold_files)
+            ranks.append(rank)
+            rows.append({"id": q.id, "rank": rank, "top": ranked[:3]})
+        out[name] = {"n": len(ranks), "acc1": round(100 * accuracy_at(ranks, 1), 1),
+                     "acc5": round(100 * accuracy_at(ranks, 5), 1), "mrr": round(mean_reciprocal_rank(ranks), 3),
+                     "p50_ms": round(percentile(times, 50), 1), "queries": rows}
+    return out
+
+
+def run_set(name: str, clone: str, work: str, commit: str, ids: set[str] | None, time_aware: bool) -> dict:
+    from eval.dataset import load_labeled
+    from rag.engine import Engine
+    from rag.settings import RetrievalSettings
+
+    tree = checkout_copy(clone, os.path.join(work, f"{name}@{commit[:12]}"), commit)
+    start = time.perf_counter()
+    engine = Engine.open(tree, refresh=True)
+    index_s = time.perf_counter() - start
+    queries = [q for q in load_labeled(os.path.join(DEV, f"{name}.jsonl")) if ids is None or q.id in ids]
+    base = RetrievalSettings()
+    results = measure(engine, queries, {"hybrid": replace(base, w_history=0.0), "hybrid+history": base}, time_aware)
+    manifest = engine.store.manifest()
+    return {"commit": commit, "index_s": round(index_s, 1), "history_head": manifest.history_head,
+            "past_changes": len(engine.retriever.past_changes() or ()), "results": results}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clones", required=True)
+    ap.add_argument("--work", default="/tmp/rag-time-split")
+    ap.add_argument("--sets", default=",".join(SETS))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "history"))
+    ap.add_argument("--full-sets", action="store_true")
+    args = ap.parse_args()
+    split = json.load(open(os.path.join(DEV, "timesplit.json")))
+    report = {"time_split": {}, "full_sets": {}}
+    for name in args.sets.split(","):
+        s = split[name]
+        report["time_split"][name] = run_set(name, os.path.join(args.clones, name), args.work, s["cut_commit"],
+                                             set(s["eval_ids"]), time_aware=True)
+        print(name, "time split", {k: (v["acc1"], v["acc5"], v["mrr"]) for k, v in
+                                   report["time_split"][name]["results"].items()}, file=sys.stderr, flush=True)
+        if args.full_sets:
+            report["full_sets"][name] = run_set(name, os.path.join(args.clones, name), args.work, TAGS[name],
+                                                None, time_aware=True)
+            print(name, "full set", {k: (v["acc1"], v["acc5"], v["mrr"]) for k, v in
+                                     report["full_sets"][name]["results"].items()}, file=sys.stderr, flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "time_split.json"), "w") as fh:
+        json.dump(report, fh, indent=1)
+    with open(os.path.join(args.out, "time_split.md"), "w") as fh:
+        fh.write(markdown(report))
+    print(markdown(report))
+
+
+def markdown(report: dict) -> str:
+    lines = []
+    for part, title in (("time_split", "Time split (index and history at the cut commit; queries after it)"),
+                        ("full_sets", "Full dev sets at the release tag, each query as of its own date")):
+        if not report[part]:
+            continue
+        lines += [f"### {title}", "", "| set | n | configuration | Acc@1 | Acc@5 | MRR | p50 ms |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for name, r in report[part].items():
+            for config, m in r["results"].items():
+                lines.append(f"| {name} | {m['n']} | {config} | {m['acc1']} | {m['acc5']} | {m['mrr']} | {m['p50_ms']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
