@@ -14,9 +14,11 @@ import hashlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
+from graph.history import commit_time
 from graph.modules import Module
 from graph.text import content_words, first_sentence
 from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
+from rag.past_changes import AsOf
 from rag.prompt import ABSTAIN, after_rationale, render
 
 PLAIN, COT = "plain", "cot"
@@ -34,8 +36,16 @@ class DataSettings:
     abstain_fraction: float = 0.08
     validation_fraction: float = 0.1
     seed: int = 0
+    # leave commits from this date on (ISO 8601) out of the history pairs: train on the past only
+    until: str | None = None
 
     def __post_init__(self):
+        if self.until is not None:
+            try:
+                commit_time(self.until)
+            except (TypeError, ValueError):
+                raise ValueError(f"until must be an ISO 8601 date (2022-03-11 or 2022-03-11T16:26:18+00:00), "
+                                 f"not {self.until!r}") from None
         for name in ("queries_per_seed", "max_queries_per_module", "candidates", "prompt_tokens", "summary_words"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
@@ -68,16 +78,23 @@ class Query:
     source: str
     origin: str = "graph"
     split: str | None = None  # fixed by the caller (git history: by time), else by a hash of the source
+    # a commit's message is asked as at its commit: its own change (and later ones) are no evidence
+    # for the candidates it is trained with (rag/past_changes.py)
+    as_of: AsOf | None = None
 
 
 def queries_from_history(rows: list[dict], modules: dict[str, Module], settings: DataSettings) -> list[Query]:
-    """Commit messages (rag.history.mine rows, newest first) that changed one source file: the newest
-    `validation_fraction` of them validate, the older ones train, so no later change leaks backwards."""
+    """Commit messages (rag.history.mine rows, newest first) that changed one source file, older than
+    `settings.until` when given: the newest `validation_fraction` of them validate, the older ones
+    train, so no later change leaks backwards (a time split, never a random one)."""
+    until = commit_time(settings.until) if settings.until else None
     usable = [r for r in rows if len(r["gold_files"]) == 1 and r["gold_files"][0] in modules
-              and modules[r["gold_files"][0]].role == "source"]
+              and modules[r["gold_files"][0]].role == "source"
+              and (until is None or ("date" in r and commit_time(r["date"]) < until))]
     newest = round(len(usable) * settings.validation_fraction)
     return [Query(r["query"], r["gold_files"][0], f"git:{r['commit']}", "git",
-                  "validation" if i < newest else "train") for i, r in enumerate(usable)]
+                  "validation" if i < newest else "train",
+                  AsOf(commit_time(r["date"]), r["commit"]) if "date" in r else None) for i, r in enumerate(usable)]
 
 
 def queries_from_seeds(seeds: list[Seed], settings: DataSettings) -> list[Query]:
@@ -126,11 +143,11 @@ def split_of(source: str, settings: DataSettings) -> str:
 
 def build_examples(queries: list[Query], search, modules: dict[str, Module], tokenizer,
                    settings: DataSettings) -> list[Example]:
-    """`search(query, k)` returns module IDs best first (the production retriever)."""
+    """`search(query, k, as_of)` returns module IDs best first (the production retriever)."""
     out = []
     for q in queries:
         rng = seeded_rng(str(settings.seed), "example", q.source, q.text)
-        ranked = [m for m in search(q.text, settings.candidates + 1) if m in modules]
+        ranked = [m for m in search(q.text, settings.candidates + 1, q.as_of) if m in modules]
         abstain = rng.random() < settings.abstain_fraction
         if abstain:
             listed = [m for m in ranked if m != q.module][: settings.candidates]

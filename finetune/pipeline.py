@@ -15,6 +15,7 @@ from finetune.retriever import (Pair, RetrieverReport, RetrieverSettings, accept
                                 tune)
 from finetune.train import TrainReport, TrainSettings, train
 from graph.errors import ConfigError
+from graph.history import head
 from graph.indexer import load_graph
 from rag.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
 from rag.artifacts import CORPUS
@@ -26,7 +27,7 @@ def training_queries(engine, settings: DataSettings = DataSettings()) -> list[Qu
     """Queries about the engine's repository: from its graph, and from its git history when it has one."""
     modules = engine.retriever.modules
     queries = queries_from_seeds(seeds_of(load_graph(engine.store), list(modules.values())), settings)
-    if os.path.isdir(os.path.join(engine.repo, ".git")):
+    if head(engine.repo) is not None:
         from rag.history import mine
 
         queries += queries_from_history(mine(engine.repo).rows, modules, settings)
@@ -37,8 +38,8 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
              caps: tuple[int, int] | None = None) -> list[Example]:
     """Examples for the engine's repository, candidates from its retriever; with `caps`, only for a
     sample of at most (training, validation) queries."""
-    def search(text: str, k: int) -> list[str]:
-        return [h.module for h in engine.retriever.search(text, k=k)]
+    def search(text: str, k: int, as_of=None) -> list[str]:
+        return [h.module for h in engine.retriever.search(text, k=k, as_of=as_of)]
 
     queries = training_queries(engine, settings)
     if caps is not None:
@@ -68,7 +69,8 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
     with store.training_lock():
         pairs = []
         for i, q in enumerate(train):
-            pairs.append(Pair(q.text, q.module, _hard_negative(retriever, q.text, q.module) if settings.hard_negatives else None))
+            pairs.append(Pair(q.text, q.module,
+                              _hard_negative(retriever, q, q.module) if settings.hard_negatives else None))
             if progress and (i % 50 == 0 or i + 1 == len(train)):
                 progress("hard negatives", i + 1, len(train))
         previous = store.current_retriever()
@@ -98,9 +100,9 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
     return report
 
 
-def _hard_negative(retriever, text: str, gold: str) -> str | None:
+def _hard_negative(retriever, q: Query, gold: str) -> str | None:
     """The retriever's best-ranked module that is not the gold one."""
-    scores, _ = retriever.file_scores(retriever.parse(text))
+    scores, _ = retriever.file_scores(retriever.parse(q.text), as_of=q.as_of)
     for i in np.argsort(-scores)[:3]:
         if retriever.files[i] != gold:
             return retriever.files[i]

@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     ft.add_argument("--gradient-checkpointing", action="store_true", help="less memory, slower steps")
     ft.add_argument("--qlora", action="store_true", help="4-bit NF4 base model via bitsandbytes (CUDA only)")
     ft.add_argument("--resume", action="store_true", help="continue from the last checkpoint of an interrupted run")
+    ft.add_argument("--until", metavar="DATE",
+                    help="train on commits older than DATE only (ISO 8601, e.g. 2022-03-11): the rest is the future "
+                         "to test on")
     ft.add_argument("--dump-data", metavar="FILE", help="only write the examples training would use as JSONL, and stop")
     ft.add_argument("--merge", metavar="OUT", help="only write the base model with the current adapter merged in")
     ft.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -379,6 +382,7 @@ def _cmd_finetune(args) -> int:
         from finetune.train import require_cuda_for_qlora
         require_cuda_for_qlora()  # before any work
     _check_output(args.dump_data, "--dump-data")
+    data_settings = _data_settings(args)  # a bad --until fails here, before any work
     if args.merge:
         out = merge(args.index_dir or default_index_dir(args.path), args.merge, args.base_model)
         print(f"wrote the merged model to {out} (use it with rag ask --llm --model {out} --adapter none)",
@@ -389,8 +393,8 @@ def _cmd_finetune(args) -> int:
         engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)
     finally:
         progress.close()
-    report = finetune(engine, settings, dump_data=args.dump_data, resume=args.resume, progress=not args.quiet,
-                      started=started)
+    report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
+                      progress=not args.quiet, started=started)
     if report is None:
         print(f"wrote the training examples to {args.dump_data}", file=sys.stderr)
         return 0
@@ -399,6 +403,16 @@ def _cmd_finetune(args) -> int:
           f"{report.base_validation_accuracy} before, {report.best_validation_accuracy} after; "
           f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
     return 0
+
+
+def _data_settings(args):
+    from finetune.examples import DataSettings
+    from graph.errors import ConfigError
+
+    try:
+        return DataSettings(until=args.until)
+    except ValueError as e:
+        raise ConfigError(f"--until: {e}") from None
 
 
 def _tune_retriever(args) -> int:
@@ -411,10 +425,11 @@ def _tune_retriever(args) -> int:
     settings = RetrieverSettings(epochs=args.epochs or defaults.epochs,
                                  learning_rate=args.learning_rate or defaults.learning_rate,
                                  hard_negatives=args.hard_negatives)
+    data_settings = _data_settings(args)
     progress = StderrProgress(quiet=args.quiet)
     try:
         engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)
-        report = tune_retriever(engine, settings, progress=progress, force=args.force)
+        report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
     finally:
         progress.close()
     b, a = report.before, report.after

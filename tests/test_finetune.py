@@ -236,6 +236,38 @@ def test_git_history_queries_split_by_time(indexed):
     assert all(q.origin == "git" and q.module == "shop/cart.py" for q in queries)
 
 
+def test_until_keeps_history_pairs_in_the_past_and_each_is_asked_as_of_its_commit(indexed):
+    from finetune.examples import build_examples, queries_from_history
+    from graph.history import commit_time
+    from rag.past_changes import AsOf
+
+    rows = [{"query": f"change {i}", "gold_files": ["shop/cart.py"], "commit": f"c{i}",
+             "date": f"2022-03-{10 - i:02d}T12:00:00+00:00"} for i in range(4)]  # newest first: 10th … 7th
+    settings = DataSettings(validation_fraction=0.25, until="2022-03-09")
+    queries = queries_from_history(rows, indexed.retriever.modules, settings)
+    assert [q.text for q in queries] == ["change 2", "change 3"]  # the 10th and 9th are the future
+    assert queries[0].as_of == AsOf(commit_time(rows[2]["date"]), "c2")
+    asked = []
+
+    def search(text, k, as_of=None):
+        asked.append(as_of)
+        return ["shop/cart.py", "shop/catalog.py"]
+
+    class Tokenizer:  # render() counts words as tokens
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": text.split()}
+
+    examples = build_examples(queries, search, indexed.retriever.modules, Tokenizer(), settings)
+    assert asked == [q.as_of for q in queries]  # each asked without its own commit and what came after
+    assert {e.query for e in examples} == {"change 2", "change 3"}
+
+
+@pytest.mark.parametrize("date", ["yesterday", "2022-13-40"])
+def test_a_bad_until_is_one_line(date):
+    with pytest.raises(ValueError, match="until must be an ISO 8601 date"):
+        DataSettings(until=date)
+
+
 def test_sampling_queries_caps_each_split_and_keeps_them_apart():
     from finetune.examples import DataSettings, Query, sample_queries, split_of
 
