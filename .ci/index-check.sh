@@ -24,4 +24,9 @@ out="$("$RAG" index 2>&1)"
 echo "$out"
 echo "$out" | grep -q "incremental: 1 parsed" || { echo "index-check: rebuild was not incremental" >&2; exit 1; }
 expect 0 "$RAG" index --check
+# a new commit is stale too (the index holds the git history), and a rebuild reads only that commit
+git init -q && git add -A && git -c user.name=ci -c user.email=ci@example.invalid commit -qm "Add the shop"
+expect 1 "$RAG" index --check
+"$RAG" index 2>&1 | grep -q "history: " || { echo "index-check: no history read" >&2; exit 1; }
+expect 0 "$RAG" index --check
 echo "index-check: ok"

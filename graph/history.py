@@ -191,14 +191,22 @@ def mine_history(repo: str, previous: History | None = None,
     reverted = reverted_hashes(commits)
     kept = [_stored(c) for c in commits if drop_reason(c, reverted) is None]
     scanned = len(commits)
-    if since_previous:
-        kept += [c for c in previous.commits if not any(c["hash"].startswith(h) for h in reverted)]
+    shallow = _is_shallow(repo)
+    # a shallow clone of a later commit (a CI checkout restoring a cached index) lacks the indexed HEAD,
+    # so it cannot tell new commits from a rewrite: it keeps what the index had rather than lose it
+    keep_previous = since_previous or (shallow and previous is not None and previous.head is not None
+                                       and not _has_commit(repo, previous.head))
+    if keep_previous:
+        seen = {c["hash"] for c in kept}
+        kept += [c for c in previous.commits
+                 if c["hash"] not in seen and not any(c["hash"].startswith(h) for h in reverted)]
         scanned += previous.scanned
     history = History(current, kept, scanned)
     if scanned >= max_commits:
         history.note = f"history limited to the newest {max_commits:,} commits ([history] max_commits)"
-    if _is_shallow(repo):
-        history.note = "a shallow clone: history limited to the commits it has"
+    if shallow:
+        history.note = "a shallow clone: history limited to the commits it has" + (
+            ", and those the index had" if keep_previous and not since_previous else "")
     return history
 
 
@@ -250,6 +258,14 @@ def _is_ancestor(repo: str, old: str, new: str) -> bool:
     try:
         return subprocess.run(["git", "-C", repo, "merge-base", "--is-ancestor", old, new],
                               capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _has_commit(repo: str, commit: str) -> bool:
+    try:
+        return subprocess.run(["git", "-C", repo, "cat-file", "-e", f"{commit}^{{commit}}"],
+                              capture_output=True, timeout=30).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 

@@ -351,6 +351,26 @@ def test_a_shallow_clone_says_so(project, tmp_path):
     assert history["scanned"] < 8 and h["add"] not in {c["hash"] for c in history["commits"]}
 
 
+def test_a_shallow_checkout_of_a_later_commit_keeps_the_history_its_cached_index_had(project, tmp_path):
+    """CI: a depth-1 checkout restores the index built at an earlier commit. It cannot tell new commits
+    from a rewrite, and must not lose the history the index had."""
+    import shutil
+
+    repo, h = project
+    index(str(repo))
+    before = {c["hash"] for c in read_history(repo)[0]["commits"]}
+    new = commit(repo, "Handle an empty cart in the checkout total", day(20), {"a.py": py("a", "# empty\n")})
+    clone = tmp_path / "ci"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)], check=True, capture_output=True)
+    shutil.rmtree(clone / ".rag", ignore_errors=True)  # the fixture commits everything, its index too
+    shutil.copytree(repo / ".rag", clone / ".rag")
+    report = index(str(clone))
+    history, manifest = read_history(clone)
+    assert manifest.history_head == new
+    assert before <= {c["hash"] for c in history["commits"]}
+    assert "and those the index had" in report.history
+
+
 def test_a_commit_touching_more_than_bulk_files_is_left_out(tmp_path):
     repo = tmp_path / "bulk"
     repo.mkdir()
