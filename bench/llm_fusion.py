@@ -2,7 +2,7 @@
 model not be asked at all?
 
     python bench/llm_fusion.py [--sources DIR] [--sets rich,scrapy,networkx,issues] [--n 0] [--adapter auto|none]
-                               [--clones DIR --snapshots DIR]
+                               [--clones DIR --snapshots DIR] [--time-split WORK]
 
 For each query of each dev set (the first N; 0: all): the hybrid top-k (k: what the adapter was trained
 with, else 10), the retrieval score of each candidate and the model's log-probability of each candidate
@@ -11,7 +11,9 @@ w * z(log-probability); w = 0 is hybrid alone. Gate: the model is asked only whe
 leads the top-2 by less than g. The weight and gate are chosen on scrapy (best Acc@1, then MRR) when it
 is among the sets, and checked on the others. `--adapter auto` uses each repository's own adapter
 (rag finetune), `none` the base model. The set `issues` is the issue reports, each asked at its base
-commit from the indexes bench/issue_reports.py keeps (`--clones`, `--snapshots`).
+commit from the indexes bench/issue_reports.py keeps (`--clones`, `--snapshots`). `--time-split WORK`
+asks only each commit set's queries after its cut commit (bench/dev/timesplit.json), of the index (and
+adapter) at the cut that bench/time_split.py left in WORK: trained on the past, asked about the future.
 """
 import argparse
 import json
@@ -90,7 +92,9 @@ def main() -> None:
     ap.add_argument("--out", help="also write the raw per-query scores here (JSON)")
     ap.add_argument("--clones", help="for the set 'issues': the clones bench/issue_reports.py walks")
     ap.add_argument("--snapshots", help="for the set 'issues': the indexes bench/issue_reports.py kept")
+    ap.add_argument("--time-split", metavar="WORK", help="the cut-commit work trees of bench/time_split.py")
     args = ap.parse_args()
+    split = json.load(open(os.path.join(DEV, "timesplit.json")))
     from rag.engine import Engine
 
     sets = args.sets.split(",")
@@ -100,6 +104,11 @@ def main() -> None:
         rows = rows[: args.n] if args.n else rows
         if name == "issues":
             per_query = issue_queries(rows, args)
+        elif args.time_split:
+            cut = split[name]
+            rows = [r for r in rows if r["id"] in set(cut["eval_ids"])]
+            tree = os.path.join(args.time_split, f"{name}@{cut['cut_commit'][:12]}")
+            per_query = scored_queries(Engine.open(tree), rows, args.adapter)
         else:
             per_query = scored_queries(Engine.open(os.path.join(args.sources, name)), rows, args.adapter)
         raw[name] = [{"modules": m, "retrieval": r.tolist(), "logprobs": lp.tolist(), "gold": sorted(g)}

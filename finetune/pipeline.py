@@ -14,6 +14,7 @@ from finetune.queries import seeds_of
 from finetune.retriever import (Pair, RetrieverReport, RetrieverSettings, accept, capped, dense_score, encoder,
                                 tune)
 from finetune.train import TrainReport, TrainSettings, train
+from graph.durable import atomic_write
 from graph.errors import ConfigError
 from graph.history import head
 from graph.indexer import load_graph
@@ -110,18 +111,11 @@ def _hard_negative(retriever, q: Query, gold: str) -> str | None:
 
 
 def _write_json(path: str, data: dict) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as fh:
-        fh.write(orjson.dumps(data, option=orjson.OPT_INDENT_2))
-    os.replace(tmp, path)
+    atomic_write(path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
 
 
 def dump(examples: list[Example], path: str) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as fh:
-        for e in examples:
-            fh.write(orjson.dumps(e.to_dict(), option=orjson.OPT_APPEND_NEWLINE))
-    os.replace(tmp, path)
+    atomic_write(path, (orjson.dumps(e.to_dict(), option=orjson.OPT_APPEND_NEWLINE) for e in examples))
 
 
 def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_settings: DataSettings = DataSettings(),

@@ -278,10 +278,9 @@ def _last_checkpoint(work: str) -> str | None:
 
 
 def _write_report(directory: str, report: TrainReport) -> None:
-    tmp = os.path.join(directory, ".training_report.json.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(report.to_dict(), fh, indent=1)
-    os.replace(tmp, os.path.join(directory, "training_report.json"))
+    from graph.durable import atomic_write
+
+    atomic_write(os.path.join(directory, "training_report.json"), json.dumps(report.to_dict(), indent=1))
     _plot(directory, report)
 
 
@@ -306,10 +305,12 @@ def _plot(directory: str, report: TrainReport) -> None:
         acc.set_ylabel("validation accuracy")
     ax.set_title("rag finetune")
     fig.tight_layout()
-    tmp = os.path.join(directory, ".training.png.tmp")
-    fig.savefig(tmp, format="png")
-    plt.close(fig)
-    os.replace(tmp, os.path.join(directory, "training.png"))
+    from graph.durable import atomic_write
+
+    try:
+        atomic_write(os.path.join(directory, "training.png"), lambda path: fig.savefig(path, format="png"))
+    finally:
+        plt.close(fig)
 
 
 def _jsonable(d: dict) -> dict:

@@ -23,11 +23,13 @@ import orjson
 import shutil
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator
 
-from graph.errors import IndexError_, LockedError
+from graph.durable import atomic_write, fsync_dir, fsync_tree, prune, write_durably
+from graph.errors import IndexError_
+from graph.locking import exclusive_lock
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -162,30 +164,20 @@ class IndexStore:
     @contextmanager
     def lock(self, timeout: float = 600.0, on_wait=None) -> Iterator[None]:
         """Exclusive writer lock. `on_wait` is called once if another writer holds it."""
-        from filelock import FileLock, Timeout
-
         if os.path.lexists(self.dir) and not os.path.isdir(self.dir):
             what = "a link to " + os.path.realpath(self.dir) if os.path.islink(self.dir) else "a file"
             raise IndexError_(f"cannot write the index: {self.dir} is {what}, not a directory "
                               "(remove it, or give another --index-dir)")
-        lock = FileLock(os.path.join(self.dir, LOCK))
+        busy = f"another `rag index` is writing {self.dir} (waited {timeout:.0f} s)"
+        held = ExitStack()
         try:
             os.makedirs(self.dir, exist_ok=True)
-            lock.acquire(timeout=0)
-        except Timeout:  # filelock's Timeout is an OSError too: it comes first
-            if on_wait:
-                on_wait()
-            try:
-                lock.acquire(timeout=timeout)
-            except Timeout:
-                raise LockedError(f"another `rag index` is writing {self.dir} (waited {timeout:.0f} s)") from None
-        except OSError as e:
+            held.enter_context(exclusive_lock(os.path.join(self.dir, LOCK), busy, timeout, on_wait))
+        except OSError as e:  # an unwritable directory: the lock file cannot be made
             raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e} "
                               "(make it writable, or give another --index-dir)") from None
-        try:
+        with held:
             yield
-        finally:
-            lock.release()
 
     def commit(self, manifest_fields: dict, payload: Iterable[tuple[str, object]]) -> Manifest:
         """Write a new snapshot, then switch the manifest to it.
@@ -208,16 +200,13 @@ class IndexStore:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 if callable(content):
                     content(target)
-                    _fsync_path(target)
+                    fsync_tree(target)
                 else:
-                    _write_durably(target, content)
-            _fsync_dir(snap)
+                    write_durably(target, content)
+            fsync_dir(snap)
             manifest = Manifest(snapshot=name, previous_snapshot=previous, snapshot_files=_fingerprints(snap),
                                 **manifest_fields)
-            tmp = os.path.join(self.dir, f".{MANIFEST}.{uuid.uuid4().hex[:8]}.tmp")
-            _write_durably(tmp, [json.dumps(manifest.to_dict(), indent=1, sort_keys=True), "\n"])
-            os.replace(tmp, os.path.join(self.dir, MANIFEST))
-            _fsync_dir(self.dir)
+            atomic_write(os.path.join(self.dir, MANIFEST), [json.dumps(manifest.to_dict(), indent=1, sort_keys=True), "\n"])
         except OSError as e:  # a full disk, a directory made read-only meanwhile: the old index stands
             shutil.rmtree(snap, ignore_errors=True)
             raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e}; "
@@ -236,11 +225,8 @@ class IndexStore:
             return None
 
     def _collect_garbage(self, keep: set) -> None:
-        for entry in os.listdir(self.dir):
-            if (entry.startswith(SNAPSHOT_PREFIX) and entry not in keep) or \
-                    (entry.startswith(f".{MANIFEST}.") and entry.endswith(".tmp")):
-                path = os.path.join(self.dir, entry)
-                shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else _unlink(path)
+        prune(self.dir, lambda entry: (entry.startswith(SNAPSHOT_PREFIX) and entry not in keep)
+              or (entry.startswith(f".{MANIFEST}.") and entry.endswith(".tmp")))
 
 
 def jsonl_lines(rows: Iterable[dict]) -> Iterator[bytes]:
@@ -250,14 +236,6 @@ def jsonl_lines(rows: Iterable[dict]) -> Iterator[bytes]:
 def jsonl_line(row: dict) -> bytes:
     # rows come from dataclasses: key order is fixed, so the bytes are deterministic
     return orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
-
-
-def _write_durably(path: str, chunks: Iterable[str | bytes]) -> None:
-    with open(path, "wb") as fh:
-        for chunk in chunks:
-            fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def _fingerprints(snapshot: str) -> dict[str, list]:
@@ -275,32 +253,6 @@ def _sha256(path: str) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _fsync_path(path: str) -> None:
-    """Flush a file, or every file of a directory a library wrote, to disk."""
-    if os.path.isdir(path):
-        for entry in os.listdir(path):
-            _fsync_path(os.path.join(path, entry))
-        _fsync_dir(path)
-        return
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _short(e: Exception) -> str:

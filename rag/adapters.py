@@ -13,24 +13,30 @@ Each is written completely into its own directory, flushed, and only then does i
 it (os.replace): a crash or kill at any moment leaves the previous one in use and loadable. `rag ask`
 loads the current adapter when its base model is the model in use, and says when the index changed
 since it was trained; the index embeds with the current tuned embedder unless told otherwise.
+
+A record carries `record_version`: a reader ignores fields it does not know (a later rag may add
+some) and refuses, in one line, a record of a newer version than it reads, rather than hide the
+adapter it names.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
-from graph.errors import ConfigError, LockedError
+from graph.durable import atomic_write, fsync_tree, prune
+from graph.errors import ConfigError
+from graph.locking import exclusive_lock
 
 DIR = "finetune"
 CURRENT = "current.json"
 PREFIX = "adapter-"
 RETRIEVER = "retriever.json"
 RETRIEVER_PREFIX = "retriever-"
+RECORD_VERSION = 1  # of current.json and retriever.json; records without one are version 1
 
 
 @dataclass
@@ -77,27 +83,32 @@ class AdapterStore:
         return info if info is not None and os.path.isdir(os.path.join(self.dir, info.embedder)) else None
 
     def _read(self, record: str, kind):
+        """The record as `kind`; None when there is none or it is damaged (then there is no adapter)."""
+        path = os.path.join(self.dir, record)
         try:
-            with open(os.path.join(self.dir, record), encoding="utf-8") as fh:
-                return kind(**json.load(fh))
-        except (OSError, ValueError, TypeError):
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        version = data.pop("record_version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version > RECORD_VERSION:
+            raise ConfigError(f"{path} was written by a newer rag (record version {version!r}; this rag reads up "
+                              f"to {RECORD_VERSION}): upgrade rag, or train again with `rag finetune`")
+        known = {f.name for f in fields(kind)}
+        try:
+            return kind(**{k: v for k, v in data.items() if k in known})
+        except TypeError:  # a field it needs is missing
             return None
 
     @contextmanager
     def training_lock(self):
         """One training run per index at a time; a second one fails at once rather than racing."""
-        from filelock import FileLock, Timeout
-
         os.makedirs(self.dir, exist_ok=True)
-        lock = FileLock(os.path.join(self.dir, "lock"))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            raise LockedError("another `rag finetune` is training on this index; wait for it to finish") from None
-        try:
+        with exclusive_lock(os.path.join(self.dir, "lock"),
+                            "another `rag finetune` is training on this index; wait for it to finish"):
             yield
-        finally:
-            lock.release()
 
     def path(self, info: AdapterInfo) -> str:
         return os.path.join(self.dir, info.adapter)
@@ -123,21 +134,15 @@ class AdapterStore:
     def _publish(self, written: str, record: str, info_named):
         """Move `written` to its final name, then point `record` at it; returns the record written."""
         name = os.path.basename(written)[1:].removesuffix(".tmp")
-        _fsync_tree(written)
+        fsync_tree(written)
         os.replace(written, os.path.join(self.dir, name))
         info = info_named(name)
-        tmp = os.path.join(self.dir, f".{record}.{uuid.uuid4().hex[:8]}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(info.to_dict(), fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, os.path.join(self.dir, record))
+        atomic_write(os.path.join(self.dir, record), json.dumps({"record_version": RECORD_VERSION, **info.to_dict()},
+                                                                indent=1))
         return info
 
     def _collect_garbage(self, prefix: str, keep: set[str]) -> None:
-        for entry in os.listdir(self.dir):
-            if entry.startswith(prefix) and entry not in keep:
-                shutil.rmtree(os.path.join(self.dir, entry), ignore_errors=True)
+        prune(self.dir, lambda entry: entry.startswith(prefix) and entry not in keep)
 
 
 def load_adapter(model, path: str, merge: bool = True):
@@ -151,8 +156,4 @@ def load_adapter(model, path: str, merge: bool = True):
     return tuned.merge_and_unload() if merge else tuned
 
 
-def _fsync_tree(path: str) -> None:
-    for root, _, files in os.walk(path):
-        for name in files:
-            with open(os.path.join(root, name), "rb") as fh:
-                os.fsync(fh.fileno())
+

@@ -324,10 +324,8 @@ def _cmd_mine(args) -> int:
     result = mine(check_repo(args.repo), since=args.since, last=args.last)
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)
     if args.out:
-        tmp = args.out + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(lines)
-        os.replace(tmp, args.out)
+        from graph.durable import atomic_write
+        atomic_write(args.out, lines)
     else:
         sys.stdout.write(lines)
     print(f"mined {len(result.rows)} labeled queries from {result.scanned} commits"

@@ -279,3 +279,28 @@ def test_sampling_queries_caps_each_split_and_keeps_them_apart():
     assert sampled == [q for q in queries if q in set(sampled)]  # order kept
     assert sample_queries(queries, settings, 50, 10) == sampled  # seeded
     assert sample_queries(queries, settings, 10_000, 10_000) == queries  # under the caps: all of them
+
+
+def test_adapter_records_are_versioned(tmp_path):
+    """A record with a field this rag does not know still names its adapter; a record of a newer
+    version is refused in one line, not taken for "no adapter"."""
+    from rag.adapters import CURRENT, RECORD_VERSION, AdapterInfo
+
+    store = AdapterStore(str(tmp_path))
+    written = store.new_path()
+    os.makedirs(written)
+    info = store.publish(written, AdapterInfo(adapter="", base_model="m", snapshot="s", created="now",
+                                              candidates=5, prompt_tokens=320, summary_words=12, label_form="plain"))
+    record = os.path.join(store.dir, CURRENT)
+    data = json.load(open(record))
+    assert data["record_version"] == RECORD_VERSION and store.current() == info
+    data["a_field_from_a_later_rag"] = 1
+    json.dump(data, open(record, "w"))
+    assert store.current() == info
+    data["record_version"] = RECORD_VERSION + 1
+    json.dump(data, open(record, "w"))
+    with pytest.raises(ConfigError, match="newer rag"):
+        store.current()
+    del data["record_version"], data["base_model"]  # damaged: no adapter
+    json.dump(data, open(record, "w"))
+    assert store.current() is None

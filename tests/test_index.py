@@ -265,7 +265,7 @@ def test_failure_while_writing_keeps_previous_index(shop, monkeypatch):
     (shop / "shop" / "cart.py").write_text('"""Changed."""\n')
     import graph.store
 
-    real = graph.store._write_durably
+    real = graph.store.write_durably
     calls = []
 
     def failing(path, chunks):
@@ -274,7 +274,7 @@ def test_failure_while_writing_keeps_previous_index(shop, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(path, chunks)
 
-    monkeypatch.setattr(graph.store, "_write_durably", failing)
+    monkeypatch.setattr(graph.store, "write_durably", failing)
     with pytest.raises(IndexError_, match="No space left on device; the previous index is unchanged"):
         index(str(shop))
     monkeypatch.undo()
