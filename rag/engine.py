@@ -117,7 +117,7 @@ class Engine:
         model_use = self.model_use(adapter) if llm else None
         if llm and candidates:
             llm_start = time.perf_counter()
-            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter, confidence,
+            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter,
                                                                     model_use.fusion_weight)
             warnings += notes
             if not model_use.tuned:
@@ -158,12 +158,10 @@ class Engine:
         weight = s.fusion_weight if s.fusion_weight is not None else (None if info else s.untuned_fusion_weight)
         return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=weight)
 
-    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None, retrieval_confidence: float,
-                    fusion_weight: float | None):
+    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None, fusion_weight: float | None):
         """The model's pick among the candidates (re-ranked by its probabilities), or its decoded
         answer over every module ID of the index with scope "all". An adapter lists as many candidates,
-        in as many tokens, as it was trained with; the others follow in retrieval order.
-        `retrieval_confidence` is the answer's confidence when the gate leaves the model out."""
+        in as many tokens, as it was trained with; the others follow in retrieval order."""
         import numpy as np
 
         from rag.llm_ranker import constrained_decode, generate_rationale, score_options
@@ -178,12 +176,6 @@ class Engine:
                 candidates, rest = candidates[: info.candidates], candidates[info.candidates:]
             if info.snapshot and info.snapshot != self.store.manifest().snapshot:
                 notes.append("the fine-tuned adapter was trained on an older index; `rag finetune` refreshes it")
-        lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else float("inf")
-        if s.gate_margin is not None and s.scope == "candidates" and lead >= s.gate_margin:
-            top = candidates[0]  # retrieval is sure enough: the model is not asked (and costs nothing)
-            gated = Candidate(top.module, top.kind, top.score, top.summary,
-                              top.why + [f"retrieval leads by {lead:.2f}: the model was not asked"])
-            return Answer(top.module, retrieval_confidence), [gated] + candidates[1:] + rest, False, notes
         prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], budget, think=s.think,
                         summary_words=words)
         text, reasoning = prompt.text, []

@@ -95,7 +95,6 @@ class LLMSettings:
     # at most this much it stays within a point of retrieval on every dev set (chosen on scrapy: the
     # largest weight within 1 point there; 0.25 loses 1.5)
     untuned_fusion_weight: float = 0.1
-    gate_margin: float | None = None  # retrieval's top-1 lead at which the model is not asked (None: always ask)
     think: bool = False  # the model writes a short rationale before its answer (for bigger models)
     think_tokens: int = 48  # at most this many tokens of rationale
 
