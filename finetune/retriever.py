@@ -34,7 +34,7 @@ class RetrieverSettings:
     learning_rate: float = 2e-5
     warmup_fraction: float = 0.1
     # the retriever's best wrong module as an extra negative per query: off, because on the dev sets it
-    # doubled the time and moved hybrid Acc@1 by one query either way (bench/README.md)
+    # doubled the time and moved hybrid Acc@1 by one query either way (bench/LOG.md)
     hard_negatives: bool = False
     max_pairs: int = 6000  # at most this many training pairs (a big repository: a bounded run)
     seed: int = 0

@@ -90,7 +90,7 @@ def embedder_path(name: str) -> str:
 
 # One question is too small to split across cores: with another process keeping one of two cores busy,
 # a 1,000-character issue report embeds in a median 54-60 ms on one thread and 127-144 ms on two
-# (bench/README.md); batches (indexing) keep torch's default.
+# (bench/LOG.md); batches (indexing) keep torch's default.
 QUERY_THREADS = 1
 # NumPy embedded 20 summaries in 19.6 s and 60 in 35.6 s here, torch 60 in 6.3 s after a 10 s import
 # (rag 0.1.22, another process busy beside it): past a dozen or so texts torch is worth its import;

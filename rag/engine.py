@@ -20,9 +20,6 @@ from rag.results import Answer, AskResult, Candidate, ModelUse
 from rag.retriever import LEVELS, METHODS, Retriever
 from rag.settings import LLMSettings, RetrievalSettings
 
-# retrieval's confidence is the top score's softmax share among this many candidates, however many
-# are shown: `-k 1` and `-k 20` give the same answer the same confidence
-CONFIDENCE_POOL = 10
 
 
 class Engine:
@@ -102,7 +99,8 @@ class Engine:
         start = time.perf_counter()
         query = readable(query)
         parsed = self.retriever.parse(query)
-        hits = self.retriever.search(parsed, k=max(k, CONFIDENCE_POOL), level=level, method=method, within=self.within,
+        pool_size = self.retriever.settings.confidence_pool
+        hits = self.retriever.search(parsed, k=max(k, pool_size), level=level, method=method, within=self.within,
                                      as_of=as_of)
         retrieve_ms = (time.perf_counter() - start) * 1000
         pool = [Candidate(h.module, h.kind, h.score, h.summary, h.why) for h in hits]
@@ -113,7 +111,7 @@ class Engine:
         if candidates:  # over a fixed pool, so that it does not depend on how many candidates are shown
             import numpy as np
 
-            confidence = round(float(softmax_top(np.array([c.score for c in pool[:CONFIDENCE_POOL]]))[0]), 4)
+            confidence = round(float(softmax_top(np.array([c.score for c in pool[:pool_size]]))[0]), 4)
         model_use = self.model_use(adapter) if llm else None
         if llm and candidates:
             llm_start = time.perf_counter()

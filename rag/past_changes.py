@@ -7,7 +7,7 @@ shared among the files it touched, to those files. The signal is scaled so that 
 and added as a boost (rag/retriever.py: BOOSTS): a file that a close past change touched rises; a
 question no past change resembles leaves the ranking as it was.
 
-Measured on the dev sets with each query seeing only commits older than itself (bench/README.md),
+Measured on the dev sets with each query seeing only commits older than itself (bench/README.md: past changes),
 this plain form (the top commits' scores split evenly among their files) did as well as or better than
 weighing recent commits more, dividing by how often a file changes, or sharpening the scores; its
 weight and number of commits are RetrievalSettings' w_history and history_commits.

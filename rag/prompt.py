@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.settings import LLMSettings
+
 ABSTAIN = "none"
 INSTRUCTION = (
     "You are given a developer's request and a list of modules of a code repository, each with a summary. "
@@ -28,7 +30,7 @@ class Prompt:
     query_truncated: bool
 
 
-def render(tokenizer, query: str, candidates: list[tuple[str, str]], budget: int = 480,
+def render(tokenizer, query: str, candidates: list[tuple[str, str]], budget: int = LLMSettings.prompt_tokens,
            think: bool = False, summary_words: int = SUMMARY_WORDS) -> Prompt:
     """The prompt text, ending where the answer (or with `think`, the rationale) starts, within
     `budget` tokens when that is possible, each summary at most `summary_words` words."""

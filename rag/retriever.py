@@ -24,9 +24,6 @@ METHODS = ("hybrid", "bm25", "dense")
 # z-score would make a single hit worth ~17 (rag/settings.py has their weights)
 BOOSTS = frozenset({"mention", "frame", "named", "named_in_code", "module", "callee", "history"})
 
-# a name the query uses defined in more files than this says nothing about where the change belongs
-MAX_DEFINERS = 3
-
 
 @dataclass
 class NamedCode:
@@ -121,15 +118,15 @@ class Retriever:
         return self._centrality
 
     def named_definitions(self, identifiers: list[str]) -> dict[int, list[str]]:
-        """Files defining a code name of `identifiers` (file -> the names), when at most MAX_DEFINERS
-        files define it. A dotted name is looked up by its longest defined tail: `enum.Flag` as `Flag`."""
+        """Files defining a code name of `identifiers` (file -> the names), when at most
+        `settings.max_definers` files define it. A dotted name is looked up by its longest defined tail: `enum.Flag` as `Flag`."""
         out: dict[int, list[str]] = {}
         for identifier in identifiers:
             parts = identifier.split(".")
             for i in range(len(parts)):
                 files = self.definers(".".join(parts[i:]))
                 if files:
-                    if len(files) <= MAX_DEFINERS:
+                    if len(files) <= self.settings.max_definers:
                         for f in files:
                             out.setdefault(f, []).append(".".join(parts[i:]))
                     break
@@ -283,7 +280,7 @@ class Retriever:
                 if m.id in direct:
                     candidates[m.id] = direct[m.id]
                 elif m.id in below:
-                    candidates[m.id] = below[m.id] - 1.0
+                    candidates[m.id] = below[m.id] - self.settings.nested_dir_penalty
             elif m.kind == "named":
                 members = [self._file_index[f] for f in self._named.get(m.id, ()) if f in self._file_index]
                 if members:

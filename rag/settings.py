@@ -3,7 +3,7 @@
 BM25 parameters and the first weights were chosen on the scrapy dev set (best MRR over a grid) and
 checked on rich and networkx; the weights of the issue-report signals (title, innermost frame, named
 module, names in code blocks) on the three commit sets and half of the issue reports, checked on the
-other half (bench/fusion_fit.py, bench/README.md). Each scored signal is standardised (z-scores over the
+other half (bench/fusion_fit.py, bench/LOG.md). Each scored signal is standardised (z-scores over the
 candidate files) before weighting; the sparse boosts are added as they are.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ class RetrievalSettings:
     path_repeat: int = 3  # path tokens count this many times in a file's sparse document
     class_chunk_lines: int = 15  # a class chunk is its head (name, bases, docstring), not its methods
     # how much of a query's prose (title first) the embedding reads: 500 characters rank issue reports as
-    # 1,000 did (bench/README.md) and embed in 40 ms instead of 55 on a busy core
+    # 1,000 did (bench/LOG.md) and embed in 40 ms instead of 55 on a busy core
     dense_query_chars: int = 500
     w_bm25: float = 1.0  # BM25 over whole files
     w_chunk: float = 0.5  # BM25 over definitions, best one per file
@@ -49,6 +49,14 @@ class RetrievalSettings:
     # gave the best mean Acc@1 of a grid over 1-3 and 20-50
     w_history: float = 2.0
     history_commits: int = 50  # how many similar past changes count
+    # a name the query uses that more files than this define says nothing about where the change belongs
+    max_definers: int = 3
+    # at --level dir, a directory holding only subdirectories scores as its best file anywhere below,
+    # this much lower: the directory that holds the file directly comes first
+    nested_dir_penalty: float = 1.0
+    # retrieval's confidence is the top score's softmax share among this many candidates, however many
+    # are shown: `-k 1` and `-k 20` give the same answer the same confidence
+    confidence_pool: int = 10
     # above this many vectors FAISS uses HNSW: exact scoring of 10k takes ~5 ms, of 50k ~25 ms
     # (bench/faiss_threshold.py), against a 50 ms budget for the whole query
     exact_search_limit: int = 20_000
@@ -58,8 +66,11 @@ class RetrievalSettings:
             value = getattr(self, f.name)
             if f.name.startswith("w_") and value < 0:
                 raise ValueError(f"{f.name} must not be negative")
-        if self.history_commits < 1:
-            raise ValueError("history_commits must be at least 1")
+        for name in ("history_commits", "max_definers", "confidence_pool"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.nested_dir_penalty < 0:
+            raise ValueError("nested_dir_penalty must not be negative")
         if self.dense_query_chars < 1:
             raise ValueError("dense_query_chars must be at least 1")
         if not self.roles:
@@ -91,7 +102,7 @@ class LLMSettings:
     # None: a tuned adapter orders by the model alone, an untuned model is fused at untuned_fusion_weight;
     # else always z(retrieval) + w * z(model log-prob)
     fusion_weight: float | None = None
-    # the base model alone ranks far below retrieval (22-36 Acc@1 against 66-90, bench/README.md): fused
+    # the base model alone ranks far below retrieval (22-36 Acc@1 against 66-90, bench/LOG.md): fused
     # at most this much it stays within a point of retrieval on every dev set (chosen on scrapy: the
     # largest weight within 1 point there; 0.25 loses 1.5)
     untuned_fusion_weight: float = 0.1

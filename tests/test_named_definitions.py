@@ -4,7 +4,9 @@ import pytest
 
 from rag.engine import Engine
 from rag.query import code_identifiers
-from rag.retriever import MAX_DEFINERS
+from rag.settings import RetrievalSettings
+
+MAX_DEFINERS = RetrievalSettings().max_definers
 from rag.settings import RetrievalSettings
 
 USER = '''"""{what}: formats output with the repr highlighter and flags."""
