@@ -109,11 +109,11 @@ def read_commits(repo: str, revisions: str = "HEAD", since: str | None = None,
     """Commits of `revisions` (newest first) with the files each changed, paths relative to `repo`
     (which may be a subdirectory of its git work tree: only what happened below it counts)."""
     cmd = ["git", "-C", repo, "-c", "core.quotePath=false", "log", "--relative", "--name-status",
-           f"--format={_SEP}%H{_FIELD}%P{_FIELD}%aI{_FIELD}%B{_FIELD}", revisions, "--"]
+           f"--format={_SEP}%H{_FIELD}%P{_FIELD}%aI{_FIELD}%B{_FIELD}", revisions, "--", "."]
     if since:
-        cmd.insert(-2, f"--since={since}")
+        cmd.insert(-3, f"--since={since}")
     if last:
-        cmd.insert(-2, f"--max-count={last}")
+        cmd.insert(-3, f"--max-count={last}")
     try:
         out = _git(repo, cmd[:6] + ["-M"] + cmd[6:])
     except HistoryError:
@@ -136,14 +136,28 @@ def read_commits(repo: str, revisions: str = "HEAD", since: str | None = None,
 
 
 def head(repo: str) -> str | None:
-    """The commit checked out at `repo`, or None when there is no git history to read (not a git
-    work tree, no commit yet, git not installed). ~5 ms: what `rag index --check` can afford."""
+    """The newest commit of `repo`'s history, or None when it has none to read (not a git work tree,
+    no commit yet, git not installed, nothing below it tracked). At the top of a work tree that is
+    HEAD (~5 ms: what `rag index --check` can afford); in a subdirectory, the newest commit that
+    touched it, so that commits elsewhere in a monorepo do not make its index stale."""
+    out = _quiet_git(repo, "rev-parse", "--show-prefix", "HEAD")
+    if out is None or len(out.splitlines()) != 2:
+        return None
+    prefix, current = out.splitlines()
+    if not prefix:
+        return current or None
+    if not _quiet_git(repo, "ls-files", "--", "."):
+        return None  # an untracked or ignored directory (a download, a build) has no history of its own
+    return (_quiet_git(repo, "log", "-1", "--format=%H", "HEAD", "--", ".") or "").strip() or None
+
+
+def _quiet_git(repo: str, *args: str) -> str | None:
+    """git's output, or None when git fails or is missing."""
     try:
-        out = subprocess.run(["git", "-C", repo, "rev-parse", "--verify", "-q", "HEAD"],
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
 
 
 @dataclass

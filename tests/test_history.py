@@ -427,6 +427,21 @@ def test_a_subdirectory_of_a_repository_sees_only_its_own_history(project):
     assert modules_of(repo / "pkg")["inventory.py"].changes == 3
 
 
+def test_commits_elsewhere_leave_a_subdirectory_index_fresh_and_an_untracked_one_has_no_history(project):
+    repo, h = project
+    commit(repo, "Keep indexes out of git", day(21), {".gitignore": ".rag/\n"})
+    index(str(repo / "pkg"))
+    commit(repo, "Describe the project better", day(21), {"README.md": "# shop\n\nBetter words.\n"})
+    assert not check(str(repo / "pkg")).stale  # HEAD moved, nothing under pkg/ did
+    commit(repo, "Count stock per warehouse", day(22), {"pkg/inventory.py": py("inventory", "# per warehouse\n")})
+    assert check(str(repo / "pkg")).history
+    (repo / ".gitignore").write_text(".rag/\ndownloads/\n")
+    write(repo, {"downloads/lib/tool.py": py("tool")})
+    report = index(str(repo / "downloads" / "lib"))
+    assert read_history(repo / "downloads" / "lib")[1].history_head is None
+    assert "no git history" in report.history
+
+
 # --- 6. --no-history ---------------------------------------------------------------------------------
 
 class FakeEmbedder:
