@@ -193,7 +193,7 @@ def mine_history(repo: str, previous: History | None = None,
     from it, all of them (at most `max_commits` scanned) otherwise."""
     current = head(repo)
     if current is None:
-        return History(note="no git history (not a git repository, no commit yet, or git not installed)")
+        return History(note="no git history (not a git repository, no commit yet, nothing here tracked, or git not installed)")
     if previous is not None and previous.head == current:
         return previous
     since_previous = previous is not None and previous.head is not None and _is_ancestor(repo, previous.head, current)
