@@ -47,7 +47,7 @@ def main() -> None:
     from busy import busy_core
 
     from graph.indexer import IndexOptions, index
-    from rag.artifacts import RetrievalExtension
+    from rag.retrieval.index_files import RetrievalExtension
     from rag.engine import Engine
 
     results = {}

@@ -3,7 +3,7 @@
     python bench/fusion_fit.py collect --clones DIR --snapshots DIR [--sources DIR] --out signals.pkl
     python bench/fusion_fit.py fit signals.pkl [--report FILE]
 
-`collect` computes every hybrid signal (rag/retriever.py: Retriever.signals, each weight switched on)
+`collect` computes every hybrid signal (rag/retrieval/retriever.py: Retriever.signals, each weight switched on)
 for every query of the three commit-message dev sets (their pinned sources, indexed) and of the issue
 reports (each at its base commit, from the indexes bench/issue_reports.py keeps in --snapshots).
 
@@ -47,7 +47,7 @@ def all_signals_on():
 def collect(args) -> None:
     from issue_reports import open_at_commit
     from rag.engine import Engine
-    from rag.fusion import best_per_group
+    from rag.retrieval.fusion import best_per_group
 
     settings = all_signals_on()
     out = []
@@ -95,8 +95,8 @@ def prose_tokens(q) -> list[str]:
     measure: BM25 over the prose alone)."""
     from collections import Counter
 
-    from rag.query import _FENCE, MAX_TOKEN_REPEAT
-    from rag.tokenize import tokenize
+    from rag.retrieval.question import _FENCE, MAX_TOKEN_REPEAT
+    from rag.retrieval.tokenize import tokenize
 
     counts, out = Counter(), []
     for token in tokenize(_FENCE.sub(" ", q.text)):
@@ -113,8 +113,8 @@ def length_normalised(retriever) -> dict:
     """BM25 over the retriever's files and definitions with stronger length normalisation (b), built
     from the term counts its snapshot keeps (a variant to measure, not what the index holds)."""
     from graph.store import IndexStore
-    from rag.artifacts import TERMS
-    from rag.sparse import SparseIndex
+    from rag.retrieval.index_files import TERMS
+    from rag.retrieval.sparse import SparseIndex
 
     key = id(retriever)
     if key not in _LENGTH_NORMALISED:
@@ -142,8 +142,8 @@ def issue_half(rows: list[dict]) -> dict[str, str]:
 
 def features(row: dict, names: list[str]) -> np.ndarray:
     """(files × signals): each signal as hybrid fuses it (a missing signal is all zeros)."""
-    from rag.fusion import standardise
-    from rag.retriever import BOOSTS
+    from rag.retrieval.fusion import standardise
+    from rag.retrieval.retriever import BOOSTS
 
     n = len(row["files"])
     cols = []

@@ -56,7 +56,7 @@ def open_at_commit(tree: str, commit: str, snapshots: str):
     from graph.indexer import Changes
     from graph.store import IndexStore
     from rag.engine import Engine
-    from rag.retriever import Retriever
+    from rag.retrieval.retriever import Retriever
     from rag.settings import RetrievalSettings
 
     kept = os.path.join(snapshots, commit) if snapshots else ""
@@ -77,7 +77,7 @@ def open_at_commit(tree: str, commit: str, snapshots: str):
 
 
 def _shared_embedder():
-    from rag.embedder import embedder_location, shared_embedder
+    from rag.embedding.embedder import embedder_location, shared_embedder
     from rag.settings import DEFAULT_EMBEDDER
 
     embedder = shared_embedder(embedder_location(DEFAULT_EMBEDDER, None))

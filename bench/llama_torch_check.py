@@ -1,4 +1,4 @@
-"""The plain-torch Llama (rag/llama_torch.py) against transformers on real prompts, side by side.
+"""The plain-torch Llama (rag/llm/llama_torch.py) against transformers on real prompts, side by side.
 
     python bench/llama_torch_check.py [--sources DIR] [--set rich] [--queries 30] [--dtype bfloat16]
                                       [--adapter auto|none]
@@ -33,11 +33,11 @@ def main() -> None:
 
     import numpy as np
 
-    from rag.adapters import AdapterStore
+    from rag.llm.adapters import AdapterStore
     from rag.engine import Engine
-    from rag.llm_model import LocalLLM
-    from rag.llm_ranker import score_options
-    from rag.prompt import ABSTAIN, render
+    from rag.llm.model import LocalLLM
+    from rag.llm.ranker import score_options
+    from rag.llm.prompt import ABSTAIN, render
 
     engine = Engine.open(os.path.join(args.sources, args.set), quick_start=True)
     adapter = None

@@ -4,7 +4,7 @@
 
 Per run: the wall seconds of the whole process (interpreter start-up included), and inside it the
 seconds spent importing torch and in `LocalLLM.load` (imports of the backend, tokenizer, weights).
-"auto" is the plain-torch Llama of rag/llama_torch.py; "transformers" the model class of transformers.
+"auto" is the plain-torch Llama of rag/llm/llama_torch.py; "transformers" the model class of transformers.
 Runs alternate between the backends (the machine is noisy); medians of --repeat runs each. The default
 model must have been converted once already (any `rag ask --llm` does it), so that this measures a
 load from the cache, not the conversion.
@@ -23,7 +23,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import torch
 t1 = time.perf_counter()
-from rag.llm_model import DEFAULT_MODEL, LocalLLM
+from rag.llm.model import DEFAULT_MODEL, LocalLLM
 llm = LocalLLM.load(sys.argv[1] or DEFAULT_MODEL, backend=sys.argv[2])
 t2 = time.perf_counter()
 print(json.dumps({"torch_import_s": t1 - t0, "load_s": t2 - t1, "dtype": str(llm.model.dtype),

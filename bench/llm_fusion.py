@@ -28,8 +28,8 @@ GATES = (None, 0.25, 0.5, 1.0, 2.0)  # None: always ask the model
 
 
 def scored_queries(engine, rows, adapter: str):
-    from rag.llm_ranker import score_options
-    from rag.prompt import ABSTAIN, SUMMARY_WORDS, render
+    from rag.llm.ranker import score_options
+    from rag.llm.prompt import ABSTAIN, SUMMARY_WORDS, render
 
     llm, info = engine.llm(adapter)
     k = info.candidates if info and info.candidates else 10
@@ -65,7 +65,7 @@ def issue_queries(rows, args):
 
 
 def metrics(per_query, weight, gate) -> tuple[float, float, float]:
-    from rag.fusion import standardise
+    from rag.retrieval.fusion import standardise
 
     ranks = []
     for modules, retrieval, logprobs, gold in per_query:

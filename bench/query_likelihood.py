@@ -75,7 +75,7 @@ def score_set(engine, llm, rows, k: int) -> list[tuple]:
 
 
 def accuracy(scored, weight) -> tuple[float, float]:
-    from rag.fusion import standardise
+    from rag.retrieval.fusion import standardise
 
     hits, rr = 0, 0.0
     for modules, retrieval, lp, gold in scored:
@@ -94,8 +94,8 @@ def train_adapter(engine, steps: int, out_dir: str) -> float:
     from finetune.examples import DataSettings, split_of
     from finetune.pipeline import training_queries
     from finetune.train import TrainSettings, with_lora
-    from rag.llm_model import LocalLLM
-    from rag.llm_ranker import end_token
+    from rag.llm.model import LocalLLM
+    from rag.llm.ranker import end_token
 
     modules = engine.retriever.modules
     queries = [q for q in training_queries(engine) if q.module in modules
@@ -137,7 +137,7 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(HERE, "results", "query_likelihood", "scores.json"))
     args = ap.parse_args()
     from rag import Engine
-    from rag.llm_model import LocalLLM
+    from rag.llm.model import LocalLLM
 
     results = {}
     for name in args.sets.split(","):

@@ -30,7 +30,7 @@ def accuracy(engine, rows: list[dict], w_dense: float) -> dict:
     """Acc@1, Acc@5 and MRR of hybrid retrieval with this dense weight (file level, any gold file)."""
     import numpy as np
 
-    from rag.fusion import fuse
+    from rag.retrieval.fusion import fuse
 
     retriever = engine.retriever
     s = replace(retriever.settings, w_dense=w_dense)

@@ -10,7 +10,7 @@ of the clone is checked out at C in --work and indexed there, so the index holds
 and nothing later; the queries after C are asked of it under each configuration:
 
     hybrid            today's ranking without the history signal (w_history = 0)
-    hybrid+history    the same index, with similar past changes (rag/past_changes.py)
+    hybrid+history    the same index, with similar past changes (rag/retrieval/past_changes.py)
 
 `--full-sets` also asks every query of the three commit sets at the set's pinned release tag, each
 `as_of` its own date (rag eval's time-awareness: only older commits are evidence, never its own).

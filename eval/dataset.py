@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from graph.errors import RagError
 from graph.history import commit_time
-from rag.past_changes import AsOf
+from rag.retrieval.past_changes import AsOf
 
 
 class DatasetError(RagError):
@@ -26,7 +26,7 @@ class LabeledQuery:
     extra: dict = field(default_factory=dict)  # every other field, kept as it was
     id: str = ""
     # when the query was asked (its `date`, or a dev set's `meta.date`), and its own `commit`: only
-    # older history is evidence for it (rag/past_changes.py), so no query sees its own commit
+    # older history is evidence for it (rag/retrieval/past_changes.py), so no query sees its own commit
     as_of: AsOf | None = None
 
 

@@ -1,4 +1,4 @@
-"""Training examples: the production prompt (rag/prompt.py) with candidates from the real retriever,
+"""Training examples: the production prompt (rag/llm/prompt.py) with candidates from the real retriever,
 and what the model must write after it.
 
 Per query: the retriever's top candidates (hard negatives); the gold put in place of the last one
@@ -18,8 +18,8 @@ from graph.history import commit_time
 from graph.modules import Module
 from graph.text import content_words, first_sentence
 from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
-from rag.past_changes import AsOf
-from rag.prompt import ABSTAIN, after_rationale, render
+from rag.retrieval.past_changes import AsOf
+from rag.llm.prompt import ABSTAIN, after_rationale, render
 
 PLAIN, COT = "plain", "cot"
 
@@ -79,12 +79,12 @@ class Query:
     origin: str = "graph"
     split: str | None = None  # fixed by the caller (git history: by time), else by a hash of the source
     # a commit's message is asked as at its commit: its own change (and later ones) are no evidence
-    # for the candidates it is trained with (rag/past_changes.py)
+    # for the candidates it is trained with (rag/retrieval/past_changes.py)
     as_of: AsOf | None = None
 
 
 def queries_from_history(rows: list[dict], modules: dict[str, Module], settings: DataSettings) -> list[Query]:
-    """Commit messages (rag.history.mine rows, newest first) that changed one source file, older than
+    """Commit messages (rag.commit_queries.mine rows, newest first) that changed one source file, older than
     `settings.until` when given: the newest `validation_fraction` of them validate, the older ones
     train, so no later change leaks backwards (a time split, never a random one)."""
     until = commit_time(settings.until) if settings.until else None

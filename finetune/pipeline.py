@@ -18,9 +18,9 @@ from graph.durable import atomic_write
 from graph.errors import ConfigError
 from graph.history import head
 from graph.indexer import load_graph
-from rag.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
-from rag.artifacts import CORPUS
-from rag.corpus import embedded_text
+from rag.llm.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
+from rag.retrieval.index_files import CORPUS
+from rag.retrieval.corpus import embedded_text
 from rag.settings import RetrievalSettings
 
 
@@ -29,7 +29,7 @@ def training_queries(engine, settings: DataSettings = DataSettings()) -> list[Qu
     modules = engine.retriever.modules
     queries = queries_from_seeds(seeds_of(load_graph(engine.store), list(modules.values())), settings)
     if head(engine.repo) is not None:
-        from rag.history import mine
+        from rag.commit_queries import mine
 
         queries += queries_from_history(mine(engine.repo).rows, modules, settings)
     return queries
@@ -56,8 +56,8 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
     from sentence_transformers import SentenceTransformer
 
     from graph.indexer import IndexOptions, index
-    from rag.artifacts import RetrievalExtension
-    from rag.embedder import TUNED_PREFIX, embedder_location, embedder_path
+    from rag.retrieval.index_files import RetrievalExtension
+    from rag.embedding.embedder import TUNED_PREFIX, embedder_location, embedder_path
 
     started = time.monotonic()
     retriever, store = engine.retriever, AdapterStore(engine.store.dir)
@@ -94,7 +94,7 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
                                                            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                                            report=report.to_dict()))
         _write_json(os.path.join(store.dir, "retriever_report.json"), report.to_dict())
-    if kept:  # re-embed with it; later runs of `rag index` keep it (rag/embedder.py: choose_embedder)
+    if kept:  # re-embed with it; later runs of `rag index` keep it (rag/embedding/embedder.py: choose_embedder)
         index(engine.repo, IndexOptions(index_dir=engine.store.dir), progress,
               extensions=[RetrievalExtension(RetrievalSettings(embedder=TUNED_PREFIX + info.embedder),
                                              index_dir=engine.store.dir)])
@@ -126,7 +126,7 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
     started = time.monotonic() if started is None else started
     from transformers import AutoTokenizer
 
-    from rag.llm_model import model_dir
+    from rag.llm.model import model_dir
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir(train_settings.base_model))  # prompts are counted in its tokens
     # training samples at most this many examples of each split: build no more (each costs a retrieval)
@@ -142,7 +142,7 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
 
 def merge(index_dir: str, out: str, base_model: str | None = None) -> str:
     """Write the base model with the current adapter merged in, as a model directory `--model` accepts."""
-    from rag.llm_model import LocalLLM
+    from rag.llm.model import LocalLLM
 
     store = AdapterStore(index_dir)
     info = store.current()

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 
 from finetune.examples import COT, PLAIN, Example
 from graph.errors import ConfigError
-from rag.adapters import AdapterInfo, AdapterStore
-from rag.llm_model import DEFAULT_MODEL, LocalLLM, pick_device
-from rag.prompt import ABSTAIN
+from rag.llm.adapters import AdapterInfo, AdapterStore
+from rag.llm.model import DEFAULT_MODEL, LocalLLM, pick_device
+from rag.llm.prompt import ABSTAIN
 
 LABEL_FORMS = (PLAIN, COT, "both")
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -198,7 +198,7 @@ def validation_accuracy(llm, validation: list[Example]) -> float | None:
         return None
     import numpy as np
 
-    from rag.llm_ranker import score_options
+    from rag.llm.ranker import score_options
 
     llm.model.eval()
     hits = 0
@@ -228,7 +228,7 @@ def _load_4bit(settings: TrainSettings, torch_dtype):
     from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
     from peft import prepare_model_for_kbit_training
 
-    from rag.llm_model import model_dir
+    from rag.llm.model import model_dir
 
     try:
         import bitsandbytes  # noqa: F401
@@ -263,7 +263,7 @@ def with_lora(model, settings: TrainSettings):
 
 def _features(tokenizer, e: Example) -> dict:
     """Token IDs of prompt + answer + end token; labels only on the answer and the end token."""
-    from rag.llm_ranker import end_token
+    from rag.llm.ranker import end_token
 
     prompt = tokenizer(e.prompt, add_special_tokens=False)["input_ids"]
     answer = tokenizer(e.target, add_special_tokens=False)["input_ids"] + [end_token(tokenizer)]

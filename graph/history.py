@@ -4,7 +4,7 @@
 readers: the graph (how often each file changed, and which files change together: coupling that
 imports miss), retrieval (past changes whose message resembles a question point at the files they
 touched), and `rag eval --from-git` / `rag finetune`, which turn commits into labeled queries
-(rag/history.py). All of them read commits through `read_commits` and leave out the same commits
+(rag/commit_queries.py). All of them read commits through `read_commits` and leave out the same commits
 (`drop_reason`): merges, reverts and the commits they revert, version bumps and releases, formatting,
 typo, lint, CI and docs changes, commits that touch no source file, and bulk commits that touch more
 than BULK_FILES of them (a mass rename or reformatting says nothing about any one file).

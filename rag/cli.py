@@ -186,7 +186,7 @@ def _cmd_index(args) -> int:
     options = IndexOptions(index_dir=args.index_dir, full=args.full, jobs=args.jobs,
                            include=tuple(args.include), exclude=tuple(args.exclude), history=args.history)
     from graph.indexer import default_index_dir
-    from rag.artifacts import RetrievalExtension
+    from rag.retrieval.index_files import RetrievalExtension
 
     index_dir = args.index_dir or default_index_dir(args.path)
     extensions = [RetrievalExtension(_retrieval_settings(args.embedder), index_dir=index_dir)]
@@ -221,7 +221,7 @@ def _retrieval_settings(embedder: str | None):
 
     if not embedder or embedder == AUTO_EMBEDDER:
         return RetrievalSettings()
-    from rag.embedder import embedder_path
+    from rag.embedding.embedder import embedder_path
 
     embedder_path(embedder)  # a wrong name fails here, in one line, before any work
     return RetrievalSettings(embedder=embedder)
@@ -288,7 +288,7 @@ def _cmd_ask(args) -> int:
         llm = LLMSettings(scope=args.scope, think=args.think, adapter=args.adapter,
                           **({"model": args.model} if args.model else {}))
         if args.model:
-            from rag.llm_model import model_dir
+            from rag.llm.model import model_dir
 
             model_dir(args.model)  # a wrong path fails here, in one line, before any work
         if args.adapter not in ("auto", "none") and not os.path.isfile(os.path.join(args.adapter, "adapter_config.json")):
@@ -314,7 +314,7 @@ def _cmd_ask(args) -> int:
 
 
 def _cmd_mine(args) -> int:
-    from rag.history import mine
+    from rag.commit_queries import mine
     from graph.indexer import check_repo
 
     if args.last is not None and args.last < 1:
@@ -360,7 +360,7 @@ def _cmd_finetune(args) -> int:
     from finetune.train import TrainSettings
     from graph.indexer import default_index_dir
     from rag.engine import Engine
-    from rag.llm_model import DEFAULT_MODEL, model_dir
+    from rag.llm.model import DEFAULT_MODEL, model_dir
     from rag.progress import StderrProgress
 
     if args.retriever:

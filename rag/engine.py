@@ -12,12 +12,12 @@ import time
 from graph.errors import IndexError_, RagError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
-from rag.artifacts import RetrievalExtension
-from rag.fusion import softmax_top, standardise
-from rag.past_changes import AsOf
-from rag.query import MAX_QUERY_CHARS, QueryError, has_evidence, readable
+from rag.retrieval.index_files import RetrievalExtension
+from rag.retrieval.fusion import softmax_top, standardise
+from rag.retrieval.past_changes import AsOf
+from rag.retrieval.question import MAX_QUERY_CHARS, QueryError, has_evidence, readable
 from rag.results import Answer, AskResult, Candidate, ModelUse
-from rag.retriever import LEVELS, METHODS, Retriever
+from rag.retrieval.retriever import LEVELS, METHODS, Retriever
 from rag.settings import LLMSettings, RetrievalSettings
 
 
@@ -65,9 +65,9 @@ class Engine:
         """(model, adapter info) for an adapter choice ("auto", "none" or a directory; None: the settings')."""
         choice = adapter or self.llm_settings.adapter
         if choice not in self._llms:
-            from rag.adapters import AdapterInfo, AdapterStore
-            from rag.llm_model import LocalLLM
-            from rag.prompt import SUMMARY_WORDS
+            from rag.llm.adapters import AdapterInfo, AdapterStore
+            from rag.llm.model import LocalLLM
+            from rag.llm.prompt import SUMMARY_WORDS
 
             s = self.llm_settings
             info, path = None, None
@@ -150,7 +150,7 @@ class Engine:
         choice = adapter or s.adapter
         path = None
         if info is not None:
-            from rag.adapters import AdapterStore
+            from rag.llm.adapters import AdapterStore
 
             path = AdapterStore(self.store.dir).path(info) if choice == "auto" else choice
         weight = s.fusion_weight if s.fusion_weight is not None else (None if info else s.untuned_fusion_weight)
@@ -162,8 +162,8 @@ class Engine:
         in as many tokens, as it was trained with; the others follow in retrieval order."""
         import numpy as np
 
-        from rag.llm_ranker import constrained_decode, generate_rationale, score_options
-        from rag.prompt import ABSTAIN, SUMMARY_WORDS, after_rationale, render
+        from rag.llm.ranker import constrained_decode, generate_rationale, score_options
+        from rag.llm.prompt import ABSTAIN, SUMMARY_WORDS, after_rationale, render
 
         s = self.llm_settings
         model, info = self.llm(adapter)

@@ -16,7 +16,7 @@ AUTO_EMBEDDER = "auto"  # the index's tuned embedder (rag finetune --retriever) 
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    # "auto", the bundled model's name, or a local sentence-transformers directory (rag/embedder.py)
+    # "auto", the bundled model's name, or a local sentence-transformers directory (rag/embedding/embedder.py)
     embedder: str = AUTO_EMBEDDER
     roles: tuple[str, ...] = ("source",)  # which files can be answers (graph/roles.py)
     bm25_k1: float = 1.2
@@ -33,18 +33,18 @@ class RetrievalSettings:
     w_prior: float = 0.1  # log of the file's size: big central files are where changes land more often
     w_central: float = 0.0  # log of how many files call into the file (the call graph)
     # added (not standardised: the signal is sparse) to a file defining a code name the query uses,
-    # divided among the files defining it (rag/retriever.py: named_definitions)
+    # divided among the files defining it (rag/retrieval/retriever.py: named_definitions)
     w_named_definition: float = 3.0
     w_named_in_code: float = 1.0  # likewise for a name that only a code block or traceback of the query uses
     w_callee: float = 0.0  # added to the files that the named definitions call into (the call graph)
     w_mention: float = 3.0  # added to a file the query names or its traceback runs through: outranks word overlap
     w_frame: float = 2.0  # added to the file of the innermost traceback frame in the repository
     w_module: float = 1.0  # added to a file named as a dotted module (`sympy.printing.latex`) or a bare file name
-    w_title: float = 0.5  # BM25 over whole files, of a report's title alone (rag/report.py: title_of)
+    w_title: float = 0.5  # BM25 over whole files, of a report's title alone (rag/retrieval/issue_report.py: title_of)
     w_title_chunk: float = 1.0  # BM25 over definitions, of the title alone
     w_error: float = 0.0  # BM25 over definitions, of the report's exception lines ("IndexError: …")
     # added (scaled so that the best file has 1) to the files that the past changes most similar to the
-    # query touched (rag/past_changes.py); 0 leaves the history out of the ranking. Chosen on the full
+    # query touched (rag/retrieval/past_changes.py); 0 leaves the history out of the ranking. Chosen on the full
     # dev sets, each query as of its own date (bench/time_split.py --full-sets): 2.0 and 50 commits
     # gave the best mean Acc@1 of a grid over 1-3 and 20-50
     w_history: float = 2.0
@@ -77,7 +77,7 @@ class RetrievalSettings:
             raise ValueError("roles must name at least one file role")
 
     def weights(self) -> dict[str, float]:
-        """Hybrid's weight for each signal (rag/retriever.py: Retriever.signals), by signal name."""
+        """Hybrid's weight for each signal (rag/retrieval/retriever.py: Retriever.signals), by signal name."""
         return {"bm25": self.w_bm25, "chunk": self.w_chunk, "dense": self.w_dense, "dense_chunk": self.w_dense_chunk,
                 "prior": self.w_prior, "central": self.w_central, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
                 "mention": self.w_mention, "frame": self.w_frame, "module": self.w_module, "callee": self.w_callee, "named": self.w_named_definition,
@@ -92,7 +92,7 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class LLMSettings:
-    model: str = "SmolLM2-135M-Instruct"  # the bundled default (rag/llm_model.py), or a local HF model directory
+    model: str = "SmolLM2-135M-Instruct"  # the bundled default (rag/llm/model.py), or a local HF model directory
     device: str | None = None  # None: CUDA, else MPS, else CPU
     dtype: str | None = None  # None: bf16 where the hardware has it, else fp32 (fp16 on MPS)
     scope: str = "candidates"  # score the retrieved candidates, or decode over "all" module IDs of the index

@@ -9,9 +9,9 @@ import pytest
 from graph.errors import IndexError_, RagError
 from graph.indexer import IndexOptions, index
 from graph.store import IndexStore
-from rag.artifacts import RetrievalExtension
+from rag.retrieval.index_files import RetrievalExtension
 from rag.engine import Engine
-from rag.query import QueryError
+from rag.retrieval.question import QueryError
 
 from conftest import run_rag
 
@@ -129,7 +129,7 @@ def test_rag_index_builds_without_networkx_or_torch(shop):
     # the build writes NetworkX's node-link JSON without importing it (graph/code_graph.py); an
     # edit that leaves every summary as it was embeds nothing, so torch stays out too
     Engine.open(str(shop), quick_start=True)  # builds the index
-    code = ("import sys; from graph.indexer import IndexOptions, index; from rag.artifacts import RetrievalExtension; "
+    code = ("import sys; from graph.indexer import IndexOptions, index; from rag.retrieval.index_files import RetrievalExtension; "
             "open(sys.argv[1] + '/shop/cart.py', 'a').write('# a comment\\n'); "
             "r = index(sys.argv[1], IndexOptions(), extensions=[RetrievalExtension(index_dir=sys.argv[1] + '/.rag')]); "
             "print(r.parsed, *sorted({m.split('.')[0] for m in sys.modules} & {'networkx', 'torch'}))")
@@ -220,7 +220,7 @@ class CountingEmbedder:
     """The real embedder, counting what it is asked to embed."""
 
     def __init__(self):
-        from rag.embedder import shared_embedder
+        from rag.embedding.embedder import shared_embedder
 
         self.inner = shared_embedder("all-MiniLM-L6-v2")
         self.dimension = self.inner.dimension

@@ -1,8 +1,8 @@
 """FAISS indexes: exact below the limit, HNSW above it, both saved and loaded in FAISS's own format."""
 import numpy as np
 
-from rag.dense import DenseIndex
-from rag.fusion import best_per_group, fuse, standardise
+from rag.retrieval.dense import DenseIndex
+from rag.retrieval.fusion import best_per_group, fuse, standardise
 
 
 def vectors(n, d=16, seed=0):

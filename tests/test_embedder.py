@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from rag.bert_numpy import NumpyBert, supports
-from rag.embedder import embedder_path
+from rag.embedding.bert_numpy import NumpyBert, supports
+from rag.embedding.embedder import embedder_path
 from tiny_models import save_tiny_embedder
 
 
@@ -45,7 +45,7 @@ def test_unsupported_shapes_are_refused(tmp_path, tiny_model_dir):
 
 def test_a_local_embedder_directory_indexes_and_answers(shop, tiny_model_dir):
     from graph.indexer import check
-    from rag.artifacts import RetrievalExtension
+    from rag.retrieval.index_files import RetrievalExtension
     from rag.engine import Engine
     from rag.settings import RetrievalSettings
 

@@ -9,8 +9,8 @@ import pytest
 from finetune.examples import COT, PLAIN, DataSettings
 from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
 from graph.errors import ConfigError, LockedError
-from rag.adapters import AdapterStore
-from rag.prompt import ABSTAIN, ANSWER_MARK
+from rag.llm.adapters import AdapterStore
+from rag.llm.prompt import ABSTAIN, ANSWER_MARK
 from tiny_models import save_tiny_model
 
 DATA = DataSettings(validation_fraction=0.25, candidates=3, prompt_tokens=400)
@@ -108,9 +108,9 @@ def _train(indexed, examples, tiny, **overrides):
 def test_training_lowers_the_loss_and_publishes_a_reloadable_adapter(indexed, examples, tiny):
     import torch
 
-    from rag.adapters import load_adapter
-    from rag.llm_model import LocalLLM
-    from rag.llm_ranker import score_options
+    from rag.llm.adapters import load_adapter
+    from rag.llm.model import LocalLLM
+    from rag.llm.ranker import score_options
 
     report = _train(indexed, examples, tiny, patience=2)
     losses = [loss for _, loss in report.losses]
@@ -239,7 +239,7 @@ def test_git_history_queries_split_by_time(indexed):
 def test_until_keeps_history_pairs_in_the_past_and_each_is_asked_as_of_its_commit(indexed):
     from finetune.examples import build_examples, queries_from_history
     from graph.history import commit_time
-    from rag.past_changes import AsOf
+    from rag.retrieval.past_changes import AsOf
 
     rows = [{"query": f"change {i}", "gold_files": ["shop/cart.py"], "commit": f"c{i}",
              "date": f"2022-03-{10 - i:02d}T12:00:00+00:00"} for i in range(4)]  # newest first: 10th … 7th
@@ -284,7 +284,7 @@ def test_sampling_queries_caps_each_split_and_keeps_them_apart():
 def test_adapter_records_are_versioned(tmp_path):
     """A record with a field this rag does not know still names its adapter; a record of a newer
     version is refused in one line, not taken for "no adapter"."""
-    from rag.adapters import CURRENT, RECORD_VERSION, AdapterInfo
+    from rag.llm.adapters import CURRENT, RECORD_VERSION, AdapterInfo
 
     store = AdapterStore(str(tmp_path))
     written = store.new_path()

@@ -17,7 +17,7 @@ from graph.indexer import IndexOptions, check, index, load_graph, load_modules
 from graph.store import IndexStore
 from rag.cli import main
 from rag.engine import Engine
-from rag.past_changes import AsOf
+from rag.retrieval.past_changes import AsOf
 from rag.settings import RetrievalSettings
 
 from conftest import run_rag
@@ -186,7 +186,7 @@ def test_a_new_commit_makes_the_index_stale_and_is_mined_alone(project, monkeypa
 
 def test_cli_check_reports_new_commits(project, monkeypatch, capsys):
     repo, h = project
-    monkeypatch.setattr("rag.embedder.shared_embedder", lambda name: FakeEmbedder())
+    monkeypatch.setattr("rag.embedding.embedder.shared_embedder", lambda name: FakeEmbedder())
     assert main(["index", str(repo), "-q"]) == 0
     capsys.readouterr()
     assert main(["index", str(repo), "--check"]) == 0
@@ -463,7 +463,7 @@ class FakeEmbedder:
 @pytest.fixture
 def fake_embedder(monkeypatch):
     fake = FakeEmbedder()
-    monkeypatch.setattr("rag.embedder.shared_embedder", lambda name: fake)
+    monkeypatch.setattr("rag.embedding.embedder.shared_embedder", lambda name: fake)
     return fake
 
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from rag import llama_torch
-from rag.chat_tokenizer import ChatTokenizer
-from rag.llm_model import LocalLLM
-from rag.llm_ranker import constrained_decode, score_naively, score_options
-from rag.prompt import ABSTAIN, render
+from rag.llm import llama_torch
+from rag.llm.chat_tokenizer import ChatTokenizer
+from rag.llm.model import LocalLLM
+from rag.llm.ranker import constrained_decode, score_naively, score_options
+from rag.llm.prompt import ABSTAIN, render
 from tiny_models import save_tiny_model
 
 OPTIONS = ["shop/cart.py", "shop/catalog.py", "shop/checkout.py", "shop/payment/gateway.py", ABSTAIN]
@@ -74,7 +74,7 @@ class _Counting:
 
 
 def test_a_prompt_reuses_the_prefix_it_shares_with_the_previous_one(tiny):
-    from rag.llm_ranker import _TokenTree, option_ids
+    from rag.llm.ranker import _TokenTree, option_ids
 
     plain, reference = _both(tiny["llama"])
     plain.model = counting = _Counting(plain.model)

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.errors import ConfigError
-from rag.llm_model import LocalLLM, model_dir, pick_device
-from rag.llm_ranker import TokenTrie, constrained_decode, score_naively, score_options
-from rag.prompt import ABSTAIN, INSTRUCTION, render
+from rag.llm.model import LocalLLM, model_dir, pick_device
+from rag.llm.ranker import TokenTrie, constrained_decode, score_naively, score_options
+from rag.llm.prompt import ABSTAIN, INSTRUCTION, render
 from tiny_models import save_tiny_model
 
 @pytest.fixture(scope="module")
@@ -161,8 +161,8 @@ def test_a_model_too_big_for_memory_is_one_clear_error(tiny, monkeypatch, backen
 
 def test_think_writes_a_bounded_rationale_then_a_valid_answer(shop, tiny):
     from rag.engine import Engine
-    from rag.llm_ranker import generate_rationale
-    from rag.prompt import ANSWER_MARK, THINK_REQUEST
+    from rag.llm.ranker import generate_rationale
+    from rag.llm.prompt import ANSWER_MARK, THINK_REQUEST
     from rag.settings import LLMSettings
 
     llm = _cached_llm(tiny["llama"])
@@ -200,7 +200,7 @@ def test_fusion_brings_retrieval_back_in(shop, tiny):
 
 
 def test_an_answer_over_all_modules_leads_the_list(shop, tiny, monkeypatch):
-    from rag import llm_ranker
+    from rag.llm import ranker as llm_ranker
     from rag.engine import Engine
     from rag.settings import LLMSettings
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from rag.history import clean_message, mine, names_module
+from rag.commit_queries import clean_message, mine, names_module
 
 from conftest import FIXTURES, run_rag
 

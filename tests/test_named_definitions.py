@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rag.engine import Engine
-from rag.query import code_identifiers
+from rag.retrieval.question import code_identifiers
 from rag.settings import RetrievalSettings
 
 MAX_DEFINERS = RetrievalSettings().max_definers

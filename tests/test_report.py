@@ -1,6 +1,6 @@
 """Reading a pasted issue report: its title, what templates and environment dumps add, its errors."""
-from rag.query import parse_query
-from rag.report import error_messages, strip_noise, title_of
+from rag.retrieval.question import parse_query
+from rag.retrieval.issue_report import error_messages, strip_noise, title_of
 
 TEMPLATE_REPORT = """TimeSeries: misleading exception when required column check fails.
 <!-- This comments are hidden when you submit the issue,

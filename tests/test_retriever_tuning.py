@@ -78,9 +78,9 @@ def test_tuning_teaches_the_embedder_its_pairs(tiny_embedder):
 def test_a_better_embedder_is_kept_and_the_index_uses_it(tmp_path, tiny_embedder):
     from finetune.pipeline import tune_retriever
     from graph.indexer import check
-    from rag.adapters import AdapterStore
-    from rag.artifacts import CORPUS, RetrievalExtension
-    from rag.embedder import TUNED_PREFIX
+    from rag.llm.adapters import AdapterStore
+    from rag.retrieval.index_files import CORPUS, RetrievalExtension
+    from rag.embedding.embedder import TUNED_PREFIX
     from rag.engine import Engine
 
     engine = _engine(tmp_path, tiny_embedder)
@@ -106,7 +106,7 @@ def test_a_better_embedder_is_kept_and_the_index_uses_it(tmp_path, tiny_embedder
 
 def test_an_embedder_that_does_no_better_is_not_kept(tmp_path, tiny_embedder):
     from finetune.pipeline import tune_retriever
-    from rag.adapters import AdapterStore
+    from rag.llm.adapters import AdapterStore
 
     engine = _engine(tmp_path, tiny_embedder)
     snapshot = engine.store.manifest().snapshot

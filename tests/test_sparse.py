@@ -4,7 +4,7 @@ from collections import Counter
 
 import numpy as np
 
-from rag.sparse import SparseIndex, _bm25s
+from rag.retrieval.sparse import SparseIndex, _bm25s
 
 
 def corpus(n_docs=300, vocab=400, seed=0):
@@ -37,7 +37,7 @@ def test_term_count_build_scores_like_stock_bm25s(tmp_path):
 
 
 def test_a_documents_terms_count_the_tokens_a_query_would_have():
-    from rag.tokenize import document_terms, tokenize
+    from rag.retrieval.tokenize import document_terms, tokenize
 
     text = "def parseHTTPResponse(raw):\n    # parse the HTTP response; raise on a bad parse\n    return parse(raw)\n"
     assert document_terms(text) == Counter(tokenize(text))

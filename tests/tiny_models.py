@@ -1,6 +1,6 @@
 """Tiny models built from a config: causal LMs (Llama, Qwen2) with a small trained BPE tokenizer, and
 a BERT sentence embedder with MiniLM's tokenizer. Every model code path runs on them in seconds."""
-from rag.prompt import INSTRUCTION
+from rag.llm.prompt import INSTRUCTION
 
 CHAT = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}</s>{% endfor %}"
         "{% if add_generation_prompt %}<|assistant|>{% endif %}")
@@ -53,7 +53,7 @@ def save_tiny_embedder(base, out) -> str:
     from sentence_transformers.sentence_transformer import modules as models
     from transformers import BertConfig, BertModel
 
-    from rag.embedder import embedder_path
+    from rag.embedding.embedder import embedder_path
 
     minilm = embedder_path("all-MiniLM-L6-v2")
     os.makedirs(base, exist_ok=True)

@@ -1,10 +1,10 @@
 """A tokenizer with a chat template, from a model directory, without importing transformers.
 
-It is the part of transformers' tokenizer that the prompt (rag/prompt.py) and the ranker
-(rag/llm_ranker.py) use: encoding without special tokens, decoding, the end-of-sequence token, and
+It is the part of transformers' tokenizer that the prompt (rag/llm/prompt.py) and the ranker
+(rag/llm/ranker.py) use: encoding without special tokens, decoding, the end-of-sequence token, and
 `apply_chat_template` rendered with Jinja the way transformers does (a sandbox, trimmed blocks, the
 loop-control extension, `raise_exception`, a `tojson` that leaves non-ASCII alone).
-tests/test_llama_torch.py checks it against transformers. See rag/llama_torch.py for why.
+tests/test_llama_torch.py checks it against transformers. See rag/llm/llama_torch.py for why.
 """
 from __future__ import annotations
 

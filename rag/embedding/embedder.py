@@ -1,7 +1,7 @@
 """Sentence embeddings, offline: the bundled MiniLM by default, or any local sentence-transformers directory.
 
 Bulk embedding at index time goes through sentence-transformers (torch: fast for batches). A query
-is embedded with the NumPy forward pass of rag/bert_numpy.py when the model has that shape, so that
+is embedded with the NumPy forward pass of rag/embedding/bert_numpy.py when the model has that shape, so that
 a cold `rag ask` need not import torch; the two agree to ~1e-7.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def choose_embedder(name: str, index_dir: str | None) -> str:
     if index_dir:
         from graph.errors import RagError
         from graph.store import IndexStore
-        from rag.adapters import AdapterStore
+        from rag.llm.adapters import AdapterStore
 
         try:
             built_with = IndexStore(index_dir).manifest().settings["extensions"]["retrieval"]["embedder"]
@@ -51,7 +51,7 @@ def trusted(name: str, index_dir: str | None, given: str = AUTO_EMBEDDER) -> str
     $RAG_HOME are loaded; any other path must be given on the command line (`--embedder DIR`): `given`."""
     if name in (DEFAULT_EMBEDDER, given) or name.startswith(TUNED_PREFIX):
         return name
-    from rag.llm_model import rag_home
+    from rag.llm.model import rag_home
 
     home = os.path.realpath(rag_home())
     if os.path.realpath(name).startswith(home + os.sep):
@@ -65,7 +65,7 @@ def embedder_location(name: str, index_dir: str | None) -> str:
     """What `shared_embedder` loads for an embedder name recorded in an index."""
     if not name.startswith(TUNED_PREFIX):
         return name
-    from rag.adapters import DIR
+    from rag.llm.adapters import DIR
 
     tuned = name.removeprefix(TUNED_PREFIX)
     if not tuned or "/" in tuned or "\\" in tuned or tuned.startswith("."):
@@ -147,7 +147,7 @@ class Embedder:
 
     def _numpy_model(self):
         if self._numpy is None:
-            from rag import bert_numpy
+            from rag.embedding import bert_numpy
 
             self._numpy = bert_numpy.NumpyBert(self.path) if bert_numpy.supports(self.path) else False
         return self._numpy or None

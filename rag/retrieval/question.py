@@ -4,7 +4,7 @@ report with prose, code blocks and a traceback.
 Strong evidence in long reports: paths of the repository's files, and the frames of a traceback that
 point into the repository (the innermost one above all). Frames from the standard library or installed
 packages are noise and are dropped, as are what issue templates and environment dumps add
-(rag/report.py). The title is kept apart (it carries most of the intent and is matched on its own),
+(rag/retrieval/issue_report.py). The title is kept apart (it carries most of the intent and is matched on its own),
 exception messages too; prose is kept for the embedding, code and prose alike for the sparse match,
 each token counted at most a few times so that a long paste does not drown the rest.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from graph.errors import RagError
-from rag.report import error_messages, strip_noise, title_of
-from rag.tokenize import tokenize
+from rag.retrieval.issue_report import error_messages, strip_noise, title_of
+from rag.retrieval.tokenize import tokenize
 
 MAX_QUERY_CHARS = 20_000
 # of a longer paste, its start (title, prose) and its end (a traceback's innermost frames and the error)

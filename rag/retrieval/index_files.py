@@ -5,7 +5,7 @@
     retrieval/sparse-chunks/       BM25 over definitions
     retrieval/dense-files.faiss    summary embeddings (+ .npy: the same vectors, the cache for rebuilds)
     retrieval/dense-chunks.faiss   definition embeddings, when their weight is not zero
-    retrieval/past-changes.json, retrieval/sparse-past-changes/   the history's commits (rag/past_changes.py)
+    retrieval/past-changes.json, retrieval/sparse-past-changes/   the history's commits (rag/retrieval/past_changes.py)
 
 Rebuilds embed only texts whose hash is new: every other vector is taken from the previous snapshot.
 """
@@ -22,11 +22,11 @@ import numpy as np
 
 from graph.indexer import BuildContext, as_stored
 from graph.store import IndexStore, Manifest, jsonl_lines
-from rag.corpus import Corpus, build_corpus
-from rag.dense import DenseIndex
-from rag.past_changes import META as PAST_META, SPARSE as PAST_SPARSE, PastChanges
+from rag.retrieval.corpus import Corpus, build_corpus
+from rag.retrieval.dense import DenseIndex
+from rag.retrieval.past_changes import META as PAST_META, SPARSE as PAST_SPARSE, PastChanges
 from rag.settings import RetrievalSettings
-from rag.sparse import SparseIndex
+from rag.retrieval.sparse import SparseIndex
 
 DIR = "retrieval"
 CORPUS = f"{DIR}/corpus.json"
@@ -42,7 +42,7 @@ class RetrievalExtension:
 
     def __init__(self, settings: RetrievalSettings = RetrievalSettings(), embedder=None, index_dir: str | None = None):
         """`index_dir`: the index this builds, where an "auto" embedder looks for a tuned one."""
-        from rag.embedder import choose_embedder
+        from rag.embedding.embedder import choose_embedder
 
         self.retrieval = replace(settings, embedder=choose_embedder(settings.embedder, index_dir))
         self.index_dir = index_dir
@@ -53,7 +53,7 @@ class RetrievalExtension:
 
     def embedder(self):
         if self._embedder is None:
-            from rag.embedder import embedder_location, shared_embedder
+            from rag.embedding.embedder import embedder_location, shared_embedder
 
             self._embedder = shared_embedder(embedder_location(self.retrieval.embedder, self.index_dir))
         return self._embedder

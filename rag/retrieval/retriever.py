@@ -10,13 +10,13 @@ import numpy as np
 
 from graph.indexer import load_modules
 from graph.store import IndexStore, Manifest
-from rag.artifacts import CORPUS, DIR
-from rag.dense import DenseIndex
-from rag.fusion import best_per_group, fuse
-from rag.past_changes import AsOf, PastChange, PastChanges, file_scores as past_change_scores
-from rag.query import ParsedQuery, parse_query
+from rag.retrieval.index_files import CORPUS, DIR
+from rag.retrieval.dense import DenseIndex
+from rag.retrieval.fusion import best_per_group, fuse
+from rag.retrieval.past_changes import AsOf, PastChange, PastChanges, file_scores as past_change_scores
+from rag.retrieval.question import ParsedQuery, parse_query
 from rag.settings import RetrievalSettings
-from rag.sparse import SparseIndex
+from rag.retrieval.sparse import SparseIndex
 
 LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
@@ -144,7 +144,7 @@ class Retriever:
 
     def embedder(self):
         if self._embedder is None:
-            from rag.embedder import embedder_location, shared_embedder, trusted
+            from rag.embedding.embedder import embedder_location, shared_embedder, trusted
 
             name = trusted(self._embedder_name, self._index_dir, self.settings.embedder)
             self._embedder = shared_embedder(embedder_location(name, self._index_dir))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from graph.modules import Module
 from rag.settings import RetrievalSettings
-from rag.tokenize import document_terms, tokenize
+from rag.retrieval.tokenize import document_terms, tokenize
 
 if TYPE_CHECKING:
     from graph.code_graph import CodeGraph

@@ -8,7 +8,7 @@ computes the same logits (tests/test_llama_torch.py checks them against transfor
 an adapter, through the cache and the tree mask the ranker uses). Training, `--merge` and every other
 architecture go through transformers and peft.
 
-The interface is the slice of transformers' that rag/llm_ranker.py uses: `model(input_ids,
+The interface is the slice of transformers' that rag/llm/ranker.py uses: `model(input_ids,
 past_key_values=, attention_mask= (additive, [1, 1, new, past + new]), position_ids=, use_cache=)`
 returning `.logits` and `.past_key_values` (a tuple of per-layer (key, value) tensors), and
 `logits_to_keep=` (int; 0 = every position) so that a prompt's pass skips the vocabulary projection of

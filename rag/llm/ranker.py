@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.prompt import ABSTAIN, ANSWER_MARK
+from rag.llm.prompt import ABSTAIN, ANSWER_MARK
 
 
 def option_ids(tokenizer, option: str) -> list[int]:

@@ -104,7 +104,7 @@ def pick_device(device: str | None = None, dtype: str | None = None):
 @dataclass
 class PromptCache:
     """The token IDs and keys/values of the last prompt, for a model whose cache is a plain tuple of
-    tensors (rag/llama_torch.py): the next prompt reuses the part it shares. Consecutive questions share
+    tensors (rag/llm/llama_torch.py): the next prompt reuses the part it shares. Consecutive questions share
     the system text and the instruction (~70 of ~480 tokens); a repeated question shares everything.
     Causal attention makes a prefix's keys and values depend on the prefix alone, so reusing them gives
     the same result as a full pass. (transformers' cache objects grow in place: not reused.)"""
@@ -140,7 +140,7 @@ class LocalLLM:
     def load(cls, name: str = DEFAULT_MODEL, device: str | None = None, dtype: str | None = None,
              adapter: str | None = None, backend: str = "auto") -> LocalLLM:
         """The model (with a LoRA adapter merged in, when given) ready for inference. `backend`:
-        "auto" runs Llama-shaped models on the CPU through rag/llama_torch.py (a cold start without
+        "auto" runs Llama-shaped models on the CPU through rag/llm/llama_torch.py (a cold start without
         transformers' import) and everything else through transformers; "transformers" always does
         (training and --merge need its model class)."""
         if backend not in ("auto", "transformers"):
@@ -156,8 +156,8 @@ class LocalLLM:
 
 def _load_plain_torch(name: str, path: str, torch_dtype, adapter: str | None) -> LocalLLM | None:
     """None when the model, its tokenizer or the adapter needs transformers."""
-    from rag import llama_torch
-    from rag.chat_tokenizer import ChatTokenizer
+    from rag.llm import llama_torch
+    from rag.llm.chat_tokenizer import ChatTokenizer
 
     if not llama_torch.supports(path) or (adapter and not llama_torch.adapter_supported(adapter)):
         return None
@@ -192,7 +192,7 @@ def _load_transformers(name: str, path: str, device: str, torch_dtype, adapter: 
     except (torch.OutOfMemoryError, MemoryError):
         raise ConfigError(f"the model at {path} does not fit in memory on {device}") from None
     if adapter:
-        from rag.adapters import load_adapter
+        from rag.llm.adapters import load_adapter
 
         model = load_adapter(model, adapter)
     model.to(device).eval()

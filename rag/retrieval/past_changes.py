@@ -4,7 +4,7 @@ This is what a developer asks a colleague ("who touched this last time we had th
 time the kept commits of the history (graph/history.py) that touched a candidate file get a BM25
 index over their messages; a question's tokens find the most similar ones, and each gives its score,
 shared among the files it touched, to those files. The signal is scaled so that its best file gets 1
-and added as a boost (rag/retriever.py: BOOSTS): a file that a close past change touched rises; a
+and added as a boost (rag/retrieval/retriever.py: BOOSTS): a file that a close past change touched rises; a
 question no past change resembles leaves the ranking as it was.
 
 Measured on the dev sets with each query seeing only commits older than itself (bench/README.md: past changes),
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.history import History
-from rag.sparse import SparseIndex
-from rag.tokenize import document_terms
+from rag.retrieval.sparse import SparseIndex
+from rag.retrieval.tokenize import document_terms
 
 META = "past-changes.json"
 SPARSE = "sparse-past-changes"

@@ -1,0 +1,1 @@
+"""Sentence embedders: the bundled MiniLM (NumPy or torch runtime) and tuned ones."""
