@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SOURCES = os.environ.get("RAG_BENCH_SOURCES", os.path.join(HERE, "..", ".bench-sources"))
 REPOS = {"networkx": "networkx/algorithms/cycles.py", "scrapy": "scrapy/http/request/__init__.py",
          "rich": "rich/progress.py"}
-# ends as the `rag` console script does (rag/cli.py: entry), without the interpreter's final collections
+# ends as the `rag` console script does (rag/cli/__init__.py: entry), without the interpreter's final collections
 GRAPH_INDEX = ("import gc, sys; from graph.indexer import IndexOptions, index; "
                "index(sys.argv[1], IndexOptions(index_dir=sys.argv[2], full=sys.argv[3] == 'full', jobs=int(sys.argv[4]))); "
                "gc.freeze()")

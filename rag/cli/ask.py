@@ -1,0 +1,132 @@
+"""`rag ask`: which module handles X?"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from rag.cli.common import index_dir_arg, retrieval_settings
+
+
+def add_parser(sub) -> None:
+    ask = sub.add_parser("ask", help="which module handles X? ranked modules with evidence",
+                         description="Answer with the module of the repository most likely to handle the "
+                                     "question: a requirement, a commit message or a whole bug report.")
+    ask.add_argument("question", nargs="?", default=None,
+                     help="the question, requirement or bug report (quote it); - reads it from standard input")
+    ask.add_argument("--file", default=None, metavar="REPORT",
+                     help="read the question from a file (a whole issue report, longer than a command line holds)")
+    ask.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
+    index_dir_arg(ask)
+    ask.add_argument("-k", type=int, default=10, metavar="N", help="how many candidates to list (default 10)")
+    ask.add_argument("--level", default="file", help="rank files (default) or directories: file|dir")
+    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask.add_argument("--refresh", action="store_true", help="bring a stale index up to date before answering")
+    ask.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index`")
+    ask.add_argument("--llm", action="store_true",
+                     help="let a local LLM pick among the candidates (default model: SmolLM2-135M-Instruct)")
+    ask.add_argument("--model", default=None, metavar="DIR", help="with --llm: a local Hugging Face causal-LM directory")
+    ask.add_argument("--think", action="store_true",
+                     help="the LLM (--llm implied) writes a short rationale before its answer (for bigger models)")
+    ask.add_argument("--scope", default=None, choices=("candidates", "all"),
+                     help="with --llm: score the retrieved candidates (default) or decode over all module IDs")
+    ask.add_argument("--adapter", default=None, metavar="DIR|none",
+                     help="with --llm: a LoRA adapter directory, or none (default: the index's own, from rag finetune)")
+    ask.set_defaults(run=_cmd_ask)
+
+
+def _question(args) -> str:
+    """The question from the command line, standard input (`-`) or `--file`; bytes that are not UTF-8
+    (a paste from a Latin-1 log) become U+FFFD instead of failing."""
+    from graph.errors import RagError
+
+    if args.file is not None and args.question is not None:
+        raise RagError("give the question either as an argument or with --file, not both")
+    if args.file is not None:
+        try:
+            with open(args.file, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            raise RagError(f"cannot read the question from {args.file}: {e.strerror or e}") from None
+        return data.decode("utf-8", "replace")
+    if args.question is None:
+        raise RagError("no question: give it as an argument, - to read standard input, or --file REPORT")
+    if args.question == "-":
+        return sys.stdin.buffer.read().decode("utf-8", "replace")
+    return args.question  # Engine.ask replaces what the command line could not decode
+
+def _cmd_ask(args) -> int:
+    from rag.engine import Engine
+    from rag.progress import StderrProgress
+
+    question = _question(args)  # before any work: a missing file fails at once
+    given = [flag for flag, value in (("--model", args.model), ("--scope", args.scope), ("--adapter", args.adapter))
+             if value is not None]
+    if given and not (args.llm or args.think):
+        from graph.errors import RagError
+        raise RagError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with --llm")
+    if args.think and not args.llm:
+        print("rag: warning: --think lets the LLM answer: --llm is implied", file=sys.stderr)
+    args.scope, args.adapter = args.scope or "candidates", args.adapter or "auto"
+    progress = StderrProgress()
+    try:
+        from rag.settings import LLMSettings
+
+        llm = LLMSettings(scope=args.scope, think=args.think, adapter=args.adapter,
+                          **({"model": args.model} if args.model else {}))
+        if args.model:
+            from rag.llm.model import model_dir
+
+            model_dir(args.model)  # a wrong path fails here, in one line, before any work
+        if args.adapter not in ("auto", "none") and not os.path.isfile(os.path.join(args.adapter, "adapter_config.json")):
+            from graph.errors import ConfigError
+            raise ConfigError(f"no LoRA adapter at {args.adapter} (no adapter_config.json)")
+        engine = Engine.open(args.repo, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+                             refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
+    finally:
+        progress.close()
+    use_llm = args.llm or args.think
+    if use_llm and args.level != "file":
+        from graph.errors import RagError
+        raise RagError("--llm answers at file level only, for now")
+    result = engine.ask(question, k=args.k, level=args.level, llm=use_llm)
+    for warning in result.warnings:
+        print(f"rag: warning: {warning}", file=sys.stderr)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_answer(result, sys.stdout)
+    return 0
+
+def _print_answer(result, out) -> None:
+    from graph.text import first_sentence
+
+    if result.answer is None and not result.candidates:
+        out.write("No answer: nothing in the index matches the question.\n")
+        return
+    if result.answer is None:
+        out.write("No answer (the model abstained). The candidates, for a look:\n")
+        for rank, c in enumerate(result.candidates, 1):
+            out.write(f"{rank:>3}. {c.module}  {c.score:.3f}\n")
+        for reason in (w for w in result.candidates[0].why if w.startswith("model's reasoning")):
+            out.write(f"    {reason}\n")
+        return
+    top = result.candidates[0]
+    out.write(f"{result.answer.module}  (confidence {result.answer.confidence:.2f})\n")
+    out.write(f"    {top.summary}\n")
+    if top.why:
+        out.write(f"    why: {'; '.join(top.why)}\n")
+    out.write("\nCandidates:\n")
+    width = max(len(c.module) for c in result.candidates)
+    for rank, c in enumerate(result.candidates, 1):
+        out.write(f"{rank:>3}. {c.module:<{width}}  {c.score:7.3f}  {first_sentence(c.summary, 16)}\n")
+        if c.why:
+            out.write(f"{'':>5}{'; '.join(c.why)}\n")
+    if result.model is not None:
+        m = result.model
+        how = ("its scores alone order the candidates" if m.fusion_weight is None
+               else f"its scores fused with retrieval's at weight {m.fusion_weight}")
+        out.write(f"\nmodel: {m.name}, {'tuned (' + m.adapter + ')' if m.tuned else 'untuned'}; {how}\n")
+    timing = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timing_ms.items())
+    out.write(f"\n({timing})\n")

@@ -1,0 +1,64 @@
+"""What the commands share: argument types, the index-directory option, output checks."""
+from __future__ import annotations
+
+import argparse
+import os
+
+DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of ours, 4 damaged
+
+
+def index_dir_arg(p) -> None:
+    p.add_argument("--index-dir", metavar="DIR", help="index directory (default: PATH/.rag)")
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+def positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+def check_output(path: str | None, what: str, directory: bool = False) -> None:
+    """Fail before any work, not after it, when an output path cannot be written."""
+    if not path:
+        return
+    from graph.errors import RagError
+
+    if directory:
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise RagError(f"{what} {path} is a file, not a directory")
+        parent = os.path.dirname(os.path.abspath(path)) if not os.path.isdir(path) else path
+    else:
+        if os.path.isdir(path):
+            raise RagError(f"{what} {path} is a directory, not a file")
+        parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise RagError(f"{what} {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise RagError(f"{what} {path}: the directory {parent} is not writable")
+
+def retrieval_settings(embedder: str | None):
+    from rag.settings import AUTO_EMBEDDER, RetrievalSettings
+
+    if not embedder or embedder == AUTO_EMBEDDER:
+        return RetrievalSettings()
+    from rag.embedding.embedder import embedder_path
+
+    embedder_path(embedder)  # a wrong name fails here, in one line, before any work
+    return RetrievalSettings(embedder=embedder)

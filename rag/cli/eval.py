@@ -1,0 +1,101 @@
+"""`rag eval`: methods side by side on labeled queries, or labeled queries mined from git."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from rag.cli.common import check_output, index_dir_arg
+
+
+def add_parser(sub) -> None:
+    ev = sub.add_parser("eval", help="evaluate methods side by side on labeled queries (JSONL)",
+                        description="Run every method over the same labeled queries and compare accuracy, "
+                                    "latency and memory.")
+    ev.add_argument("labeled", nargs="?", help="labeled queries: JSONL with `query` and `gold_files`/`gold_modules`")
+    ev.add_argument("--from-git", action="store_true",
+                    help="instead: mine labeled queries from the repository's git history (commit message -> "
+                         "the one or two source files it changed) and write them as JSONL")
+    ev.add_argument("--since", metavar="DATE", help="with --from-git: only commits after DATE (git's --since)")
+    ev.add_argument("--last", type=int, metavar="N", help="with --from-git: only the last N commits")
+    ev.add_argument("--out", metavar="FILE", help="with --from-git: write the JSONL here (default: stdout)")
+    ev.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
+    index_dir_arg(ev)
+    ev.add_argument("--methods", default="bm25,dense,hybrid", help="comma-separated (default: bm25,dense,hybrid)")
+    ev.add_argument("--level", default="file", choices=("file", "dir", "both"), help="file (default), dir or both")
+    ev.add_argument("-k", default="1,3,5,10", metavar="K,K,…", help="cut-offs for Acc@k (default 1,3,5,10)")
+    ev.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ev.add_argument("--report", metavar="DIR", help="also write report.json, report.md, queries.jsonl and a plot")
+    ev.add_argument("-v", "--verbose", action="store_true", help="list gold modules missing from the index")
+    ev.set_defaults(run=_cmd_eval)
+
+
+def _cmd_eval(args) -> int:
+    if args.from_git:
+        return _cmd_mine(args)
+    if not args.labeled:
+        from graph.errors import RagError
+        raise RagError("give a labeled-query file, or --from-git to mine one")
+    from eval.dataset import load_labeled
+    from eval.methods import get_method
+    from eval.report import table, to_dict, write_report
+    from eval.runner import evaluate
+    from graph.errors import RagError
+    from rag.engine import Engine
+    from rag.progress import StderrProgress
+
+    try:
+        ks = sorted({int(k) for k in args.k.split(",") if k.strip()})
+    except ValueError:
+        raise RagError(f"-k takes whole numbers separated by commas, not {args.k!r}") from None
+    if not ks or ks[0] < 1:
+        raise RagError("-k values must be 1 or more")
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    for m in methods:
+        get_method(m)  # an unknown name fails before any work
+    check_output(args.report, "--report", directory=True)
+    queries = load_labeled(args.labeled)
+    progress = StderrProgress()
+    try:
+        engine = Engine.open(args.repo, index_dir=args.index_dir, progress=progress)
+        levels = ["file", "dir"] if args.level == "both" else [args.level]
+        report = evaluate(engine, args.labeled, queries, methods, levels, ks, progress)
+    finally:
+        progress.close()
+    if report.missing_gold:
+        print(f"rag: warning: {len(report.missing_gold)} gold modules are not in the index (scored as misses)"
+              + ("" if args.verbose else "; --verbose lists them"), file=sys.stderr)
+        if args.verbose:
+            for g in report.missing_gold:
+                print(f"  {g}", file=sys.stderr)
+    if args.report:
+        for path in write_report(report, args.report):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        json.dump(to_dict(report), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(f"{report.n} queries, {os.path.basename(args.labeled)} on {report.repo}")
+        print(table(report))
+    return 0
+
+def _cmd_mine(args) -> int:
+    from rag.commit_queries import mine
+    from graph.indexer import check_repo
+
+    if args.last is not None and args.last < 1:
+        from graph.errors import RagError
+        raise RagError("--last must be 1 or more")
+    check_output(args.out, "--out")
+    result = mine(check_repo(args.repo), since=args.since, last=args.last)
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)
+    if args.out:
+        from graph.durable import atomic_write
+        atomic_write(args.out, lines)
+    else:
+        sys.stdout.write(lines)
+    print(f"mined {len(result.rows)} labeled queries from {result.scanned} commits"
+          + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
+    for reason, count in result.dropped.most_common():
+        print(f"  dropped {count}: {reason}", file=sys.stderr)
+    return 0

@@ -1,0 +1,93 @@
+"""`rag index`: build, update or check the index of a repository."""
+from __future__ import annotations
+
+import sys
+
+from rag.cli.common import DAMAGED_EXIT, index_dir_arg, non_negative_int, retrieval_settings
+
+
+def add_parser(sub) -> None:
+    ix = sub.add_parser("index", help="build or update the index of a repository",
+                        description="Parse the repository into a code knowledge graph and write the index "
+                                    "directory. Rebuilds are incremental: only changed files are re-parsed.")
+    ix.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    index_dir_arg(ix)
+    ix.add_argument("--full", action="store_true", help="rebuild everything, ignoring the previous index")
+    ix.add_argument("--check", action="store_true",
+                    help="only report whether the index is fresh: exit 0 if fresh, 1 if stale (prints what changed), "
+                         "4 if its files are damaged")
+    ix.add_argument("--jobs", type=non_negative_int, default=0, metavar="N",
+                    help="parse with N processes (default 0: one per core when there are many files)")
+    ix.add_argument("--include", action="append", default=[], metavar="GLOB",
+                    help="index only source files matching this gitignore-style pattern (repeatable)")
+    ix.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                    help="also skip paths matching this gitignore-style pattern (repeatable)")
+    ix.add_argument("--no-history", dest="history", action="store_const", const=False, default=None,
+                    help="leave the git history out of the index (remembered: later runs keep it out until --full)")
+    ix.add_argument("--embedder", default=None, metavar="NAME|DIR",
+                    help="sentence-transformers model: auto (default: the index's tuned one from `rag finetune "
+                         "--retriever` if any, else the bundled all-MiniLM-L6-v2), all-MiniLM-L6-v2, or a local directory")
+    ix.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
+    ix.set_defaults(run=_cmd_index)
+
+
+def _cmd_index(args) -> int:
+    from graph.indexer import IndexOptions, check, index, max_jobs
+    from rag.progress import StderrProgress
+
+    if args.jobs > max_jobs():
+        print(f"rag: warning: --jobs {args.jobs} is more than this machine's {max_jobs()} cores: "
+              f"parsing with {max_jobs()} processes", file=sys.stderr)
+
+    options = IndexOptions(index_dir=args.index_dir, full=args.full, jobs=args.jobs,
+                           include=tuple(args.include), exclude=tuple(args.exclude), history=args.history)
+    from graph.indexer import default_index_dir
+    from rag.retrieval.index_files import RetrievalExtension
+
+    index_dir = args.index_dir or default_index_dir(args.path)
+    extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir)]
+    if args.check:
+        changes = check(args.path, options, extensions)
+        if changes.damaged:
+            print("index is damaged (`rag index` repairs it):")
+            for line in changes.damaged:
+                print(f"  {line}")
+            return DAMAGED_EXIT
+        if not changes.stale:
+            print("index is fresh")
+            return 0
+        print("index is stale:")
+        for line in changes.describe():
+            print(f"  {line}")
+        return 1
+    progress = StderrProgress(quiet=args.quiet)
+    try:
+        report = index(args.path, options, progress,
+                       on_lock_wait=lambda: print("rag: waiting for another `rag index` to finish …", file=sys.stderr),
+                       extensions=extensions)
+    finally:
+        progress.close()
+    if not args.quiet:
+        _print_index_report(report)
+    return 0
+
+def _print_index_report(r) -> None:
+    err = sys.stderr
+    if not r.wrote:
+        print(f"index is fresh: {r.files} files, {r.modules} modules ({r.index_dir})", file=err)
+    else:
+        how = "full" if r.changes.reason else "incremental"
+        if r.changes.reason not in ("", "no index yet", "full rebuild requested"):
+            print(f"rebuilding everything: {r.changes.reason}", file=err)
+        print(f"indexed {r.files} files into {r.modules} modules in {r.seconds:.2f} s "
+              f"({how}: {r.parsed} parsed, {r.reused} unchanged) -> {r.index_dir}", file=err)
+        if r.history:
+            print(r.history, file=err)
+    if r.syntax_errors:
+        print(f"warning: {r.syntax_errors} files have syntax errors; indexed what parsed", file=err)
+    for reason, paths in sorted(r.skipped.items()):
+        example = ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")
+        print(f"warning: skipped {len(paths)} {_SKIP_WORDS.get(reason, reason)} ({example})", file=err)
+
+_SKIP_WORDS = {"huge": "files over the size limit", "binary": "binary files", "not-utf8": "files not in UTF-8",
+               "unreadable": "unreadable paths", "symlink": "symbolic links (not followed)"}

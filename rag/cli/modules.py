@@ -1,0 +1,60 @@
+"""`rag modules`: the modules of an index, as a list, a tree or JSON."""
+from __future__ import annotations
+
+import json
+import sys
+
+from rag.cli.common import index_dir_arg
+
+
+def add_parser(sub) -> None:
+    mo = sub.add_parser("modules", help="list the modules of an indexed repository with their summaries")
+    mo.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    index_dir_arg(mo)
+    mo.add_argument("--tree", action="store_true", help="show the module hierarchy as a tree")
+    mo.add_argument("--json", action="store_true", help="print a JSON array of module objects (all of them)")
+    mo.add_argument("--all", action="store_true",
+                    help="also list tests, examples, docs and benchmarks (left out of the list and the tree by default)")
+    mo.set_defaults(run=_cmd_modules)
+
+
+def _cmd_modules(args) -> int:
+    from graph.indexer import check_repo, default_index_dir, load_modules
+    from graph.store import IndexStore
+
+    repo = check_repo(args.path)
+    modules = load_modules(IndexStore(args.index_dir or default_index_dir(repo)))
+    out = sys.stdout
+    if args.json:
+        json.dump([m.to_dict() for m in modules], out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    if not args.all:  # what answers can be: the tree of the code, not of its test fixtures
+        modules = [m for m in modules if m.role == "source" or m.kind == "named"]
+    if args.tree:
+        _print_tree(modules, out)
+    else:
+        for m in modules:
+            out.write(f"{m.id}\n    {m.summary}\n")
+    return 0
+
+def _print_tree(modules, out) -> None:
+    from graph.text import first_sentence
+
+    children: dict[str | None, list] = {}
+    for m in modules:
+        children.setdefault(m.parent, []).append(m)
+    width = 100
+
+    def ordered(parent):
+        return sorted(children.get(parent, ()), key=lambda m: (m.kind == "file", m.id))
+
+    # depth first with a stack, not recursion: a tree may be thousands of directories deep
+    pending = [(m, 0) for m in reversed(ordered(None))]
+    while pending:
+        m, depth = pending.pop()
+        label = m.id if depth == 0 else m.name + ("/" if m.kind == "directory" else "")
+        line = f"{'  ' * depth}{label}"
+        hint = first_sentence(m.summary, 14)
+        out.write(f"{line:<{max(len(line) + 2, 36)}}{hint}"[:width + 40] + "\n")
+        pending.extend((child, depth + 1) for child in reversed(ordered(m.id)))
