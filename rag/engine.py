@@ -103,7 +103,7 @@ class Engine:
         hits = self.retriever.search(parsed, k=max(k, pool_size), level=level, method=method, within=self.within,
                                      as_of=as_of)
         retrieve_ms = (time.perf_counter() - start) * 1000
-        pool = [Candidate(h.module, h.kind, h.score, h.summary, h.why) for h in hits]
+        pool = hits
         candidates = pool[:k]
         answer = None
         warnings = []

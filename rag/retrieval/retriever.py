@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from rag.retrieval.dense import DenseIndex
 from rag.retrieval.fusion import best_per_group, fuse
 from rag.retrieval.past_changes import AsOf, PastChange, PastChanges, file_scores as past_change_scores
 from rag.retrieval.question import ParsedQuery, parse_query
+from rag.results import Candidate
 from rag.settings import RetrievalSettings
 from rag.retrieval.sparse import SparseIndex
 
@@ -32,15 +33,6 @@ class NamedCode:
     example calls the public API (`symbols`, `Symbol`) whatever the change is about."""
     prose: dict[int, list[str]]
     code: dict[int, list[str]]
-
-
-@dataclass
-class Hit:
-    module: str
-    kind: str
-    score: float
-    summary: str
-    why: list[str] = field(default_factory=list)
 
 
 class Retriever:
@@ -238,7 +230,7 @@ class Retriever:
         return fuse(signals, weights, unscaled=BOOSTS), signals, named.prose | named.code, past
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid",
-               within: str = "", as_of: AsOf | None = None) -> list[Hit]:
+               within: str = "", as_of: AsOf | None = None) -> list[Candidate]:
         """`within`: only modules under this directory of the repository ("pkg/sub/"); `as_of`: the
         time the question is asked at (only older commits are evidence)."""
         if level not in LEVELS:
@@ -252,11 +244,11 @@ class Retriever:
         if level == "file":
             order = np.argsort(-scores, kind="stable")[:k]
             evidence = _Evidence(self, q, signals, named, past)
-            return [Hit(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
+            return [Candidate(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
                         evidence.why(int(i))) for i in order]
         return self._directory_hits(scores, k, q, signals)
 
-    def _directory_hits(self, file_scores: np.ndarray, k: int, q: ParsedQuery, signals) -> list[Hit]:
+    def _directory_hits(self, file_scores: np.ndarray, k: int, q: ParsedQuery, signals) -> list[Candidate]:
         """A directory scores as its best file directly inside; one holding only subdirectories, as its
         best file anywhere below, one point lower. Named modules score as their best member file."""
         direct: dict[str, float] = {}
@@ -290,7 +282,7 @@ class Retriever:
         for mid, score in ranked:
             i = best_file.get(mid)
             why = [f"best file: {self.files[i]}"] if i is not None else []
-            hits.append(Hit(mid, self.modules[mid].kind, round(score, 4), self.modules[mid].summary, why))
+            hits.append(Candidate(mid, self.modules[mid].kind, round(score, 4), self.modules[mid].summary, why))
         return hits
 
 
