@@ -3,6 +3,25 @@
 `rank` is the 1-based position of the first gold module in a ranking, or None when none is there.
 Lenient Acc@k: any gold in the top k. Strict Acc@k: every gold in the top k. MRR: mean of 1/rank
 (0 for a miss). Duplicates in a ranking count once, at their first position.
+
+Three questions: the first answered right at once, the second on the third try, the third not at all:
+
+>>> rankings = [["cart.py", "shop.py"], ["shop.py", "shop.py", "pay.py", "cart.py"], ["pay.py"]]
+>>> golds = [["cart.py"], ["cart.py"], ["tax.py"]]
+>>> ranks = [first_rank(r, g) for r, g in zip(rankings, golds)]
+>>> ranks  # the duplicate shop.py counts once
+[1, 3, None]
+>>> accuracy_at(ranks, 1), round(accuracy_at(ranks, 3), 3)
+(0.333..., 0.667)
+>>> round(mean_reciprocal_rank(ranks), 3)  # (1 + 1/3 + 0) / 3
+0.444
+
+Strict accuracy asks for every gold module of a question:
+
+>>> strict_accuracy_at([["a.py", "b.py", "c.py"]], [["a.py", "c.py"]], 2)
+0.0
+>>> strict_accuracy_at([["a.py", "b.py", "c.py"]], [["a.py", "c.py"]], 3)
+1.0
 """
 from __future__ import annotations
 
@@ -39,7 +58,13 @@ def mean_reciprocal_rank(ranks: list[int | None]) -> float:
 
 
 def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    """Nearest-rank percentile (p in 0..100) of a non-empty list: always one of the values.
+
+    >>> percentile([12.0, 40.0, 15.0, 11.0], 50)
+    12.0
+    >>> percentile([12.0, 40.0, 15.0, 11.0], 95)
+    40.0
+    """
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -47,7 +72,11 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def directory_of(module_id: str) -> str:
-    """The directory level of a gold file: its parent directory's module ID."""
+    """The directory level of a gold file: its parent directory's module ID.
+
+    >>> directory_of("scrapy/http/request/form.py"), directory_of("setup.py"), directory_of("rich/")
+    ('scrapy/http/request/', './', 'rich/')
+    """
     if module_id.endswith("/"):
         return module_id
     parent = posixpath.dirname(module_id)

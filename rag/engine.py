@@ -23,6 +23,34 @@ from rag.settings import LLMSettings, RetrievalSettings
 
 
 class Engine:
+    r"""A repository's index and models, loaded once, answering "which module handles X?".
+
+    `Engine.open(path)` finds (or builds) the index of the repository at `path`; `ask` ranks its
+    modules for a question and says why. A two-file repository:
+
+    >>> import pathlib, tempfile
+    >>> repo = pathlib.Path(tempfile.mkdtemp()) / "shop"
+    >>> (repo / "shop").mkdir(parents=True)
+    >>> _ = (repo / "shop" / "cart.py").write_text(
+    ...     '# The shopping cart: items a customer is about to buy.\n\n'
+    ...     'def add_item(cart, item):\n    cart.append(item)\n')
+    >>> _ = (repo / "shop" / "payment.py").write_text(
+    ...     '# Card payments and refunds.\n\n'
+    ...     'def refund(order):\n    return order.total\n')
+    >>> engine = Engine.open(str(repo), quick_start=True)  # no index yet: builds one in repo/.rag
+    >>> result = engine.ask("refund a card payment", k=2)
+    >>> result.answer.module
+    'shop/payment.py'
+    >>> [c.module for c in result.candidates]
+    ['shop/payment.py', 'shop/cart.py']
+    >>> result.candidates[0].why[0]
+    'keywords: payment, refund, card'
+    >>> import shutil; shutil.rmtree(repo.parent)
+
+    A question about a past time (`as_of`) sees only older commits as evidence; `llm=True` lets the
+    local model pick among the candidates (see README).
+    """
+
     def __init__(self, repo: str, store: IndexStore, retriever: Retriever, stale: Changes,
                  llm_settings: LLMSettings = LLMSettings(), within: str = ""):
         self.repo = repo

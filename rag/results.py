@@ -1,4 +1,28 @@
-"""Typed answers of `rag ask`, with the same fields as its JSON (DESIGN.md)."""
+"""Typed answers of `rag ask`, with the same fields as its JSON.
+
+`Engine.ask` returns an `AskResult`: the answer (the module most likely to handle the question, with
+a confidence), the ranked candidates with the evidence for each, and how long it took. `to_dict()` is
+the object `rag ask --json` prints:
+
+>>> result = AskResult(
+...     query="progress bar flickers", level="file", method="hybrid",
+...     answer=Answer("rich/progress.py", 0.94),
+...     candidates=[Candidate("rich/progress.py", "file", 12.4, "Python file defining Progress, Task.",
+...                           ["keywords: progress, bar"]),
+...                 Candidate("rich/live.py", "file", 8.8, "Python file defining Live.")],
+...     timing_ms={"retrieve": 21.0, "total": 21.3})
+>>> result.answer.module
+'rich/progress.py'
+>>> [c.module for c in result.candidates]
+['rich/progress.py', 'rich/live.py']
+>>> sorted(result.to_dict())
+['answer', 'candidates', 'level', 'method', 'query', 'timing_ms']
+>>> result.to_dict()["candidates"][0]["why"]
+['keywords: progress, bar']
+
+Warnings (a stale index, no evidence in the question) are for a person and stay out of the JSON;
+`model` appears only when the LLM answered.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

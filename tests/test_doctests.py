@@ -1,0 +1,15 @@
+"""The examples in the public API's docstrings run, and say what the code does."""
+import doctest
+
+import pytest
+
+import eval.metrics
+import rag.engine
+import rag.results
+
+
+@pytest.mark.parametrize("module", [eval.metrics, rag.results, rag.engine])
+def test_docstring_examples(module):
+    failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert attempted > 0, f"{module.__name__} has no examples"
+    assert failed == 0
