@@ -9,7 +9,7 @@ class RepoError(RagError):
     """The repository path cannot be indexed (missing, not a directory, nothing to index)."""
 
 
-class IndexError_(RagError):
+class IndexStoreError(RagError):
     """The on-disk index is missing, corrupt, or from another format version."""
 
 

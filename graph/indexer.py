@@ -18,7 +18,7 @@ import orjson
 
 from graph.build import build_graph
 from graph.config import HistorySettings, RepoConfig, parse_config
-from graph.errors import IndexError_, RepoError
+from graph.errors import IndexStoreError, RepoError
 from graph.history import HISTORY_FILE, History, add_history, head, mine_history
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
@@ -207,7 +207,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
             previous_manifest = store.manifest() if store.exists() and not options.full else None
             if not changes.reason:
                 previous = _previous_parses(store, previous_manifest)
-        except IndexError_ as e:  # a damaged index is worth nothing: rebuild it rather than fail
+        except IndexStoreError as e:  # a damaged index is worth nothing: rebuild it rather than fail
             changes.reason = changes.reason or str(e)
             previous_manifest = None
         if changes.damaged:  # nothing of a damaged snapshot is reused, caches included
@@ -312,7 +312,7 @@ def load_graph(store: IndexStore, manifest: Manifest | None = None) -> nx.MultiD
     try:
         return nx.node_link_graph(data, edges="edges")
     except (KeyError, TypeError, nx.NetworkXError) as e:
-        raise IndexError_(f"the index at {store.dir} is corrupt (graph.json: {e}); "
+        raise IndexStoreError(f"the index at {store.dir} is corrupt (graph.json: {e}); "
                           "`rag index --full` rebuilds it") from None
 
 
@@ -321,7 +321,7 @@ def load_modules(store: IndexStore, manifest: Manifest | None = None) -> list[Mo
     try:
         return [Module.from_dict(d) for d in store.read_jsonl(manifest, "modules.jsonl")]
     except TypeError as e:
-        raise IndexError_(f"the index at {store.dir} is corrupt (modules.jsonl: {e}); "
+        raise IndexStoreError(f"the index at {store.dir} is corrupt (modules.jsonl: {e}); "
                           "`rag index --full` rebuilds it") from None
 
 
@@ -355,7 +355,7 @@ def _with_history_choice(config: RepoConfig, options: IndexOptions, store: Index
     if options.history is None and not options.full and store.exists():
         try:
             off = store.manifest().settings.get("history", {}).get("off", False) is True
-        except IndexError_:
+        except IndexStoreError:
             off = False
     return replace(config, history=HistorySettings(config.history.max_commits, off=True)) if off else config
 
@@ -387,7 +387,7 @@ def _mine(repo: str, config: RepoConfig, store: IndexStore, previous_manifest: M
     if same_settings and previous_manifest.history_head is not None:
         try:
             previous = History.from_dict(store.read_json(previous_manifest, HISTORY_FILE))
-        except (IndexError_, TypeError, ValueError, AttributeError):  # a cache only: mine it all again
+        except (IndexStoreError, TypeError, ValueError, AttributeError):  # a cache only: mine it all again
             previous = None
     return mine_history(repo, previous, config.history.max_commits)
 
@@ -405,7 +405,7 @@ def _changes(store: IndexStore, found: WalkResult, settings: dict, verify: bool 
         return Changes(reason="no index yet")
     try:
         manifest = store.manifest()
-    except IndexError_ as e:
+    except IndexStoreError as e:
         return Changes(reason=str(e))
     current = {f.path: f.sha256 for f in found.files}
     before = {p: meta.get("sha256") for p, meta in manifest.files.items()}
@@ -430,7 +430,7 @@ def _previous_parses(store: IndexStore, manifest: Manifest) -> dict[str, tuple[F
     try:
         return {d["path"]: (FileSymbols.from_dict(d), line) for d, line in store.read_jsonl_rows(manifest, "files.jsonl")}
     except (KeyError, TypeError) as e:
-        raise IndexError_(f"the index at {store.dir} is corrupt (files.jsonl: {e}); "
+        raise IndexStoreError(f"the index at {store.dir} is corrupt (files.jsonl: {e}); "
                           "`rag index --full` rebuilds it") from None
 
 

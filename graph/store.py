@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator
 
 from graph.durable import atomic_write, fsync_dir, fsync_tree, prune, write_durably
-from graph.errors import IndexError_
+from graph.errors import IndexStoreError
 from graph.locking import exclusive_lock
 
 FORMAT_VERSION = 1
@@ -67,30 +67,30 @@ class IndexStore:
         return os.path.isfile(os.path.join(self.dir, MANIFEST))
 
     def manifest(self) -> Manifest:
-        """The current manifest; IndexError_ with a one-line reason if missing, corrupt or foreign."""
+        """The current manifest; IndexStoreError with a one-line reason if missing, corrupt or foreign."""
         path = os.path.join(self.dir, MANIFEST)
         if not os.path.isfile(path):
-            raise IndexError_(f"no index at {self.dir}: run `rag index` first")
+            raise IndexStoreError(f"no index at {self.dir}: run `rag index` first")
         try:
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
+            raise IndexStoreError(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
                               "`rag index --full` rebuilds it") from None
         if not isinstance(data, dict) or not isinstance(data.get("format_version"), int):
-            raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST} has no format version); "
+            raise IndexStoreError(f"the index at {self.dir} is corrupt ({MANIFEST} has no format version); "
                               "`rag index --full` rebuilds it")
         version = data["format_version"]
         if version > FORMAT_VERSION:
-            raise IndexError_(f"the index at {self.dir} has format version {version}, newer than this rag "
+            raise IndexStoreError(f"the index at {self.dir} has format version {version}, newer than this rag "
                               f"understands ({FORMAT_VERSION}): upgrade rag, or `rag index --full` to rebuild it")
         if version < FORMAT_VERSION:
-            raise IndexError_(f"the index at {self.dir} has the old format version {version}: "
+            raise IndexStoreError(f"the index at {self.dir} has the old format version {version}: "
                               "`rag index` rebuilds it")
         try:
             return Manifest(**{k: data[k] for k in Manifest.__dataclass_fields__ if k in data})
         except TypeError as e:
-            raise IndexError_(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
+            raise IndexStoreError(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
                               "`rag index --full` rebuilds it") from None
 
     def damage(self, manifest: Manifest, hashes: bool = True) -> list[str]:
@@ -113,7 +113,7 @@ class IndexStore:
         return problems
 
     def refuse_newer(self) -> None:
-        """IndexError_ when the index was written by a newer rag: an older one must not overwrite it
+        """IndexStoreError when the index was written by a newer rag: an older one must not overwrite it
         (its user may run both); `rag index --full` replaces it on purpose."""
         try:
             with open(os.path.join(self.dir, MANIFEST), encoding="utf-8") as fh:
@@ -151,12 +151,12 @@ class IndexStore:
     def _snapshot_file(self, manifest: Manifest, name: str) -> str:
         path = os.path.join(self.dir, manifest.snapshot, name)
         if not os.path.isfile(path):
-            raise IndexError_(f"the index at {self.dir} is incomplete ({manifest.snapshot}/{name} is missing); "
+            raise IndexStoreError(f"the index at {self.dir} is incomplete ({manifest.snapshot}/{name} is missing); "
                               "`rag index --full` rebuilds it")
         return path
 
-    def _corrupt(self, name: str, e: Exception) -> IndexError_:
-        return IndexError_(f"the index at {self.dir} is corrupt ({name}: {_short(e)}); "
+    def _corrupt(self, name: str, e: Exception) -> IndexStoreError:
+        return IndexStoreError(f"the index at {self.dir} is corrupt ({name}: {_short(e)}); "
                            "`rag index --full` rebuilds it")
 
     # --- writing -------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ class IndexStore:
         """Exclusive writer lock. `on_wait` is called once if another writer holds it."""
         if os.path.lexists(self.dir) and not os.path.isdir(self.dir):
             what = "a link to " + os.path.realpath(self.dir) if os.path.islink(self.dir) else "a file"
-            raise IndexError_(f"cannot write the index: {self.dir} is {what}, not a directory "
+            raise IndexStoreError(f"cannot write the index: {self.dir} is {what}, not a directory "
                               "(remove it, or give another --index-dir)")
         busy = f"another `rag index` is writing {self.dir} (waited {timeout:.0f} s)"
         held = ExitStack()
@@ -174,7 +174,7 @@ class IndexStore:
             os.makedirs(self.dir, exist_ok=True)
             held.enter_context(exclusive_lock(os.path.join(self.dir, LOCK), busy, timeout, on_wait))
         except OSError as e:  # an unwritable directory: the lock file cannot be made
-            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e} "
+            raise IndexStoreError(f"cannot write the index at {self.dir}: {e.strerror or e} "
                               "(make it writable, or give another --index-dir)") from None
         with held:
             yield
@@ -192,7 +192,7 @@ class IndexStore:
         try:
             os.makedirs(snap)
         except OSError as e:
-            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e} "
+            raise IndexStoreError(f"cannot write the index at {self.dir}: {e.strerror or e} "
                               "(make it writable, or give another --index-dir)") from None
         try:
             for filename, content in payload:
@@ -209,7 +209,7 @@ class IndexStore:
             atomic_write(os.path.join(self.dir, MANIFEST), [json.dumps(manifest.to_dict(), indent=1, sort_keys=True), "\n"])
         except OSError as e:  # a full disk, a directory made read-only meanwhile: the old index stands
             shutil.rmtree(snap, ignore_errors=True)
-            raise IndexError_(f"cannot write the index at {self.dir}: {e.strerror or e}; "
+            raise IndexStoreError(f"cannot write the index at {self.dir}: {e.strerror or e}; "
                               "the previous index is unchanged") from None
         except BaseException:
             shutil.rmtree(snap, ignore_errors=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from graph.errors import IndexError_, RagError
+from graph.errors import IndexStoreError, RagError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
@@ -82,7 +82,7 @@ class Engine:
         else:  # only an index we answer from as it is needs the look at what changed since
             changes = check(repo, options, [extension], verify=False)  # sizes only: a question reads no more
             if changes.damaged:
-                raise IndexError_(f"the index at {store.dir} is damaged ({changes.damaged[0]}): `rag index` repairs it")
+                raise IndexStoreError(f"the index at {store.dir} is damaged ({changes.damaged[0]}): `rag index` repairs it")
         manifest = store.manifest()
         retriever = Retriever(store, manifest, settings, embedder=extension.embedder() if embedder else None)
         if not quick_start and settings.w_dense and hasattr(retriever.embedder(), "load"):

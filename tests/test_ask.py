@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from graph.errors import IndexError_, RagError
+from graph.errors import IndexStoreError, RagError
 from graph.indexer import IndexOptions, index
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
@@ -208,7 +208,7 @@ def test_corrupt_faiss_file_is_a_clear_error_and_full_rebuild_recovers(shop):
     faiss_path = store.snapshot_path(store.manifest(), "retrieval/dense-files.faiss")
     with open(faiss_path, "wb") as fh:
         fh.write(b"not a faiss index")
-    with pytest.raises(IndexError_, match=r"damaged .*`rag index` repairs it"):
+    with pytest.raises(IndexStoreError, match=r"damaged .*`rag index` repairs it"):
         Engine.open(str(shop))
     r = run_rag("ask", "cart", "--repo", shop)
     assert r.returncode == 2 and "`rag index` repairs it" in r.stderr and r.stderr.count("\n") == 1

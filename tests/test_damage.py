@@ -4,7 +4,7 @@ import struct
 import pytest
 
 from conftest import run_rag
-from graph.errors import IndexError_
+from graph.errors import IndexStoreError
 from graph.store import IndexStore
 from rag.engine import Engine
 
@@ -24,7 +24,7 @@ def test_flipped_vector_bytes_are_caught_by_check_and_repaired_without_full(shop
     run_rag("index", shop, "-q")
     faiss_path = _snapshot_file(shop, "retrieval/dense-files.faiss")
     _overwrite(faiss_path, 64, struct.pack("<4f", 1e6, -1e6, 1e6, -1e6))  # same size, other floats
-    with pytest.raises(IndexError_, match="damaged"):  # a question does not rank with them
+    with pytest.raises(IndexStoreError, match="damaged"):  # a question does not rank with them
         Engine.open(str(shop)).ask("add a product to the cart")
     check = run_rag("index", shop, "--check")
     assert check.returncode == 4 and "dense-files.faiss changed since it was written" in check.stdout, check.stdout

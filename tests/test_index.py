@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from graph.errors import ConfigError, IndexError_, RepoError
+from graph.errors import ConfigError, IndexStoreError, RepoError
 from graph.indexer import IndexOptions, check, index, load_graph, load_modules
 from graph.store import FORMAT_VERSION, IndexStore
 
@@ -227,7 +227,7 @@ def test_corrupt_index_gives_clear_message_and_full_recovers(shop, damage):
         (snap / "files.jsonl").write_bytes((snap / "files.jsonl").read_bytes()[:100])
     else:
         os.remove(snap / "modules.jsonl")
-    with pytest.raises(IndexError_, match=r"corrupt|incomplete") as err:
+    with pytest.raises(IndexStoreError, match=r"corrupt|incomplete") as err:
         m = store.manifest()
         load_graph(store, m)
         load_modules(store, m)
@@ -249,11 +249,11 @@ def test_index_from_a_future_format_version_is_refused(shop):
     data = json.loads(path.read_text())
     data["format_version"] = FORMAT_VERSION + 1
     path.write_text(json.dumps(data))
-    with pytest.raises(IndexError_, match="newer than this rag"):
+    with pytest.raises(IndexStoreError, match="newer than this rag"):
         load_modules(IndexStore(str(shop / ".rag")))
-    with pytest.raises(IndexError_, match="newer than this rag"):  # not reported as stale: refused
+    with pytest.raises(IndexStoreError, match="newer than this rag"):  # not reported as stale: refused
         check(str(shop))
-    with pytest.raises(IndexError_, match="newer than this rag"):  # nor overwritten by a plain rebuild
+    with pytest.raises(IndexStoreError, match="newer than this rag"):  # nor overwritten by a plain rebuild
         index(str(shop))
     index(str(shop), IndexOptions(full=True))
     assert IndexStore(str(shop / ".rag")).manifest().format_version == FORMAT_VERSION
@@ -275,7 +275,7 @@ def test_failure_while_writing_keeps_previous_index(shop, monkeypatch):
         return real(path, chunks)
 
     monkeypatch.setattr(graph.store, "write_durably", failing)
-    with pytest.raises(IndexError_, match="No space left on device; the previous index is unchanged"):
+    with pytest.raises(IndexStoreError, match="No space left on device; the previous index is unchanged"):
         index(str(shop))
     monkeypatch.undo()
     assert snapshot_bytes(shop / ".rag") == before

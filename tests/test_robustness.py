@@ -93,7 +93,7 @@ def test_an_index_directory_that_is_not_a_directory_is_one_line(shop, tmp_path, 
 
 def test_an_index_that_cannot_be_written_is_one_line_and_the_old_one_stands(shop, monkeypatch):
     # as a read-only .rag behaves for a user who is not root (tests run as root here)
-    from graph.errors import IndexError_
+    from graph.errors import IndexStoreError
     from graph.indexer import IndexOptions, index
     from graph.store import IndexStore
 
@@ -108,7 +108,7 @@ def test_an_index_that_cannot_be_written_is_one_line_and_the_old_one_stands(shop
         return real(path, *a, **k)
 
     monkeypatch.setattr("graph.store.os.makedirs", refuse)
-    with pytest.raises(IndexError_, match="cannot write the index .*Permission denied"):
+    with pytest.raises(IndexStoreError, match="cannot write the index .*Permission denied"):
         index(str(shop), IndexOptions())
     assert IndexStore(str(shop / ".rag")).manifest().snapshot == before
 

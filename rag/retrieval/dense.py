@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graph.errors import IndexError_
+from graph.errors import IndexStoreError
 
 HNSW_NEIGHBOURS = 32
 SIMILARITY_BOUND = 1.001  # cosine similarity of unit vectors, with room for float32 rounding
@@ -39,7 +39,7 @@ class DenseIndex:
         try:
             return cls(faiss.read_index(path))
         except RuntimeError as e:
-            raise IndexError_(f"the dense index {path} is unreadable ({str(e).splitlines()[0][:120]}); "
+            raise IndexStoreError(f"the dense index {path} is unreadable ({str(e).splitlines()[0][:120]}); "
                               "`rag index --full` rebuilds it") from None
 
     def __len__(self) -> int:
@@ -62,5 +62,5 @@ class DenseIndex:
         # both sides are unit vectors: a similarity outside [-1, 1] (or not a number) is a damaged file,
         # which must not be ranked with as if it were sound (a cheap look, on every question)
         if len(out) and not (np.isfinite(out).all() and -SIMILARITY_BOUND <= out.min() and out.max() <= SIMILARITY_BOUND):
-            raise IndexError_("the dense index is damaged (similarities outside [-1, 1]): `rag index` repairs it")
+            raise IndexStoreError("the dense index is damaged (similarities outside [-1, 1]): `rag index` repairs it")
         return out

@@ -7,7 +7,7 @@ from itertools import chain
 
 import numpy as np
 
-from graph.errors import IndexError_
+from graph.errors import IndexStoreError
 
 
 def _bm25s():
@@ -93,7 +93,7 @@ class SparseIndex:
         try:
             return cls(_bm25s().BM25.load(directory, mmap=False, allow_pickle=False, show_progress=False))
         except (OSError, ValueError, KeyError) as e:
-            raise IndexError_(f"the sparse index at {directory} is unreadable ({e}); "
+            raise IndexStoreError(f"the sparse index at {directory} is unreadable ({e}); "
                               "`rag index --full` rebuilds it") from None
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
