@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 from graph.errors import IndexStoreError, RagError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
@@ -20,6 +21,15 @@ from rag.results import Answer, AskResult, Candidate, ModelUse
 from rag.retrieval.retriever import LEVELS, METHODS, Retriever
 from rag.settings import LLMSettings, RetrievalSettings
 
+
+
+@dataclass
+class _ModelPick:
+    """What the LLM stage made of the candidates."""
+    answer: Answer | None  # None: the model abstained
+    candidates: list[Candidate]  # in the model's order
+    query_truncated: bool  # only the start of the question fitted the prompt
+    notes: list[str]  # warnings for the person asking
 
 
 class Engine:
@@ -143,14 +153,14 @@ class Engine:
         model_use = self.model_use(adapter) if llm else None
         if llm and candidates:
             llm_start = time.perf_counter()
-            answer, candidates, truncated, notes = self._llm_answer(parsed.text, candidates, adapter,
-                                                                    model_use.fusion_weight)
-            warnings += notes
+            pick = self._llm_answer(parsed.text, candidates, adapter, model_use.fusion_weight)
+            answer, candidates = pick.answer, pick.candidates
+            warnings += pick.notes
             if not model_use.tuned:
                 warnings.append("the model is not tuned for this repository (`rag finetune` tunes it): its scores "
                                 f"are fused with retrieval's at weight {model_use.fusion_weight}")
             timing["llm"] = round((time.perf_counter() - llm_start) * 1000, 1)
-            if truncated:
+            if pick.query_truncated:
                 warnings.append("the query did not fit the model's prompt budget: only its start was used")
             if answer is None:
                 warnings.append("the model abstained: none of the candidates fits with enough confidence")
@@ -184,7 +194,8 @@ class Engine:
         weight = s.fusion_weight if s.fusion_weight is not None else (None if info else s.untuned_fusion_weight)
         return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=weight)
 
-    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None, fusion_weight: float | None):
+    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None,
+                    fusion_weight: float | None) -> _ModelPick:
         """The model's pick among the candidates (re-ranked by its probabilities), or its decoded
         answer over every module ID of the index with scope "all". An adapter lists as many candidates,
         in as many tokens, as it was trained with; the others follow in retrieval order."""
@@ -213,8 +224,9 @@ class Engine:
             options = sorted(m.id for m in self.retriever.modules.values() if m.kind == "file") + [ABSTAIN]
             pick = constrained_decode(model, text, options)
             if pick == ABSTAIN:
-                return None, candidates + rest, prompt.query_truncated, notes
-            return Answer(pick, 1.0), self._pick_first(pick, candidates + rest, reasoning), prompt.query_truncated, notes
+                return _ModelPick(None, candidates + rest, prompt.query_truncated, notes)
+            return _ModelPick(Answer(pick, 1.0), self._pick_first(pick, candidates + rest, reasoning),
+                              prompt.query_truncated, notes)
         options = [c.module for c in candidates] + [ABSTAIN]
         logprobs = score_options(model, text, options)
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
@@ -234,8 +246,9 @@ class Engine:
         # the model's own "none of these" counts when it orders alone (a tuned adapter learned to say it);
         # fused, an untuned model's abstention is not calibrated and would only hide retrieval's answer
         if (fusion_weight is None and probs[-1] == probs.max()) or probs[:-1].max() < s.min_confidence:
-            return None, ranked, prompt.query_truncated, notes
-        return Answer(ranked[0].module, round(float(order_scores.max()), 4)), ranked, prompt.query_truncated, notes
+            return _ModelPick(None, ranked, prompt.query_truncated, notes)
+        return _ModelPick(Answer(ranked[0].module, round(float(order_scores.max()), 4)), ranked,
+                          prompt.query_truncated, notes)
 
 
     def _pick_first(self, pick: str, candidates: list[Candidate], reasoning: list[str]) -> list[Candidate]:
