@@ -18,6 +18,7 @@ while a real loss is not. `--force` keeps it regardless.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -37,6 +38,9 @@ class RetrieverSettings:
     # doubled the time and moved hybrid Acc@1 by one query either way (bench/LOG.md)
     hard_negatives: bool = False
     max_pairs: int = 6000  # at most this many training pairs (a big repository: a bounded run)
+    # the optimizer steps stop after this many minutes (held-out scoring and re-embedding follow):
+    # with history pairs, scrapy's 2,546 queries took 44 min on 2 busy cores without a budget
+    max_minutes: float = 20.0
     seed: int = 0
 
     def __post_init__(self):
@@ -44,6 +48,8 @@ class RetrieverSettings:
             raise ValueError("epochs and max_pairs must be at least 1, batch_size at least 2")
         if not self.learning_rate > 0:
             raise ValueError("learning_rate must be positive")
+        if not self.max_minutes > 0:
+            raise ValueError("max_minutes must be positive")
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,8 @@ def accept(before: DenseScore, after: DenseScore) -> bool:
 
 def tune(model, pairs: list[Pair], texts: dict[str, str], settings: RetrieverSettings,
          on_step: Callable[[int, int, float], None] | None = None) -> int:
-    """Train `model` (a SentenceTransformer) in place; returns the number of optimizer steps."""
+    """Train `model` (a SentenceTransformer) in place, for at most `settings.max_minutes`; returns the
+    number of optimizer steps taken."""
     import torch
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
@@ -149,21 +156,23 @@ def tune(model, pairs: list[Pair], texts: dict[str, str], settings: RetrieverSet
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
     model.train()
     step = 0
-    for epoch in plan:
-        for batch in epoch:
-            columns = [[p.query for p in batch], [texts[p.module] for p in batch]]
-            if settings.hard_negatives and all(p.negative for p in batch):
-                columns.append([texts[p.negative] for p in batch])
-            features = [_to_device(model.tokenize(c), model.device) for c in columns]
-            loss = loss_fn(features, None)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            step += 1
-            if on_step:
-                on_step(step, total, float(loss.detach()))
+    deadline = time.monotonic() + settings.max_minutes * 60
+    for batch in (b for epoch in plan for b in epoch):
+        if time.monotonic() > deadline:
+            break
+        columns = [[p.query for p in batch], [texts[p.module] for p in batch]]
+        if settings.hard_negatives and all(p.negative for p in batch):
+            columns.append([texts[p.negative] for p in batch])
+        features = [_to_device(model.tokenize(c), model.device) for c in columns]
+        loss = loss_fn(features, None)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step += 1
+        if on_step:
+            on_step(step, total, float(loss.detach()))
     model.eval()
     return step
 

@@ -73,6 +73,8 @@ def test_tuning_teaches_the_embedder_its_pairs(tiny_embedder):
     after = dense_score(encoder(model), queries, texts)
     assert steps == 40
     assert after.acc1 == 100.0 and after.mrr > before.mrr
+    # a time budget ends the steps early, whatever the epochs ask for
+    assert tune(model, pairs, texts, RetrieverSettings(epochs=10, batch_size=4, max_minutes=1e-9)) == 0
 
 
 def test_a_better_embedder_is_kept_and_the_index_uses_it(tmp_path, tiny_embedder):

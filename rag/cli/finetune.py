@@ -25,8 +25,9 @@ def add_parser(sub) -> None:
                     help="with --retriever: also the retriever's best wrong module per query (twice the time)")
     ft.add_argument("--epochs", type=positive_int, default=None, metavar="N",
                     help="training epochs (default 2; with --retriever 1)")
-    ft.add_argument("--max-minutes", type=float, default=25.0, metavar="M",
-                    help="stop training after M minutes, keeping the best adapter so far (default 25)")
+    ft.add_argument("--max-minutes", type=positive_float, default=None, metavar="M",
+                    help="stop training after M minutes, keeping the best adapter so far (default 25 for the whole "
+                         "run; with --retriever 20 for the training steps)")
     ft.add_argument("--max-examples", type=positive_int, default=1500, metavar="N",
                     help="train on at most N examples a epoch, sampled (default 1500)")
     ft.add_argument("--labels", default="plain", choices=("plain", "cot", "both"),
@@ -66,7 +67,8 @@ def _cmd_finetune(args) -> int:
     if args.base_model:
         model_dir(args.base_model)  # a wrong path fails here, in one line, before any work
     defaults = TrainSettings()
-    settings = TrainSettings(base_model=base, epochs=args.epochs or defaults.epochs, max_minutes=args.max_minutes,
+    settings = TrainSettings(base_model=base, epochs=args.epochs or defaults.epochs,
+                             max_minutes=args.max_minutes or defaults.max_minutes,
                              max_train_examples=args.max_examples, label_form=args.labels, lora_r=args.lora_r,
                              lora_alpha=2 * args.lora_r, learning_rate=args.learning_rate or defaults.learning_rate,
                              gradient_checkpointing=args.gradient_checkpointing, qlora=args.qlora)
@@ -114,7 +116,8 @@ def _tune_retriever(args) -> int:
     defaults = RetrieverSettings()
     settings = RetrieverSettings(epochs=args.epochs or defaults.epochs,
                                  learning_rate=args.learning_rate or defaults.learning_rate,
-                                 hard_negatives=args.hard_negatives)
+                                 hard_negatives=args.hard_negatives,
+                                 max_minutes=args.max_minutes or defaults.max_minutes)
     data_settings = _data_settings(args)
     progress = StderrProgress(quiet=args.quiet)
     try:
