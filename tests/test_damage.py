@@ -1,4 +1,5 @@
 """A damaged index is detected, never used silently, and `rag index` repairs it (issue 17)."""
+import os
 import struct
 
 import pytest
@@ -56,3 +57,19 @@ def test_a_missing_snapshot_file_is_damage(shop):
     check = run_rag("index", shop, "--check")
     assert check.returncode == 4 and "modules.jsonl is missing" in check.stdout
     assert run_rag("index", shop, "-q").returncode == 0 and run_rag("index", shop, "--check").returncode == 0
+
+
+@pytest.mark.parametrize("name", ["retrieval/past-changes.json", "retrieval/sparse-past-changes/data.csc.index.npy",
+                                  "retrieval/sparse-past-changes/indices.csc.index.npy"])
+def test_flipped_bytes_in_the_past_changes_are_one_line_for_a_question(shop, name):
+    """Found by bench/probes.py: the past changes are read on a question's first use, and bytes that do
+    not parse (UnicodeDecodeError, NumPy's TokenError) were internal errors."""
+    run_rag("index", shop, "-q")
+    path = _snapshot_file(shop, name)
+    _overwrite(path, os.path.getsize(path) // 2, b"\x9a\x9a\x9a")
+    r = run_rag("ask", "add a product to the cart", "--repo", shop)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and ("damaged" in r.stderr or "unreadable" in r.stderr), r.stderr
+    assert "internal error" not in r.stderr
+    assert run_rag("index", shop, "--check").returncode == 4
+    assert run_rag("index", shop, "-q").returncode == 0
+    assert run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "1").returncode == 0

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.history import History
+from graph.errors import IndexStoreError
 from rag.retrieval.sparse import SparseIndex
 from rag.retrieval.tokenize import document_terms
 
@@ -82,9 +83,20 @@ class PastChanges:
 
     @classmethod
     def load(cls, directory: str) -> PastChanges:
-        with open(os.path.join(directory, META), encoding="utf-8") as fh:
-            meta = json.load(fh)
-        return cls(SparseIndex.load(os.path.join(directory, SPARSE)), meta)
+        """The past changes of a snapshot; damage (bytes that do not parse, a table of the wrong
+        shape) is an IndexStoreError naming the repair, never an internal error."""
+        try:
+            with open(os.path.join(directory, META), encoding="utf-8") as fh:
+                meta = json.load(fh)
+            past = cls(SparseIndex.load(os.path.join(directory, SPARSE)), meta)
+            if not (len(past.dates) == len(past.subjects) == len(past.files) == len(past.times) == len(past)):
+                raise ValueError("its columns differ in length")
+            return past
+        except IndexStoreError:
+            raise
+        except Exception as e:
+            raise IndexStoreError(f"the index's past changes in {directory} are damaged ({type(e).__name__}); "
+                                  "`rag index` repairs it") from None
 
     def similar(self, tokens: list[str], k: int, as_of: AsOf | None = None) -> list[PastChange]:
         """The `k` commits whose messages match `tokens` best (score > 0), best first."""

@@ -92,9 +92,9 @@ class SparseIndex:
     def load(cls, directory: str) -> SparseIndex:
         try:
             return cls(_bm25s().BM25.load(directory, mmap=False, allow_pickle=False, show_progress=False))
-        except (OSError, ValueError, KeyError) as e:
-            raise IndexStoreError(f"the sparse index at {directory} is unreadable ({e}); "
-                              "`rag index --full` rebuilds it") from None
+        except Exception as e:  # damaged bytes fail in many ways (NumPy's header parser raises TokenError)
+            raise IndexStoreError(f"the sparse index at {directory} is unreadable ({type(e).__name__}: {e}); "
+                                  "`rag index` repairs it") from None
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every document (unknown tokens contribute nothing)."""
