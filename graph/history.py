@@ -269,28 +269,15 @@ def _stored(c: Commit) -> dict:
 
 
 def _is_ancestor(repo: str, old: str, new: str) -> bool:
-    try:
-        return subprocess.run(["git", "-C", repo, "merge-base", "--is-ancestor", old, new],
-                              capture_output=True, timeout=60).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+    return _quiet_git(repo, "merge-base", "--is-ancestor", old, new) is not None
 
 
 def _has_commit(repo: str, commit: str) -> bool:
-    try:
-        return subprocess.run(["git", "-C", repo, "cat-file", "-e", f"{commit}^{{commit}}"],
-                              capture_output=True, timeout=30).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+    return _quiet_git(repo, "cat-file", "-e", f"{commit}^{{commit}}") is not None
 
 
 def _is_shallow(repo: str) -> bool:
-    try:
-        out = subprocess.run(["git", "-C", repo, "rev-parse", "--is-shallow-repository"],
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return out.stdout.strip() == "true"
+    return (_quiet_git(repo, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
 
 
 def _git(repo: str, cmd: list[str]) -> str:
