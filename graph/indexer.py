@@ -22,7 +22,7 @@ from graph.errors import IndexStoreError, RepoError
 from graph.history import HISTORY_FILE, History, add_history, head, mine_history
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
-from graph.store import FORMAT_VERSION, IndexStore, Manifest, jsonl_line, jsonl_lines
+from graph.store import FORMAT_VERSION, IndexStore, Manifest, default_index_dir, jsonl_line, jsonl_lines
 from graph.symbols import FileSymbols
 from graph.version import TOOL_VERSION
 from graph.walk import CONFIG_NAME, FoundFile, WalkResult, walk
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
     from graph.code_graph import CodeGraph
 
-INDEX_DIR_NAME = ".rag"
 PARALLEL_THRESHOLD = 64  # fewer files than this parse faster in-process than with worker start-up
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -120,10 +119,6 @@ class IndexReport:
     wrote: bool  # False when the index was already fresh
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     history: str = ""  # what was mined from git, or why nothing was
-
-
-def default_index_dir(repo: str) -> str:
-    return os.path.join(repo, INDEX_DIR_NAME)
 
 
 def check_repo(repo: str) -> str:

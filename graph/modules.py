@@ -9,7 +9,8 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from graph.build import CONTAINS, ROOT, dir_id
+from graph.build import ROOT, dir_id
+from graph.neighbours import member_files
 from graph.roles import SOURCE
 from graph.summary import GraphFacts, SummaryInputs, keywords_for_all, main_symbols, summarize
 
@@ -53,7 +54,7 @@ def build_modules(g: CodeGraph, keyword_weights: dict[str, dict[str, float]]) ->
     dirs = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "directory" and n != ROOT)
     named = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "named")
     facts = GraphFacts.of(g)
-    members = {m: _files_under(g, m) for m in dirs + named}
+    members = {m: member_files(g, m) for m in dirs + named}
     members.update({f: [f] for f in files})
     keywords = keywords_for_all(g, members, keyword_weights)
     out = []
@@ -95,21 +96,6 @@ def _telling_files(g, member_files: list[str]) -> list[str]:
 def _role(g, member_files: list[str]) -> str:
     roles = {g.nodes[f]["role"] for f in member_files}
     return SOURCE if SOURCE in roles or not roles else sorted(roles)[0]
-
-
-def _files_under(g, node) -> list[str]:
-    out, stack = [], [node]
-    while stack:
-        n = stack.pop()
-        for _, child, key in g.out_edges(n, keys=True):
-            if key != CONTAINS:
-                continue
-            kind = g.nodes[child]["kind"]
-            if kind == "file":
-                out.append(child)
-            elif kind == "directory":
-                stack.append(child)
-    return sorted(set(out))
 
 
 def _parent(mid: str, kind: str, member_files: list[str]) -> str | None:

@@ -31,6 +31,7 @@ from graph.durable import atomic_write, fsync_dir, fsync_tree, prune, write_dura
 from graph.errors import IndexStoreError
 from graph.locking import exclusive_lock
 
+INDEX_DIR_NAME = ".rag"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 LOCK = "lock"
@@ -55,6 +56,11 @@ class Manifest:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def default_index_dir(repo: str) -> str:
+    """Where a repository's index lives unless told otherwise."""
+    return os.path.join(repo, INDEX_DIR_NAME)
 
 
 class IndexStore:

@@ -78,13 +78,9 @@ class Engine:
              llm: LLMSettings = LLMSettings()) -> Engine:
         """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
         start, slower queries. A long-lived engine loads torch once and answers faster."""
-        repo, within = check_repo(path), ""
-        if index_dir is None and not IndexStore(default_index_dir(repo)).exists():
-            root = enclosing_index(repo)
-            if root is not None:  # as git finds .git: a subdirectory is answered from its repository's index
-                repo, within = root, os.path.relpath(repo, root).replace(os.sep, "/") + "/"
+        repo, within, index_dir = where_index(path, index_dir)
         options = IndexOptions(index_dir=index_dir)
-        store = IndexStore(index_dir or default_index_dir(repo))
+        store = IndexStore(index_dir)
         extension = RetrievalExtension(settings, embedder, store.dir)
         if refresh or not store.exists() or _lacks_retrieval(store, extension.retrieval):
             index(repo, options, progress, extensions=[extension])
@@ -268,6 +264,17 @@ class Engine:
                                c.why + [f"the model's answer over all modules (retrieval rank {rank + 1}, "
                                         f"score {c.score:.3f})"] + reasoning)
         return [chosen] + [c for c in candidates if c.module != pick]
+
+
+def where_index(path: str, index_dir: str | None = None) -> tuple[str, str, str]:
+    """(repository, subdirectory asked about or "", index directory) for a path: as git finds .git, a
+    subdirectory without an index of its own is answered from its repository's index."""
+    repo, within = check_repo(path), ""
+    if index_dir is None and not IndexStore(default_index_dir(repo)).exists():
+        root = enclosing_index(repo)
+        if root is not None:
+            repo, within = root, os.path.relpath(repo, root).replace(os.sep, "/") + "/"
+    return repo, within, index_dir or default_index_dir(repo)
 
 
 def enclosing_index(path: str) -> str | None:

@@ -73,6 +73,15 @@ class AskResult:
     warnings: list[str] = field(default_factory=list)  # said to a person on stderr, not part of the JSON
     model: ModelUse | None = None  # with --llm
 
+    @classmethod
+    def from_dict(cls, d: dict, warnings: list[str] = ()) -> AskResult:
+        """The inverse of `to_dict` (what a running `rag serve` sends back to `rag ask`)."""
+        answer, model = d.get("answer"), d.get("model")
+        return cls(query=d["query"], level=d["level"], method=d["method"],
+                   answer=Answer(**answer) if answer else None,
+                   candidates=[Candidate(**c) for c in d["candidates"]], timing_ms=dict(d["timing_ms"]),
+                   warnings=list(warnings), model=ModelUse(**model) if model else None)
+
     def to_dict(self) -> dict:
         out = {"query": self.query, "level": self.level, "method": self.method,
                "answer": self.answer.to_dict() if self.answer else None,

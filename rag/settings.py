@@ -1,4 +1,5 @@
-"""Retrieval settings: what the index holds and how signals are weighted, in one place.
+"""Settings in one place: what the index holds and how signals are weighted (retrieval), how the
+LLM picks (LLM), how `rag serve` answers and keeps up (serve).
 
 BM25 parameters and the first weights were chosen on the scrapy dev set (best MRR over a grid) and
 checked on rich and networkx; the weights of the issue-report signals (title, innermost frame, named
@@ -120,3 +121,20 @@ class LLMSettings:
             raise ValueError("fusion weights must not be negative")
         if self.think_tokens < 1:
             raise ValueError("think_tokens must be at least 1")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """How a server answers and keeps up with edits."""
+    debounce_ms: int = 300  # edits settle this long before a re-index starts
+    max_k: int = 100  # the most candidates one `locate` lists
+    page_size: int = 200  # modules per page of `modules`
+    neighbours: int = 20  # files listed per kind of tie by `describe`
+    symbols: int = 200  # definitions listed by `describe`
+
+    def __post_init__(self):
+        for name in ("max_k", "page_size", "neighbours", "symbols"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be 1 or more")
+        if self.debounce_ms < 0:
+            raise ValueError("debounce_ms must be 0 or more")

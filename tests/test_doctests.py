@@ -4,11 +4,12 @@ import doctest
 import pytest
 
 import eval.metrics
+import graph.neighbours
 import rag.engine
 import rag.results
 
 
-@pytest.mark.parametrize("module", [eval.metrics, rag.results, rag.engine])
+@pytest.mark.parametrize("module", [eval.metrics, graph.neighbours, rag.results, rag.engine])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 
-COMMANDS = ("index", "ask", "finetune", "eval", "modules")
+COMMANDS = ("index", "ask", "finetune", "eval", "modules", "serve")
 
 
 def main(argv: list[str] | None = None) -> int:

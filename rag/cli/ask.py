@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from rag.cli.common import index_dir_arg, retrieval_settings
 
@@ -56,9 +57,6 @@ def _question(args) -> str:
     return args.question  # Engine.ask replaces what the command line could not decode
 
 def _cmd_ask(args) -> int:
-    from rag.engine import Engine
-    from rag.progress import StderrProgress
-
     question = _question(args)  # before any work: a missing file fails at once
     given = [flag for flag, value in (("--model", args.model), ("--scope", args.scope), ("--adapter", args.adapter))
              if value is not None]
@@ -67,6 +65,13 @@ def _cmd_ask(args) -> int:
         raise RagError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with --llm")
     if args.think and not args.llm:
         print("rag: warning: --think lets the LLM answer: --llm is implied", file=sys.stderr)
+    served = None if (given or args.llm or args.think or args.refresh or args.embedder) else _ask_server(args, question)
+    if served is not None:
+        _print(served, args.json)
+        return 0
+    from rag.engine import Engine  # only now: a running server answers without loading any of it
+    from rag.progress import StderrProgress
+
     args.scope, args.adapter = args.scope or "candidates", args.adapter or "auto"
     progress = StderrProgress()
     try:
@@ -89,15 +94,36 @@ def _cmd_ask(args) -> int:
     if use_llm and args.level != "file":
         from graph.errors import RagError
         raise RagError("--llm answers at file level only, for now")
-    result = engine.ask(question, k=args.k, level=args.level, llm=use_llm)
+    _print(engine.ask(question, k=args.k, level=args.level, llm=use_llm), args.json)
+    return 0
+
+def _ask_server(args, question: str):
+    """The answer of a `rag serve` running for this repository (warm: milliseconds), or None."""
+    from graph.store import default_index_dir
+    from rag.serve.door import ask_server
+    from rag.settings import ServeSettings
+
+    repo = os.path.abspath(args.repo)
+    if not os.path.isdir(repo) or not 1 <= args.k <= ServeSettings().max_k:
+        return None  # what only the in-process path says or allows
+    start = time.perf_counter()
+    reply = ask_server(args.index_dir or default_index_dir(repo), question, args.k, args.level)
+    if reply is None:
+        return None
+    from rag.results import AskResult
+
+    result = AskResult.from_dict(reply, reply.get("warnings", []))
+    result.timing_ms["server"] = round((time.perf_counter() - start) * 1000, 1)  # the whole round trip
+    return result
+
+def _print(result, as_json: bool) -> None:
     for warning in result.warnings:
         print(f"rag: warning: {warning}", file=sys.stderr)
-    if args.json:
+    if as_json:
         json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         _print_answer(result, sys.stdout)
-    return 0
 
 def _print_answer(result, out) -> None:
     from graph.text import first_sentence

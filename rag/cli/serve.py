@@ -1,0 +1,115 @@
+"""`rag serve`: the engine as an MCP server for coding agents and editors, warm and always fresh."""
+from __future__ import annotations
+
+import sys
+
+from rag.cli.common import positive_int
+
+
+def add_parser(sub) -> None:
+    from rag.settings import ServeSettings
+
+    defaults = ServeSettings()
+    p = sub.add_parser("serve", help="serve repositories to coding agents over MCP (stdio or HTTP)",
+                       description="Run a Model Context Protocol server over one or several repositories: "
+                                   "tools locate, describe, modules and index_status, each repository's "
+                                   "module tree as a resource. Indexes stay fresh as files change; "
+                                   "`rag ask` on this machine uses the running server.")
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="repository roots (default: .)")
+    p.add_argument("--http", default=None, metavar="HOST:PORT",
+                   help="serve the streamable HTTP transport at http://HOST:PORT/mcp instead of stdio")
+    p.add_argument("--debounce-ms", type=positive_int, default=defaults.debounce_ms, metavar="MS",
+                   help=f"re-index once edits have settled this long (default {defaults.debounce_ms})")
+    p.add_argument("--no-watch", action="store_true", help="do not watch the work trees (answers may go stale)")
+    p.set_defaults(run=_cmd_serve)
+
+
+def _cmd_serve(args) -> int:
+    from rag.progress import StderrProgress
+    from rag.serve.workspace import Workspace
+    from rag.settings import ServeSettings
+
+    address = _address(args.http) if args.http else None  # a bad address fails before any work
+    settings = ServeSettings(debounce_ms=args.debounce_ms)
+    claims = _claim(args.paths)  # before any work: a second server on a repository stops here, at once
+    try:
+        progress = StderrProgress()
+        try:
+            workspace = Workspace.open(args.paths, settings, progress=progress)
+        finally:
+            progress.close()
+        _serve(workspace, claims, address, watch=not args.no_watch)
+    finally:
+        for claim in claims:
+            claim.release()
+    return 0
+
+
+def _claim(paths: list[str]) -> list:
+    from rag.engine import where_index
+    from rag.serve.door import Claim
+
+    claims = []
+    try:
+        for path in paths:
+            claims.append(Claim(where_index(path)[2]))
+    except BaseException:
+        for claim in claims:
+            claim.release()
+        raise
+    return claims
+
+
+def _serve(workspace, claims: list, address: tuple[str, int] | None, watch: bool) -> None:
+    with _Running(workspace, claims, watch):
+        from rag.serve.mcp_server import build_server
+
+        server = build_server(workspace)
+        where = f"http://{address[0]}:{address[1]}/mcp" if address else "stdio"
+        print(f"rag serve: {', '.join(workspace.repos)} over {where}", file=sys.stderr, flush=True)
+        if address:
+            server.run("streamable-http", host=address[0], port=address[1])
+        else:
+            server.run("stdio")
+
+
+class _Running:
+    """While the server runs: the local door, published beside each claimed index, and the watchers."""
+
+    def __init__(self, workspace, claims: list, watch: bool):
+        self.workspace, self.claims, self.watch = workspace, claims, watch
+        self.watchers, self.door = [], None
+
+    def __enter__(self):
+        from rag.serve.door import Door
+        from rag.serve.watch import Watcher
+
+        try:
+            self.door = Door(self.workspace).start()
+            for claim, name in zip(self.claims, self.workspace.repos):
+                claim.publish(name, self.door.port, self.door.token)
+            if self.watch:
+                self.watchers = [Watcher(r, self.workspace.settings.debounce_ms).start()
+                                 for r in self.workspace.repos.values()]
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for w in self.watchers:
+            w.stop()
+        if self.door is not None:
+            self.door.stop()
+        for claim in self.claims:
+            claim.withdraw()
+        return False
+
+
+def _address(text: str) -> tuple[str, int]:
+    from graph.errors import RagError
+
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RagError(f"--http wants HOST:PORT (e.g. 127.0.0.1:8765), not {text!r}")
+    return host, int(port)

@@ -1,0 +1,223 @@
+"""The repositories a server answers for, each with a warm engine that a re-index replaces whole.
+
+The tools of `rag serve` are methods here, plain Python over plain dicts, so that the MCP layer
+(`rag/serve/mcp_server.py`) and the CLI's local door (`rag/serve/door.py`) stay thin and say the same.
+A question is answered from the engine in place; a re-index builds a new engine beside it, warms it
+and swaps it in, so no answer waits for an index and none reads half of one.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import threading
+import time
+
+from graph.errors import RagError
+from rag.engine import Engine
+from rag.retrieval.retriever import LEVELS
+from rag.settings import RetrievalSettings, ServeSettings
+
+PENDING_SHOWN = 20  # changed paths listed by index_status
+
+
+class ServedRepo:
+    """One repository: its engine, whether edits wait for a re-index, and how the last one went."""
+
+    def __init__(self, name: str, path: str, engine: Engine, settings: RetrievalSettings):
+        self.name = name
+        self.path = path
+        self.engine = engine
+        self.settings = settings
+        self.built_at = time.time()
+        self.pending: set[str] = set()  # paths changed since the engine in place was built
+        self.refreshing = False
+        self.last_error: str | None = None
+        self.refreshes = 0
+        self._ask_lock = threading.Lock()  # the retriever fills caches on first use: one question at a time
+        self._refresh_lock = threading.Lock()
+        self._graph = None  # (snapshot, graph), loaded by the first `describe`
+
+    @classmethod
+    def open(cls, name: str, path: str, settings: RetrievalSettings = RetrievalSettings(), progress=None) -> ServedRepo:
+        """Bring the index up to date, load it and warm it."""
+        engine = Engine.open(path, settings=settings, refresh=True, progress=progress)
+        _warm(engine)
+        return cls(name, path, engine, settings)
+
+    @property
+    def fresh(self) -> bool:
+        return not self.pending and not self.refreshing and self.last_error is None
+
+    def changed(self, paths: set[str]) -> None:
+        """The watcher saw edits: answers say they are not fresh until the re-index lands."""
+        self.pending |= paths
+
+    def refresh(self) -> bool:
+        """Re-index incrementally and swap the new engine in; False (and `last_error`) if that failed,
+        in which case the engine in place keeps answering."""
+        with self._refresh_lock:
+            seen, self.refreshing = set(self.pending), True
+            try:
+                engine = Engine.open(self.path, settings=self.settings, refresh=True, embedder=None)
+                _warm(engine)
+            except RagError as e:
+                self.last_error = str(e)
+                return False
+            except Exception as e:  # a bug of ours must not take the server down with it
+                self.last_error = f"internal error: {type(e).__name__}: {e}"
+                print(f"rag serve: re-indexing {self.path} failed: {self.last_error}", file=sys.stderr)
+                return False
+            finally:
+                self.refreshing = False
+            with self._ask_lock:
+                self.engine, self._graph = engine, None
+            self.pending -= seen  # edits made while it ran wait for the next round
+            self.built_at, self.last_error = time.time(), None
+            self.refreshes += 1
+            return True
+
+    def ask(self, question: str, k: int, level: str) -> dict:
+        with self._ask_lock:
+            result = self.engine.ask(question, k=k, level=level)
+        out = result.to_dict()
+        out["warnings"] = result.warnings + self._staleness()
+        out["index"] = {"repo": self.name, "fresh": self.fresh, "snapshot": self.engine.store.manifest().snapshot}
+        return out
+
+    def _staleness(self) -> list[str]:
+        if self.last_error:
+            return [f"the index could not be brought up to date ({self.last_error}); answering from the last good one"]
+        if self.pending or self.refreshing:
+            return [f"{len(self.pending)} changed file(s) wait for the re-index under way; answering from the "
+                    "index before them"]
+        return []
+
+    def graph(self):
+        """The code graph of the engine in place (loaded once per snapshot)."""
+        from graph.indexer import load_graph
+
+        with self._ask_lock:
+            engine, cached = self.engine, self._graph
+        manifest = engine.store.manifest()
+        if cached is None or cached[0] != manifest.snapshot:
+            cached = (manifest.snapshot, load_graph(engine.store, manifest))
+            with self._ask_lock:
+                if self.engine is engine:
+                    self._graph = cached
+        return cached[1]
+
+    def status(self) -> dict:
+        engine = self.engine
+        manifest = engine.store.manifest()
+        pending = sorted(self.pending)
+        return {"repo": self.name, "path": self.path, "index_dir": engine.store.dir, "fresh": self.fresh,
+                "refreshing": self.refreshing, "pending": pending[:PENDING_SHOWN], "pending_count": len(pending),
+                "last_error": self.last_error, "snapshot": manifest.snapshot, "built": manifest.created,
+                "counts": dict(manifest.counts), "history_head": manifest.history_head,
+                "refreshes": self.refreshes}
+
+
+class Workspace:
+    """The repositories of one server, by name, and the tools over them."""
+
+    def __init__(self, repos: list[ServedRepo], settings: ServeSettings = ServeSettings()):
+        self.repos = {r.name: r for r in repos}
+        self.settings = settings
+
+    @classmethod
+    def open(cls, paths: list[str], settings: ServeSettings = ServeSettings(),
+             retrieval: RetrievalSettings = RetrievalSettings(), progress=None) -> Workspace:
+        from graph.indexer import check_repo
+
+        paths = [check_repo(p) for p in paths]
+        if len(set(paths)) < len(paths):
+            raise RagError("a repository is named twice")
+        names = repo_names(paths)
+        return cls([ServedRepo.open(names[p], p, retrieval, progress) for p in paths], settings)
+
+    def repo(self, name: str | None) -> ServedRepo:
+        """The repository a tool call names: by name or path; may be left out when there is only one."""
+        if not name:
+            if len(self.repos) == 1:
+                return next(iter(self.repos.values()))
+            raise RagError(f"several repositories are served: name one with repo= ({', '.join(self.repos)})")
+        if name in self.repos:
+            return self.repos[name]
+        by_path = {r.path: r for r in self.repos.values()}
+        found = by_path.get(os.path.abspath(os.path.expanduser(name)))
+        if found is None:
+            raise RagError(f"unknown repository {name!r}: served are {', '.join(self.repos)}")
+        return found
+
+    # --- the tools ---------------------------------------------------------------------------
+
+    def locate(self, question: str, k: int = 10, level: str = "file", repo: str | None = None) -> dict:
+        if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
+            raise RagError(f"k must be a whole number from 1 to {self.settings.max_k}, not {k!r}")
+        if level not in LEVELS:
+            raise RagError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+        if not question or not question.strip():
+            raise RagError("the question is empty")
+        return self.repo(repo).ask(question, k, level)
+
+    def describe(self, module: str, repo: str | None = None) -> dict:
+        from graph.neighbours import definitions, member_files, neighbours
+
+        served = self.repo(repo)
+        modules = served.engine.retriever.modules
+        m = modules.get(module) or modules.get(module.rstrip("/") + "/")
+        if m is None:
+            close = difflib.get_close_matches(module, list(modules), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise RagError(f"no module {module!r} in {served.name}{hint}")
+        g = served.graph()
+        files = member_files(g, m.id)
+        children = sorted(c.id for c in modules.values() if c.parent == m.id)
+        return {"module": m.id, "kind": m.kind, "name": m.name, "summary": m.summary, "parent": m.parent,
+                "children": children, "language": m.language, "files": m.files, "lines": m.lines,
+                "role": m.role, "keywords": m.keywords,
+                "symbols": definitions(g, files, self.settings.symbols),
+                "neighbours": neighbours(g, m.id, self.settings.neighbours).to_dict(),
+                "changes": m.changes, "changed_with": m.changed_with,
+                "index": {"repo": served.name, "fresh": served.fresh}}
+
+    def modules(self, prefix: str = "", offset: int = 0, limit: int | None = None, all: bool = False,
+                repo: str | None = None) -> dict:
+        served = self.repo(repo)
+        limit = limit or self.settings.page_size
+        if not 1 <= limit <= self.settings.page_size:
+            raise RagError(f"limit must be from 1 to {self.settings.page_size}, not {limit}")
+        if offset < 0:
+            raise RagError(f"offset must be 0 or more, not {offset}")
+        chosen = sorted((m for m in served.engine.retriever.modules.values()
+                         if m.id.startswith(prefix) and (all or m.role == "source" or m.kind == "named")),
+                        key=lambda m: m.id)
+        page = chosen[offset:offset + limit]
+        following = offset + len(page)
+        return {"repo": served.name, "total": len(chosen), "offset": offset,
+                "next_offset": following if following < len(chosen) else None,
+                "modules": [{"id": m.id, "kind": m.kind, "parent": m.parent, "summary": m.summary,
+                             "files": m.files, "lines": m.lines} for m in page]}
+
+    def index_status(self, repo: str | None = None) -> dict:
+        if repo:
+            return self.repo(repo).status()
+        return {"repos": [r.status() for r in self.repos.values()]}
+
+
+def repo_names(paths: list[str]) -> dict[str, str]:
+    """A short name per repository: its directory's name, with as much of its path as tells it apart."""
+    names = {}
+    for p in paths:
+        parts = p.rstrip(os.sep).split(os.sep)
+        depth = 1
+        while depth < len(parts) and sum(q.rstrip(os.sep).split(os.sep)[-depth:] == parts[-depth:] for q in paths) > 1:
+            depth += 1
+        names[p] = "/".join(parts[-depth:]) or p
+    return names
+
+
+def _warm(engine: Engine) -> None:
+    """One question through every stage, so that the first real one pays no loading."""
+    engine.ask("warm up the index", k=1)

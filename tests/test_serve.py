@@ -1,0 +1,236 @@
+"""`rag serve`: a real MCP client session against a server in a subprocess, the workspace's tools
+in-process, the door `rag ask` uses, and what must not break a running server."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import anyio
+import pytest
+
+from conftest import RAG, run_rag
+from graph.errors import RagError
+
+LOYALTY = '''"""Loyalty programme: customers earn points on orders and redeem them as vouchers."""
+
+
+def redeem_points(customer, points):
+    """Turn loyalty points into a voucher."""
+    return {"voucher": points // 100}
+'''
+
+
+def _mcp_session(repo, body):
+    """Run `body(client)` in an MCP client session over stdio with `rag serve repo` as its server."""
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    async def main():
+        params = StdioServerParameters(command=sys.executable, args=["-m", "rag.cli", "serve", str(repo),
+                                                                     "--debounce-ms", "100"],
+                                       cwd=os.path.dirname(os.path.abspath(__file__)))
+        async with Client(params, read_timeout_seconds=120) as client:
+            return await body(client)
+
+    return anyio.run(main)
+
+
+def _json(result) -> dict:
+    assert not result.is_error, result.content[0].text
+    return json.loads(result.content[0].text)
+
+
+def _ask_json(repo, question, k=3) -> dict:
+    r = run_rag("ask", question, "--repo", repo, "-k", k, "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_mcp_session_tools_errors_and_freshness(shop):
+    expected = _ask_json(shop, "refund a card payment")  # in-process, before the server runs
+
+    async def body(client):
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(tools) == {"locate", "describe", "modules", "index_status"}
+        assert tools["locate"].input_schema["properties"]["k"]["maximum"] == 100
+
+        located = _json(await client.call_tool("locate", {"question": "refund a card payment", "k": 3}))
+        assert located["answer"]["module"] == expected["answer"]["module"]
+        assert [c["module"] for c in located["candidates"]] == [c["module"] for c in expected["candidates"]]
+        assert [c["why"] for c in located["candidates"]] == [c["why"] for c in expected["candidates"]]
+        assert located["index"]["fresh"] is True
+
+        # the CLI uses the running server (its round trip is in the timings) and says the same
+        via_server = await anyio.to_thread.run_sync(lambda: _ask_json(shop, "refund a card payment"))
+        assert "server" in via_server["timing_ms"]
+        assert [c["module"] for c in via_server["candidates"]] == [c["module"] for c in located["candidates"]]
+
+        described = _json(await client.call_tool("describe", {"module": "shop/checkout.py"}))
+        assert [s["name"] for s in described["symbols"]] == ["checkout"]
+        assert described["symbols"][0]["lines"][0] == 6
+        assert described["parent"] == "shop/"
+        assert "shop/cart.py" in [f for f, _ in described["neighbours"]["imports"]]
+        assert "shop/payment/gateway.py" in [f for f, _ in described["neighbours"]["calls"]]
+
+        page = _json(await client.call_tool("modules", {"limit": 2}))
+        assert page["next_offset"] == 2 and len(page["modules"]) == 2
+        rest = _json(await client.call_tool("modules", {"offset": 2, "limit": 200}))
+        assert rest["next_offset"] is None and page["total"] == rest["total"] == 2 + len(rest["modules"])
+
+        status = _json(await client.call_tool("index_status", {}))["repos"][0]
+        assert status["fresh"] and status["counts"]["files"] >= 5
+
+        resources = (await client.list_resources()).resources
+        assert [str(r.uri) for r in resources] == ["rag://shop-repo/modules"]
+        tree = json.loads((await client.read_resource(resources[0].uri)).contents[0].text)
+        assert "shop/checkout.py" in [m["id"] for m in tree]
+
+        # bad arguments are tool errors, and the server goes on serving
+        for tool, arguments, said in [("locate", {"question": "x", "k": 0}, "greater than or equal to 1"),
+                                      ("locate", {"question": "x", "k": 10**9}, "less than or equal to 100"),
+                                      ("locate", {"question": "x", "repo": "nope"}, "unknown repository 'nope'"),
+                                      ("locate", {"question": "  "}, "the question is empty"),
+                                      ("describe", {"module": "shop/chekout.py"}, "did you mean shop/checkout.py"),
+                                      ("nosuchtool", {}, "nosuchtool")]:
+            result = await client.call_tool(tool, arguments)
+            assert result.is_error and said in result.content[0].text, (tool, result.content[0].text)
+        huge = _json(await client.call_tool("locate", {"question": "refund a card payment " * 50_000, "k": 1}))
+        assert any("only its start" in w for w in huge["warnings"])
+
+        # an edit is picked up: the next answers come from the re-indexed tree
+        (shop / "shop" / "loyalty.py").write_text(LOYALTY)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status = _json(await client.call_tool("index_status", {"repo": "shop-repo"}))
+            if status["refreshes"] >= 1 and status["fresh"]:
+                break
+            await anyio.sleep(0.2)
+        assert status["refreshes"] >= 1 and status["fresh"], status
+        after = _json(await client.call_tool("locate", {"question": "redeem loyalty points for a voucher"}))
+        assert after["answer"]["module"] == "shop/loyalty.py"
+        return True
+
+    assert _mcp_session(shop, body)
+    # the server is gone: `rag ask` answers in-process again, and its record left with it
+    assert not (shop / ".rag" / "serve.json").exists()
+    assert "server" not in _ask_json(shop, "refund a card payment")["timing_ms"]
+
+
+def _start_server(repo, *extra):
+    proc = subprocess.Popen(RAG + ["serve", str(repo), *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # ready once it says what it serves
+        line = proc.stderr.readline()
+        if " over stdio" in line or not line:
+            break
+    assert proc.poll() is None, proc.stderr.read()
+    return proc
+
+
+def test_second_server_on_a_repository_says_so_and_a_killed_reindex_leaves_a_usable_index(shop):
+    first = _start_server(shop, "--debounce-ms", "1")
+    try:
+        second = run_rag("serve", shop, timeout=60)
+        assert second.returncode == 2
+        assert f"already serves the index at {shop / '.rag'}" in second.stderr and "Traceback" not in second.stderr
+        # kill -9 while it re-indexes an edit (or about to): the index stays usable
+        (shop / "shop" / "loyalty.py").write_text(LOYALTY)
+        time.sleep(0.15)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    check = run_rag("index", "--check", shop)
+    assert check.returncode in (0, 1), check.stdout + check.stderr  # fresh or stale, never damaged (4)
+    assert "server" not in _ask_json(shop, "refund a card payment")["timing_ms"]  # a dead server's record is ignored
+    assert run_rag("index", shop).returncode == 0  # and brought up to date from there, incrementally
+    assert _ask_json(shop, "redeem loyalty points for a voucher")["answer"]["module"] == "shop/loyalty.py"
+
+
+# --- the workspace in-process ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    import shutil
+
+    from conftest import FIXTURES
+    from rag.serve.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(os.path.join(FIXTURES, "python"), root / "one" / "shop")
+    shutil.copytree(os.path.join(FIXTURES, "python"), root / "two" / "shop")
+    return Workspace.open([str(root / "one" / "shop"), str(root / "two" / "shop")])
+
+
+def test_workspace_names_repositories_apart_and_asks_for_one(workspace):
+    assert sorted(workspace.repos) == ["one/shop", "two/shop"]
+    with pytest.raises(RagError, match="several repositories are served"):
+        workspace.locate("refund a card payment")
+    by_name = workspace.locate("refund a card payment", repo="one/shop")
+    by_path = workspace.locate("refund a card payment", repo=workspace.repos["one/shop"].path)
+    assert by_name["candidates"] == by_path["candidates"] and by_name["index"]["repo"] == "one/shop"
+    with pytest.raises(RagError, match="k must be a whole number from 1 to 100"):
+        workspace.locate("refund", k=101, repo="one/shop")
+    with pytest.raises(RagError, match="unknown level"):
+        workspace.locate("refund", level="function", repo="one/shop")
+
+
+def test_describe_a_directory_rolls_its_files_up(workspace):
+    d = workspace.describe("shop/payment", repo="two/shop")  # the trailing / may be left out
+    assert d["module"] == "shop/payment/" and d["kind"] == "directory"
+    assert "shop/payment/gateway.py" in d["children"]
+    assert {s["file"] for s in d["symbols"]} <= {"shop/payment/gateway.py", "shop/payment/__init__.py"}
+    # checkout.py calls into the payment package; calls inside the package are not neighbours
+    assert "shop/checkout.py" in [f for f, _ in d["neighbours"]["called_by"]]
+    assert all(not f.startswith("shop/payment/") for kind in d["neighbours"].values() for f, _ in kind)
+
+
+def test_a_failed_reindex_keeps_answering_from_the_last_good_index(workspace, monkeypatch):
+    served = workspace.repos["one/shop"]
+    before = workspace.locate("refund a card payment", repo="one/shop")
+
+    def broken(*args, **kwargs):
+        raise RagError("the disk is full")
+
+    monkeypatch.setattr("rag.serve.workspace.Engine.open", broken)
+    served.changed({"shop/cart.py"})
+    assert served.refresh() is False
+    after = workspace.locate("refund a card payment", repo="one/shop")
+    assert after["candidates"] == before["candidates"] and after["index"]["fresh"] is False
+    assert any("the disk is full" in w for w in after["warnings"])
+    assert workspace.index_status("one/shop")["last_error"] == "the disk is full"
+    monkeypatch.undo()
+    assert served.refresh() and workspace.index_status("one/shop")["fresh"]
+
+
+def test_door_refuses_a_wrong_token_and_a_bad_request(workspace):
+    from rag.serve.door import Door
+
+    door = Door(workspace)
+    ok = door.answer(json.dumps({"token": door.token, "repo": "one/shop", "question": "refund a card payment",
+                                 "k": 2}).encode())
+    assert len(ok["result"]["candidates"]) == 2
+    assert door.answer(json.dumps({"token": "guess", "question": "x"}).encode()) == {"error": "not allowed"}
+    assert door.answer(b"{not json")["error"].startswith("bad request")
+    assert "k must be" in door.answer(json.dumps({"token": door.token, "repo": "one/shop", "question": "x",
+                                                  "k": 0}).encode())["error"]
+    door.stop()
+
+
+def test_serve_bad_address_is_one_line():
+    r = run_rag("serve", "--http", "localhost")
+    assert r.returncode == 2 and r.stderr.strip() == "rag: --http wants HOST:PORT (e.g. 127.0.0.1:8765), not 'localhost'"
+
+
+def test_example_client_configs_are_valid_serve_commands():
+    from rag.cli import _parser
+
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "mcp")
+    for name, key in (("mcp.json", "mcpServers"), ("vscode-mcp.json", "servers")):
+        with open(os.path.join(examples, name)) as fh:
+            server = json.load(fh)[key]["rag"]
+        assert server["command"] == "rag"
+        args = _parser().parse_args(server["args"])
+        assert args.command == "serve" and len(args.paths) == 1 and args.http is None
