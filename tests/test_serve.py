@@ -130,12 +130,33 @@ def _start_server(repo, *extra):
     return proc
 
 
-def test_second_server_on_a_repository_says_so_and_a_killed_reindex_leaves_a_usable_index(shop):
-    first = _start_server(shop, "--debounce-ms", "1")
+def test_a_second_server_says_so_and_a_client_may_leave_mid_call(shop):
+    first = _start_server(shop)
     try:
         second = run_rag("serve", shop, timeout=60)
         assert second.returncode == 2
         assert f"already serves the index at {shop / '.rag'}" in second.stderr and "Traceback" not in second.stderr
+        # a client that sends a question and goes away before the answer: the server stops cleanly
+        for message in ({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                         "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                                    "clientInfo": {"name": "test", "version": "1"}}},
+                        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                         "params": {"name": "locate", "arguments": {"question": "refund a card payment " * 2000}}}):
+            first.stdin.write(json.dumps(message) + "\n")
+        first.stdin.close()
+        first.stdout.close()
+        assert first.wait(timeout=60) == 0
+        assert "Traceback" not in first.stderr.read()
+        assert not (shop / ".rag" / "serve.json").exists()
+    finally:
+        first.kill()
+        first.wait(timeout=30)
+
+
+def test_a_server_killed_mid_reindex_leaves_a_usable_index(shop):
+    first = _start_server(shop, "--debounce-ms", "1")
+    try:
         # kill -9 while it re-indexes an edit (or about to): the index stays usable
         (shop / "shop" / "loyalty.py").write_text(LOYALTY)
         time.sleep(0.15)

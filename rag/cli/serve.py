@@ -67,10 +67,16 @@ def _serve(workspace, claims: list, address: tuple[str, int] | None, watch: bool
         server = build_server(workspace)
         where = f"http://{address[0]}:{address[1]}/mcp" if address else "stdio"
         print(f"rag serve: {', '.join(workspace.repos)} over {where}", file=sys.stderr, flush=True)
-        if address:
-            server.run("streamable-http", host=address[0], port=address[1])
-        else:
-            server.run("stdio")
+        try:
+            if address:
+                server.run("streamable-http", host=address[0], port=address[1])
+            else:
+                server.run("stdio")
+        except BaseExceptionGroup as group:  # the SDK's task groups wrap what ended them
+            _, rest = group.split((BrokenPipeError, ConnectionResetError))
+            if rest is not None:
+                raise
+            print("rag serve: the client went away; stopping", file=sys.stderr)
 
 
 class _Running:
