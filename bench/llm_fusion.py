@@ -119,7 +119,7 @@ def main() -> None:
     chooser = "scrapy" if "scrapy" in sets else sets[0]
     best = max(((w, g) for w in WEIGHTS for g in GATES),
                key=lambda wg: (table[(chooser, *wg)][0], table[(chooser, *wg)][2]))
-    print(f"| weight of the model | gate | " + " | ".join(f"{n} Acc@1 / @3 / MRR" for n in sets) + " |")
+    print("| weight of the model | gate | " + " | ".join(f"{n} Acc@1 / @3 / MRR" for n in sets) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in sets) + " |")
     for w in WEIGHTS:
         for g in GATES:

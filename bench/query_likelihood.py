@@ -93,7 +93,8 @@ def train_adapter(engine, steps: int, out_dir: str) -> float:
 
     from finetune.examples import DataSettings, split_of
     from finetune.pipeline import training_queries
-    from finetune.train import TrainSettings, with_lora
+    from finetune.settings import TrainSettings
+    from finetune.train import with_lora
     from rag.llm.model import LocalLLM
     from rag.llm.ranker import end_token
 

@@ -9,7 +9,6 @@ from eval.dataset import LabeledQuery, gold_ids
 from eval.methods import get_method
 from eval.metrics import (accuracy_at, dedupe, directory_of, first_rank, mean_reciprocal_rank, percentile,
                           strict_accuracy_at)
-from rag.retrieval.retriever import LEVELS
 
 
 @dataclass

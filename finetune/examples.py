@@ -17,11 +17,10 @@ from dataclasses import asdict, dataclass
 from graph.history import commit_time
 from graph.modules import Module
 from graph.text import content_words, first_sentence
+from finetune.settings import COT, PLAIN
 from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
 from rag.retrieval.past_changes import AsOf
 from rag.llm.prompt import ABSTAIN, after_rationale, render
-
-PLAIN, COT = "plain", "cot"
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
-from finetune.retriever import (Pair, RetrieverReport, RetrieverSettings, accept, capped, dense_score, encoder,
+from finetune.retriever import (Pair, RetrieverReport, accept, capped, dense_score, encoder,
                                 tune)
-from finetune.train import TrainReport, TrainSettings, train
+from finetune.settings import RetrieverSettings, TrainSettings
+from finetune.train import TrainReport, train
 from graph.durable import atomic_write
 from graph.errors import ConfigError
 from graph.history import head

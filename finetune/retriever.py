@@ -24,32 +24,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from finetune.settings import RetrieverSettings
 
 ONE_SIDED_5_PERCENT = 1.645  # standard errors
-
-
-@dataclass(frozen=True)
-class RetrieverSettings:
-    epochs: int = 1
-    batch_size: int = 32
-    learning_rate: float = 2e-5
-    warmup_fraction: float = 0.1
-    # the retriever's best wrong module as an extra negative per query: off, because on the dev sets it
-    # doubled the time and moved hybrid Acc@1 by one query either way (bench/LOG.md)
-    hard_negatives: bool = False
-    max_pairs: int = 6000  # at most this many training pairs (a big repository: a bounded run)
-    # the optimizer steps stop after this many minutes (held-out scoring and re-embedding follow):
-    # with history pairs, scrapy's 2,546 queries took 44 min on 2 busy cores without a budget
-    max_minutes: float = 20.0
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.epochs < 1 or self.batch_size < 2 or self.max_pairs < 1:
-            raise ValueError("epochs and max_pairs must be at least 1, batch_size at least 2")
-        if not self.learning_rate > 0:
-            raise ValueError("learning_rate must be positive")
-        if not self.max_minutes > 0:
-            raise ValueError("max_minutes must be positive")
 
 
 @dataclass(frozen=True)

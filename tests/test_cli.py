@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from graph.indexer import load_graph, load_modules
 from graph.store import IndexStore
 
@@ -109,3 +111,24 @@ def test_two_concurrent_index_runs_both_succeed(shop):
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     assert len(load_modules(IndexStore(str(shop / ".rag")))) == 9
+
+
+def test_setting_flags_take_type_default_and_help_from_the_settings_dataclass():
+    import argparse
+
+    from finetune.settings import RetrieverSettings, TrainSettings
+    from rag.cli.flags import add_setting_flag, settings_from_args
+
+    p = argparse.ArgumentParser()
+    add_setting_flag(p, "epochs", (TrainSettings, ""), (RetrieverSettings, "with --retriever"))
+    add_setting_flag(p, "label_form", (TrainSettings, ""))
+    add_setting_flag(p, "qlora", (TrainSettings, ""))
+    text = p.format_help()
+    assert f"(default {TrainSettings().epochs}; with --retriever {RetrieverSettings().epochs})" in " ".join(text.split())
+    assert "--labels {plain,cot,both}" in text
+    args = p.parse_args(["--epochs", "3", "--labels", "cot"])
+    settings = settings_from_args(TrainSettings, args, ["epochs", "label_form", "qlora"])
+    assert (settings.epochs, settings.label_form, settings.qlora, settings.lora_r) == (3, "cot", False, TrainSettings().lora_r)
+    assert settings.lora_alpha == 2 * settings.lora_r  # the rule lives on the dataclass, not in the CLI
+    with pytest.raises(SystemExit):
+        p.parse_args(["--epochs", "0"])  # argparse's one line: "must be 1 or more"

@@ -7,9 +7,10 @@ import eval.metrics
 import graph.neighbours
 import rag.engine
 import rag.results
+import rag.settings_model
 
 
-@pytest.mark.parametrize("module", [eval.metrics, graph.neighbours, rag.results, rag.engine])
+@pytest.mark.parametrize("module", [eval.metrics, graph.neighbours, rag.results, rag.engine, rag.settings_model])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

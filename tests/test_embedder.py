@@ -1,6 +1,5 @@
 """The embedder: the NumPy query encoder against sentence-transformers, and a second local model."""
 import json
-import os
 import shutil
 
 import numpy as np

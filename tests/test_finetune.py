@@ -1,12 +1,13 @@
 """rag finetune: training data from the graph, LoRA training on a tiny model, adapters in the index."""
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
 
-from finetune.examples import COT, PLAIN, DataSettings
+from finetune.examples import DataSettings
+from finetune.settings import COT, PLAIN
 from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
 from graph.errors import ConfigError, LockedError
 from rag.llm.adapters import AdapterStore
@@ -97,7 +98,8 @@ def test_dump_data_writes_jsonl(indexed, tiny, tmp_path):
 
 
 def _train(indexed, examples, tiny, **overrides):
-    from finetune.train import TrainSettings, train
+    from finetune.settings import TrainSettings
+    from finetune.train import train
 
     settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=2, batch_size=8,
                              learning_rate=5e-3, checkpoint_steps=2, **overrides)
@@ -189,10 +191,14 @@ def test_an_interrupted_run_keeps_the_previous_adapter_and_resumes(indexed, exam
     engine = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32"))
     assert engine.ask("add a product to the cart", llm=True).candidates
     monkeypatch.setattr(transformers.Trainer, "training_step", original_step)
-    from finetune.train import TrainSettings, train
+    from finetune.settings import TrainSettings
+    from finetune.train import train
 
     settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=2, batch_size=8,
                              learning_rate=5e-3, checkpoint_steps=2)
+    with pytest.raises(ConfigError, match=r"cannot resume: the interrupted run was trained with lora_r 16 \(now 8\)"):
+        train(examples, indexed.store.dir, indexed.store.manifest().snapshot, asdict(DATA),
+              replace(settings, lora_r=8), resume=True, progress=False)
     report = train(examples, indexed.store.dir, indexed.store.manifest().snapshot,
                    asdict(DATA), settings,
                    resume=True, progress=False)
@@ -217,7 +223,7 @@ def test_bad_finetune_input_is_one_line(indexed, tmp_path):
     r = run_rag("ask", "cart", "--repo", indexed.repo, "--llm", "--adapter", tmp_path)
     assert r.returncode == 2 and "no LoRA adapter" in r.stderr
     with pytest.raises(ValueError, match="label_form"):
-        from finetune.train import TrainSettings
+        from finetune.settings import TrainSettings
         TrainSettings(label_form="poetry")
     with pytest.raises(ConfigError, match="no adapter"):
         from finetune.pipeline import merge

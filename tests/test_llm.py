@@ -1,7 +1,6 @@
 """The LLM stage with tiny models built from a config: loading, the prompt, cached scoring, the
 constrained decoder, the engine, and bad input."""
 import json
-import os
 
 import numpy as np
 import pytest

@@ -6,7 +6,8 @@ import shutil
 import pytest
 
 from finetune.examples import DataSettings
-from finetune.retriever import Pair, RetrieverSettings, batches, dense_score, encoder, tune
+from finetune.settings import RetrieverSettings
+from finetune.retriever import Pair, batches, dense_score, encoder, tune
 from tiny_models import save_tiny_embedder
 
 DATA = DataSettings(validation_fraction=0.25)

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import check_output, index_dir_arg, positive_float, positive_int
+from rag.cli.common import check_output, index_dir_arg
+
+
+TRAIN_FLAGS = ["epochs", "max_minutes", "learning_rate", "max_train_examples", "label_form", "lora_r",
+               "gradient_checkpointing", "qlora"]
+RETRIEVER_FLAGS = ["epochs", "max_minutes", "learning_rate", "hard_negatives"]
 
 
 def add_parser(sub) -> None:
@@ -21,22 +26,14 @@ def add_parser(sub) -> None:
                          "the index re-embedded unless it ranks the held-out queries worse")
     ft.add_argument("--force", action="store_true",
                     help="with --retriever: keep the tuned embedder even when it fails the held-out check")
-    ft.add_argument("--hard-negatives", action="store_true",
-                    help="with --retriever: also the retriever's best wrong module per query (twice the time)")
-    ft.add_argument("--epochs", type=positive_int, default=None, metavar="N",
-                    help="training epochs (default 2; with --retriever 1)")
-    ft.add_argument("--max-minutes", type=positive_float, default=None, metavar="M",
-                    help="stop training after M minutes, keeping the best adapter so far (default 25 for the whole "
-                         "run; with --retriever 20 for the training steps)")
-    ft.add_argument("--max-examples", type=positive_int, default=1500, metavar="N",
-                    help="train on at most N examples a epoch, sampled (default 1500)")
-    ft.add_argument("--labels", default="plain", choices=("plain", "cot", "both"),
-                    help="train on bare IDs (default), chains of thought (for --think), or both")
-    ft.add_argument("--lora-r", type=positive_int, default=16, metavar="R", help="LoRA rank (default 16)")
-    ft.add_argument("--learning-rate", type=positive_float, default=None, metavar="LR",
-                    help="(default 3e-4; with --retriever 2e-5)")
-    ft.add_argument("--gradient-checkpointing", action="store_true", help="less memory, slower steps")
-    ft.add_argument("--qlora", action="store_true", help="4-bit NF4 base model via bitsandbytes (CUDA only)")
+    from finetune.settings import RetrieverSettings, TrainSettings
+    from rag.cli.flags import add_setting_flag
+
+    add_setting_flag(ft, "hard_negatives", (RetrieverSettings, ""))
+    for name in ("epochs", "max_minutes", "learning_rate"):
+        add_setting_flag(ft, name, (TrainSettings, ""), (RetrieverSettings, "with --retriever"))
+    for name in ("max_train_examples", "label_form", "lora_r", "gradient_checkpointing", "qlora"):
+        add_setting_flag(ft, name, (TrainSettings, ""))
     ft.add_argument("--resume", action="store_true", help="continue from the last checkpoint of an interrupted run")
     ft.add_argument("--until", metavar="DATE",
                     help="train on commits older than DATE only (ISO 8601, e.g. 2022-03-11): the rest is the future "
@@ -52,8 +49,9 @@ def _cmd_finetune(args) -> int:
 
     started = time.monotonic()  # the time budget covers the whole command
     from finetune.pipeline import finetune, merge
-    from finetune.train import TrainSettings
+    from finetune.settings import TrainSettings
     from graph.indexer import default_index_dir
+    from rag.cli.flags import settings_from_args
     from rag.engine import Engine
     from rag.llm.model import DEFAULT_MODEL, model_dir
     from rag.progress import StderrProgress
@@ -66,12 +64,7 @@ def _cmd_finetune(args) -> int:
     base = args.base_model or DEFAULT_MODEL
     if args.base_model:
         model_dir(args.base_model)  # a wrong path fails here, in one line, before any work
-    defaults = TrainSettings()
-    settings = TrainSettings(base_model=base, epochs=args.epochs or defaults.epochs,
-                             max_minutes=args.max_minutes or defaults.max_minutes,
-                             max_train_examples=args.max_examples, label_form=args.labels, lora_r=args.lora_r,
-                             lora_alpha=2 * args.lora_r, learning_rate=args.learning_rate or defaults.learning_rate,
-                             gradient_checkpointing=args.gradient_checkpointing, qlora=args.qlora)
+    settings = settings_from_args(TrainSettings, args, TRAIN_FLAGS, base_model=base)
     if args.qlora:
         from finetune.train import require_cuda_for_qlora
         require_cuda_for_qlora()  # before any work
@@ -109,15 +102,12 @@ def _data_settings(args):
 
 def _tune_retriever(args) -> int:
     from finetune.pipeline import tune_retriever
-    from finetune.retriever import RetrieverSettings
+    from finetune.settings import RetrieverSettings
+    from rag.cli.flags import settings_from_args
     from rag.engine import Engine
     from rag.progress import StderrProgress
 
-    defaults = RetrieverSettings()
-    settings = RetrieverSettings(epochs=args.epochs or defaults.epochs,
-                                 learning_rate=args.learning_rate or defaults.learning_rate,
-                                 hard_negatives=args.hard_negatives,
-                                 max_minutes=args.max_minutes or defaults.max_minutes)
+    settings = settings_from_args(RetrieverSettings, args, RETRIEVER_FLAGS)
     data_settings = _data_settings(args)
     progress = StderrProgress(quiet=args.quiet)
     try:

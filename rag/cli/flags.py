@@ -1,0 +1,51 @@
+"""Command-line flags made from settings fields (`rag/settings_model.py`): a default and its help are
+written once, on the dataclass, and `--help` shows them from there.
+
+A flag can stand for the same field of several settings classes, each with its own default, as
+`rag finetune --epochs` does for the LLM adapter (2) and `--retriever` (1): its help lists each
+default. A flag left out stays `None`, so that `settings_from_args` takes the class's own default.
+"""
+from __future__ import annotations
+
+from rag.cli.common import positive_float, positive_int
+from rag.settings_model import described, value_type
+
+
+def flag_name(cls, name: str) -> str:
+    return described(cls)[name].metadata.get("flag") or "--" + name.replace("_", "-")
+
+
+def add_setting_flag(parser, name: str, *classes: tuple[type, str]) -> None:
+    """Add the flag for field `name` of the first class; `classes` pairs each class with when its
+    default applies ("" for the plain case, e.g. "with --retriever")."""
+    first = classes[0][0]
+    f = described(first)[name]
+    kind = value_type(first, name)
+    defaults = []
+    for cls, when in classes:
+        default = getattr(cls(), name)
+        defaults.append(f"{when} {default:g}".strip() if isinstance(default, float) else f"{when} {default}".strip())
+    options = {"dest": name, "default": None, "help": f.metadata["help"]}
+    if kind is bool:
+        parser.add_argument(flag_name(first, name), action="store_true", **options)
+        return
+    if f.metadata.get("choices"):
+        options["choices"] = f.metadata["choices"]
+    else:
+        options["type"] = {int: positive_int, float: positive_float}.get(kind, kind)
+    options["metavar"] = f.metadata.get("metavar")
+    options["help"] += f" (default {'; '.join(defaults)})"
+    parser.add_argument(flag_name(first, name), **options)
+
+
+def settings_from_args(cls, args, names: list[str], **fixed):
+    """An instance of `cls` with the values the command line gave for `names` (the class's defaults for
+    the others) and `fixed` ones; a value the class refuses is one line naming its flag."""
+    from graph.errors import ConfigError
+
+    given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    try:
+        return cls(**given, **fixed)
+    except ValueError as e:
+        flags = ", ".join(flag_name(cls, n) for n in given if n in described(cls))
+        raise ConfigError(f"{flags}: {e}" if flags else str(e)) from None
