@@ -24,7 +24,6 @@ import anyio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEV = os.path.join(HERE, "..", "..", "shared", "bench", "dev")
-PROBE = "networkx/algorithms/serve_bench_probe.py"
 
 
 def _rows(path: str, n: int) -> list[dict]:
@@ -80,24 +79,23 @@ async def _stdio(repos: list[str], short: list[str], reports: list[str], report_
         out["locate_report"]["repo"] = reported
         out["rss_mb"] = _rss_mb(os.path.join(os.path.abspath(repos[0]), ".rag"))
 
-        # an edit, and the first answer that reflects it, five times
-        probe = os.path.join(repos[0], PROBE)
+        # a new file with a word nothing else has, and the first answer that finds it, five times
         delays = []
-        try:
-            for i in range(5):
-                word = f"zorbulate{i}"
-                with open(probe, "w") as fh:
-                    fh.write(f'"""{word} the quaternion lattice."""\n\n\ndef {word}_lattice(G):\n    return G\n')
-                t = time.perf_counter()
+        for word in ("zorbulate", "flimmerkin", "quazzlebop", "snorfblat", "wibbletonic"):
+            probe = f"networkx/algorithms/{word}.py"
+            with open(os.path.join(repos[0], probe), "w") as fh:
+                fh.write(f'"""{word} a graph."""\n\n\ndef {word}(G):\n    return G\n')
+            t = time.perf_counter()
+            try:
                 while time.perf_counter() - t < 30:
-                    answer = _payload(await client.call_tool("locate", {"question": f"{word} quaternion lattice",
+                    answer = _payload(await client.call_tool("locate", {"question": f"{word} a graph",
                                                                         "repo": networkx, "k": 1}))
-                    if answer["answer"] and answer["answer"]["module"] == PROBE:
+                    if answer["answer"] and answer["answer"]["module"] == probe:
                         break
                     await anyio.sleep(0.05)
                 delays.append(time.perf_counter() - t)
-        finally:
-            os.remove(probe)
+            finally:
+                os.remove(os.path.join(repos[0], probe))
         out["edit_to_answer"] = _ms(delays)
 
 

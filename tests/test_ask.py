@@ -277,3 +277,22 @@ def assert_answers_as_a_full_rebuild(shop, tmp_path, embedder, questions):
     a, b = Engine.open(str(shop)), Engine.open(str(shop), index_dir=str(full))
     for q in questions:
         assert [(c.module, c.score) for c in a.ask(q).candidates] == [(c.module, c.score) for c in b.ask(q).candidates]
+
+
+def test_a_c_header_gives_way_to_the_source_that_implements_it(tmp_path):
+    import shutil
+
+    from conftest import FIXTURES
+
+    repo = tmp_path / "c"
+    shutil.copytree(os.path.join(FIXTURES, "c"), repo)
+    eng = Engine.open(str(repo), quick_start=True)
+    for question, source, header in [("how does cart_total work", "src/cart.c", "include/shop/cart.h"),
+                                     ("add an item to the cart", "src/cart.c", "include/shop/cart.h"),
+                                     ("format_price", "src/money.c", "src/money.h")]:
+        ranked = eng.ask(question, k=4).candidates
+        order = [c.module for c in ranked]
+        assert order.index(source) < order.index(header), (question, order)
+        assert f"implements what {header} declares" in ranked[order.index(source)].why
+    # a question about what only the header defines (a struct's fields) is still answered by the header
+    assert eng.ask("what fields does an Item have", k=2).answer.module == "include/shop/cart.h"

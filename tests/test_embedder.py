@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rag.embedding.bert_numpy import NumpyBert, supports
+from rag.embedding.bert_torch import TorchBert
 from rag.embedding.embedder import embedder_path
 from tiny_models import save_tiny_embedder
 
@@ -19,17 +20,29 @@ TEXTS = ["support proxies with authentication", "x", "Fix GEXFwriter.add_edges w
          "多语言查询", "a longer text " * 20]
 
 
+@pytest.mark.parametrize("encoder", [NumpyBert, TorchBert])
 @pytest.mark.parametrize("which", ["minilm", "tiny"])
-def test_numpy_encoder_matches_sentence_transformers(which, tiny_model_dir):
+def test_our_encoders_match_sentence_transformers(which, encoder, tiny_model_dir):
     from sentence_transformers import SentenceTransformer
 
     path = embedder_path("all-MiniLM-L6-v2") if which == "minilm" else tiny_model_dir
     assert supports(path)
     expected = SentenceTransformer(path, device="cpu").encode(TEXTS, normalize_embeddings=True)
-    got = NumpyBert(path).embed(TEXTS)
+    got = encoder(path).embed(TEXTS)
     assert got.shape == expected.shape
     assert np.abs(got - expected).max() < 1e-4
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_bulk_embedding_of_a_bert_model_does_not_import_sentence_transformers():
+    import subprocess
+    import sys
+
+    code = ("import sys; from rag.embedding.embedder import Embedder; e = Embedder('all-MiniLM-L6-v2'); "
+            "v = e.embed(['a text'] * 40); assert v.shape == (40, 384); "
+            "print('sentence_transformers' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True"], out.stderr
 
 
 def test_unsupported_shapes_are_refused(tmp_path, tiny_model_dir):

@@ -1,14 +1,15 @@
 """Sentence embeddings, offline: the bundled MiniLM by default, or any local sentence-transformers directory.
 
-Bulk embedding at index time goes through sentence-transformers (torch: fast for batches). A query
-is embedded with the NumPy forward pass of rag/embedding/bert_numpy.py when the model has that shape, so that
-a cold `rag ask` need not import torch; the two agree to ~1e-7.
+Bulk embedding at index time goes through torch (bert_torch.py for BERT models with mean pooling, the
+bundled one among them; sentence-transformers for any other shape). A query is embedded with the NumPy
+forward pass of rag/embedding/bert_numpy.py when the model has that shape, so that a cold `rag ask` need
+not import torch; they agree to ~1e-7.
 """
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -102,28 +103,24 @@ class Embedder:
     def __init__(self, name: str):
         self.name = name
         self.path = embedder_path(name)
-        self._model = None  # sentence-transformers, loaded on first bulk use
+        self._bulk = None  # texts -> vectors through torch, loaded on first bulk use
         self._numpy = None
 
     @property
     def dimension(self) -> int:
         if self._numpy_model() is not None:
             return self._numpy.dimension
-        return self._bulk_model().get_embedding_dimension()
+        return self._bulk_encoder()(["dimension"]).shape[1]
 
     def embed(self, texts: list[str], batch_size: int = 64, progress=None) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text; progress(done, total) after each batch."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) <= NUMPY_BATCH_LIMIT and self._numpy_model() is not None and self._model is None:
+        if len(texts) <= NUMPY_BATCH_LIMIT and self._numpy_model() is not None and self._bulk is None:
             # a few texts (a small repository, an incremental rebuild) embed faster than torch imports
             encode = self._numpy.embed
         else:
-            model = self._bulk_model()
-
-            def encode(part):
-                return model.encode(part, batch_size=batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+            encode = self._bulk_encoder()
         parts = []
         for start in range(0, len(texts), batch_size * 4):
             parts.append(np.asarray(encode(texts[start:start + batch_size * 4]), dtype=np.float32))
@@ -133,17 +130,15 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query: through torch when it is loaded already (about twice as fast), else NumPy."""
-        if self._model is None and self._numpy_model() is not None:
+        if self._bulk is None and self._numpy_model() is not None:
             return self._numpy.embed([text])[0]
-        if self._model is None:
-            return self.embed([text])[0]
+        encode = self._bulk_encoder()
         with _torch_threads(QUERY_THREADS):
-            return np.asarray(self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
-                                                 show_progress_bar=False)[0], dtype=np.float32)
+            return np.asarray(encode([text])[0], dtype=np.float32)
 
     def load(self) -> None:
         """Load the torch model now (a long-lived process: faster queries after a slower start)."""
-        self._bulk_model()
+        self._bulk_encoder()
 
     def _numpy_model(self):
         if self._numpy is None:
@@ -152,20 +147,33 @@ class Embedder:
             self._numpy = bert_numpy.NumpyBert(self.path) if bert_numpy.supports(self.path) else False
         return self._numpy or None
 
-    def _bulk_model(self):
-        if self._model is None:
-            import logging
+    def _bulk_encoder(self):
+        """A BERT with mean pooling (the bundled model, tuned ones) runs through our own torch pass
+        (bert_torch.py: no sentence-transformers import); any other model through sentence-transformers."""
+        if self._bulk is None:
+            if self._numpy_model() is not None:
+                from rag.embedding.bert_torch import TorchBert
 
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
+                self._bulk = TorchBert(self.path).embed
+            else:
+                model = _sentence_transformer(self.name, self.path)
+                self._bulk = partial(model.encode, normalize_embeddings=True, convert_to_numpy=True,
+                                     show_progress_bar=False)
+        return self._bulk
 
-            hf_logging.disable_progress_bar()  # its weight-loading bar would land in our stderr
-            logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
-            try:
-                self._model = SentenceTransformer(self.path, device="cpu", local_files_only=True)
-            except (OSError, ValueError) as e:
-                raise ConfigError(f"cannot load the embedder {self.name!r}: {str(e).splitlines()[0]}") from None
-        return self._model
+
+def _sentence_transformer(name: str, path: str):
+    import logging
+
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # its weight-loading bar would land in our stderr
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+    try:
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot load the embedder {name!r}: {str(e).splitlines()[0]}") from None
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from functools import partial
 
 import numpy as np
 
+from graph.headers import implementations
 from graph.indexer import BuildContext, as_stored
 from graph.store import IndexStore, Manifest, jsonl_lines
 from rag.retrieval.corpus import Corpus, build_corpus
@@ -81,6 +82,7 @@ class RetrievalExtension:
             "named": {n: sorted(v for _, v, k in ctx.graph.out_edges(n, keys=True) if k == "contains")
                       for n, a in ctx.graph.nodes(data=True) if a["kind"] == "named"},
             "callees": callee_files(ctx.graph, corpus),
+            "implementations": header_implementations(ctx.graph, corpus.files),
         }
         past_sparse, past_meta = PastChanges.build(ctx.history, corpus.files, s.bm25_k1, s.bm25_b)
         payload = [
@@ -192,3 +194,9 @@ def _previous_terms(store: IndexStore, manifest: Manifest | None) -> dict:
         return {row["key"]: (row["file"], row["chunks"]) for row in store.read_jsonl(manifest, TERMS)}
     except Exception:  # a cache only
         return {}
+
+
+def header_implementations(graph, files: list[str]) -> list[list[int]]:
+    """[header, source] pairs of candidate files (indexes into `files`): see graph/headers.py."""
+    at = {f: i for i, f in enumerate(files)}
+    return [[at[h], at[s]] for h, s in implementations(graph).items() if h in at and s in at]

@@ -59,6 +59,7 @@ class Retriever:
         self._snapshot = snapshot
         self._past_changes: PastChanges | None = None
         self._callees: list[list[int]] | None = meta.get("callees")  # absent from indexes of rag <= 0.1.21
+        self._implementations = [tuple(pair) for pair in meta.get("implementations", ())]  # rag >= 0.1.24
         self._definitions: dict[str, tuple[int, ...]] | None = None
         self._centrality: np.ndarray | None = None
         self._definers: dict[str, tuple[int, ...]] = {}
@@ -214,12 +215,10 @@ class Retriever:
 
     def file_scores(self, q: ParsedQuery, method: str = "hybrid",
                     as_of: AsOf | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        scores, signals, _, _ = self._scored(q, method, as_of)
-        return scores, signals
+        scored = self._scored(q, method, as_of)
+        return scored.scores, scored.signals
 
-    def _scored(self, q: ParsedQuery, method: str, as_of: AsOf | None = None):
-        """(scores, signals, the boosted files' named definitions, the similar past changes), the last
-        two kept for the evidence."""
+    def _scored(self, q: ParsedQuery, method: str, as_of: AsOf | None = None) -> _Scored:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
         # hybrid only: bm25 and dense stay the single-signal baselines that evaluation compares against
@@ -227,7 +226,25 @@ class Retriever:
         past = self.similar_changes(q, as_of) if method == "hybrid" and self.settings.w_history else []
         signals = self.signals(q, method, named, past)
         weights = self.settings.weights() if method == "hybrid" else {method: 1.0, "mention": self.settings.w_mention}
-        return fuse(signals, weights, unscaled=BOOSTS), signals, named.prose | named.code, past
+        scores, named_files = fuse(signals, weights, unscaled=BOOSTS), named.prose | named.code
+        gave_way = {}
+        if method == "hybrid":
+            scores, gave_way = self.implementations_first(scores, named_files)
+        return _Scored(scores, signals, named_files, past, gave_way)
+
+    def implementations_first(self, scores: np.ndarray, named: dict[int, list[str]]) -> tuple[np.ndarray, dict]:
+        """A C/C++ header ranked above the source file that implements it (graph/headers.py) gives way:
+        the source takes a hair more than the header's score. Not when the question names something only
+        the header defines (a struct's fields are asked of the header). Returns the scores and
+        {source: header} for those that moved up."""
+        gave_way = {}
+        for h, src in self._implementations:
+            if scores[h] >= scores[src] and not set(named.get(h, ())) - set(named.get(src, ())):
+                if not gave_way:
+                    scores = scores.copy()
+                scores[src] = np.nextafter(scores[h], np.inf)
+                gave_way[src] = h
+        return scores, gave_way
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid",
                within: str = "", as_of: AsOf | None = None) -> list[Candidate]:
@@ -236,14 +253,15 @@ class Retriever:
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
-        scores, signals, named, past = self._scored(q, method, as_of)
+        scored = self._scored(q, method, as_of)
+        scores, signals = scored.scores, scored.signals
         if within:
             outside = np.array([not f.startswith(within) for f in self.files], dtype=bool)
             scores = np.where(outside, -np.inf, scores)
             k = min(k, int((~outside).sum()))
         if level == "file":
             order = np.argsort(-scores, kind="stable")[:k]
-            evidence = _Evidence(self, q, signals, named, past)
+            evidence = _Evidence(self, q, scored)
             return [Candidate(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
                         evidence.why(int(i))) for i in order]
         return self._directory_hits(scores, k, q, signals)
@@ -286,16 +304,26 @@ class Retriever:
         return hits
 
 
+@dataclass
+class _Scored:
+    """A question's file scores and what made them, kept for the evidence."""
+    scores: np.ndarray
+    signals: dict[str, np.ndarray]
+    named: dict[int, list[str]]  # file -> the definitions it has that the question names
+    past: list[PastChange]  # the similar past changes, most similar first
+    gave_way: dict[int, int]  # source file -> the header it implements, which ranked above it
+
+
 class _Evidence:
     """Why a file was retrieved, from the query's signals (computed once per query, for all hits)."""
 
-    def __init__(self, retriever: Retriever, q: ParsedQuery, signals: dict[str, np.ndarray],
-                 named_definitions: dict[int, list[str]], past: list[PastChange]):
-        self.r, self.q, self.signals, self.named_definitions, self.past = retriever, q, signals, named_definitions, past
-        self._tokens = sorted(set(q.tokens)) if "bm25" in signals else []
+    def __init__(self, retriever: Retriever, q: ParsedQuery, scored: _Scored):
+        self.r, self.q, self.signals = retriever, q, scored.signals
+        self.named_definitions, self.past, self.gave_way = scored.named, scored.past, scored.gave_way
+        self._tokens = sorted(set(q.tokens)) if "bm25" in self.signals else []
         self._per_token = (np.stack([retriever.sparse_files.scores([t]) for t in self._tokens])
                            if self._tokens else None)
-        self._chunk_scores = retriever.sparse_chunks.scores(q.tokens) if "chunk" in signals else None
+        self._chunk_scores = retriever.sparse_chunks.scores(q.tokens) if "chunk" in self.signals else None
 
     def why(self, i: int) -> list[str]:
         r, q, why = self.r, self.q, []
@@ -307,6 +335,8 @@ class _Evidence:
             why.append("named in the query as a module or file name")
         if i in self.named_definitions:
             why.append("defines " + ", ".join(self.named_definitions[i]) + ", named in the query")
+        if i in self.gave_way:
+            why.append(f"implements what {r.files[self.gave_way[i]]} declares")
         if self._per_token is not None and self.signals["bm25"][i] > 0:
             weights = self._per_token[:, i]
             top = [self._tokens[j] for j in np.argsort(-weights, kind="stable")[:5] if weights[j] > 0]

@@ -8,6 +8,7 @@ is a tool error saying so, logged on stderr, and the server goes on serving.
 # no `from __future__ import annotations`: the SDK reads the tools' annotations (with their limits) at runtime
 
 import json
+import logging
 import sys
 from typing import Annotated, Literal
 
@@ -34,6 +35,10 @@ def build_server(workspace: Workspace):
     from graph.version import TOOL_VERSION
 
     server = MCPServer(name="rag", version=TOOL_VERSION, instructions=INSTRUCTIONS, log_level="WARNING")
+    # the SDK's handler on stderr: warnings only, also from libraries whose loggers say more (bm25s's
+    # debug line at every re-index)
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)
     max_k = workspace.settings.max_k
 
     def answer(tool, **kwargs) -> dict:

@@ -53,6 +53,12 @@ class Watcher:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        try:
+            self._watch()
+        except Exception as e:  # no more watching (the tree is gone, no inotify watches left): said, not silent
+            self.repo.last_error = f"watching the work tree stopped ({type(e).__name__}: {e}); answers may go stale"
+
+    def _watch(self) -> None:
         import watchfiles
 
         repo, index_dir = self.repo.path, self.repo.engine.store.dir
