@@ -6,8 +6,6 @@ same pooling; tests/test_embedder.py checks it against sentence-transformers and
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from rag.embedding.bert_numpy import NumpyBert
@@ -40,8 +38,8 @@ class TorchBert(NumpyBert):
                     return self._torch_linear(x, p + f"attention.self.{name}").view(batch, length, self.heads, d).transpose(1, 2)
 
                 q, k, v = heads("query"), heads("key"), heads("value")
-                scores = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d) + bias, dim=-1)
-                context = (scores @ v).transpose(1, 2).reshape(batch, length, self.dimension)
+                context = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+                context = context.transpose(1, 2).reshape(batch, length, self.dimension)
                 x = self._torch_norm(x + self._torch_linear(context, p + "attention.output.dense"),
                                      p + "attention.output.LayerNorm")
                 h = torch.nn.functional.gelu(self._torch_linear(x, p + "intermediate.dense"))  # exact (erf) GELU
