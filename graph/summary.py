@@ -26,6 +26,22 @@ MAX_WORDS = 120
 LEAD_WORDS = 40
 SYMBOL_DOC_WORDS = 12
 KEYWORDS = 12
+
+
+@dataclass(frozen=True)
+class SymbolImportance:
+    """Points that decide which definitions a summary names first: the ones a reader looks for."""
+    top_level: float = 3.0  # not nested in a class or a function
+    public: float = 2.0  # no leading underscore
+    documented: float = 1.5
+    is_class: float = 1.0
+    per_log_use: float = 2.0  # times log(1 + uses from other files: calls and inheritance)
+    length_cap: int = 200  # lines beyond this do not make a definition more important
+    lines_per_point: float = 100.0
+
+
+IMPORTANCE = SymbolImportance()
+
 _LANGUAGE_NAMES = {"python": "Python", "javascript": "JavaScript", "typescript": "TypeScript", "tsx": "TSX",
                    "java": "Java", "go": "Go", "c": "C", "cpp": "C++", "rust": "Rust"}
 _PACKAGE_FILES = ("__init__.py", "mod.rs", "lib.rs", "index.ts", "index.js", "package-info.java", "doc.go")
@@ -75,11 +91,11 @@ class GraphFacts:
     def importance(self, g: CodeGraph, sid: str) -> float:
         score = self._importance.get(sid)
         if score is None:
-            a = g.nodes[sid]
-            score = (3.0 * (a["qualname"] == a["name"]) + 2.0 * (not a["name"].startswith("_"))
-                     + 1.5 * bool(a.get("doc")) + 1.0 * (a["kind"] == "class")
-                     + 2.0 * math.log1p(self.external_refs.get(sid, 0))
-                     + min(a["end_line"] - a["start_line"], 200) / 100)
+            a, w = g.nodes[sid], IMPORTANCE
+            score = (w.top_level * (a["qualname"] == a["name"]) + w.public * (not a["name"].startswith("_"))
+                     + w.documented * bool(a.get("doc")) + w.is_class * (a["kind"] == "class")
+                     + w.per_log_use * math.log1p(self.external_refs.get(sid, 0))
+                     + min(a["end_line"] - a["start_line"], w.length_cap) / w.lines_per_point)
             self._importance[sid] = score
         return score
 
