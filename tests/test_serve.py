@@ -110,6 +110,18 @@ def test_mcp_session_tools_errors_and_freshness(shop):
         assert status["refreshes"] >= 1 and status["fresh"], status
         after = _json(await client.call_tool("locate", {"question": "redeem loyalty points for a voucher"}))
         assert after["answer"]["module"] == "shop/loyalty.py"
+
+        # a `rag index --full` beside the server: it waits for the lock, and the server then loads its index
+        rebuilt = await anyio.to_thread.run_sync(lambda: run_rag("index", "--full", shop))
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        on_disk = json.loads((shop / ".rag" / "manifest.json").read_text())["snapshot"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status = _json(await client.call_tool("index_status", {}))["repos"][0]
+            if status["snapshot"] == on_disk and status["fresh"]:
+                break
+            await anyio.sleep(0.2)
+        assert status["snapshot"] == on_disk and status["fresh"], status
         return True
 
     assert _mcp_session(shop, body)

@@ -57,6 +57,7 @@ class Retriever:
         self._embedder_name = meta["embedder"]
         self._index_dir = store.dir
         self._snapshot = snapshot
+        self.manifest = manifest  # of the snapshot this retriever reads (another may replace it on disk)
         self._past_changes: PastChanges | None = None
         self._callees: list[list[int]] | None = meta.get("callees")  # absent from indexes of rag <= 0.1.21
         self._implementations = [tuple(pair) for pair in meta.get("implementations", ())]  # rag >= 0.1.24

@@ -3,14 +3,16 @@
 One thread per repository runs `watchfiles` (inotify on Linux, polling where there is none). A batch
 of changes marks the repository's answers as not fresh at once; the re-index starts when no change
 has come for `debounce_ms`, and changes made while it runs make the next batch. Which changes count:
-the files `rag index` could read, and git's HEAD and branch refs (a commit is new history); not the
-index directory itself, caches or the rest of `.git`.
+the files `rag index` could read, git's HEAD and branch refs (a commit is new history), and the index's
+manifest when another `rag index` replaced it (the server then loads that index); not the rest of
+the index directory, caches or the rest of `.git`.
 """
 from __future__ import annotations
 
 import os
 import threading
 
+from graph.store import MANIFEST
 from graph.walk import DEFAULT_EXCLUDED_DIRS
 from rag.serve.workspace import ServedRepo
 
@@ -18,13 +20,15 @@ from rag.serve.workspace import ServedRepo
 def counts(repo: str, index_dir: str, path: str) -> bool:
     """Whether a change of `path` can change the index of the repository at `repo`.
 
-    >>> counts("/r", "/r/.rag", "/r/src/app.py"), counts("/r", "/r/.rag", "/r/.rag/manifest.json")
+    >>> counts("/r", "/r/.rag", "/r/src/app.py"), counts("/r", "/r/.rag", "/r/.rag/snap-1/graph.json")
     (True, False)
+    >>> counts("/r", "/r/.rag", "/r/.rag/manifest.json")
+    True
     >>> counts("/r", "/r/.rag", "/r/.git/index"), counts("/r", "/r/.rag", "/r/.git/refs/heads/main")
     (False, True)
     """
     if path == index_dir or path.startswith(index_dir + os.sep):
-        return False
+        return path == os.path.join(index_dir, MANIFEST)  # another `rag index` published a new index
     relative = os.path.relpath(path, repo)
     if relative.startswith(os.pardir):
         return False
@@ -67,7 +71,10 @@ class Watcher:
         for batch in watchfiles.watch(repo, watch_filter=lambda _, path: counts(repo, index_dir, path),
                                       step=settle, debounce=max(10 * settle, 1600), stop_event=self._stop,
                                       raise_interrupt=False, ignore_permission_denied=True):
-            self.repo.changed({os.path.relpath(path, repo) for _, path in batch})
+            changed = {os.path.relpath(path, repo) for _, path in batch}
             if self._stop.is_set():
                 return
+            if changed == {os.path.relpath(os.path.join(index_dir, MANIFEST), repo)} and not self.repo.behind():
+                continue  # our own re-index published it
+            self.repo.changed(changed)
             self.repo.refresh()

@@ -49,6 +49,13 @@ class ServedRepo:
     def fresh(self) -> bool:
         return not self.pending and not self.refreshing and self.last_error is None
 
+    def behind(self) -> bool:
+        """Whether the index on disk is another than the one answering (a `rag index` ran beside us)."""
+        try:
+            return self.engine.store.manifest().snapshot != self.engine.retriever.manifest.snapshot
+        except RagError:
+            return True
+
     def changed(self, paths: set[str]) -> None:
         """The watcher saw edits: answers say they are not fresh until the re-index lands."""
         self.pending |= paths
@@ -82,7 +89,7 @@ class ServedRepo:
             result = self.engine.ask(question, k=k, level=level)
         out = result.to_dict()
         out["warnings"] = result.warnings + self._staleness()
-        out["index"] = {"repo": self.name, "fresh": self.fresh, "snapshot": self.engine.store.manifest().snapshot}
+        out["index"] = {"repo": self.name, "fresh": self.fresh, "snapshot": self.engine.retriever.manifest.snapshot}
         return out
 
     def _staleness(self) -> list[str]:
@@ -99,7 +106,7 @@ class ServedRepo:
 
         with self._ask_lock:
             engine, cached = self.engine, self._graph
-        manifest = engine.store.manifest()
+        manifest = engine.retriever.manifest
         if cached is None or cached[0] != manifest.snapshot:
             cached = (manifest.snapshot, load_graph(engine.store, manifest))
             with self._ask_lock:
@@ -109,7 +116,7 @@ class ServedRepo:
 
     def status(self) -> dict:
         engine = self.engine
-        manifest = engine.store.manifest()
+        manifest = engine.retriever.manifest
         pending = sorted(self.pending)
         return {"repo": self.name, "path": self.path, "index_dir": engine.store.dir, "fresh": self.fresh,
                 "refreshing": self.refreshing, "pending": pending[:PENDING_SHOWN], "pending_count": len(pending),
