@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.llm.model import DEFAULT_MODEL
-from rag.settings_model import setting
+from graph.settings_model import setting
 
 PLAIN, COT = "plain", "cot"  # an example's label: the bare module ID, or a rationale and then the ID
 LABEL_FORMS = (PLAIN, COT, "both")

@@ -23,7 +23,7 @@ from graph.errors import ConfigError
 from rag.llm.adapters import AdapterInfo, AdapterStore
 from rag.llm.model import LocalLLM, pick_device
 from rag.llm.prompt import ABSTAIN
-from rag.settings_model import from_record, to_record
+from graph.settings_model import from_record, to_record
 
 @dataclass
 class TrainReport:

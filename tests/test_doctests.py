@@ -9,10 +9,10 @@ import graph.neighbours
 import rag.engine
 import rag.results
 import rag.serve.watch
-import rag.settings_model
+import graph.settings_model
 
 
-@pytest.mark.parametrize("module", [eval.metrics, graph.headers, graph.neighbours, rag.results, rag.engine, rag.settings_model, rag.serve.watch])
+@pytest.mark.parametrize("module", [eval.metrics, graph.headers, graph.neighbours, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

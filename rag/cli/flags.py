@@ -1,4 +1,4 @@
-"""Command-line flags made from settings fields (`rag/settings_model.py`): a default and its help are
+"""Command-line flags made from settings fields (`graph/settings_model.py`): a default and its help are
 written once, on the dataclass, and `--help` shows them from there.
 
 A flag can stand for the same field of several settings classes, each with its own default, as
@@ -7,8 +7,10 @@ default. A flag left out stays `None`, so that `settings_from_args` takes the cl
 """
 from __future__ import annotations
 
-from rag.cli.common import positive_float, positive_int
-from rag.settings_model import described, value_type
+import typing
+
+from rag.cli.common import non_negative_int, positive_float, positive_int
+from graph.settings_model import described, value_type
 
 
 def flag_name(cls, name: str) -> str:
@@ -26,16 +28,23 @@ def add_setting_flag(parser, name: str, *classes: tuple[type, str]) -> None:
         default = getattr(cls(), name)
         defaults.append(f"{when} {default:g}".strip() if isinstance(default, float) else f"{when} {default}".strip())
     options = {"dest": name, "default": None, "help": f.metadata["help"]}
-    if kind is bool:
-        parser.add_argument(flag_name(first, name), action="store_true", **options)
+    flag = flag_name(first, name)
+    if kind is bool:  # a switch: on (`--qlora`), or off for a setting that is on unless told (`--no-history`)
+        off = flag.startswith("--no-")
+        parser.add_argument(flag, action="store_const", const=not off, **options)
+        return
+    if typing.get_origin(kind) is tuple:  # a repeatable flag, each time one more value
+        parser.add_argument(flag, action="append", metavar=f.metadata.get("metavar"), **options)
         return
     if f.metadata.get("choices"):
         options["choices"] = f.metadata["choices"]
+    elif kind is int:
+        options["type"] = non_negative_int if f.metadata.get("zero_allowed") else positive_int
     else:
-        options["type"] = {int: positive_int, float: positive_float}.get(kind, kind)
+        options["type"] = {float: positive_float}.get(kind, kind)
     options["metavar"] = f.metadata.get("metavar")
     options["help"] += f" (default {'; '.join(defaults)})"
-    parser.add_argument(flag_name(first, name), **options)
+    parser.add_argument(flag, **options)
 
 
 def settings_from_args(cls, args, names: list[str], **fixed):
@@ -43,7 +52,8 @@ def settings_from_args(cls, args, names: list[str], **fixed):
     the others) and `fixed` ones; a value the class refuses is one line naming its flag."""
     from graph.errors import ConfigError
 
-    given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    given = {n: tuple(v) if isinstance(v, list) else v
+             for n in names if (v := getattr(args, n, None)) is not None}
     try:
         return cls(**given, **fixed)
     except ValueError as e:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import DAMAGED_EXIT, index_dir_arg, non_negative_int, retrieval_settings
+from rag.cli.common import DAMAGED_EXIT, index_dir_arg, retrieval_settings
+
+
+INDEX_FLAGS = ["full", "jobs", "include", "exclude", "history"]
 
 
 def add_parser(sub) -> None:
@@ -12,18 +15,14 @@ def add_parser(sub) -> None:
                                     "directory. Rebuilds are incremental: only changed files are re-parsed.")
     ix.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
     index_dir_arg(ix)
-    ix.add_argument("--full", action="store_true", help="rebuild everything, ignoring the previous index")
     ix.add_argument("--check", action="store_true",
                     help="only report whether the index is fresh: exit 0 if fresh, 1 if stale (prints what changed), "
                          "4 if its files are damaged")
-    ix.add_argument("--jobs", type=non_negative_int, default=0, metavar="N",
-                    help="parse with N processes (default 0: one per core when there are many files)")
-    ix.add_argument("--include", action="append", default=[], metavar="GLOB",
-                    help="index only source files matching this gitignore-style pattern (repeatable)")
-    ix.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                    help="also skip paths matching this gitignore-style pattern (repeatable)")
-    ix.add_argument("--no-history", dest="history", action="store_const", const=False, default=None,
-                    help="leave the git history out of the index (remembered: later runs keep it out until --full)")
+    from graph.indexer import IndexOptions
+    from rag.cli.flags import add_setting_flag
+
+    for name in INDEX_FLAGS:
+        add_setting_flag(ix, name, (IndexOptions, ""))
     ix.add_argument("--embedder", default=None, metavar="NAME|DIR",
                     help="sentence-transformers model: auto (default: the index's tuned one from `rag finetune "
                          "--retriever` if any, else the bundled all-MiniLM-L6-v2), all-MiniLM-L6-v2, or a local directory")
@@ -32,17 +31,15 @@ def add_parser(sub) -> None:
 
 
 def _cmd_index(args) -> int:
-    from graph.indexer import IndexOptions, check, index, max_jobs
+    from graph.indexer import IndexOptions, check, default_index_dir, index, max_jobs
+    from rag.cli.flags import settings_from_args
     from rag.progress import StderrProgress
-
-    if args.jobs > max_jobs():
-        print(f"rag: warning: --jobs {args.jobs} is more than this machine's {max_jobs()} cores: "
-              f"parsing with {max_jobs()} processes", file=sys.stderr)
-
-    options = IndexOptions(index_dir=args.index_dir, full=args.full, jobs=args.jobs,
-                           include=tuple(args.include), exclude=tuple(args.exclude), history=args.history)
-    from graph.indexer import default_index_dir
     from rag.retrieval.index_files import RetrievalExtension
+
+    options = settings_from_args(IndexOptions, args, INDEX_FLAGS, index_dir=args.index_dir)
+    if options.jobs > max_jobs():
+        print(f"rag: warning: --jobs {options.jobs} is more than this machine's {max_jobs()} cores: "
+              f"parsing with {max_jobs()} processes", file=sys.stderr)
 
     index_dir = args.index_dir or default_index_dir(args.path)
     extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir)]

@@ -28,6 +28,9 @@ def _cmd_serve(args) -> int:
     from rag.settings import ServeSettings
 
     address = _address(args.http) if args.http else None  # a bad address fails before any work
+    if address and address[0] not in ("127.0.0.1", "localhost", "::1"):
+        print(f"rag serve: warning: {address[0]} is not loopback and the server asks for no credentials: "
+              "whoever reaches the port can search this code", file=sys.stderr)
     settings = settings_from_args(ServeSettings, args, ["debounce_ms"])
     claims = _claim(args.paths)  # before any work: a second server on a repository stops here, at once
     try:
