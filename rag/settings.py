@@ -95,13 +95,16 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class LLMSettings:
-    model: str = "SmolLM2-135M-Instruct"  # the bundled default (rag/llm/model.py), or a local HF model directory
+    # the bundled default (rag/llm/model.py), or a local Hugging Face model directory
+    model: str = setting("SmolLM2-135M-Instruct", "with --llm: a local Hugging Face causal-LM directory", metavar="DIR")
     device: str | None = None  # None: CUDA, else MPS, else CPU
     dtype: str | None = None  # None: bf16 where the hardware has it, else fp32 (fp16 on MPS)
-    scope: str = "candidates"  # score the retrieved candidates, or decode over "all" module IDs of the index
+    scope: str = setting("candidates", "with --llm: score the retrieved candidates, or decode over all module IDs",
+                         choices=("candidates", "all"))
     min_confidence: float = 0.0  # below this the engine abstains (answer null)
     prompt_tokens: int = 480  # budget for the prompt: summaries are shortened to fit, never the IDs
-    adapter: str = "auto"  # "auto": the index's own adapter (rag finetune) if any, "none", or an adapter directory
+    adapter: str = setting("auto", "with --llm: a LoRA adapter directory, none, or auto: the index's own, from "
+                                   "rag finetune", metavar="DIR|none")
     # The model's scores meet retrieval's as z(retrieval) + w * z(model log-prob), w by whether the model
     # is tuned for the index. A tuned adapter alone ranked 25-46 points below retrieval on the dev sets
     # and 33 below on rich's time split; fused at 0.25 it stayed within 1.5 points of retrieval on each
@@ -112,7 +115,8 @@ class LLMSettings:
     # at most this much it stays within a point of retrieval on every dev set (chosen on scrapy: the
     # largest weight within 1 point there; 0.25 loses 1.5)
     untuned_fusion_weight: float = 0.1
-    think: bool = False  # the model writes a short rationale before its answer (for bigger models)
+    think: bool = setting(False, "the LLM (--llm implied) writes a short rationale before its answer (for bigger "
+                                 "models)")
     think_tokens: int = 48  # at most this many tokens of rationale
 
     def __post_init__(self):

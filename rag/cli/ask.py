@@ -9,6 +9,9 @@ import time
 from rag.cli.common import index_dir_arg, retrieval_settings
 
 
+LLM_FLAGS = ["model", "scope", "adapter", "think"]
+
+
 def add_parser(sub) -> None:
     ask = sub.add_parser("ask", help="which module handles X? ranked modules with evidence",
                          description="Answer with the module of the repository most likely to handle the "
@@ -26,13 +29,11 @@ def add_parser(sub) -> None:
     ask.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index`")
     ask.add_argument("--llm", action="store_true",
                      help="let a local LLM pick among the candidates (default model: SmolLM2-135M-Instruct)")
-    ask.add_argument("--model", default=None, metavar="DIR", help="with --llm: a local Hugging Face causal-LM directory")
-    ask.add_argument("--think", action="store_true",
-                     help="the LLM (--llm implied) writes a short rationale before its answer (for bigger models)")
-    ask.add_argument("--scope", default=None, choices=("candidates", "all"),
-                     help="with --llm: score the retrieved candidates (default) or decode over all module IDs")
-    ask.add_argument("--adapter", default=None, metavar="DIR|none",
-                     help="with --llm: a LoRA adapter directory, or none (default: the index's own, from rag finetune)")
+    from rag.cli.flags import add_setting_flag
+    from rag.settings import LLMSettings
+
+    for name in LLM_FLAGS:
+        add_setting_flag(ask, name, (LLMSettings, ""))
     ask.set_defaults(run=_cmd_ask)
 
 
@@ -72,25 +73,24 @@ def _cmd_ask(args) -> int:
     from rag.engine import Engine  # only now: a running server answers without loading any of it
     from rag.progress import StderrProgress
 
-    args.scope, args.adapter = args.scope or "candidates", args.adapter or "auto"
     progress = StderrProgress()
     try:
+        from rag.cli.flags import settings_from_args
         from rag.settings import LLMSettings
 
-        llm = LLMSettings(scope=args.scope, think=args.think, adapter=args.adapter,
-                          **({"model": args.model} if args.model else {}))
+        llm = settings_from_args(LLMSettings, args, LLM_FLAGS)
         if args.model:
             from rag.llm.model import model_dir
 
             model_dir(args.model)  # a wrong path fails here, in one line, before any work
-        if args.adapter not in ("auto", "none") and not os.path.isfile(os.path.join(args.adapter, "adapter_config.json")):
+        if llm.adapter not in ("auto", "none") and not os.path.isfile(os.path.join(llm.adapter, "adapter_config.json")):
             from graph.errors import ConfigError
-            raise ConfigError(f"no LoRA adapter at {args.adapter} (no adapter_config.json)")
+            raise ConfigError(f"no LoRA adapter at {llm.adapter} (no adapter_config.json)")
         engine = Engine.open(args.repo, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
                              refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:
         progress.close()
-    use_llm = args.llm or args.think
+    use_llm = bool(args.llm or args.think)
     if use_llm and args.level != "file":
         from graph.errors import RagError
         raise RagError("--llm answers at file level only, for now")
