@@ -202,7 +202,7 @@ class Workspace:
                         key=lambda m: m.id)
         page = chosen[offset:offset + limit]
         following = offset + len(page)
-        return {"repo": served.name, "total": len(chosen), "offset": offset,
+        return {"repo": served.name, "fresh": served.fresh, "total": len(chosen), "offset": offset,
                 "next_offset": following if following < len(chosen) else None,
                 "modules": [{"id": m.id, "kind": m.kind, "parent": m.parent, "summary": m.summary,
                              "files": m.files, "lines": m.lines} for m in page]}
