@@ -267,3 +267,8 @@ def test_example_client_configs_are_valid_serve_commands():
         assert server["command"] == "rag"
         args = _parser().parse_args(server["args"])
         assert args.command == "serve" and len(args.paths) == 1 and args.http is None
+
+
+def test_serve_one_repository_named_twice_is_one_line(shop):
+    r = run_rag("serve", shop, str(shop) + "/")
+    assert r.returncode == 2 and "are answered from one index" in r.stderr and "Traceback" not in r.stderr

@@ -50,10 +50,17 @@ def _claim(paths: list[str]) -> list:
     from rag.engine import where_index
     from rag.serve.door import Claim
 
+    from graph.errors import RagError
+
+    index_dirs = [where_index(path)[2] for path in paths]
+    for i, d in enumerate(index_dirs):
+        if d in index_dirs[:i]:
+            raise RagError(f"{paths[index_dirs.index(d)]} and {paths[i]} are answered from one index ({d}): "
+                           "name the repository once")
     claims = []
     try:
-        for path in paths:
-            claims.append(Claim(where_index(path)[2]))
+        for index_dir in index_dirs:
+            claims.append(Claim(index_dir))
     except BaseException:
         for claim in claims:
             claim.release()
