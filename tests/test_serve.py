@@ -272,3 +272,34 @@ def test_example_client_configs_are_valid_serve_commands():
 def test_serve_one_repository_named_twice_is_one_line(shop):
     r = run_rag("serve", shop, str(shop) + "/")
     assert r.returncode == 2 and "are answered from one index" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_http_transport_answers_like_stdio(shop):
+    import socket
+
+    from mcp import Client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(RAG + ["serve", str(shop), "--http", f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
+    try:
+        for line in server.stderr:  # ready once it says where it listens
+            if " over http" in line:
+                break
+
+        async def ask():
+            for _ in range(50):  # uvicorn binds just after the line
+                try:
+                    async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=60) as client:
+                        return _json(await client.call_tool("locate", {"question": "refund a card payment", "k": 2}))
+                except Exception:
+                    await anyio.sleep(0.2)
+            raise AssertionError("the HTTP server never answered")
+
+        located = anyio.run(ask)
+        assert located["answer"]["module"] == "shop/payment/gateway.py" and len(located["candidates"]) == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
