@@ -303,3 +303,27 @@ def test_the_http_transport_answers_like_stdio(shop):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_an_index_directory_removed_under_the_server_is_rebuilt_and_claimed_again(workspace):
+    import shutil
+    from functools import partial
+
+    from rag.serve.door import Claim, read_record
+
+    served = workspace.repos["two/shop"]
+    index_dir = served.engine.store.dir
+    claim = Claim(index_dir)
+    claim.publish("two/shop", 1, "token")
+    served.after_refresh = partial(claim.restore, "two/shop", 1, "token")
+    try:
+        shutil.rmtree(index_dir)  # `rm -rf .rag` while the server runs
+        served.changed({".rag/manifest.json"})
+        assert served.refresh() and served.fresh
+        assert read_record(index_dir)["token"] == "token"
+        with pytest.raises(RagError, match="already serves"):
+            Claim(index_dir)  # the rebuilt index is held again: no second server
+        assert workspace.locate("refund a card payment", repo="two/shop")["answer"]["module"] == "shop/payment/gateway.py"
+    finally:
+        served.after_refresh = None
+        claim.release()

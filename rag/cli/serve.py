@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 
 def add_parser(sub) -> None:
@@ -100,8 +101,9 @@ class _Running:
 
         try:
             self.door = Door(self.workspace).start()
-            for claim, name in zip(self.claims, self.workspace.repos):
+            for claim, (name, served) in zip(self.claims, self.workspace.repos.items()):
                 claim.publish(name, self.door.port, self.door.token)
+                served.after_refresh = partial(claim.restore, name, self.door.port, self.door.token)
             if self.watch:
                 self.watchers = [Watcher(r, self.workspace.settings.debounce_ms).start()
                                  for r in self.workspace.repos.values()]

@@ -52,6 +52,22 @@ class Claim:
 
         atomic_write(os.path.join(self.index_dir, RECORD), write_private)
 
+    def restore(self, repo: str, port: int, token: str) -> None:
+        """After a re-index: if the index directory was removed and rebuilt, take the lock and leave the
+        record again (a lock on a deleted file holds nobody off)."""
+        from filelock import FileLock, Timeout
+
+        if not os.path.exists(os.path.join(self.index_dir, LOCK)):
+            lock = FileLock(os.path.join(self.index_dir, LOCK))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return  # another server claimed the rebuilt index first: it keeps the door
+            self._lock.release()
+            self._lock = lock
+        if read_record(self.index_dir) is None:
+            self.publish(repo, port, token)
+
     def withdraw(self) -> None:
         """The door is closing: `rag ask` answers in-process again."""
         try:

@@ -37,6 +37,7 @@ class ServedRepo:
         self._ask_lock = threading.Lock()  # the retriever fills caches on first use: one question at a time
         self._refresh_lock = threading.Lock()
         self._graph = None  # (snapshot, graph), loaded by the first `describe`
+        self.after_refresh = None  # called after each re-index that landed (the server re-checks its claim)
 
     @classmethod
     def open(cls, name: str, path: str, settings: RetrievalSettings = RetrievalSettings(), progress=None) -> ServedRepo:
@@ -82,6 +83,8 @@ class ServedRepo:
             self.pending -= seen  # edits made while it ran wait for the next round
             self.built_at, self.last_error = time.time(), None
             self.refreshes += 1
+            if self.after_refresh is not None:
+                self.after_refresh()
             return True
 
     def ask(self, question: str, k: int, level: str) -> dict:
