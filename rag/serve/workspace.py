@@ -11,7 +11,6 @@ import difflib
 import os
 import sys
 import threading
-import time
 
 from graph.errors import RagError
 from rag.engine import Engine
@@ -29,7 +28,6 @@ class ServedRepo:
         self.path = path
         self.engine = engine
         self.settings = settings
-        self.built_at = time.time()
         self.pending: set[str] = set()  # paths changed since the engine in place was built
         self.refreshing = False
         self.last_error: str | None = None
@@ -67,7 +65,7 @@ class ServedRepo:
         with self._refresh_lock:
             seen, self.refreshing = set(self.pending), True
             try:
-                engine = Engine.open(self.path, settings=self.settings, refresh=True, embedder=None)
+                engine = Engine.open(self.path, settings=self.settings, refresh=True)
                 _warm(engine)
             except RagError as e:
                 self.last_error = str(e)
@@ -81,7 +79,7 @@ class ServedRepo:
             with self._ask_lock:
                 self.engine, self._graph = engine, None
             self.pending -= seen  # edits made while it ran wait for the next round
-            self.built_at, self.last_error = time.time(), None
+            self.last_error = None
             self.refreshes += 1
             if self.after_refresh is not None:
                 self.after_refresh()
