@@ -187,7 +187,7 @@ class Engine:
             from rag.llm.adapters import AdapterStore
 
             path = AdapterStore(self.store.dir).path(info) if choice == "auto" else choice
-        weight = s.tuned_fusion_weight if info is not None else s.untuned_fusion_weight
+        weight = s.fusion_weight
         return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=weight)
 
     def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None,

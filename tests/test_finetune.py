@@ -192,7 +192,7 @@ def test_an_interrupted_run_keeps_the_previous_adapter_and_resumes(indexed, exam
     answered = engine.ask("add a product to the cart", llm=True)
     assert answered.candidates
     # a tuned adapter's scores are fused with retrieval's, not alone: alone it ranked far below retrieval
-    assert answered.model.tuned and answered.model.fusion_weight == LLMSettings().tuned_fusion_weight == 0.25
+    assert answered.model.tuned and answered.model.fusion_weight == LLMSettings().fusion_weight == 0.1
     monkeypatch.setattr(transformers.Trainer, "training_step", original_step)
     from finetune.settings import TrainSettings
     from finetune.train import train

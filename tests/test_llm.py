@@ -191,7 +191,7 @@ def test_fusion_brings_retrieval_back_in(shop, tiny):
 
     query = "add a product to the cart"
     retrieval = [c.module for c in engine().ask(query, k=4).candidates]
-    fused = engine(untuned_fusion_weight=0.0).ask(query, k=4, llm=True)  # weight 0: retrieval's order, model consulted
+    fused = engine(fusion_weight=0.0).ask(query, k=4, llm=True)  # weight 0: retrieval's order, model consulted
     assert [c.module for c in fused.candidates] == retrieval
     assert all(any(w.startswith("model probability") for w in c.why) for c in fused.candidates)
     probs = [c.score for c in fused.candidates]
@@ -227,7 +227,7 @@ def test_an_untuned_model_is_fused_with_retrieval_and_says_so(shop, tiny):
 
     question = "add a product to the cart"
     at_zero = Engine.open(str(shop), quick_start=True,
-                          llm=LLMSettings(model=tiny["llama"], dtype="float32", untuned_fusion_weight=0.0))
+                          llm=LLMSettings(model=tiny["llama"], dtype="float32", fusion_weight=0.0))
     retrieval = [c.module for c in at_zero.ask(question, k=5).candidates]
     res = at_zero.ask(question, k=5, llm=True)
     assert [c.module for c in res.candidates] == retrieval  # weight 0: the model cannot reorder retrieval
@@ -235,8 +235,8 @@ def test_an_untuned_model_is_fused_with_retrieval_and_says_so(shop, tiny):
     assert res.to_dict()["model"] == {"name": tiny["llama"], "adapter": None, "tuned": False, "fusion_weight": 0.0}
     assert any("not tuned for this repository" in w for w in res.warnings)
     alone = Engine.open(str(shop), quick_start=True,
-                        llm=LLMSettings(model=tiny["llama"], dtype="float32", untuned_fusion_weight=1e6))
+                        llm=LLMSettings(model=tiny["llama"], dtype="float32", fusion_weight=None))
     by_model = alone.ask(question, k=5, llm=True)
     probs = [float(w.split()[2]) for c in by_model.candidates for w in c.why if w.startswith("model probability")]
-    assert probs == sorted(probs, reverse=True)  # an overwhelming weight: the model's order
+    assert probs == sorted(probs, reverse=True)  # the model alone: its order
     assert "model" not in alone.ask(question, k=5).to_dict()  # retrieval alone names no model
