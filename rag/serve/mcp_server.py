@@ -89,7 +89,7 @@ def build_server(workspace: Workspace):
     def index_status(repo: RepoArg = None) -> dict:
         return answer(workspace.index_status, repo=repo)
 
-    for name, served in workspace.repos.items():
+    for name in workspace.repos:
         _add_tree_resource(server, workspace, name)
     return server
 
