@@ -15,10 +15,23 @@ class TorchBert(NumpyBert):
     """NumpyBert's batching, with each batch computed by torch (several times faster past a few texts)."""
 
     def __init__(self, model_dir: str):
+        super().__init__(model_dir)
+        self._to_torch()
+
+    @classmethod
+    def sharing(cls, loaded: NumpyBert) -> TorchBert:
+        """The torch pass over a NumpyBert already loaded: its tokenizer and weights (the same arrays,
+        not read again nor copied)."""
+        bert = cls.__new__(cls)
+        vars(bert).update(vars(loaded))
+        bert._to_torch()
+        return bert
+
+    def _to_torch(self) -> None:
         import torch
 
-        super().__init__(model_dir)
         self._torch = torch
+        # torch.from_numpy shares memory with the (contiguous) NumPy weights
         self.tw = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.w.items()}
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

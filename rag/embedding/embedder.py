@@ -154,7 +154,7 @@ class Embedder:
             if self._numpy_model() is not None:
                 from rag.embedding.bert_torch import TorchBert
 
-                self._bulk = TorchBert(self.path).embed
+                self._bulk = TorchBert.sharing(self._numpy).embed
             else:
                 model = _sentence_transformer(self.name, self.path)
                 self._bulk = partial(model.encode, normalize_embeddings=True, convert_to_numpy=True,

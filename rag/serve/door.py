@@ -16,8 +16,10 @@ import secrets
 import socket
 import socketserver
 import threading
+from contextlib import ExitStack
 
-from graph.errors import RagError
+from graph.errors import LockedError, RagError
+from graph.locking import exclusive_lock
 
 RECORD = "serve.json"
 LOCK = "serve.lock"
@@ -28,18 +30,12 @@ class Claim:
     """A server's hold on a repository's index directory, for as long as it runs."""
 
     def __init__(self, index_dir: str):
-        from filelock import FileLock, Timeout
-
         os.makedirs(index_dir, exist_ok=True)
         self.index_dir = index_dir
-        self._lock = FileLock(os.path.join(index_dir, LOCK))
-        try:
-            self._lock.acquire(timeout=0)
-        except Timeout:
-            owner = read_record(index_dir)
-            who = f" (pid {owner['pid']})" if owner else ""
-            raise RagError(f"another `rag serve`{who} already serves the index at {index_dir}; "
-                           "ask that one, or stop it first") from None
+        owner = read_record(index_dir)
+        who = f" (pid {owner['pid']})" if owner else ""
+        self._held = _hold(index_dir, f"another `rag serve`{who} already serves the index at {index_dir}; "
+                                      "ask that one, or stop it first")
 
     def publish(self, repo: str, port: int, token: str) -> None:
         from graph.durable import atomic_write
@@ -55,16 +51,13 @@ class Claim:
     def restore(self, repo: str, port: int, token: str) -> None:
         """After a re-index: if the index directory was removed and rebuilt, take the lock and leave the
         record again (a lock on a deleted file holds nobody off)."""
-        from filelock import FileLock, Timeout
-
         if not os.path.exists(os.path.join(self.index_dir, LOCK)):
-            lock = FileLock(os.path.join(self.index_dir, LOCK))
             try:
-                lock.acquire(timeout=0)
-            except Timeout:
+                held = _hold(self.index_dir, "")
+            except LockedError:
                 return  # another server claimed the rebuilt index first: it keeps the door
-            self._lock.release()
-            self._lock = lock
+            self._held.close()
+            self._held = held
         if read_record(self.index_dir) is None:
             self.publish(repo, port, token)
 
@@ -77,7 +70,14 @@ class Claim:
 
     def release(self) -> None:
         self.withdraw()
-        self._lock.release()
+        self._held.close()
+
+
+def _hold(index_dir: str, busy: str) -> ExitStack:
+    """The index directory's serve lock, held until the returned stack is closed (LockedError if taken)."""
+    held = ExitStack()
+    held.enter_context(exclusive_lock(os.path.join(index_dir, LOCK), busy))
+    return held
 
 
 def read_record(index_dir: str) -> dict | None:

@@ -14,7 +14,6 @@ import threading
 
 from graph.errors import RagError
 from rag.engine import Engine
-from rag.retrieval.retriever import LEVELS
 from rag.settings import RetrievalSettings, ServeSettings
 
 PENDING_SHOWN = 20  # changed paths listed by index_status
@@ -163,8 +162,6 @@ class Workspace:
     def locate(self, question: str, k: int = 10, level: str = "file", repo: str | None = None) -> dict:
         if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
             raise RagError(f"k must be a whole number from 1 to {self.settings.max_k}, not {k!r}")
-        if level not in LEVELS:
-            raise RagError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
         if not question or not question.strip():
             raise RagError("the question is empty")
         return self.repo(repo).ask(question, k, level)
