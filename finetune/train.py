@@ -88,6 +88,8 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         os.makedirs(work)
         atomic_write(os.path.join(work, SETTINGS_RECORD), json.dumps(to_record(settings)))
     llm, torch_dtype = _load_base(settings)
+    if llm.tokenizer.pad_token is None:  # many base tokenizers define none; padded positions are masked anyway
+        llm.tokenizer.pad_token = llm.tokenizer.eos_token
     model = with_lora(llm.model, settings)
     features = [_features(llm.tokenizer, e) for e in train_set]
     training_started = time.monotonic()

@@ -144,6 +144,29 @@ def test_training_lowers_the_loss_and_publishes_a_reloadable_adapter(indexed, ex
     assert np.all(np.isfinite(score_options(tuned, e.prompt, e.candidates + [ABSTAIN])))
 
 
+def test_a_base_tokenizer_without_a_pad_token_still_trains(indexed, examples, tiny, tmp_path):
+    """The default model's GGUF tokenizer, as transformers 5.17 converts it, defines no pad token; the
+    collator then refused every batch (seen on a GPU machine)."""
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    from finetune.settings import TrainSettings
+    from finetune.train import train
+
+    base = tmp_path / "no-pad"
+    shutil.copytree(tiny, base)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer.pad_token = None
+    tokenizer.save_pretrained(base)
+    assert AutoTokenizer.from_pretrained(base).pad_token is None
+    settings = TrainSettings(base_model=str(base), dtype="float32", device="cpu", epochs=1, batch_size=8,
+                             max_train_examples=16, validation_examples=4)
+    report = train(examples, str(tmp_path / "index"), indexed.store.manifest().snapshot, asdict(DATA), settings,
+                   progress=False)
+    assert report.steps >= 2 and report.adapter is not None
+
+
 def test_the_engine_picks_the_adapter_up_and_says_when_it_is_stale(indexed, examples, tiny):
     from rag.engine import Engine
     from rag.settings import LLMSettings
