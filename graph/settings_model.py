@@ -32,12 +32,14 @@ RECORD_VERSION = 1
 
 
 def setting(default, help: str, *, metavar: str | None = None, choices: tuple | None = None, flag: str | None = None,
-            zero_allowed: bool = False):
+            zero_allowed: bool = False, separator: str | None = None):
     """A settings field with the text a person reads about it (`--help`, the README's tables).
 
     `flag` names its command-line flag when the field's name does not (`--no-history` for `history`);
-    a number must be 1 or more unless `zero_allowed`."""
-    metadata = {"help": help, "metavar": metavar, "choices": choices, "flag": flag, "zero_allowed": zero_allowed}
+    a number must be 1 or more unless `zero_allowed`; a tuple with a `separator` is given as one value
+    (`-k 1,3,5`), else one flag per item."""
+    metadata = {"help": help, "metavar": metavar, "choices": choices, "flag": flag, "zero_allowed": zero_allowed,
+                "separator": separator}
     if isinstance(default, (list, dict, set)):
         raise TypeError("a setting's default must be immutable (a tuple, not a list)")
     return field(default=default, metadata=metadata)

@@ -26,6 +26,15 @@ def test_help_lists_commands():
     assert r.returncode == 0 and "index" in r.stdout and "modules" in r.stdout
 
 
+def test_bad_flags_are_one_line_errors():
+    """argparse's own complaints too: one line naming the flag, no usage block."""
+    for args, fragment in ((["finetune", "--epochs", "0"], "argument --epochs: must be 1 or more"),
+                           (["ask", "x", "--bogus"], "unrecognized arguments: --bogus"),
+                           (["serve", "--debounce-ms", "x"], "argument --debounce-ms"),
+                           (["nope"], "invalid choice: 'nope'")):
+        assert_one_line_error(run_rag(*args), fragment)
+
+
 def test_bad_paths_are_one_line_errors(tmp_path):
     assert_one_line_error(run_rag("index", tmp_path / "missing"), "no such path")
     (tmp_path / "file.py").write_text("x = 1\n")

@@ -4,6 +4,7 @@ import doctest
 import pytest
 
 import eval.metrics
+import eval.settings
 import graph.headers
 import graph.neighbours
 import rag.engine
@@ -12,7 +13,7 @@ import rag.serve.watch
 import graph.settings_model
 
 
-@pytest.mark.parametrize("module", [eval.metrics, graph.headers, graph.neighbours, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
+@pytest.mark.parametrize("module", [eval.metrics, eval.settings, graph.headers, graph.neighbours, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

@@ -144,8 +144,10 @@ def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
 
 
 def test_eval_bad_input_is_one_line(shop, labeled):
-    for args, fragment in ((["--methods", "bm25,nope"], "unknown method 'nope'"),
-                           (["-k", "0"], "-k values must be 1 or more"),
-                           (["-k", "a,b"], "-k takes whole numbers")):
+    for args, fragment in ((["--methods", "bm25,nope"], "--methods: unknown method 'nope'"),
+                           (["--methods", ","], "--methods: name at least one method"),
+                           (["-k", "0"], "-k: every cut-off must be 1 or more"),
+                           (["-k", "a,b"], "argument -k: takes whole numbers separated by ','"),
+                           (["--level", "module"], "invalid choice: 'module'")):
         r = run_rag("eval", labeled, "--repo", shop, *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr

@@ -1,4 +1,5 @@
-"""The `rag` command line: one module per command (rag/cli/<command>.py), each adding its parser.
+"""The `rag` command line: one module per command (rag/cli/<command>.py; finetune/cli.py, eval/cli.py),
+each adding its parser.
 Heavy modules are imported inside the commands so `rag --help` is instant."""
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ import gc
 import os
 import sys
 
-COMMANDS = ("index", "ask", "finetune", "eval", "modules", "serve")
+# Each command's module, which adds its parser (`add_parser(sub)`). `finetune` and `eval` live in their
+# own packages, which build on rag/: this table names them, so no module of rag/ imports them.
+COMMANDS = {
+    "index": "rag.cli.index",
+    "ask": "rag.cli.ask",
+    "finetune": "finetune.cli",
+    "eval": "eval.cli",
+    "modules": "rag.cli.modules",
+    "serve": "rag.cli.serve",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,18 +45,27 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad flags get one line, as every other bad input does (argparse would print the usage first);
+    `rag COMMAND --help` still shows the whole usage."""
+
+    def error(self, message: str):
+        command = self.prog.partition(" ")[2]  # "rag finetune" -> "finetune"
+        self.exit(2, f"rag: {command + ': ' if command else ''}{message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     from graph.version import TOOL_VERSION
 
-    p = argparse.ArgumentParser(prog="rag", description="Which module of this repository handles X? "
+    p = OneLineParser(prog="rag", description="Which module of this repository handles X? "
                                 "Local, offline code-knowledge-graph search.")
     p.add_argument("--version", action="version", version=f"rag {TOOL_VERSION}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     import importlib
 
-    for command in COMMANDS:
-        importlib.import_module(f"rag.cli.{command}").add_parser(sub)
+    for module in COMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
     return p
 
 

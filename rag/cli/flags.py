@@ -7,6 +7,7 @@ default. A flag left out stays `None`, so that `settings_from_args` takes the cl
 """
 from __future__ import annotations
 
+import argparse
 import typing
 
 from rag.cli.common import non_negative_int, positive_float, positive_int
@@ -23,20 +24,26 @@ def add_setting_flag(parser, name: str, *classes: tuple[type, str]) -> None:
     first = classes[0][0]
     f = described(first)[name]
     kind = value_type(first, name)
+    separator = f.metadata.get("separator")
     defaults = []
     for cls, when in classes:
         default = getattr(cls(), name)
-        defaults.append(f"{when} {default:g}".strip() if isinstance(default, float) else f"{when} {default}".strip())
+        shown = (f"{default:g}" if isinstance(default, float) else
+                 separator.join(map(str, default)) if separator and isinstance(default, tuple) else str(default))
+        defaults.append(f"{when} {shown}".strip())
     options = {"dest": name, "default": None, "help": f.metadata["help"]}
     flag = flag_name(first, name)
     if kind is bool:  # a switch: on (`--qlora`), or off for a setting that is on unless told (`--no-history`)
         off = flag.startswith("--no-")
         parser.add_argument(flag, action="store_const", const=not off, **options)
         return
-    if typing.get_origin(kind) is tuple:  # a repeatable flag, each time one more value
+    is_tuple = typing.get_origin(kind) is tuple
+    if is_tuple and not separator:  # a repeatable flag, each time one more value
         parser.add_argument(flag, action="append", metavar=f.metadata.get("metavar"), **options)
         return
-    if f.metadata.get("choices"):
+    if is_tuple:  # one value holding the items: `-k 1,3,5`
+        options["type"] = separated(typing.get_args(kind)[0], separator)
+    elif f.metadata.get("choices"):
         options["choices"] = f.metadata["choices"]
     elif kind is int:
         options["type"] = non_negative_int if f.metadata.get("zero_allowed") else positive_int
@@ -45,6 +52,17 @@ def add_setting_flag(parser, name: str, *classes: tuple[type, str]) -> None:
     options["metavar"] = f.metadata.get("metavar")
     options["help"] += f" (default {'; '.join(defaults)})"
     parser.add_argument(flag, **options)
+
+
+def separated(item_type: type, separator: str):
+    """An argparse type: the items of one value, each read as `item_type`, empty items skipped."""
+    def parse(text: str) -> tuple:
+        try:
+            return tuple(item_type(part.strip()) for part in text.split(separator) if part.strip())
+        except ValueError:
+            what = "whole numbers" if item_type is int else f"{item_type.__name__} values"
+            raise argparse.ArgumentTypeError(f"takes {what} separated by {separator!r}, not {text!r}") from None
+    return parse
 
 
 def settings_from_args(cls, args, names: list[str], **fixed):

@@ -1,6 +1,7 @@
 """BM25 over token lists (bm25s), saved in its own safe format (NumPy arrays + JSON, no pickle)."""
 from __future__ import annotations
 
+import math
 import sys
 from functools import cache
 from itertools import chain
@@ -36,18 +37,18 @@ def _bm25_class():
     different way of building. Its own way takes token lists, counts them with a `Counter` and scores
     one document at a time: ~0.3 s of a 2.4 s incremental `rag index` on networkx. BM25 reads nothing
     but the counts, and the counts are a third of the tokens (networkx: 183k (document, term) pairs for
-    653k tokens), so the index keeps them and this scores every pair at once, with bm25s's own scoring
-    functions and CSC layout: the saved index is what bm25s would build (a test compares the scores).
+    653k tokens), so the index keeps them and this scores every pair at once. The formulas are bm25s's
+    Lucene variant (its default, the one used here), written out rather than taken from its private
+    helpers: the saved index is what bm25s would build (a test compares the scores).
     """
     bm25s = _bm25s()
-    from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 
     class TermCountBM25(bm25s.BM25):
         def build_index_from_tokens(self, corpus_tokens, show_progress=True, leave_progress=False):
             """`corpus_tokens`: one {token: count} per document (what `index` passes on as it is)."""
-            if self.method in self.methods_requiring_nonoccurrence:
-                raise ValueError(f"BM25 method {self.method!r} is not supported here")
-            self.nonoccurrence_array = None  # what the overridden method sets for these methods
+            if (self.method, self.idf_method) != ("lucene", "lucene"):
+                raise ValueError(f"BM25 method {self.method!r} is not supported here (only 'lucene')")
+            self.nonoccurrence_array = None  # as bm25s's own build sets it for this method
             documents = corpus_tokens
             # map/chain over builtins iterate in C: generator expressions here took longer than scoring
             vocab = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(documents)))}
@@ -58,19 +59,35 @@ def _bm25_class():
             tf = np.fromiter(chain.from_iterable(map(dict.values, documents)), dtype=np.int64, count=pairs)
             doc_idx = np.repeat(np.arange(n_docs, dtype=np.int64), n_terms)
             lengths = np.bincount(doc_idx, weights=tf, minlength=n_docs)  # tokens per document
-            doc_freqs = np.bincount(vocab_idx, minlength=n_vocab)
-            # bm25s's idf functions take one number (math.log); few distinct frequencies need computing
-            distinct, which = np.unique(doc_freqs, return_inverse=True)
-            idf_fn = _select_idf_scorer(self.idf_method)
-            idf = np.array([idf_fn(int(df), N=n_docs) for df in distinct], dtype=self.dtype)[which]
-            tfc = _select_tfc_scorer(self.method)(tf_array=tf.astype(self.dtype), l_d=lengths[doc_idx],
-                                                  l_avg=lengths.mean(), k1=self.k1, b=self.b, delta=self.delta)
-            data, indices, indptr = self._np_csc(data=idf[vocab_idx] * tfc, rows=doc_idx.astype(self.int_dtype),
-                                                 cols=vocab_idx.astype(self.int_dtype), shape=(n_docs, n_vocab))
+            idf = lucene_idf(np.bincount(vocab_idx, minlength=n_vocab), n_docs).astype(self.dtype)
+            tfc = lucene_tf(tf.astype(self.dtype), lengths[doc_idx], lengths.mean(), self.k1, self.b)
+            data, indices, indptr = column_major(idf[vocab_idx] * tfc, doc_idx.astype(self.int_dtype),
+                                                 vocab_idx, n_vocab)
             scores = {"data": data.astype(self.dtype), "indices": indices, "indptr": indptr, "num_docs": n_docs}
             return scores, vocab
 
     return TermCountBM25
+
+
+def lucene_idf(doc_freqs: np.ndarray, n_docs: int) -> np.ndarray:
+    """log(1 + (N - df + 0.5) / (df + 0.5)) per term, in float64 with `math.log` as bm25s computes it
+    (few distinct frequencies: computed once each)."""
+    distinct, which = np.unique(doc_freqs, return_inverse=True)
+    return np.array([math.log(1 + (n_docs - int(df) + 0.5) / (int(df) + 0.5)) for df in distinct])[which]
+
+
+def lucene_tf(tf: np.ndarray, length: np.ndarray, mean_length: float, k1: float, b: float) -> np.ndarray:
+    """The term-frequency part, saturating with k1 and normalised for document length with b."""
+    return tf / (k1 * ((1 - b) + b * length / mean_length) + tf)
+
+
+def column_major(data: np.ndarray, rows: np.ndarray, cols: np.ndarray, n_cols: int):
+    """(data, row indices, column pointers) of a sparse matrix in CSC layout, each column's rows in order:
+    the layout bm25s scores a query from (one slice per query term)."""
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
+    order = np.argsort((cols.astype(np.int64) << 32) | rows.astype(np.int64))
+    return data[order], rows[order], indptr
 
 
 class SparseIndex:

@@ -5,7 +5,11 @@ import json
 import os
 import sys
 
+from eval.settings import EvalSettings
 from rag.cli.common import check_output, index_dir_arg
+from rag.cli.flags import add_setting_flag, settings_from_args
+
+EVAL_FLAGS = ["methods", "level", "k"]
 
 
 def add_parser(sub) -> None:
@@ -21,9 +25,8 @@ def add_parser(sub) -> None:
     ev.add_argument("--out", metavar="FILE", help="with --from-git: write the JSONL here (default: stdout)")
     ev.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
     index_dir_arg(ev)
-    ev.add_argument("--methods", default="bm25,dense,hybrid", help="comma-separated (default: bm25,dense,hybrid)")
-    ev.add_argument("--level", default="file", choices=("file", "dir", "both"), help="file (default), dir or both")
-    ev.add_argument("-k", default="1,3,5,10", metavar="K,K,…", help="cut-offs for Acc@k (default 1,3,5,10)")
+    for name in EVAL_FLAGS:
+        add_setting_flag(ev, name, (EvalSettings, ""))
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.add_argument("--report", metavar="DIR", help="also write report.json, report.md, queries.jsonl and a plot")
     ev.add_argument("-v", "--verbose", action="store_true", help="list gold modules missing from the index")
@@ -37,29 +40,20 @@ def _cmd_eval(args) -> int:
         from graph.errors import RagError
         raise RagError("give a labeled-query file, or --from-git to mine one")
     from eval.dataset import load_labeled
-    from eval.methods import get_method
     from eval.report import table, to_dict, write_report
     from eval.runner import evaluate
     from graph.errors import RagError
     from rag.engine import Engine
     from rag.progress import StderrProgress
 
-    try:
-        ks = sorted({int(k) for k in args.k.split(",") if k.strip()})
-    except ValueError:
-        raise RagError(f"-k takes whole numbers separated by commas, not {args.k!r}") from None
-    if not ks or ks[0] < 1:
-        raise RagError("-k values must be 1 or more")
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    for m in methods:
-        get_method(m)  # an unknown name fails before any work
+    settings = settings_from_args(EvalSettings, args, EVAL_FLAGS)
     check_output(args.report, "--report", directory=True)
     queries = load_labeled(args.labeled)
     progress = StderrProgress()
     try:
         engine = Engine.open(args.repo, index_dir=args.index_dir, progress=progress)
-        levels = ["file", "dir"] if args.level == "both" else [args.level]
-        report = evaluate(engine, args.labeled, queries, methods, levels, ks, progress)
+        report = evaluate(engine, args.labeled, queries, list(settings.methods), list(settings.levels),
+                          list(settings.k), progress)
     finally:
         progress.close()
     if report.missing_gold:
