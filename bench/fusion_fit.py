@@ -62,7 +62,7 @@ def collect(args) -> None:
             sig[f"dense_{chars}"] = retriever.dense_files.scores(retriever.embedder().embed_query(q.dense_text[:chars]))
         prose = prose_tokens(q)
         sig["bm25_prose"] = retriever.sparse_files.scores(prose)
-        sig["chunk_prose"] = retriever._best_definition(prose)
+        sig["chunk_prose"] = retriever._best_definition_scores(prose)
         for b, (files, chunks) in length_normalised(retriever).items():
             sig[f"bm25_b{b}"] = files.scores(q.tokens)
             sig[f"chunk_b{b}"] = best_per_group(chunks.scores(q.tokens), retriever.chunk_file, len(retriever.files), 0.0)

@@ -37,7 +37,7 @@ def main() -> None:
     from rag.engine import Engine
     from rag.llm.model import LocalLLM
     from rag.llm.ranker import score_options
-    from rag.llm.prompt import ABSTAIN, render
+    from rag.llm.prompt import ABSTAIN, Listed, render
 
     engine = Engine.open(os.path.join(args.sources, args.set), quick_start=True)
     adapter = None
@@ -51,8 +51,8 @@ def main() -> None:
     for query in queries:
         hits = engine.retriever.search(query, k=10)
         options = [h.module for h in hits] + [ABSTAIN]
-        prompt = render(backends["auto"].tokenizer, query, [(h.module, h.summary) for h in hits]).text
-        assert prompt == render(backends["transformers"].tokenizer, query, [(h.module, h.summary) for h in hits]).text
+        prompt = render(backends["auto"].tokenizer, query, [Listed(h.module, h.summary) for h in hits]).text
+        assert prompt == render(backends["transformers"].tokenizer, query, [Listed(h.module, h.summary) for h in hits]).text
         scores = {}
         for name, llm in backends.items():
             t = time.perf_counter()

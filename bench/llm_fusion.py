@@ -29,17 +29,14 @@ GATES = (None, 0.25, 0.5, 1.0, 2.0)  # None: always ask the model
 
 def scored_queries(engine, rows, adapter: str):
     from rag.llm.ranker import score_options
-    from rag.llm.prompt import ABSTAIN, SUMMARY_WORDS, render
+    from rag.llm.prompt import ABSTAIN
 
     llm, info = engine.llm(adapter)
     k = info.candidates if info and info.candidates else 10
-    budget = info.prompt_tokens if info else engine.llm_settings.prompt_tokens
-    words = info.summary_words if info else SUMMARY_WORDS
     out = []
     for r in rows:
         cands = engine.ask(r["query"], k=k).candidates
-        prompt = render(llm.tokenizer, r["query"], [(c.module, c.summary) for c in cands], budget,
-                        summary_words=words)
+        prompt, cands, _, _ = engine.llm_prompt(r["query"], cands, adapter)  # what `rag ask --llm` asks
         logprobs = score_options(llm, prompt.text, [c.module for c in cands] + [ABSTAIN])[:-1]
         out.append(([c.module for c in cands], np.array([c.score for c in cands]), logprobs, set(r["gold_files"])))
     return out
@@ -50,18 +47,36 @@ def issue_queries(rows, args):
     import sys
 
     sys.path.insert(0, HERE)
-    from issue_reports import open_at_commit
+    from issue_reports import checkout, open_at_commit
 
     out, engine, commit, llm = [], None, None, None
     for r in sorted(rows, key=lambda r: (r["repo"], r["base_commit_date"])):
         if r["base_commit"] != commit:
             tree = os.path.join(args.clones, r["repo"].split("/")[1])
             engine, commit = open_at_commit(tree, r["base_commit"], args.snapshots), r["base_commit"]
+            engine.llm_settings = shape(engine.llm_settings, args)
+            if args.prompt_definitions:  # read from the work tree: it must be at the report's commit
+                checkout(tree, commit)
             if llm is not None:
                 engine._llms = llm  # one model for every commit: the adapter choice is the same
         out += scored_queries(engine, [r], args.adapter)
         llm = engine._llms
     return out
+
+
+def shape(settings, args):
+    """The base model's prompt shape from the command line (an adapter brings its own)."""
+    from dataclasses import replace
+
+    return replace(settings, prompt_ranks=args.prompt_ranks, prompt_definitions=args.prompt_definitions)
+
+
+def opened(tree: str, args):
+    from rag.engine import Engine
+
+    engine = Engine.open(tree)
+    engine.llm_settings = shape(engine.llm_settings, args)
+    return engine
 
 
 def metrics(per_query, weight, gate) -> tuple[float, float, float]:
@@ -93,9 +108,11 @@ def main() -> None:
     ap.add_argument("--clones", help="for the set 'issues': the clones bench/issue_reports.py walks")
     ap.add_argument("--snapshots", help="for the set 'issues': the indexes bench/issue_reports.py kept")
     ap.add_argument("--time-split", metavar="WORK", help="the cut-commit work trees of bench/time_split.py")
+    ap.add_argument("--prompt-ranks", action="store_true", help="the base model's prompt shows retrieval's ranks")
+    ap.add_argument("--prompt-definitions", action="store_true",
+                    help="the base model's prompt shows each candidate's best-matching definition")
     args = ap.parse_args()
     split = json.load(open(os.path.join(DEV, "timesplit.json")))
-    from rag.engine import Engine
 
     sets = args.sets.split(",")
     table, raw = {}, {}
@@ -108,9 +125,9 @@ def main() -> None:
             cut = split[name]
             rows = [r for r in rows if r["id"] in set(cut["eval_ids"])]
             tree = os.path.join(args.time_split, f"{name}@{cut['cut_commit'][:12]}")
-            per_query = scored_queries(Engine.open(tree), rows, args.adapter)
+            per_query = scored_queries(opened(tree, args), rows, args.adapter)
         else:
-            per_query = scored_queries(Engine.open(os.path.join(args.sources, name)), rows, args.adapter)
+            per_query = scored_queries(opened(os.path.join(args.sources, name), args), rows, args.adapter)
         raw[name] = [{"modules": m, "retrieval": r.tolist(), "logprobs": lp.tolist(), "gold": sorted(g)}
                      for m, r, lp, g in per_query]
         for w in WEIGHTS:

@@ -20,7 +20,7 @@ from graph.text import content_words, first_sentence
 from finetune.settings import COT, PLAIN
 from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
 from rag.retrieval.past_changes import AsOf
-from rag.llm.prompt import ABSTAIN, after_rationale, render
+from rag.llm.prompt import ABSTAIN, Listed, after_rationale, render
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,10 @@ class DataSettings:
     seed: int = 0
     # leave commits from this date on (ISO 8601) out of the history pairs: train on the past only
     until: str | None = None
+    # what the prompts show of each candidate besides its summary (rag/llm/listing.py), recorded with the
+    # adapter so that inference asks in the same shape: retrieval's rank, the best-matching definition
+    ranks: bool = False
+    definitions: bool = False
 
     def __post_init__(self):
         if self.until is not None:
@@ -141,8 +145,15 @@ def split_of(source: str, settings: DataSettings) -> str:
 
 
 def build_examples(queries: list[Query], search, modules: dict[str, Module], tokenizer,
-                   settings: DataSettings) -> list[Example]:
-    """`search(query, k, as_of)` returns module IDs best first (the production retriever)."""
+                   settings: DataSettings, describe=None) -> list[Example]:
+    """`search(query, k, as_of)` returns module IDs best first (the production retriever);
+    `describe(query, module IDs, ranks)` lists them as the prompt shows them (rag/llm/listing.py), by
+    default with their summaries alone.
+
+    With ranks shown, the listing is retrieval's top candidates as inference would see them: a gold
+    module retrieval ranked lower is not slipped in (its rank would give it away), the example teaches
+    the abstention instead."""
+    describe = describe or (lambda text, listed, ranks: [Listed(m, modules[m].summary) for m in listed])
     out = []
     for q in queries:
         rng = seeded_rng(str(settings.seed), "example", q.source, q.text)
@@ -153,15 +164,18 @@ def build_examples(queries: list[Query], search, modules: dict[str, Module], tok
         else:
             listed = ranked[: settings.candidates]
             if q.module not in listed:
-                listed = listed[: settings.candidates - 1] + [q.module]
+                if settings.ranks:
+                    abstain = True
+                else:
+                    listed = listed[: settings.candidates - 1] + [q.module]
         if not listed:
             continue
         rng.shuffle(listed)
         gold = ABSTAIN if abstain else q.module
         split = q.split or split_of(q.source, settings)
-        pairs = [(m, modules[m].summary) for m in listed]
+        shown = describe(q.text, listed, {m: i + 1 for i, m in enumerate(ranked)} if settings.ranks else None)
         for form in (PLAIN, COT):
-            prompt = render(tokenizer, q.text, pairs, settings.prompt_tokens, think=form == COT,
+            prompt = render(tokenizer, q.text, shown, settings.prompt_tokens, think=form == COT,
                             summary_words=settings.summary_words)
             target = gold if form == PLAIN else after_rationale(rationale(q.text, q.module, gold, modules)) + gold
             out.append(Example(q.text, gold, q.module, listed, prompt.text, target, form, split, q.source, q.origin))

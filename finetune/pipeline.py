@@ -19,6 +19,7 @@ from graph.durable import atomic_write
 from graph.errors import ConfigError
 from graph.history import head
 from graph.indexer import load_graph
+from rag.llm.listing import listing
 from rag.llm.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
 from rag.retrieval.index_files import CORPUS
 from rag.retrieval.corpus import embedded_text
@@ -43,10 +44,13 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
     def search(text: str, k: int, as_of=None) -> list[str]:
         return [h.module for h in engine.retriever.search(text, k=k, as_of=as_of)]
 
+    def describe(text: str, modules: list[str], ranks: dict[str, int] | None):
+        return listing(engine.retriever, engine.repo, text, modules, ranks, settings.definitions)
+
     queries = training_queries(engine, settings)
     if caps is not None:
         queries = sample_queries(queries, settings, *caps)
-    return build_examples(queries, search, engine.retriever.modules, tokenizer, settings)
+    return build_examples(queries, search, engine.retriever.modules, tokenizer, settings, describe)
 
 
 def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),

@@ -109,6 +109,8 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
                                created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                candidates=data_settings["candidates"], prompt_tokens=data_settings["prompt_tokens"],
                                summary_words=data_settings["summary_words"],
+                               ranks=data_settings.get("ranks", False),
+                               definitions=data_settings.get("definitions", False),
                                label_form=settings.label_form, validation_accuracy=accuracy,
                                settings={"train": recorded_settings, "data": data_settings})
             state["adapter"] = store.publish(written, info).adapter

@@ -149,7 +149,7 @@ class Engine:
         model_use = self.model_use(adapter) if llm else None
         if llm and candidates:
             llm_start = time.perf_counter()
-            pick = self._llm_answer(parsed.text, candidates, adapter, model_use.fusion_weight)
+            pick = self._llm_answer(parsed, candidates, adapter, model_use.fusion_weight)
             answer, candidates = pick.answer, pick.candidates
             warnings += pick.notes
             if not model_use.tuned:
@@ -190,7 +190,32 @@ class Engine:
         weight = s.fusion_weight
         return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=weight)
 
-    def _llm_answer(self, query: str, candidates: list[Candidate], adapter: str | None,
+    def llm_prompt(self, query, candidates: list[Candidate], adapter: str | None = None):
+        """(prompt, the candidates it lists, the ones left out, notes): what the LLM is asked about
+        `query` (text or parsed) and retrieval's `candidates`, in the shape its adapter was trained on
+        (as many candidates, tokens and summary words, ranks and definitions shown or not), else in the
+        shape of the settings."""
+        from rag.llm.listing import listing
+        from rag.llm.prompt import SUMMARY_WORDS, render
+
+        s = self.llm_settings
+        parsed = self.retriever.parse(query) if isinstance(query, str) else query
+        model, info = self.llm(adapter)
+        notes, budget, words, rest = [], s.prompt_tokens, SUMMARY_WORDS, []
+        ranks, definitions = s.prompt_ranks, s.prompt_definitions
+        if info is not None:  # the prompt shape it was trained on
+            budget, words, ranks, definitions = info.prompt_tokens, info.summary_words, info.ranks, info.definitions
+            if info.candidates:
+                candidates, rest = candidates[: info.candidates], candidates[info.candidates:]
+            if info.snapshot and info.snapshot != self.store.manifest().snapshot:
+                notes.append("the fine-tuned adapter was trained on an older index; `rag finetune` refreshes it")
+        modules = [c.module for c in candidates]
+        listed = listing(self.retriever, self.repo, parsed, modules,
+                         {m: i + 1 for i, m in enumerate(modules)} if ranks else None, definitions)
+        prompt = render(model.tokenizer, parsed.text, listed, budget, think=s.think, summary_words=words)
+        return prompt, candidates, rest, notes
+
+    def _llm_answer(self, parsed, candidates: list[Candidate], adapter: str | None,
                     fusion_weight: float | None) -> _ModelPick:
         """The model's pick among the candidates (re-ranked by its probabilities), or its decoded
         answer over every module ID of the index with scope "all". An adapter lists as many candidates,
@@ -198,19 +223,11 @@ class Engine:
         import numpy as np
 
         from rag.llm.ranker import constrained_decode, generate_rationale, score_options
-        from rag.llm.prompt import ABSTAIN, SUMMARY_WORDS, after_rationale, render
+        from rag.llm.prompt import ABSTAIN, after_rationale
 
         s = self.llm_settings
-        model, info = self.llm(adapter)
-        notes, budget, words, rest = [], s.prompt_tokens, SUMMARY_WORDS, []
-        if info is not None:  # the prompt shape it was trained on
-            budget, words = info.prompt_tokens, info.summary_words
-            if info.candidates:
-                candidates, rest = candidates[: info.candidates], candidates[info.candidates:]
-            if info.snapshot and info.snapshot != self.store.manifest().snapshot:
-                notes.append("the fine-tuned adapter was trained on an older index; `rag finetune` refreshes it")
-        prompt = render(model.tokenizer, query, [(c.module, c.summary) for c in candidates], budget, think=s.think,
-                        summary_words=words)
+        model, _ = self.llm(adapter)
+        prompt, candidates, rest, notes = self.llm_prompt(parsed, candidates, adapter)
         text, reasoning = prompt.text, []
         if s.think:
             rationale = generate_rationale(model, text, s.think_tokens)

@@ -103,6 +103,10 @@ class LLMSettings:
                          choices=("candidates", "all"))
     min_confidence: float = 0.0  # below this the engine abstains (answer null)
     prompt_tokens: int = 480  # budget for the prompt: summaries are shortened to fit, never the IDs
+    # what the base model's prompt shows of each candidate besides its summary (rag/llm/listing.py); a
+    # tuned adapter is asked in the shape it was trained on (DataSettings, recorded with it)
+    prompt_ranks: bool = False
+    prompt_definitions: bool = False
     adapter: str = setting("auto", "with --llm: a LoRA adapter directory, none, or auto: the index's own, from "
                                    "rag finetune", metavar="DIR|none")
     # The model's scores meet retrieval's as z(retrieval) + w * z(model log-prob). Alone, the model ranks far

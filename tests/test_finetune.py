@@ -11,7 +11,7 @@ from finetune.settings import COT, PLAIN
 from finetune.queries import Seed, augment, normalized, phrase, seeded_rng
 from graph.errors import ConfigError, LockedError
 from rag.llm.adapters import AdapterStore
-from rag.llm.prompt import ABSTAIN, ANSWER_MARK
+from rag.llm.prompt import ABSTAIN, ANSWER_MARK, Listed
 from tiny_models import save_tiny_model
 
 DATA = DataSettings(validation_fraction=0.25, candidates=3, prompt_tokens=400)
@@ -329,6 +329,9 @@ def test_adapter_records_are_versioned(tmp_path):
     data["a_field_from_a_later_rag"] = 1
     json.dump(data, open(record, "w"))
     assert store.current() == info
+    old = {k: v for k, v in data.items() if k not in ("ranks", "definitions")} | {"record_version": 1}
+    json.dump(old, open(record, "w"))  # an adapter of rag 0.1.24: its prompts showed summaries alone
+    assert (store.current().ranks, store.current().definitions) == (False, False)
     data["record_version"] = RECORD_VERSION + 1
     json.dump(data, open(record, "w"))
     with pytest.raises(ConfigError, match="newer rag"):
@@ -336,3 +339,48 @@ def test_adapter_records_are_versioned(tmp_path):
     del data["record_version"], data["base_model"]  # damaged: no adapter
     json.dump(data, open(record, "w"))
     assert store.current() is None
+
+
+def test_with_ranks_shown_a_gold_retrieval_missed_is_not_slipped_in_but_abstained_on(indexed):
+    from finetune.examples import Query, build_examples
+    from rag.llm.prompt import ABSTAIN
+
+    settings = DataSettings(candidates=2, ranks=True, abstain_fraction=0.0)
+    queries = [Query("pay for the order", "shop/checkout.py", "s1", split="train"),
+               Query("add to the cart", "shop/cart.py", "s2", split="train")]
+
+    def search(text, k, as_of=None):  # retrieval's order: the cart first, then the catalog, then checkout
+        return ["shop/cart.py", "shop/catalog.py", "shop/checkout.py"][:k]
+
+    class Tokenizer:  # render() counts words as tokens
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": text.split()}
+
+    shown = []
+
+    def describe(text, modules, ranks):
+        shown.append(ranks)
+        return [Listed(m, "a module", ranks[m]) for m in modules]
+
+    examples = build_examples(queries, search, indexed.retriever.modules, Tokenizer(), settings, describe)
+    by_query = {e.query: e for e in examples if e.form == "plain"}
+    assert by_query["pay for the order"].gold == ABSTAIN and "shop/checkout.py" not in by_query["pay for the order"].candidates
+    assert by_query["add to the cart"].gold == "shop/cart.py"
+    assert "(retrieval rank 1)" in by_query["add to the cart"].prompt
+    assert shown[0] == {"shop/cart.py": 1, "shop/catalog.py": 2, "shop/checkout.py": 3}
+    plain = build_examples(queries, search, indexed.retriever.modules, Tokenizer(), replace(settings, ranks=False))
+    assert {e.gold for e in plain} == {"shop/checkout.py", "shop/cart.py"}  # without ranks the gold is slipped in
+
+
+def test_an_adapter_records_the_prompt_shape_it_was_trained_on(indexed, examples, tiny, tmp_path):
+    from finetune.settings import TrainSettings
+    from finetune.train import train
+
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1, batch_size=8,
+                             max_train_examples=8, validation_examples=2)
+    train(examples, str(tmp_path), indexed.store.manifest().snapshot,
+          asdict(replace(DATA, ranks=True, definitions=True)), settings, progress=False)
+    info = AdapterStore(str(tmp_path)).current()
+    assert (info.ranks, info.definitions) == (True, True)
+    record = json.loads((tmp_path / "finetune" / "current.json").read_text())
+    assert record["record_version"] == 2 and record["definitions"] is True

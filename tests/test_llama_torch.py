@@ -10,7 +10,7 @@ from rag.llm import llama_torch
 from rag.llm.chat_tokenizer import ChatTokenizer
 from rag.llm.model import LocalLLM
 from rag.llm.ranker import constrained_decode, score_naively, score_options
-from rag.llm.prompt import ABSTAIN, render
+from rag.llm.prompt import ABSTAIN, Listed, render
 from tiny_models import save_tiny_model
 
 OPTIONS = ["shop/cart.py", "shop/catalog.py", "shop/checkout.py", "shop/payment/gateway.py", ABSTAIN]
@@ -50,9 +50,9 @@ def test_logits_equal_transformers_with_and_without_the_cache(tiny, which):
 
 def test_ranking_and_decoding_equal_transformers(tiny):
     plain, reference = _both(tiny["llama"])
-    prompt = render(plain.tokenizer, "add a product to the cart", [(o, "a module") for o in OPTIONS[:-1]]).text
+    prompt = render(plain.tokenizer, "add a product to the cart", [Listed(o, "a module") for o in OPTIONS[:-1]]).text
     assert prompt == render(reference.tokenizer, "add a product to the cart",
-                            [(o, "a module") for o in OPTIONS[:-1]]).text
+                            [Listed(o, "a module") for o in OPTIONS[:-1]]).text
     fast = score_options(plain, prompt, OPTIONS)  # the tree mask over the cached prompt
     assert np.allclose(fast, score_options(reference, prompt, OPTIONS), atol=1e-4)
     assert np.allclose(fast, score_naively(plain, prompt, OPTIONS), atol=1e-4)
@@ -78,7 +78,7 @@ def test_a_prompt_reuses_the_prefix_it_shares_with_the_previous_one(tiny):
 
     plain, reference = _both(tiny["llama"])
     plain.model = counting = _Counting(plain.model)
-    candidates = [(o, "a module") for o in OPTIONS[:-1]]
+    candidates = [Listed(o, "a module") for o in OPTIONS[:-1]]
     queries = ("add a product to the cart", "pay by card at checkout", "add a product to the cart",
                "add a product to the cart")
     prompts = [render(plain.tokenizer, q, candidates).text for q in queries]

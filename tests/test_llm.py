@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from graph.errors import ConfigError
 from rag.llm.model import LocalLLM, model_dir, pick_device
 from rag.llm.ranker import TokenTrie, constrained_decode, score_naively, score_options
-from rag.llm.prompt import ABSTAIN, INSTRUCTION, render
+from rag.llm.prompt import ABSTAIN, INSTRUCTION, Listed, render
 from tiny_models import save_tiny_model
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ OPTIONS = ["shop/cart.py", "shop/catalog.py", "shop/checkout.py", "shop/payment/
 @pytest.mark.parametrize("arch", ["llama", "qwen2"])
 def test_cached_scoring_equals_a_full_forward_per_option(tiny, arch):
     llm = LocalLLM.load(tiny[arch], device="cpu", dtype="float32")
-    prompt = render(llm.tokenizer, "add a product to the cart", [(o, "a module") for o in OPTIONS[:-1]]).text
+    prompt = render(llm.tokenizer, "add a product to the cart", [Listed(o, "a module") for o in OPTIONS[:-1]]).text
     assert prompt.startswith("<|system|>") and prompt.endswith("<|assistant|>")
     fast, slow = score_options(llm, prompt, OPTIONS), score_naively(llm, prompt, OPTIONS)
     assert np.allclose(fast, slow, atol=1e-4)
@@ -35,14 +35,14 @@ def test_cached_scoring_equals_a_full_forward_per_option(tiny, arch):
 
 def test_plain_template_without_a_chat_template(tiny):
     llm = LocalLLM.load(tiny["plain"], device="cpu", dtype="float32")
-    prompt = render(llm.tokenizer, "pay", [("shop/checkout.py", "Checkout")])
+    prompt = render(llm.tokenizer, "pay", [Listed("shop/checkout.py", "Checkout")])
     assert prompt.text.startswith(INSTRUCTION) and prompt.text.endswith("Answer: ")
 
 
 def test_prompt_fits_the_budget_by_shortening_summaries_never_ids(tiny):
     llm = LocalLLM.load(tiny["llama"], device="cpu", dtype="float32")
     long_summary = "word " * 300
-    cands = [(o, long_summary) for o in OPTIONS[:-1]]
+    cands = [Listed(o, long_summary) for o in OPTIONS[:-1]]
     roomy = render(llm.tokenizer, "q", cands, budget=100_000)
     tight = render(llm.tokenizer, "q", cands, budget=400)
     assert tight.tokens <= 400 < roomy.tokens
@@ -67,7 +67,7 @@ def test_trie_handles_shared_prefixes(tiny):
 def test_decoding_only_ever_yields_an_allowed_answer(tiny, query, options):
     llm = _cached_llm(tiny["llama"])
     allowed = options + [ABSTAIN]
-    prompt = render(llm.tokenizer, query, [(o, "summary") for o in options]).text
+    prompt = render(llm.tokenizer, query, [Listed(o, "summary") for o in options]).text
     assert constrained_decode(llm, prompt, allowed) in allowed
     scores = score_options(llm, prompt, allowed)
     assert len(scores) == len(allowed) and np.all(np.isfinite(scores))
@@ -165,7 +165,7 @@ def test_think_writes_a_bounded_rationale_then_a_valid_answer(shop, tiny):
     from rag.settings import LLMSettings
 
     llm = _cached_llm(tiny["llama"])
-    prompt = render(llm.tokenizer, "add a product to the cart", [(o, "summary") for o in OPTIONS[:-1]], think=True)
+    prompt = render(llm.tokenizer, "add a product to the cart", [Listed(o, "summary") for o in OPTIONS[:-1]], think=True)
     assert THINK_REQUEST in prompt.text
     rationale = generate_rationale(llm, prompt.text, max_tokens=5)
     longest = max(len(llm.tokenizer.decode([i])) for i in range(len(llm.tokenizer)))
@@ -240,3 +240,48 @@ def test_an_untuned_model_is_fused_with_retrieval_and_says_so(shop, tiny):
     probs = [float(w.split()[2]) for c in by_model.candidates for w in c.why if w.startswith("model probability")]
     assert probs == sorted(probs, reverse=True)  # the model alone: its order
     assert "model" not in alone.ask(question, k=5).to_dict()  # retrieval alone names no model
+
+
+def test_a_listed_candidate_shows_its_rank_and_best_matching_definition_when_given(tiny):
+    llm = LocalLLM.load(tiny["llama"], device="cpu", dtype="float32")
+    plain = render(llm.tokenizer, "pay", [Listed("shop/checkout.py", "Checkout")]).text
+    assert "shop/checkout.py — Checkout\n" in plain  # the shape adapters before these fields were trained on
+    rich = render(llm.tokenizer, "pay", [Listed("shop/checkout.py", "Checkout", rank=2,
+                                                definition="def pay(order) — Charge the order.")]).text
+    assert "shop/checkout.py (retrieval rank 2) — Checkout Best match: def pay(order) — Charge the order.\n" in rich
+    long = Listed("shop/checkout.py", "Checkout", definition="def pay(" + "arg, " * 200 + ")")
+    roomy = render(llm.tokenizer, "pay", [long], budget=100_000)
+    tight = render(llm.tokenizer, "pay", [long], budget=roomy.tokens - 100)
+    assert tight.tokens <= roomy.tokens - 100 and "shop/checkout.py" in tight.text  # a long definition gives way
+
+
+def test_the_listing_reads_each_candidates_best_matching_definition_from_the_tree(shop):
+    from rag.engine import Engine
+    from rag.llm.listing import listing
+
+    engine = Engine.open(str(shop), quick_start=True)
+    modules = ["shop/cart.py", "shop/checkout.py"]
+    shown = listing(engine.retriever, engine.repo, "add a product to the cart", modules, {"shop/cart.py": 1,
+                                                                                           "shop/checkout.py": 3},
+                    definitions=True)
+    assert [(s.module, s.rank) for s in shown] == [("shop/cart.py", 1), ("shop/checkout.py", 3)]
+    assert shown[0].definition.startswith("def add(self, sku, quantity=1)")
+    assert shown[0].summary == engine.retriever.modules["shop/cart.py"].summary
+    bare = listing(engine.retriever, engine.repo, "add a product to the cart", modules)
+    assert all(s.rank is None and s.definition == "" for s in bare)
+
+
+def test_the_engine_asks_the_base_model_in_the_shape_its_settings_give(shop, tiny, monkeypatch):
+    import rag.llm.prompt as prompt_module
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    seen = []
+    real = prompt_module.render
+    monkeypatch.setattr(prompt_module, "render", lambda *a, **k: seen.append(a[2]) or real(*a, **k))
+    for ranks, definitions in ((False, False), (True, True)):
+        engine = Engine.open(str(shop), quick_start=True, llm=LLMSettings(
+            model=tiny["llama"], dtype="float32", prompt_ranks=ranks, prompt_definitions=definitions))
+        engine.ask("add a product to the cart", k=3, llm=True)
+        assert [s.rank for s in seen[-1]] == ([1, 2, 3] if ranks else [None] * 3)
+        assert any(s.definition for s in seen[-1]) == definitions

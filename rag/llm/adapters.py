@@ -36,7 +36,9 @@ CURRENT = "current.json"
 PREFIX = "adapter-"
 RETRIEVER = "retriever.json"
 RETRIEVER_PREFIX = "retriever-"
-RECORD_VERSION = 1  # of current.json and retriever.json; records without one are version 1
+# of current.json and retriever.json; records without one are version 1. Version 2 adds the prompt's
+# shape (`ranks`, `definitions`): a rag that reads only version 1 would ask such an adapter in the old shape.
+RECORD_VERSION = 2
 
 
 @dataclass
@@ -50,6 +52,8 @@ class AdapterInfo:
     summary_words: int
     label_form: str  # "plain", "cot" or "both": "cot" means it answers best with --think
     validation_accuracy: float | None = None
+    ranks: bool = False  # its prompts showed retrieval's rank of each candidate
+    definitions: bool = False  # ... and the head of each candidate's best-matching definition
     settings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

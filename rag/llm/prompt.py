@@ -3,6 +3,12 @@
 An instruction, the query, and the candidates as `module ID — summary` lines, fitted to a token
 budget: summaries are shortened (never the IDs), then the query if it alone is too long. Everything
 from the repository or the user is data inside the prompt; the instruction says so.
+
+A candidate may also show retrieval's rank for it and the head of its definition that best matches
+the query (`Listed`): a 135M model reading IDs and 12-word summaries rarely knows better than
+retrieval where retrieval is wrong (bench/README.md), so the prompt can carry the code's own words
+and retrieval's opinion. Which of these a prompt shows is a setting of the training data
+(`DataSettings`), recorded with the adapter, so inference shows what the adapter was trained on.
 """
 from __future__ import annotations
 
@@ -23,6 +29,15 @@ MIN_SUMMARY_WORDS = 6
 SUMMARY_WORDS = 40  # a candidate's summary, at most (shortened further to fit the budget)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A candidate as the prompt lists it."""
+    module: str
+    summary: str
+    rank: int | None = None  # retrieval's rank for it (1: its best), shown when given
+    definition: str = ""  # the head of its best-matching definition (signature — first doc line), when given
+
+
 @dataclass
 class Prompt:
     text: str
@@ -30,14 +45,14 @@ class Prompt:
     query_truncated: bool
 
 
-def render(tokenizer, query: str, candidates: list[tuple[str, str]], budget: int = LLMSettings.prompt_tokens,
+def render(tokenizer, query: str, candidates: list[Listed], budget: int = LLMSettings.prompt_tokens,
            think: bool = False, summary_words: int = SUMMARY_WORDS) -> Prompt:
     """The prompt text, ending where the answer (or with `think`, the rationale) starts, within
-    `budget` tokens when that is possible, each summary at most `summary_words` words."""
+    `budget` tokens when that is possible, each summary (and definition) at most `summary_words` words."""
     words = max(summary_words, MIN_SUMMARY_WORDS)
     truncated = False
     while True:
-        text = _text(tokenizer, query, [(m, _clip(s, words)) for m, s in candidates], think)
+        text = _text(tokenizer, query, [_line(c, words) for c in candidates], think)
         n = len(tokenizer(text, add_special_tokens=False)["input_ids"])
         if n <= budget:
             return Prompt(text, n, truncated)
@@ -48,6 +63,12 @@ def render(tokenizer, query: str, candidates: list[tuple[str, str]], budget: int
             query, truncated = query[: len(query) * 2 // 3], True
             continue
         return Prompt(text, n, truncated)  # IDs alone exceed the budget: never cut an ID
+
+
+def _line(c: Listed, words: int) -> str:
+    rank = f" (retrieval rank {c.rank})" if c.rank is not None else ""
+    definition = f" Best match: {_clip(c.definition, words)}" if c.definition else ""
+    return f"{c.module}{rank} — {_clip(c.summary, words)}{definition}"
 
 
 def _clip(summary: str, words: int) -> str:
@@ -61,8 +82,8 @@ def after_rationale(rationale: str) -> str:
     return f"{rationale.strip()}\n{ANSWER_MARK} "
 
 
-def _text(tokenizer, query: str, candidates: list[tuple[str, str]], think: bool = False) -> str:
-    listing = "\n".join(f"{m} — {s}" for m, s in candidates)
+def _text(tokenizer, query: str, lines: list[str], think: bool = False) -> str:
+    listing = "\n".join(lines)
     request = THINK_REQUEST if think else f"Answer with one module ID or `{ABSTAIN}`."
     user = f"Request:\n{query.strip()}\n\nModules:\n{listing}\n\n{request}"
     if getattr(tokenizer, "chat_template", None):

@@ -156,7 +156,7 @@ class Retriever:
         if method in ("hybrid", "bm25"):
             out["bm25"] = self.sparse_files.scores(q.tokens)
         if method == "hybrid" and s.w_chunk:
-            out["chunk"] = self._best_definition(q.tokens)
+            out["chunk"] = self._best_definition_scores(q.tokens)
         if method in ("hybrid", "dense") and (s.w_dense or method == "dense"):
             vector = self.embedder().embed_query(q.dense_text)
             out["dense"] = self.dense_files.scores(vector)
@@ -171,9 +171,9 @@ class Retriever:
             if s.w_title:
                 out["title"] = self.sparse_files.scores(q.title_tokens)
             if s.w_title_chunk:
-                out["title_chunk"] = self._best_definition(q.title_tokens)
+                out["title_chunk"] = self._best_definition_scores(q.title_tokens)
         if method == "hybrid" and s.w_error and q.error_tokens:
-            out["error"] = self._best_definition(q.error_tokens)
+            out["error"] = self._best_definition_scores(q.error_tokens)
         out["mention"] = self._indicator(q.mentioned_files)
         if method == "hybrid" and s.w_module and q.module_files:
             out["module"] = self._indicator(q.module_files)
@@ -203,7 +203,29 @@ class Retriever:
         code = self.named_definitions([i for i in q.identifiers if i not in set(q.prose_identifiers)])
         return NamedCode(prose, {f: names for f, names in code.items() if f not in prose})
 
-    def _best_definition(self, tokens: list[str]) -> np.ndarray:
+    def best_definition(self, chunk_scores: np.ndarray, file: int) -> tuple[str, int] | None:
+        """The definition of file number `file` that scores best (qualified name, first line), if it has any."""
+        members = np.nonzero(self.chunk_file == file)[0]
+        if not len(members):
+            return None
+        _, qualname, line = self.chunks[members[int(np.argmax(chunk_scores[members]))]]
+        return qualname, line
+
+    def best_definitions(self, query: str | ParsedQuery, modules: list[str]) -> dict[str, tuple[str, int]]:
+        """For each of the files `modules`, its definition that best matches the query's words (qualified
+        name, first line); files with no definition, or none sharing a word with the query, are left out."""
+        q = query if isinstance(query, ParsedQuery) else self.parse(query)
+        scores = self.sparse_chunks.scores(q.tokens)
+        index = {f: i for i, f in enumerate(self.files)}
+        out = {}
+        for module in modules:
+            i = index.get(module)
+            best = self.best_definition(scores, i) if i is not None else None
+            if best is not None and scores[self.chunk_file == i].max() > 0:
+                out[module] = best
+        return out
+
+    def _best_definition_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 over definitions (their code), the best one per file."""
         return best_per_group(self.sparse_chunks.scores(tokens), self.chunk_file, len(self.files), 0.0)
 
@@ -344,11 +366,9 @@ class _Evidence:
             if top:
                 why.append("keywords: " + ", ".join(dict.fromkeys(q.words.get(t, t) for t in top)))
         if self._chunk_scores is not None and self.signals["chunk"][i] > 0:
-            members = np.nonzero(r.chunk_file == i)[0]
-            if len(members):
-                best = members[int(np.argmax(self._chunk_scores[members]))]
-                _, qualname, line = r.chunks[best]
-                why.append(f"symbol: {qualname} (line {line})")
+            best = r.best_definition(self._chunk_scores, i)
+            if best is not None:
+                why.append(f"symbol: {best[0]} (line {best[1]})")
         touched = next((c for c in self.past if i in c.files), None)  # the most similar one first
         if touched is not None:
             why.append(touched.describe())
