@@ -205,25 +205,25 @@ class Retriever:
 
     def best_definition(self, chunk_scores: np.ndarray, file: int) -> tuple[str, int] | None:
         """The definition of file number `file` that scores best (qualified name, first line), if it has any."""
-        members = np.nonzero(self.chunk_file == file)[0]
-        if not len(members):
-            return None
-        _, qualname, line = self.chunks[members[int(np.argmax(chunk_scores[members]))]]
-        return qualname, line
+        best = self._best_chunk(chunk_scores, file)
+        return None if best is None else tuple(self.chunks[best][1:])
 
     def best_definitions(self, query: str | ParsedQuery, modules: list[str]) -> dict[str, tuple[str, int]]:
         """For each of the files `modules`, its definition that best matches the query's words (qualified
         name, first line); files with no definition, or none sharing a word with the query, are left out."""
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
         scores = self.sparse_chunks.scores(q.tokens)
-        index = {f: i for i, f in enumerate(self.files)}
         out = {}
         for module in modules:
-            i = index.get(module)
-            best = self.best_definition(scores, i) if i is not None else None
-            if best is not None and scores[self.chunk_file == i].max() > 0:
-                out[module] = best
+            i = self._file_index.get(module)
+            best = self._best_chunk(scores, i) if i is not None else None
+            if best is not None and scores[best] > 0:
+                out[module] = tuple(self.chunks[best][1:])
         return out
+
+    def _best_chunk(self, chunk_scores: np.ndarray, file: int) -> int | None:
+        members = np.nonzero(self.chunk_file == file)[0]
+        return int(members[np.argmax(chunk_scores[members])]) if len(members) else None
 
     def _best_definition_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 over definitions (their code), the best one per file."""
