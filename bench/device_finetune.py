@@ -1,6 +1,7 @@
 """Train the time split's LLM adapters on a borrowed GPU: examples built here, steps run there.
 
     python bench/device_finetune.py prepare --work WORK --out DIR [--max-examples 8000] [--validation 150]
+                                            [--definitions] [--ranks]   (the prompt's shape: rag/llm/listing.py)
     python bench/device_finetune.py train   --data DIR --out OUT [--minutes 2.3] [settings ...]   (on the GPU)
     python bench/device_finetune.py install --work WORK --adapters DIR   (the parts `train` left in OUT)
 
@@ -52,7 +53,7 @@ def prepare(args) -> None:
     from rag.llm.model import DEFAULT_MODEL, model_dir
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir(DEFAULT_MODEL))
-    data_settings = DataSettings()
+    data_settings = DataSettings(definitions=args.definitions, ranks=args.ranks)
     os.makedirs(args.out, exist_ok=True)
     for name, tree in cut_trees(args.work).items():
         started = time.monotonic()
@@ -168,6 +169,8 @@ def main() -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--max-examples", type=int, default=8000)
     p.add_argument("--validation", type=int, default=150)
+    p.add_argument("--definitions", action="store_true", help="each candidate's best-matching definition in the prompt")
+    p.add_argument("--ranks", action="store_true", help="retrieval's rank of each candidate in the prompt")
     t = commands.add_parser("train")
     t.add_argument("--data", required=True)
     t.add_argument("--out", required=True)

@@ -1,7 +1,7 @@
 """Real issue reports (SWE-bench Lite/Verified: astropy, sympy), each asked at its base commit.
 
     python bench/issue_reports.py --clones DIR [--snapshots DIR] [--data FILE] [--out DIR] [--limit N]
-                                  [--repo NAME] [--signals FILE] [--busy]
+                                  [--repo NAME] [--after REPO=COMMIT,...] [--signals FILE] [--busy]
 
 DIR holds full-history clones named after the repositories (`DIR/astropy`, `DIR/sympy`; `git clone`
 them once). Each repository's base commits are visited in date order (`git checkout -f SHA`,
@@ -10,9 +10,11 @@ them once). Each repository's base commits are visited in date order (`git check
 warm. Hit = any gold file (lenient); strict = every gold file. Writes `report.json` (per repository
 and overall: Acc@1/3/5/10, MRR, strict Acc@5, latency p50/p95) and `queries.jsonl` (per query: gold
 ranks and the top 10) to --out. `--signals FILE` also keeps every query's per-file signals (an .npz
-pickle for offline fusion work: bench/issue_fusion.py). `--snapshots DIR` keeps each base commit's index
+pickle for offline fusion work: bench/reweigh_signals.py). `--snapshots DIR` keeps each base commit's index
 (`DIR/<commit>/`) and answers from it on later runs without a checkout: a change to how queries are
 read or ranked is then measured in minutes; a change to what the index holds needs a fresh DIR.
+`--after sympy=SHA` asks only the reports filed after that base commit (a time split: an embedder or
+model trained on the history up to SHA is judged on later reports only).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -106,6 +109,7 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(HERE, "results", "issues"))
     ap.add_argument("--limit", type=int, default=0, help="only the first N reports of each repository")
     ap.add_argument("--repo", default="", help="only this repository (astropy or sympy)")
+    ap.add_argument("--after", default="", help="REPO=COMMIT,...: only that repository's reports based after COMMIT")
     ap.add_argument("--signals", default="", help="also write every query's per-file signals here")
     ap.add_argument("--snapshots", default="", help="keep (and reuse) each base commit's index here")
     ap.add_argument("--busy", action="store_true", help="time the questions while another process keeps a core busy")
@@ -119,9 +123,15 @@ def main() -> None:
         name = r["repo"].split("/")[1]
         if not args.repo or name == args.repo:
             by_repo[name].append(r)
+    cuts = dict(pair.split("=", 1) for pair in filter(None, args.after.split(",")))
     rows, signals, index_seconds = [], {}, {}
     for name, items in by_repo.items():
-        items = sorted(items, key=lambda r: r["base_commit_date"])[: args.limit or None]
+        items = sorted(items, key=lambda r: r["base_commit_date"])
+        if name in cuts:  # dates carry their own UTC offsets: compared as instants, not as strings
+            when = lambda r: datetime.fromisoformat(r["base_commit_date"])  # noqa: E731
+            cut = next(when(r) for r in items if r["base_commit"].startswith(cuts[name]))
+            items = [r for r in items if when(r) > cut]
+        items = items[: args.limit or None]
         tree = os.path.join(args.clones, name)
         spent = []
         for i, r in enumerate(items):
