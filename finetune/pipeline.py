@@ -11,7 +11,7 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
-from finetune.retriever import (Pair, RetrieverReport, accept, capped, dense_score, encoder,
+from finetune.retriever import (TRAINING_CONFIG, Pair, RetrieverReport, accept, capped, dense_score, encoder,
                                 tune)
 from finetune.settings import RetrieverSettings, TrainSettings
 from finetune.train import TrainReport, train
@@ -82,7 +82,7 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
         previous = store.current_retriever()
         base = previous.base_embedder if previous else engine.store.read_json(engine.store.manifest(), CORPUS)["embedder"]
         model = SentenceTransformer(embedder_path(embedder_location(base, engine.store.dir)), device="cpu",
-                                    local_files_only=True)
+                                    local_files_only=True, config_kwargs=TRAINING_CONFIG)
         before = dense_score(encoder(model), validation, texts)
         steps = tune(model, pairs, texts, settings,
                      (lambda step, total, loss: progress("tune embedder", step, total)) if progress else None)

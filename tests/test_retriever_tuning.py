@@ -107,6 +107,28 @@ def test_a_better_embedder_is_kept_and_the_index_uses_it(tmp_path, tiny_embedder
     assert Engine.open(str(moved), quick_start=True).ask("add a product to the cart").candidates
 
 
+def test_the_embedder_trains_without_attention_dropout(tmp_path, tiny_embedder, monkeypatch):
+    """Attention dropout off, so that the fused attention kernel runs (half the memory); the other
+    dropouts still regularise."""
+    import torch
+
+    import finetune.pipeline as pipeline
+
+    seen = {}
+    real_tune = pipeline.tune
+
+    def recording_tune(model, *args, **kwargs):
+        dropouts = [(name, m.p) for name, m in model.named_modules() if isinstance(m, torch.nn.Dropout)]
+        seen["attention"] = {p for name, p in dropouts if name.endswith("attention.self.dropout")}
+        seen["other"] = {p for name, p in dropouts if not name.endswith("attention.self.dropout")}
+        return real_tune(model, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "tune", recording_tune)
+    pipeline.tune_retriever(_engine(tmp_path, tiny_embedder), RetrieverSettings(epochs=1, batch_size=8), DATA)
+    assert seen["attention"] == {0.0}
+    assert seen["other"] == {0.1}  # BERT's hidden dropout, as the model was saved
+
+
 def test_an_embedder_that_does_no_better_is_not_kept(tmp_path, tiny_embedder):
     from finetune.pipeline import tune_retriever
     from rag.llm.adapters import AdapterStore
