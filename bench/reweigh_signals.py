@@ -21,19 +21,22 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank  # noqa: E402
 
-def first_gold_rank(scores: np.ndarray, files: list[str], gold: list[str]) -> int | None:
-    order = np.argsort(-scores, kind="stable")[:10]
-    for rank, i in enumerate(order, 1):
-        if files[i] in gold:
-            return rank
-    return None
+
+def ranks_under(rows: dict, ids: list[str], score) -> dict[str, int | None]:
+    """Rank of the first gold file within the top 10 of each report, its files ordered by `score(row)`."""
+    return {i: first_rank([rows[i]["files"][j] for j in np.argsort(-score(rows[i]), kind="stable")[:10]], rows[i]["gold"])
+            for i in ids}
 
 
 def summary(ranks: list[int | None]) -> str:
-    n = len(ranks)
-    acc = lambda k: 100 * sum(1 for r in ranks if r and r <= k) / n  # noqa: E731
-    return f"{acc(1):.1f} / {acc(5):.1f} / {sum(1 / r for r in ranks if r) / n:.3f}"
+    return f"{100 * accuracy_at(ranks, 1):.1f} / {100 * accuracy_at(ranks, 5):.1f} / {mean_reciprocal_rank(ranks):.3f}"
+
+
+def row(first: str, label: str, ranks: dict[str, int | None], repo_of: dict[str, str], repos: list[str]) -> str:
+    cells = [summary([r for i, r in ranks.items() if repo_of[i] == repo]) for repo in repos]
+    return f"| {first} | {label} | " + " | ".join(cells) + f" | {summary(list(ranks.values()))} |"
 
 
 def main() -> None:
@@ -49,25 +52,20 @@ def main() -> None:
     runs = {label: {i: row for path in paths.split(",") for i, row in pickle.load(open(path, "rb")).items()}
             for label, paths in (p.split("=", 1) for p in args.pickles)}
     shared = sorted(set.intersection(*(set(r) for r in runs.values())))
-    repos = sorted({next(iter(runs.values()))[i]["repo"] for i in shared})
+    repo_of = {i: next(iter(runs.values()))[i]["repo"] for i in shared}
+    repos = sorted(set(repo_of.values()))
     shipped = RetrievalSettings().weights()
-    print(f"| {args.signal} weight | run | " + " | ".join(f"{r} ({sum(next(iter(runs.values()))[i]['repo'] == r for i in shared)})"
-                                                       for r in repos) + f" | all ({len(shared)}) |")
+    print(f"| {args.signal} weight | run | " + " | ".join(f"{r} ({list(repo_of.values()).count(r)})" for r in repos)
+          + f" | all ({len(shared)}) |")
     print("| --- | --- |" + " --- |" * (len(repos) + 1))
     for w in (float(x) for x in args.weights.split(",")):
         weights = shipped | {args.signal: w}
         for label, rows in runs.items():
-            ranks = {i: first_gold_rank(fuse(rows[i]["signals"], weights, unscaled=BOOSTS), rows[i]["files"], rows[i]["gold"])
-                     for i in shared}
-            cells = [summary([ranks[i] for i in shared if rows[i]["repo"] == r]) for r in repos]
-            print(f"| {w:g}{' (shipped)' if w == shipped[args.signal] else ''} | {label} | " + " | ".join(cells)
-                  + f" | {summary(list(ranks.values()))} |")
+            ranks = ranks_under(rows, shared, lambda r: fuse(r["signals"], weights, unscaled=BOOSTS))
+            print(row(f"{w:g}{' (shipped)' if w == shipped[args.signal] else ''}", label, ranks, repo_of, repos))
     for label, rows in runs.items():  # the swept signal as the only evidence
-        ranks = {i: first_gold_rank(np.asarray(rows[i]["signals"][args.signal]), rows[i]["files"], rows[i]["gold"])
-                 for i in shared}
-        cells = [summary([ranks[i] for i in shared if rows[i]["repo"] == r]) for r in repos]
-        print(f"| {args.signal} alone | {label} | " + " | ".join(cells) + f" | {summary(list(ranks.values()))} |")
-
+        ranks = ranks_under(rows, shared, lambda r: np.asarray(r["signals"][args.signal]))
+        print(row(f"{args.signal} alone", label, ranks, repo_of, repos))
 
 if __name__ == "__main__":
     main()

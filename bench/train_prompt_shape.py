@@ -32,11 +32,11 @@ def rank_of_answer(example) -> int | None:
 
 
 def balanced(examples: list, seed: int = 0) -> list:
-    train_rank1 = [e for e in examples if e.split == "train" and rank_of_answer(e) == 1]
-    lower = sum(1 for e in examples if e.split == "train" and (rank_of_answer(e) or 0) > 1)
-    keep = set(map(id, random.Random(seed).sample(train_rank1, min(lower, len(train_rank1)))))
-    return [e for e in examples if not (e.split == "train" and rank_of_answer(e) == 1) or id(e) in keep]
-
+    rank = {id(e): rank_of_answer(e) for e in examples if e.split == "train"}
+    rank1 = [e for e in examples if rank.get(id(e)) == 1]
+    lower = sum(1 for r in rank.values() if (r or 0) > 1)
+    keep = set(map(id, random.Random(seed).sample(rank1, min(lower, len(rank1)))))
+    return [e for e in examples if rank.get(id(e)) != 1 or id(e) in keep]
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
