@@ -26,8 +26,9 @@ class RetrievalSettings:
     bm25_b: float = 0.5
     path_repeat: int = 3  # path tokens count this many times in a file's sparse document
     class_chunk_lines: int = 15  # a class chunk is its head (name, bases, docstring), not its methods
-    # how much of a query's prose (title first) the embedding reads: 500 characters rank issue reports as
-    # 1,000 did (bench/LOG.md) and embed in 40 ms instead of 55 on a busy core
+    # how much of a query's prose (title first) the embedding reads, and the past changes are matched
+    # against: 500 characters rank issue reports as 1,000 did (bench/LOG.md) and embed in 40 ms instead of
+    # 55 on a busy core
     dense_query_chars: int = 500
     w_bm25: float = 1.0  # BM25 over whole files
     w_chunk: float = 0.5  # BM25 over definitions, best one per file

@@ -594,6 +594,21 @@ def test_a_similar_past_change_ranks_the_file_it_touched_first(ranked, fake_embe
     assert not any("similar past change" in w for c in res.candidates[1:] for w in c.why)
 
 
+def test_past_changes_are_matched_against_the_head_of_a_report_not_its_example(ranked, fake_embedder):
+    # the frobnicator change shares three rare words with the example below, the grid change the title
+    repo, h = ranked
+    report = ("Boxes in a grid of columns are laid out wrong\n"
+              "With three columns the last row of boxes is dropped.\n\n```python\n"
+              "from pkg import frobnicator_widget_colours\nfrobnicator(widget, colours)\n"
+              "frobnicator(widget, colours)\n```\n")
+    res = Engine.open(str(repo), embedder=fake_embedder).ask(report)
+    cited = [w for c in res.candidates for w in c.why if w.startswith("similar past change")]
+    assert any(h["grid"][:7] in w for w in cited)
+    assert not any(h["frob"][:7] in w for w in cited)
+    layout = next(c for c in res.candidates if c.module == "pkg/layout.py")
+    assert any(h["grid"][:7] in w for w in layout.why)
+
+
 def test_no_past_change_from_after_the_question(ranked, fake_embedder):
     repo, h = ranked
     engine = Engine.open(str(repo), embedder=fake_embedder)

@@ -78,6 +78,18 @@ def test_parsed_report_keeps_title_errors_and_innermost_frame():
     assert "rang" in q.error_tokens and "indexerror" in q.error_tokens
 
 
+def test_the_head_of_a_report_is_its_title_and_opening_prose():
+    report = ("Legend overlaps the axis labels\n"
+              "When a legend is placed at the top the labels collide.\n```python\n"
+              "frobnicate(widget, colours)\n```\n" + "More prose about spacing. " * 40 + "\ntrailing remark")
+    q = parse_query(report, dense_chars=300)
+    assert {"legend", "overlap", "axi", "label", "collid"} <= set(q.head_tokens)
+    assert not {"frobnic", "widget", "colour"} & set(q.head_tokens)  # the code block is not read
+    assert "trail" not in q.head_tokens and "trail" in q.tokens  # nor what lies past the first 300 characters
+    short = parse_query("Fix proxy authentication for HTTPS requests")
+    assert short.head_tokens == [t for t in short.tokens]  # a commit-sized question is read whole
+
+
 def test_ipython_frames_point_into_the_repository():
     report = ("IndexError in identify_format\n"
               "File ~/envs/py310/lib/python3.10/site-packages/astropy/io/fits/connect.py:72, in is_fits(origin)\n"

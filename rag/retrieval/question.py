@@ -45,6 +45,9 @@ class ParsedQuery:
     text: str  # what the sparse match reads
     dense_text: str  # prose for the embedding
     tokens: list[str]
+    # the tokens of dense_text (the title and the opening prose): what past commit messages are matched
+    # against, since a commit message reads like a report's title and first lines, not like its examples
+    head_tokens: list[str] = field(default_factory=list)
     words: dict[str, str] = field(default_factory=dict)  # token -> the query word it came from, for evidence
     mentioned_files: list[str] = field(default_factory=list)  # repository files named or in the traceback
     identifiers: list[str] = field(default_factory=list)  # code names in the query (code_identifiers)
@@ -121,8 +124,9 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
             if counts[token] <= MAX_TOKEN_REPEAT:
                 tokens.append(token)
     errors = error_messages(body)
-    return ParsedQuery(text=text, dense_text=" ".join(prose.split())[:dense_chars] or text[:dense_chars],
-                       tokens=tokens, words=words, mentioned_files=sorted(set(mentioned)),
+    dense_text = " ".join(prose.split())[:dense_chars] or text[:dense_chars]
+    return ParsedQuery(text=text, dense_text=dense_text, tokens=tokens, head_tokens=tokenize(dense_text), words=words,
+                       mentioned_files=sorted(set(mentioned)),
                        identifiers=code_identifiers(text), prose_identifiers=code_identifiers(prose), truncated=truncated,
                        title_tokens=tokenize(title), innermost_file=innermost,
                        module_files=named_modules(text, partial_paths, known_files),

@@ -134,7 +134,7 @@ class Retriever:
 
     def similar_changes(self, q: ParsedQuery, as_of: AsOf | None = None) -> list[PastChange]:
         past = self.past_changes()
-        return past.similar(q.tokens, self.settings.history_commits, as_of) if past is not None else []
+        return past.similar(q.head_tokens, self.settings.history_commits, as_of) if past is not None else []
 
     def embedder(self):
         if self._embedder is None:
