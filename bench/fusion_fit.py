@@ -61,6 +61,8 @@ def collect(args) -> None:
         for chars in DENSE_VARIANTS:
             sig[f"dense_{chars}"] = retriever.dense_files.scores(retriever.embedder().embed_query(q.dense_text[:chars]))
         prose = prose_tokens(q)
+        sig["bm25_head"] = retriever.sparse_files.scores(q.head_tokens)  # the title and opening prose alone
+        sig["chunk_head"] = retriever._best_definition_scores(q.head_tokens)
         sig["bm25_prose"] = retriever.sparse_files.scores(prose)
         sig["chunk_prose"] = retriever._best_definition_scores(prose)
         for b, (files, chunks) in length_normalised(retriever).items():

@@ -8,8 +8,8 @@ them once). Each repository's base commits are visited in date order (`git check
 `git clean -fdx -e .rag`), the index is brought up to date incrementally at each
 (`Engine.open(tree, refresh=True)`, as a CI user would), and every report of that commit is asked
 warm. Hit = any gold file (lenient); strict = every gold file. Writes `report.json` (per repository
-and overall: Acc@1/3/5/10, MRR, strict Acc@5, latency p50/p95) and `queries.jsonl` (per query: gold
-ranks and the top 10) to --out. `--signals FILE` also keeps every query's per-file signals (an .npz
+and overall: Acc@1/3/5/10, MRR, strict Acc@5, latency p50/p95), `queries.jsonl` (per query: gold
+ranks and the top 10) and `misses.md` (the reports not answered at rank 1, for a look at each) to --out. `--signals FILE` also keeps every query's per-file signals (an .npz
 pickle for offline fusion work: bench/reweigh_signals.py). `--snapshots DIR` keeps each base commit's index
 (`DIR/<commit>/`) and answers from it on later runs without a checkout: a change to how queries are
 read or ranked is then measured in minutes; a change to what the index holds needs a fresh DIR.
@@ -102,6 +102,19 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
+def misses_table(rows: list[dict], reports: dict[str, dict]) -> str:
+    """The reports whose gold file is not first: its rank, the gold, what came first, and the title."""
+    short = lambda path: path.split("/", 1)[-1]  # noqa: E731  (the package folder every path starts with)
+    lines = ["| id | gold rank | gold (first two) | top answer | title |", "| --- | --- | --- | --- | --- |"]
+    for row in rows:
+        if row["rank"] == 1:
+            continue
+        gold = ", ".join(short(g) for g in row["gold"][:2]) + (" …" if len(row["gold"]) > 2 else "")
+        title = reports[row["id"]]["query"].strip().splitlines()[0][:70]
+        lines.append(f"| {row['id']} | {row['rank'] or '>10'} | {gold} | {short(row['top'][0])} | {title} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clones", required=True, help="folder with full-history clones: astropy/, sympy/")
@@ -163,6 +176,9 @@ def main() -> None:
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
+    with open(os.path.join(args.out, "misses.md"), "w") as f:
+        f.write("# Issue reports hybrid missed at rank 1 (bench/issue_reports.py)\n\n"
+                + misses_table(rows, {r["id"]: r for r in reports}))
     with open(os.path.join(args.out, "queries.jsonl"), "w") as f:
         for row in rows:
             f.write(json.dumps(row) + "\n")
