@@ -1,12 +1,13 @@
 """Train a time-split tree's adapter with retrieval ranks and best-matching definitions in the prompt
 (the CPU and the default 25-minute budget of `rag finetune`), for `bench/llm_fusion.py --time-split`.
 
-    python bench/train_prompt_shape.py WORK/rich@ae12e09065ad [--balanced]
+    python bench/train_prompt_shape.py WORK/rich@ae12e09065ad [--balanced] [--no-ranks]
 
 `--balanced` keeps at most as many training examples whose answer is retrieval's own first candidate
 as examples whose answer is lower in the list: trained on the plain mix (60-69% of the answers are
 rank 1), a model shown the ranks learns to copy rank 1 (bench/LOG.md, 2026-11-28); the question is
 whether one that cannot win that way reads the candidates instead. Validation keeps the plain mix.
+`--no-ranks` shows the definitions without the ranks: nothing in the prompt to copy.
 """
 import argparse
 import os
@@ -42,9 +43,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("tree")
     ap.add_argument("--balanced", action="store_true")
+    ap.add_argument("--no-ranks", action="store_true")
     args = ap.parse_args()
     started = time.monotonic()
-    engine, data, settings = Engine.open(args.tree), DataSettings(ranks=True, definitions=True), TrainSettings()
+    engine, data, settings = Engine.open(args.tree), DataSettings(ranks=not args.no_ranks, definitions=True), TrainSettings()
     if not args.balanced:
         report = finetune(engine, settings, data, progress=False, started=started)
     else:
