@@ -1,7 +1,7 @@
 """Should the LLM's score be fused with the retrieval score, with what weight, and when should the
 model not be asked at all?
 
-    python bench/llm_fusion.py [--sources DIR] [--sets rich,scrapy,networkx,issues] [--n 0] [--adapter auto|none]
+    python bench/llm_fusion.py [--sources DIR] [--sets rich,scrapy,networkx,issues] [--n 0] [--adapter auto|none] [--model DIR]
                                [--clones DIR --snapshots DIR] [--time-split WORK]
 
 For each query of each dev set (the first N; 0: all): the hybrid top-k (k: what the adapter was trained
@@ -68,7 +68,8 @@ def shape(settings, args):
     """The base model's prompt shape from the command line (an adapter brings its own)."""
     from dataclasses import replace
 
-    return replace(settings, prompt_ranks=args.prompt_ranks, prompt_definitions=args.prompt_definitions)
+    return replace(settings, prompt_ranks=args.prompt_ranks, prompt_definitions=args.prompt_definitions,
+                   model=args.model or settings.model)
 
 
 def opened(tree: str, args):
@@ -111,6 +112,7 @@ def main() -> None:
     ap.add_argument("--prompt-ranks", action="store_true", help="the base model's prompt shows retrieval's ranks")
     ap.add_argument("--prompt-definitions", action="store_true",
                     help="the base model's prompt shows each candidate's best-matching definition")
+    ap.add_argument("--model", default="", help="another base model (a local Hugging Face directory); with --adapter none")
     args = ap.parse_args()
     split = json.load(open(os.path.join(DEV, "timesplit.json")))
 

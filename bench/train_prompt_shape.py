@@ -1,7 +1,7 @@
 """Train a time-split tree's adapter with retrieval ranks and best-matching definitions in the prompt
 (the CPU and the default 25-minute budget of `rag finetune`), for `bench/llm_fusion.py --time-split`.
 
-    python bench/train_prompt_shape.py WORK/rich@ae12e09065ad [--balanced] [--no-ranks]
+    python bench/train_prompt_shape.py WORK/rich@ae12e09065ad [--balanced] [--no-ranks] [--base-model DIR]
 
 `--balanced` keeps at most as many training examples whose answer is retrieval's own first candidate
 as examples whose answer is lower in the list: trained on the plain mix (60-69% of the answers are
@@ -15,7 +15,7 @@ import random
 import re
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -44,9 +44,12 @@ if __name__ == "__main__":
     ap.add_argument("tree")
     ap.add_argument("--balanced", action="store_true")
     ap.add_argument("--no-ranks", action="store_true")
+    ap.add_argument("--base-model", default="", help="a local Hugging Face causal-LM directory instead of the bundled model")
     args = ap.parse_args()
     started = time.monotonic()
     engine, data, settings = Engine.open(args.tree), DataSettings(ranks=not args.no_ranks, definitions=True), TrainSettings()
+    if args.base_model:
+        settings = replace(settings, base_model=os.path.abspath(args.base_model))
     if not args.balanced:
         report = finetune(engine, settings, data, progress=False, started=started)
     else:
