@@ -8,7 +8,7 @@ them once). Each repository's base commits are visited in date order (`git check
 `git clean -fdx -e .rag`), the index is brought up to date incrementally at each
 (`Engine.open(tree, refresh=True)`, as a CI user would), and every report of that commit is asked
 warm. Hit = any gold file (lenient); strict = every gold file. Writes `report.json` (per repository
-and overall: Acc@1/3/5/10, MRR, strict Acc@5, latency p50/p95), `queries.jsonl` (per query: gold
+and overall: Acc@1/3/5/10, MRR, strict Acc@5, Acc@1/3 of `--level dir`, latency p50/p95), `queries.jsonl` (per query: gold
 ranks and the top 10) and `misses.md` (the reports not answered at rank 1, for a look at each) to --out. `--signals FILE` also keeps every query's per-file signals (an .npz
 pickle for offline fusion work: bench/reweigh_signals.py). `--snapshots DIR` keeps each base commit's index
 (`DIR/<commit>/`) and answers from it on later runs without a checkout: a change to how queries are
@@ -33,7 +33,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank, percentile, strict_accuracy_at  # noqa: E402
+from eval.metrics import (accuracy_at, directory_of, first_rank, mean_reciprocal_rank, percentile,  # noqa: E402
+                          strict_accuracy_at)
 
 DEFAULT_DATA = os.path.join(HERE, "dev", "issues.jsonl")
 K = 10
@@ -97,6 +98,8 @@ def summarise(rows: list[dict]) -> dict:
         out[f"acc@{k}"] = round(100 * accuracy_at(ranks, k), 1)
     out["mrr"] = round(mean_reciprocal_rank(ranks), 3)
     out["strict@5"] = round(100 * strict_accuracy_at([r["top"] for r in rows], [r["gold"] for r in rows], 5), 1)
+    for k in (1, 3):  # `rag ask --level dir`: the folder the change belongs in
+        out[f"dir_acc@{k}"] = round(100 * accuracy_at([r["dir_rank"] for r in rows], k), 1)
     out["p50_ms"] = round(percentile(latencies, 50), 1)
     out["p95_ms"] = round(percentile(latencies, 95), 1)
     return out
@@ -159,8 +162,10 @@ def main() -> None:
                 ms = (time.perf_counter() - start) * 1000
             top = [c.module for c in result.candidates]
             rank = first_rank(top, r["gold_files"])
+            folders = [c.module for c in engine.ask(r["query"], k=K, level="dir").candidates]
+            dir_rank = first_rank(folders, sorted({directory_of(g) for g in r["gold_files"]}))
             rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
-                         "top": top})
+                         "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3]})
             if args.signals:
                 retriever = engine.retriever
                 parsed = retriever.parse(r["query"])
