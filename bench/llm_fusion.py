@@ -112,7 +112,8 @@ def main() -> None:
     ap.add_argument("--prompt-ranks", action="store_true", help="the base model's prompt shows retrieval's ranks")
     ap.add_argument("--prompt-definitions", action="store_true",
                     help="the base model's prompt shows each candidate's best-matching definition")
-    ap.add_argument("--model", default="", help="another base model (a local Hugging Face directory); with --adapter none")
+    ap.add_argument("--model", default="", help="another base model (a local Hugging Face directory); "
+                    "--adapter auto then takes an index's adapter only if it was trained for that model")
     args = ap.parse_args()
     split = json.load(open(os.path.join(DEV, "timesplit.json")))
 

@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank  # noqa: E402
-from rag.retrieval.fusion import standardise  # noqa: E402
+from rag.retrieval.fusion import fuse, standardise  # noqa: E402
 from rag.retrieval.retriever import BOOSTS  # noqa: E402
 from rag.settings import RetrievalSettings  # noqa: E402
 
@@ -63,12 +63,10 @@ def normalisers(pools: list[int]) -> dict:
 
 
 def fused(signals: dict, weights: dict, normalise) -> np.ndarray:
-    total = 0.0
-    for name, weight in weights.items():
-        if weight and name in signals:
-            values = np.asarray(signals[name], dtype=np.float64)
-            total = total + weight * (values if name in BOOSTS else normalise(values))
-    return total
+    """hybrid's fusion (rag.retrieval.fusion.fuse) with `normalise` in the place of its z-score."""
+    scaled = {name: values if name in BOOSTS else normalise(values) for name, values in signals.items()
+              if weights.get(name)}
+    return fuse(scaled, weights, unscaled=frozenset(scaled))
 
 
 def summary(ranks: list[int | None]) -> str:
