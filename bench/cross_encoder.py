@@ -60,6 +60,10 @@ def main() -> None:
     ap.add_argument("--groups-per-step", type=int, default=4)
     ap.add_argument("--max-length", type=int, default=160)
     ap.add_argument("--lr", type=float, default=3e-5)
+    ap.add_argument("--residual", action="store_true",
+                    help="train the fused score itself: a learned scale times z(retrieval) plus the cross-encoder's "
+                         "logit (its head starts at zero, so training starts from retrieval's ranking), on groups "
+                         "of retrieval's top --group that hold the gold")
     ap.add_argument("--generated", type=int, default=0,
                     help="also train on this many queries generated from the code (rag finetune's, sampled)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "history", "cross_encoder"))
@@ -89,7 +93,9 @@ def main() -> None:
     ids = set(split["eval_ids"])
     eval_q = [(q.query, q.gold_files, q.as_of) for q in load_labeled(os.path.join(DEV, f"{args.set}.jsonl"))
               if q.id in ids]
-    train = candidate_groups(engine, train_q, args.group, with_gold=True)
+    train = candidate_groups(engine, train_q, args.group, with_gold=not args.residual)
+    if args.residual:
+        train = [g for g in train if set(g["gold"]) & set(g["modules"])]
     valid = candidate_groups(engine, valid_q, 10, with_gold=False)
     test = candidate_groups(engine, eval_q, 10, with_gold=False)
     print(f"groups: train {len(train)}, validation {len(valid)}, test {len(test)} "
@@ -98,6 +104,9 @@ def main() -> None:
     path = embedder_path(DEFAULT_EMBEDDER)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, attention_probs_dropout_prob=0.0)
+    scale = torch.nn.Parameter(torch.tensor(1.0))
+    if args.residual:
+        torch.nn.init.zeros_(model.classifier.weight)
 
     def logits(query: str, texts: list[str]) -> torch.Tensor:
         features = tokenizer([query] * len(texts), texts, truncation="longest_first", max_length=args.max_length,
@@ -109,7 +118,8 @@ def main() -> None:
         with torch.no_grad():
             return [logits(g["query"], g["texts"]).numpy() for g in groups]
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    parameters = [{"params": model.parameters()}] + ([{"params": [scale], "lr": 1e-2}] if args.residual else [])
+    optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
     deadline = time.monotonic() + args.minutes * 60
     step, epoch, losses = 0, 0, []
     model.train()
@@ -121,8 +131,11 @@ def main() -> None:
             loss = 0.0
             for g in (train[i] for i in order[at: at + args.groups_per_step]):
                 target = next(j for j, m in enumerate(g["modules"]) if m in g["gold"])
-                loss = loss + torch.nn.functional.cross_entropy(logits(g["query"], g["texts"])[None],
-                                                                torch.tensor([target]))
+                scores = logits(g["query"], g["texts"])
+                if args.residual:
+                    prior = torch.tensor(standardise(np.array(g["scores"])), dtype=scores.dtype)
+                    scores = scores + scale * prior
+                loss = loss + torch.nn.functional.cross_entropy(scores[None], torch.tensor([target]))
             loss = loss / args.groups_per_step
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -140,7 +153,10 @@ def main() -> None:
         for w in WEIGHTS:
             hits = []
             for g, c in zip(groups, ce):
-                fused = standardise(np.array(g["scores"])) + w * standardise(c)
+                if args.residual:  # the trained combination is w = 1
+                    fused = float(scale) * standardise(np.array(g["scores"])) + w * c
+                else:
+                    fused = standardise(np.array(g["scores"])) + w * standardise(c)
                 ranked = [g["modules"][j] for j in np.argsort(-fused, kind="stable")]
                 hits.append(first_rank(ranked, g["gold"]) == 1)
             out[str(w)] = round(100 * float(np.mean(hits)), 1)
@@ -149,7 +165,7 @@ def main() -> None:
     t0 = time.perf_counter()
     valid_ce, test_ce = score(valid), score(test)
     per_question_ms = 1000 * (time.perf_counter() - t0) / max(1, len(valid) + len(test))
-    report = {"set": args.set, "tree": args.tree, "steps": step, "epochs_started": epoch, "train_groups": len(train),
+    report = {"set": args.set, "retrieval_scale": round(float(scale), 3), "tree": args.tree, "steps": step, "epochs_started": epoch, "train_groups": len(train),
               "seconds": round(trained_s), "rerank_ms_per_question": round(per_question_ms, 1),
               "settings": vars(args), "validation": table(valid, valid_ce), "test": table(test, test_ce)}
     best = max(WEIGHTS, key=lambda w: (report["validation"][str(w)], -w))
