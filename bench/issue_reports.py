@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from eval.metrics import (accuracy_at, directory_of, first_rank, mean_reciprocal_rank, percentile,  # noqa: E402
+from eval.metrics import (accuracy_at, accuracy_by_confidence, directory_of, first_rank, mean_reciprocal_rank, percentile,  # noqa: E402
                           strict_accuracy_at)
 
 DEFAULT_DATA = os.path.join(HERE, "dev", "issues.jsonl")
@@ -100,6 +100,7 @@ def summarise(rows: list[dict]) -> dict:
     out["strict@5"] = round(100 * strict_accuracy_at([r["top"] for r in rows], [r["gold"] for r in rows], 5), 1)
     for k in (1, 3):  # `rag ask --level dir`: the folder the change belongs in
         out[f"dir_acc@{k}"] = round(100 * accuracy_at([r["dir_rank"] for r in rows], k), 1)
+    out["by_confidence"] = accuracy_by_confidence([r["confidence"] for r in rows], ranks)
     out["p50_ms"] = round(percentile(latencies, 50), 1)
     out["p95_ms"] = round(percentile(latencies, 95), 1)
     return out
@@ -165,6 +166,7 @@ def main() -> None:
             folders = [c.module for c in engine.ask(r["query"], k=K, level="dir").candidates]
             dir_rank = first_rank(folders, sorted({directory_of(g) for g in r["gold_files"]}))
             rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
+                         "confidence": result.answer.confidence if result.answer else 0.0,
                          "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3]})
             if args.signals:
                 retriever = engine.retriever

@@ -52,12 +52,12 @@ def checkout_copy(clone: str, target: str, commit: str) -> str:
 
 
 def measure(engine, queries, configurations: dict, time_aware: bool) -> dict:
-    from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank, percentile
+    from eval.metrics import accuracy_at, accuracy_by_confidence, first_rank, mean_reciprocal_rank, percentile
 
     out = {}
     for name, settings in configurations.items():
         engine.retriever.settings = settings
-        ranks, times, rows = [], [], []
+        ranks, times, rows, confidences = [], [], [], []
         for q in queries:
             start = time.perf_counter()
             result = engine.ask(q.query, k=10, as_of=q.as_of if time_aware else None)
@@ -65,10 +65,12 @@ def measure(engine, queries, configurations: dict, time_aware: bool) -> dict:
             ranked = [c.module for c in result.candidates]
             rank = first_rank(ranked, q.gold_files)
             ranks.append(rank)
+            confidences.append(result.answer.confidence if result.answer else 0.0)
             rows.append({"id": q.id, "rank": rank, "top": ranked[:3]})
         out[name] = {"n": len(ranks), "acc1": round(100 * accuracy_at(ranks, 1), 1),
                      "acc5": round(100 * accuracy_at(ranks, 5), 1), "mrr": round(mean_reciprocal_rank(ranks), 3),
-                     "p50_ms": round(percentile(times, 50), 1), "queries": rows}
+                     "p50_ms": round(percentile(times, 50), 1),
+                     "by_confidence": accuracy_by_confidence(confidences, ranks), "queries": rows}
     return out
 
 
@@ -130,7 +132,21 @@ def markdown(report: dict) -> str:
             for config, m in r["results"].items():
                 lines.append(f"| {name} | {m['n']} | {config} | {m['acc1']} | {m['acc5']} | {m['mrr']} | {m['p50_ms']} |")
         lines.append("")
+        lines += confidence_table(report[part], "hybrid+history")
     return "\n".join(lines)
+
+
+def confidence_table(sets: dict, config: str) -> list[str]:
+    """How often `config`'s answer was right per band of its confidence (eval.metrics.accuracy_by_confidence)."""
+    bands = [b["band"] for b in next(iter(sets.values()))["results"][config]["by_confidence"]]
+    lines = [f"{config}: Acc@1 / Acc@3 of the questions whose answer's confidence lies in each band (how many)", "",
+             "| set | " + " | ".join(bands) + " |", "| --- |" + " --- |" * len(bands)]
+    for name, r in sets.items():
+        cells = [f"{b['acc@1']} / {b['acc@3']} ({b['n']})" if b["n"] else "– (0)"
+                 for b in r["results"][config]["by_confidence"]]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
 
 
 if __name__ == "__main__":

@@ -81,3 +81,26 @@ def directory_of(module_id: str) -> str:
         return module_id
     parent = posixpath.dirname(module_id)
     return parent + "/" if parent else "./"
+
+
+def accuracy_by_confidence(confidences: list[float], ranks: list[int | None],
+                           edges: tuple[float, ...] = (0.8, 0.95)) -> list[dict]:
+    """How often the answer was right, per band of the confidence `rag ask` gave it: Acc@1 and Acc@3 (%)
+    of the questions whose confidence lies in each band [low, high), the last band closed at 1.
+
+    The confidence is the top score's softmax share among retrieval's first ten, not a probability;
+    this is how a user learns what a given value has meant on questions with known answers.
+
+    >>> bands = accuracy_by_confidence([0.99, 0.97, 0.6, 0.3], [1, 2, 3, None])
+    >>> [(b["band"], b["n"], b["acc@1"], b["acc@3"]) for b in bands]
+    [('[0, 0.8)', 2, 0.0, 50.0), ('[0.8, 0.95)', 0, None, None), ('[0.95, 1]', 2, 50.0, 100.0)]
+    """
+    bounds = (0.0, *edges, math.inf)
+    out = []
+    for i, (low, high) in enumerate(zip(bounds, bounds[1:])):
+        inside = [r for c, r in zip(confidences, ranks) if low <= c < high]
+        name = f"[{low:g}, {high:g})" if high != math.inf else f"[{low:g}, 1]"
+        out.append({"band": name, "n": len(inside),
+                    "acc@1": round(100 * accuracy_at(inside, 1), 1) if inside else None,
+                    "acc@3": round(100 * accuracy_at(inside, 3), 1) if inside else None})
+    return out

@@ -5,8 +5,8 @@ import pytest
 
 from eval.dataset import DatasetError, gold_ids, load_labeled
 from eval.methods import Method, MethodError, get_method, method_names, register_method
-from eval.metrics import (accuracy_at, all_within, dedupe, directory_of, first_rank, mean_reciprocal_rank,
-                          percentile, strict_accuracy_at)
+from eval.metrics import (accuracy_at, accuracy_by_confidence, all_within, dedupe, directory_of, first_rank,
+                          mean_reciprocal_rank, percentile, strict_accuracy_at)
 
 from conftest import run_rag
 
@@ -50,6 +50,17 @@ def test_percentile_and_directories():
     assert directory_of("rich/progress.py") == "rich/"
     assert directory_of("setup.py") == "./"
     assert directory_of("scrapy/http/") == "scrapy/http/"
+
+
+def test_accuracy_by_confidence_puts_each_question_in_one_band():
+    confidences = [0.0, 0.79, 0.8, 0.949, 0.95, 1.0]
+    ranks = [None, 1, 4, 1, 2, 1]
+    bands = accuracy_by_confidence(confidences, ranks)
+    assert [b["band"] for b in bands] == ["[0, 0.8)", "[0.8, 0.95)", "[0.95, 1]"]
+    assert [b["n"] for b in bands] == [2, 2, 2]  # a bound belongs to the band above it; 1.0 to the last
+    assert [(b["acc@1"], b["acc@3"]) for b in bands] == [(50.0, 50.0), (50.0, 50.0), (50.0, 100.0)]
+    assert [b["band"] for b in accuracy_by_confidence([0.5], [1], edges=(0.5,))] == ["[0, 0.5)", "[0.5, 1]"]
+    assert all(b["n"] == 0 and b["acc@1"] is None for b in accuracy_by_confidence([], []))
 
 
 # --- labeled queries -----------------------------------------------------------------------------
