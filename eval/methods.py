@@ -13,11 +13,22 @@ class MethodError(RagError):
 
 
 @dataclass(frozen=True)
+class Ranking:
+    modules: list[str]  # module IDs, best first
+    confidence: float | None  # of the answer, as `rag ask` gives it; None when there is no answer (abstained)
+
+
+@dataclass(frozen=True)
 class Method:
     name: str
     description: str
-    # (engine, query, k, level, as_of) -> module IDs, best first; as_of: when the query was asked (or None)
-    rank: Callable[[object, str, int, str, object], list[str]]
+    # (engine, query, k, level, as_of) -> the ranking; as_of: when the query was asked (or None)
+    rank: Callable[[object, str, int, str, object], Ranking]
+
+
+def ranking(result) -> Ranking:
+    """The ranking of a `rag ask` result (rag.results.AskResult)."""
+    return Ranking([c.module for c in result.candidates], result.answer.confidence if result.answer else None)
 
 
 _REGISTRY: dict[str, Method] = {}
@@ -44,8 +55,8 @@ def method_names() -> list[str]:
 
 
 def _retrieval(name: str, description: str) -> Method:
-    def rank(engine, query: str, k: int, level: str, as_of=None) -> list[str]:
-        return [c.module for c in engine.ask(query, k=k, level=level, method=name, as_of=as_of).candidates]
+    def rank(engine, query: str, k: int, level: str, as_of=None) -> Ranking:
+        return ranking(engine.ask(query, k=k, level=level, method=name, as_of=as_of))
 
     return register_method(Method(name, description, rank))
 
@@ -57,9 +68,9 @@ _retrieval("hybrid", "BM25 over files and definitions + summary embeddings + siz
 
 
 def _llm(adapter: str):
-    def rank(engine, query: str, k: int, level: str, as_of=None) -> list[str]:
+    def rank(engine, query: str, k: int, level: str, as_of=None) -> Ranking:
         # an abstention still returns the candidates in the model's order: Acc@k counts them as ranked
-        return [c.module for c in engine.ask(query, k=k, level=level, llm=True, adapter=adapter, as_of=as_of).candidates]
+        return ranking(engine.ask(query, k=k, level=level, llm=True, adapter=adapter, as_of=as_of))
 
     return rank
 

@@ -15,7 +15,7 @@ def summary_rows(report: EvalReport) -> list[dict]:
         row.update({f"acc@{k}": r.accuracy[k] for k in report.ks})
         row.update({f"strict@{k}": r.strict[k] for k in report.ks})
         row.update({"mrr": r.mrr, "p50_ms": r.p50_ms, "p95_ms": r.p95_ms, "peak_rss_mb": r.peak_rss_mb,
-                    "gold_not_in_candidates": r.gold_not_in_candidates})
+                    "gold_not_in_candidates": r.gold_not_in_candidates, "by_confidence": r.by_confidence})
         rows.append(row)
     return rows
 
@@ -44,6 +44,19 @@ def table(report: EvalReport, markdown: bool = False) -> str:
     return "\n".join([aligned(headers)] + [aligned(line) for line in lines])
 
 
+def confidence_table(report: EvalReport) -> str:
+    """Markdown: per method, Acc@1 / Acc@3 of the queries whose answer's confidence lies in each band."""
+    bands = [b["band"] for b in report.results[0].by_confidence] if report.results else []
+    out = ["How often the first answer was right, by its confidence (Acc@1 / Acc@3 %, how many queries; "
+           "the confidence is a softmax share, not a probability):", "",
+           "| method | level | " + " | ".join(f"confidence {b}" for b in bands) + " |",
+           "|" + " --- |" * (2 + len(bands))]
+    for r in report.results:
+        cells = [f"{b['acc@1']:.1f} / {b['acc@3']:.1f} ({b['n']})" if b["n"] else "– (0)" for b in r.by_confidence]
+        out.append(f"| {r.method} | {r.level} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def write_report(report: EvalReport, directory: str) -> list[str]:
     """report.json, report.md, queries.jsonl and acc_at_k.png in `directory`; returns their paths."""
     os.makedirs(directory, exist_ok=True)
@@ -60,6 +73,7 @@ def write_report(report: EvalReport, directory: str) -> list[str]:
         fh.write(f"{report.n} queries on `{os.path.basename(report.repo)}`. Acc@k: any gold module in the top k; strict: all of "
                  f"them; MRR over the first gold; latency per query; RSS: peak of the process so far.\n\n")
         fh.write(table(report, markdown=True) + "\n\n![Acc@k per method](acc_at_k.png)\n")
+        fh.write("\n" + confidence_table(report) + "\n")
         if report.missing_gold:
             fh.write(f"\n{len(report.missing_gold)} gold modules are not in the index (scored as misses): "
                      + ", ".join(f"`{g}`" for g in report.missing_gold) + "\n")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from eval.dataset import LabeledQuery, gold_ids
 from eval.methods import get_method
-from eval.metrics import (accuracy_at, dedupe, directory_of, first_rank, mean_reciprocal_rank, percentile,
+from eval.metrics import (accuracy_at, accuracy_by_confidence, dedupe, directory_of, first_rank, mean_reciprocal_rank, percentile,
                           strict_accuracy_at)
 
 
@@ -20,6 +20,7 @@ class QueryResult:
     rank: int | None  # of the first gold module, 1-based; None: not in the returned list
     top: list[str]  # the first five returned
     ms: float
+    confidence: float | None = None  # of the answer; None when the method abstained
 
 
 @dataclass
@@ -34,6 +35,8 @@ class MethodResult:
     p95_ms: float
     peak_rss_mb: float  # of the whole process so far (it only grows): compare with care
     gold_not_in_candidates: int  # queries whose gold is nowhere in the returned list
+    # how often the first answer was right per band of its confidence (abstentions left out)
+    by_confidence: list[dict] = field(default_factory=list)
     queries: list[QueryResult] = field(default_factory=list)
 
 
@@ -63,11 +66,12 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
             rows, rankings = [], []
             for q, gold in zip(queries, level_golds):
                 start = time.perf_counter()
-                ranked = dedupe(method.rank(engine, q.query, depth, level, q.as_of))
+                answer = method.rank(engine, q.query, depth, level, q.as_of)
                 ms = (time.perf_counter() - start) * 1000
+                ranked = dedupe(answer.modules)
                 rankings.append(ranked)
                 rows.append(QueryResult(q.line, q.id, q.query.splitlines()[0][:120], gold,
-                                        first_rank(ranked, gold), ranked[:5], round(ms, 2)))
+                                        first_rank(ranked, gold), ranked[:5], round(ms, 2), answer.confidence))
                 done += 1
                 if progress:
                     progress("eval", done, total)
@@ -80,5 +84,8 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                 mrr=round(mean_reciprocal_rank(ranks), 3),
                 p50_ms=round(percentile(times, 50), 1), p95_ms=round(percentile(times, 95), 1),
                 peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                gold_not_in_candidates=sum(1 for r in ranks if r is None), queries=rows))
+                gold_not_in_candidates=sum(1 for r in ranks if r is None),
+                by_confidence=accuracy_by_confidence([r.confidence for r in rows if r.confidence is not None],
+                                                     [r.rank for r in rows if r.confidence is not None]),
+                queries=rows))
     return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results)

@@ -136,11 +136,19 @@ def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
     assert report.missing_gold == ["shop/removed.py"]
     hybrid = next(r for r in report.results if r.method == "hybrid" and r.level == "file")
     for q, row in zip(queries, hybrid.queries):  # the numbers are what `rag ask` returns
-        assert row.top == [c.module for c in engine.ask(q.query, k=5).candidates]
+        asked = engine.ask(q.query, k=5)
+        assert row.top == [c.module for c in asked.candidates] and row.confidence == asked.answer.confidence
     assert hybrid.queries[-1].rank is None  # the missing gold file is a miss, not dropped
     assert hybrid.accuracy[1] == 80.0 and hybrid.gold_not_in_candidates == 1
     directory = next(r for r in report.results if r.method == "hybrid" and r.level == "dir")
     assert directory.queries[1].gold == ["shop/payment/"]
+    bands = {b["band"]: b for b in hybrid.by_confidence}
+    assert sum(b["n"] for b in bands.values()) == 5
+    for band, (low, high) in {"[0, 0.8)": (0, 0.8), "[0.8, 0.95)": (0.8, 0.95), "[0.95, 1]": (0.95, 2)}.items():
+        inside = [row for row in hybrid.queries if low <= row.confidence < high]
+        assert bands[band]["n"] == len(inside)
+        if inside:
+            assert bands[band]["acc@1"] == round(100 * sum(row.rank == 1 for row in inside) / len(inside), 1)
 
     out = tmp_path / "report"
     r = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25,hybrid", "-k", "1,5", "--report", out, "--json")
@@ -149,9 +157,11 @@ def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
     assert [(x["method"], x["level"]) for x in data["results"]] == [("bm25", "file"), ("hybrid", "file")]
     assert data["missing_gold"] == ["shop/removed.py"] and "1 gold modules are not in the index" in r.stderr
     assert (out / "acc_at_k.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "| hybrid | file |" in (out / "report.md").read_text()
+    markdown = (out / "report.md").read_text()
+    assert "| hybrid | file |" in markdown and "by its confidence" in markdown
+    assert sum(b["n"] for b in data["results"][1]["by_confidence"]) == data["n"] == 5
     lines = [json.loads(x) for x in (out / "queries.jsonl").read_text().splitlines()]
-    assert len(lines) == 10 and set(lines[0]) >= {"method", "level", "query", "gold", "rank", "top", "ms"}
+    assert len(lines) == 10 and set(lines[0]) >= {"method", "level", "query", "gold", "rank", "top", "ms", "confidence"}
 
 
 def test_eval_bad_input_is_one_line(shop, labeled):

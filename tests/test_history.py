@@ -662,9 +662,9 @@ def test_a_dated_labeled_row_does_not_see_its_own_commit(ranked, fake_embedder, 
 
     engine = Engine.open(str(repo), embedder=fake_embedder)
     hybrid = get_method("hybrid")
-    assert hybrid.rank(engine, FROB, 3, "file", None)[0] == "pkg/colours.py"  # sees the commit: its own message
+    assert hybrid.rank(engine, FROB, 3, "file", None).modules[0] == "pkg/colours.py"  # sees the commit: its own message
     for q in (own, meta_dated):
-        assert hybrid.rank(engine, q.query, 3, "file", q.as_of)[0] != "pkg/colours.py"
+        assert hybrid.rank(engine, q.query, 3, "file", q.as_of).modules[0] != "pkg/colours.py"
         res = engine.ask(q.query, as_of=q.as_of)
         assert not any("similar past change" in w for c in res.candidates for w in c.why)
 
