@@ -88,7 +88,7 @@ def accuracy_by_confidence(confidences: list[float], ranks: list[int | None],
     """How often the answer was right, per band of the confidence `rag ask` gave it: Acc@1 and Acc@3 (%)
     of the questions whose confidence lies in each band [low, high), the last band closed at 1.
 
-    The confidence is the top score's softmax share among retrieval's first ten, not a probability;
+    Retrieval's confidence is the top score's softmax share among its first ten, not a probability:
     this is how a user learns what a given value has meant on questions with known answers.
 
     >>> bands = accuracy_by_confidence([0.99, 0.97, 0.6, 0.3], [1, 2, 3, None])
@@ -97,7 +97,7 @@ def accuracy_by_confidence(confidences: list[float], ranks: list[int | None],
     """
     bounds = (0.0, *edges, math.inf)
     out = []
-    for i, (low, high) in enumerate(zip(bounds, bounds[1:])):
+    for low, high in zip(bounds, bounds[1:]):
         inside = [r for c, r in zip(confidences, ranks) if low <= c < high]
         name = f"[{low:g}, {high:g})" if high != math.inf else f"[{low:g}, 1]"
         out.append({"band": name, "n": len(inside),
