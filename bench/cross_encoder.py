@@ -89,7 +89,8 @@ def main() -> None:
     train_q = [(q.text, [q.module], q.as_of) for q in history if q.split == "train"]
     train_q += [(q.text, [q.module], None) for q in rng.sample(generated, min(args.generated, len(generated)))]
     valid_q = [(q.text, [q.module], q.as_of) for q in history if q.split == "validation"]
-    split = json.load(open(os.path.join(DEV, "timesplit.json")))[args.set]
+    with open(os.path.join(DEV, "timesplit.json")) as fh:
+        split = json.load(fh)[args.set]
     ids = set(split["eval_ids"])
     eval_q = [(q.query, q.gold_files, q.as_of) for q in load_labeled(os.path.join(DEV, f"{args.set}.jsonl"))
               if q.id in ids]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import posixpath
+from itertools import pairwise
 
 
 def dedupe(ranked: list[str]) -> list[str]:
@@ -97,7 +98,7 @@ def accuracy_by_confidence(confidences: list[float], ranks: list[int | None],
     """
     bounds = (0.0, *edges, math.inf)
     out = []
-    for low, high in zip(bounds, bounds[1:]):
+    for low, high in pairwise(bounds):
         inside = [r for c, r in zip(confidences, ranks) if low <= c < high]
         name = f"[{low:g}, {high:g})" if high != math.inf else f"[{low:g}, 1]"
         out.append({"band": name, "n": len(inside),

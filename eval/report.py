@@ -47,8 +47,8 @@ def table(report: EvalReport, markdown: bool = False) -> str:
 def confidence_table(report: EvalReport) -> str:
     """Markdown: per method, Acc@1 / Acc@3 of the queries whose answer's confidence lies in each band."""
     bands = [b["band"] for b in report.results[0].by_confidence] if report.results else []
-    out = ["How often the first answer was right, by its confidence (Acc@1 / Acc@3 %, how many queries; "
-           "the confidence is a softmax share, not a probability):", "",
+    out = [("How often the first answer was right, by its confidence (Acc@1 / Acc@3 %, how many queries; "
+            "the confidence is a softmax share, not a probability):"), "",
            "| method | level | " + " | ".join(f"confidence {b}" for b in bands) + " |",
            "|" + " --- |" * (2 + len(bands))]
     for r in report.results:
