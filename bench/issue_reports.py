@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+from eval.methods import ranking  # noqa: E402
 from eval.metrics import (accuracy_at, accuracy_by_confidence, directory_of, first_rank, mean_reciprocal_rank, percentile,  # noqa: E402
                           strict_accuracy_at)
 
@@ -161,12 +162,13 @@ def main() -> None:
                 start = time.perf_counter()
                 result = engine.ask(r["query"], k=K)
                 ms = (time.perf_counter() - start) * 1000
-            top = [c.module for c in result.candidates]
+            answer = ranking(result)
+            top = answer.modules
             rank = first_rank(top, r["gold_files"])
             folders = [c.module for c in engine.ask(r["query"], k=K, level="dir").candidates]
             dir_rank = first_rank(folders, sorted({directory_of(g) for g in r["gold_files"]}))
             rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
-                         "confidence": result.answer.confidence if result.answer else 0.0,
+                         "confidence": answer.confidence,
                          "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3]})
             if args.signals:
                 retriever = engine.retriever

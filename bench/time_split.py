@@ -52,6 +52,7 @@ def checkout_copy(clone: str, target: str, commit: str) -> str:
 
 
 def measure(engine, queries, configurations: dict, time_aware: bool) -> dict:
+    from eval.methods import ranking
     from eval.metrics import accuracy_at, accuracy_by_confidence, first_rank, mean_reciprocal_rank, percentile
 
     out = {}
@@ -62,11 +63,11 @@ def measure(engine, queries, configurations: dict, time_aware: bool) -> dict:
             start = time.perf_counter()
             result = engine.ask(q.query, k=10, as_of=q.as_of if time_aware else None)
             times.append((time.perf_counter() - start) * 1000)
-            ranked = [c.module for c in result.candidates]
-            rank = first_rank(ranked, q.gold_files)
+            answer = ranking(result)
+            rank = first_rank(answer.modules, q.gold_files)
             ranks.append(rank)
-            confidences.append(result.answer.confidence if result.answer else 0.0)
-            rows.append({"id": q.id, "rank": rank, "top": ranked[:3]})
+            confidences.append(answer.confidence)
+            rows.append({"id": q.id, "rank": rank, "top": answer.modules[:3]})
         out[name] = {"n": len(ranks), "acc1": round(100 * accuracy_at(ranks, 1), 1),
                      "acc5": round(100 * accuracy_at(ranks, 5), 1), "mrr": round(mean_reciprocal_rank(ranks), 3),
                      "p50_ms": round(percentile(times, 50), 1),
@@ -138,13 +139,13 @@ def markdown(report: dict) -> str:
 
 def confidence_table(sets: dict, config: str) -> list[str]:
     """How often `config`'s answer was right per band of its confidence (eval.metrics.accuracy_by_confidence)."""
+    from eval.report import band_cells
+
     bands = [b["band"] for b in next(iter(sets.values()))["results"][config]["by_confidence"]]
     lines = [f"{config}: Acc@1 / Acc@3 of the questions whose answer's confidence lies in each band (how many)", "",
              "| set | " + " | ".join(bands) + " |", "| --- |" + " --- |" * len(bands)]
-    for name, r in sets.items():
-        cells = [f"{b['acc@1']} / {b['acc@3']} ({b['n']})" if b["n"] else "– (0)"
-                 for b in r["results"][config]["by_confidence"]]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [f"| {name} | " + " | ".join(band_cells(r["results"][config]["by_confidence"])) + " |"
+              for name, r in sets.items()]
     lines.append("")
     return lines
 

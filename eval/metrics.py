@@ -84,10 +84,11 @@ def directory_of(module_id: str) -> str:
     return parent + "/" if parent else "./"
 
 
-def accuracy_by_confidence(confidences: list[float], ranks: list[int | None],
+def accuracy_by_confidence(confidences: list[float | None], ranks: list[int | None],
                            edges: tuple[float, ...] = (0.8, 0.95)) -> list[dict]:
     """How often the answer was right, per band of the confidence `rag ask` gave it: Acc@1 and Acc@3 (%)
-    of the questions whose confidence lies in each band [low, high), the last band closed at 1.
+    of the questions whose confidence lies in each band [low, high), the last band closed at 1. A
+    question without an answer (confidence None: the model abstained) is in no band.
 
     Retrieval's confidence is the top score's softmax share among its first ten, not a probability:
     this is how a user learns what a given value has meant on questions with known answers.
@@ -95,11 +96,13 @@ def accuracy_by_confidence(confidences: list[float], ranks: list[int | None],
     >>> bands = accuracy_by_confidence([0.99, 0.97, 0.6, 0.3], [1, 2, 3, None])
     >>> [(b["band"], b["n"], b["acc@1"], b["acc@3"]) for b in bands]
     [('[0, 0.8)', 2, 0.0, 50.0), ('[0.8, 0.95)', 0, None, None), ('[0.95, 1]', 2, 50.0, 100.0)]
+    >>> [b["n"] for b in accuracy_by_confidence([None, 0.99], [1, 1])]
+    [0, 0, 1]
     """
     bounds = (0.0, *edges, math.inf)
     out = []
     for low, high in pairwise(bounds):
-        inside = [r for c, r in zip(confidences, ranks) if low <= c < high]
+        inside = [r for c, r in zip(confidences, ranks) if c is not None and low <= c < high]
         name = f"[{low:g}, {high:g})" if high != math.inf else f"[{low:g}, 1]"
         out.append({"band": name, "n": len(inside),
                     "acc@1": round(100 * accuracy_at(inside, 1), 1) if inside else None,

@@ -51,10 +51,13 @@ def confidence_table(report: EvalReport) -> str:
             "the confidence is a softmax share, not a probability):"), "",
            "| method | level | " + " | ".join(f"confidence {b}" for b in bands) + " |",
            "|" + " --- |" * (2 + len(bands))]
-    for r in report.results:
-        cells = [f"{b['acc@1']:.1f} / {b['acc@3']:.1f} ({b['n']})" if b["n"] else "– (0)" for b in r.by_confidence]
-        out.append(f"| {r.method} | {r.level} | " + " | ".join(cells) + " |")
+    out += [f"| {r.method} | {r.level} | " + " | ".join(band_cells(r.by_confidence)) + " |" for r in report.results]
     return "\n".join(out)
+
+
+def band_cells(by_confidence: list[dict]) -> list[str]:
+    """Each band of eval.metrics.accuracy_by_confidence as a table cell: "Acc@1 / Acc@3 (how many)"."""
+    return [f"{b['acc@1']:.1f} / {b['acc@3']:.1f} ({b['n']})" if b["n"] else "– (0)" for b in by_confidence]
 
 
 def write_report(report: EvalReport, directory: str) -> list[str]:

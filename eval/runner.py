@@ -85,7 +85,6 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                 p50_ms=round(percentile(times, 50), 1), p95_ms=round(percentile(times, 95), 1),
                 peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 gold_not_in_candidates=sum(1 for r in ranks if r is None),
-                by_confidence=accuracy_by_confidence([r.confidence for r in rows if r.confidence is not None],
-                                                     [r.rank for r in rows if r.confidence is not None]),
+                by_confidence=accuracy_by_confidence([r.confidence for r in rows], ranks),
                 queries=rows))
     return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results)
