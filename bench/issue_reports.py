@@ -1,10 +1,12 @@
-"""Real issue reports (SWE-bench Lite/Verified: astropy, sympy), each asked at its base commit.
+"""Real issue reports (SWE-bench Lite/Verified), each asked at its base commit: astropy and sympy
+(`dev/issues.jsonl`, the default), or seven other repositories kept for a check (`--data
+bench/dev/issues_heldout.jsonl`: pytest, sphinx, requests, pylint, xarray, seaborn, flask).
 
     python bench/issue_reports.py --clones DIR [--snapshots DIR] [--data FILE] [--out DIR] [--limit N]
                                   [--repo NAME] [--after REPO=COMMIT,...] [--signals FILE] [--busy]
 
-DIR holds full-history clones named after the repositories (`DIR/astropy`, `DIR/sympy`; `git clone`
-them once). Each repository's base commits are visited in date order (`git checkout -f SHA`,
+DIR holds full-history clones named after the repositories (`DIR/astropy`, `DIR/sympy`, `DIR/pytest`,
+…; `git clone` them once). Each repository's base commits are visited in date order (`git checkout -f SHA`,
 `git clean -fdx -e .rag`), the index is brought up to date incrementally at each
 (`Engine.open(tree, refresh=True)`, as a CI user would), and every report of that commit is asked
 warm. Hit = any gold file (lenient); strict = every gold file. Writes `report.json` (per repository
@@ -122,11 +124,11 @@ def misses_table(rows: list[dict], reports: dict[str, dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clones", required=True, help="folder with full-history clones: astropy/, sympy/")
+    ap.add_argument("--clones", required=True, help="folder with full-history clones named after the repositories: astropy/, sympy/, …")
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "issues"))
     ap.add_argument("--limit", type=int, default=0, help="only the first N reports of each repository")
-    ap.add_argument("--repo", default="", help="only this repository (astropy or sympy)")
+    ap.add_argument("--repo", default="", help="only this repository (its name without the owner: sympy)")
     ap.add_argument("--after", default="", help="REPO=COMMIT,...: only that repository's reports based after COMMIT")
     ap.add_argument("--signals", default="", help="also write every query's per-file signals here")
     ap.add_argument("--snapshots", default="", help="keep (and reuse) each base commit's index here")
