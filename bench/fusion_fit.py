@@ -1,7 +1,7 @@
 """Learn hybrid's fusion weights from labeled queries, and measure any weights on every set.
 
     python bench/fusion_fit.py collect --clones DIR --snapshots DIR [--sources DIR] --out signals.pkl
-    python bench/fusion_fit.py fit signals.pkl [--report FILE]
+    python bench/fusion_fit.py fit signals.pkl [--report FILE] [--loro]
 
 `collect` computes every hybrid signal (rag/retrieval/retriever.py: Retriever.signals, each weight switched on)
 for every query of the three commit-message dev sets (their pinned sources, indexed) and of the issue
@@ -79,7 +79,8 @@ def collect(args) -> None:
         for line in open(os.path.join(DEV, f"{name}.jsonl")):
             record(engine.retriever, json.loads(line), name, name)
         print(f"{name}: {sum(r['set'] == name for r in out)} queries", file=sys.stderr, flush=True)
-    rows = [json.loads(line) for line in open(os.path.join(DEV, "issues.jsonl"))] if "issues" in args.sets else []
+    rows = [json.loads(line) | {"source": os.path.basename(path)}
+            for path in args.data.split(",") for line in open(path)] if "issues" in args.sets else []
     rows.sort(key=lambda r: (r["repo"], r["base_commit_date"]))
     engine, commit = None, None
     for row in rows:
@@ -87,6 +88,7 @@ def collect(args) -> None:
         if row["base_commit"] != commit:
             engine, commit = open_at_commit(os.path.join(args.clones, repo), row["base_commit"], args.snapshots), row["base_commit"]
         record(engine.retriever, row, "issues", repo)
+        out[-1]["source"] = row["source"]
     print(f"issues: {sum(r['set'] == 'issues' for r in out)} queries", file=sys.stderr)
     with open(args.out, "wb") as f:
         pickle.dump(out, f)
@@ -238,6 +240,9 @@ def fit(args) -> None:
     names = list(current)
     base = np.array([current[n] for n in names])
     prep = dict(zip((r["id"] for r in rows), prepared(rows, names, base)))
+    free = [j for j, n in enumerate(names) if n != "bm25" and n not in args.fixed.split(",")]
+    if args.loro:
+        return leave_one_repository_out(rows, prep, names, base, free)
     train_sets = [[prep[r["id"]] for r in rows if r["set"] == s] for s in COMMIT_SETS]
     train_sets += [[prep[r["id"]] for r in rows if halves.get(r["id"]) == "A"]]
     train_sets = [g for g in train_sets if g]
@@ -247,7 +252,6 @@ def fit(args) -> None:
     model = LogisticRegression(C=args.c, max_iter=5000).fit(X, y, sample_weight=w * len(w))
     logistic = model.coef_[0] / model.coef_[0][names.index("bm25")]
     print("logistic regression (bm25 = 1):", {n: round(float(v), 3) for n, v in zip(names, logistic)})
-    free = [j for j, n in enumerate(names) if n != "bm25" and n not in args.fixed.split(",")]
     ascent = coordinate_ascent(train_sets, base, free, guarded=train_sets[:len(COMMIT_SETS)])
     print("coordinate ascent on MRR (bm25 = 1):", {n: round(float(v), 3) for n, v in zip(names, ascent)})
     trees = boosted_trees(X, y, w, base, args.seed)
@@ -268,6 +272,35 @@ def fit(args) -> None:
         with open(args.report, "w") as f:
             json.dump({"names": names, "current": base.tolist(), "logistic": logistic.tolist(),
                        "ascent": ascent.tolist(), "table": table}, f, indent=1)
+
+
+def leave_one_repository_out(rows: list[dict], prep: dict, names: list[str], base: np.ndarray, free: list[int]) -> None:
+    """Would weights fit across many repositories' reports answer a new repository's better than the
+    shipped ones? For each repository with reports: coordinate ascent from the shipped weights on the
+    commit sets and every other repository's reports (each its own group, so a big one does not
+    outvote the rest; the commit sets guarded as in `fit`), measured on the one left out. Prints the
+    weights each fit moved, and the ranks pooled per report file (`collect --data`)."""
+    commit = [[prep[r["id"]] for r in rows if r["set"] == s] for s in COMMIT_SETS]
+    commit = [g for g in commit if g]
+    reports = [r for r in rows if r["set"] == "issues"]
+    repos = sorted({r["repo"] for r in reports})
+    ids_of = {repo: [r["id"] for r in reports if r["repo"] == repo] for repo in repos}
+    left_out: dict[str, int | None] = {}  # report id -> its rank under the weights fit without its repository
+    table = ["| repository left out | n | shipped Acc@1 / @5 / MRR | fit without it | weights moved |",
+             "| --- | --- | --- | --- | --- |"]
+    for repo in repos:
+        others = [[prep[i] for i in ids_of[r]] for r in repos if r != repo]
+        weights = coordinate_ascent(commit + others, base, free, guarded=commit)
+        mine = [prep[i] for i in ids_of[repo]]
+        left_out |= dict(zip(ids_of[repo], ranks(mine, weights)))
+        moved = ", ".join(f"{n} {b:g}→{w:g}" for n, b, w in zip(names, base, weights) if w != b)
+        table.append(f"| {repo} | {len(mine)} | {summary(ranks(mine, base))} | "
+                     f"{summary([left_out[i] for i in ids_of[repo]])} | {moved} |")
+    for source in sorted({r["source"] for r in reports}):
+        ids = [r["id"] for r in reports if r["source"] == source]
+        table.append(f"| **{source}** (pooled) | {len(ids)} | {summary(ranks([prep[i] for i in ids], base))} | "
+                     f"{summary([left_out[i] for i in ids])} | |")
+    print("\n".join(table))
 
 
 def boosted_trees(X: np.ndarray, y: np.ndarray, w: np.ndarray, base: np.ndarray, seed: int):
@@ -293,6 +326,8 @@ def main() -> None:
     c.add_argument("--sources", default=os.path.join(HERE, "..", ".bench-sources"))
     c.add_argument("--out", required=True)
     c.add_argument("--sets", default="rich,scrapy,networkx,issues", help="which sets, comma-separated")
+    c.add_argument("--data", default=os.path.join(DEV, "issues.jsonl"),
+                   help="the issue reports, comma-separated files (their repositories' clones all in --clones)")
     f = sub.add_parser("fit")
     f.add_argument("signals")
     f.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
@@ -301,6 +336,8 @@ def main() -> None:
     f.add_argument("--use", default="", help="signal=variant pairs: a collected variant in a signal's place")
     f.add_argument("--fixed", default="", help="weights (signal names, comma-separated) the ascent leaves as they are")
     f.add_argument("--seed", type=int, default=0, help="of the boosted trees")
+    f.add_argument("--loro", action="store_true", help="leave one repository out: fit on the commit sets and the "
+                                                       "other repositories' reports, measure on the one left out")
     args = ap.parse_args()
     collect(args) if args.command == "collect" else fit(args)
 
