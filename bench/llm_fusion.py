@@ -11,7 +11,8 @@ w * z(log-probability); w = 0 is hybrid alone. Gate: the model is asked only whe
 leads the top-2 by less than g. The weight and gate are chosen on scrapy (best Acc@1, then MRR) when it
 is among the sets, and checked on the others. `--adapter auto` uses each repository's own adapter
 (rag finetune), `none` the base model. The set `issues` is the issue reports, each asked at its base
-commit from the indexes bench/issue_reports.py keeps (`--clones`, `--snapshots`). `--time-split WORK`
+commit from the indexes bench/issue_reports.py keeps (`--clones`, `--snapshots`); `issues_heldout` the
+seven other repositories' reports, likewise (one --clones folder holding every repository's clone). `--time-split WORK`
 asks only each commit set's queries after its cut commit (bench/dev/timesplit.json), of the index (and
 adapter) at the cut that bench/time_split.py left in WORK: trained on the past, asked about the future.
 """
@@ -122,7 +123,7 @@ def main() -> None:
     for name in sets:
         rows = [json.loads(line) for line in open(os.path.join(DEV, f"{name}.jsonl"))]
         rows = rows[: args.n] if args.n else rows
-        if name == "issues":
+        if name.startswith("issues"):  # issues.jsonl, or issues_heldout.jsonl: reports at their base commits
             per_query = issue_queries(rows, args)
         elif args.time_split:
             cut = split[name]
