@@ -33,7 +33,7 @@ class Module:
     files: int = 1  # source files inside (1 for a file)
     lines: int = 0
     aliases: list[str] = field(default_factory=list)
-    role: str = SOURCE  # source, test, example, doc or bench (graph/roles.py); a directory is source if any file is
+    role: str = SOURCE  # source, test, example, doc, bench or vendored (graph/roles.py); a directory is source if any file is
     changes: int = 0  # commits of the history that touched it (graph/history.py)
     changed_with: list[list] = field(default_factory=list)  # a file's most coupled files: [[path, commits], …]
 

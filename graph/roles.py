@@ -1,13 +1,16 @@
-"""What a file is for: source, test, example, documentation or benchmark, from path conventions.
+"""What a file is for: source, test, example, documentation, benchmark or vendored, from path conventions.
 
 "Which module handles X" asks for the code that does X; tests, examples, docs and benchmarks mention
-X too, so retrieval leaves them out of answers by default.
+X too, so retrieval leaves them out of answers by default. So does vendored code: a copy of another
+project kept in the tree (`vendor/`, `third_party/`, astropy's `cextern/`, sphinx's
+`static/jquery-3.5.1.js`) is not where this repository's changes belong, and a big bundled library
+matches any long report on sheer term mass (jquery was among the first ten for 21 of 57 sphinx reports).
 """
 from __future__ import annotations
 
 import re
 
-SOURCE, TEST, EXAMPLE, DOC, BENCH = "source", "test", "example", "doc", "bench"
+SOURCE, TEST, EXAMPLE, DOC, BENCH, VENDORED = "source", "test", "example", "doc", "bench", "vendored"
 
 _DIR_ROLES = {
     "test": TEST, "tests": TEST, "testing": TEST, "__tests__": TEST, "spec": TEST, "specs": TEST,
@@ -15,14 +18,21 @@ _DIR_ROLES = {
     "example": EXAMPLE, "examples": EXAMPLE, "demo": EXAMPLE, "demos": EXAMPLE, "samples": EXAMPLE,
     "doc": DOC, "docs": DOC, "documentation": DOC,
     "bench": BENCH, "benches": BENCH, "benchmark": BENCH, "benchmarks": BENCH,
+    "vendor": VENDORED, "vendored": VENDORED, "_vendor": VENDORED, "third_party": VENDORED,
+    "thirdparty": VENDORED, "3rdparty": VENDORED, "extern": VENDORED, "cextern": VENDORED, "externals": VENDORED,
+    "node_modules": VENDORED, "bower_components": VENDORED,
 }
 _TEST_FILE = re.compile(r"(^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|^conftest|.*Test|.*Tests|.*IT)\.[A-Za-z]+$")
+# a web library copied in as a release (`jquery-3.5.1.js`, `underscore-1.13.1.js`) or minified (`app.min.js`)
+_BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mjs|css)$")
 
 
 def file_role(path: str) -> str:
     parts = path.split("/")
     if _TEST_FILE.match(parts[-1]):
         return TEST
+    if _BUNDLED_ASSET.match(parts[-1]):
+        return VENDORED
     for part in parts[:-1]:
         role = _DIR_ROLES.get(part.lower())
         if role:

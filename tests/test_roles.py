@@ -1,0 +1,44 @@
+"""What a file is for, and that only source files are answers."""
+import pytest
+
+from graph.roles import BENCH, DOC, SOURCE, TEST, VENDORED, file_role
+from rag.engine import Engine
+
+
+@pytest.mark.parametrize("path, role", [
+    ("pkg/core.py", SOURCE),
+    ("pkg/static/app.js", SOURCE),
+    ("pkg/static/jquery.js", SOURCE),  # no release in its name: could be the project's own
+    ("pkg/version_1.2.py", SOURCE),  # a version in a Python module's name is not a bundled release
+    ("pkg/externals.py", SOURCE),
+    ("sphinx/themes/basic/static/jquery-3.5.1.js", VENDORED),
+    ("sphinx/themes/basic/static/underscore-1.13.1.js", VENDORED),
+    ("web/bootstrap-4.6.0.min.css", VENDORED),
+    ("web/app.min.js", VENDORED),
+    ("cextern/wcslib/C/wcs.h", VENDORED),
+    ("astropy/extern/ply/lex.py", VENDORED),
+    ("pip/_vendor/requests/api.py", VENDORED),
+    ("sklearn/externals/_packaging/version.py", VENDORED),
+    ("third_party/zlib/inflate.c", VENDORED),
+    ("tests/vendor/fake.py", TEST),  # a test fixture is a test first
+    ("docs/conf.py", DOC),
+    ("benchmarks/bench_core.py", BENCH),
+])
+def test_file_role(path, role):
+    assert file_role(path) == role
+
+
+def test_vendored_code_is_no_answer(tmp_path):
+    """A bundled library matches a long question on sheer term mass; it is indexed but never an answer."""
+    pkg = tmp_path / "pkg"
+    (pkg / "static").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "widgets.py").write_text('"""Widgets."""\n\n\ndef render_widget(node):\n    return node\n')
+    bundled = "\n".join(f"function selector{i}(element, event) {{ return element.event.handler; }}" for i in range(200))
+    (pkg / "static" / "jquery-3.5.1.js").write_text(bundled)
+    (pkg / "static" / "site.js").write_text("function selector(element, event) { return element; }\n")
+    engine = Engine.open(str(tmp_path))
+    answers = [c.module for c in engine.ask("selector element event handler breaks render_widget", k=10).candidates]
+    assert "pkg/static/jquery-3.5.1.js" not in answers
+    assert "pkg/static/site.js" in answers and "pkg/widgets.py" in answers
+    assert engine.retriever.modules["pkg/static/jquery-3.5.1.js"].role == VENDORED
