@@ -119,3 +119,51 @@ def test_a_template_heading_or_a_bare_version_is_no_title():
     assert title_of("### Description\nThe cart total is wrong") == ""
     assert title_of("Numpy 1.25.2\nScipy 1.11.1") == ""
     assert title_of("Astropy 4.3 breaks units\nbody") == "Astropy 4.3 breaks units"
+
+
+REQUESTS_HELP_DUMP = """Proxy authentication bug
+When using proxies I get an error 407.
+
+## System Information
+
+```json
+{
+  "chardet": {
+    "version": null
+  },
+  "charset_normalizer": {
+    "version": "2.0.9"
+  },
+  "implementation": {
+    "name": "CPython",
+    "version": "3.8.12"
+  },
+  "platform": {
+    "release": "5.13.0-7620-generic",
+    "system": "Linux"
+  },
+  "pyOpenSSL": {
+    "openssl_version": "",
+    "version": null
+  },
+  "urllib3": {
+    "version": "1.26.7"
+  },
+  "using_pyopenssl": false
+}
+```
+"""
+
+
+def test_a_code_block_that_is_a_dump_of_versions_is_dropped_whole():
+    kept = strip_noise(REQUESTS_HELP_DUMP)
+    for noise in ("chardet", "charset_normalizer", "CPython", "generic", "pyOpenSSL", "urllib3", "using_pyopenssl"):
+        assert noise not in kept
+    assert "When using proxies I get an error 407." in kept
+
+
+def test_a_code_block_that_only_mentions_versions_is_kept():
+    data = '```json\n{"name": "widget", "version": "1.2.0", "size": 3, "colour": "red", "parts": ["a", "b"]}\n```'
+    script = "```python\nimport numpy\nprint(numpy.__version__)\nx = numpy.linspace(0, 1, 5)\nprint(x.sum())\n```"
+    assert "widget" in strip_noise(data)
+    assert "linspace" in strip_noise(script)  # its version line goes, the code stays

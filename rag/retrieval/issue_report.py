@@ -8,7 +8,8 @@ are pure functions of the text:
 - `strip_noise` drops what says nothing about where the change belongs: HTML comments (issue
   templates hide their instructions in them) and markup, links' addresses, template headings
   ("### Expected behavior"), and
-  environment dumps ("Numpy 1.22.3", `pip freeze` lines, `print(numpy.__version__)` snippets),
+  environment dumps ("Numpy 1.22.3", `pip freeze` lines, `print(numpy.__version__)` snippets, and
+  whole code blocks that are mostly versions, such as the JSON `python -m requests.help` prints),
   which otherwise make the repository's own version-printing module the answer;
 - `title_of` is the first line of a multi-line report, when it reads as a title;
 - `error_messages` are the exception lines of the report ("IndexError: tuple index out of range").
@@ -37,6 +38,9 @@ _PROSE = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}")
 _PIP_FREEZE = re.compile(r"^\s*[A-Za-z][\w.\-]*\s*(?:==|>=|<=|~=|@)\s*\S+\s*$")
 _PLATFORM = re.compile(r"^\s*(?:Windows|Linux|Darwin|macOS|CYGWIN|MINGW)[-\w. ]*\d[-\w. ]*$", re.I)
 _VERSION_SNIPPET = re.compile(r"__version__|platform\.platform\(\)|sys\.version\b|show_versions\(|\bpip freeze\b")
+# a key-value line of a structured dump that names a version: `"version": "2.0.9",`, `openssl_version: ""`
+_VERSION_ENTRY = re.compile(rf"""^\s*"?[\w.\-]*version[\w.\-]*"?\s*[:=]\s*("?{_VERSION}"?|null|None|""|'')\s*,?\s*$""", re.I)
+_FENCED_BLOCK = re.compile(r"^(\s*```[^\n]*\n)(.*?)(^\s*```\s*$)", re.S | re.M)
 _ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))"
                          r"(?::\s*(.*\S))?\s*$")
 _CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|import |from \S+ import|def |class |print\()")
@@ -46,6 +50,7 @@ def strip_noise(text: str) -> str:
     """The report without HTML comments, template headings and environment dumps (line structure kept
     for what remains)."""
     text = _URL.sub(" ", _HTML_TAG.sub(" ", _HTML_COMMENT.sub("", text)))
+    text = _FENCED_BLOCK.sub(lambda m: "" if _is_environment_block(m.group(2)) else m.group(0), text)
     kept = []
     for line in text.splitlines():
         if _is_template_heading(line) or _is_environment(line):
@@ -60,6 +65,15 @@ def _is_template_heading(line: str) -> bool:
         return False
     words = re.findall(r"[A-Za-z]+", next(g for g in m.groups() if g is not None).lower())
     return bool(words) and all(w in _TEMPLATE_WORDS for w in words)
+
+
+def _is_environment_block(block: str) -> bool:
+    """A code block that is a dump of versions: at least three of its lines name one, and they are at
+    least half of the lines that carry a value (a JSON object's braces and bare keys carry none). Its
+    other lines (`"system": "Linux"`, `"using_pyopenssl": false`) go with it."""
+    lines = [line for line in block.splitlines() if re.search(r"[\w\"']", line) and not re.fullmatch(r"\s*\"?[\w.\-]+\"?\s*:\s*[{\[]?\s*", line)]
+    versions = sum(bool(_VERSION_ENTRY.match(line)) or _is_environment(line) for line in lines)
+    return versions >= 3 and 2 * versions >= len(lines)
 
 
 def _is_environment(line: str) -> bool:
