@@ -42,3 +42,23 @@ def test_vendored_code_is_no_answer(tmp_path):
     assert "pkg/static/jquery-3.5.1.js" not in answers
     assert "pkg/static/site.js" in answers and "pkg/widgets.py" in answers
     assert engine.retriever.modules["pkg/static/jquery-3.5.1.js"].role == VENDORED
+
+
+def test_an_index_of_an_older_rag_is_stale_and_rebuilt(tmp_path, monkeypatch):
+    """Roles are decided at index time: after an upgrade that changes them, the old index must not be
+    used as it is (its candidates would still include the vendored file)."""
+    import graph.indexer as indexer
+    from rag.retrieval.index_files import RetrievalExtension
+
+    def stale() -> bool:
+        return indexer.check(str(tmp_path), extensions=[RetrievalExtension()]).stale
+
+    (tmp_path / "app.py").write_text('"""The app."""\n\n\ndef run():\n    return 1\n')
+    Engine.open(str(tmp_path))
+    assert not stale()  # the same rag: up to date
+    monkeypatch.setattr(indexer, "TOOL_VERSION", "0.0.1")
+    Engine.open(str(tmp_path), refresh=True)  # an older rag writes its index
+    monkeypatch.undo()
+    assert stale()
+    Engine.open(str(tmp_path), refresh=True)
+    assert not stale()
