@@ -72,7 +72,7 @@ def collect(args) -> None:
         if title:
             sig["dense_title"] = retriever.dense_files.scores(retriever.embedder().embed_query(title))
         out.append({"id": row["id"], "set": set_name, "repo": repo, "gold": row["gold_files"],
-                    "files": retriever.files, "signals": {k: np.asarray(v, dtype=np.float32) for k, v in sig.items()}})
+                    "source": row.get("source", set_name), "files": retriever.files, "signals": {k: np.asarray(v, dtype=np.float32) for k, v in sig.items()}})
 
     for name in [s for s in COMMIT_SETS if s in args.sets]:
         engine = Engine.open(os.path.join(args.sources, name))
@@ -88,7 +88,6 @@ def collect(args) -> None:
         if row["base_commit"] != commit:
             engine, commit = open_at_commit(os.path.join(args.clones, repo), row["base_commit"], args.snapshots), row["base_commit"]
         record(engine.retriever, row, "issues", repo)
-        out[-1]["source"] = row["source"]
     print(f"issues: {sum(r['set'] == 'issues' for r in out)} queries", file=sys.stderr)
     with open(args.out, "wb") as f:
         pickle.dump(out, f)

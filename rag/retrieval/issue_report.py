@@ -40,7 +40,9 @@ _PLATFORM = re.compile(r"^\s*(?:Windows|Linux|Darwin|macOS|CYGWIN|MINGW)[-\w. ]*
 _VERSION_SNIPPET = re.compile(r"__version__|platform\.platform\(\)|sys\.version\b|show_versions\(|\bpip freeze\b")
 # a key-value line of a structured dump that names a version: `"version": "2.0.9",`, `openssl_version: ""`
 _VERSION_ENTRY = re.compile(rf"""^\s*"?[\w.\-]*version[\w.\-]*"?\s*[:=]\s*("?{_VERSION}"?|null|None|""|'')\s*,?\s*$""", re.I)
-_FENCED_BLOCK = re.compile(r"^(\s*```[^\n]*\n)(.*?)(^\s*```\s*$)", re.S | re.M)
+_FENCED_BLOCK = re.compile(r"^\s*```[^\n]*\n(.*?)^\s*```\s*$", re.S | re.M)
+# a line of a dump that carries no value of its own: a brace, or a key opening a nested object (`"idna": {`)
+_NO_VALUE = re.compile(r"""[^\w"']*|\s*"?[\w.\-]+"?\s*:\s*[{\[]?\s*""")
 _ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))"
                          r"(?::\s*(.*\S))?\s*$")
 _CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|import |from \S+ import|def |class |print\()")
@@ -50,7 +52,7 @@ def strip_noise(text: str) -> str:
     """The report without HTML comments, template headings and environment dumps (line structure kept
     for what remains)."""
     text = _URL.sub(" ", _HTML_TAG.sub(" ", _HTML_COMMENT.sub("", text)))
-    text = _FENCED_BLOCK.sub(lambda m: "" if _is_environment_block(m.group(2)) else m.group(0), text)
+    text = _FENCED_BLOCK.sub(lambda m: "" if _is_environment_block(m.group(1)) else m.group(0), text)
     kept = []
     for line in text.splitlines():
         if _is_template_heading(line) or _is_environment(line):
@@ -71,7 +73,7 @@ def _is_environment_block(block: str) -> bool:
     """A code block that is a dump of versions: at least three of its lines name one, and they are at
     least half of the lines that carry a value (a JSON object's braces and bare keys carry none). Its
     other lines (`"system": "Linux"`, `"using_pyopenssl": false`) go with it."""
-    lines = [line for line in block.splitlines() if re.search(r"[\w\"']", line) and not re.fullmatch(r"\s*\"?[\w.\-]+\"?\s*:\s*[{\[]?\s*", line)]
+    lines = [line for line in block.splitlines() if not _NO_VALUE.fullmatch(line)]
     versions = sum(bool(_VERSION_ENTRY.match(line)) or _is_environment(line) for line in lines)
     return versions >= 3 and 2 * versions >= len(lines)
 
