@@ -57,7 +57,7 @@ def checkout(tree: str, commit: str) -> None:
     git(tree, "clean", "-q", "-fdx", "-e", ".rag")
 
 
-def open_at_commit(tree: str, commit: str, snapshots: str):
+def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = ""):
     """A warm engine over the repository at `commit`: from its kept snapshot when there is one, else
     checked out and indexed incrementally (and kept, when `snapshots` is given)."""
     from graph.indexer import Changes
@@ -66,13 +66,14 @@ def open_at_commit(tree: str, commit: str, snapshots: str):
     from rag.retrieval.retriever import Retriever
     from rag.settings import RetrievalSettings
 
+    settings = RetrievalSettings(embedder=embedder) if embedder else RetrievalSettings()
     kept = os.path.join(snapshots, commit) if snapshots else ""
     if kept and os.path.isfile(os.path.join(kept, "manifest.json")):
         store = IndexStore(kept)
-        retriever = Retriever(store, store.manifest(), RetrievalSettings(), embedder=_shared_embedder())
+        retriever = Retriever(store, store.manifest(), settings, embedder=_shared_embedder(embedder))
         return Engine(tree, store, retriever, Changes())
     checkout(tree, commit)
-    engine = Engine.open(tree, refresh=True)
+    engine = Engine.open(tree, settings=settings, refresh=True)
     if kept:
         manifest = engine.store.manifest()
         os.makedirs(kept + ".tmp", exist_ok=True)
@@ -83,11 +84,11 @@ def open_at_commit(tree: str, commit: str, snapshots: str):
     return engine
 
 
-def _shared_embedder():
+def _shared_embedder(name: str = ""):
     from rag.embedding.embedder import embedder_location, shared_embedder
     from rag.settings import DEFAULT_EMBEDDER
 
-    embedder = shared_embedder(embedder_location(DEFAULT_EMBEDDER, None))
+    embedder = shared_embedder(embedder_location(name or DEFAULT_EMBEDDER, None))
     if hasattr(embedder, "load"):
         embedder.load()
     return embedder
@@ -133,6 +134,8 @@ def main() -> None:
     ap.add_argument("--signals", default="", help="also write every query's per-file signals here")
     ap.add_argument("--snapshots", default="", help="keep (and reuse) each base commit's index here")
     ap.add_argument("--busy", action="store_true", help="time the questions while another process keeps a core busy")
+    ap.add_argument("--embedder", default="", help="index and ask with this embedder (a local sentence-transformers "
+                    "directory) instead of the bundled one; give --snapshots a folder of its own")
     args = ap.parse_args()
     from busy import busy_core
 
@@ -157,7 +160,7 @@ def main() -> None:
         for i, r in enumerate(items):
             start = time.perf_counter()
             if i == 0 or r["base_commit"] != items[i - 1]["base_commit"]:
-                engine = open_at_commit(tree, r["base_commit"], args.snapshots)
+                engine = open_at_commit(tree, r["base_commit"], args.snapshots, args.embedder)
             spent.append(time.perf_counter() - start)
             engine.ask(r["query"], k=K)  # warm-up: the first question loads what later ones reuse
             with busy_core(args.busy):
