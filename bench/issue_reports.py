@@ -3,7 +3,7 @@
 bench/dev/issues_heldout.jsonl`: pytest, sphinx, requests, pylint, xarray, seaborn, flask).
 
     python bench/issue_reports.py --clones DIR [--snapshots DIR] [--data FILE] [--out DIR] [--limit N]
-                                  [--repo NAME] [--after REPO=COMMIT,...] [--signals FILE] [--busy]
+                                  [--repo NAME] [--after REPO=COMMIT,...] [--signals FILE] [--busy] [--embedder DIR]
 
 DIR holds full-history clones named after the repositories (`DIR/astropy`, `DIR/sympy`, `DIR/pytest`,
 …; `git clone` them once). Each repository's base commits are visited in date order (`git checkout -f SHA`,
@@ -16,7 +16,8 @@ pickle for offline fusion work: bench/reweigh_signals.py). `--snapshots DIR` kee
 (`DIR/<commit>/`) and answers from it on later runs without a checkout: a change to how queries are
 read or ranked is then measured in minutes; a change to what the index holds needs a fresh DIR.
 `--after sympy=SHA` asks only the reports filed after that base commit (a time split: an embedder or
-model trained on the history up to SHA is judged on later reports only).
+model trained on the history up to SHA is judged on later reports only). `--embedder DIR` indexes and asks
+with another sentence-transformers model than the bundled one (give it a --snapshots folder of its own).
 """
 from __future__ import annotations
 
