@@ -39,6 +39,7 @@ sys.path.insert(0, HERE)
 from eval.methods import ranking  # noqa: E402
 from eval.metrics import (accuracy_at, accuracy_by_confidence, directory_of, first_rank, mean_reciprocal_rank, percentile,  # noqa: E402
                           strict_accuracy_at)
+from rag.settings import DEFAULT_EMBEDDER  # noqa: E402
 
 DEFAULT_DATA = os.path.join(HERE, "dev", "issues.jsonl")
 K = 10
@@ -58,41 +59,40 @@ def checkout(tree: str, commit: str) -> None:
     git(tree, "clean", "-q", "-fdx", "-e", ".rag")
 
 
-def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = ""):
-    """A warm engine over the repository at `commit`: from its kept snapshot when there is one, else
-    checked out and indexed incrementally (and kept, when `snapshots` is given)."""
+def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = DEFAULT_EMBEDDER):
+    """A warm engine over the repository at `commit`, its files embedded by `embedder`: from its kept
+    snapshot when there is one, else checked out and indexed incrementally (and kept, when `snapshots`
+    is given)."""
     from graph.indexer import Changes
     from graph.store import IndexStore
+    from rag.embedding.embedder import embedder_location, shared_embedder
     from rag.engine import Engine
     from rag.retrieval.retriever import Retriever
     from rag.settings import RetrievalSettings
 
-    settings = RetrievalSettings(embedder=embedder) if embedder else RetrievalSettings()
+    settings = RetrievalSettings(embedder=embedder)
     kept = os.path.join(snapshots, commit) if snapshots else ""
     if kept and os.path.isfile(os.path.join(kept, "manifest.json")):
         store = IndexStore(kept)
-        retriever = Retriever(store, store.manifest(), settings, embedder=_shared_embedder(embedder))
+        manifest = store.manifest()
+        built_with = manifest.settings["extensions"]["retrieval"]["embedder"]
+        if built_with != embedder:  # its vectors would not be comparable with the questions'
+            raise SystemExit(f"the snapshot {kept} was embedded with {built_with}, not {embedder}: "
+                             "give --snapshots a folder of its own for each embedder")
+        retriever = Retriever(store, manifest, settings, embedder=shared_embedder(embedder_location(embedder, None)))
+        if hasattr(retriever.embedder(), "load"):
+            retriever.embedder().load()
         return Engine(tree, store, retriever, Changes())
     checkout(tree, commit)
     engine = Engine.open(tree, settings=settings, refresh=True)
     if kept:
-        manifest = engine.store.manifest()
         os.makedirs(kept + ".tmp", exist_ok=True)
+        manifest = engine.store.manifest()
         shutil.copytree(os.path.join(engine.store.dir, manifest.snapshot), os.path.join(kept + ".tmp", manifest.snapshot),
                         dirs_exist_ok=True)
         shutil.copy(os.path.join(engine.store.dir, "manifest.json"), os.path.join(kept + ".tmp", "manifest.json"))
         os.replace(kept + ".tmp", kept)
     return engine
-
-
-def _shared_embedder(name: str = ""):
-    from rag.embedding.embedder import embedder_location, shared_embedder
-    from rag.settings import DEFAULT_EMBEDDER
-
-    embedder = shared_embedder(embedder_location(name or DEFAULT_EMBEDDER, None))
-    if hasattr(embedder, "load"):
-        embedder.load()
-    return embedder
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -135,8 +135,8 @@ def main() -> None:
     ap.add_argument("--signals", default="", help="also write every query's per-file signals here")
     ap.add_argument("--snapshots", default="", help="keep (and reuse) each base commit's index here")
     ap.add_argument("--busy", action="store_true", help="time the questions while another process keeps a core busy")
-    ap.add_argument("--embedder", default="", help="index and ask with this embedder (a local sentence-transformers "
-                    "directory) instead of the bundled one; give --snapshots a folder of its own")
+    ap.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="index and ask with this embedder (a local "
+                    "sentence-transformers directory) instead of the bundled one; give --snapshots a folder of its own")
     args = ap.parse_args()
     from busy import busy_core
 
