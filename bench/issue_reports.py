@@ -174,7 +174,7 @@ def main() -> None:
             folders = [c.module for c in engine.ask(r["query"], k=K, level="dir").candidates]
             dir_rank = first_rank(folders, sorted({directory_of(g) for g in r["gold_files"]}))
             rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
-                         "confidence": answer.confidence,
+                         "confidence": answer.confidence, "share": answer.share,
                          "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3]})
             if args.signals:
                 retriever = engine.retriever

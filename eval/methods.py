@@ -16,6 +16,7 @@ class MethodError(RagError):
 class Ranking:
     modules: list[str]  # module IDs, best first
     confidence: float | None  # of the answer, as `rag ask` gives it; None when there is no answer (abstained)
+    share: float | None = None  # retrieval's softmax share behind it (rag/retrieval/confidence.py)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class Method:
 
 def ranking(result) -> Ranking:
     """The ranking of a `rag ask` result (rag.results.AskResult)."""
-    return Ranking([c.module for c in result.candidates], result.answer.confidence if result.answer else None)
+    answer = result.answer
+    return Ranking([c.module for c in result.candidates], answer.confidence if answer else None,
+                   answer.share if answer else None)
 
 
 _REGISTRY: dict[str, Method] = {}

@@ -85,17 +85,19 @@ def directory_of(module_id: str) -> str:
 
 
 def accuracy_by_confidence(confidences: list[float | None], ranks: list[int | None],
-                           edges: tuple[float, ...] = (0.8, 0.95)) -> list[dict]:
+                           edges: tuple[float, ...] = (0.5, 0.8)) -> list[dict]:
     """How often the answer was right, per band of the confidence `rag ask` gave it: Acc@1 and Acc@3 (%)
     of the questions whose confidence lies in each band [low, high), the last band closed at 1. A
     question without an answer (confidence None: the model abstained) is in no band.
 
-    Retrieval's confidence is the top score's softmax share among its first ten, not a probability:
-    this is how a user learns what a given value has meant on questions with known answers.
+    A hybrid answer's confidence at file level is meant as the chance that it is right
+    (rag/retrieval/confidence.py): here a user sees whether it kept that promise on questions with known
+    answers. Other methods' and levels' confidence is retrieval's softmax share, which orders answers
+    but is no probability.
 
-    >>> bands = accuracy_by_confidence([0.99, 0.97, 0.6, 0.3], [1, 2, 3, None])
+    >>> bands = accuracy_by_confidence([0.99, 0.87, 0.6, 0.3], [1, 2, 3, None])
     >>> [(b["band"], b["n"], b["acc@1"], b["acc@3"]) for b in bands]
-    [('[0, 0.8)', 2, 0.0, 50.0), ('[0.8, 0.95)', 0, None, None), ('[0.95, 1]', 2, 50.0, 100.0)]
+    [('[0, 0.5)', 1, 0.0, 0.0), ('[0.5, 0.8)', 1, 0.0, 100.0), ('[0.8, 1]', 2, 50.0, 100.0)]
     >>> [b["n"] for b in accuracy_by_confidence([None, 0.99], [1, 1])]
     [0, 0, 1]
     """

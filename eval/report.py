@@ -48,7 +48,7 @@ def confidence_table(report: EvalReport) -> str:
     """Markdown: per method, Acc@1 / Acc@3 of the queries whose answer's confidence lies in each band."""
     bands = [b["band"] for b in report.results[0].by_confidence] if report.results else []
     out = [("How often the first answer was right, by its confidence (Acc@1 / Acc@3 %, how many queries; "
-            "the confidence is a softmax share, not a probability):"), "",
+            "hybrid's at file level meant as the chance of being right, the others' a softmax share):"), "",
            "| method | level | " + " | ".join(f"confidence {b}" for b in bands) + " |",
            "|" + " --- |" * (2 + len(bands))]
     out += [f"| {r.method} | {r.level} | " + " | ".join(band_cells(r.by_confidence)) + " |" for r in report.results]

@@ -21,6 +21,7 @@ class QueryResult:
     top: list[str]  # the first five returned
     ms: float
     confidence: float | None = None  # of the answer; None when the method abstained
+    share: float | None = None  # retrieval's softmax share behind it (what bench/calibration.py fits)
 
 
 @dataclass
@@ -71,7 +72,7 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                 ranked = dedupe(answer.modules)
                 rankings.append(ranked)
                 rows.append(QueryResult(q.line, q.id, q.query.splitlines()[0][:120], gold,
-                                        first_rank(ranked, gold), ranked[:5], round(ms, 2), answer.confidence))
+                                        first_rank(ranked, gold), ranked[:5], round(ms, 2), answer.confidence, answer.share))
                 done += 1
                 if progress:
                     progress("eval", done, total)

@@ -14,6 +14,7 @@ from graph.errors import IndexStoreError, RagError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
+from rag.retrieval.confidence import answer_confidence
 from rag.retrieval.fusion import softmax_top, standardise
 from rag.retrieval.past_changes import AsOf
 from rag.retrieval.question import MAX_QUERY_CHARS, QueryError, has_evidence, readable
@@ -145,7 +146,7 @@ class Engine:
         if candidates:  # over a fixed pool, so that it does not depend on how many candidates are shown
             import numpy as np
 
-            confidence = round(float(softmax_top(np.array([c.score for c in pool[:pool_size]]))[0]), 4)
+            share = round(float(softmax_top(np.array([c.score for c in pool[:pool_size]]))[0]), 4)
         model_use = self.model_use(adapter) if llm else None
         if llm and candidates:
             llm_start = time.perf_counter()
@@ -161,12 +162,13 @@ class Engine:
             if answer is None:
                 warnings.append("the model abstained: none of the candidates fits with enough confidence")
         elif candidates:
-            answer = Answer(candidates[0].module, confidence)
+            confidence, calibrated = answer_confidence(share, method, level, len(query))
+            answer = Answer(candidates[0].module, confidence, share, calibrated)
         if parsed.truncated:
             warnings.append(f"the query was longer than {MAX_QUERY_CHARS:,} characters: only its start and its end "
                             "(where a traceback ends) were read")
         if not has_evidence(parsed) and answer is not None:
-            answer = Answer(answer.module, 0.0)
+            answer = Answer(answer.module, 0.0, answer.share, answer.calibrated)
             warnings.append("no evidence: nothing in the question names code or matches a word of the index once "
                             "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:

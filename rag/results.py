@@ -43,11 +43,18 @@ class Candidate:
 
 @dataclass
 class Answer:
+    """The module most likely to handle the question. `confidence`: for a hybrid answer at file level,
+    the estimated chance that it is right (rag/retrieval/confidence.py, `calibrated`); otherwise the
+    same as `share`, the top score's softmax share among the first ten, which orders answers but is
+    no probability."""
     module: str
     confidence: float
+    share: float | None = None
+    calibrated: bool = False
 
     def to_dict(self) -> dict:
-        return {"module": self.module, "confidence": self.confidence}
+        return {"module": self.module, "confidence": self.confidence, "share": self.share,
+                "calibrated": self.calibrated}
 
 
 @dataclass

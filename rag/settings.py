@@ -58,7 +58,7 @@ class RetrievalSettings:
     # at --level dir, a directory holding only subdirectories scores as its best file anywhere below,
     # this much lower: the directory that holds the file directly comes first
     nested_dir_penalty: float = 1.0
-    # retrieval's confidence is the top score's softmax share among this many candidates, however many
+    # retrieval's confidence starts from the top score's softmax share among this many candidates, however many
     # are shown: `-k 1` and `-k 20` give the same answer the same confidence
     confidence_pool: int = 10
     # above this many vectors FAISS uses HNSW: exact scoring of 10k takes ~5 ms, of 50k ~25 ms

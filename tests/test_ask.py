@@ -41,6 +41,26 @@ def test_confidence_does_not_depend_on_how_many_candidates_are_shown(engine):
     assert one.answer.confidence == three.answer.confidence == ten.answer.confidence < 1
 
 
+def test_a_hybrid_file_answer_says_how_likely_it_is_right_and_other_answers_say_they_do_not(engine):
+    short = engine.ask("add a product to the shopping cart").answer
+    assert short.calibrated and short.confidence != short.share and 0 < short.confidence < 1
+    # the same share means less for a long pasted report than for a one-line question
+    from rag.retrieval.confidence import HYBRID_FILES
+    assert HYBRID_FILES.probability(short.share, 5_000) < HYBRID_FILES.probability(short.share, 40)
+    assert HYBRID_FILES.probability(0.6, 200) < HYBRID_FILES.probability(0.9, 200) < HYBRID_FILES.probability(0.99, 200)
+    for other in (engine.ask("add a product to the shopping cart", level="dir").answer,
+                  engine.ask("add a product to the shopping cart", method="bm25").answer):
+        assert not other.calibrated and other.confidence == other.share
+
+
+def test_text_output_marks_an_uncalibrated_confidence(shop):
+    r = run_rag("ask", "add a product to the cart", "--repo", shop, "--level", "dir")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].endswith(", uncalibrated)")
+    r = run_rag("ask", "add a product to the cart", "--repo", shop)
+    assert "uncalibrated" not in r.stdout.splitlines()[0]
+
+
 @pytest.mark.parametrize("question, expected", [
     ("charge the customer's card through Stripe", "shop/payment/gateway.py"),
     ("look up a product by its stock keeping unit", "shop/catalog.py"),
@@ -99,7 +119,10 @@ def test_json_output_is_exactly_the_design_object(shop):
     data = json.loads(r.stdout)
     assert list(data) == ["query", "level", "method", "answer", "candidates", "timing_ms"]
     assert data["query"] == "charge the card" and data["level"] == "file" and data["method"] == "hybrid"
-    assert set(data["answer"]) == {"module", "confidence"}
+    assert set(data["answer"]) == {"module", "confidence", "share", "calibrated"}
+    # a hybrid answer at file level is calibrated: a probability, not the raw softmax share it came from
+    assert data["answer"]["calibrated"] is True and 0 < data["answer"]["confidence"] < 1
+    assert data["answer"]["confidence"] != data["answer"]["share"]
     assert len(data["candidates"]) == 2
     assert all(list(c) == ["module", "kind", "score", "summary", "why"] for c in data["candidates"])
     assert set(data["timing_ms"]) == {"retrieve", "total"}

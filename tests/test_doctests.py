@@ -9,12 +9,13 @@ import graph.headers
 import graph.neighbours
 import rag.engine
 import rag.llm.listing
+import rag.retrieval.confidence
 import rag.results
 import rag.serve.watch
 import graph.settings_model
 
 
-@pytest.mark.parametrize("module", [eval.metrics, eval.settings, graph.headers, graph.neighbours, rag.llm.listing, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
+@pytest.mark.parametrize("module", [eval.metrics, eval.settings, graph.headers, graph.neighbours, rag.llm.listing, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

@@ -53,10 +53,10 @@ def test_percentile_and_directories():
 
 
 def test_accuracy_by_confidence_puts_each_question_in_one_band():
-    confidences = [0.0, 0.79, 0.8, 0.949, 0.95, 1.0]
+    confidences = [0.0, 0.49, 0.5, 0.799, 0.8, 1.0]
     ranks = [None, 1, 4, 1, 2, 1]
     bands = accuracy_by_confidence(confidences, ranks)
-    assert [b["band"] for b in bands] == ["[0, 0.8)", "[0.8, 0.95)", "[0.95, 1]"]
+    assert [b["band"] for b in bands] == ["[0, 0.5)", "[0.5, 0.8)", "[0.8, 1]"]
     assert [b["n"] for b in bands] == [2, 2, 2]  # a bound belongs to the band above it; 1.0 to the last
     assert [(b["acc@1"], b["acc@3"]) for b in bands] == [(50.0, 50.0), (50.0, 50.0), (50.0, 100.0)]
     assert [b["band"] for b in accuracy_by_confidence([0.5], [1], edges=(0.5,))] == ["[0, 0.5)", "[0.5, 1]"]
@@ -144,7 +144,7 @@ def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
     assert directory.queries[1].gold == ["shop/payment/"]
     bands = {b["band"]: b for b in hybrid.by_confidence}
     assert sum(b["n"] for b in bands.values()) == 5
-    for band, (low, high) in {"[0, 0.8)": (0, 0.8), "[0.8, 0.95)": (0.8, 0.95), "[0.95, 1]": (0.95, 2)}.items():
+    for band, (low, high) in {"[0, 0.5)": (0, 0.5), "[0.5, 0.8)": (0.5, 0.8), "[0.8, 1]": (0.8, 2)}.items():
         inside = [row for row in hybrid.queries if low <= row.confidence < high]
         assert bands[band]["n"] == len(inside)
         if inside:

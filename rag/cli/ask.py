@@ -139,7 +139,8 @@ def _print_answer(result, out) -> None:
             out.write(f"    {reason}\n")
         return
     top = result.candidates[0]
-    out.write(f"{result.answer.module}  (confidence {result.answer.confidence:.2f})\n")
+    uncalibrated = "" if result.answer.calibrated else ", uncalibrated"
+    out.write(f"{result.answer.module}  (confidence {result.answer.confidence:.2f}{uncalibrated})\n")
     out.write(f"    {top.summary}\n")
     if top.why:
         out.write(f"    why: {'; '.join(top.why)}\n")
