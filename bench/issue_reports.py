@@ -171,11 +171,12 @@ def main() -> None:
             answer = ranking(result)
             top = answer.modules
             rank = first_rank(top, r["gold_files"])
-            folders = [c.module for c in engine.ask(r["query"], k=K, level="dir").candidates]
+            by_folder = ranking(engine.ask(r["query"], k=K, level="dir"))
+            folders = by_folder.modules
             dir_rank = first_rank(folders, sorted({directory_of(g) for g in r["gold_files"]}))
             rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
                          "confidence": answer.confidence, "share": answer.share,
-                         "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3]})
+                         "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3], "dir_share": by_folder.share})
             if args.signals:
                 retriever = engine.retriever
                 parsed = retriever.parse(r["query"])
