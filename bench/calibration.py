@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from rag.retrieval.confidence import HYBRID_FILES, Calibration  # noqa: E402
+from rag.retrieval.question import MAX_QUERY_CHARS  # noqa: E402
 
 DEV = os.path.join(HERE, "dev")
 FIT = {"rich": "rich.jsonl", "scrapy": "scrapy.jsonl", "networkx": "networkx.jsonl", "issues": "issues.jsonl"}
@@ -44,7 +45,8 @@ def questions(results: str, name: str, data: str) -> list[tuple[float, int, bool
         row = json.loads(line)
         if row.get("method", "hybrid") != "hybrid" or row.get("level", "file") != "file" or row.get("share") is None:
             continue
-        out.append((row["share"], len(text[row["id"]]), row["rank"] == 1))
+        # as rag reads it: past MAX_QUERY_CHARS a question counts as that long (rag/retrieval/confidence.py)
+        out.append((row["share"], min(len(text[row["id"]]), MAX_QUERY_CHARS), row["rank"] == 1))
     if not out:
         raise SystemExit(f"{results}/{name}/queries.jsonl has no hybrid file-level answer with a share: "
                          "re-run the benchmark that writes it")

@@ -28,6 +28,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from rag.retrieval.question import MAX_QUERY_CHARS
+
 # a share of exactly 0 or 1 has no logit; a softmax over ten finite scores never quite gives either
 _EDGE = 1e-6
 
@@ -51,7 +53,15 @@ HYBRID_FILES = Calibration(share_weight=0.391, length_weight=-0.189, bias=0.655)
 
 
 def answer_confidence(share: float, method: str, level: str, characters: int) -> tuple[float, bool]:
-    """(confidence, calibrated) of retrieval's first answer to a question of `characters` characters."""
+    """(confidence, calibrated) of retrieval's first answer to a question of `characters` characters.
+    Past MAX_QUERY_CHARS only a question's start and end are read, and no question that long was fit
+    on: a longer paste counts as that long.
+
+    >>> answer_confidence(0.9, "hybrid", "file", 10**6) == answer_confidence(0.9, "hybrid", "file", MAX_QUERY_CHARS)
+    True
+    >>> answer_confidence(0.9, "hybrid", "dir", 100)
+    (0.9, False)
+    """
     if method == "hybrid" and level == "file":
-        return round(HYBRID_FILES.probability(share, characters), 4), True
+        return round(HYBRID_FILES.probability(share, min(characters, MAX_QUERY_CHARS)), 4), True
     return share, False
