@@ -44,9 +44,10 @@ class Candidate:
 @dataclass
 class Answer:
     """The module most likely to handle the question. `confidence`: for a hybrid answer at file level,
-    the estimated chance that it is right (rag/retrieval/confidence.py, `calibrated`); otherwise the
-    same as `share`, the top score's softmax share among the first ten, which orders answers but is
-    no probability."""
+    the estimated chance that it is right (rag/retrieval/confidence.py; `calibrated`); otherwise
+    retrieval's `share` (the top score's softmax share among the first ten), or for an answer the LLM
+    picked the model's own score: both order answers, neither is a probability. `share` is None when
+    the LLM answered."""
     module: str
     confidence: float
     share: float | None = None

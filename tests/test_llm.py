@@ -94,6 +94,8 @@ def test_engine_with_llm_reranks_candidates(shop, tiny):
     probs = [c.score for c in res.candidates]
     assert probs == sorted(probs, reverse=True) and abs(sum(probs) - 1.0) < 1e-3  # among the candidates
     assert res.answer is None or res.answer.module == res.candidates[0].module
+    # the calibration was fit on retrieval's answers: the model's pick says it is not calibrated
+    assert res.answer is None or (not res.answer.calibrated and res.answer.share is None)
     assert all(any(w.startswith("model probability") for w in c.why) for c in res.candidates)
     # an index with one module still works
     one = shop / "one"

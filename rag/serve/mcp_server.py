@@ -53,7 +53,8 @@ def build_server(workspace: Workspace):
     @server.tool(description=(
         "Rank the repository's modules for a question: a requirement, a commit message, a feature request or "
         "a whole bug report (title, prose, traceback). Returns the answer (the most likely file, with a "
-        "confidence: for files, the estimated chance that it is right), the ranked candidates with score, summary and evidence (`why`: matched keywords, "
+        "confidence: for a file, the estimated chance that it is right), the ranked candidates with score, "
+        "summary and evidence (`why`: matched keywords, "
         "definitions named in the question, traceback frames, similar past commits), warnings, and whether "
         "the index was fresh. The same object as `rag ask --json`."))
     def locate(question: Annotated[str, Field(description="the question, requirement or issue report")],
