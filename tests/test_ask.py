@@ -61,6 +61,25 @@ def test_text_output_marks_an_uncalibrated_confidence(shop):
     assert "uncalibrated" not in r.stdout.splitlines()[0]
 
 
+def test_text_output_says_when_a_calibrated_answer_is_unsure():
+    import io
+
+    from rag.cli.ask import _print_answer
+    from rag.results import Answer, AskResult, Candidate
+    from rag.retrieval.confidence import UNSURE_BELOW
+
+    def first_lines(confidence, calibrated):
+        result = AskResult("q", "file", "hybrid", Answer("a.py", confidence, 0.6, calibrated),
+                           [Candidate("a.py", "file", 2.0, "A."), Candidate("b.py", "file", 1.9, "B.")], {"total": 1.0})
+        out = io.StringIO()
+        _print_answer(result, out)
+        return out.getvalue().splitlines()[:2]
+
+    assert first_lines(UNSURE_BELOW - 0.01, True)[1].startswith("    unsure: ")
+    assert not first_lines(UNSURE_BELOW, True)[1].startswith("    unsure")
+    assert not first_lines(0.2, False)[1].startswith("    unsure")  # a raw share says nothing of the kind
+
+
 @pytest.mark.parametrize("question, expected", [
     ("charge the customer's card through Stripe", "shop/payment/gateway.py"),
     ("look up a product by its stock keeping unit", "shop/catalog.py"),

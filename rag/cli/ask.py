@@ -127,6 +127,7 @@ def _print(result, as_json: bool) -> None:
 
 def _print_answer(result, out) -> None:
     from graph.text import first_sentence
+    from rag.retrieval.confidence import UNSURE_BELOW
 
     if result.answer is None and not result.candidates:
         out.write("No answer: nothing in the index matches the question.\n")
@@ -141,6 +142,8 @@ def _print_answer(result, out) -> None:
     top = result.candidates[0]
     uncalibrated = "" if result.answer.calibrated else ", uncalibrated"
     out.write(f"{result.answer.module}  (confidence {result.answer.confidence:.2f}{uncalibrated})\n")
+    if result.answer.calibrated and result.answer.confidence < UNSURE_BELOW and len(result.candidates) > 1:
+        out.write("    unsure: compare it with the next candidates below\n")
     out.write(f"    {top.summary}\n")
     if top.why:
         out.write(f"    why: {'; '.join(top.why)}\n")
