@@ -26,7 +26,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from rag.retrieval.confidence import HYBRID_FILES, Calibration  # noqa: E402
-from rag.retrieval.question import MAX_QUERY_CHARS  # noqa: E402
 
 DEV = os.path.join(HERE, "dev")
 FIT = {"rich": "rich.jsonl", "scrapy": "scrapy.jsonl", "networkx": "networkx.jsonl", "issues": "issues.jsonl"}
@@ -45,24 +44,19 @@ def questions(results: str, name: str, data: str) -> list[tuple[float, int, bool
         row = json.loads(line)
         if row.get("method", "hybrid") != "hybrid" or row.get("level", "file") != "file" or row.get("share") is None:
             continue
-        # as rag reads it: past MAX_QUERY_CHARS a question counts as that long (rag/retrieval/confidence.py)
-        out.append((row["share"], min(len(text[row["id"]]), MAX_QUERY_CHARS), row["rank"] == 1))
+        out.append((row["share"], len(text[row["id"]]), row["rank"] == 1))
     if not out:
         raise SystemExit(f"{results}/{name}/queries.jsonl has no hybrid file-level answer with a share: "
                          "re-run the benchmark that writes it")
     return out
 
 
-def inputs(rows: list[tuple[float, int, bool]]) -> np.ndarray:
-    share = np.clip([r[0] for r in rows], 1e-6, 1 - 1e-6)
-    return np.column_stack([np.log(share / (1 - share)), np.log([max(r[1], 1) for r in rows])])
-
-
 def fit(rows: list[tuple[float, int, bool]]) -> Calibration:
     """Platt scaling by (nearly unregularised) logistic regression, each set weighing as its questions."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=100.0, max_iter=1000).fit(inputs(rows), [r[2] for r in rows])
+    inputs = np.array([Calibration.inputs(share, characters) for share, characters, _ in rows])
+    model = LogisticRegression(C=100.0, max_iter=1000).fit(inputs, [r[2] for r in rows])
     a, b = model.coef_[0]
     return Calibration(round(float(a), 3), round(float(b), 3), round(float(model.intercept_[0]), 3))
 
@@ -98,19 +92,18 @@ def main() -> None:
     lines = [f"shipped: {HYBRID_FILES}", f"new fit on {', '.join(FIT)} "
              f"({sum(len(sets[n]) for n in FIT)} questions): {new}", "",
              "| set | n | ECE / Brier: share | shipped calibration | new fit |", "| --- | --- | --- | --- | --- |"]
+    right = {name: np.array([r[2] for r in rows], dtype=float) for name, rows in sets.items()}
+    shipped = {name: np.array([HYBRID_FILES.probability(s, n) for s, n, _ in rows]) for name, rows in sets.items()}
     for name, rows in sets.items():
-        right = np.array([r[2] for r in rows], dtype=float)
         share = np.array([r[0] for r in rows])
-        shipped = np.array([HYBRID_FILES.probability(s, n) for s, n, _ in rows])
         refit = np.array([new.probability(s, n) for s, n, _ in rows])
-        lines.append(f"| {name}{' (check)' if name in CHECK else ''} | {len(rows)} | {scores(share, right)} | "
-                     f"{scores(shipped, right)} | {scores(refit, right)} |")
+        lines.append(f"| {name}{' (check)' if name in CHECK else ''} | {len(rows)} | {scores(share, right[name])} | "
+                     f"{scores(shipped[name], right[name])} | {scores(refit, right[name])} |")
     lines += ["", "Shipped calibration, per band of confidence: right % (mean confidence %, how many)", "",
               "| set | " + " | ".join(f"{low:g}–{high:g}" for low, high in zip(BANDS, BANDS[1:])) + " |",
               "| --- |" + " --- |" * (len(BANDS) - 1)]
-    for name, rows in sets.items():
-        p = np.array([HYBRID_FILES.probability(s, n) for s, n, _ in rows])
-        lines.append(f"| {name} | " + " | ".join(reliability(p, np.array([r[2] for r in rows], dtype=float))) + " |")
+    for name in sets:
+        lines.append(f"| {name} | " + " | ".join(reliability(shipped[name], right[name])) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     with open(args.out, "w", encoding="utf-8") as fh:

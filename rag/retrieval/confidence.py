@@ -41,11 +41,17 @@ class Calibration:
     length_weight: float
     bias: float
 
-    def probability(self, share: float, characters: int) -> float:
+    @staticmethod
+    def inputs(share: float, characters: int) -> tuple[float, float]:
+        """What the map reads, and what bench/calibration.py fits on: logit(share) and ln(characters).
+        Past MAX_QUERY_CHARS only a question's start and end are read, and no question that long was
+        fit on: a longer paste counts as that long."""
         share = min(max(share, _EDGE), 1 - _EDGE)
-        z = (self.share_weight * math.log(share / (1 - share))
-             + self.length_weight * math.log(max(characters, 1)) + self.bias)
-        return 1 / (1 + math.exp(-z))
+        return math.log(share / (1 - share)), math.log(min(max(characters, 1), MAX_QUERY_CHARS))
+
+    def probability(self, share: float, characters: int) -> float:
+        logit, length = self.inputs(share, characters)
+        return 1 / (1 + math.exp(-(self.share_weight * logit + self.length_weight * length + self.bias)))
 
 
 # below this a calibrated answer is a coin toss or worse: on the issue reports its first answer was right
@@ -58,8 +64,6 @@ HYBRID_FILES = Calibration(share_weight=0.391, length_weight=-0.189, bias=0.655)
 
 def answer_confidence(share: float, method: str, level: str, characters: int) -> tuple[float, bool]:
     """(confidence, calibrated) of retrieval's first answer to a question of `characters` characters.
-    Past MAX_QUERY_CHARS only a question's start and end are read, and no question that long was fit
-    on: a longer paste counts as that long.
 
     >>> answer_confidence(0.9, "hybrid", "file", 10**6) == answer_confidence(0.9, "hybrid", "file", MAX_QUERY_CHARS)
     True
@@ -67,5 +71,5 @@ def answer_confidence(share: float, method: str, level: str, characters: int) ->
     (0.9, False)
     """
     if method == "hybrid" and level == "file":
-        return round(HYBRID_FILES.probability(share, min(characters, MAX_QUERY_CHARS)), 4), True
+        return round(HYBRID_FILES.probability(share, characters), 4), True
     return share, False
