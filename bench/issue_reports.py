@@ -174,7 +174,7 @@ def main() -> None:
             by_folder = ranking(engine.ask(r["query"], k=K, level="dir"))
             folders = by_folder.modules
             dir_rank = first_rank(folders, sorted({directory_of(g) for g in r["gold_files"]}))
-            rows.append({"id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
+            rows.append({"method": "hybrid", "level": "file", "id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
                          "confidence": answer.confidence, "share": answer.share,
                          "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3], "dir_share": by_folder.share})
             if args.signals:

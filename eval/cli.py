@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
     ev.add_argument("--since", metavar="DATE", help="with --from-git: only commits after DATE (git's --since)")
     ev.add_argument("--last", type=int, metavar="N", help="with --from-git: only the last N commits")
     ev.add_argument("--out", metavar="FILE", help="with --from-git: write the JSONL here (default: stdout)")
+    ev.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
+                    help="instead: compare two saved runs (`--report` directories or their queries.jsonl) question "
+                         "by question: Acc@1 and MRR differences with 95%% intervals and an exact McNemar test")
     ev.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
     index_dir_arg(ev)
     for name in EVAL_FLAGS:
@@ -36,11 +39,13 @@ def add_parser(sub) -> None:
 def _cmd_eval(args) -> int:
     if args.from_git:
         return _cmd_mine(args)
+    if args.compare:
+        return _cmd_compare(args)
     if not args.labeled:
         from graph.errors import RagError
         raise RagError("give a labeled-query file, or --from-git to mine one")
     from eval.dataset import load_labeled
-    from eval.report import table, to_dict, write_report
+    from eval.report import paired_text, table, to_dict, write_report
     from eval.runner import evaluate
     from graph.errors import RagError
     from rag.engine import Engine
@@ -71,7 +76,33 @@ def _cmd_eval(args) -> int:
     else:
         print(f"{report.n} queries, {os.path.basename(args.labeled)} on {report.repo}")
         print(table(report))
+        if len(report.results) > len(settings.levels):
+            print()
+            print(paired_text(report))
     return 0
+
+def _cmd_compare(args) -> int:
+    from dataclasses import asdict
+
+    from eval.runs import compare_runs, load_run
+
+    before, after = (load_run(path) for path in args.compare)
+    comparisons = compare_runs(before, after)
+    if args.json:
+        json.dump([asdict(c) | {"significant": c.paired.significant} for c in comparisons], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{args.compare[0]} → {args.compare[1]}, question by question "
+          f"(95% intervals; p: exact McNemar test on the questions only one run answers right at rank 1):")
+    for c in comparisons:
+        p = c.paired
+        left_out = (f"; left out, asked by one run only: {c.only_before} before, {c.only_after} after"
+                    if c.only_before or c.only_after else "")
+        print(f"  {c.method} ({c.level}), {p.n} questions{left_out}")
+        print(f"    Acc@1 {p.describe()}")
+        print(f"    MRR {p.mrr_delta:+.3f} [{p.mrr_interval[0]:+.3f}, {p.mrr_interval[1]:+.3f}]")
+    return 0
+
 
 def _cmd_mine(args) -> int:
     from rag.commit_queries import mine

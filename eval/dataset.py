@@ -30,14 +30,19 @@ class LabeledQuery:
     as_of: AsOf | None = None
 
 
-def load_labeled(path: str) -> list[LabeledQuery]:
+def read_lines(path: str, missing: str, error: type[RagError] = RagError) -> list[str]:
+    """A UTF-8 text file's lines; a file that is not there or cannot be read is one clear `error`."""
     try:
         with open(path, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
+            return fh.read().splitlines()
     except FileNotFoundError:
-        raise DatasetError(f"no such labeled-query file: {path}") from None
+        raise error(missing) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise DatasetError(f"cannot read {path}: {e}") from None
+        raise error(f"cannot read {path}: {e}") from None
+
+
+def load_labeled(path: str) -> list[LabeledQuery]:
+    lines = read_lines(path, f"no such labeled-query file: {path}", DatasetError)
     out = []
     for number, text in enumerate(lines, 1):
         if not text.strip():

@@ -4,6 +4,7 @@ import doctest
 import pytest
 
 import eval.metrics
+import eval.paired
 import eval.settings
 import graph.headers
 import graph.neighbours
@@ -15,7 +16,7 @@ import rag.serve.watch
 import graph.settings_model
 
 
-@pytest.mark.parametrize("module", [eval.metrics, eval.settings, graph.headers, graph.neighbours, rag.llm.listing, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
+@pytest.mark.parametrize("module", [eval.metrics, eval.paired, eval.settings, graph.headers, graph.neighbours, rag.llm.listing, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

@@ -162,6 +162,70 @@ def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
     assert sum(b["n"] for b in data["results"][1]["by_confidence"]) == data["n"] == 5
     lines = [json.loads(x) for x in (out / "queries.jsonl").read_text().splitlines()]
     assert len(lines) == 10 and set(lines[0]) >= {"method", "level", "query", "gold", "rank", "top", "ms", "confidence"}
+    # hybrid against bm25, the first method named, counted from the very rows the report wrote
+    [paired] = data["paired"]
+    ranks = {m: [x["rank"] for x in lines if x["method"] == m] for m in ("bm25", "hybrid")}
+    assert (paired["baseline"], paired["method"], paired["n"]) == ("bm25", "hybrid", 5)
+    assert paired["wins"] == sum(h == 1 and b != 1 for b, h in zip(ranks["bm25"], ranks["hybrid"]))
+    assert paired["losses"] == sum(b == 1 and h != 1 for b, h in zip(ranks["bm25"], ranks["hybrid"]))
+    assert "Acc@1 against bm25" in markdown
+    text = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25,hybrid")
+    assert "Acc@1 against bm25" in text.stdout and "hybrid (file)" in text.stdout.split("against bm25")[1]
+
+
+# --- paired comparisons --------------------------------------------------------------------------
+
+def test_paired_comparison_counts_only_the_questions_that_differ():
+    from eval.paired import compare_ranks
+
+    same = compare_ranks([1, 2, None, 1], [1, 2, None, 1])
+    assert (same.wins, same.losses, same.p_value, same.acc1_interval, same.mrr_interval) == (0, 0, 1.0, (0.0, 0.0), (0.0, 0.0))
+    # 9 wins and 1 loss among 100 questions: exact binomial, 2 * P(X <= 1 | 10, 1/2) = 22/1024
+    better = compare_ranks([1] * 90 + [None] * 9 + [1], [1] * 90 + [1] * 9 + [3])
+    assert (better.wins, better.losses, better.acc1_delta) == (9, 1, 8.0)
+    assert better.p_value == pytest.approx(22 / 1024) and better.significant
+    assert 0 < better.acc1_interval[0] < 8.0 < better.acc1_interval[1]
+    assert better.mrr_delta == pytest.approx((9 - 1 + 1 / 3) / 100, abs=1e-4)
+    # a better rank below the first moves MRR, not Acc@1 nor the test
+    deeper = compare_ranks([3, 1], [2, 1])
+    assert (deeper.wins, deeper.losses, deeper.p_value) == (0, 0, 1.0) and deeper.mrr_delta > 0
+    with pytest.raises(ValueError, match="same questions"):
+        compare_ranks([1, 2], [1])
+
+
+def _run_file(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_eval_compare_two_runs(tmp_path):
+    def rows(ranks):
+        return [{"method": "hybrid", "level": "file", "id": f"q{i}", "rank": r} for i, r in enumerate(ranks)]
+
+    before = _run_file(tmp_path / "before.jsonl", rows([1, None, 2, 1, 4]))
+    (tmp_path / "after").mkdir()  # a report directory works as well as its queries.jsonl
+    _run_file(tmp_path / "after" / "queries.jsonl", rows([1, 1, 1, None, 4, 1])
+              + [{"method": "bm25", "level": "file", "id": "q0", "rank": 1}])
+    r = run_rag("eval", "--compare", before, tmp_path / "after", "--json")
+    assert r.returncode == 0, r.stderr
+    [c] = json.loads(r.stdout)  # bm25 is in one run only: not compared
+    assert (c["method"], c["level"], c["only_before"], c["only_after"]) == ("hybrid", "file", 0, 1)
+    assert (c["paired"]["n"], c["paired"]["wins"], c["paired"]["losses"]) == (5, 2, 1)
+    assert (c["paired"]["baseline_acc1"], c["paired"]["candidate_acc1"]) == (40.0, 60.0)
+    text = run_rag("eval", "--compare", before, tmp_path / "after").stdout
+    assert "40.0 → 60.0: +20.0 points" in text and "2 better / 1 worse" in text and "1 after" in text
+
+
+def test_eval_compare_bad_input_is_one_line(tmp_path):
+    good = _run_file(tmp_path / "good.jsonl", [{"method": "bm25", "level": "file", "id": "a", "rank": 1}])
+    other = _run_file(tmp_path / "other.jsonl", [{"method": "dense", "level": "file", "id": "a", "rank": 1}])
+    for run, fragment in ((tmp_path / "missing", "no such run"),
+                          (_run_file(tmp_path / "text.jsonl", ["not json"]), "not a row of a rag eval run"),
+                          (_run_file(tmp_path / "rank.jsonl", [{"id": "a", "rank": 0}]), "rank must be"),
+                          (_run_file(tmp_path / "empty.jsonl", []), "holds no answers"),
+                          (other, "share no method")):
+        r = run_rag("eval", "--compare", good, run)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
 
 
 def test_eval_bad_input_is_one_line(shop, labeled):

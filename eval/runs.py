@@ -1,0 +1,67 @@
+"""Two saved evaluations compared question by question: `rag eval --compare BEFORE AFTER`.
+
+A run is the `queries.jsonl` that `rag eval --report DIR` writes (or the directory holding it): one
+row per question and method, with its `method`, `level`, `id` and `rank`. Between two runs (before and
+after a re-index with a tuned embedder, a new version, other settings), each method and level found in
+both is compared on the questions both asked (matched by `id`), as eval.paired describes.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from eval.dataset import read_lines
+from eval.paired import PairedComparison, compare_ranks
+from graph.errors import RagError
+
+# bench/issue_reports.py's rows written before 2026-12-06 name no method or level: they are hybrid's file answers
+UNNAMED = ("hybrid", "file")
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    method: str
+    level: str
+    only_before: int  # questions one run asked and the other did not, left out of the comparison
+    only_after: int
+    paired: PairedComparison
+
+
+def load_run(path: str) -> dict[tuple[str, str], dict[str, int | None]]:
+    """(method, level) → question id → rank of its first gold module, from a run's queries.jsonl."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "queries.jsonl")
+    lines = read_lines(path, f"no such run: {path} (give a `rag eval --report` directory or its queries.jsonl)")
+    run: dict[tuple[str, str], dict[str, int | None]] = {}
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+            key = (row.get("method", UNNAMED[0]), row.get("level", UNNAMED[1]))
+            question = str(row.get("id") or row["line"])
+            rank = row["rank"]
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            raise RagError(f"{path}:{number}: not a row of a rag eval run (an object with an id and a rank)") from None
+        if rank is not None and (not isinstance(rank, int) or rank < 1):
+            raise RagError(f"{path}:{number}: rank must be a whole number from 1, or null")
+        run.setdefault(key, {})[question] = rank
+    if not run:
+        raise RagError(f"{path} holds no answers")
+    return run
+
+
+def compare_runs(before: dict, after: dict) -> list[RunComparison]:
+    """Each method and level in both runs, on the questions both asked; fails when they share none."""
+    out = []
+    for key in (k for k in before if k in after):
+        common = [q for q in before[key] if q in after[key]]
+        if not common:
+            continue
+        out.append(RunComparison(*key, only_before=len(before[key]) - len(common),
+                                 only_after=len(after[key]) - len(common),
+                                 paired=compare_ranks([before[key][q] for q in common], [after[key][q] for q in common])))
+    if not out:
+        raise RagError("the two runs share no method, level and question to compare")
+    return out
