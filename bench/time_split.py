@@ -99,7 +99,14 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--out", default=os.path.join(HERE, "results", "history"))
     ap.add_argument("--full-sets", action="store_true")
+    ap.add_argument("--render", action="store_true", help="only re-write time_split.md from --out's time_split.json")
     args = ap.parse_args()
+    if args.render:
+        report = json.load(open(os.path.join(args.out, "time_split.json")))
+        with open(os.path.join(args.out, "time_split.md"), "w") as fh:
+            fh.write(markdown(report))
+        print(markdown(report))
+        return
     split = json.load(open(os.path.join(DEV, "timesplit.json")))
     report = {"time_split": {}, "full_sets": {}}
     for name in args.sets.split(","):
@@ -133,8 +140,29 @@ def markdown(report: dict) -> str:
             for config, m in r["results"].items():
                 lines.append(f"| {name} | {m['n']} | {config} | {m['acc1']} | {m['acc5']} | {m['mrr']} | {m['p50_ms']} |")
         lines.append("")
+        lines += paired_table(report[part], "hybrid", "hybrid+history")
         lines += confidence_table(report[part], "hybrid+history")
     return "\n".join(lines)
+
+
+def paired_table(sets: dict, baseline: str, candidate: str) -> list[str]:
+    """`candidate` against `baseline` question by question (eval.paired), per set and over all of them."""
+    from eval.paired import compare_ranks
+
+    ranks = {name: [({q["id"]: q["rank"] for q in r["results"][config]["queries"]}) for config in (baseline, candidate)]
+             for name, r in sets.items()}
+    pairs = {name: [(b[q], c[q]) for q in b if q in c] for name, (b, c) in ranks.items()}
+    pairs["all sets"] = [pair for name in sets for pair in pairs[name]]
+    lines = [f"{candidate} against {baseline}, question by question (95% paired bootstrap interval; p: exact McNemar test "
+             "on the questions only one answers right at rank 1)", "",
+             "| set | n | Acc@1 | better / worse | p | MRR |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, both in pairs.items():
+        c = compare_ranks([b for b, _ in both], [a for _, a in both])
+        lines.append(f"| {name} | {c.n} | {c.baseline_acc1} → {c.candidate_acc1}: {c.acc1_delta:+.1f} "
+                     f"[{c.acc1_interval[0]:+.1f}, {c.acc1_interval[1]:+.1f}] | {c.wins} / {c.losses} | {c.p_value:.3g} | "
+                     f"{c.mrr_delta:+.3f} [{c.mrr_interval[0]:+.3f}, {c.mrr_interval[1]:+.3f}] |")
+    lines.append("")
+    return lines
 
 
 def confidence_table(sets: dict, config: str) -> list[str]:
