@@ -6,7 +6,8 @@ Reads the per-question rows the benchmarks keep for hybrid answers at file level
 softmax `share` (rag/retrieval/confidence.py) and the gold file's rank: `bash bench/dev_eval.sh` writes
 results/{rich,scrapy,networkx}/queries.jsonl and `bench/issue_reports.py` results/issues/queries.jsonl
 (the questions fit on) and, with `--data dev/issues_heldout.jsonl`, results/issues_heldout/queries.jsonl
-(the check: seven repositories nothing was fit on). Each question's length is that of its full text in
+(the check: seven repositories nothing was fit on) and, with `--data dev/issues_moto.jsonl`,
+results/issues_moto/queries.jsonl (a second check: moto's reports from SWE-Gym). Each question's length is that of its full text in
 dev/. A logistic regression on [logit(share), ln(characters)] gives the three numbers of
 `HYBRID_FILES`; printed (and written to --out) per set: the expected calibration error and Brier score
 of the raw share, of the shipped calibration and of the new fit, and the reliability of the shipped
@@ -29,7 +30,7 @@ from rag.retrieval.confidence import HYBRID_FILES, Calibration  # noqa: E402
 
 DEV = os.path.join(HERE, "dev")
 FIT = {"rich": "rich.jsonl", "scrapy": "scrapy.jsonl", "networkx": "networkx.jsonl", "issues": "issues.jsonl"}
-CHECK = {"issues_heldout": "issues_heldout.jsonl"}
+CHECK = {"issues_heldout": "issues_heldout.jsonl", "issues_moto": "issues_moto.jsonl"}
 BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0)
 
 
