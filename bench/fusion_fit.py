@@ -295,10 +295,15 @@ def leave_one_repository_out(rows: list[dict], prep: dict, names: list[str], bas
         moved = ", ".join(f"{n} {b:g}→{w:g}" for n, b, w in zip(names, base, weights) if w != b)
         table.append(f"| {repo} | {len(mine)} | {summary(ranks(mine, base))} | "
                      f"{summary([left_out[i] for i in ids_of[repo]])} | {moved} |")
-    for source in sorted({r["source"] for r in reports}):
-        ids = [r["id"] for r in reports if r["source"] == source]
+    from eval.paired import compare_ranks
+
+    pooled = {source: [r["id"] for r in reports if r["source"] == source] for source in sorted({r["source"] for r in reports})}
+    pooled["all reports"] = [r["id"] for r in reports]
+    for source, ids in pooled.items():
+        paired = compare_ranks(ranks([prep[i] for i in ids], base), [left_out[i] for i in ids])
         table.append(f"| **{source}** (pooled) | {len(ids)} | {summary(ranks([prep[i] for i in ids], base))} | "
-                     f"{summary([left_out[i] for i in ids])} | |")
+                     f"{summary([left_out[i] for i in ids])} | {paired.wins} better / {paired.losses} worse, "
+                     f"p = {paired.p_value:.2g} |")
     print("\n".join(table))
 
 
