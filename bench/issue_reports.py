@@ -1,6 +1,7 @@
 """Real issue reports (SWE-bench Lite/Verified), each asked at its base commit: astropy and sympy
 (`dev/issues.jsonl`, the default), or seven other repositories kept for a check (`--data
-bench/dev/issues_heldout.jsonl`: pytest, sphinx, requests, pylint, xarray, seaborn, flask).
+bench/dev/issues_heldout.jsonl`: pytest, sphinx, requests, pylint, xarray, seaborn, flask; or
+`--data bench/dev/issues_moto.jsonl`: moto, from SWE-Gym).
 
     python bench/issue_reports.py --clones DIR [--snapshots DIR] [--data FILE] [--out DIR] [--limit N]
                                   [--repo NAME] [--after REPO=COMMIT,...] [--signals FILE] [--busy] [--embedder DIR]
