@@ -37,6 +37,9 @@ def add_parser(sub) -> None:
 
 
 def _cmd_eval(args) -> int:
+    if args.compare and (args.labeled or args.from_git):
+        from graph.errors import RagError
+        raise RagError("--compare reads two saved runs: give it no labeled-query file and no --from-git")
     if args.from_git:
         return _cmd_mine(args)
     if args.compare:

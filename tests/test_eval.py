@@ -226,6 +226,8 @@ def test_eval_compare_bad_input_is_one_line(tmp_path):
                           (other, "share no method")):
         r = run_rag("eval", "--compare", good, run)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
+    r = run_rag("eval", good, "--compare", good, good)
+    assert r.returncode == 2 and "give it no labeled-query file" in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_eval_bad_input_is_one_line(shop, labeled):
