@@ -79,7 +79,7 @@ def _cmd_eval(args) -> int:
     else:
         print(f"{report.n} queries, {os.path.basename(args.labeled)} on {report.repo}")
         print(table(report))
-        if len(report.results) > len(settings.levels):
+        if report.paired:
             print()
             print(paired_text(report))
     return 0

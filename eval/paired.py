@@ -40,6 +40,7 @@ import numpy as np
 from eval.metrics import accuracy_at, mean_reciprocal_rank
 
 RESAMPLES = 10_000  # bootstrap resamples: the interval's ends move by about 0.1 point between seeds
+BOOTSTRAP_CELLS = 2_000_000  # resampled positions drawn at once (16 MB)
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,7 @@ def compare_ranks(baseline: list[int | None], candidate: list[int | None], resam
     losses = int(np.sum((cand_hit == 0) & (base_hit == 1)))
     p_value = binomtest(wins, wins + losses, 0.5).pvalue if wins + losses else 1.0
     n = len(baseline)
-    picks = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    hit_deltas = 100 * (cand_hit - base_hit)[picks].mean(axis=1)
-    rr_deltas = (cand_rr - base_rr)[picks].mean(axis=1)
+    hit_deltas, rr_deltas = _bootstrap_means([100 * (cand_hit - base_hit), cand_rr - base_rr], resamples, seed)
     base_acc1, cand_acc1 = round(100 * accuracy_at(baseline, 1), 1), round(100 * accuracy_at(candidate, 1), 1)
     return PairedComparison(
         n=n, baseline_acc1=base_acc1, candidate_acc1=cand_acc1, wins=wins, losses=losses,
@@ -101,6 +100,21 @@ def compare_ranks(baseline: list[int | None], candidate: list[int | None], resam
         mrr_delta=round(mean_reciprocal_rank(candidate) - mean_reciprocal_rank(baseline), 4),
         mrr_interval=_interval(rr_deltas, 4),
         p_value=float(p_value))
+
+
+def _bootstrap_means(values: list[np.ndarray], resamples: int, seed: int) -> list[np.ndarray]:
+    """Each array's mean over `resamples` resamples of its positions (the same resamples for all of
+    them: they are paired), drawn in chunks so that a labeled set of many thousand questions needs no
+    more memory than one of a few hundred."""
+    n = len(values[0])
+    rng = np.random.default_rng(seed)
+    chunk = max(1, BOOTSTRAP_CELLS // n)
+    means = [[] for _ in values]
+    for start in range(0, resamples, chunk):
+        picks = rng.integers(0, n, size=(min(chunk, resamples - start), n))
+        for out, v in zip(means, values):
+            out.append(v[picks].mean(axis=1))
+    return [np.concatenate(m) for m in means]
 
 
 def _interval(deltas: np.ndarray, digits: int) -> tuple[float, float]:

@@ -5,8 +5,7 @@ import json
 import os
 from dataclasses import asdict
 
-from eval.paired import PairedComparison, compare_ranks
-from eval.runner import EvalReport, MethodResult
+from eval.runner import EvalReport
 
 
 def summary_rows(report: EvalReport) -> list[dict]:
@@ -21,30 +20,18 @@ def summary_rows(report: EvalReport) -> list[dict]:
     return rows
 
 
-def paired_comparisons(report: EvalReport) -> list[tuple[MethodResult, MethodResult, PairedComparison]]:
-    """Every method against the first one named (the baseline), at the same level, question by question."""
-    out = []
-    for level in dict.fromkeys(r.level for r in report.results):
-        baseline, *others = [r for r in report.results if r.level == level]
-        for other in others:
-            out.append((baseline, other, compare_ranks([q.rank for q in baseline.queries],
-                                                       [q.rank for q in other.queries])))
-    return out
-
-
 def paired_rows(report: EvalReport) -> list[dict]:
-    return [{"baseline": base.method, "method": other.method, "level": other.level, **asdict(c),
-             "significant": c.significant} for base, other, c in paired_comparisons(report)]
+    return [{"baseline": c.baseline, "method": c.method, "level": c.level, **asdict(c.paired),
+             "significant": c.paired.significant} for c in report.paired]
 
 
 def paired_text(report: EvalReport) -> str:
     """Lines under the table: is each method's difference from the first more than chance?"""
-    comparisons = paired_comparisons(report)
-    if not comparisons:
+    if not report.paired:
         return ""
-    width = max(len(f"{other.method} ({other.level})") for _, other, _ in comparisons)
-    lines = [f"Acc@1 against {comparisons[0][0].method}, question by question (95% interval; p: exact McNemar test):"]
-    lines += [f"  {f'{other.method} ({other.level})'.ljust(width)}  {c.describe()}" for _, other, c in comparisons]
+    width = max(len(f"{c.method} ({c.level})") for c in report.paired)
+    lines = [f"Acc@1 against {report.paired[0].baseline}, question by question (95% interval; p: exact McNemar test):"]
+    lines += [f"  {f'{c.method} ({c.level})'.ljust(width)}  {c.paired.describe()}" for c in report.paired]
     return "\n".join(lines)
 
 
@@ -104,7 +91,7 @@ def write_report(report: EvalReport, directory: str) -> list[str]:
         fh.write(f"{report.n} queries on `{os.path.basename(report.repo)}`. Acc@k: any gold module in the top k; strict: all of "
                  f"them; MRR over the first gold; latency per query; RSS: peak of the process so far.\n\n")
         fh.write(table(report, markdown=True) + "\n\n![Acc@k per method](acc_at_k.png)\n")
-        if paired_comparisons(report):
+        if report.paired:
             fh.write("\n" + paired_text(report).replace("\n  ", "\n- ") + "\n")
         fh.write("\n" + confidence_table(report) + "\n")
         if report.missing_gold:

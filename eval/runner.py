@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from eval.dataset import LabeledQuery, gold_ids
 from eval.methods import get_method
+from eval.paired import PairedComparison, compare_ranks
 from eval.metrics import (accuracy_at, accuracy_by_confidence, dedupe, directory_of, first_rank,
                           mean_reciprocal_rank, percentile, strict_accuracy_at)
 
@@ -41,6 +42,14 @@ class MethodResult:
     queries: list[QueryResult] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MethodComparison:
+    baseline: str  # the method named first
+    method: str
+    level: str
+    paired: PairedComparison  # `method` against `baseline` on the same questions
+
+
 @dataclass
 class EvalReport:
     dataset: str
@@ -49,6 +58,18 @@ class EvalReport:
     n: int
     missing_gold: list[str]  # gold modules that are not in the index (each scored as a miss)
     results: list[MethodResult]
+    paired: list[MethodComparison] = field(default_factory=list)
+
+
+def against_first(results: list[MethodResult]) -> list[MethodComparison]:
+    """Every method against the first one named (the baseline), at the same level, question by question."""
+    out = []
+    for level in dict.fromkeys(r.level for r in results):
+        baseline, *others = [r for r in results if r.level == level]
+        out += [MethodComparison(baseline.method, other.method, level,
+                                 compare_ranks([q.rank for q in baseline.queries], [q.rank for q in other.queries]))
+                for other in others]
+    return out
 
 
 def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: list[str], levels: list[str],
@@ -88,4 +109,4 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                 gold_not_in_candidates=sum(1 for r in ranks if r is None),
                 by_confidence=accuracy_by_confidence([r.confidence for r in rows], ranks),
                 queries=rows))
-    return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results)
+    return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results, against_first(results))

@@ -171,6 +171,8 @@ def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
     assert "Acc@1 against bm25" in markdown
     text = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25,hybrid")
     assert "Acc@1 against bm25" in text.stdout and "hybrid (file)" in text.stdout.split("against bm25")[1]
+    alone = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid", "--json")
+    assert json.loads(alone.stdout)["paired"] == []  # one method: nothing to compare it with
 
 
 # --- paired comparisons --------------------------------------------------------------------------
@@ -191,6 +193,10 @@ def test_paired_comparison_counts_only_the_questions_that_differ():
     assert (deeper.wins, deeper.losses, deeper.p_value) == (0, 0, 1.0) and deeper.mrr_delta > 0
     with pytest.raises(ValueError, match="same questions"):
         compare_ranks([1, 2], [1])
+    # a large labeled set is resampled in chunks: the same answer, bounded memory
+    many = compare_ranks([1] * 15000 + [None] * 15000, [None] * 15000 + [1] * 15000, resamples=500)
+    assert (many.wins, many.losses, many.acc1_delta, many.p_value) == (15000, 15000, 0.0, 1.0)
+    assert -1.5 < many.acc1_interval[0] < 0 < many.acc1_interval[1] < 1.5
 
 
 def _run_file(path, rows):
