@@ -1,6 +1,6 @@
 """Fit what retrieval's confidence means: Platt scaling of the softmax share, with the question's length.
 
-    python bench/calibration.py [--results DIR] [--out FILE]
+    python bench/calibration.py [--results DIR] [--out FILE] [--mined results/history/history_elsewhere.json]
 
 Reads the per-question rows the benchmarks keep for hybrid answers at file level, each with its
 softmax `share` (rag/retrieval/confidence.py) and the gold file's rank: `bash bench/dev_eval.sh` writes
@@ -52,6 +52,16 @@ def questions(results: str, name: str, data: str) -> list[tuple[float, int, bool
     return out
 
 
+def mined_questions(path: str) -> dict[str, list[tuple[float, int, bool]]]:
+    """(share, characters, right) of `hybrid+history`'s answers per repository of a
+    `bench/history_elsewhere.py` run (history_elsewhere.json), and of all of them together."""
+    report = json.load(open(path, encoding="utf-8"))
+    out = {f"mined: {name}": [(q["share"], q["chars"], q["rank"] == 1) for q in r["results"]["hybrid+history"]["queries"]]
+           for name, r in report.items()}
+    out[f"mined: all {len(report)}"] = [q for rows in out.values() for q in rows]
+    return out
+
+
 def fit(rows: list[tuple[float, int, bool]]) -> Calibration:
     """Platt scaling by (nearly unregularised) logistic regression, each set weighing as its questions."""
     from sklearn.linear_model import LogisticRegression
@@ -87,8 +97,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--out", default=os.path.join(HERE, "results", "calibration.md"))
+    ap.add_argument("--mined", metavar="JSON", help="also check on a bench/history_elsewhere.py run: commit "
+                                                     "messages of other repositories, per repository")
     args = ap.parse_args()
     sets = {name: questions(args.results, name, data) for name, data in (FIT | CHECK).items()}
+    checks = set(CHECK)
+    if args.mined:
+        mined = mined_questions(args.mined)
+        sets |= mined
+        checks |= set(mined)
     new = fit([q for name in FIT for q in sets[name]])
     lines = [f"shipped: {HYBRID_FILES}", f"new fit on {', '.join(FIT)} "
              f"({sum(len(sets[n]) for n in FIT)} questions): {new}", "",
@@ -98,7 +115,7 @@ def main() -> None:
     for name, rows in sets.items():
         share = np.array([r[0] for r in rows])
         refit = np.array([new.probability(s, n) for s, n, _ in rows])
-        lines.append(f"| {name}{' (check)' if name in CHECK else ''} | {len(rows)} | {scores(share, right[name])} | "
+        lines.append(f"| {name}{' (check)' if name in checks else ''} | {len(rows)} | {scores(share, right[name])} | "
                      f"{scores(shipped[name], right[name])} | {scores(refit, right[name])} |")
     lines += ["", "Shipped calibration, per band of confidence: right % (mean confidence %, how many)", "",
               "| set | " + " | ".join(f"{low:g}–{high:g}" for low, high in zip(BANDS, BANDS[1:])) + " |",

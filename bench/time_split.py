@@ -67,7 +67,8 @@ def measure(engine, queries, configurations: dict, time_aware: bool) -> dict:
             rank = first_rank(answer.modules, q.gold_files)
             ranks.append(rank)
             confidences.append(answer.confidence)
-            rows.append({"id": q.id, "rank": rank, "top": answer.modules[:3]})
+            rows.append({"id": q.id, "rank": rank, "top": answer.modules[:3], "confidence": answer.confidence,
+                         "share": answer.share, "chars": len(q.query)})
         out[name] = {"n": len(ranks), "acc1": round(100 * accuracy_at(ranks, 1), 1),
                      "acc5": round(100 * accuracy_at(ranks, 5), 1), "mrr": round(mean_reciprocal_rank(ranks), 3),
                      "p50_ms": round(percentile(times, 50), 1),
