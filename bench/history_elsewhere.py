@@ -51,9 +51,12 @@ def split(name: str, clone: str, work: str, mine_n: int, cap: int) -> tuple[str,
     tip = git(clone, "rev-parse", "origin/HEAD")
     tree = checkout_copy(clone, os.path.join(work, f"{name}@tip"), tip)
     rows, scanned = [], 0
-    while len(rows) < mine_n and scanned < 40_000:  # labeled queries are a minority of commits
+    while len(rows) < mine_n:  # labeled queries are a minority of commits: read further back until enough
         scanned = max(2 * scanned, 2_000)
-        rows = mine(tree, last=scanned).rows[:mine_n]
+        result = mine(tree, last=scanned)
+        rows = result.rows[:mine_n]
+        if result.scanned < scanned:  # the whole history is read
+            break
     dates = sorted(r["date"] for r in rows)
     median = dates[len(dates) // 2]
     cut = git(tree, "rev-list", "--first-parent", "-1", f"--before={median}", tip)
