@@ -6,7 +6,7 @@ import os
 import sys
 
 from eval.settings import EvalSettings
-from rag.cli.common import check_output, index_dir_arg
+from rag.cli.common import check_output, index_dir_arg, retrieval_settings
 from rag.cli.flags import add_setting_flag, settings_from_args
 
 EVAL_FLAGS = ["methods", "level", "k"]
@@ -27,6 +27,8 @@ def add_parser(sub) -> None:
                     help="instead: compare two saved runs (`--report` directories or their queries.jsonl) question "
                          "by question: Acc@1 and MRR differences with 95%% intervals and an exact McNemar test")
     ev.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
+    ev.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index` (an index built with "
+                    "a local model directory is evaluated by naming it again)")
     index_dir_arg(ev)
     for name in EVAL_FLAGS:
         add_setting_flag(ev, name, (EvalSettings, ""))
@@ -59,7 +61,8 @@ def _cmd_eval(args) -> int:
     queries = load_labeled(args.labeled)
     progress = StderrProgress()
     try:
-        engine = Engine.open(args.repo, index_dir=args.index_dir, progress=progress)
+        engine = Engine.open(args.repo, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+                             progress=progress)
         report = evaluate(engine, args.labeled, queries, list(settings.methods), list(settings.levels),
                           list(settings.k), progress)
     finally:
