@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import check_output, index_dir_arg
+from rag.cli.common import check_output, index_dir_arg, retrieval_settings
 
 
 TRAIN_FLAGS = ["epochs", "max_minutes", "learning_rate", "max_train_examples", "label_form", "lora_r",
@@ -19,6 +19,8 @@ def add_parser(sub) -> None:
                                     "embedder on the same queries and re-embed the index. Runs on CPU; see README.")
     ft.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
     index_dir_arg(ft)
+    ft.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index` (an index built with "
+                    "a local model directory is used by naming it again)")
     ft.add_argument("--base-model", default=None, metavar="DIR",
                     help="a local Hugging Face causal-LM directory (default: SmolLM2-135M-Instruct)")
     ft.add_argument("--retriever", action="store_true",
@@ -77,7 +79,8 @@ def _cmd_finetune(args) -> int:
         return 0
     progress = StderrProgress(quiet=args.quiet)
     try:
-        engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)
+        engine = Engine.open(args.path, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+                             progress=progress)
     finally:
         progress.close()
     report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
@@ -111,7 +114,8 @@ def _tune_retriever(args) -> int:
     data_settings = _data_settings(args)
     progress = StderrProgress(quiet=args.quiet)
     try:
-        engine = Engine.open(args.path, index_dir=args.index_dir, progress=progress)
+        engine = Engine.open(args.path, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+                             progress=progress)
         report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
     finally:
         progress.close()

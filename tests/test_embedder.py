@@ -70,7 +70,7 @@ def test_a_local_embedder_directory_indexes_and_answers(shop, tiny_model_dir):
     assert "settings changed" in check(str(shop), extensions=[RetrievalExtension()]).reason
 
 
-def test_an_index_built_with_a_model_directory_is_evaluated_by_naming_it(shop, tiny_model_dir, tmp_path):
+def test_an_index_built_with_a_model_directory_is_evaluated_and_tuned_by_naming_it(shop, tiny_model_dir, tmp_path):
     from conftest import run_rag
 
     assert run_rag("index", shop, "--embedder", tiny_model_dir, "-q").returncode == 0
@@ -81,6 +81,13 @@ def test_an_index_built_with_a_model_directory_is_evaluated_by_naming_it(shop, t
     r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid", "--json", "--embedder", tiny_model_dir)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["results"][0]["acc@1"] == 100.0
+    # rag finetune reads the same index: it takes the flag too
+    dump = tmp_path / "examples.jsonl"
+    r = run_rag("finetune", shop, "--dump-data", dump)
+    assert r.returncode == 2 and "a path it names itself" in r.stderr and not dump.exists()
+    r = run_rag("finetune", shop, "--dump-data", dump, "--embedder", tiny_model_dir)
+    assert r.returncode == 0, r.stderr
+    assert dump.read_text().count("\n") > 0
 
 
 def test_unknown_embedder_is_one_clear_error(shop):
