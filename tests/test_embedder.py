@@ -70,7 +70,7 @@ def test_a_local_embedder_directory_indexes_and_answers(shop, tiny_model_dir):
     assert "settings changed" in check(str(shop), extensions=[RetrievalExtension()]).reason
 
 
-def test_an_index_built_with_a_model_directory_is_evaluated_and_tuned_by_naming_it(shop, tiny_model_dir, tmp_path):
+def test_an_index_built_with_a_model_directory_is_used_by_naming_it(shop, tiny_model_dir, tmp_path):
     from conftest import run_rag
 
     assert run_rag("index", shop, "--embedder", tiny_model_dir, "-q").returncode == 0
@@ -88,6 +88,16 @@ def test_an_index_built_with_a_model_directory_is_evaluated_and_tuned_by_naming_
     r = run_rag("finetune", shop, "--dump-data", dump, "--embedder", tiny_model_dir)
     assert r.returncode == 0, r.stderr
     assert dump.read_text().count("\n") > 0
+    # and so does rag serve (stdin closed: it serves nothing and exits once the index is loaded)
+    r = run_rag("serve", shop, "--no-watch")
+    assert r.returncode == 2 and "a path it names itself" in r.stderr and r.stderr.count("\n") == 1
+    import subprocess
+
+    from conftest import RAG
+
+    r = subprocess.run(RAG + ["serve", str(shop), "--no-watch", "--embedder", tiny_model_dir], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "a path it names itself" not in r.stderr, r.stderr
 
 
 def test_unknown_embedder_is_one_clear_error(shop):

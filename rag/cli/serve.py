@@ -18,11 +18,15 @@ def add_parser(sub) -> None:
     p.add_argument("--http", default=None, metavar="HOST:PORT",
                    help="serve the streamable HTTP transport at http://HOST:PORT/mcp instead of stdio")
     add_setting_flag(p, "debounce_ms", (ServeSettings, ""))
+    p.add_argument("--embedder", default=None, metavar="NAME|DIR",
+                   help="as for `rag index`, for every repository served (an index built with a local model "
+                        "directory is served by naming it again)")
     p.add_argument("--no-watch", action="store_true", help="do not watch the work trees (answers may go stale)")
     p.set_defaults(run=_cmd_serve)
 
 
 def _cmd_serve(args) -> int:
+    from rag.cli.common import retrieval_settings
     from rag.cli.flags import settings_from_args
     from rag.progress import StderrProgress
     from rag.serve.workspace import Workspace
@@ -37,7 +41,7 @@ def _cmd_serve(args) -> int:
     try:
         progress = StderrProgress()
         try:
-            workspace = Workspace.open(args.paths, settings, progress=progress)
+            workspace = Workspace.open(args.paths, settings, retrieval_settings(args.embedder), progress=progress)
         finally:
             progress.close()
         _serve(workspace, claims, address, watch=not args.no_watch)
