@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from time_split import checkout_copy, confidence_table, measure, paired_table  # noqa: E402
+from time_split import checkout_copy, confidence_table, measure, paired_table, write_results  # noqa: E402
 
 
 def git(repo: str, *args: str) -> str:
@@ -118,12 +118,7 @@ def main() -> None:
     for name in args.repos.split(","):
         report[name] = run_repo(name, os.path.join(args.clones, name), args.work, args.mine, args.cap)
         print(name, {k: (v["n"], v["acc1"], v["acc5"]) for k, v in report[name]["results"].items()}, file=sys.stderr, flush=True)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "history_elsewhere.json"), "w") as fh:
-        json.dump(report, fh, indent=1)
-    with open(os.path.join(args.out, "history_elsewhere.md"), "w") as fh:
-        fh.write(markdown(report))
-    print(markdown(report))
+    write_results(args.out, "history_elsewhere", report, markdown)
 
 
 if __name__ == "__main__":

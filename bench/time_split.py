@@ -121,12 +121,17 @@ def main() -> None:
                                                 None, time_aware=True)
             print(name, "full set", {k: (v["acc1"], v["acc5"], v["mrr"]) for k, v in
                                      report["full_sets"][name]["results"].items()}, file=sys.stderr, flush=True)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "time_split.json"), "w") as fh:
+    write_results(args.out, "time_split", report, markdown)
+
+
+def write_results(out: str, stem: str, report: dict, render) -> None:
+    """STEM.json (the report) and STEM.md (`render(report)`) in `out`; the table printed too."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, f"{stem}.json"), "w") as fh:
         json.dump(report, fh, indent=1)
-    with open(os.path.join(args.out, "time_split.md"), "w") as fh:
-        fh.write(markdown(report))
-    print(markdown(report))
+    with open(os.path.join(out, f"{stem}.md"), "w") as fh:
+        fh.write(render(report))
+    print(render(report))
 
 
 def markdown(report: dict) -> str:
