@@ -7,7 +7,7 @@ The history signal's weight and depth were chosen on rich, scrapy and networkx (
 Here the same judgement is made on other repositories, with labeled queries mined from their own
 history the way `rag eval --from-git` mines them (rag/commit_queries.py: a commit that changes one or two
 source files and describes the change in words, its files the gold). For each repository (a full-history
-clone `DIR/NAME`, its default branch `origin/HEAD`):
+clone `DIR/NAME`, its default branch `origin/HEAD`, or its HEAD without one):
 
 1. the newest `--mine` labeled queries of its default branch's tip;
 2. a cut commit C: the last first-parent commit before the median date of those queries;
@@ -48,7 +48,10 @@ def split(name: str, clone: str, work: str, mine_n: int, cap: int) -> tuple[str,
     """The cut commit and the labeled queries after it, mined from the default branch's tip."""
     from rag.commit_queries import mine
 
-    tip = git(clone, "rev-parse", "origin/HEAD")
+    try:
+        tip = git(clone, "rev-parse", "origin/HEAD")
+    except subprocess.CalledProcessError:  # a clone without a remote default branch: its own HEAD
+        tip = git(clone, "rev-parse", "HEAD")
     tree = checkout_copy(clone, os.path.join(work, f"{name}@tip"), tip)
     rows, scanned = [], 0
     while len(rows) < mine_n:  # labeled queries are a minority of commits: read further back until enough
