@@ -21,11 +21,9 @@ Writes history_elsewhere.json and history_elsewhere.md to --out (bench/results/h
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import replace
 
@@ -73,7 +71,7 @@ def _ancestor(repo: str, commit: str, of: str) -> bool:
 
 
 def run_repo(name: str, clone: str, work: str, mine_n: int, cap: int) -> dict:
-    from eval.dataset import load_labeled
+    from eval.dataset import labeled_from_rows
     from rag.engine import Engine
     from rag.settings import RetrievalSettings
 
@@ -82,10 +80,7 @@ def run_repo(name: str, clone: str, work: str, mine_n: int, cap: int) -> dict:
     start = time.perf_counter()
     engine = Engine.open(tree, refresh=True)
     index_s = time.perf_counter() - start
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in rows)
-    queries = load_labeled(fh.name)
-    os.unlink(fh.name)
+    queries = labeled_from_rows(rows, f"{name}'s mined queries")
     base = RetrievalSettings()
     results = measure(engine, queries, {"hybrid": replace(base, w_history=0.0), "hybrid+history": base}, time_aware=True)
     manifest = engine.store.manifest()

@@ -100,13 +100,10 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--out", default=os.path.join(HERE, "results", "history"))
     ap.add_argument("--full-sets", action="store_true")
-    ap.add_argument("--render", action="store_true", help="only re-write time_split.md from --out's time_split.json")
+    ap.add_argument("--render", action="store_true", help="only re-write the results from --out's time_split.json")
     args = ap.parse_args()
     if args.render:
-        report = json.load(open(os.path.join(args.out, "time_split.json")))
-        with open(os.path.join(args.out, "time_split.md"), "w") as fh:
-            fh.write(markdown(report))
-        print(markdown(report))
+        write_results(args.out, "time_split", json.load(open(os.path.join(args.out, "time_split.json"))), markdown)
         return
     split = json.load(open(os.path.join(DEV, "timesplit.json")))
     report = {"time_split": {}, "full_sets": {}}
@@ -166,7 +163,7 @@ def paired_table(sets: dict, baseline: str, candidate: str) -> list[str]:
         c = compare_ranks([b for b, _ in both], [a for _, a in both])
         lines.append(f"| {name} | {c.n} | {c.baseline_acc1} → {c.candidate_acc1}: {c.acc1_delta:+.1f} "
                      f"[{c.acc1_interval[0]:+.1f}, {c.acc1_interval[1]:+.1f}] | {c.wins} / {c.losses} | {c.p_value:.3g} | "
-                     f"{c.mrr_delta:+.3f} [{c.mrr_interval[0]:+.3f}, {c.mrr_interval[1]:+.3f}] |")
+                     f"{c.describe_mrr()} |")
     lines.append("")
     return lines
 

@@ -6,7 +6,7 @@ import os
 import sys
 
 from eval.settings import EvalSettings
-from rag.cli.common import check_output, index_dir_arg, retrieval_settings
+from rag.cli.common import check_output, embedder_arg, index_dir_arg, retrieval_settings
 from rag.cli.flags import add_setting_flag, settings_from_args
 
 EVAL_FLAGS = ["methods", "level", "k"]
@@ -27,8 +27,7 @@ def add_parser(sub) -> None:
                     help="instead: compare two saved runs (`--report` directories or their queries.jsonl) question "
                          "by question: Acc@1 and MRR differences with 95%% intervals and an exact McNemar test")
     ev.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
-    ev.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index` (an index built with "
-                    "a local model directory is evaluated by naming it again)")
+    embedder_arg(ev)
     index_dir_arg(ev)
     for name in EVAL_FLAGS:
         add_setting_flag(ev, name, (EvalSettings, ""))
@@ -106,7 +105,7 @@ def _cmd_compare(args) -> int:
                     if c.only_before or c.only_after else "")
         print(f"  {c.method} ({c.level}), {p.n} questions{left_out}")
         print(f"    Acc@1 {p.describe()}")
-        print(f"    MRR {p.mrr_delta:+.3f} [{p.mrr_interval[0]:+.3f}, {p.mrr_interval[1]:+.3f}]")
+        print(f"    MRR {p.describe_mrr()}")
     return 0
 
 

@@ -57,6 +57,11 @@ def load_labeled(path: str) -> list[LabeledQuery]:
     return out
 
 
+def labeled_from_rows(rows: list[dict], source: str) -> list[LabeledQuery]:
+    """Labeled queries from rows already in memory (e.g. rag.commit_queries.mine's); `source` names them in errors."""
+    return [_parse_row(row, source, number) for number, row in enumerate(rows, 1)]
+
+
 def _parse_row(row, path: str, number: int) -> LabeledQuery:
     where = f"{path}:{number}"
     if not isinstance(row, dict):

@@ -68,6 +68,11 @@ class PairedComparison:
         return (f"{self.baseline_acc1:.1f} → {self.candidate_acc1:.1f}: {self.acc1_delta:+.1f} points "
                 f"[{low:+.1f}, {high:+.1f}], {self.wins} better / {self.losses} worse, p = {self.p_value:.3g}")
 
+    def describe_mrr(self) -> str:
+        """The MRR difference and its interval: `+0.016 [+0.009, +0.023]`."""
+        low, high = self.mrr_interval
+        return f"{self.mrr_delta:+.3f} [{low:+.3f}, {high:+.3f}]"
+
 
 def compare_ranks(baseline: list[int | None], candidate: list[int | None], resamples: int = RESAMPLES,
                   seed: int = 0) -> PairedComparison:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import check_output, index_dir_arg, retrieval_settings
+from rag.cli.common import check_output, embedder_arg, index_dir_arg, retrieval_settings
 
 
 TRAIN_FLAGS = ["epochs", "max_minutes", "learning_rate", "max_train_examples", "label_form", "lora_r",
@@ -19,8 +19,7 @@ def add_parser(sub) -> None:
                                     "embedder on the same queries and re-embed the index. Runs on CPU; see README.")
     ft.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
     index_dir_arg(ft)
-    ft.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index` (an index built with "
-                    "a local model directory is used by naming it again)")
+    embedder_arg(ft)
     ft.add_argument("--base-model", default=None, metavar="DIR",
                     help="a local Hugging Face causal-LM directory (default: SmolLM2-135M-Instruct)")
     ft.add_argument("--retriever", action="store_true",

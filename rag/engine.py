@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from graph.errors import IndexStoreError, RagError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
@@ -168,7 +168,7 @@ class Engine:
             warnings.append(f"the query was longer than {MAX_QUERY_CHARS:,} characters: only its start and its end "
                             "(where a traceback ends) were read")
         if not has_evidence(parsed) and answer is not None:
-            answer = Answer(answer.module, 0.0, answer.share, answer.calibrated)
+            answer = replace(answer, confidence=0.0)
             warnings.append("no evidence: nothing in the question names code or matches a word of the index once "
                             "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:

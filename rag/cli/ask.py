@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from rag.cli.common import index_dir_arg, retrieval_settings
+from rag.cli.common import embedder_arg, index_dir_arg, retrieval_settings
 
 
 LLM_FLAGS = ["model", "scope", "adapter", "think"]
@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     ask.add_argument("--level", default="file", help="rank files (default) or directories: file|dir")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask.add_argument("--refresh", action="store_true", help="bring a stale index up to date before answering")
-    ask.add_argument("--embedder", default=None, metavar="NAME|DIR", help="as for `rag index`")
+    embedder_arg(ask)
     ask.add_argument("--llm", action="store_true",
                      help="let a local LLM pick among the candidates (default model: SmolLM2-135M-Instruct)")
     from rag.cli.flags import add_setting_flag

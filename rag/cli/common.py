@@ -10,6 +10,12 @@ DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of
 def index_dir_arg(p) -> None:
     p.add_argument("--index-dir", metavar="DIR", help="index directory (default: PATH/.rag)")
 
+
+def embedder_arg(p, help: str = "as for `rag index` (an index built with a local model directory is opened by "
+                                "naming it again)") -> None:
+    """--embedder: which sentence embedder to index or ask with (read by `retrieval_settings`)."""
+    p.add_argument("--embedder", default=None, metavar="NAME|DIR", help=help)
+
 def non_negative_int(text: str) -> int:
     try:
         value = int(text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import DAMAGED_EXIT, index_dir_arg, retrieval_settings
+from rag.cli.common import DAMAGED_EXIT, embedder_arg, index_dir_arg, retrieval_settings
 
 
 INDEX_FLAGS = ["full", "jobs", "include", "exclude", "history"]
@@ -23,9 +23,8 @@ def add_parser(sub) -> None:
 
     for name in INDEX_FLAGS:
         add_setting_flag(ix, name, (IndexOptions, ""))
-    ix.add_argument("--embedder", default=None, metavar="NAME|DIR",
-                    help="sentence-transformers model: auto (default: the index's tuned one from `rag finetune "
-                         "--retriever` if any, else the bundled all-MiniLM-L6-v2), all-MiniLM-L6-v2, or a local directory")
+    embedder_arg(ix, "sentence-transformers model: auto (default: the index's tuned one from `rag finetune "
+                     "--retriever` if any, else the bundled all-MiniLM-L6-v2), all-MiniLM-L6-v2, or a local directory")
     ix.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on stderr")
     ix.set_defaults(run=_cmd_index)
 

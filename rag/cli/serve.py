@@ -6,6 +6,7 @@ from functools import partial
 
 
 def add_parser(sub) -> None:
+    from rag.cli.common import embedder_arg
     from rag.cli.flags import add_setting_flag
     from rag.settings import ServeSettings
 
@@ -18,9 +19,8 @@ def add_parser(sub) -> None:
     p.add_argument("--http", default=None, metavar="HOST:PORT",
                    help="serve the streamable HTTP transport at http://HOST:PORT/mcp instead of stdio")
     add_setting_flag(p, "debounce_ms", (ServeSettings, ""))
-    p.add_argument("--embedder", default=None, metavar="NAME|DIR",
-                   help="as for `rag index`, for every repository served (an index built with a local model "
-                        "directory is served by naming it again)")
+    embedder_arg(p, "as for `rag index`, for every repository served (an index built with a local model "
+                    "directory is opened by naming it again)")
     p.add_argument("--no-watch", action="store_true", help="do not watch the work trees (answers may go stale)")
     p.set_defaults(run=_cmd_serve)
 
