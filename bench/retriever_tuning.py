@@ -99,7 +99,8 @@ def main() -> None:
         tuned = Engine.open(work, settings=RetrievalSettings(), quick_start=True)
         results[name] = {
             "finetune_seconds": seconds, "pairs": report["pairs"],
-            "held_out": {k: {m: report[k][m] for m in ("acc1", "mrr", "queries")} for k in ("before", "after")},
+            "held_out": {k: {m: report[k][m] for m in ("acc1", "mrr", "queries")}
+                         for k in ("dense_before", "dense_after", "fused_before", "fused_after")},
             "check_would_keep": report["accepted"],
             "by_weight": {str(w): {"base": accuracy(base, rows, w), "tuned": accuracy(tuned, rows, w)} for w in weights},
         }
@@ -108,7 +109,7 @@ def main() -> None:
           "Acc@5 base → tuned | MRR base → tuned |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, r in results.items():
-        held = f"{r['held_out']['before']['mrr']} → {r['held_out']['after']['mrr']}"
+        held = f"{r['held_out']['dense_before']['mrr']} → {r['held_out']['dense_after']['mrr']}"
         for w, d in r["by_weight"].items():
             b, t = d["base"], d["tuned"]
             print(f"| {name} | {r['finetune_seconds']} s, {r['pairs']} pairs | {held} | {w} | {b['acc@1']} → {t['acc@1']} "

@@ -118,12 +118,13 @@ def _tune_retriever(args) -> int:
         report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
     finally:
         progress.close()
-    b, a = report.before, report.after
+    b, a = report.fused_before, report.fused_after
     verdict = ("kept: the index is re-embedded with it" if report.accepted
                else "kept as asked (--force): the index is re-embedded with it" if report.kept
-               else "not kept: it ranks the held-out queries no better than the embedder in use, which stays "
-                    "(--force keeps it)")
-    print(f"tuned the embedder on {report.pairs} queries ({report.steps} steps, {report.seconds:.0f} s); held-out "
-          f"queries ({b.queries}), dense retrieval alone: Acc@1 {b.acc1} -> {a.acc1}, MRR {b.mrr} -> {a.mrr}; "
-          f"{verdict}", file=sys.stderr)
+               else "not kept: `rag ask` would answer the held-out questions no better with it; the embedder in "
+                    "use stays (--force keeps it)")
+    print(f"tuned the embedder on {report.pairs} queries ({report.steps} steps, {report.seconds:.0f} s); "
+          f"held-out {report.judged_on} ({b.queries}), as `rag ask` ranks: Acc@1 {b.acc1} -> {a.acc1}, "
+          f"MRR {b.mrr} -> {a.mrr} (dense retrieval alone: Acc@1 {report.dense_before.acc1} -> "
+          f"{report.dense_after.acc1}); {verdict}", file=sys.stderr)
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import orjson
@@ -11,8 +11,8 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
-from finetune.retriever import (TRAINING_CONFIG, Pair, RetrieverReport, accept, capped, dense_score, encoder,
-                                tune)
+from finetune.retriever import (TRAINING_CONFIG, HeldOutScore, Pair, RetrieverReport, accept, capped, dense_score,
+                                encoder, fused_score, tune)
 from finetune.settings import RetrieverSettings, TrainSettings
 from finetune.train import TrainReport, train
 from graph.durable import atomic_write
@@ -23,7 +23,6 @@ from rag.llm.listing import listing
 from rag.llm.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
 from rag.retrieval.index_files import CORPUS
 from rag.retrieval.corpus import embedded_text
-from rag.settings import RetrievalSettings
 
 
 def training_queries(engine, settings: DataSettings = DataSettings()) -> list[Query]:
@@ -55,20 +54,22 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
 
 def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
                    data_settings: DataSettings = DataSettings(), progress=None, force: bool = False) -> RetrieverReport:
-    """Tune the index's embedder on its generated queries; when it passes the held-out check
-    (finetune/retriever.py: accept) or `force`, publish it and re-embed the index with it.
+    """Tune the index's embedder on its generated queries; when the fused ranking with it passes the
+    held-out check (finetune/retriever.py: accept) or `force`, publish it and re-embed the index with it.
     `progress(stage, done, total)` as for `rag index`."""
+    import shutil
+
     from sentence_transformers import SentenceTransformer
 
     from graph.indexer import IndexOptions, index
     from rag.retrieval.index_files import RetrievalExtension
-    from rag.embedding.embedder import TUNED_PREFIX, embedder_location, embedder_path
+    from rag.embedding.embedder import TUNED_PREFIX, Embedder, embedder_location, embedder_path
 
     started = time.monotonic()
     retriever, store = engine.retriever, AdapterStore(engine.store.dir)
     texts = {f: embedded_text(f, retriever.modules[f].summary) for f in retriever.files}
     queries = [q for q in training_queries(engine, data_settings) if q.module in texts]
-    validation = [(q.text, q.module) for q in queries if (q.split or split_of(q.source, data_settings)) == "validation"]
+    validation = [q for q in queries if (q.split or split_of(q.source, data_settings)) == "validation"]
     train = capped([q for q in queries if (q.split or split_of(q.source, data_settings)) == "train"], settings)
     if not train:
         raise ConfigError("no training queries could be generated for this repository (no documented code?)")
@@ -83,27 +84,58 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
         base = previous.base_embedder if previous else engine.store.read_json(engine.store.manifest(), CORPUS)["embedder"]
         model = SentenceTransformer(embedder_path(embedder_location(base, engine.store.dir)), device="cpu",
                                     local_files_only=True, config_kwargs=TRAINING_CONFIG)
-        before = dense_score(encoder(model), validation, texts)
+        pairs_of = [(q.text, q.module) for q in validation]
+        dense_before = dense_score(encoder(model), pairs_of, texts)
         steps = tune(model, pairs, texts, settings,
                      (lambda step, total, loss: progress("tune embedder", step, total)) if progress else None)
-        after = dense_score(encoder(model), validation, texts)
-        accepted = accept(before, after)
+        dense_after = dense_score(encoder(model), pairs_of, texts)
+        written = store.new_path(RETRIEVER_PREFIX)
+        model.save(written)
+        judgement = judge_embedder(engine, Embedder(written), validation, progress)
+        accepted = accept(judgement.before, judgement.after)
         kept = accepted or force
-        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), before, after, accepted,
-                                 kept, asdict(settings))
+        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), dense_before, dense_after,
+                                 judgement.before, judgement.after, judgement.judged_on, accepted, kept, asdict(settings))
         if kept:
-            written = store.new_path(RETRIEVER_PREFIX)
-            model.save(written)
             info = store.publish_retriever(written, RetrieverInfo(embedder="", base_embedder=base,
                                                            snapshot=engine.store.manifest().snapshot,
                                                            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                                            report=report.to_dict()))
+        else:
+            shutil.rmtree(written, ignore_errors=True)
         _write_json(os.path.join(store.dir, "retriever_report.json"), report.to_dict())
-    if kept:  # re-embed with it; later runs of `rag index` keep it (rag/embedding/embedder.py: choose_embedder)
+    if kept:  # re-embed with it (the vectors above are not embedded again); later runs of `rag index` keep it
+        # (rag/embedding/embedder.py: choose_embedder)
         index(engine.repo, IndexOptions(index_dir=engine.store.dir), progress,
-              extensions=[RetrievalExtension(RetrievalSettings(embedder=TUNED_PREFIX + info.embedder),
-                                             index_dir=engine.store.dir)])
+              extensions=[RetrievalExtension(replace(retriever.settings, embedder=TUNED_PREFIX + info.embedder),
+                                             index_dir=engine.store.dir, vectors=judgement.vectors)])
     return report
+
+
+@dataclass
+class Judgement:
+    """The fused ranking of the held-out queries with the index as it stands, and with another embedder."""
+    judged_on: str  # "commits", or "generated queries" where the repository has no history
+    before: HeldOutScore
+    after: HeldOutScore
+    vectors: dict[str, np.ndarray]  # the index's dense texts as the other embedder embeds them, by text_hash
+
+
+def judge_embedder(engine, embedder, validation: list[Query], progress=None) -> Judgement:
+    """How `rag ask` would rank the held-out commits (the held-out generated queries when there are no
+    commits) if the index's dense vectors were `embedder`'s: its files and definitions embedded as a
+    re-embedded index would hold them, the rest of the index as it is (finetune/retriever.py: accept)."""
+    from rag.retrieval.index_files import dense_texts, text_hash
+
+    retriever = engine.retriever
+    file_texts, chunk_texts = dense_texts(engine.store, retriever.manifest)
+    vectors = embedder.embed(file_texts + chunk_texts,
+                             progress=(lambda done, total: progress("embed", done, total)) if progress else None)
+    commits = [q for q in validation if q.origin == "git"]
+    judged = commits or validation
+    other = retriever.with_dense(embedder, vectors[:len(file_texts)], vectors[len(file_texts):] if chunk_texts else None)
+    return Judgement("commits" if commits else "generated queries", fused_score(retriever, judged),
+                     fused_score(other, judged), {text_hash(t): v for t, v in zip(file_texts + chunk_texts, vectors)})
 
 
 def _hard_negative(retriever, q: Query, gold: str) -> str | None:

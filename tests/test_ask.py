@@ -276,6 +276,40 @@ class CountingEmbedder:
         return self.inner.embed_query(text)
 
 
+def test_an_index_ranks_as_well_with_another_embedders_vectors(shop, monkeypatch):
+    """What `rag finetune --retriever` judges a tuned embedder by: the index's own ranking with the
+    dense vectors replaced, the texts they embed rebuilt from the snapshot and checked against it."""
+    import numpy as np
+
+    import rag.retrieval.index_files as index_files
+    from rag.retrieval.retriever import Retriever
+    from rag.settings import RetrievalSettings
+
+    settings = RetrievalSettings(w_dense_chunk=0.5)  # definitions embedded too
+    counting = CountingEmbedder()
+    index(str(shop), extensions=[RetrievalExtension(settings, embedder=counting)])
+    store = IndexStore(str(shop / ".rag"))
+    manifest = store.manifest()
+    files, chunks = index_files.dense_texts(store, manifest)
+    assert len(files) == 6 and chunks and sorted(files + chunks) == sorted(counting.embedded)
+    retriever = Retriever(store, manifest, settings, embedder=counting)
+    q = retriever.parse("add a product to the cart")
+    same = retriever.with_dense(counting, counting.inner.embed(files), counting.inner.embed(chunks))
+    assert np.allclose(same.file_scores(q)[0], retriever.file_scores(q)[0], atol=1e-4)
+    shuffled = counting.inner.embed(files)[::-1].copy()
+    other = retriever.with_dense(counting, shuffled, counting.inner.embed(chunks))
+    assert not np.allclose(other.file_scores(q)[1]["dense"], retriever.file_scores(q)[1]["dense"])
+    assert np.allclose(retriever.file_scores(q)[0], same.file_scores(q)[0], atol=1e-4)  # the original is untouched
+    with pytest.raises(ValueError):
+        retriever.with_dense(counting, shuffled[:3], counting.inner.embed(chunks))
+    with pytest.raises(ValueError):
+        retriever.with_dense(counting, shuffled, None)  # this index embeds definitions: their vectors are needed
+    # texts that are not what the index embedded (another version's format) are refused, not used
+    monkeypatch.setattr(index_files, "embedded_text", lambda f, summary: f"{f} - {summary}")
+    with pytest.raises(IndexStoreError, match="does not match what its dense indexes embedded"):
+        index_files.dense_texts(store, manifest)
+
+
 def test_incremental_rebuild_embeds_only_changed_texts(shop, tmp_path):
     counting = CountingEmbedder()
     ext = RetrievalExtension(embedder=counting)

@@ -48,6 +48,11 @@ def embedded_text(file_id: str, summary: str) -> str:
     return f"{file_id}: {summary}"
 
 
+def chunk_text(file_id: str, qualname: str, doc: str) -> str:
+    """What the dense index embeds for a definition."""
+    return f"{file_id} {qualname}: {doc}".strip()
+
+
 def build_corpus(graph: CodeGraph, modules: list[Module], texts: dict[str, str],
                  settings: RetrievalSettings, hashes: dict[str, str] | None = None,
                  cache: TermCache | None = None) -> Corpus:
@@ -74,8 +79,7 @@ def build_corpus(graph: CodeGraph, modules: list[Module], texts: dict[str, str],
         file_terms.append(dict(Counter(cached[0]) + Counter(jargon[fid])) if fid in jargon else cached[0])
         summaries.append(embedded_text(fid, by_id[fid].summary))
         for d, terms in zip(defs, cached[1]):
-            chunks.append(Chunk(i, d["qualname"], d["start_line"], terms,
-                                f"{fid} {d['qualname']}: {d.get('doc', '')}".strip()))
+            chunks.append(Chunk(i, d["qualname"], d["start_line"], terms, chunk_text(fid, d["qualname"], d.get("doc", ""))))
     return Corpus(files, file_terms, summaries, chunks, [by_id[f].lines for f in files])
 
 

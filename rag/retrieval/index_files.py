@@ -21,9 +21,11 @@ from functools import partial
 import numpy as np
 
 from graph.headers import implementations
-from graph.indexer import BuildContext, as_stored
+from graph.build import symbol_id
+from graph.errors import IndexStoreError
+from graph.indexer import BuildContext, as_stored, load_graph, load_modules
 from graph.store import IndexStore, Manifest, jsonl_lines
-from rag.retrieval.corpus import Corpus, build_corpus
+from rag.retrieval.corpus import Corpus, build_corpus, chunk_text, embedded_text
 from rag.retrieval.dense import DenseIndex
 from rag.retrieval.past_changes import META as PAST_META, SPARSE as PAST_SPARSE, PastChanges
 from rag.settings import RetrievalSettings
@@ -41,13 +43,17 @@ def text_hash(text: str) -> str:
 class RetrievalExtension:
     name = "retrieval"
 
-    def __init__(self, settings: RetrievalSettings = RetrievalSettings(), embedder=None, index_dir: str | None = None):
-        """`index_dir`: the index this builds, where an "auto" embedder looks for a tuned one."""
+    def __init__(self, settings: RetrievalSettings = RetrievalSettings(), embedder=None, index_dir: str | None = None,
+                 vectors: dict[str, np.ndarray] | None = None):
+        """`index_dir`: the index this builds, where an "auto" embedder looks for a tuned one.
+        `vectors`: texts already embedded with this embedder, by text_hash (what `rag finetune
+        --retriever` embedded to judge a tuned embedder), not embedded again."""
         from rag.embedding.embedder import choose_embedder
 
         self.retrieval = replace(settings, embedder=choose_embedder(settings.embedder, index_dir))
         self.index_dir = index_dir
         self._embedder = embedder  # injected in tests; loaded on first use otherwise
+        self._given_vectors = vectors or {}
 
     def settings(self) -> dict:
         return self.retrieval.index_settings()
@@ -72,7 +78,8 @@ class RetrievalExtension:
         chunk_hashes = [text_hash(t) for t in chunk_texts]
         previous_meta = _previous_meta(ctx.store, ctx.previous)
         unchanged = _unchanged_dense(ctx.previous, previous_meta, self.settings(), summary_hashes, chunk_hashes)
-        cache = {} if unchanged else _previous_vectors(ctx.store, ctx.previous, previous_meta, s.embedder)
+        cache = {} if unchanged else {**_previous_vectors(ctx.store, ctx.previous, previous_meta, s.embedder),
+                                      **self._given_vectors}
         meta = {
             "files": corpus.files, "lines": corpus.lines,
             "chunks": [[c.file, c.qualname, c.start_line] for c in corpus.chunks],
@@ -117,10 +124,30 @@ class RetrievalExtension:
         return np.stack([cache[h] for h in hashes]).astype(np.float32)
 
 
+def dense_texts(store: IndexStore, manifest: Manifest) -> tuple[list[str], list[str]]:
+    """The texts a snapshot's dense indexes embed, in their order: each file's, each definition's (none
+    when definitions are not embedded). Rebuilt from the snapshot's graph and modules, and checked
+    against the hashes it recorded of what it embedded."""
+    meta = store.read_json(manifest, CORPUS)
+    files = meta["files"]
+    modules = {m.id: m for m in load_modules(store, manifest)}
+    summaries = [embedded_text(f, modules[f].summary) if f in modules else "" for f in files]
+    chunks = []
+    if meta["chunk_hashes"]:
+        graph = load_graph(store, manifest)
+        for i, qualname, _ in meta["chunks"]:
+            node = symbol_id(files[i], qualname)
+            chunks.append(chunk_text(files[i], qualname, graph.nodes[node].get("doc", "") if node in graph else ""))
+    if [text_hash(t) for t in summaries] != meta["summary_hashes"] or [text_hash(t) for t in chunks] != meta["chunk_hashes"]:
+        raise IndexStoreError(f"the index at {store.dir} does not match what its dense indexes embedded; "
+                              "`rag index --full` rebuilds it")
+    return summaries, chunks
+
+
 def callee_files(graph, corpus: Corpus) -> list[list[int]]:
     """Per definition of the corpus, the other candidate files whose definitions it calls (the call
     graph at file level): where a report's named function hands the work on."""
-    from graph.build import CALLS, symbol_id
+    from graph.build import CALLS
 
     index = {f: i for i, f in enumerate(corpus.files)}
     out = []

@@ -2,6 +2,7 @@
 and files the query names, fused into one ranking of files, rolled up to directories on request."""
 from __future__ import annotations
 
+import copy
 import os
 import posixpath
 from dataclasses import dataclass
@@ -135,6 +136,21 @@ class Retriever:
     def similar_changes(self, q: ParsedQuery, as_of: AsOf | None = None) -> list[PastChange]:
         past = self.past_changes()
         return past.similar(q.head_tokens, self.settings.history_commits, as_of) if past is not None else []
+
+    def with_dense(self, embedder, file_vectors: np.ndarray, chunk_vectors: np.ndarray | None) -> Retriever:
+        """This retriever with its dense signals from another embedder: `embedder` embeds the
+        questions, the vectors (one row per file and per definition, in this index's order:
+        index_files.dense_texts) stand for the index's. How `rag finetune --retriever` ranks with a
+        tuned embedder before deciding to re-embed the index with it."""
+        if len(file_vectors) != len(self.files) or (self.dense_chunks is not None) != (chunk_vectors is not None) \
+                or (chunk_vectors is not None and len(chunk_vectors) != len(self.chunks)):
+            raise ValueError("the vectors do not match this index's files and definitions")
+        other = copy.copy(self)
+        other._embedder = embedder
+        other.dense_files = DenseIndex.build(file_vectors, self.settings.exact_search_limit)
+        other.dense_chunks = (DenseIndex.build(chunk_vectors, self.settings.exact_search_limit)
+                              if chunk_vectors is not None else None)
+        return other
 
     def embedder(self):
         if self._embedder is None:
