@@ -90,18 +90,20 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
                      (lambda step, total, loss: progress("tune embedder", step, total)) if progress else None)
         dense_after = dense_score(encoder(model), pairs_of, texts)
         written = store.new_path(RETRIEVER_PREFIX)
-        model.save(written)
-        judgement = judge_embedder(engine, Embedder(written), validation, progress)
-        accepted = accept(judgement.before, judgement.after)
-        kept = accepted or force
-        report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), dense_before, dense_after,
-                                 judgement.before, judgement.after, judgement.judged_on, accepted, kept, asdict(settings))
-        if kept:
-            info = store.publish_retriever(written, RetrieverInfo(embedder="", base_embedder=base,
-                                                           snapshot=engine.store.manifest().snapshot,
-                                                           created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                                                           report=report.to_dict()))
-        else:
+        try:
+            model.save(written)
+            judgement = judge_embedder(engine, Embedder(written), validation, progress)
+            accepted = accept(judgement.before, judgement.after)
+            kept = accepted or force
+            report = RetrieverReport(len(pairs), steps, round(time.monotonic() - started, 1), dense_before,
+                                     dense_after, judgement.before, judgement.after, judgement.judged_on, accepted,
+                                     kept, asdict(settings))
+            if kept:
+                info = store.publish_retriever(written, RetrieverInfo(embedder="", base_embedder=base,
+                                                                      snapshot=engine.store.manifest().snapshot,
+                                                                      created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                                                      report=report.to_dict()))
+        finally:  # declined, or stopped on the way: the model written to judge goes (published, it has moved)
             shutil.rmtree(written, ignore_errors=True)
         _write_json(os.path.join(store.dir, "retriever_report.json"), report.to_dict())
     if kept:  # re-embed with it (the vectors above are not embedded again); later runs of `rag index` keep it

@@ -145,6 +145,28 @@ def test_an_embedder_that_helps_only_dense_retrieval_is_not_kept(tmp_path, tiny_
     assert not [e for e in os.listdir(store.dir) if RETRIEVER_PREFIX in e]  # the model it wrote to judge is gone
 
 
+def test_a_run_stopped_while_judging_leaves_nothing_and_the_next_sweeps_what_a_kill_left(tmp_path, tiny_embedder,
+                                                                                      monkeypatch):
+    import finetune.pipeline as pipeline
+    from rag.llm.adapters import AdapterStore, RETRIEVER_PREFIX
+
+    engine = _engine(tmp_path, tiny_embedder)
+    store = AdapterStore(engine.store.dir)
+    killed = store.new_path(RETRIEVER_PREFIX)  # as a run killed after writing its model leaves it
+    os.makedirs(killed)
+    snapshot = engine.store.manifest().snapshot
+
+    def interrupted(*args, **kwargs):
+        assert not os.path.exists(killed)  # swept once the lock was held
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "judge_embedder", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.tune_retriever(engine, RetrieverSettings(epochs=1, batch_size=8), DATA)
+    assert not [e for e in os.listdir(store.dir) if RETRIEVER_PREFIX in e]
+    assert store.current_retriever() is None and engine.store.manifest().snapshot == snapshot
+
+
 def test_the_embedder_trains_without_attention_dropout(tmp_path, tiny_embedder, monkeypatch):
     """Attention dropout off, so that the fused attention kernel runs (half the memory); the other
     dropouts still regularise."""

@@ -112,6 +112,8 @@ class AdapterStore:
         os.makedirs(self.dir, exist_ok=True)
         with exclusive_lock(os.path.join(self.dir, "lock"),
                             "another `rag finetune` is training on this index; wait for it to finish"):
+            # what a killed run left half written (new_path): only a run holding this lock writes one
+            prune(self.dir, lambda entry: entry.startswith((f".{PREFIX}", f".{RETRIEVER_PREFIX}")) and entry.endswith(".tmp"))
             yield
 
     def path(self, info: AdapterInfo) -> str:
