@@ -11,8 +11,9 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
-from finetune.retriever import (TRAINING_CONFIG, HeldOutScore, Pair, RetrieverReport, accept, capped, dense_score,
-                                encoder, fused_score, tune)
+from finetune.held_out import HeldOutScore, fused_score
+from finetune.retriever import (TRAINING_CONFIG, Pair, RetrieverReport, accept, capped, dense_score,
+                                encoder, tune)
 from finetune.settings import RetrieverSettings, TrainSettings
 from finetune.train import TrainReport, train
 from graph.durable import atomic_write

@@ -23,10 +23,11 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from finetune.held_out import HeldOutScore, first_changes
 from finetune.settings import RetrieverSettings
 
 # The base embedder is loaded for training with its attention dropout off. With dropout, PyTorch's fused
@@ -43,22 +44,6 @@ class Pair:
     query: str
     module: str  # the gold module
     negative: str | None = None  # a module the retriever ranks above the gold, or near it
-
-
-@dataclass
-class HeldOutScore:
-    """How one ranking does on the held-out queries."""
-    acc1: float
-    mrr: float
-    queries: int
-    reciprocal_ranks: list[float] = field(default_factory=list, repr=False)  # per query, in order
-
-    @classmethod
-    def of_ranks(cls, ranks: list[int]) -> HeldOutScore:
-        if not ranks:
-            return cls(0.0, 0.0, 0)
-        return cls(round(100 * float(np.mean([r == 1 for r in ranks])), 2),
-                   round(float(np.mean([1 / r for r in ranks])), 4), len(ranks), [round(1 / r, 4) for r in ranks])
 
 
 @dataclass
@@ -121,25 +106,11 @@ def dense_score(encode: Callable[[list[str]], np.ndarray], queries: list[tuple[s
     return HeldOutScore.of_ranks([1 + int(np.sum(row > row[position[gold]])) for row, (_, gold) in zip(sims, queries)])
 
 
-def fused_score(retriever, queries) -> HeldOutScore:
-    """The fused (hybrid) ranking, as `rag ask` answers: the gold's rank for each query (`text`,
-    `module`, `as_of`: history only from before the query)."""
-    position = {f: i for i, f in enumerate(retriever.files)}
-    ranks = []
-    for q in queries:
-        scores, _ = retriever.file_scores(retriever.parse(q.text), as_of=q.as_of)
-        order = np.argsort(-scores, kind="stable")  # as Retriever.search breaks ties
-        ranks.append(1 + int(np.flatnonzero(order == position[q.module])[0]))
-    return HeldOutScore.of_ranks(ranks)
-
-
 def accept(before: HeldOutScore, after: HeldOutScore) -> bool:
     """More held-out queries answered first than no longer answered first, and an MRR no lower (the
     same queries, in the same order, ranked both ways; module docstring)."""
-    was_first = np.asarray(before.reciprocal_ranks) == 1.0
-    is_first = np.asarray(after.reciprocal_ranks) == 1.0
-    more_first = int(np.sum(is_first & ~was_first)) > int(np.sum(was_first & ~is_first))
-    return more_first and bool(np.mean(after.reciprocal_ranks) >= np.mean(before.reciprocal_ranks))
+    better, worse = first_changes(before, after)
+    return better > worse and bool(np.mean(after.reciprocal_ranks) >= np.mean(before.reciprocal_ranks))
 
 
 def tune(model, pairs: list[Pair], texts: dict[str, str], settings: RetrieverSettings,

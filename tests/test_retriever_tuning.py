@@ -46,7 +46,8 @@ def test_batches_never_repeat_a_module_and_stay_full():
 
 
 def test_the_keep_rule_wants_more_answered_first_and_no_lower_mrr():
-    from finetune.retriever import HeldOutScore, accept
+    from finetune.held_out import HeldOutScore
+    from finetune.retriever import accept
 
     def score(ranks):
         return HeldOutScore.of_ranks(ranks)
