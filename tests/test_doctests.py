@@ -6,6 +6,7 @@ import pytest
 import eval.metrics
 import eval.paired
 import eval.settings
+import finetune.held_out
 import graph.headers
 import graph.neighbours
 import rag.engine
@@ -16,7 +17,7 @@ import rag.serve.watch
 import graph.settings_model
 
 
-@pytest.mark.parametrize("module", [eval.metrics, eval.paired, eval.settings, graph.headers, graph.neighbours, rag.llm.listing, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
+@pytest.mark.parametrize("module", [eval.metrics, eval.paired, eval.settings, finetune.held_out, graph.headers, graph.neighbours, rag.llm.listing, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"
