@@ -91,6 +91,13 @@ def _cmd_finetune(args) -> int:
           f"({report.total_seconds:.0f} s in all; {report.stopped_because}); validation accuracy "
           f"{report.base_validation_accuracy} before, {report.best_validation_accuracy} after; "
           f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
+    if report.held_out:
+        h = report.held_out
+        verdict = ("better than" if h["better"] > h["worse"] else "worse than" if h["better"] < h["worse"]
+                   else "no better than")
+        print(f"on {h['queries']} held-out commits, each asked as at its commit: `rag ask --llm` Acc@1 "
+              f"{h['llm']['acc1']} against `rag ask` {h['retrieval']['acc1']} ({h['better']} better, {h['worse']} "
+              f"worse): {verdict} retrieval alone on this repository", file=sys.stderr)
     return 0
 
 def _data_settings(args):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import orjson
@@ -11,7 +11,7 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
-from finetune.held_out import HeldOutScore, fused_score
+from finetune.held_out import HeldOutScore, first_changes, fused_score, rank_of
 from finetune.retriever import (TRAINING_CONFIG, Pair, RetrieverReport, accept, capped, dense_score,
                                 encoder, tune)
 from finetune.settings import RetrieverSettings, TrainSettings
@@ -41,15 +41,19 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
              caps: tuple[int, int] | None = None) -> list[Example]:
     """Examples for the engine's repository, candidates from its retriever; with `caps`, only for a
     sample of at most (training, validation) queries."""
+    queries = training_queries(engine, settings)
+    if caps is not None:
+        queries = sample_queries(queries, settings, *caps)
+    return examples_for(engine, tokenizer, queries, settings)
+
+
+def examples_for(engine, tokenizer, queries: list[Query], settings: DataSettings = DataSettings()) -> list[Example]:
     def search(text: str, k: int, as_of=None) -> list[str]:
         return [h.module for h in engine.retriever.search(text, k=k, as_of=as_of)]
 
     def describe(text: str, modules: list[str], ranks: dict[str, int] | None):
         return listing(engine.retriever, engine.repo, text, modules, ranks, settings.definitions)
 
-    queries = training_queries(engine, settings)
-    if caps is not None:
-        queries = sample_queries(queries, settings, *caps)
     return build_examples(queries, search, engine.retriever.modules, tokenizer, settings, describe)
 
 
@@ -170,14 +174,47 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir(train_settings.base_model))  # prompts are counted in its tokens
     # training samples at most this many examples of each split: build no more (each costs a retrieval)
-    examples = generate(engine, tokenizer, data_settings,
-                        caps=(train_settings.max_train_examples, train_settings.validation_examples))
+    queries = sample_queries(training_queries(engine, data_settings), data_settings,
+                             train_settings.max_train_examples, train_settings.validation_examples)
+    examples = examples_for(engine, tokenizer, queries, data_settings)
     if dump_data:
         dump(examples, dump_data)
         return None
     snapshot = engine.store.manifest().snapshot
+    commits = [q for q in queries if q.origin == "git" and q.split == "validation"]
+    check = (lambda: asdict(check_adapter(engine, commits, train_settings.base_model))) if commits else None
     return train(examples, engine.store.dir, snapshot, asdict(data_settings), train_settings, resume, progress,
-                 started)
+                 started, check)
+
+
+@dataclass
+class AdapterCheck:
+    """`rag ask --llm` with the index's adapter against `rag ask`, on the same held-out commits."""
+    queries: int
+    retrieval: HeldOutScore
+    llm: HeldOutScore
+    better: int  # commits `--llm` answers first that retrieval alone does not
+    worse: int  # and the reverse
+    commits: list[str] = field(default_factory=list)  # the commits asked, in the scores' order
+
+
+def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10) -> AdapterCheck:
+    """Ask each held-out commit (as at its commit) as a user would, with and without `--llm`: the
+    adapter in use (the index's own, for `base_model`) in the prompt shape it was trained on, its
+    scores fused with retrieval's as `rag ask --llm` fuses them. The test a tuned model has to pass
+    to be worth asking (issue 18's: trained on the past, asked about the future)."""
+    from rag.engine import Engine
+
+    asking = Engine(engine.repo, engine.store, engine.retriever, engine.stale,
+                    replace(engine.llm_settings, model=base_model, adapter="auto"))
+    plain, fused = [], []
+    for q in commits:
+        plain.append(rank_of([c.module for c in asking.ask(q.text, k=k, as_of=q.as_of).candidates], q.module))
+        fused.append(rank_of([c.module for c in asking.ask(q.text, k=k, llm=True, as_of=q.as_of).candidates],
+                             q.module))
+    retrieval, llm = HeldOutScore.of_ranks(plain), HeldOutScore.of_ranks(fused)
+    return AdapterCheck(len(commits), retrieval, llm, *first_changes(retrieval, llm),
+                        [q.source.removeprefix("git:") for q in commits])
 
 
 def merge(index_dir: str, out: str, base_model: str | None = None) -> str:

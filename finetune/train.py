@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from finetune.examples import Example
@@ -41,6 +42,9 @@ class TrainReport:
     validation: list[tuple[float, float]] = field(default_factory=list)  # (epoch, accuracy)
     adapter: str | None = None
     settings: dict = field(default_factory=dict)
+    # `rag ask --llm` with the adapter against `rag ask` on the held-out commits (finetune/pipeline.py:
+    # check_adapter); None when there were none to ask
+    held_out: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -64,15 +68,17 @@ def select(examples: list[Example], settings: TrainSettings) -> tuple[list[Examp
 
 def train(examples: list[Example], index_dir: str, snapshot: str, data_settings: dict,
           settings: TrainSettings = TrainSettings(), resume: bool = False, progress: bool = True,
-          started: float | None = None) -> TrainReport:
+          started: float | None = None, check: Callable[[], dict] | None = None) -> TrainReport:
     """Train, publish the best adapter into the index directory, and report. `started` (time.monotonic)
-    is when the whole run began: the time budget counts from there."""
+    is when the whole run began: the time budget counts from there. `check`, once the best adapter is
+    published and still under the training lock (so it is the index's current one), measures it: its
+    result is the report's `held_out`."""
     with AdapterStore(index_dir).training_lock():
         return _train(examples, index_dir, snapshot, data_settings, settings, resume, progress,
-                      time.monotonic() if started is None else started)
+                      time.monotonic() if started is None else started, check)
 
 
-def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress, started) -> TrainReport:
+def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress, started, check) -> TrainReport:
     import torch
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
@@ -155,7 +161,8 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         total_seconds=round(time.monotonic() - started, 1),
         best_validation_accuracy=state["best"], base_validation_accuracy=base_accuracy,
         stopped_because=state["stopped"], resumed_from_step=int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None,
-        losses=losses, validation=state["history"], adapter=state["adapter"], settings=recorded_settings)
+        losses=losses, validation=state["history"], adapter=state["adapter"], settings=recorded_settings,
+        held_out=check() if check is not None and state["adapter"] else None)
     _write_report(store.dir, report)
     return report
 

@@ -384,3 +384,59 @@ def test_an_adapter_records_the_prompt_shape_it_was_trained_on(indexed, examples
     assert (info.ranks, info.definitions) == (True, True)
     record = json.loads((tmp_path / "finetune" / "current.json").read_text())
     assert record["record_version"] == 2 and record["definitions"] is True
+
+
+def test_after_training_the_adapter_is_asked_the_held_out_commits_with_and_without_llm(tmp_path, tiny):
+    """The test a tuned model has to pass: the newest commits, each asked as at its commit, answered
+    by `rag ask --llm` with the new adapter and by `rag ask`; the counts are what those commands give."""
+    import shutil
+
+    from conftest import FIXTURES, run_rag
+    from finetune.examples import queries_from_history
+    from finetune.pipeline import finetune
+    from finetune.settings import TrainSettings
+    from rag.commit_queries import mine
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+    from test_history import commit, day, git
+
+    repo = tmp_path / "shop"
+    shutil.copytree(os.path.join(FIXTURES, "python"), repo)
+    git(repo, "init", "-q")
+    commit(repo, "Start the shop: catalog, cart, checkout and payments", day(1))
+    changes = [("shop/cart.py", "Let the cart hold several units of one product"),
+               ("shop/catalog.py", "Look products up by their stock-keeping unit"),
+               ("shop/checkout.py", "Confirm an order only once the payment went through"),
+               ("shop/cart.py", "Empty the cart after a completed checkout"),
+               ("shop/catalog.py", "List the catalog's products by category"),
+               ("shop/checkout.py", "Ask for a shipping address at checkout"),
+               ("shop/cart.py", "Show the cart's total with taxes"),
+               ("shop/catalog.py", "Hide products that are out of stock")]
+    for i, (path, message) in enumerate(changes + [(p, f"{m}, again") for p, m in changes]):
+        with open(repo / path, "a") as fh:
+            fh.write(f"\n# change {i}\n")
+        commit(repo, message, day(i + 2))
+    # the model alone orders the candidates (not fused), so that its answers differ from retrieval's
+    engine = Engine.open(str(repo), quick_start=True, llm=LLMSettings(fusion_weight=None))
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1, batch_size=8,
+                             learning_rate=5e-3, max_train_examples=16, validation_examples=16)
+    report = finetune(engine, settings, DATA, progress=False)
+    held_out = {q.source.removeprefix("git:"): q for q in queries_from_history(
+        mine(str(repo)).rows, engine.retriever.modules, DATA) if q.split == "validation"}
+    check = report.held_out
+    assert check is not None and 0 < check["queries"] == len(check["commits"]) and set(check["commits"]) <= set(held_out)
+    # the same commits asked again, as the two commands ask them
+    with_llm = Engine(engine.repo, engine.store, engine.retriever, engine.stale,
+                      LLMSettings(model=tiny, fusion_weight=None))
+    for i, sha in enumerate(check["commits"]):
+        q = held_out[sha]
+        plain = [c.module for c in engine.ask(q.text, as_of=q.as_of).candidates]
+        fused = [c.module for c in with_llm.ask(q.text, llm=True, as_of=q.as_of).candidates]
+        assert check["retrieval"]["reciprocal_ranks"][i] == round(1 / (plain.index(q.module) + 1), 4)
+        assert check["llm"]["reciprocal_ranks"][i] == round(1 / (fused.index(q.module) + 1), 4)
+    better, worse = check["better"], check["worse"]
+    assert check["llm"]["acc1"] - check["retrieval"]["acc1"] == pytest.approx(100 * (better - worse) / check["queries"], abs=0.02)
+    # and the command line says it
+    r = run_rag("finetune", repo, "--base-model", tiny, "--epochs", "1", "--max-examples", "16", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "held-out commits, each asked as at its commit: `rag ask --llm` Acc@1" in r.stderr
