@@ -163,6 +163,8 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         stopped_because=state["stopped"], resumed_from_step=int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None,
         losses=losses, validation=state["history"], adapter=state["adapter"], settings=recorded_settings,
         held_out=check() if check is not None and state["adapter"] else None)
+    if report.held_out is not None:  # `rag ask --llm` says so when the adapter did not beat retrieval
+        store.annotate(state["adapter"], held_out=report.held_out)
     _write_report(store.dir, report)
     return report
 

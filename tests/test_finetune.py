@@ -326,6 +326,10 @@ def test_adapter_records_are_versioned(tmp_path):
     record = os.path.join(store.dir, CURRENT)
     data = json.load(open(record))
     assert data["record_version"] == RECORD_VERSION and store.current() == info
+    assert store.annotate("adapter-another", held_out={"queries": 3}) is None  # not the current one: untouched
+    info = store.annotate(info.adapter, held_out={"queries": 3})
+    assert info.held_out == store.current().held_out == {"queries": 3}
+    data = json.load(open(record))
     data["a_field_from_a_later_rag"] = 1
     json.dump(data, open(record, "w"))
     assert store.current() == info
@@ -436,6 +440,10 @@ def test_after_training_the_adapter_is_asked_the_held_out_commits_with_and_witho
         assert check["llm"]["reciprocal_ranks"][i] == round(1 / (fused.index(q.module) + 1), 4)
     better, worse = check["better"], check["worse"]
     assert check["llm"]["acc1"] - check["retrieval"]["acc1"] == pytest.approx(100 * (better - worse) / check["queries"], abs=0.02)
+    # the adapter's record keeps it, and `rag ask --llm` says when the adapter did no better
+    assert AdapterStore(engine.store.dir).current().held_out == check
+    warned = any("held-out commits of this repository" in w for w in with_llm.ask("cart total", llm=True).warnings)
+    assert warned == (better <= worse)
     # and the command line says it
     r = run_rag("finetune", repo, "--base-model", tiny, "--epochs", "1", "--max-examples", "16", timeout=300)
     assert r.returncode == 0, r.stderr

@@ -25,7 +25,7 @@ import os
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from graph.durable import atomic_write, fsync_tree, prune
 from graph.errors import ConfigError
@@ -55,6 +55,9 @@ class AdapterInfo:
     ranks: bool = False  # its prompts showed retrieval's rank of each candidate
     definitions: bool = False  # ... and the head of each candidate's best-matching definition
     settings: dict = field(default_factory=dict)
+    # `rag ask --llm` against `rag ask` on held-out commits, measured after training
+    # (finetune/pipeline.py: AdapterCheck as a dict); None when unmeasured
+    held_out: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -137,15 +140,28 @@ class AdapterStore:
         self._collect_garbage(RETRIEVER_PREFIX, keep={info.embedder, previous.embedder if previous else info.embedder})
         return info
 
+    def annotate(self, adapter: str, **changes) -> AdapterInfo | None:
+        """The current adapter's record with `changes`, when the current adapter is still `adapter`
+        (call it under training_lock); None otherwise."""
+        info = self.current()
+        if info is None or info.adapter != adapter:
+            return None
+        info = replace(info, **changes)
+        self._write_record(CURRENT, info)
+        return info
+
     def _publish(self, written: str, record: str, info_named):
         """Move `written` to its final name, then point `record` at it; returns the record written."""
         name = os.path.basename(written)[1:].removesuffix(".tmp")
         fsync_tree(written)
         os.replace(written, os.path.join(self.dir, name))
         info = info_named(name)
+        self._write_record(record, info)
+        return info
+
+    def _write_record(self, record: str, info) -> None:
         atomic_write(os.path.join(self.dir, record), json.dumps({"record_version": RECORD_VERSION, **info.to_dict()},
                                                                 indent=1))
-        return info
 
     def _collect_garbage(self, prefix: str, keep: set[str]) -> None:
         prune(self.dir, lambda entry: entry.startswith(prefix) and entry not in keep)
