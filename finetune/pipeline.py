@@ -174,14 +174,15 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir(train_settings.base_model))  # prompts are counted in its tokens
     # training samples at most this many examples of each split: build no more (each costs a retrieval)
-    queries = sample_queries(training_queries(engine, data_settings), data_settings,
-                             train_settings.max_train_examples, train_settings.validation_examples)
+    every = training_queries(engine, data_settings)
+    queries = sample_queries(every, data_settings, train_settings.max_train_examples, train_settings.validation_examples)
     examples = examples_for(engine, tokenizer, queries, data_settings)
     if dump_data:
         dump(examples, dump_data)
         return None
     snapshot = engine.store.manifest().snapshot
-    commits = [q for q in queries if q.origin == "git" and q.split == "validation"]
+    # all held-out commits, not only the validation sample: none of them is trained on (newest first)
+    commits = [q for q in every if q.origin == "git" and q.split == "validation"][: train_settings.held_out_commits]
     check = (lambda: asdict(check_adapter(engine, commits, train_settings.base_model))) if commits else None
     return train(examples, engine.store.dir, snapshot, asdict(data_settings), train_settings, resume, progress,
                  started, check)

@@ -40,6 +40,9 @@ class TrainSettings:
     max_train_examples: int = setting(1500, "train on at most N examples an epoch, sampled", metavar="N",
                                       flag="--max-examples")
     validation_examples: int = 48
+    # after training, at most this many of the newest held-out commits are asked with and without the
+    # adapter (finetune/pipeline.py: check_adapter): ~1 s each on a CPU
+    held_out_commits: int = 100
     patience: int = 1
     checkpoint_steps: int = 50  # a checkpoint for --resume every this many steps
     device: str | None = None
@@ -55,6 +58,8 @@ class TrainSettings:
                      "checkpoint_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.held_out_commits < 0:
+            raise ValueError("held_out_commits must not be negative")
         if not 0.0 <= self.lora_dropout < 1.0:
             raise ValueError("lora_dropout must be in [0, 1)")
         if self.learning_rate <= 0 or self.max_minutes <= 0:
