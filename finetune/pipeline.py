@@ -48,6 +48,8 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
 
 
 def examples_for(engine, tokenizer, queries: list[Query], settings: DataSettings = DataSettings()) -> list[Example]:
+    """The training examples of `queries`: candidates from the engine's retriever (as at each query's
+    time), listed as the prompt lists them."""
     def search(text: str, k: int, as_of=None) -> list[str]:
         return [h.module for h in engine.retriever.search(text, k=k, as_of=as_of)]
 
