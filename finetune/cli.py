@@ -92,12 +92,15 @@ def _cmd_finetune(args) -> int:
           f"{report.base_validation_accuracy} before, {report.best_validation_accuracy} after; "
           f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
     if report.held_out:
+        from finetune.held_out import clearly_better
+
         h = report.held_out
-        verdict = ("better than" if h["better"] > h["worse"] else "worse than" if h["better"] < h["worse"]
-                   else "no better than")
+        verdict = ("better than retrieval alone" if h["clearly_better"]
+                   else "worse than retrieval alone: ask without --llm" if clearly_better(h["worse"], h["better"])
+                   else "no clear difference from retrieval alone")
         print(f"on {h['queries']} held-out commits, each asked as at its commit: `rag ask --llm` Acc@1 "
               f"{h['llm']['acc1']} against `rag ask` {h['retrieval']['acc1']} ({h['better']} better, {h['worse']} "
-              f"worse): {verdict} retrieval alone on this repository", file=sys.stderr)
+              f"worse, p = {h['p_value']:.2g}): {verdict} on this repository", file=sys.stderr)
     return 0
 
 def _data_settings(args):

@@ -53,6 +53,23 @@ def first_changes(before: HeldOutScore, after: HeldOutScore) -> tuple[int, int]:
     return int(np.sum(is_first & ~was_first)), int(np.sum(was_first & ~is_first))
 
 
+def sign_test(better: int, worse: int) -> float:
+    """The two-sided exact p-value of `better` against `worse` (McNemar's exact test on the queries
+    one ranking answers first and the other not, as eval/paired.py computes it); 1 when none differ.
+
+    >>> round(sign_test(9, 1), 4), sign_test(1, 0), sign_test(0, 0)
+    (0.0215, 1.0, 1.0)
+    """
+    from scipy.stats import binomtest
+
+    return float(binomtest(better, better + worse, 0.5).pvalue) if better + worse else 1.0
+
+
+def clearly_better(better: int, worse: int, level: float = 0.05) -> bool:
+    """More queries won than lost, beyond chance at `level`."""
+    return better > worse and sign_test(better, worse) < level
+
+
 def rank_of(modules: list[str], gold: str) -> int | None:
     """The gold's 1-based position in a ranked list of module IDs, None when it is not there."""
     return modules.index(gold) + 1 if gold in modules else None

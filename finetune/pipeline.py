@@ -11,7 +11,7 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
-from finetune.held_out import HeldOutScore, first_changes, fused_score, rank_of
+from finetune.held_out import HeldOutScore, clearly_better, first_changes, fused_score, rank_of, sign_test
 from finetune.retriever import (TRAINING_CONFIG, Pair, RetrieverReport, accept, capped, dense_score,
                                 encoder, tune)
 from finetune.settings import RetrieverSettings, TrainSettings
@@ -198,6 +198,8 @@ class AdapterCheck:
     llm: HeldOutScore
     better: int  # commits `--llm` answers first that retrieval alone does not
     worse: int  # and the reverse
+    p_value: float  # of better against worse (finetune/held_out.py: sign_test)
+    clearly_better: bool  # more better than worse, beyond chance: `rag ask --llm` warns otherwise
     commits: list[str] = field(default_factory=list)  # the commits asked, in the scores' order
 
 
@@ -216,8 +218,9 @@ def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10) ->
         fused.append(rank_of([c.module for c in asking.ask(q.text, k=k, llm=True, as_of=q.as_of).candidates],
                              q.module))
     retrieval, llm = HeldOutScore.of_ranks(plain), HeldOutScore.of_ranks(fused)
-    return AdapterCheck(len(commits), retrieval, llm, *first_changes(retrieval, llm),
-                        [q.source.removeprefix("git:") for q in commits])
+    better, worse = first_changes(retrieval, llm)
+    return AdapterCheck(len(commits), retrieval, llm, better, worse, round(sign_test(better, worse), 4),
+                        clearly_better(better, worse), [q.source.removeprefix("git:") for q in commits])
 
 
 def merge(index_dir: str, out: str, base_model: str | None = None) -> str:

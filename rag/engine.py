@@ -156,10 +156,11 @@ class Engine:
             if not model_use.tuned:
                 warnings.append("the model is not tuned for this repository (`rag finetune` tunes it): its scores "
                                 f"are fused with retrieval's at weight {model_use.fusion_weight}")
-            elif (check := self.llm(adapter)[1].held_out) and check["better"] <= check["worse"]:
-                warnings.append(f"on {check['queries']} held-out commits of this repository the tuned model answered "
-                                f"no better than retrieval alone (Acc@1 {check['llm']['acc1']} against "
-                                f"{check['retrieval']['acc1']}, `rag finetune`'s check): without --llm is as good")
+            elif (check := self.llm(adapter)[1].held_out) and not check.get("clearly_better"):
+                warnings.append(f"on {check['queries']} held-out commits of this repository the tuned model was not "
+                                f"clearly better than retrieval alone (Acc@1 {check['llm']['acc1']} against "
+                                f"{check['retrieval']['acc1']}; {check['better']} better, {check['worse']} worse; "
+                                "`rag finetune`'s check)")
             timing["llm"] = round((time.perf_counter() - llm_start) * 1000, 1)
             if pick.query_truncated:
                 warnings.append("the query did not fit the model's prompt budget: only its start was used")

@@ -443,8 +443,16 @@ def test_after_training_the_adapter_is_asked_the_held_out_commits_with_and_witho
     assert check["llm"]["acc1"] - check["retrieval"]["acc1"] == pytest.approx(100 * (better - worse) / check["queries"], abs=0.02)
     # the adapter's record keeps it, and `rag ask --llm` says when the adapter did no better
     assert AdapterStore(engine.store.dir).current().held_out == check
-    warned = any("held-out commits of this repository" in w for w in with_llm.ask("cart total", llm=True).warnings)
-    assert warned == (better <= worse)
+    assert check["clearly_better"] == (better > worse and check["p_value"] < 0.05)
+
+    def warned(check) -> bool:
+        store = AdapterStore(engine.store.dir)
+        store.annotate(store.current().adapter, held_out=check)
+        asking = Engine(engine.repo, engine.store, engine.retriever, engine.stale, LLMSettings(model=tiny))
+        return any("held-out commits of this repository" in w for w in asking.ask("cart total", llm=True).warnings)
+
+    assert warned(check) == (not check["clearly_better"])
+    assert warned({**check, "clearly_better": False}) and not warned({**check, "clearly_better": True})
     # and the command line says it
     r = run_rag("finetune", repo, "--base-model", tiny, "--epochs", "1", "--max-examples", "16", timeout=300)
     assert r.returncode == 0, r.stderr
