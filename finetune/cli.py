@@ -113,6 +113,7 @@ def _data_settings(args):
         raise ConfigError(f"--until: {e}") from None
 
 def _tune_retriever(args) -> int:
+    from finetune.held_out import first_changes
     from finetune.pipeline import tune_retriever
     from finetune.settings import RetrieverSettings
     from rag.cli.flags import settings_from_args
@@ -133,8 +134,9 @@ def _tune_retriever(args) -> int:
                else "kept as asked (--force): the index is re-embedded with it" if report.kept
                else "not kept: `rag ask` would answer the held-out questions no better with it; the embedder in "
                     "use stays (--force keeps it)")
+    better, worse = first_changes(b, a)
     print(f"tuned the embedder on {report.pairs} queries ({report.steps} steps, {report.seconds:.0f} s); "
-          f"held-out {report.judged_on} ({b.queries}), as `rag ask` ranks: Acc@1 {b.acc1} -> {a.acc1}, "
-          f"MRR {b.mrr} -> {a.mrr} (dense retrieval alone: Acc@1 {report.dense_before.acc1} -> "
+          f"held-out {report.judged_on} ({b.queries}), as `rag ask` ranks: Acc@1 {b.acc1} -> {a.acc1} ({better} "
+          f"better, {worse} worse), MRR {b.mrr} -> {a.mrr} (dense retrieval alone: Acc@1 {report.dense_before.acc1} -> "
           f"{report.dense_after.acc1}); {verdict}", file=sys.stderr)
     return 0

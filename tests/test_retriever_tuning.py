@@ -217,3 +217,13 @@ def test_retriever_cli_bad_input(shop):
     assert r.returncode != 0 and "--force goes with --retriever" in r.stderr and "Traceback" not in r.stderr
     r = run_rag("finetune", str(shop), "--hard-negatives")
     assert r.returncode != 0 and "--hard-negatives goes with --retriever" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_retriever_cli_reports_the_fused_judgement(shop, tiny_embedder):
+    from conftest import run_rag
+
+    r = run_rag("finetune", str(shop), "--retriever", "--embedder", tiny_embedder, timeout=300)
+    assert r.returncode == 0, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert "held-out generated queries (" in last and "as `rag ask` ranks: Acc@1" in last  # no git history here
+    assert " better, " in last and "dense retrieval alone" in last and ("not kept" in last or "kept:" in last)
