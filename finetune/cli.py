@@ -24,7 +24,8 @@ def add_parser(sub) -> None:
                     help="a local Hugging Face causal-LM directory (default: SmolLM2-135M-Instruct)")
     ft.add_argument("--retriever", action="store_true",
                     help="tune the sentence embedder instead (contrastive, in-batch negatives); kept and "
-                         "the index re-embedded unless it ranks the held-out queries worse")
+                         "the index re-embedded only when `rag ask` would answer more held-out commits "
+                         "first with it")
     ft.add_argument("--force", action="store_true",
                     help="with --retriever: keep the tuned embedder even when it fails the held-out check")
     from finetune.settings import RetrieverSettings, TrainSettings
