@@ -156,11 +156,8 @@ class Engine:
             if not model_use.tuned:
                 warnings.append("the model is not tuned for this repository (`rag finetune` tunes it): its scores "
                                 f"are fused with retrieval's at weight {model_use.fusion_weight}")
-            elif (check := self.llm(adapter)[1].held_out) and not check.get("clearly_better"):
-                warnings.append(f"on {check['queries']} held-out commits of this repository the tuned model was not "
-                                f"clearly better than retrieval alone (Acc@1 {check['llm']['acc1']} against "
-                                f"{check['retrieval']['acc1']}; {check['better']} better, {check['worse']} worse; "
-                                "`rag finetune`'s check)")
+            elif note := _held_out_note(self.llm(adapter)[1].held_out):
+                warnings.append(note)
             timing["llm"] = round((time.perf_counter() - llm_start) * 1000, 1)
             if pick.query_truncated:
                 warnings.append("the query did not fit the model's prompt budget: only its start was used")
@@ -330,3 +327,18 @@ def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:
     except RagError:
         return True
     return manifest.settings.get("extensions", {}).get("retrieval") != as_stored(settings.index_settings())
+
+
+def _held_out_note(check) -> str | None:
+    """What `rag finetune`'s held-out check of an adapter (its record's `held_out`) means for an answer
+    with it: a warning unless it was clearly better than retrieval alone. A record without a readable
+    check (an older adapter, a hand-edited file) gives none."""
+    try:
+        if check is None or check["clearly_better"]:
+            return None
+        return (f"on {check['queries']} held-out commits of this repository the tuned model was not clearly better "
+                f"than retrieval alone (Acc@1 {check['llm']['acc1']} against {check['retrieval']['acc1']}; "
+                f"{check['better']} better, {check['worse']} worse; `rag finetune`'s check)")
+    except (KeyError, TypeError):
+        return None
+

@@ -453,6 +453,7 @@ def test_after_training_the_adapter_is_asked_the_held_out_commits_with_and_witho
 
     assert warned(check) == (not check["clearly_better"])
     assert warned({**check, "clearly_better": False}) and not warned({**check, "clearly_better": True})
+    assert not warned({"queries": "a hand-edited record"}) and not warned([1, 2])  # unreadable: no note, no error
     # and the command line says it
     r = run_rag("finetune", repo, "--base-model", tiny, "--epochs", "1", "--max-examples", "16", timeout=300)
     assert r.returncode == 0, r.stderr
