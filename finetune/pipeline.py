@@ -212,15 +212,22 @@ def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10) ->
 
     asking = Engine(engine.repo, engine.store, engine.retriever, engine.stale,
                     replace(engine.llm_settings, model=base_model, adapter="auto"))
-    plain, fused = [], []
+    from rag.retrieval.question import QueryError
+
+    plain, fused, asked = [], [], []
     for q in commits:
-        plain.append(rank_of([c.module for c in asking.ask(q.text, k=k, as_of=q.as_of).candidates], q.module))
+        try:
+            alone = asking.ask(q.text, k=k, as_of=q.as_of).candidates
+        except QueryError:  # a message with nothing to ask once its noise is set aside
+            continue
+        plain.append(rank_of([c.module for c in alone], q.module))
         fused.append(rank_of([c.module for c in asking.ask(q.text, k=k, llm=True, as_of=q.as_of).candidates],
                              q.module))
+        asked.append(q.source.removeprefix("git:"))
     retrieval, llm = HeldOutScore.of_ranks(plain), HeldOutScore.of_ranks(fused)
     better, worse = first_changes(retrieval, llm)
-    return AdapterCheck(len(commits), retrieval, llm, better, worse, round(sign_test(better, worse), 4),
-                        clearly_better(better, worse), [q.source.removeprefix("git:") for q in commits])
+    return AdapterCheck(len(asked), retrieval, llm, better, worse, round(sign_test(better, worse), 4),
+                        clearly_better(better, worse), asked)
 
 
 def merge(index_dir: str, out: str, base_model: str | None = None) -> str:

@@ -458,3 +458,13 @@ def test_after_training_the_adapter_is_asked_the_held_out_commits_with_and_witho
     r = run_rag("finetune", repo, "--base-model", tiny, "--epochs", "1", "--max-examples", "16", timeout=300)
     assert r.returncode == 0, r.stderr
     assert "held-out commits, each asked as at its commit: `rag ask --llm` Acc@1" in r.stderr
+
+
+def test_the_held_out_check_skips_a_commit_with_nothing_to_ask(indexed, tiny):
+    from finetune.examples import Query
+    from finetune.pipeline import check_adapter
+
+    commits = [Query("   ", "shop/cart.py", "git:aaa", "git", "validation"),
+               Query("add a product to the cart", "shop/cart.py", "git:bbb", "git", "validation")]
+    check = check_adapter(indexed, commits, tiny)
+    assert check.commits == ["bbb"] and check.queries == 1 and check.retrieval.queries == check.llm.queries == 1
