@@ -67,11 +67,13 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
     import shutil
 
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
     from graph.indexer import IndexOptions, index
     from rag.retrieval.index_files import RetrievalExtension
     from rag.embedding.embedder import TUNED_PREFIX, Embedder, embedder_location, embedder_path
 
+    hf_logging.disable_progress_bar()  # its loading and saving bars would land in our stderr
     started = time.monotonic()
     retriever, store = engine.retriever, AdapterStore(engine.store.dir)
     texts = {f: embedded_text(f, retriever.modules[f].summary) for f in retriever.files}

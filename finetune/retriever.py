@@ -138,7 +138,7 @@ def tune(model, pairs: list[Pair], texts: dict[str, str], settings: RetrieverSet
         columns = [[p.query for p in batch], [texts[p.module] for p in batch]]
         if settings.hard_negatives and all(p.negative for p in batch):
             columns.append([texts[p.negative] for p in batch])
-        features = [_to_device(model.tokenize(c), model.device) for c in columns]
+        features = [_to_device(model.preprocess(c), model.device) for c in columns]
         loss = loss_fn(features, None)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
