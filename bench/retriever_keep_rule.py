@@ -39,8 +39,9 @@ def judge_tree(tree: str) -> dict:
         raise SystemExit(f"{tree}: its index holds no tuned embedder (`rag finetune --retriever --force` makes one)")
     engine = Engine.open(tree, settings=RetrievalSettings(embedder=_built_with(index_dir)))
     data = DataSettings()
+    files = set(engine.retriever.files)  # as `rag finetune --retriever` takes them (finetune/pipeline.py)
     validation = [q for q in training_queries(engine, data)
-                  if q.module in engine.retriever.modules and (q.split or split_of(q.source, data)) == "validation"]
+                  if q.module in files and (q.split or split_of(q.source, data)) == "validation"]
     bundled = judge_embedder(engine, Embedder(DEFAULT_EMBEDDER), validation)
     tuned = judge_embedder(engine, Embedder(os.path.join(index_dir, DIR, info.embedder)), validation)
     before, after = np.asarray(bundled.after.reciprocal_ranks), np.asarray(tuned.after.reciprocal_ranks)

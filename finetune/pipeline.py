@@ -211,11 +211,10 @@ def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10) ->
     scores fused with retrieval's as `rag ask --llm` fuses them. The test a tuned model has to pass
     to be worth asking (issue 18's: trained on the past, asked about the future)."""
     from rag.engine import Engine
+    from rag.retrieval.question import QueryError
 
     asking = Engine(engine.repo, engine.store, engine.retriever, engine.stale,
                     replace(engine.llm_settings, model=base_model, adapter="auto"))
-    from rag.retrieval.question import QueryError
-
     plain, fused, asked = [], [], []
     for q in commits:
         try:
