@@ -73,7 +73,7 @@ def main() -> None:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from eval.dataset import load_labeled
-    from eval.metrics import first_rank
+    from rag.ranking_metrics import first_rank
     from finetune.pipeline import training_queries
     from rag.embedding.embedder import DEFAULT_EMBEDDER, embedder_path
     from rag.engine import Engine

@@ -38,8 +38,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 from eval.methods import ranking  # noqa: E402
-from eval.metrics import (accuracy_at, accuracy_by_confidence, directory_of, first_rank, mean_reciprocal_rank, percentile,  # noqa: E402
-                          strict_accuracy_at)
+from eval.metrics import accuracy_by_confidence, directory_of, percentile  # noqa: E402
+from rag.ranking_metrics import accuracy_at, first_rank, mean_reciprocal_rank, strict_accuracy_at  # noqa: E402
 from rag.settings import DEFAULT_EMBEDDER  # noqa: E402
 
 DEFAULT_DATA = os.path.join(HERE, "dev", "issues.jsonl")

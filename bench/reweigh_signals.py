@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from eval.metrics import accuracy_at, first_rank, mean_reciprocal_rank  # noqa: E402
+from rag.ranking_metrics import accuracy_at, first_rank, mean_reciprocal_rank  # noqa: E402
 
 
 def ranks_under(rows: dict, ids: list[str], score) -> dict[str, int | None]:

@@ -53,7 +53,8 @@ def checkout_copy(clone: str, target: str, commit: str) -> str:
 
 def measure(engine, queries, configurations: dict, time_aware: bool) -> dict:
     from eval.methods import ranking
-    from eval.metrics import accuracy_at, accuracy_by_confidence, first_rank, mean_reciprocal_rank, percentile
+    from eval.metrics import accuracy_by_confidence, percentile
+    from rag.ranking_metrics import accuracy_at, first_rank, mean_reciprocal_rank
 
     out = {}
     for name, settings in configurations.items():

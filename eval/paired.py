@@ -6,8 +6,8 @@ accuracies alone, so every figure here is paired, question by question:
 
 - `wins` / `losses`: questions the candidate answers right at rank 1 and the baseline does not, and the
   reverse. Only these move Acc@1.
-- `p_value`: the exact McNemar test, a two-sided binomial test of `wins` against `wins + losses` at
-  one half: how often a coin deciding each of those questions would split them at least this unevenly.
+- `p_value`: the exact McNemar test (rag/ranking_metrics.py: `mcnemar_p`) on those questions: how often
+  a coin deciding each of them would split them at least this unevenly.
 - `acc1_interval`, `mrr_interval`: 95% paired bootstrap intervals of the differences (resampling
   questions, each with both methods' answers), in Acc@1 points and in MRR.
 
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eval.metrics import accuracy_at, mean_reciprocal_rank
+from rag.ranking_metrics import accuracy_at, first_place_changes, mcnemar_p, mean_reciprocal_rank
 
 RESAMPLES = 10_000  # bootstrap resamples: the interval's ends move by about 0.1 point between seeds
 BOOTSTRAP_CELLS = 2_000_000  # resampled positions drawn at once (16 MB)
@@ -81,20 +81,13 @@ def compare_ranks(baseline: list[int | None], candidate: list[int | None], resam
     Both lists must be in the same question order. The bootstrap is seeded, so the same ranks always
     give the same intervals.
     """
-    from scipy.stats import binomtest
-
-    if len(baseline) != len(candidate):
-        raise ValueError(f"the two methods answered different numbers of questions ({len(baseline)} and "
-                         f"{len(candidate)}); a paired comparison needs the same questions")
+    base_first, cand_first = [r == 1 for r in baseline], [r == 1 for r in candidate]
+    wins, losses = first_place_changes(base_first, cand_first)  # checks that both answered the same questions
     if not baseline:
         raise ValueError("no questions to compare")
-    base_hit = np.array([r == 1 for r in baseline], dtype=float)
-    cand_hit = np.array([r == 1 for r in candidate], dtype=float)
+    base_hit, cand_hit = np.array(base_first, dtype=float), np.array(cand_first, dtype=float)
     base_rr = np.array([1 / r if r else 0.0 for r in baseline])
     cand_rr = np.array([1 / r if r else 0.0 for r in candidate])
-    wins = int(np.sum((cand_hit == 1) & (base_hit == 0)))
-    losses = int(np.sum((cand_hit == 0) & (base_hit == 1)))
-    p_value = binomtest(wins, wins + losses, 0.5).pvalue if wins + losses else 1.0
     n = len(baseline)
     hit_deltas, rr_deltas = _bootstrap_means([100 * (cand_hit - base_hit), cand_rr - base_rr], resamples, seed)
     base_acc1, cand_acc1 = round(100 * accuracy_at(baseline, 1), 1), round(100 * accuracy_at(candidate, 1), 1)
@@ -104,7 +97,7 @@ def compare_ranks(baseline: list[int | None], candidate: list[int | None], resam
         acc1_interval=_interval(hit_deltas, 1),
         mrr_delta=round(mean_reciprocal_rank(candidate) - mean_reciprocal_rank(baseline), 4),
         mrr_interval=_interval(rr_deltas, 4),
-        p_value=float(p_value))
+        p_value=mcnemar_p(wins, losses))
 
 
 def _bootstrap_means(values: list[np.ndarray], resamples: int, seed: int) -> list[np.ndarray]:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from eval.dataset import LabeledQuery, gold_ids
 from eval.methods import get_method
 from eval.paired import PairedComparison, compare_ranks
-from eval.metrics import (accuracy_at, accuracy_by_confidence, dedupe, directory_of, first_rank,
-                          mean_reciprocal_rank, percentile, strict_accuracy_at)
+from eval.metrics import accuracy_by_confidence, directory_of, percentile
+from rag.ranking_metrics import accuracy_at, dedupe, first_rank, mean_reciprocal_rank, strict_accuracy_at
 
 
 @dataclass

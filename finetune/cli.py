@@ -93,7 +93,7 @@ def _cmd_finetune(args) -> int:
           f"{report.base_validation_accuracy} before, {report.best_validation_accuracy} after; "
           f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
     if report.held_out:
-        from finetune.held_out import clearly_better
+        from rag.ranking_metrics import clearly_better
 
         h = report.held_out
         verdict = ("better than retrieval alone" if h["clearly_better"]

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.ranking_metrics import accuracy_at, first_place_changes, mean_reciprocal_rank
+
 
 @dataclass
 class HeldOutScore:
@@ -22,11 +24,8 @@ class HeldOutScore:
     @classmethod
     def of_ranks(cls, ranks: list[int | None]) -> HeldOutScore:
         """From the gold's rank per query (1 = first; None = not among those ranked)."""
-        if not ranks:
-            return cls(0.0, 0.0, 0)
-        rr = [0.0 if r is None else 1 / r for r in ranks]
-        return cls(round(100 * float(np.mean([r == 1 for r in ranks])), 2), round(float(np.mean(rr)), 4),
-                   len(ranks), [round(x, 4) for x in rr])
+        rr = [0.0 if r is None else round(1 / r, 4) for r in ranks]
+        return cls(round(100 * accuracy_at(ranks, 1), 2), round(mean_reciprocal_rank(ranks), 4), len(ranks), rr)
 
 
 def fused_score(retriever, queries) -> HeldOutScore:
@@ -48,28 +47,5 @@ def first_changes(before: HeldOutScore, after: HeldOutScore) -> tuple[int, int]:
     >>> first_changes(HeldOutScore.of_ranks([1, 2, 3, 1]), HeldOutScore.of_ranks([1, 1, 1, 2]))
     (2, 1)
     """
-    was_first = np.asarray(before.reciprocal_ranks) == 1.0
-    is_first = np.asarray(after.reciprocal_ranks) == 1.0
-    return int(np.sum(is_first & ~was_first)), int(np.sum(was_first & ~is_first))
-
-
-def sign_test(better: int, worse: int) -> float:
-    """The two-sided exact p-value of `better` against `worse` (McNemar's exact test on the queries
-    one ranking answers first and the other not, as eval/paired.py computes it); 1 when none differ.
-
-    >>> round(sign_test(9, 1), 4), sign_test(1, 0), sign_test(0, 0)
-    (0.0215, 1.0, 1.0)
-    """
-    from scipy.stats import binomtest
-
-    return float(binomtest(better, better + worse, 0.5).pvalue) if better + worse else 1.0
-
-
-def clearly_better(better: int, worse: int, level: float = 0.05) -> bool:
-    """More queries won than lost, beyond chance at `level`."""
-    return better > worse and sign_test(better, worse) < level
-
-
-def rank_of(modules: list[str], gold: str) -> int | None:
-    """The gold's 1-based position in a ranked list of module IDs, None when it is not there."""
-    return modules.index(gold) + 1 if gold in modules else None
+    return first_place_changes([rr == 1.0 for rr in before.reciprocal_ranks],
+                               [rr == 1.0 for rr in after.reciprocal_ranks])

@@ -11,7 +11,7 @@ import orjson
 from finetune.examples import (DataSettings, Example, Query, build_examples, queries_from_history,
                                queries_from_seeds, sample_queries, split_of)
 from finetune.queries import seeds_of
-from finetune.held_out import HeldOutScore, clearly_better, first_changes, fused_score, rank_of, sign_test
+from finetune.held_out import HeldOutScore, first_changes, fused_score
 from finetune.retriever import (TRAINING_CONFIG, Pair, RetrieverReport, accept, capped, dense_score,
                                 encoder, tune)
 from finetune.settings import RetrieverSettings, TrainSettings
@@ -23,6 +23,7 @@ from graph.indexer import load_graph
 from rag.llm.listing import listing
 from rag.llm.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
 from rag.retrieval.index_files import CORPUS
+from rag.ranking_metrics import clearly_better, first_rank, mcnemar_p
 from rag.retrieval.corpus import embedded_text
 
 
@@ -200,7 +201,7 @@ class AdapterCheck:
     llm: HeldOutScore
     better: int  # commits `--llm` answers first that retrieval alone does not
     worse: int  # and the reverse
-    p_value: float  # of better against worse (finetune/held_out.py: sign_test)
+    p_value: float  # of better against worse (rag/ranking_metrics.py: mcnemar_p)
     clearly_better: bool  # more better than worse, beyond chance: `rag ask --llm` warns otherwise
     commits: list[str] = field(default_factory=list)  # the commits asked, in the scores' order
 
@@ -221,13 +222,13 @@ def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10) ->
             alone = asking.ask(q.text, k=k, as_of=q.as_of).candidates
         except QueryError:  # a message with nothing to ask once its noise is set aside
             continue
-        plain.append(rank_of([c.module for c in alone], q.module))
-        fused.append(rank_of([c.module for c in asking.ask(q.text, k=k, llm=True, as_of=q.as_of).candidates],
-                             q.module))
+        plain.append(first_rank([c.module for c in alone], [q.module]))
+        fused.append(first_rank([c.module for c in asking.ask(q.text, k=k, llm=True, as_of=q.as_of).candidates],
+                                [q.module]))
         asked.append(q.source.removeprefix("git:"))
     retrieval, llm = HeldOutScore.of_ranks(plain), HeldOutScore.of_ranks(fused)
     better, worse = first_changes(retrieval, llm)
-    return AdapterCheck(len(asked), retrieval, llm, better, worse, round(sign_test(better, worse), 4),
+    return AdapterCheck(len(asked), retrieval, llm, better, worse, round(mcnemar_p(better, worse), 4),
                         clearly_better(better, worse), asked)
 
 

@@ -5,8 +5,9 @@ import pytest
 
 from eval.dataset import DatasetError, gold_ids, load_labeled
 from eval.methods import Method, MethodError, get_method, method_names, register_method
-from eval.metrics import (accuracy_at, accuracy_by_confidence, all_within, dedupe, directory_of, first_rank,
-                          mean_reciprocal_rank, percentile, strict_accuracy_at)
+from eval.metrics import accuracy_by_confidence, directory_of, percentile
+from rag.ranking_metrics import (accuracy_at, all_within, dedupe, first_rank, first_place_changes, mcnemar_p,
+                                 mean_reciprocal_rank, strict_accuracy_at)
 
 from conftest import run_rag
 
@@ -37,6 +38,16 @@ def test_strict_accuracy_needs_every_gold():
     assert strict_accuracy_at(rankings, golds, 2) == pytest.approx(2 / 3)
     assert strict_accuracy_at(rankings, golds, 3) == 1.0
     assert not all_within(["a"], [], 1)  # no gold: never a hit
+
+
+def test_first_place_changes_and_the_exact_test():
+    assert first_place_changes([True, False, False, True], [True, True, True, False]) == (2, 1)
+    assert first_place_changes([], []) == (0, 0)
+    with pytest.raises(ValueError, match="same questions"):
+        first_place_changes([True], [True, False])
+    # 9 won, 1 lost: 2 * P(X <= 1 | 10, 1/2) = 22/1024; an even split or no difference is no evidence
+    assert mcnemar_p(9, 1) == pytest.approx(22 / 1024) and mcnemar_p(1, 9) == pytest.approx(22 / 1024)
+    assert mcnemar_p(5, 5) == 1.0 and mcnemar_p(0, 0) == 1.0
 
 
 def test_ties_keep_the_order_the_method_returned():
