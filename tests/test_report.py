@@ -115,6 +115,16 @@ def test_modules_named_without_their_path():
                               "sympy/physics/units/prefixes.py", "sympy/printing/latex.py"]
 
 
+def test_a_comment_that_opens_a_report_is_neither_its_title_nor_evidence():
+    # GitHub's issue templates start with their instructions in a comment, before the user's first line
+    q = parse_query("<!--\nDescribe the digest nonce problem here.\n-->\n\nRedirects lose the session cookie\n"
+                    "After a 302 the cookie jar is empty.")
+    assert "nonc" not in q.tokens and "digest" not in q.tokens
+    assert {"redirect", "cooki"} <= set(q.title_tokens)
+    only = parse_query("<!-- template comment -->\n### Expected behavior\n\n### Actual behavior\n")
+    assert only.tokens == [] and only.title_tokens == []
+
+
 def test_a_template_heading_or_a_bare_version_is_no_title():
     assert title_of("### Description\nThe cart total is wrong") == ""
     assert title_of("Numpy 1.25.2\nScipy 1.11.1") == ""

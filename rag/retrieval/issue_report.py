@@ -11,7 +11,8 @@ are pure functions of the text:
   environment dumps ("Numpy 1.22.3", `pip freeze` lines, `print(numpy.__version__)` snippets, and
   whole code blocks that are mostly versions, such as the JSON `python -m requests.help` prints),
   which otherwise make the repository's own version-printing module the answer;
-- `title_of` is the first line of a multi-line report, when it reads as a title;
+- `title_of` is the first line of a multi-line report, when it reads as a title (read once the report's
+  HTML comments are gone: `without_comments`);
 - `error_messages` are the exception lines of the report ("IndexError: tuple index out of range").
 """
 from __future__ import annotations
@@ -48,10 +49,16 @@ _ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|
 _CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|import |from \S+ import|def |class |print\()")
 
 
+def without_comments(text: str) -> str:
+    """The report without its HTML comments: an issue template's instructions, which often open the
+    report, before any line of the user's own (an unclosed comment runs to the end, as a browser shows it)."""
+    return _HTML_COMMENT.sub("", text)
+
+
 def strip_noise(text: str) -> str:
     """The report without HTML comments, template headings and environment dumps (line structure kept
     for what remains)."""
-    text = _URL.sub(" ", _HTML_TAG.sub(" ", _HTML_COMMENT.sub("", text)))
+    text = _URL.sub(" ", _HTML_TAG.sub(" ", without_comments(text)))
     text = _FENCED_BLOCK.sub(lambda m: "" if _is_environment_block(m.group(1)) else m.group(0), text)
     kept = []
     for line in text.splitlines():

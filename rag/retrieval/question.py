@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from graph.errors import RagError
-from rag.retrieval.issue_report import error_messages, strip_noise, title_of
+from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
 from rag.retrieval.tokenize import tokenize
 
 MAX_QUERY_CHARS = 20_000
@@ -89,6 +89,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
         head = text[:MAX_QUERY_CHARS - KEPT_TAIL_CHARS]
         tail = text[-KEPT_TAIL_CHARS:]
         text = head[:head.rfind("\n") + 1 or None] + tail[tail.find("\n") + 1:]  # whole lines only
+    text = without_comments(text).strip()  # before the title: a template's comment often opens the report
     title = title_of(text)
     body = strip_noise(text.split("\n", 1)[1] if title else text)
     mentioned: list[str] = []
