@@ -73,3 +73,29 @@ def test_flipped_bytes_in_the_past_changes_are_one_line_for_a_question(shop, nam
     assert run_rag("index", shop, "--check").returncode == 4
     assert run_rag("index", shop, "-q").returncode == 0
     assert run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "1").returncode == 0
+
+
+def _nan_vectors(path):
+    _overwrite(path, 64, struct.pack("<16f", *[float("nan")] * 16))  # the last row's floats, same size
+
+
+def _nan_bm25_weights(path):
+    import numpy as np
+
+    weights = np.load(path)
+    np.save(path, np.full_like(weights, np.nan))  # the same header and size: loading it notices nothing
+
+
+@pytest.mark.parametrize("name, damage", [("retrieval/dense-files.faiss", _nan_vectors),
+                                          ("retrieval/sparse-files/data.csc.index.npy", _nan_bm25_weights)])
+def test_floats_that_are_not_numbers_are_damage_not_answers(shop, name, damage):
+    """Found by a user's probe: FAISS leaves out a vector whose similarity is NaN, and NaN BM25 weights
+    gave NaN scores and confidences (invalid JSON), each answered with exit 0."""
+    run_rag("index", shop, "-q")
+    damage(_snapshot_file(shop, name))
+    r = run_rag("ask", "add a product to the cart", "--repo", shop, "--json")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "damaged" in r.stderr, (r.stdout, r.stderr)
+    assert "NaN" not in r.stdout
+    assert run_rag("index", shop, "--check").returncode == 4
+    assert run_rag("index", shop, "-q").returncode == 0
+    assert run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "1").returncode == 0

@@ -60,7 +60,10 @@ class DenseIndex:
         keep = ids[0] >= 0
         out[ids[0][keep]] = sims[0][keep]
         # both sides are unit vectors: a similarity outside [-1, 1] (or not a number) is a damaged file,
-        # which must not be ranked with as if it were sound (a cheap look, on every question)
-        if len(out) and not (np.isfinite(out).all() and -SIMILARITY_BOUND <= out.min() and out.max() <= SIMILARITY_BOUND):
+        # which must not be ranked with as if it were sound (a cheap look, on every question). FAISS
+        # leaves out a vector whose similarity is not a number (its id comes back as -1), so an exact
+        # index that returns fewer than all of its vectors when asked for all of them is damaged too.
+        exact_and_short = k == n and isinstance(self._index, faiss.IndexFlat) and not keep.all()
+        if exact_and_short or not (np.isfinite(out).all() and -SIMILARITY_BOUND <= out.min() and out.max() <= SIMILARITY_BOUND):
             raise IndexStoreError("the dense index is damaged (similarities outside [-1, 1]): `rag index` repairs it")
         return out

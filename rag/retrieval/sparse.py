@@ -117,4 +117,10 @@ class SparseIndex:
         """BM25 score of every document (unknown tokens contribute nothing)."""
         if not query_tokens:  # e.g. a query in a script the tokenizer has no words for
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+        scores = np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+        # a BM25 score is a sum of non-negative terms: anything else comes from damaged bytes of the index
+        # (the same size as sound ones, so loading it did not notice), never to be ranked with
+        if len(scores) and not (np.isfinite(scores).all() and scores.min() >= 0):
+            raise IndexStoreError("the sparse index is damaged (scores that are not numbers or below zero): "
+                                  "`rag index --full` rebuilds it")
+        return scores
