@@ -13,6 +13,11 @@ class IndexStoreError(RagError):
     """The on-disk index is missing, corrupt, or from another format version."""
 
 
+class IndexCorruptError(IndexStoreError):
+    """Bytes of the index do not read as what was written: damage (`rag index --check` exits 4), not
+    merely an index that is out of date or of another version."""
+
+
 class ConfigError(RagError):
     """rag.toml or a setting is invalid."""
 

@@ -18,7 +18,7 @@ import orjson
 
 from graph.build import build_graph
 from graph.config import HistorySettings, RepoConfig, parse_config
-from graph.errors import IndexStoreError, RepoError
+from graph.errors import IndexCorruptError, IndexStoreError, RepoError
 from graph.history import HISTORY_FILE, History, add_history, head, mine_history
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
@@ -406,7 +406,9 @@ def _changes(store: IndexStore, found: WalkResult, settings: dict, verify: bool 
         return Changes(reason="no index yet")
     try:
         manifest = store.manifest()
-    except IndexStoreError as e:
+    except IndexCorruptError as e:
+        return Changes(reason=str(e), damaged=[str(e)])
+    except IndexStoreError as e:  # of an older format: out of date, not damaged
         return Changes(reason=str(e))
     current = {f.path: f.sha256 for f in found.files}
     before = {p: meta.get("sha256") for p, meta in manifest.files.items()}

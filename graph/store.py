@@ -24,11 +24,11 @@ import shutil
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field
 from typing import Iterable, Iterator
 
 from graph.durable import atomic_write, fsync_dir, fsync_tree, prune, write_durably
-from graph.errors import IndexStoreError
+from graph.errors import IndexCorruptError, IndexStoreError
 from graph.locking import exclusive_lock
 
 INDEX_DIR_NAME = ".rag"
@@ -58,6 +58,14 @@ class Manifest:
         return asdict(self)
 
 
+_JSON_TYPES = {"int": int, "str": str, "dict": dict, "list": list, "None": type(None)}
+
+
+def _of_type(value, annotation: str) -> bool:
+    """Whether a JSON value fits a field's annotation (`str | None`, `dict[str, int]`: the outer types)."""
+    return isinstance(value, tuple(_JSON_TYPES[part.strip().split("[")[0]] for part in annotation.split("|")))
+
+
 def default_index_dir(repo: str) -> str:
     """Where a repository's index lives unless told otherwise."""
     return os.path.join(repo, INDEX_DIR_NAME)
@@ -81,11 +89,11 @@ class IndexStore:
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise IndexStoreError(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
-                              "`rag index --full` rebuilds it") from None
+            raise IndexCorruptError(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
+                                    "`rag index --full` rebuilds it") from None
         if not isinstance(data, dict) or not isinstance(data.get("format_version"), int):
-            raise IndexStoreError(f"the index at {self.dir} is corrupt ({MANIFEST} has no format version); "
-                              "`rag index --full` rebuilds it")
+            raise IndexCorruptError(f"the index at {self.dir} is corrupt ({MANIFEST} has no format version); "
+                                    "`rag index --full` rebuilds it")
         version = data["format_version"]
         if version > FORMAT_VERSION:
             raise IndexStoreError(f"the index at {self.dir} has format version {version}, newer than this rag "
@@ -93,11 +101,13 @@ class IndexStore:
         if version < FORMAT_VERSION:
             raise IndexStoreError(f"the index at {self.dir} has the old format version {version}: "
                               "`rag index` rebuilds it")
-        try:
-            return Manifest(**{k: data[k] for k in Manifest.__dataclass_fields__ if k in data})
-        except TypeError as e:
-            raise IndexStoreError(f"the index at {self.dir} is corrupt ({MANIFEST}: {_short(e)}); "
-                              "`rag index --full` rebuilds it") from None
+        wrong = [name for name, f in Manifest.__dataclass_fields__.items()
+                 if (name in data and not _of_type(data[name], f.type))
+                 or (name not in data and f.default is MISSING and f.default_factory is MISSING)]
+        if wrong:
+            raise IndexCorruptError(f"the index at {self.dir} is corrupt ({MANIFEST}: {', '.join(wrong)} missing or "
+                                    "of the wrong type); `rag index --full` rebuilds it")
+        return Manifest(**{k: data[k] for k in Manifest.__dataclass_fields__ if k in data})
 
     def damage(self, manifest: Manifest, hashes: bool = True) -> list[str]:
         """What is wrong with the snapshot's files against what the manifest recorded when they were
@@ -157,13 +167,13 @@ class IndexStore:
     def _snapshot_file(self, manifest: Manifest, name: str) -> str:
         path = os.path.join(self.dir, manifest.snapshot, name)
         if not os.path.isfile(path):
-            raise IndexStoreError(f"the index at {self.dir} is incomplete ({manifest.snapshot}/{name} is missing); "
-                              "`rag index --full` rebuilds it")
+            raise IndexCorruptError(f"the index at {self.dir} is incomplete ({manifest.snapshot}/{name} is missing); "
+                                    "`rag index --full` rebuilds it")
         return path
 
-    def _corrupt(self, name: str, e: Exception) -> IndexStoreError:
-        return IndexStoreError(f"the index at {self.dir} is corrupt ({name}: {_short(e)}); "
-                           "`rag index --full` rebuilds it")
+    def _corrupt(self, name: str, e: Exception) -> IndexCorruptError:
+        return IndexCorruptError(f"the index at {self.dir} is corrupt ({name}: {_short(e)}); "
+                                 "`rag index --full` rebuilds it")
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -99,3 +99,19 @@ def test_floats_that_are_not_numbers_are_damage_not_answers(shop, name, damage):
     assert run_rag("index", shop, "--check").returncode == 4
     assert run_rag("index", shop, "-q").returncode == 0
     assert run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "1").returncode == 0
+
+
+@pytest.mark.parametrize("manifest", [b'{"format_version": 1, "tool', b"", b"[]", b'{"format_version": 1}',
+                                      b'{"format_version": 1, "tool_version": "x", "snapshot": "s", "created": "c", '
+                                      b'"settings": {}, "files": 5}'])
+def test_a_corrupt_manifest_is_damage_for_check_and_rebuilt_by_a_question(shop, manifest):
+    """Found by a user's probe: `--check` called it stale (exit 1), and a manifest without its fields
+    showed Python's own complaint (`Manifest.__init__() missing 5 required positional arguments`)."""
+    run_rag("index", shop, "-q")
+    (shop / ".rag" / "manifest.json").write_bytes(manifest)
+    check = run_rag("index", shop, "--check")
+    assert check.returncode == 4 and "corrupt" in check.stdout and "__init__" not in check.stdout, check.stdout
+    # nothing in it can be used, as with no index at all: a question builds the index afresh first
+    r = run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "1")
+    assert r.returncode == 0 and r.stdout.startswith("shop/cart.py"), r.stdout + r.stderr
+    assert run_rag("index", shop, "--check").returncode == 0
