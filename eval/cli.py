@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
     ev.add_argument("--from-git", action="store_true",
                     help="instead: mine labeled queries from the repository's git history (commit message -> "
                          "the one or two source files it changed) and write them as JSONL")
-    ev.add_argument("--since", metavar="DATE", help="with --from-git: only commits after DATE (git's --since)")
+    ev.add_argument("--since", metavar="DATE", help="with --from-git: only commits after DATE (ISO 8601: 2022-03-11)")
     ev.add_argument("--last", type=int, metavar="N", help="with --from-git: only the last N commits")
     ev.add_argument("--out", metavar="FILE", help="with --from-git: write the JSONL here (default: stdout)")
     ev.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
@@ -110,12 +110,18 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_mine(args) -> int:
-    from rag.commit_queries import mine
+    from graph.errors import RagError
+    from graph.history import checked_date
     from graph.indexer import check_repo
+    from rag.commit_queries import mine
 
     if args.last is not None and args.last < 1:
-        from graph.errors import RagError
         raise RagError("--last must be 1 or more")
+    if args.since is not None:
+        try:
+            checked_date(args.since, "--since")
+        except ValueError as e:
+            raise RagError(str(e)) from None
     check_output(args.out, "--out")
     result = mine(check_repo(args.repo), since=args.since, last=args.last)
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)

@@ -14,7 +14,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from graph.history import commit_time
+from graph.history import checked_date, commit_time
 from graph.modules import Module
 from graph.text import content_words, first_sentence
 from finetune.settings import COT, PLAIN
@@ -44,11 +44,7 @@ class DataSettings:
 
     def __post_init__(self):
         if self.until is not None:
-            try:
-                commit_time(self.until)
-            except (TypeError, ValueError):
-                raise ValueError(f"until must be an ISO 8601 date (2022-03-11 or 2022-03-11T16:26:18+00:00), "
-                                 f"not {self.until!r}") from None
+            checked_date(self.until, "until")
         for name in ("queries_per_seed", "max_queries_per_module", "candidates", "prompt_tokens", "summary_words"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

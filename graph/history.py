@@ -23,7 +23,7 @@ import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 from graph.errors import RagError
@@ -110,8 +110,9 @@ def read_commits(repo: str, revisions: str = "HEAD", since: str | None = None,
     (which may be a subdirectory of its git work tree: only what happened below it counts)."""
     cmd = ["git", "-C", repo, "-c", "core.quotePath=false", "log", "--relative", "--name-status",
            f"--format={_SEP}%H{_FIELD}%P{_FIELD}%aI{_FIELD}%B{_FIELD}", revisions, "--", "."]
-    if since:
-        cmd.insert(-3, f"--since={since}")
+    if since:  # an ISO 8601 date, spelt out in full: git reads a bare date at the current time of day
+        exact = datetime.fromtimestamp(commit_time(since), timezone.utc).isoformat()
+        cmd.insert(-3, f"--since={exact}")
     if last:
         cmd.insert(-3, f"--max-count={last}")
     try:
@@ -258,6 +259,17 @@ def commit_time(date: str) -> int:
     if not isinstance(date, str):
         raise TypeError(f"a date must be a string, not {type(date).__name__}")
     return int(datetime.fromisoformat(date.replace("Z", "+00:00")).timestamp())
+
+
+def checked_date(date: str, name: str) -> str:
+    """`date` when it is an ISO 8601 date; a ValueError naming the setting otherwise (git itself reads
+    any word it does not know as "now", so a typo would silently select nothing)."""
+    try:
+        commit_time(date)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an ISO 8601 date (2022-03-11 or 2022-03-11T16:26:18+00:00), "
+                         f"not {date!r}") from None
+    return date
 
 
 def _stored(c: Commit) -> dict:

@@ -97,3 +97,22 @@ def test_not_a_git_repository_is_one_line(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     r = run_rag("eval", "--from-git", "--repo", tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("rag: cannot read the git history") and r.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("since", ["notadate", "2012-13-45", "yesterday"])
+def test_a_since_that_is_not_a_date_is_one_line(history, since):
+    """git reads a word it does not know as "now": `--since banana` selected nothing and said nothing."""
+    r = run_rag("eval", "--from-git", "--repo", history, "--since", since)
+    assert r.returncode == 2 and r.stderr.startswith("rag: --since must be an ISO 8601 date") and r.stderr.count("\n") == 1
+
+
+def test_since_keeps_the_commits_after_the_date(history):
+    every = run_rag("eval", "--from-git", "--repo", history)
+    later = run_rag("eval", "--from-git", "--repo", history, "--since", "2090-01-01")
+    assert every.returncode == later.returncode == 0
+    assert "mined 3 labeled queries" in every.stderr and "mined 0 labeled queries from 0 commits" in later.stderr
+    # to the second: the initial import is at 2020-01-01T12:00:00 (a bare date starts at its midnight,
+    # where git alone would read it at the current time of day)
+    assert "from 11 commits" in run_rag("eval", "--from-git", "--repo", history, "--since", "2020-01-01").stderr
+    after_it = run_rag("eval", "--from-git", "--repo", history, "--since", "2020-01-01T12:00:01+00:00")
+    assert "from 10 commits" in after_it.stderr, after_it.stderr
