@@ -74,10 +74,12 @@ class IndexOptions:
     full: bool = setting(False, "rebuild everything, ignoring the previous index")
     jobs: int = setting(0, "parse with N processes; 0: one per core when there are many files", metavar="N",
                         zero_allowed=True)
+    # patterns given here are remembered by the index they built, as --no-history is: later runs that
+    # give none (rag ask, --check) keep them until --full; rag.toml's [index] is the place for lasting ones
     include: tuple[str, ...] = setting((), "index only source files matching this gitignore-style pattern "
-                                           "(repeatable)", metavar="GLOB")
-    exclude: tuple[str, ...] = setting((), "also skip paths matching this gitignore-style pattern (repeatable)",
-                                       metavar="GLOB")
+                                           "(repeatable; remembered: later runs keep it until --full)", metavar="GLOB")
+    exclude: tuple[str, ...] = setting((), "also skip paths matching this gitignore-style pattern (repeatable; "
+                                           "remembered: later runs keep it until --full)", metavar="GLOB")
     # False (--no-history): no git history, whatever rag.toml says, and the index remembers it: later
     # runs (None) keep it off until `--full`; True: on again
     history: bool | None = setting(None, "leave the git history out of the index (remembered: later runs keep "
@@ -142,12 +144,13 @@ def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequenc
     every byte of the index to find damage; without it only the files' sizes are compared (what a
     question can afford)."""
     repo = check_repo(repo)
+    store = IndexStore(options.index_dir or default_index_dir(repo))
+    options = _with_remembered_patterns(options, store)
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
-    store = IndexStore(options.index_dir or default_index_dir(repo))
     store.refuse_newer()
     config = _with_history_choice(config, options, store)
-    return _changes(store, found, _settings(config, extensions), verify, _head(repo, config))
+    return _changes(store, found, _settings(config, options, extensions), verify, _head(repo, config))
 
 
 def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
@@ -184,8 +187,9 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         clock[0] = now
 
     repo = check_repo(repo)
-    config = _load_config(repo, options)
     store = IndexStore(options.index_dir or default_index_dir(repo))
+    options = _with_remembered_patterns(options, store)
+    config = _load_config(repo, options)
     found = walk(repo, config.walk)
     lap("walk")
     sources = [f for f in found.files if f.kind == "source"]
@@ -196,7 +200,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         store.refuse_newer()
     with store.lock(on_wait=on_lock_wait):
         config = _with_history_choice(config, options, store)
-        settings = _settings(config, extensions)
+        settings = _settings(config, options, extensions)
         changes = (Changes(reason="full rebuild requested") if options.full
                    else _changes(store, found, settings, head=_head(repo, config)))
         if not changes.stale:
@@ -361,10 +365,26 @@ def _with_history_choice(config: RepoConfig, options: IndexOptions, store: Index
     return replace(config, history=HistorySettings(config.history.max_commits, off=True)) if off else config
 
 
-def _settings(config: RepoConfig, extensions: Sequence[IndexExtension] = ()) -> dict:
+def _with_remembered_patterns(options: IndexOptions, store: IndexStore) -> IndexOptions:
+    """--include / --exclude given to the run that built the index, for a run that gives none (not
+    --full), so that `rag ask` and `rag index --check` (which do not repeat them) neither call the index
+    stale nor bring back what they left out."""
+    if options.include or options.exclude or options.full or not store.exists():
+        return options
+    try:
+        flags = store.manifest().settings.get("flags", {})
+    except IndexStoreError:
+        return options
+    return replace(options, include=tuple(flags.get("include", ())), exclude=tuple(flags.get("exclude", ())))
+
+
+def _settings(config: RepoConfig, options: IndexOptions = IndexOptions(),
+              extensions: Sequence[IndexExtension] = ()) -> dict:
     # the tool version is part of the settings: a new rag may parse or summarise differently
     settings = {"walk": config.walk.to_dict(), "modules": config.to_dict()["modules"], "tool_version": TOOL_VERSION,
                 "history": config.to_dict()["history"], "extensions": {e.name: e.settings() for e in extensions}}
+    if options.include or options.exclude:  # the command line's own, to remember (an index without: as before)
+        settings["flags"] = {"include": list(options.include), "exclude": list(options.exclude)}
     return as_stored(settings)
 
 

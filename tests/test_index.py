@@ -10,7 +10,7 @@ from graph.errors import ConfigError, IndexStoreError, RepoError
 from graph.indexer import IndexOptions, check, index, load_graph, load_modules
 from graph.store import FORMAT_VERSION, IndexStore
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_rag
 
 
 def snapshot_bytes(index_dir):
@@ -125,6 +125,27 @@ def test_gitignore_default_excludes_include_and_exclude(shop):
         == {"shop/payment/__init__.py", "shop/payment/gateway.py"}
     index(str(shop), IndexOptions(index_dir=str(shop / "ex"), exclude=("*checkout*",)))
     assert "shop/checkout.py" not in IndexStore(str(shop / "ex")).manifest().files
+
+
+def test_command_line_patterns_are_remembered_until_full(shop):
+    """Found by a user's probe: an index built with --exclude was stale at once for `--check` and every
+    `rag ask`, and a refresh brought back what it had left out."""
+    payment = ("shop/payment/__init__.py", "shop/payment/gateway.py")
+    r = run_rag("index", shop, "-q", "--exclude", "shop/payment/")
+    assert r.returncode == 0 and not set(payment) & set(IndexStore(str(shop / ".rag")).manifest().files)
+    check = run_rag("index", shop, "--check")
+    assert check.returncode == 0 and check.stdout.strip() == "index is fresh", check.stdout
+    asked = run_rag("ask", "charge the card", "--repo", shop, "--refresh", "-k", "3")
+    assert asked.returncode == 0 and "stale" not in asked.stderr and "payment" not in asked.stdout
+    (shop / "shop" / "cart.py").write_text((shop / "shop" / "cart.py").read_text() + "\n# edited\n")
+    assert run_rag("index", shop, "-q").returncode == 0  # a run that gives no patterns keeps them
+    report_files = set(IndexStore(str(shop / ".rag")).manifest().files)
+    assert not set(payment) & report_files and "shop/cart.py" in report_files
+    assert run_rag("index", shop, "-q", "--include", "shop/payment/").returncode == 0  # new ones replace them
+    assert set(payment) <= set(IndexStore(str(shop / ".rag")).manifest().files)
+    assert run_rag("index", shop, "-q", "--full").returncode == 0  # --full starts from rag.toml alone
+    assert {"shop/cart.py", *payment} <= set(IndexStore(str(shop / ".rag")).manifest().files)
+    assert run_rag("index", shop, "--check").returncode == 0
 
 
 # --- bad input ---------------------------------------------------------------------------------
