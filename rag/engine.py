@@ -174,7 +174,9 @@ class Engine:
             warnings.append("no evidence: nothing in the question names code or matches a word of the index once "
                             "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:
-            what = self.stale.reason or f"{len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)} files changed"
+            changed = len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)
+            what = self.stale.reason or "; ".join(
+                ([f"{changed} files changed"] if changed else []) + ([self.stale.history] if self.stale.history else []))
             warnings.append(f"the index is stale ({what}); answering from it (--refresh updates it first)")
         timing["total"] = round((time.perf_counter() - start) * 1000, 1)
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,

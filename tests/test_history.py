@@ -196,6 +196,10 @@ def test_cli_check_reports_new_commits(project, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.startswith("index is stale:") and "new commits since the index was built" in out
     assert f"{h['merge'][:10]} → {new[:10]}" in out
+    # a question says the same, not "0 files changed"
+    assert main(["ask", "release checklist", "--repo", str(repo), "-k", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "the index is stale (new commits since the index was built" in err and "files changed" not in err, err
 
 
 def test_an_amended_head_is_mined_again(project, monkeypatch):
