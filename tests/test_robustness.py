@@ -91,6 +91,14 @@ def test_an_index_directory_that_is_not_a_directory_is_one_line(shop, tmp_path, 
     _one_line_error(run_rag("ask", "cart", "--repo", shop, *args), "not a directory")
 
 
+def test_an_index_directory_in_a_missing_directory_is_one_line_and_nothing_is_made(shop, tmp_path):
+    where = tmp_path / "typo" / "index"
+    for command in (["index", shop], ["ask", "cart", "--repo", shop], ["modules", shop]):
+        _one_line_error(run_rag(*command, "--index-dir", where), "does not exist")
+    assert not (tmp_path / "typo").exists()
+    assert run_rag("index", shop, "-q", "--index-dir", tmp_path / "index").returncode == 0  # a new one in a parent that is there
+
+
 def test_an_index_that_cannot_be_written_is_one_line_and_the_old_one_stands(shop, monkeypatch):
     # as a read-only .rag behaves for a user who is not root (tests run as root here)
     from graph.errors import IndexStoreError

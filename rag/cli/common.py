@@ -8,7 +8,16 @@ DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of
 
 
 def index_dir_arg(p) -> None:
-    p.add_argument("--index-dir", metavar="DIR", help="index directory (default: PATH/.rag)")
+    p.add_argument("--index-dir", metavar="DIR", type=index_directory, help="index directory (default: PATH/.rag)")
+
+
+def index_directory(text: str) -> str:
+    """An index directory that exists or can be made in a directory that does: a typo in its parent
+    would otherwise build a whole new index somewhere nobody looks."""
+    parent = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(text) and not os.path.isdir(parent):
+        raise argparse.ArgumentTypeError(f"{text}: the directory {parent} does not exist")
+    return text
 
 
 def embedder_arg(p, help: str = "as for `rag index` (an index built with a local model directory is opened by "
