@@ -141,3 +141,25 @@ def test_setting_flags_take_type_default_and_help_from_the_settings_dataclass():
     assert settings.lora_alpha == 2 * settings.lora_r  # the rule lives on the dataclass, not in the CLI
     with pytest.raises(SystemExit):
         p.parse_args(["--epochs", "0"])  # argparse's one line: "must be 1 or more"
+
+
+def test_the_readme_lists_every_flag_of_every_command():
+    """The README's Commands block is where a newcomer learns what each command takes: a flag the
+    parser has and the block leaves out (or one it names that is gone) is found here, not by a user."""
+    import argparse
+    import pathlib
+    import re
+
+    from rag.cli import COMMANDS, _parser
+
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("## Commands", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name in COMMANDS:
+        lines = " ".join(line for line in block.splitlines() if line.startswith(f"rag {name} "))
+        listed = set(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", lines))
+        flags = {s for a in commands[name]._actions for s in a.option_strings if s not in ("-h", "--help")}
+        # a flag with a long and a short spelling is listed once
+        spelt = {s for a in commands[name]._actions if set(a.option_strings) & listed for s in a.option_strings}
+        assert flags - spelt - {"-h", "--help"} == set(), f"rag {name}: the README's Commands leave out these"
+        assert listed - flags == set(), f"rag {name}: the README's Commands name flags the parser does not have"
