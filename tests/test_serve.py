@@ -182,6 +182,34 @@ def test_a_server_killed_mid_reindex_leaves_a_usable_index(shop):
     assert _ask_json(shop, "redeem loyalty points for a voucher")["answer"]["module"] == "shop/loyalty.py"
 
 
+def test_rag_ask_uses_a_server_only_for_what_it_serves_and_questions_it_can_take(shop, tmp_path):
+    """Found by a user's probe: a report over the door's 4 MB was refused instead of answered, and a
+    server of a subdirectory answered `rag ask` about the whole repository from that subdirectory alone."""
+    from rag.serve.door import MAX_REQUEST_BYTES
+
+    whole = _ask_json(shop, "refund a card payment")
+    report = tmp_path / "report.txt"
+    report.write_text("Refund a card payment twice\n" + "log line of a long run\n" * (MAX_REQUEST_BYTES // 20))
+    server = _start_server(shop)
+    try:
+        assert "server" in _ask_json(shop, "refund a card payment")["timing_ms"]
+        r = run_rag("ask", "--file", report, "--repo", shop, "-k", "1", "--json")
+        assert r.returncode == 0 and "longer than" in r.stderr, r.stderr  # answered here, not refused
+        assert "server" not in json.loads(r.stdout)["timing_ms"]
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    server = _start_server(shop / "shop" / "payment")  # answered from the repository's index, within payment/
+    try:
+        record = json.loads((shop / ".rag" / "serve.json").read_text())
+        assert record["path"] == os.path.realpath(shop / "shop" / "payment")
+        asked = _ask_json(shop, "refund a card payment")
+        assert "server" not in asked["timing_ms"] and asked["candidates"] == whole["candidates"]
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+
+
 # --- the workspace in-process ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -314,8 +342,8 @@ def test_an_index_directory_removed_under_the_server_is_rebuilt_and_claimed_agai
     served = workspace.repos["two/shop"]
     index_dir = served.engine.store.dir
     claim = Claim(index_dir)
-    claim.publish("two/shop", 1, "token")
-    served.after_refresh = partial(claim.restore, "two/shop", 1, "token")
+    claim.publish("two/shop", 1, "token", served.path)
+    served.after_refresh = partial(claim.restore, "two/shop", 1, "token", served.path)
     try:
         shutil.rmtree(index_dir)  # `rm -rf .rag` while the server runs
         served.changed({".rag/manifest.json"})

@@ -107,7 +107,7 @@ def _ask_server(args, question: str):
     if not os.path.isdir(repo) or not 1 <= args.k <= ServeSettings().max_k:
         return None  # what only the in-process path says or allows
     start = time.perf_counter()
-    reply = ask_server(args.index_dir or default_index_dir(repo), question, args.k, args.level)
+    reply = ask_server(args.index_dir or default_index_dir(repo), repo, question, args.k, args.level)
     if reply is None:
         return None
     from rag.results import AskResult

@@ -106,8 +106,8 @@ class _Running:
         try:
             self.door = Door(self.workspace).start()
             for claim, (name, served) in zip(self.claims, self.workspace.repos.items()):
-                claim.publish(name, self.door.port, self.door.token)
-                served.after_refresh = partial(claim.restore, name, self.door.port, self.door.token)
+                claim.publish(name, self.door.port, self.door.token, served.path)
+                served.after_refresh = partial(claim.restore, name, self.door.port, self.door.token, served.path)
             if self.watch:
                 self.watchers = [Watcher(r, self.workspace.settings.debounce_ms).start()
                                  for r in self.workspace.repos.values()]

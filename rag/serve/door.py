@@ -37,10 +37,13 @@ class Claim:
         self._held = _hold(index_dir, f"another `rag serve`{who} already serves the index at {index_dir}; "
                                       "ask that one, or stop it first")
 
-    def publish(self, repo: str, port: int, token: str) -> None:
+    def publish(self, repo: str, port: int, token: str, path: str) -> None:
+        """`repo`: the name the server knows it by; `path`: the directory it serves (a subdirectory of
+        the repository that owns the index directory, perhaps), the only one it may answer for."""
         from graph.durable import atomic_write
 
-        data = json.dumps({"pid": os.getpid(), "port": port, "token": token, "repo": repo}).encode()
+        data = json.dumps({"pid": os.getpid(), "port": port, "token": token, "repo": repo,
+                           "path": os.path.realpath(path)}).encode()
 
         def write_private(path: str) -> None:  # the token is for this user's processes only
             with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
@@ -48,7 +51,7 @@ class Claim:
 
         atomic_write(os.path.join(self.index_dir, RECORD), write_private)
 
-    def restore(self, repo: str, port: int, token: str) -> None:
+    def restore(self, repo: str, port: int, token: str, path: str) -> None:
         """After a re-index: if the index directory was removed and rebuilt, take the lock and leave the
         record again (a lock on a deleted file holds nobody off)."""
         if not os.path.exists(os.path.join(self.index_dir, LOCK)):
@@ -59,7 +62,7 @@ class Claim:
             self._held.close()
             self._held = held
         if read_record(self.index_dir) is None:
-            self.publish(repo, port, token)
+            self.publish(repo, port, token, path)
 
     def withdraw(self) -> None:
         """The door is closing: `rag ask` answers in-process again."""
@@ -84,7 +87,7 @@ def read_record(index_dir: str) -> dict | None:
     try:
         with open(os.path.join(index_dir, RECORD), "rb") as fh:
             record = json.loads(fh.read())
-        return record if isinstance(record, dict) and {"pid", "port", "token", "repo"} <= set(record) else None
+        return record if isinstance(record, dict) and {"pid", "port", "token", "repo", "path"} <= set(record) else None
     except (OSError, ValueError):
         return None
 
@@ -133,15 +136,19 @@ class Door:
             return {"error": f"bad request: {e}"}
 
 
-def ask_server(index_dir: str, question: str, k: int, level: str, timeout: float = 30.0) -> dict | None:
-    """The answer of the server running for this index, or None when there is none to ask.
+def ask_server(index_dir: str, path: str, question: str, k: int, level: str, timeout: float = 30.0) -> dict | None:
+    """The answer of the server running for this index, or None when there is none to ask: none runs,
+    or it serves another directory than `path` (a server of a subdirectory answers for that subdirectory
+    only), or the question is too long to send (the process asking answers it then, as it would anyway).
 
     A server's own refusal (a bad `k`, say) is raised as RagError, as in-process it would be."""
     record = read_record(index_dir)
-    if record is None:
+    if record is None or record["path"] != os.path.realpath(path):
         return None
     request = json.dumps({"token": record["token"], "repo": record["repo"], "question": question,
                           "k": k, "level": level}).encode() + b"\n"
+    if len(request) > MAX_REQUEST_BYTES:
+        return None
     try:
         with socket.create_connection(("127.0.0.1", int(record["port"])), timeout=min(timeout, 2.0)) as sock:
             sock.settimeout(timeout)
