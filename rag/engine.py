@@ -125,8 +125,10 @@ class Engine:
             llm: bool = False, adapter: str | None = None, as_of: AsOf | None = None) -> AskResult:
         """`adapter` overrides the settings' choice for this question ("auto", "none" or a directory);
         `as_of` asks as at a past time: only older commits count as similar past changes (evaluation)."""
-        if not isinstance(k, int) or k < 1:
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise QueryError(f"k must be a positive whole number, not {k!r}")
+        if as_of is not None and not isinstance(as_of, AsOf):
+            raise QueryError(f"as_of must be an AsOf (rag.retrieval.past_changes), not {type(as_of).__name__}")
         if level not in LEVELS:
             raise QueryError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
         if method not in METHODS:

@@ -188,12 +188,14 @@ def test_empty_query(engine, query):
         engine.ask(query)
 
 
-def test_bad_k_and_level(engine):
-    for k in (0, -3):
+def test_bad_k_level_and_as_of(engine):
+    for k in (0, -3, True, 2.0):  # True is no count, though Python calls it 1
         with pytest.raises(QueryError, match="k must be a positive"):
             engine.ask("cart", k=k)
     with pytest.raises(QueryError, match="unknown level"):
         engine.ask("cart", level="package")
+    with pytest.raises(QueryError, match="as_of must be an AsOf"):  # was an AttributeError deep inside
+        engine.ask("cart", as_of="2020-01-01")
 
 
 def test_cli_bad_input_is_one_line(shop):

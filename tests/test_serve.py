@@ -232,8 +232,9 @@ def test_workspace_names_repositories_apart_and_asks_for_one(workspace):
     by_name = workspace.locate("refund a card payment", repo="one/shop")
     by_path = workspace.locate("refund a card payment", repo=workspace.repos["one/shop"].path)
     assert by_name["candidates"] == by_path["candidates"] and by_name["index"]["repo"] == "one/shop"
-    with pytest.raises(RagError, match="k must be a whole number from 1 to 100"):
-        workspace.locate("refund", k=101, repo="one/shop")
+    for k in (101, True):
+        with pytest.raises(RagError, match="k must be a whole number from 1 to 100"):
+            workspace.locate("refund", k=k, repo="one/shop")
     with pytest.raises(RagError, match="unknown level"):
         workspace.locate("refund", level="function", repo="one/shop")
 

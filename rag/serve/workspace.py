@@ -160,7 +160,7 @@ class Workspace:
     # --- the tools ---------------------------------------------------------------------------
 
     def locate(self, question: str, k: int = 10, level: str = "file", repo: str | None = None) -> dict:
-        if not isinstance(k, int) or not 1 <= k <= self.settings.max_k:
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:
             raise RagError(f"k must be a whole number from 1 to {self.settings.max_k}, not {k!r}")
         if not question or not question.strip():
             raise RagError("the question is empty")
