@@ -166,6 +166,23 @@ def test_a_second_server_says_so_and_a_client_may_leave_mid_call(shop):
         first.wait(timeout=30)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_the_server_at_once_and_withdraws_its_door(shop, signum):
+    """Found by a user's probe: Ctrl-C left the stdio server running (it waited on the thread reading
+    stdin), and SIGTERM ended it with its record left for `rag ask` to try."""
+    server = _start_server(shop)  # its stdin stays open, as a client's would
+    try:
+        assert (shop / ".rag" / "serve.json").exists()
+        server.send_signal(signum)
+        assert server.wait(timeout=30) == 128 + signum
+        assert "stopped" in server.stderr.read()
+        assert not (shop / ".rag" / "serve.json").exists()
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    assert run_rag("index", "--check", shop).returncode == 0
+
+
 def test_a_server_killed_mid_reindex_leaves_a_usable_index(shop):
     first = _start_server(shop, "--debounce-ms", "1")
     try:

@@ -74,6 +74,7 @@ def _claim(paths: list[str]) -> list:
 
 
 def _serve(workspace, claims: list, address: tuple[str, int] | None, watch: bool) -> None:
+    _stop_on_signals(claims)
     with _Running(workspace, claims, watch):
         from rag.serve.mcp_server import build_server
 
@@ -90,6 +91,25 @@ def _serve(workspace, claims: list, address: tuple[str, int] | None, watch: bool
             if rest is not None:
                 raise
             print("rag serve: the client went away; stopping", file=sys.stderr)
+
+
+def _stop_on_signals(claims: list) -> None:
+    """Ctrl-C or SIGTERM stops the server at once, its door withdrawn first. Left to themselves, the
+    SDK's event loop turned Ctrl-C into a cancellation that waits for the thread reading stdin, which
+    no signal wakes (the server ran on after two), and SIGTERM ended the process with its record left.
+    Exiting this hard is what SIGKILL does, which the index survives by design (a re-index under way
+    never replaced the manifest; the locks go with the process)."""
+    import os
+    import signal
+
+    def stop(signum, frame):
+        for claim in claims:
+            claim.withdraw()
+        print(f"rag serve: stopped ({signal.Signals(signum).name})", file=sys.stderr, flush=True)
+        os._exit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
 
 
 class _Running:
