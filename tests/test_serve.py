@@ -303,6 +303,18 @@ def test_serve_bad_address_is_one_line():
     assert r.returncode == 2 and r.stderr.strip() == "rag: --http wants HOST:PORT (e.g. 127.0.0.1:8765), not 'localhost'"
 
 
+def test_serve_on_a_taken_port_is_one_line_before_any_work(shop):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = run_rag("serve", shop, "--http", f"127.0.0.1:{port}", timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith(f"rag: --http 127.0.0.1:{port}: cannot listen there"), r.stderr
+    assert r.stderr.count("\n") == 1 and not (shop / ".rag").exists()  # nothing indexed first
+
+
 def test_example_client_configs_are_valid_serve_commands():
     from rag.cli import _parser
 

@@ -32,7 +32,9 @@ def _cmd_serve(args) -> int:
     from rag.serve.workspace import Workspace
     from rag.settings import ServeSettings
 
-    address = _address(args.http) if args.http else None  # a bad address fails before any work
+    address = _address(args.http) if args.http else None  # a bad or taken address fails before any work
+    if address:
+        _check_free(*address)
     if address and address[0] not in ("127.0.0.1", "localhost", "::1"):
         print(f"rag serve: warning: {address[0]} is not loopback and the server asks for no credentials: "
               "whoever reaches the port can search this code", file=sys.stderr)
@@ -144,6 +146,22 @@ class _Running:
         for claim in self.claims:
             claim.withdraw()
         return False
+
+
+def _check_free(host: str, port: int) -> None:
+    """Bind the address once and let go: a port taken by another program is one line now, not an
+    error of the web server's after the index is built and loaded."""
+    import socket
+
+    from graph.errors import RagError
+
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server binds it
+            probe.bind(where)
+    except OSError as e:
+        raise RagError(f"--http {host}:{port}: cannot listen there ({e.strerror or e})") from None
 
 
 def _address(text: str) -> tuple[str, int]:
