@@ -385,3 +385,27 @@ def test_an_index_directory_removed_under_the_server_is_rebuilt_and_claimed_agai
     finally:
         served.after_refresh = None
         claim.release()
+
+
+def test_a_server_that_does_not_watch_says_so_and_reloads_an_index_pruned_under_it(tmp_path):
+    """Found by a user's probe: with --no-watch, index_status said fresh after an edit, and two `rag index`
+    runs beside the server pruned its snapshot, so that `describe` failed ("graph.json is missing")."""
+    import shutil
+
+    from conftest import FIXTURES
+    from rag.serve.workspace import Workspace
+
+    repo = tmp_path / "shop"
+    shutil.copytree(os.path.join(FIXTURES, "python"), repo)
+    workspace = Workspace.open([str(repo)])
+    served = workspace.repos["shop"]
+    served.watched = False
+    status = workspace.index_status(repo="shop")
+    assert status["fresh"] is None and status["watching"] is False
+    located = workspace.locate("refund a card payment")
+    assert located["index"]["fresh"] is None and any("does not watch" in w for w in located["warnings"])
+    for edit in ("# one\n", "# two\n"):  # two re-indexes: the snapshot the server loaded is pruned
+        (repo / "shop" / "cart.py").write_text((repo / "shop" / "cart.py").read_text() + edit)
+        assert run_rag("index", repo, "-q").returncode == 0
+    described = workspace.describe("shop/cart.py")
+    assert described["module"] == "shop/cart.py" and served.behind() is False

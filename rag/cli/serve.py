@@ -126,10 +126,15 @@ class _Running:
         from rag.serve.watch import Watcher
 
         try:
-            self.door = Door(self.workspace).start()
+            for served in self.workspace.repos.values():
+                served.watched = self.watch
+            # the door only where the server knows its answers are fresh: unwatched, `rag ask` looks for
+            # itself (and says when the index is stale)
+            self.door = Door(self.workspace).start() if self.watch else None
             for claim, (name, served) in zip(self.claims, self.workspace.repos.items()):
-                claim.publish(name, self.door.port, self.door.token, served.path)
-                served.after_refresh = partial(claim.restore, name, self.door.port, self.door.token, served.path)
+                if self.door is not None:
+                    claim.publish(name, self.door.port, self.door.token, served.path)
+                    served.after_refresh = partial(claim.restore, name, self.door.port, self.door.token, served.path)
             if self.watch:
                 self.watchers = [Watcher(r, self.workspace.settings.debounce_ms).start()
                                  for r in self.workspace.repos.values()]

@@ -35,6 +35,7 @@ class ServedRepo:
         self._refresh_lock = threading.Lock()
         self._graph = None  # (snapshot, graph), loaded by the first `describe`
         self.after_refresh = None  # called after each re-index that landed (the server re-checks its claim)
+        self.watched = True  # False (`rag serve --no-watch`): edits go unseen, so freshness is unknown
 
     @classmethod
     def open(cls, name: str, path: str, settings: RetrievalSettings = RetrievalSettings(), progress=None) -> ServedRepo:
@@ -44,7 +45,10 @@ class ServedRepo:
         return cls(name, path, engine, settings)
 
     @property
-    def fresh(self) -> bool:
+    def fresh(self) -> bool | None:
+        """Whether answers reflect the work tree as it is; None when nothing watches it for edits."""
+        if not self.watched:
+            return None
         return not self.pending and not self.refreshing and self.last_error is None
 
     def behind(self) -> bool:
@@ -85,8 +89,11 @@ class ServedRepo:
             return True
 
     def ask(self, question: str, k: int, level: str) -> dict:
-        with self._ask_lock:
-            result = self.engine.ask(question, k=k, level=level)
+        def asked():
+            with self._ask_lock:
+                return self.engine.ask(question, k=k, level=level)
+
+        result = self._reloading(asked)
         out = result.to_dict()
         out["warnings"] = result.warnings + self._staleness()
         out["index"] = {"repo": self.name, "fresh": self.fresh, "snapshot": self.engine.retriever.manifest.snapshot}
@@ -98,9 +105,28 @@ class ServedRepo:
         if self.pending or self.refreshing:
             return [f"{len(self.pending)} changed file(s) wait for the re-index under way; answering from the "
                     "index before them"]
+        if not self.watched:
+            return [f"this server does not watch the work tree (--no-watch): answers are from the index built "
+                    f"{self.engine.retriever.manifest.created}, and edits since are not in it"]
         return []
 
+    def _reloading(self, read):
+        """`read()`, once more after loading the index on disk when the engine's own snapshot has gone
+        from under it: two `rag index` runs beside a server that does not watch (`--no-watch`) prune the
+        snapshot it loaded, and what it reads lazily (the graph, past changes) is no longer there."""
+        from graph.errors import IndexStoreError
+
+        try:
+            return read()
+        except IndexStoreError:
+            if not self.behind() or not self.refresh():
+                raise
+            return read()
+
     def graph(self):
+        return self._reloading(self._graph_in_place)
+
+    def _graph_in_place(self):
         """The code graph of the engine in place (loaded once per snapshot)."""
         from graph.indexer import load_graph
 
@@ -122,7 +148,7 @@ class ServedRepo:
                 "refreshing": self.refreshing, "pending": pending[:PENDING_SHOWN], "pending_count": len(pending),
                 "last_error": self.last_error, "snapshot": manifest.snapshot, "built": manifest.created,
                 "counts": dict(manifest.counts), "history_head": manifest.history_head,
-                "refreshes": self.refreshes}
+                "refreshes": self.refreshes, "watching": self.watched}
 
 
 class Workspace:
