@@ -14,11 +14,12 @@ import rag.llm.listing
 import rag.ranking_metrics
 import rag.retrieval.confidence
 import rag.results
+import rag.serve.mcp_server
 import rag.serve.watch
 import graph.settings_model
 
 
-@pytest.mark.parametrize("module", [eval.metrics, eval.paired, eval.settings, finetune.held_out, graph.headers, graph.neighbours, rag.llm.listing, rag.ranking_metrics, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.watch])
+@pytest.mark.parametrize("module", [eval.metrics, eval.paired, eval.settings, finetune.held_out, graph.headers, graph.neighbours, rag.llm.listing, rag.ranking_metrics, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.mcp_server, rag.serve.watch])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

@@ -87,15 +87,18 @@ def test_mcp_session_tools_errors_and_freshness(shop):
         tree = json.loads((await client.read_resource(resources[0].uri)).contents[0].text)
         assert "shop/checkout.py" in [m["id"] for m in tree]
 
-        # bad arguments are tool errors, and the server goes on serving
-        for tool, arguments, said in [("locate", {"question": "x", "k": 0}, "greater than or equal to 1"),
+        # bad arguments are tool errors of one line, and the server goes on serving
+        for tool, arguments, said in [("locate", {"question": "x", "k": 0}, "k: Input should be greater than or equal to 1, not 0"),
                                       ("locate", {"question": "x", "k": 10**9}, "less than or equal to 100"),
+                                      ("locate", {"k": 3}, "bad arguments for locate: question: Field required"),
+                                      ("modules", {"offset": -1}, "offset: Input should be greater than or equal to 0"),
                                       ("locate", {"question": "x", "repo": "nope"}, "unknown repository 'nope'"),
                                       ("locate", {"question": "  "}, "the question is empty"),
                                       ("describe", {"module": "shop/chekout.py"}, "did you mean shop/checkout.py"),
                                       ("nosuchtool", {}, "nosuchtool")]:
             result = await client.call_tool(tool, arguments)
             assert result.is_error and said in result.content[0].text, (tool, result.content[0].text)
+            assert "\n" not in result.content[0].text and "pydantic.dev" not in result.content[0].text
         huge = _json(await client.call_tool("locate", {"question": "refund a card payment " * 50_000, "k": 1}))
         assert any("only its start" in w for w in huge["warnings"])
 

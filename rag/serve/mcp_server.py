@@ -28,13 +28,47 @@ RepoArg = Annotated[str | None, Field(description="which repository, by name or 
                                                   "(may be left out when the server serves one)")]
 
 
+def one_line(error) -> str:
+    """A pydantic ValidationError of a tool's arguments as the CLI says a bad argument: one line per
+    problem, all on one line ("k: Input should be greater than or equal to 1, not 0").
+
+    >>> from pydantic import BaseModel, Field
+    >>> class Arguments(BaseModel):
+    ...     k: int = Field(ge=1)
+    ...     question: str
+    >>> try:
+    ...     Arguments(k=0)
+    ... except Exception as e:
+    ...     print(one_line(e))
+    k: Input should be greater than or equal to 1, not 0; question: Field required
+    """
+    said = []
+    for e in error.errors(include_url=False):
+        where = ".".join(str(part) for part in e["loc"]) or "arguments"
+        given = f", not {e['input']!r}" if e["type"] != "missing" and not isinstance(e["input"], dict) else ""
+        said.append(f"{where}: {e['msg']}{given}")
+    return "; ".join(said)
+
+
 def build_server(workspace: Workspace):
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
+    from pydantic import ValidationError
 
     from graph.version import TOOL_VERSION
 
-    server = MCPServer(name="rag", version=TOOL_VERSION, instructions=INSTRUCTIONS, log_level="WARNING")
+    class Server(MCPServer):
+        async def call_tool(self, name, arguments, context=None):
+            """Bad arguments are one line, as everywhere in rag (the SDK sends pydantic's own
+            several-line report, with links, as the tool error)."""
+            try:
+                return await super().call_tool(name, arguments, context)
+            except ToolError as e:
+                if isinstance(e.__cause__, ValidationError):
+                    raise ToolError(f"bad arguments for {name}: {one_line(e.__cause__)}") from None
+                raise
+
+    server = Server(name="rag", version=TOOL_VERSION, instructions=INSTRUCTIONS, log_level="WARNING")
     # the SDK's handler on stderr: warnings only, also from libraries whose loggers say more (bm25s's
     # debug line at every re-index)
     for handler in logging.getLogger().handlers:
