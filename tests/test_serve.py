@@ -412,3 +412,42 @@ def test_a_server_that_does_not_watch_says_so_and_reloads_an_index_pruned_under_
         assert run_rag("index", repo, "-q").returncode == 0
     described = workspace.describe("shop/cart.py")
     assert described["module"] == "shop/cart.py" and served.behind() is False
+
+
+def test_a_server_of_a_subdirectory_sees_commits_made_at_its_repository(tmp_path):
+    """Found by a user's probe: a server of a subdirectory watched only that subdirectory, and never saw
+    a commit (its repository's .git lies above it), so index_status called an outdated index fresh."""
+    import shutil
+
+    from conftest import FIXTURES
+    from rag.serve.watch import Watcher
+    from rag.serve.workspace import Workspace
+
+    repo = tmp_path / "shop"
+    shutil.copytree(os.path.join(FIXTURES, "python"), repo)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+                              env=env).stdout.strip()
+
+    git("init", "-q")
+    (repo / ".gitignore").write_text(".rag/\n")
+    git("add", "-A")
+    git("commit", "-q", "-m", "Add the shop")
+    assert run_rag("index", repo, "-q").returncode == 0
+    workspace = Workspace.open([str(repo / "shop" / "payment")])  # answered from the repository's index
+    served = next(iter(workspace.repos.values()))
+    assert served.status()["history_head"] == git("rev-parse", "HEAD")
+    watcher = Watcher(served, 50).start()
+    try:
+        time.sleep(0.5)  # the watches are in place
+        git("commit", "-q", "--allow-empty", "-m", "Record the release checklist")
+        new = git("rev-parse", "HEAD")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and served.status()["history_head"] != new:
+            time.sleep(0.2)
+        assert served.status()["history_head"] == new and served.fresh
+    finally:
+        watcher.stop()

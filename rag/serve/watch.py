@@ -17,8 +17,9 @@ from graph.walk import DEFAULT_EXCLUDED_DIRS
 from rag.serve.workspace import ServedRepo
 
 
-def counts(repo: str, index_dir: str, path: str) -> bool:
-    """Whether a change of `path` can change the index of the repository at `repo`.
+def counts(repo: str, index_dir: str, path: str, git_dir: str | None = None) -> bool:
+    """Whether a change of `path` can change the index of the repository at `repo`, whose git
+    directory is `git_dir` (default `repo/.git`; above `repo` when the index is of a subdirectory).
 
     >>> counts("/r", "/r/.rag", "/r/src/app.py"), counts("/r", "/r/.rag", "/r/.rag/snap-1/graph.json")
     (True, False)
@@ -26,17 +27,35 @@ def counts(repo: str, index_dir: str, path: str) -> bool:
     True
     >>> counts("/r", "/r/.rag", "/r/.git/index"), counts("/r", "/r/.rag", "/r/.git/refs/heads/main")
     (False, True)
+    >>> counts("/w/r", "/w/r/.rag", "/w/.git/HEAD", git_dir="/w/.git"), counts("/w/r", "/w/r/.rag", "/w/x.py", "/w/.git")
+    (True, False)
     """
+    git_dir = git_dir or os.path.join(repo, ".git")
     if path == index_dir or path.startswith(index_dir + os.sep):
         return path == os.path.join(index_dir, MANIFEST)  # another `rag index` published a new index
+    if path.startswith(git_dir + os.sep):  # what moves when a commit is made
+        rest = os.path.relpath(path, git_dir)
+        return rest in ("HEAD", "packed-refs") or rest.startswith("refs" + os.sep)
     relative = os.path.relpath(path, repo)
     if relative.startswith(os.pardir):
         return False
     parts = relative.split(os.sep)
-    if parts[0] == ".git":  # what moves when a commit is made
-        rest = os.sep.join(parts[1:])
-        return rest in ("HEAD", "packed-refs") or rest.startswith("refs" + os.sep)
+    if parts[0] == ".git":  # a work tree's .git file (a worktree, a submodule): its refs live elsewhere
+        return False
     return not any(p in DEFAULT_EXCLUDED_DIRS for p in parts[:-1]) and not parts[-1].endswith((".pyc", "~", ".swp"))
+
+
+def git_dir_of(repo: str) -> str | None:
+    """The `.git` directory of the work tree `repo` lies in: its own, or the nearest above it."""
+    current = os.path.abspath(repo)
+    while True:
+        candidate = os.path.join(current, ".git")
+        if os.path.isdir(candidate):
+            return candidate
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 class Watcher:
@@ -65,10 +84,14 @@ class Watcher:
     def _watch(self) -> None:
         import watchfiles
 
-        repo, index_dir = self.repo.path, self.repo.engine.store.dir
+        # the whole repository the index is of (a server of a subdirectory answers from its repository's
+        # index, which edits anywhere in it change), and its git directory, wherever that is
+        repo, index_dir = self.repo.engine.repo, self.repo.engine.store.dir
+        git_dir = git_dir_of(repo)
+        roots = [repo] + ([git_dir] if git_dir and not git_dir.startswith(repo + os.sep) else [])
         # step: a batch ends after this long without a change; debounce: the longest a batch stays open
         settle = max(self.debounce_ms, 1)
-        for batch in watchfiles.watch(repo, watch_filter=lambda _, path: counts(repo, index_dir, path),
+        for batch in watchfiles.watch(*roots, watch_filter=lambda _, path: counts(repo, index_dir, path, git_dir),
                                       step=settle, debounce=max(10 * settle, 1600), stop_event=self._stop,
                                       raise_interrupt=False, ignore_permission_denied=True):
             changed = {os.path.relpath(path, repo) for _, path in batch}
