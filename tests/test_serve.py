@@ -91,6 +91,7 @@ def test_mcp_session_tools_errors_and_freshness(shop):
         for tool, arguments, said in [("locate", {"question": "x", "k": 0}, "k: Input should be greater than or equal to 1, not 0"),
                                       ("locate", {"question": "x", "k": 10**9}, "less than or equal to 100"),
                                       ("locate", {"k": 3}, "bad arguments for locate: question: Field required"),
+                                      ("locate", {"question": "x", "k": True}, "k: Input should be a valid integer"),
                                       ("modules", {"offset": -1}, "offset: Input should be greater than or equal to 0"),
                                       ("locate", {"question": "x", "repo": "nope"}, "unknown repository 'nope'"),
                                       ("locate", {"question": "  "}, "the question is empty"),

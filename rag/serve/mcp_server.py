@@ -92,7 +92,7 @@ def build_server(workspace: Workspace):
         "definitions named in the question, traceback frames, similar past commits), warnings, and whether "
         "the index was fresh. The same object as `rag ask --json`."))
     def locate(question: Annotated[str, Field(description="the question, requirement or issue report")],
-               k: Annotated[int, Field(ge=1, le=max_k, description="how many candidates to list")] = 10,
+               k: Annotated[int, Field(strict=True, ge=1, le=max_k, description="how many candidates to list")] = 10,
                level: Annotated[Literal["file", "dir"], Field(description="rank files or directories")] = "file",
                repo: RepoArg = None) -> dict:
         return answer(workspace.locate, question=question, k=k, level=level, repo=repo)
@@ -111,8 +111,9 @@ def build_server(workspace: Workspace):
         "time: pass `next_offset` back as `offset` for the next page. Tests, examples and docs are left "
         "out unless all=true."))
     def modules(prefix: Annotated[str, Field(description="only modules whose ID starts with this")] = "",
-                offset: Annotated[int, Field(ge=0, description="where the page starts")] = 0,
-                limit: Annotated[int, Field(ge=1, le=workspace.settings.page_size, description="modules per page")]
+                offset: Annotated[int, Field(strict=True, ge=0, description="where the page starts")] = 0,
+                limit: Annotated[int, Field(strict=True, ge=1, le=workspace.settings.page_size,
+                                             description="modules per page")]
                 = workspace.settings.page_size,
                 all: Annotated[bool, Field(description="also tests, examples, docs and benchmarks")] = False,
                 repo: RepoArg = None) -> dict:
