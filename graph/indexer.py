@@ -9,6 +9,8 @@ import gc
 import json
 import os
 import posixpath
+import signal
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -283,7 +285,7 @@ def parse_files(files: list[FoundFile], jobs: int, progress: Progress | None) ->
     from concurrent.futures import ProcessPoolExecutor  # ~15 ms of imports an incremental run does not need
 
     shares = [files[i::jobs] for i in range(jobs)]
-    with ProcessPoolExecutor(max_workers=jobs - 1) as pool:
+    with ProcessPoolExecutor(max_workers=jobs - 1, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(_parse_batch, share) for share in shares[1:]]
         for done, f in enumerate(shares[0], 1):
             out[f.path] = _parse_one(f)
@@ -295,6 +297,21 @@ def parse_files(files: list[FoundFile], jobs: int, progress: Progress | None) ->
     if progress:
         progress("parse", total, total)
     return {f.path: out[f.path] for f in files}
+
+
+def die_with_parent(parent: int) -> None:
+    """Run in each parsing worker: when `rag index` is killed (SIGKILL, the OOM killer), its workers go
+    with it. Left alone, a worker whose parent died blocked for good writing its result to a pipe nobody
+    reads (one was found 26 minutes after its parent had been killed)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _parse_one(f: FoundFile) -> tuple[FileSymbols, bytes]:

@@ -225,3 +225,35 @@ def test_a_directory_the_enclosing_index_does_not_cover_gets_its_own(shop):
     r = run_rag("ask", "the only module", "--repo", other, "-k", "1")
     assert r.returncode == 0 and "pkg/only.py" in r.stdout, r.stderr
     assert (other / ".rag").exists()
+
+
+def test_parsing_workers_die_with_a_killed_rag_index(tmp_path):
+    """Found after a SIGKILL of `rag index --full`: a parse worker outlived it by 26 minutes, blocked
+    writing its result to a pipe nobody read."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from graph.indexer import die_with_parent\n"
+        "pool = ProcessPoolExecutor(1, initializer=die_with_parent, initargs=(os.getpid(),))\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "pool.submit(time.sleep, 600)\n"
+        "time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    worker = int(parent.stdout.readline())
+    time.sleep(0.3)  # the worker is in its sleep
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{worker}"):
+        time.sleep(0.1)
+    gone = not os.path.exists(f"/proc/{worker}") or "Z" in open(f"/proc/{worker}/stat").read().split()[2]
+    if not gone:
+        os.kill(worker, signal.SIGKILL)
+    assert gone, "the worker outlived its killed parent"
