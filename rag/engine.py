@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass, replace
 
-from graph.errors import IndexStoreError, RagError
+from graph.errors import IndexStoreError, RagError, RepoError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
@@ -133,6 +133,11 @@ class Engine:
             raise QueryError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
         if method not in METHODS:
             raise QueryError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+        if not self.retriever.files:
+            roles = ", ".join(self.retriever.settings.roles)
+            raise RepoError(f"nothing in {self.repo} can be an answer: of its {len(self.retriever.modules)} "
+                            f"indexed modules none is a {roles} file (tests, examples and docs never are; "
+                            "`rag modules --all` lists them)")
         start = time.perf_counter()
         query = readable(query)
         parsed = self.retriever.parse(query)

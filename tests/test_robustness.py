@@ -257,3 +257,25 @@ def test_parsing_workers_die_with_a_killed_rag_index(tmp_path):
     if not gone:
         os.kill(worker, signal.SIGKILL)
     assert gone, "the worker outlived its killed parent"
+
+
+def test_a_repository_of_tests_only_or_without_definitions_is_answered_in_one_line(tmp_path):
+    """Found by a user's probe: both were internal errors (IndexError in the definitions' roll-up), and
+    `rag modules` printed nothing at all."""
+    tests_only = tmp_path / "tests_only"
+    (tests_only / "tests").mkdir(parents=True)
+    (tests_only / "tests" / "test_cart.py").write_text('def test_cart_total():\n    """The cart adds prices."""\n')
+    r = run_rag("ask", "cart total", "--repo", tests_only)
+    _one_line_error(r, "nothing in")
+    assert "none is a source file" in r.stderr
+    listed = run_rag("modules", tests_only)
+    assert listed.returncode == 0 and listed.stdout == "" and "2 of 2 modules are tests" in listed.stderr
+    assert "tests/test_cart.py" in run_rag("modules", tests_only, "--all").stdout
+
+    constants = tmp_path / "constants"
+    constants.mkdir()
+    (constants / "settings.py").write_text('"""Prices and tax rates of the shop."""\nTAX_RATE = 0.2\n')
+    (constants / "limits.py").write_text('"""How many items a cart may hold."""\nMAX_ITEMS = 99\n')
+    r = run_rag("ask", "tax rate of the shop", "--repo", constants, "-k", "1")
+    assert r.returncode == 0 and r.stdout.startswith("settings.py"), r.stdout + r.stderr
+    assert "Warning" not in r.stderr

@@ -30,7 +30,11 @@ def _cmd_modules(args) -> int:
         out.write("\n")
         return 0
     if not args.all:  # what answers can be: the tree of the code, not of its test fixtures
-        modules = [m for m in modules if m.role == "source" or m.kind == "named"]
+        shown = [m for m in modules if m.role == "source" or m.kind == "named"]
+        if len(shown) < len(modules):
+            print(f"rag: {len(modules) - len(shown)} of {len(modules)} modules are tests, examples, docs or "
+                  "benchmarks, not listed (--all lists them)", file=sys.stderr)
+        modules = shown
     if args.tree:
         _print_tree(modules, out)
     else:

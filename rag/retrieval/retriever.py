@@ -243,6 +243,8 @@ class Retriever:
 
     def _best_definition_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 over definitions (their code), the best one per file."""
+        if not len(self.chunk_file):  # no definitions: the index holds a placeholder document, no file's
+            return np.zeros(len(self.files))
         return best_per_group(self.sparse_chunks.scores(tokens), self.chunk_file, len(self.files), 0.0)
 
     def _indicator(self, files: list[str]) -> np.ndarray:
