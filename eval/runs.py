@@ -3,7 +3,9 @@
 A run is the `queries.jsonl` that `rag eval --report DIR` writes (or the directory holding it): one
 row per question and method, with its `method`, `level`, `id` and `rank`. Between two runs (before and
 after a re-index with a tuned embedder, a new version, other settings), each method and level found in
-both is compared on the questions both asked (matched by `id`), as eval.paired describes.
+both is compared on the questions both asked (matched by `id`, or by the question's text where a row
+has none: never by its line, which a reordered or other file gives to another question), as eval.paired
+describes. A question id that stands for different texts in the two runs is refused.
 """
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ class RunComparison:
     paired: PairedComparison
 
 
-def load_run(path: str) -> dict[tuple[str, str], dict[str, int | None]]:
-    """(method, level) → question id → rank of its first gold module, from a run's queries.jsonl."""
+def load_run(path: str) -> dict[tuple[str, str], dict[str, tuple[int | None, str | None]]]:
+    """(method, level) → question id → (rank of its first gold module, the question's text), from a
+    run's queries.jsonl."""
     if os.path.isdir(path):
         path = os.path.join(path, "queries.jsonl")
     lines = read_lines(path, f"no such run: {path} (give a `rag eval --report` directory or its queries.jsonl)")
@@ -40,13 +43,14 @@ def load_run(path: str) -> dict[tuple[str, str], dict[str, int | None]]:
         try:
             row = json.loads(text)
             key = (row.get("method", UNNAMED[0]), row.get("level", UNNAMED[1]))
-            question = str(row.get("id") or row["line"])
+            text_asked = row.get("query")
+            question = str(row.get("id") or text_asked or row["line"])
             rank = row["rank"]
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise RagError(f"{path}:{number}: not a row of a rag eval run (an object with an id and a rank)") from None
         if rank is not None and (not isinstance(rank, int) or rank < 1):
             raise RagError(f"{path}:{number}: rank must be a whole number from 1, or null")
-        run.setdefault(key, {})[question] = rank
+        run.setdefault(key, {})[question] = (rank, text_asked)
     if not run:
         raise RagError(f"{path} holds no answers")
     return run
@@ -59,9 +63,19 @@ def compare_runs(before: dict, after: dict) -> list[RunComparison]:
         common = [q for q in before[key] if q in after[key]]
         if not common:
             continue
+        for q in common:
+            was, now = before[key][q][1], after[key][q][1]
+            if was is not None and now is not None and was != now:
+                raise RagError(f"question {q} is {_short(was)!r} in one run and {_short(now)!r} in the other: "
+                               "runs of different labeled files cannot be compared question by question")
         out.append(RunComparison(*key, only_before=len(before[key]) - len(common),
                                  only_after=len(after[key]) - len(common),
-                                 paired=compare_ranks([before[key][q] for q in common], [after[key][q] for q in common])))
+                                 paired=compare_ranks([before[key][q][0] for q in common],
+                                                      [after[key][q][0] for q in common])))
     if not out:
         raise RagError("the two runs share no method, level and question to compare")
     return out
+
+
+def _short(text: str, chars: int = 60) -> str:
+    return text if len(text) <= chars else text[:chars - 1] + "…"

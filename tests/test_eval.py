@@ -233,6 +233,26 @@ def test_eval_compare_two_runs(tmp_path):
     assert "40.0 → 60.0: +20.0 points" in text and "2 better / 1 worse" in text and "1 after" in text
 
 
+def test_eval_compare_matches_questions_by_id_or_text_never_by_line(tmp_path):
+    """Found by a user's probe: the same questions in reverse order (rows without an id) were paired by
+    line, and two different labeled files were compared as if they were one."""
+    questions = [("where is the cart total", 1), ("refund a payment", None), ("list the catalog", 2)]
+
+    def rows(pairs, ids=False):
+        return [{"method": "hybrid", "level": "file", "line": i + 1, "query": q, "rank": r,
+                 **({"id": f"q{i}"} if ids else {})} for i, (q, r) in enumerate(pairs)]
+
+    forward = _run_file(tmp_path / "forward.jsonl", rows(questions))
+    backward = _run_file(tmp_path / "backward.jsonl", rows(questions[::-1]))
+    r = run_rag("eval", "--compare", forward, backward, "--json")
+    assert r.returncode == 0, r.stderr
+    [c] = json.loads(r.stdout)
+    assert (c["paired"]["n"], c["paired"]["wins"], c["paired"]["losses"]) == (3, 0, 0)
+    other = _run_file(tmp_path / "other.jsonl", rows([("a different question", 1)] * 3, ids=True))
+    r = run_rag("eval", "--compare", _run_file(tmp_path / "ids.jsonl", rows(questions, ids=True)), other)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot be compared" in r.stderr, r.stderr
+
+
 def test_eval_compare_bad_input_is_one_line(tmp_path):
     good = _run_file(tmp_path / "good.jsonl", [{"method": "bm25", "level": "file", "id": "a", "rank": 1}])
     other = _run_file(tmp_path / "other.jsonl", [{"method": "dense", "level": "file", "id": "a", "rank": 1}])
