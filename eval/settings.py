@@ -19,6 +19,8 @@ class EvalSettings:
 
     >>> EvalSettings(k=(10, 1, 1)).k  # sorted, each once
     (1, 10)
+    >>> EvalSettings(methods=("hybrid", "bm25", "hybrid")).methods  # each once, the first named first
+    ('hybrid', 'bm25')
     >>> EvalSettings(level="both").levels
     ('file', 'dir')
     >>> EvalSettings(methods=("bm25", "nope"))
@@ -35,6 +37,7 @@ class EvalSettings:
     def __post_init__(self):
         if not self.methods:
             raise ValueError("name at least one method")
+        object.__setattr__(self, "methods", tuple(dict.fromkeys(self.methods)))  # asked twice: run once
         for name in self.methods:
             try:
                 get_method(name)  # an unknown name fails before any work

@@ -279,3 +279,9 @@ def test_a_repository_of_tests_only_or_without_definitions_is_answered_in_one_li
     r = run_rag("ask", "tax rate of the shop", "--repo", constants, "-k", "1")
     assert r.returncode == 0 and r.stdout.startswith("settings.py"), r.stdout + r.stderr
     assert "Warning" not in r.stderr
+
+
+def test_a_report_directory_under_a_file_says_so(shop, tmp_path):
+    labeled = tmp_path / "labeled.jsonl"
+    labeled.write_text('{"query": "cart total", "gold_files": ["shop/cart.py"]}\n')
+    _one_line_error(run_rag("eval", labeled, "--repo", shop, "--report", labeled / "sub"), "is a file, not a directory")

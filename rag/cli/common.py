@@ -63,6 +63,8 @@ def check_output(path: str | None, what: str, directory: bool = False) -> None:
         if os.path.isdir(path):
             raise RagError(f"{what} {path} is a directory, not a file")
         parent = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise RagError(f"{what} {path}: {parent} is a file, not a directory")
     if not os.path.isdir(parent):
         raise RagError(f"{what} {path}: the directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
