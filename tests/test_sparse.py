@@ -42,3 +42,22 @@ def test_a_documents_terms_count_the_tokens_a_query_would_have():
     text = "def parseHTTPResponse(raw):\n    # parse the HTTP response; raise on a bad parse\n    return parse(raw)\n"
     assert document_terms(text) == Counter(tokenize(text))
     assert document_terms(text)["pars"] >= 3  # stemmed pieces, counted across identifiers and prose
+
+
+def test_definitions_on_one_line_are_tokenised_once(monkeypatch):
+    """A minified bundle puts thousands of functions on one line: each was tokenised as that whole
+    line (quadratic; 49 s to index 294 kB). Definitions sharing their lines now share their terms."""
+    import rag.retrieval.corpus as corpus
+    from rag.settings import RetrievalSettings
+
+    calls = []
+    real = corpus.document_terms
+    monkeypatch.setattr(corpus, "document_terms", lambda text: calls.append(text) or real(text))
+    line = "".join(f"function cartTotal{i}(items){{return items.price}};" for i in range(50))
+    defs = [{"kind": "function", "start_line": 1, "end_line": 1} for _ in range(50)]
+    defs.append({"kind": "function", "start_line": 2, "end_line": 2})
+    file_terms, chunk_terms = corpus._terms_of("web/bundle.js", line + "\nfunction g(){}\n", defs,
+                                               RetrievalSettings())
+    assert len(calls) == 3  # the shared line once, the second line once, the whole file once
+    assert len(chunk_terms) == 51 and chunk_terms[0] == chunk_terms[49] and "price" in chunk_terms[0]
+    assert chunk_terms[50] != chunk_terms[0]
