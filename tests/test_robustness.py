@@ -19,7 +19,7 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_counted(shop):
         fh.write("def latin1_named():\n    return 1\n")
     r = run_rag("index", shop)
     assert r.returncode == 0, r.stderr
-    assert "name-not-utf8" in r.stderr or "not UTF-8" in r.stderr
+    assert "skipped 1 paths whose names are not UTF-8" in r.stderr and "name-not-utf8" not in r.stderr, r.stderr
     assert run_rag("ask", "cart total", "--repo", shop).returncode == 0
 
 
@@ -285,3 +285,25 @@ def test_a_report_directory_under_a_file_says_so(shop, tmp_path):
     labeled = tmp_path / "labeled.jsonl"
     labeled.write_text('{"query": "cart total", "gold_files": ["shop/cart.py"]}\n')
     _one_line_error(run_rag("eval", labeled, "--repo", shop, "--report", labeled / "sub"), "is a file, not a directory")
+
+
+def test_cut_text_ends_with_an_ellipsis():
+    from rag.retrieval.past_changes import SUBJECT_CHARS, PastChange
+
+    long = PastChange("a" * 40, "2021-03-04T10:00:00", "x" * SUBJECT_CHARS, 1.0, (0,))
+    assert long.describe().endswith('x…" (2021-03-04)')
+    assert PastChange("a" * 40, "2021-03-04T10:00:00", "Fix it", 1.0, (0,)).describe().endswith('"Fix it" (2021-03-04)')
+
+
+def test_a_tree_row_cut_at_its_width_ends_with_an_ellipsis():
+    import io
+    from types import SimpleNamespace
+
+    from rag.cli.modules import _print_tree
+
+    long = SimpleNamespace(id="pkg/deeply_named_module_of_the_package.py", name="deeply_named_module_of_the_package.py",
+                           kind="file", parent=None, summary="Extraordinarily " * 13 + "end.")
+    out = io.StringIO()
+    _print_tree([long], out)
+    row = out.getvalue().rstrip("\n")
+    assert row.endswith("…") and len(row) == 140

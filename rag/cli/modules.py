@@ -60,5 +60,6 @@ def _print_tree(modules, out) -> None:
         label = m.id if depth == 0 else m.name + ("/" if m.kind == "directory" else "")
         line = f"{'  ' * depth}{label}"
         hint = first_sentence(m.summary, 14)
-        out.write(f"{line:<{max(len(line) + 2, 36)}}{hint}"[:width + 40] + "\n")
+        row = f"{line:<{max(len(line) + 2, 36)}}{hint}"
+        out.write((row if len(row) <= width + 40 else row[:width + 39] + "…") + "\n")
         pending.extend((child, depth + 1) for child in reversed(ordered(m.id)))

@@ -53,7 +53,8 @@ class PastChange:
     files: tuple[int, ...]
 
     def describe(self) -> str:
-        return f'similar past change: {self.hash[:7]} "{self.subject}" ({self.date[:10]})'
+        subject = self.subject + ("…" if len(self.subject) >= SUBJECT_CHARS else "")  # stored cut at that length
+        return f'similar past change: {self.hash[:7]} "{subject}" ({self.date[:10]})'
 
 
 class PastChanges:
