@@ -151,7 +151,7 @@ def _consider(abs_path, rel, settings, include, ignored, result) -> None:
         result.skip("binary", rel)
         return
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark is no text: it reached summaries as U+FEFF
     except UnicodeDecodeError:
         result.skip("not-utf8", rel)
         return

@@ -1,4 +1,5 @@
 """Odd repositories and odd settings: each indexes, or fails in one clear line (issue 17)."""
+import json
 import os
 
 import pytest
@@ -307,3 +308,14 @@ def test_a_tree_row_cut_at_its_width_ends_with_an_ellipsis():
     _print_tree([long], out)
     row = out.getvalue().rstrip("\n")
     assert row.endswith("…") and len(row) == 140
+
+
+def test_a_byte_order_mark_reaches_no_summary(tmp_path):
+    repo = tmp_path / "bom"
+    (repo / "jobs").mkdir(parents=True)
+    (repo / "jobs" / "README.md").write_bytes("\ufeffBackground jobs that send the invoices.\n".encode())
+    (repo / "jobs" / "queue.py").write_bytes('\ufeff"""A queue of invoice jobs."""\n\ndef push(job):\n    return job\n'.encode())
+    assert run_rag("index", repo, "-q").returncode == 0
+    modules = {m["id"]: m for m in json.loads(run_rag("modules", repo, "--json").stdout)}
+    assert modules["jobs/"]["summary"].startswith("Background jobs") and "\ufeff" not in json.dumps(modules)
+    assert modules["jobs/queue.py"]["summary"].startswith("A queue of invoice jobs")
