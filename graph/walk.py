@@ -22,6 +22,10 @@ DEFAULT_EXCLUDED_DIRS = frozenset({
     "thirdparty", "3rdparty", "extern", ".eggs", ".next", ".cache", "htmlcov",
 })
 README_NAMES = ("README.md", "README.rst", "README.txt", "README", "readme.md")
+# a build's output, not anyone's source: a script over 4 kB whose lines average more than 1,000 characters
+# (sphinx's unversioned `static/jquery.js`, its one-line translation catalogs, a bundle without `.min`)
+MINIFIABLE = frozenset({"javascript", "typescript", "tsx"})
+MINIFIED_MIN_BYTES, MINIFIED_LINE_CHARS = 4096, 1000
 CONFIG_NAME = "rag.toml"
 
 
@@ -155,6 +159,9 @@ def _consider(abs_path, rel, settings, include, ignored, result) -> None:
     except UnicodeDecodeError:
         result.skip("not-utf8", rel)
         return
+    if kind == "source" and spec.name in MINIFIABLE and looks_minified(data):
+        result.skip("minified", rel)
+        return
     language = language_of(rel, data).name if kind == "source" else None  # `.h`: C or C++ by content
     result.files.append(FoundFile(rel, kind, language, hashlib.sha256(data).hexdigest(), text))
 
@@ -173,3 +180,12 @@ def _read_spec(path: str) -> pathspec.GitIgnoreSpec:
             return pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())
     except OSError:
         return pathspec.GitIgnoreSpec.from_lines([])
+
+
+def looks_minified(data: bytes) -> bool:
+    """Whether a script is a minifier's output: long, with few and very long lines.
+
+    >>> looks_minified(b"function a(){return 1};" * 400), looks_minified(b"function a() {\\n  return 1;\\n}\\n" * 400)
+    (True, False)
+    """
+    return len(data) > MINIFIED_MIN_BYTES and len(data) / (data.count(b"\n") + 1) > MINIFIED_LINE_CHARS

@@ -17,6 +17,7 @@ import rag.results
 import rag.serve.mcp_server
 import rag.serve.watch
 import graph.settings_model
+import graph.walk
 
 
 @pytest.mark.parametrize("module", [eval.metrics, eval.paired, eval.settings, finetune.held_out, graph.headers, graph.neighbours, rag.llm.listing, rag.ranking_metrics, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, rag.serve.mcp_server, rag.serve.watch])

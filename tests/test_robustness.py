@@ -319,3 +319,17 @@ def test_a_byte_order_mark_reaches_no_summary(tmp_path):
     modules = {m["id"]: m for m in json.loads(run_rag("modules", repo, "--json").stdout)}
     assert modules["jobs/"]["summary"].startswith("Background jobs") and "\ufeff" not in json.dumps(modules)
     assert modules["jobs/queue.py"]["summary"].startswith("A queue of invoice jobs")
+
+
+def test_a_minified_script_is_skipped_whatever_its_name(tmp_path):
+    """Found by a user's probe: a bundle not named `*.min.js` was indexed as source, summarised as
+    "JavaScript file defining a0, a1, a10" and answered questions."""
+    repo = tmp_path / "web"
+    repo.mkdir()
+    (repo / "bundle.js").write_text("".join(f"function a{i}(x){{return x+{i}}};" for i in range(400)))
+    (repo / "cart.js").write_text("// The cart: adds items and totals their prices.\n"
+                                  + "".join(f"function add{i}(cart, item) {{\n  return cart.concat([item]);\n}}\n"
+                                            for i in range(200)))
+    r = run_rag("index", repo)
+    assert r.returncode == 0 and "skipped 1 minified scripts (bundle.js)" in r.stderr, r.stderr
+    assert [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"] == ["cart.js"]

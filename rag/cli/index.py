@@ -86,5 +86,5 @@ def _print_index_report(r) -> None:
         print(f"warning: skipped {len(paths)} {_SKIP_WORDS.get(reason, reason)} ({example})", file=err)
 
 _SKIP_WORDS = {"huge": "files over the size limit", "binary": "binary files", "not-utf8": "files not in UTF-8",
-               "name-not-utf8": "paths whose names are not UTF-8",
+               "name-not-utf8": "paths whose names are not UTF-8", "minified": "minified scripts",
                "unreadable": "unreadable paths", "symlink": "symbolic links (not followed)"}
