@@ -333,7 +333,7 @@ def _python_docstring(body) -> str:
     return ""
 
 
-def _leading_comment(node) -> str:
+def _leading_comment(node, rust: bool = False) -> str:
     while node.parent is not None and node.parent.type in _WRAPPERS:
         if node.parent.type == "type_declaration" and getattr(node.prev_sibling, "type", "type") != "type":
             break  # Go grouped `type ( ... )`: each spec carries its own comment
@@ -348,6 +348,8 @@ def _leading_comment(node) -> str:
         if end_row < row - (2 if not parts and text.startswith("/**") else 1):
             break
         if text:
+            if rust and text.startswith(_INNER_DOC):  # `//!` documents the enclosing module, not this item
+                break
             # a block comment (`/** … */`) is a whole doc: never merged with the comments above it
             # (often code commented out) nor below it
             if parts and (text.startswith("/*") or parts[-1].startswith("/*")):
@@ -362,7 +364,7 @@ def _leading_comment(node) -> str:
 def _definition_doc(node, spec: LanguageSpec) -> str:
     if spec.doc_style == PYTHON_DOCSTRING:
         return _python_docstring(node.child_by_field_name("body")) or _leading_comment(node)
-    return _leading_comment(node)
+    return _leading_comment(node, rust=spec.name == "rust")
 
 
 def _file_doc(root, spec: LanguageSpec, path: str, definitions: list[Definition]) -> str:
@@ -390,9 +392,19 @@ _HEADER_PREAMBLE = ("package_declaration", "preproc_include", "import_declaratio
                     "expression_statement", "hash_bang_line", "preproc_call", "inner_attribute_item")  # #!, #pragma once, #![..]
 
 
+# Rust's inner doc comments document the module they stand in; its outer ones (`///`, `/**`) the item below
+_INNER_DOC = ("//!", "/*!")
+
+
+def _outer_rust_doc(text: str) -> bool:
+    return (text.startswith("///") and not text.startswith("////")) or (text.startswith("/**") and text != "/**/")
+
+
 def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
     groups, current, last_row = [], [], None
     for child in _header_nodes(root):
+        if spec.name == "rust" and child.type.endswith("comment") and _outer_rust_doc(_text(child)):
+            break  # the first item's own doc: the file's header (its `//!` lines) ends above it
         if not child.type.endswith("comment"):
             # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
             if child.type in preamble:

@@ -360,6 +360,15 @@ def test_rust():
     assert doc_of(pricing, "Priced.price_cents") == "The price in cents."  # a declaration without a body
     assert doc_of(pricing, "sum") == "Adds up prices in cents."
 
+    # found by a user's probe: a `//!` header and the first item's `///` right below it were one doc
+    from graph.languages import BY_NAME
+    from graph.parse import parse_source
+
+    source = (b"//! Rate limiter for the public API.\n/// Token bucket.\npub struct Bucket {\n    tokens: u32,\n}\n")
+    tight = parse_source("src/limit.rs", source, BY_NAME["rust"], "x")
+    assert tight.doc == "Rate limiter for the public API."
+    assert doc_of(tight, "Bucket") == "Token bucket."
+
     assert imports(lib) == {"mod cart": (), "mod pricing": (), "cart::Cart": ()}
     assert imports(cart) == {"std::fmt": (), "crate::pricing": ("Priced", "self"), "crate::Error": ()}
     assert imports(discount) == {"serde::Deserialize": (), "super::Priced": ()}
