@@ -147,11 +147,11 @@ def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequenc
     question can afford)."""
     repo = check_repo(repo)
     store = IndexStore(options.index_dir or default_index_dir(repo))
-    options = _with_remembered_patterns(options, store)
+    options = _remembered(options, store)
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
     store.refuse_newer()
-    config = _with_history_choice(config, options, store)
+    config = _with_history_choice(config, options)
     return _changes(store, found, _settings(config, options, extensions), verify, _head(repo, config))
 
 
@@ -190,7 +190,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
 
     repo = check_repo(repo)
     store = IndexStore(options.index_dir or default_index_dir(repo))
-    options = _with_remembered_patterns(options, store)
+    options = _remembered(options, store)
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
     lap("walk")
@@ -201,7 +201,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
     if not options.full:
         store.refuse_newer()
     with store.lock(on_wait=on_lock_wait):
-        config = _with_history_choice(config, options, store)
+        config = _with_history_choice(config, options)
         settings = _settings(config, options, extensions)
         changes = (Changes(reason="full rebuild requested") if options.full
                    else _changes(store, found, settings, head=_head(repo, config)))
@@ -370,29 +370,32 @@ def _load_config(repo: str, options: IndexOptions) -> RepoConfig:
     return parse_config(text, options.include, options.exclude)
 
 
-def _with_history_choice(config: RepoConfig, options: IndexOptions, store: IndexStore) -> RepoConfig:
-    """`--no-history` is remembered by the index it built, so that `rag ask` and `rag index --check`
-    (which do not repeat it) neither call the index stale nor bring the history back."""
-    off = options.history is False
-    if options.history is None and not options.full and store.exists():
-        try:
-            off = store.manifest().settings.get("history", {}).get("off", False) is True
-        except IndexStoreError:
-            off = False
-    return replace(config, history=HistorySettings(config.history.max_commits, off=True)) if off else config
-
-
-def _with_remembered_patterns(options: IndexOptions, store: IndexStore) -> IndexOptions:
-    """--include / --exclude given to the run that built the index, for a run that gives none (not
-    --full), so that `rag ask` and `rag index --check` (which do not repeat them) neither call the index
-    stale nor bring back what they left out."""
-    if options.include or options.exclude or options.full or not store.exists():
+def _remembered(options: IndexOptions, store: IndexStore) -> IndexOptions:
+    """The options with what the index remembers of the run that built it, for a run that does not say
+    (not --full): `--no-history`, and `--include` / `--exclude` when none are given. So `rag ask` and
+    `rag index --check`, which repeat neither, do not call the index stale nor bring back what it left
+    out. One read of the manifest for both."""
+    if options.full or not store.exists() or (options.history is not None and (options.include or options.exclude)):
         return options
     try:
-        flags = store.manifest().settings.get("flags", {})
+        built_with = store.manifest().settings
     except IndexStoreError:
         return options
-    return replace(options, include=tuple(flags.get("include", ())), exclude=tuple(flags.get("exclude", ())))
+    history = options.history
+    if history is None and built_with.get("history", {}).get("off", False) is True:
+        history = False
+    if options.include or options.exclude:
+        return replace(options, history=history)
+    flags = built_with.get("flags", {})
+    return replace(options, history=history, include=tuple(flags.get("include", ())),
+                   exclude=tuple(flags.get("exclude", ())))
+
+
+def _with_history_choice(config: RepoConfig, options: IndexOptions) -> RepoConfig:
+    """`--no-history` (given, or remembered: `_remembered`) turns the history off whatever rag.toml says."""
+    if options.history is False:
+        return replace(config, history=HistorySettings(config.history.max_commits, off=True))
+    return config
 
 
 def _settings(config: RepoConfig, options: IndexOptions = IndexOptions(),

@@ -7,10 +7,7 @@ import numpy as np
 def standardise(scores: np.ndarray) -> np.ndarray:
     """z-scores over the candidates; a flat signal (no information) becomes all zeros."""
     scores = np.asarray(scores, dtype=np.float64)
-    if scores.size == 0:
-        return np.zeros_like(scores)
-    sd = scores.std()
-    if sd == 0:
+    if scores.size == 0 or (sd := scores.std()) == 0:  # (no std of nothing: NumPy would warn)
         return np.zeros_like(scores)
     return (scores - scores.mean()) / sd
 
