@@ -262,6 +262,7 @@ def clean_comment(text: str) -> str:
         line = line.strip()
         line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#|--|\*+)", "", line)
         line = re.sub(r"\*+/$", "", line).strip()
+        line = re.sub(r"(?:^|\s)\*+$", "", line).strip()  # the right side of a box of asterisks
         if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line):
             continue
         if _TODO.match(line):
@@ -343,12 +344,12 @@ def _leading_comment(node, rust: bool = False) -> str:
                                cur.type.endswith("comment")):
         # a doc comment (`/** … */`) may stand one blank line above its definition (express's style)
         text = _text(cur) if cur.type.endswith("comment") else ""
-        # the row of its last character: a Rust line comment's node ends after its newline
-        end_row = cur.end_point[0] - (1 if cur.end_point[1] == 0 and cur.end_point[0] > cur.start_point[0] else 0)
-        if end_row < row - (2 if not parts and text.startswith("/**") else 1):
+        if _last_row(cur) < row - (2 if not parts and text.startswith("/**") else 1):
             break
         if text:
             if rust and text.startswith(_INNER_DOC):  # `//!` documents the enclosing module, not this item
+                break
+            if _trails_code(cur):  # `count = 0;  /* queued items */`: the line's code, not the definition below
                 break
             # a block comment (`/** … */`) is a whole doc: never merged with the comments above it
             # (often code commented out) nor below it
@@ -359,6 +360,20 @@ def _leading_comment(node, rust: bool = False) -> str:
         cur = cur.prev_sibling
     # a Rust line comment's node ends with its newline: joined as they are, each would end a paragraph
     return _comment_doc(clean_comment("\n".join(p.rstrip("\r\n") for p in reversed(parts))))
+
+
+def _trails_code(comment) -> bool:
+    """Whether a comment stands at the end of a line of code (the statement before it ends on its row)."""
+    before = comment.prev_sibling
+    return (before is not None and not before.type.endswith("comment")
+            and _last_row(before) == comment.start_point[0])
+
+
+def _last_row(node) -> int:
+    """The row of a node's last character: a C preprocessor line's or a Rust line comment's node ends
+    after its newline, at column 0 of the next row."""
+    end_row, end_column = node.end_point
+    return end_row - 1 if end_column == 0 and end_row > node.start_point[0] else end_row
 
 
 def _definition_doc(node, spec: LanguageSpec) -> str:

@@ -5,8 +5,11 @@ bytes, and the content hash that drives incremental rebuilds is taken from the s
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
 import os
+import tokenize
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -151,19 +154,47 @@ def _consider(abs_path, rel, settings, include, ignored, result) -> None:
     except OSError:
         result.skip("unreadable", rel)
         return
-    if b"\0" in data[:8192]:
-        result.skip("binary", rel)
-        return
-    try:
-        text = data.decode("utf-8-sig")  # a byte-order mark is no text: it reached summaries as U+FEFF
-    except UnicodeDecodeError:
-        result.skip("not-utf8", rel)
+    text = decoded(data, spec.name if kind == "source" else None)
+    if text is None:
+        result.skip("binary" if b"\0" in data[:8192] else "not-utf8", rel)
         return
     if kind == "source" and spec.name in MINIFIABLE and looks_minified(data):
         result.skip("minified", rel)
         return
     language = language_of(rel, data).name if kind == "source" else None  # `.h`: C or C++ by content
     result.files.append(FoundFile(rel, kind, language, hashlib.sha256(data).hexdigest(), text))
+
+
+def decoded(data: bytes, language: str | None) -> str | None:
+    """A file's text: UTF-8, or the encoding the file declares (a UTF-16 byte-order mark; a Python
+    `# -*- coding: latin-1 -*-` line, PEP 263); None for binary data or text in an undeclared encoding,
+    which is not guessed.
+
+    >>> decoded("# coding: latin-1\\nNAME = 'café'".encode("latin-1"), "python")[-13:]
+    "NAME = 'café'"
+    >>> decoded("int x; /* café */".encode("utf-16"), "c")
+    'int x; /* café */'
+    >>> decoded("/* café */".encode("latin-1"), "c") is None
+    True
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")  # the mark says which byte order, and is left out of the text
+        except UnicodeDecodeError:
+            return None
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8-sig")  # a byte-order mark is no text: it reached summaries as U+FEFF
+    except UnicodeDecodeError:
+        pass
+    if language == "python":
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            return data.decode(encoding)
+        except (SyntaxError, LookupError, UnicodeDecodeError):
+            return None
+    return None
 
 
 def _utf8(name: str) -> bool:

@@ -177,6 +177,18 @@ def test_not_utf8_binary_and_huge_files_are_skipped_and_counted(shop):
     assert report.files == 6
 
 
+def test_files_in_a_declared_encoding_are_read_in_it(shop):
+    # a PEP 263 coding line (pylint's and sphinx's own tests carry such files) and a UTF-16 byte-order mark
+    (shop / "shop" / "legacy.py").write_bytes('# -*- coding: latin-1 -*-\n"""Prices in the café\'s tills."""\n'
+                                              'def till():\n    return 1\n'.encode("latin-1"))
+    (shop / "shop" / "wide.py").write_bytes('"""Receipts printed in UTF-16."""\nX = 1\n'.encode("utf-16"))
+    report = index(str(shop))
+    assert report.skipped == {} and report.files == 8
+    summaries = {m.id: m.summary for m in load_modules(IndexStore(report.index_dir))}
+    assert summaries["shop/legacy.py"].startswith("Prices in the café's tills.")
+    assert summaries["shop/wide.py"].startswith("Receipts printed in UTF-16.")
+
+
 def test_syntax_errors_parse_partially_and_indexing_goes_on(shop):
     (shop / "shop" / "broken.py").write_text('"""Half written."""\ndef ok():\n    pass\n\ndef broken(:\n'
                                              '    pass\n\nclass After:\n    pass\n')

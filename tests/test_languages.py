@@ -684,3 +684,34 @@ def test_a_comment_on_a_preprocessor_directive_is_not_the_file_doc():
     doc = parse_source("src/lib.c", b"/* A JSON parser in C. */\n\n#include <string.h>\nint parse(void) { return 0; }\n",
                        BY_NAME["c"], "0" * 64).doc
     assert doc == "A JSON parser in C."  # a header comment above the includes still is
+
+
+def test_a_comment_at_the_end_of_a_line_of_code_documents_that_line_not_the_definition_below():
+    # sympy's mathml.py: `greek_letters = set(greeks) # make a copy` right above `def translate(s):`
+    py = b"LIMIT = 3  # the most retries a request gets\ndef fetch(url):\n    return url\n"
+    assert doc_of(parse_source("f.py", py, BY_NAME["python"], "0"), "fetch") == ""
+    # astropy's unquantize.h: a prototype's last parameter comment above the next prototype
+    c = (b"int unquantize_a(int *status);  /* IO - error status */\n"
+         b"int unquantize_b(int *status);  /* IO - error status */\n")
+    assert doc_of(parse_source("u.h", c, BY_NAME["c"], "0"), "unquantize_b") == ""
+    # a comment on its own line below such a line still documents what follows it, and one right
+    # below a preprocessor line (whose node ends on the next row) is not taken for a trailing one
+    py = b"LIMIT = 3  # retries\n# Fetches a URL, retrying.\ndef fetch(url):\n    return url\n"
+    assert doc_of(parse_source("f.py", py, BY_NAME["python"], "0"), "fetch") == "Fetches a URL, retrying."
+    c = b"#define END 32\n/* One transition of the scanner. */\nstruct trans { int next; };\n"
+    assert doc_of(parse_source("s.c", c, BY_NAME["c"], "0"), "trans") == "One transition of the scanner."
+
+
+def test_a_box_of_asterisks_is_not_part_of_the_comment():
+    source = ("/*****************************************************\n"
+              " * queue.c -- a bounded queue of jobs                 *\n"
+              " *                                                    *\n"
+              " *****************************************************/\n"
+              "int push(int job) { return job; }\n")
+    assert file_doc("c", "queue.c", source) == "queue.c -- a bounded queue of jobs."
+    # astropy's wcslib wrappers: a section title boxed in asterisks
+    framed = "/***************************************************************************\n" \
+             " * PyCelprm methods                                                        *\n" \
+             " ***************************************************************************/\n" \
+             "static int PyCelprm_new(void) { return 0; }\n"
+    assert doc_of(parse_source("w.c", framed.encode(), BY_NAME["c"], "0"), "PyCelprm_new") == "PyCelprm methods."

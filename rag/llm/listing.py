@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 
+from graph.languages import language_for
+from graph.walk import decoded
 from rag.llm.prompt import Listed
 
 HEADER_LINES = 6  # a signature spread over more lines is cut there
@@ -80,8 +82,11 @@ def listing(retriever, repo: str, query, modules: list[str], ranks: dict[str, in
     if definitions:
         for module, (_, line) in retriever.best_definitions(query, modules).items():
             try:
-                with open(os.path.join(repo, module), encoding="utf-8", errors="replace") as fh:
-                    heads[module] = definition_head(fh.read(), line)
+                with open(os.path.join(repo, module), "rb") as fh:
+                    data = fh.read()
+                spec = language_for(module)
+                text = decoded(data, spec.name if spec else None)  # as the index read it
+                heads[module] = definition_head(data.decode("utf-8", "replace") if text is None else text, line)
             except OSError:  # deleted since the index was built: the summary still speaks for it
                 pass
     return [Listed(m, retriever.modules[m].summary, (ranks or {}).get(m), heads.get(m, "")) for m in modules]
