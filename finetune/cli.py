@@ -9,6 +9,10 @@ from rag.cli.common import check_output, embedder_arg, index_dir_arg, retrieval_
 TRAIN_FLAGS = ["epochs", "max_minutes", "learning_rate", "max_train_examples", "label_form", "lora_r",
                "gradient_checkpointing", "qlora"]
 RETRIEVER_FLAGS = ["epochs", "max_minutes", "learning_rate", "hard_negatives"]
+# flags of the adapter's training that `--retriever` would otherwise ignore (argument name -> flag)
+_ADAPTER_ONLY = {"base_model": "--base-model", "max_train_examples": "--max-examples", "label_form": "--labels",
+                 "lora_r": "--lora-r", "gradient_checkpointing": "--gradient-checkpointing", "qlora": "--qlora",
+                 "resume": "--resume", "dump_data": "--dump-data", "merge": "--merge"}
 
 
 def add_parser(sub) -> None:
@@ -27,7 +31,8 @@ def add_parser(sub) -> None:
                          "the index re-embedded only when `rag ask` would answer more held-out commits "
                          "first with it")
     ft.add_argument("--force", action="store_true",
-                    help="with --retriever: keep the tuned embedder even when it fails the held-out check")
+                    help="publish the adapter even when it does not beat the base model on validation; with "
+                         "--retriever: keep the tuned embedder even when it fails the held-out check")
     from finetune.settings import RetrieverSettings, TrainSettings
     from rag.cli.flags import add_setting_flag
 
@@ -60,9 +65,9 @@ def _cmd_finetune(args) -> int:
 
     if args.retriever:
         return _tune_retriever(args)
-    if args.force or args.hard_negatives:
+    if args.hard_negatives:
         from graph.errors import ConfigError
-        raise ConfigError(f"{'--force' if args.force else '--hard-negatives'} goes with --retriever")
+        raise ConfigError("--hard-negatives goes with --retriever")
     base = args.base_model or DEFAULT_MODEL
     if args.base_model:
         model_dir(args.base_model)  # a wrong path fails here, in one line, before any work
@@ -71,6 +76,7 @@ def _cmd_finetune(args) -> int:
         from finetune.train import require_cuda_for_qlora
         require_cuda_for_qlora()  # before any work
     check_output(args.dump_data, "--dump-data")
+    check_output(args.merge, "--merge", directory=True)
     data_settings = _data_settings(args)  # a bad --until fails here, before any work
     if args.merge:
         out = merge(args.index_dir or default_index_dir(args.path), args.merge, args.base_model)
@@ -84,14 +90,16 @@ def _cmd_finetune(args) -> int:
     finally:
         progress.close()
     report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
-                      progress=not args.quiet, started=started)
+                      progress=not args.quiet, started=started, force=args.force)
     if report is None:
         print(f"wrote the training examples to {args.dump_data}", file=sys.stderr)
         return 0
     print(f"trained on {report.train_examples} examples for {report.epochs_run:g} epochs in {report.seconds:.0f} s "
           f"({report.total_seconds:.0f} s in all; {report.stopped_because}); validation accuracy "
           f"{report.base_validation_accuracy} before, {report.best_validation_accuracy} after; "
-          f"adapter {report.adapter} in {engine.store.dir}", file=sys.stderr)
+          + (f"adapter {report.adapter} in {engine.store.dir}" if report.adapter else
+             f"no adapter published ({report.not_published}): `rag ask --llm` uses what it used before"),
+          file=sys.stderr)
     if report.held_out:
         from rag.ranking_metrics import clearly_better
 
@@ -121,6 +129,10 @@ def _tune_retriever(args) -> int:
     from rag.engine import Engine
     from rag.progress import StderrProgress
 
+    given = [flag for dest, flag in _ADAPTER_ONLY.items() if getattr(args, dest, None) not in (None, False)]
+    if given:
+        from graph.errors import ConfigError
+        raise ConfigError(f"{given[0]} is for training the LLM's adapter, not for --retriever")
     settings = settings_from_args(RetrieverSettings, args, RETRIEVER_FLAGS)
     data_settings = _data_settings(args)
     progress = StderrProgress(quiet=args.quiet)

@@ -169,9 +169,10 @@ def dump(examples: list[Example], path: str) -> None:
 
 def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_settings: DataSettings = DataSettings(),
              dump_data: str | None = None, resume: bool = False, progress: bool = True,
-             started: float | None = None) -> TrainReport | None:
+             started: float | None = None, force: bool = False) -> TrainReport | None:
     """Generate the examples; write them to `dump_data` and stop there when asked; else train.
-    `started` (time.monotonic) is when the run began, for the time budget (default: now)."""
+    `started` (time.monotonic) is when the run began, for the time budget (default: now); `force`:
+    publish the best adapter even when it does not beat the base model on validation (train)."""
     started = time.monotonic() if started is None else started
     from transformers import AutoTokenizer
 
@@ -190,7 +191,7 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
     commits = [q for q in every if q.origin == "git" and q.split == "validation"][: train_settings.held_out_commits]
     check = (lambda: asdict(check_adapter(engine, commits, train_settings.base_model))) if commits else None
     return train(examples, engine.store.dir, snapshot, asdict(data_settings), train_settings, resume, progress,
-                 started, check)
+                 started, check, force)
 
 
 @dataclass

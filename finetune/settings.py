@@ -5,6 +5,8 @@ fields (`rag/cli/flags.py`) and `rag --help` must not load the training code.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 from rag.llm.model import DEFAULT_MODEL
@@ -62,8 +64,8 @@ class TrainSettings:
             raise ValueError("held_out_commits must not be negative")
         if not 0.0 <= self.lora_dropout < 1.0:
             raise ValueError("lora_dropout must be in [0, 1)")
-        if self.learning_rate <= 0 or self.max_minutes <= 0:
-            raise ValueError("learning_rate and max_minutes must be positive")
+        if not (0 < self.learning_rate < math.inf and 0 < self.max_minutes < math.inf):
+            raise ValueError("learning_rate and max_minutes must be finite and positive")
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class RetrieverSettings:
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 2 or self.max_pairs < 1:
             raise ValueError("epochs and max_pairs must be at least 1, batch_size at least 2")
-        if not self.learning_rate > 0:
-            raise ValueError("learning_rate must be positive")
-        if not self.max_minutes > 0:
-            raise ValueError("max_minutes must be positive")
+        if not 0 < self.learning_rate < math.inf:
+            raise ValueError("learning_rate must be finite and positive")
+        if not 0 < self.max_minutes < math.inf:
+            raise ValueError("max_minutes must be finite and positive")

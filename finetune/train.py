@@ -40,7 +40,8 @@ class TrainReport:
     resumed_from_step: int | None = None
     losses: list[tuple[int, float]] = field(default_factory=list)  # (step, training loss)
     validation: list[tuple[float, float]] = field(default_factory=list)  # (epoch, accuracy)
-    adapter: str | None = None
+    adapter: str | None = None  # the adapter this run published; None when it kept the current one
+    not_published: str | None = None  # why this run published no adapter
     settings: dict = field(default_factory=dict)
     # `rag ask --llm` with the adapter against `rag ask` on the held-out commits (finetune/pipeline.py:
     # check_adapter); None when there were none to ask
@@ -68,17 +69,21 @@ def select(examples: list[Example], settings: TrainSettings) -> tuple[list[Examp
 
 def train(examples: list[Example], index_dir: str, snapshot: str, data_settings: dict,
           settings: TrainSettings = TrainSettings(), resume: bool = False, progress: bool = True,
-          started: float | None = None, check: Callable[[], dict] | None = None) -> TrainReport:
+          started: float | None = None, check: Callable[[], dict] | None = None,
+          force: bool = False) -> TrainReport:
     """Train, publish the best adapter into the index directory, and report. `started` (time.monotonic)
     is when the whole run began: the time budget counts from there. `check`, once the best adapter is
     published and still under the training lock (so it is the index's current one), measures it: its
-    result is the report's `held_out`."""
+    result is the report's `held_out`. An adapter is published only when it learned something and
+    beats, on validation, the base model and the current adapter of the same index (`accuracy_to_beat`);
+    `force` drops the second condition, never the first."""
     with AdapterStore(index_dir).training_lock():
         return _train(examples, index_dir, snapshot, data_settings, settings, resume, progress,
-                      time.monotonic() if started is None else started, check)
+                      time.monotonic() if started is None else started, check, force)
 
 
-def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress, started, check) -> TrainReport:
+def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress, started, check,
+           force) -> TrainReport:
     import torch
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
@@ -100,28 +105,40 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     features = [_features(llm.tokenizer, e) for e in train_set]
     training_started = time.monotonic()
     recorded_settings = to_record(settings)
-    state = {"best": None, "adapter": None, "history": [], "stopped": "finished all epochs", "stale": 0}
+    state = {"best": None, "adapter": None, "history": [], "stopped": "finished all epochs", "stale": 0,
+             "kept": None}
     base_accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
+    bar = None if force else accuracy_to_beat(store, snapshot, base_accuracy)
 
     def evaluate_and_publish(epoch: float) -> None:
         accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
         state["history"].append((round(epoch, 3), accuracy))
+        learned = adapter_learned(model)
+        if learned is None:  # still the base model (the warm-up's first step): nothing to judge yet
+            state["kept"] = why_not_published(learned, accuracy, bar)
+            return
         best = state["best"]
-        if accuracy is None or best is None or accuracy > best:  # nothing to validate on: keep the latest
+        if accuracy is None or best is None or accuracy > best:  # nothing to validate on: the latest counts
             state["best"], state["stale"] = accuracy, 0
-            written = store.new_path()
-            model.save_pretrained(written)
-            info = AdapterInfo(adapter="", base_model=settings.base_model, snapshot=snapshot,
-                               created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                               candidates=data_settings["candidates"], prompt_tokens=data_settings["prompt_tokens"],
-                               summary_words=data_settings["summary_words"],
-                               ranks=data_settings.get("ranks", False),
-                               definitions=data_settings.get("definitions", False),
-                               label_form=settings.label_form, validation_accuracy=accuracy,
-                               settings={"train": recorded_settings, "data": data_settings})
-            state["adapter"] = store.publish(written, info).adapter
         else:
             state["stale"] += 1
+            return
+        # a run never replaces the current adapter with one no better than what `rag ask --llm` has
+        # without it, nor with a broken one
+        state["kept"] = why_not_published(learned, accuracy, bar)
+        if state["kept"] is not None:
+            return
+        written = store.new_path()
+        model.save_pretrained(written)
+        info = AdapterInfo(adapter="", base_model=settings.base_model, snapshot=snapshot,
+                           created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                           candidates=data_settings["candidates"], prompt_tokens=data_settings["prompt_tokens"],
+                           summary_words=data_settings["summary_words"],
+                           ranks=data_settings.get("ranks", False),
+                           definitions=data_settings.get("definitions", False),
+                           label_form=settings.label_form, validation_accuracy=accuracy,
+                           settings={"train": recorded_settings, "data": data_settings})
+        state["adapter"] = store.publish(written, info).adapter
 
     class Publish(TrainerCallback):
         def on_epoch_end(self, args, trainer_state, control, **kwargs):
@@ -161,12 +178,58 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         total_seconds=round(time.monotonic() - started, 1),
         best_validation_accuracy=state["best"], base_validation_accuracy=base_accuracy,
         stopped_because=state["stopped"], resumed_from_step=int(checkpoint.rsplit("-", 1)[1]) if checkpoint else None,
-        losses=losses, validation=state["history"], adapter=state["adapter"], settings=recorded_settings,
+        losses=losses, validation=state["history"], adapter=state["adapter"],
+        not_published=None if state["adapter"] else state["kept"], settings=recorded_settings,
         held_out=check() if check is not None and state["adapter"] else None)
     if report.held_out is not None:  # `rag ask --llm` says so when the adapter did not beat retrieval
         store.annotate(state["adapter"], held_out=report.held_out)
     _write_report(store.dir, report)
     return report
+
+
+def accuracy_to_beat(store: AdapterStore, snapshot: str, base_accuracy: float | None) -> float | None:
+    """The validation accuracy a new adapter has to beat: the base model's on this run's validation
+    examples, and the current adapter's when it was trained on the same index (the same examples)."""
+    current = store.current()
+    scores = [base_accuracy] + ([current.validation_accuracy] if current is not None and current.snapshot == snapshot
+                                else [])
+    scores = [a for a in scores if a is not None]
+    return max(scores) if scores else None
+
+
+def adapter_learned(model) -> bool | None:
+    """Whether training changed the LoRA weights and left them finite: True; None when no step moved
+    them (peft starts every `lora_B` at zero, so the adapter is still the base model: a budget spent
+    before the warm-up ended); False when a weight is NaN or infinite (a learning rate too high)."""
+    import torch
+
+    moved = False
+    for name, weight in model.named_parameters():
+        if "lora_" not in name:
+            continue
+        if not bool(torch.isfinite(weight).all()):
+            return False
+        moved = moved or ("lora_B" in name and bool(weight.detach().abs().sum() > 0))
+    return True if moved else None
+
+
+def why_not_published(learned: bool | None, accuracy: float | None, bar: float | None) -> str | None:
+    """Why an adapter is not published (None: it is).
+
+    >>> why_not_published(True, 0.4, 0.3) is None
+    True
+    >>> why_not_published(True, 0.3, 0.3)
+    'its validation accuracy 0.3 does not beat 0.3, the base model's or the current adapter's'
+    >>> why_not_published(None, 0.5, 0.3)
+    'no training step changed the adapter'
+    """
+    if learned is None:
+        return "no training step changed the adapter"
+    if learned is False:
+        return "training made the adapter's weights non-finite (lower the learning rate)"
+    if accuracy is not None and bar is not None and accuracy <= bar:
+        return f"its validation accuracy {accuracy} does not beat {bar}, the base model's or the current adapter's"
+    return None
 
 
 def validation_accuracy(llm, validation: list[Example]) -> float | None:

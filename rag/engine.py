@@ -239,7 +239,7 @@ class Engine:
         from rag.llm.prompt import ABSTAIN, after_rationale
 
         s = self.llm_settings
-        model, _ = self.llm(adapter)
+        model, info = self.llm(adapter)
         prompt, candidates, rest, notes = self.llm_prompt(parsed, candidates, adapter)
         text, reasoning = prompt.text, []
         if s.think:
@@ -255,6 +255,10 @@ class Engine:
                               prompt.query_truncated, notes)
         options = [c.module for c in candidates] + [ABSTAIN]
         logprobs = score_options(model, text, options)
+        if not np.isfinite(logprobs).all():  # NaN weights (a damaged adapter) score every option NaN
+            from graph.errors import ConfigError
+            raise ConfigError(f"the model {'with its adapter ' if info is not None else ''}gives non-finite scores: "
+                              "its weights are damaged (train the adapter again, or ask with --adapter none)")
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer
         among = softmax_top(logprobs[:-1])  # among the candidates only
         if fusion_weight is None:

@@ -83,9 +83,9 @@ def _cmd_ask(args) -> int:
             from rag.llm.model import model_dir
 
             model_dir(args.model)  # a wrong path fails here, in one line, before any work
-        if llm.adapter not in ("auto", "none") and not os.path.isfile(os.path.join(llm.adapter, "adapter_config.json")):
-            from graph.errors import ConfigError
-            raise ConfigError(f"no LoRA adapter at {llm.adapter} (no adapter_config.json)")
+        if llm.adapter not in ("auto", "none"):
+            from rag.llm.adapters import require_adapter
+            require_adapter(llm.adapter)
         engine = Engine.open(args.repo, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
                              refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 
 DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of ours, 4 damaged
@@ -25,17 +26,20 @@ def embedder_arg(p, help: str = "as for `rag index` (an index built with a local
     """--embedder: which sentence embedder to index or ask with (read by `retrieval_settings`)."""
     p.add_argument("--embedder", default=None, metavar="NAME|DIR", help=help)
 
-def non_negative_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+def non_negative_int(text: str) -> int:
+    value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 def positive_int(text: str) -> int:
-    value = non_negative_int(text)
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
@@ -45,8 +49,8 @@ def positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("must be a finite number more than 0")
     return value
 
 def check_output(path: str | None, what: str, directory: bool = False) -> None:

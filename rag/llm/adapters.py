@@ -167,6 +167,12 @@ class AdapterStore:
         prune(self.dir, lambda entry: entry.startswith(prefix) and entry not in keep)
 
 
+def require_adapter(path: str) -> None:
+    """A LoRA adapter directory, or one line saying it is not: never a name for peft to look up online."""
+    if not os.path.isfile(os.path.join(path, "adapter_config.json")):
+        raise ConfigError(f"no LoRA adapter at {path} (no adapter_config.json)")
+
+
 def load_adapter(model, path: str, merge: bool = True):
     """The model with the adapter applied; merged into the weights (inference costs nothing extra)."""
     from peft import PeftModel

@@ -146,6 +146,9 @@ class LocalLLM:
         if backend not in ("auto", "transformers"):
             raise ValueError(f"unknown backend {backend!r}")
         path = model_dir(name)
+        if adapter:
+            from rag.llm.adapters import require_adapter
+            require_adapter(adapter)
         device, torch_dtype = pick_device(device, dtype)
         if backend == "auto" and device == "cpu":
             llm = _load_plain_torch(name, path, torch_dtype, adapter)
