@@ -20,8 +20,9 @@ def add_parser(sub) -> None:
     ev.add_argument("--from-git", action="store_true",
                     help="instead: mine labeled queries from the repository's git history (commit message -> "
                          "the one or two source files it changed) and write them as JSONL")
-    ev.add_argument("--since", metavar="DATE", help="with --from-git: only commits after DATE (ISO 8601: 2022-03-11)")
-    ev.add_argument("--last", type=int, metavar="N", help="with --from-git: only the last N commits")
+    window = ev.add_mutually_exclusive_group()
+    window.add_argument("--since", metavar="DATE", help="with --from-git: only commits after DATE (ISO 8601: 2022-03-11)")
+    window.add_argument("--last", type=int, metavar="N", help="with --from-git: only the last N commits")
     ev.add_argument("--out", metavar="FILE", help="with --from-git: write the JSONL here (default: stdout)")
     ev.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
                     help="instead: compare two saved runs (`--report` directories or their queries.jsonl) question "

@@ -31,9 +31,10 @@ class LabeledQuery:
 
 
 def read_lines(path: str, missing: str, error: type[RagError] = RagError) -> list[str]:
-    """A UTF-8 text file's lines; a file that is not there or cannot be read is one clear `error`."""
+    """A UTF-8 text file's lines (a byte-order mark, as Windows editors write, left out); a file that is
+    not there or cannot be read is one clear `error`."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:
             return fh.read().splitlines()
     except FileNotFoundError:
         raise error(missing) from None
@@ -54,6 +55,10 @@ def load_labeled(path: str) -> list[LabeledQuery]:
         out.append(_parse_row(row, path, number))
     if not out:
         raise DatasetError(f"{path} holds no labeled queries")
+    first_line: dict[str, int] = {}
+    for q in out:  # `rag eval --compare` matches two runs' questions by id
+        if q.id and first_line.setdefault(q.id, q.line) != q.line:
+            raise DatasetError(f"{path}:{q.line}: id {q.id!r} is already the id of line {first_line[q.id]}")
     return out
 
 

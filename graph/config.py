@@ -83,11 +83,14 @@ def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
     if not isinstance(index, dict):
         raise ConfigError(f"rag.toml: 'index' must be a table ([index]), not {_toml_type(index)}")
     _warn_unknown(index, {"include", "exclude", "max_file_bytes"}, "[index] ")
+    size = index.get("max_file_bytes", WalkSettings.max_file_bytes)
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise ConfigError(f"rag.toml [index]: max_file_bytes must be a whole number of bytes, not {_toml_type(size)}")
     try:
         walk = WalkSettings(
             include=tuple(_strings(index, "include")) + tuple(extra_include),
             exclude=tuple(_strings(index, "exclude")) + tuple(extra_exclude),
-            max_file_bytes=int(index.get("max_file_bytes", WalkSettings.max_file_bytes)),
+            max_file_bytes=size,
         )
     except (TypeError, ValueError) as e:
         raise ConfigError(f"rag.toml [index]: {e}") from None

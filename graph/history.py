@@ -118,6 +118,9 @@ def read_commits(repo: str, revisions: str = "HEAD", since: str | None = None,
     try:
         out = _git(repo, cmd[:6] + ["-M"] + cmd[6:])
     except HistoryError:
+        if revisions == "HEAD" and _quiet_git(repo, "rev-parse", "--git-dir") is not None \
+                and _quiet_git(repo, "rev-parse", "--verify", "--quiet", "HEAD") is None:
+            raise HistoryError(f"{repo} has no commits yet: there is no history to read") from None
         # rename detection reads the files' contents, and a clone missing some (a partial clone, a
         # snapshot without its largest files) cannot give them: renames then read as delete + add
         out = _git(repo, cmd[:6] + ["--no-renames"] + cmd[6:])

@@ -132,6 +132,8 @@ class IndexReport:
 
 
 def check_repo(repo: str) -> str:
+    if not isinstance(repo, (str, os.PathLike)):  # the Python API: Engine.open(None)
+        raise RepoError(f"a repository is a path, not {type(repo).__name__}")
     repo = os.path.abspath(repo)
     if not os.path.exists(repo):
         raise RepoError(f"no such path: {repo}")

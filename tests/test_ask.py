@@ -188,6 +188,15 @@ def test_empty_query(engine, query):
         engine.ask(query)
 
 
+def test_a_repository_that_is_not_a_path_is_one_clear_error():
+    from graph.errors import RepoError
+    from rag.engine import Engine
+
+    for path in (None, 3):  # was a bare TypeError from os.path
+        with pytest.raises(RepoError, match="a repository is a path"):
+            Engine.open(path)
+
+
 def test_bad_k_level_and_as_of(engine):
     for k in (0, -3, True, 2.0):  # True is no count, though Python calls it 1
         with pytest.raises(QueryError, match="k must be a positive"):

@@ -101,6 +101,16 @@ def test_malformed_line_names_its_number(tmp_path, line, message):
         load_labeled(str(path))
 
 
+def test_a_byte_order_mark_is_read_past_and_a_repeated_id_is_refused(tmp_path):
+    path = tmp_path / "windows.jsonl"  # as Notepad saves it: was "Expecting value" on line 1
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "q1", "query": "fix cart", "gold_files": ["a.py"]}).encode()
+                     + b"\r\n")
+    assert [q.id for q in load_labeled(str(path))] == ["q1"]
+    path.write_text("".join(json.dumps({"id": i, "query": "x", "gold_files": ["a.py"]}) + "\n" for i in ("q1", "q2", "q1")))
+    with pytest.raises(DatasetError, match=r"windows.jsonl:3: id 'q1' is already the id of line 1"):
+        load_labeled(str(path))  # --compare matches runs by id: a repeated one was accepted silently
+
+
 def test_missing_and_empty_files(tmp_path):
     with pytest.raises(DatasetError, match="no such labeled-query file"):
         load_labeled(str(tmp_path / "nope.jsonl"))

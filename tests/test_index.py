@@ -243,6 +243,9 @@ def test_invalid_rag_toml_is_one_clear_error(shop):
     (shop / "rag.toml").write_text("[[modules]]\nid = 'shop'\npaths = ['shop/']\n")
     with pytest.raises(ConfigError, match="collides with a path"):
         index(str(shop))
+    (shop / "rag.toml").write_text('[index]\nmax_file_bytes = "big"\n')  # was int()'s "invalid literal for int()"
+    with pytest.raises(ConfigError, match="max_file_bytes must be a whole number of bytes, not a string"):
+        index(str(shop))
 
 
 @pytest.mark.parametrize("damage", ["truncate-manifest", "garbage-graph", "truncate-files", "delete-modules"])

@@ -99,6 +99,16 @@ def test_not_a_git_repository_is_one_line(tmp_path):
     assert r.returncode == 2 and r.stderr.startswith("rag: cannot read the git history") and r.stderr.count("\n") == 1
 
 
+def test_a_repository_without_commits_and_since_with_last_are_one_line(history, tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    r = run_rag("eval", "--from-git", "--repo", tmp_path)  # was git's own "fatal: bad revision 'HEAD'"
+    assert r.returncode == 2 and r.stderr == f"rag: {tmp_path} has no commits yet: there is no history to read\n"
+    r = run_rag("eval", "--from-git", "--repo", history, "--since", "2021-01-01", "--last", "3")
+    assert r.returncode == 2 and "not allowed with argument --since" in r.stderr  # the README's alternatives
+
+
 @pytest.mark.parametrize("since", ["notadate", "2012-13-45", "yesterday"])
 def test_a_since_that_is_not_a_date_is_one_line(history, since):
     """git reads a word it does not know as "now": `--since banana` selected nothing and said nothing."""
