@@ -21,7 +21,7 @@ from graph.errors import ConfigError
 from graph.history import head
 from graph.indexer import load_graph
 from rag.llm.listing import listing
-from rag.llm.adapters import RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter
+from rag.llm.adapters import MERGED, RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter, write_record
 from rag.retrieval.index_files import CORPUS
 from rag.ranking_metrics import clearly_better, first_rank, mcnemar_p
 from rag.retrieval.corpus import embedded_text
@@ -247,4 +247,5 @@ def merge(index_dir: str, out: str, base_model: str | None = None) -> str:
     merged = load_adapter(llm.model, store.path(info), merge=True)
     merged.save_pretrained(out)
     llm.tokenizer.save_pretrained(out)
+    write_record(os.path.join(out, MERGED), info)  # `rag ask --llm --model OUT` knows it is tuned, and how to ask it
     return out

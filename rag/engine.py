@@ -113,7 +113,12 @@ class Engine:
                     path = store.path(info)
                 else:
                     info = None  # trained for another base model: not for this one
-            elif choice != "none":
+            elif choice == "none":  # the model as it is: tuned when `rag finetune --merge` wrote it
+                from rag.llm.adapters import merged_adapter
+                from rag.llm.model import model_dir
+
+                info = merged_adapter(model_dir(s.model))
+            else:
                 path, info = choice, AdapterInfo(adapter=choice, base_model=s.model, snapshot="", created="",
                                                  candidates=0, prompt_tokens=s.prompt_tokens, summary_words=SUMMARY_WORDS,
                                                  label_form="plain")
@@ -196,7 +201,7 @@ class Engine:
         _, info = self.llm(adapter)
         choice = adapter or s.adapter
         path = None
-        if info is not None:
+        if info is not None and choice != "none":  # "none" with a record: an adapter merged into the model
             from rag.llm.adapters import AdapterStore
 
             path = AdapterStore(self.store.dir).path(info) if choice == "auto" else choice

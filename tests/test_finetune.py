@@ -293,6 +293,27 @@ def test_an_adapter_that_learned_nothing_or_broke_is_never_published(indexed, ex
     assert r.returncode == 2 and "finite" in r.stderr and r.stderr.count("\n") <= 3
 
 
+def test_a_merged_model_is_asked_as_the_tuned_model_it_is(indexed, examples, tiny, tmp_path):
+    """The README's way to use a merged model (`--model OUT --adapter none`) said "the model is not tuned
+    for this repository" and asked it in the untuned prompt shape (QA sweep 4)."""
+    from finetune.pipeline import merge
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    if AdapterStore(indexed.store.dir).current() is None:
+        _train(indexed, examples, tiny)
+    out = merge(indexed.store.dir, str(tmp_path / "merged"))
+    as_merged = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=out, adapter="none", dtype="float32"))
+    with_adapter = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32"))
+    merged = as_merged.ask("add a product to the cart", k=5, llm=True)
+    adapted = with_adapter.ask("add a product to the cart", k=5, llm=True)
+    assert merged.model.tuned and merged.model.adapter is None
+    assert not any("not tuned" in w for w in merged.warnings)
+    assert [c.module for c in merged.candidates] == [c.module for c in adapted.candidates]
+    # a model no adapter was merged into stays the untuned base
+    assert Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32")).llm("none")[1] is None
+
+
 def test_an_adapter_with_non_finite_weights_is_damage_not_an_answer(indexed, examples, tiny, tmp_path):
     """With NaN weights every score was NaN: `confidence nan`, and `--json` wrote NaN (not JSON)."""
     import shutil

@@ -36,6 +36,7 @@ CURRENT = "current.json"
 PREFIX = "adapter-"
 RETRIEVER = "retriever.json"
 RETRIEVER_PREFIX = "retriever-"
+MERGED = "rag_adapter.json"  # in a model directory `rag finetune --merge` wrote: the merged adapter's record
 # of current.json and retriever.json; records without one are version 1. Version 2 adds the prompt's
 # shape (`ranks`, `definitions`): a rag that reads only version 1 would ask such an adapter in the old shape.
 RECORD_VERSION = 2
@@ -90,24 +91,7 @@ class AdapterStore:
         return info if info is not None and os.path.isdir(os.path.join(self.dir, info.embedder)) else None
 
     def _read(self, record: str, kind):
-        """The record as `kind`; None when there is none or it is damaged (then there is no adapter)."""
-        path = os.path.join(self.dir, record)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict):
-            return None
-        version = data.pop("record_version", 1)
-        if not isinstance(version, int) or isinstance(version, bool) or version > RECORD_VERSION:
-            raise ConfigError(f"{path} was written by a newer rag (record version {version!r}; this rag reads up "
-                              f"to {RECORD_VERSION}): upgrade rag, or train again with `rag finetune`")
-        known = {f.name for f in fields(kind)}
-        try:
-            return kind(**{k: v for k, v in data.items() if k in known})
-        except TypeError:  # a field it needs is missing
-            return None
+        return read_record(os.path.join(self.dir, record), kind)
 
     @contextmanager
     def training_lock(self):
@@ -160,11 +144,40 @@ class AdapterStore:
         return info
 
     def _write_record(self, record: str, info) -> None:
-        atomic_write(os.path.join(self.dir, record), json.dumps({"record_version": RECORD_VERSION, **info.to_dict()},
-                                                                indent=1))
+        write_record(os.path.join(self.dir, record), info)
 
     def _collect_garbage(self, prefix: str, keep: set[str]) -> None:
         prune(self.dir, lambda entry: entry.startswith(prefix) and entry not in keep)
+
+
+def read_record(path: str, kind):
+    """The record as `kind`; None when there is none or it is damaged (then there is no adapter)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    version = data.pop("record_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version > RECORD_VERSION:
+        raise ConfigError(f"{path} was written by a newer rag (record version {version!r}; this rag reads up "
+                          f"to {RECORD_VERSION}): upgrade rag, or train again with `rag finetune`")
+    known = {f.name for f in fields(kind)}
+    try:
+        return kind(**{k: v for k, v in data.items() if k in known})
+    except TypeError:  # a field it needs is missing
+        return None
+
+
+def merged_adapter(model_directory: str) -> AdapterInfo | None:
+    """The record of the adapter merged into a model directory by `rag finetune --merge`, or None for a
+    model no adapter was merged into: such a model is tuned, and asked in the prompt shape it was trained on."""
+    return read_record(os.path.join(model_directory, MERGED), AdapterInfo)
+
+
+def write_record(path: str, info) -> None:
+    atomic_write(path, json.dumps({"record_version": RECORD_VERSION, **info.to_dict()}, indent=1))
 
 
 def require_adapter(path: str) -> None:
