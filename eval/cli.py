@@ -63,6 +63,9 @@ def _cmd_eval(args) -> int:
     try:
         engine = Engine.open(args.repo, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
                              progress=progress)
+        if "llm" in settings.methods and engine.current_adapter() is None:
+            print("rag: warning: this index has no tuned adapter for the model: `llm` is the base model, as "
+                  "`llm-base` (`rag finetune` tunes it)", file=sys.stderr)
         report = evaluate(engine, args.labeled, queries, list(settings.methods), list(settings.levels),
                           list(settings.k), progress)
     finally:

@@ -107,12 +107,8 @@ class Engine:
             s = self.llm_settings
             info, path = None, None
             if choice == "auto":
-                store = AdapterStore(self.store.dir)
-                info = store.current()
-                if info is not None and info.base_model == s.model:
-                    path = store.path(info)
-                else:
-                    info = None  # trained for another base model: not for this one
+                info = self.current_adapter()
+                path = AdapterStore(self.store.dir).path(info) if info is not None else None
             elif choice == "none":  # the model as it is: tuned when `rag finetune --merge` wrote it
                 from rag.llm.adapters import merged_adapter
                 from rag.llm.model import model_dir
@@ -125,6 +121,14 @@ class Engine:
             llm = LocalLLM.load(s.model, s.device, s.dtype, adapter=path)
             self._llms[choice] = (llm, info)
         return self._llms[choice]
+
+    def current_adapter(self):
+        """The index's current adapter (its AdapterInfo) when it was trained for the model in use, else
+        None; loads no model."""
+        from rag.llm.adapters import AdapterStore
+
+        info = AdapterStore(self.store.dir).current()
+        return info if info is not None and info.base_model == self.llm_settings.model else None
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
             llm: bool = False, adapter: str | None = None, as_of: AsOf | None = None) -> AskResult:

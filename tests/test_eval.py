@@ -277,6 +277,12 @@ def test_eval_compare_bad_input_is_one_line(tmp_path):
     assert r.returncode == 2 and "give it no labeled-query file" in r.stderr and r.stderr.count("\n") == 1
 
 
+def test_eval_of_llm_without_a_tuned_adapter_says_it_is_the_base_model(shop, labeled):
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid,llm", "-k", "1", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "no tuned adapter for the model: `llm` is the base model, as `llm-base`" in r.stderr  # was silent
+
+
 def test_eval_bad_input_is_one_line(shop, labeled):
     for args, fragment in ((["--methods", "bm25,nope"], "--methods: unknown method 'nope'"),
                            (["--methods", ","], "--methods: name at least one method"),
