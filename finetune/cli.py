@@ -85,8 +85,9 @@ def _cmd_finetune(args) -> int:
         return 0
     progress = StderrProgress(quiet=args.quiet)
     try:
+        # brought up to date first: an adapter trained on a stale index would be stale at once
         engine = Engine.open(args.path, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
-                             progress=progress)
+                             refresh=True, progress=progress)
     finally:
         progress.close()
     report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
@@ -137,8 +138,9 @@ def _tune_retriever(args) -> int:
     data_settings = _data_settings(args)
     progress = StderrProgress(quiet=args.quiet)
     try:
+        # brought up to date first: an adapter trained on a stale index would be stale at once
         engine = Engine.open(args.path, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
-                             progress=progress)
+                             refresh=True, progress=progress)
         report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
     finally:
         progress.close()

@@ -97,6 +97,22 @@ def test_dump_data_writes_jsonl(indexed, tiny, tmp_path):
     assert rows and {"query", "gold", "candidates", "prompt", "target", "form", "split"} <= set(rows[0])
 
 
+def test_finetune_brings_a_stale_index_up_to_date_first(tmp_path, tiny):
+    import shutil
+
+    from conftest import FIXTURES, run_rag
+
+    repo = tmp_path / "shop"
+    shutil.copytree(os.path.join(FIXTURES, "python"), repo)
+    assert run_rag("index", repo, "-q").returncode == 0
+    with open(repo / "shop" / "cart.py", "a") as fh:
+        fh.write("\n\ndef empty_the_cart(cart):\n    \"\"\"Remove every item.\"\"\"\n")
+    assert run_rag("index", repo, "--check").returncode == 1
+    r = run_rag("finetune", repo, "--base-model", tiny, "--dump-data", tmp_path / "d.jsonl", timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert run_rag("index", repo, "--check").returncode == 0  # it trained on the stale one, silently
+
+
 def _train(indexed, examples, tiny, **overrides):
     from finetune.settings import TrainSettings
     from finetune.train import train
