@@ -94,6 +94,9 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     work = os.path.join(store.dir, "work")
     if resume:
         check_resumable(work, settings)
+        if _last_checkpoint(work) is None:
+            raise ConfigError(f"nothing to resume: no interrupted run left a checkpoint here (one is written every "
+                              f"{settings.checkpoint_steps} steps); start again without --resume")
     else:
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
@@ -184,6 +187,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     if report.held_out is not None:  # `rag ask --llm` says so when the adapter did not beat retrieval
         store.annotate(state["adapter"], held_out=report.held_out)
     _write_report(store.dir, report)
+    shutil.rmtree(work, ignore_errors=True)  # the run ended: nothing is left to resume
     return report
 
 
@@ -322,7 +326,7 @@ def check_resumable(work: str, settings: TrainSettings) -> None:
         with open(os.path.join(work, SETTINGS_RECORD)) as fh:
             recorded = from_record(TrainSettings, json.load(fh))
     except FileNotFoundError:
-        return  # nothing interrupted: --resume starts from the beginning
+        return  # nothing interrupted (the caller says so)
     except ValueError as e:
         raise ConfigError(f"cannot resume: the interrupted run's settings: {e}") from None
     differ = [f"{name} {getattr(recorded, name)!r} (now {getattr(settings, name)!r})"

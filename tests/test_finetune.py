@@ -351,6 +351,22 @@ def test_an_adapter_with_non_finite_weights_is_damage_not_an_answer(indexed, exa
         engine.ask("add a product to the cart", llm=True, adapter=str(damaged))
 
 
+def test_resume_with_nothing_interrupted_says_so(indexed, examples, tiny, tmp_path):
+    """--resume started a new run without a word, and after a finished run named settings of an
+    "interrupted run" that was none (QA sweep 4)."""
+    from finetune.settings import TrainSettings
+    from finetune.train import train
+
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1, batch_size=8,
+                             max_train_examples=16, validation_examples=4)
+    snapshot = indexed.store.manifest().snapshot
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        train(examples, str(tmp_path), snapshot, asdict(DATA), settings, resume=True, progress=False)
+    train(examples, str(tmp_path), snapshot, asdict(DATA), settings, progress=False)
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        train(examples, str(tmp_path), snapshot, asdict(DATA), replace(settings, lora_r=8), resume=True, progress=False)
+
+
 def test_a_second_training_run_is_refused_while_one_holds_the_lock(indexed):
     store = AdapterStore(indexed.store.dir)
     with store.training_lock():
