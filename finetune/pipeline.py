@@ -86,10 +86,12 @@ def tune_retriever(engine, settings: RetrieverSettings = RetrieverSettings(),
     with store.training_lock():
         pairs = []
         for i, q in enumerate(train):
-            pairs.append(Pair(q.text, q.module,
-                              _hard_negative(retriever, q, q.module) if settings.hard_negatives else None))
-            if progress and (i % 50 == 0 or i + 1 == len(train)):
-                progress("hard negatives", i + 1, len(train))
+            negative = None
+            if settings.hard_negatives:  # the one slow part of pairing: a retrieval for each query
+                negative = _hard_negative(retriever, q, q.module)
+                if progress and (i % 50 == 0 or i + 1 == len(train)):
+                    progress("hard negatives", i + 1, len(train))
+            pairs.append(Pair(q.text, q.module, negative))
         previous = store.current_retriever()
         base = previous.base_embedder if previous else engine.store.read_json(engine.store.manifest(), CORPUS)["embedder"]
         model = SentenceTransformer(embedder_path(embedder_location(base, engine.store.dir)), device="cpu",

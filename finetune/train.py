@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -85,7 +86,7 @@ def train(examples: list[Example], index_dir: str, snapshot: str, data_settings:
 def _train(examples, index_dir, snapshot, data_settings, settings, resume, progress, started, check,
            force) -> TrainReport:
     import torch
-    from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
+    from transformers import DataCollatorForSeq2Seq, PrinterCallback, Trainer, TrainerCallback, TrainingArguments
 
     train_set, validation = select(examples, settings)
     if not train_set:
@@ -164,11 +165,13 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         warmup_steps=max(1, steps_per_epoch // 10), logging_steps=max(1, min(10, steps_per_epoch // 4)),
         save_strategy="steps", save_steps=settings.checkpoint_steps, save_total_limit=1,
         report_to=[], bf16=torch_dtype == torch.bfloat16 and llm.device != "mps",
-        gradient_checkpointing=settings.gradient_checkpointing, disable_tqdm=not progress,
+        activation_checkpointing=settings.gradient_checkpointing, disable_tqdm=not progress,
         dataloader_num_workers=0, remove_unused_columns=False, seed=settings.seed, use_cpu=llm.device == "cpu",
     )
     trainer = Trainer(model=model, args=args, train_dataset=features, callbacks=[Publish()],
                       data_collator=DataCollatorForSeq2Seq(llm.tokenizer, padding=True, label_pad_token_id=-100))
+    if not progress:  # without a progress bar the Trainer prints every loss to stdout instead: quiet means quiet
+        trainer.remove_callback(PrinterCallback)
     checkpoint = _last_checkpoint(work) if resume else None
     result = trainer.train(resume_from_checkpoint=checkpoint)
     epoch = trainer.state.epoch or 0.0
@@ -300,9 +303,11 @@ def with_lora(model, settings: TrainSettings):
     config = LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
                         target_modules=targets, layers_to_transform=top, task_type="CAUSAL_LM")
     if settings.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
+        model.activation_checkpointing_enable()
         model.enable_input_require_grads()
-    return get_peft_model(model, config)
+    with warnings.catch_warnings():  # peft 0.21 reads transformers 5's deprecated alias: not the user's to fix
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        return get_peft_model(model, config)
 
 
 def _features(tokenizer, e: Example) -> dict:

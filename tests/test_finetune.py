@@ -603,11 +603,13 @@ def test_after_training_the_adapter_is_asked_the_held_out_commits_with_and_witho
     assert warned(check) == (not check["clearly_better"])
     assert warned({**check, "clearly_better": False}) and not warned({**check, "clearly_better": True})
     assert not warned({"queries": "a hand-edited record"}) and not warned([1, 2])  # unreadable: no note, no error
-    # and the command line says it (--force: the tiny model's adapter need not beat it on validation)
-    r = run_rag("finetune", repo, "--base-model", tiny, "--epochs", "1", "--max-examples", "16", "--force",
-                timeout=300)
+    # and the command line says it (--force: the tiny model's adapter need not beat it on validation),
+    # even with -q, which silences everything else: the Trainer's loss lines, the libraries' warnings
+    r = run_rag("finetune", repo, "--base-model", tiny, "--epochs", "1", "--max-examples", "16", "--force", "-q",
+                "--gradient-checkpointing", timeout=300)
     assert r.returncode == 0, r.stderr
     assert "held-out commits, each asked as at its commit: `rag ask --llm` Acc@1" in r.stderr
+    assert r.stdout == "" and "Warning" not in r.stderr, (r.stdout, r.stderr)
 
 
 def test_the_held_out_check_skips_a_commit_with_nothing_to_ask(indexed, tiny):

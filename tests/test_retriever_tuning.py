@@ -196,12 +196,18 @@ def test_an_embedder_that_does_no_better_is_not_kept(tmp_path, tiny_embedder):
 
     engine = _engine(tmp_path, tiny_embedder)
     snapshot = engine.store.manifest().snapshot
-    report = tune_retriever(engine, RetrieverSettings(epochs=1, learning_rate=1e-12), DATA)
+    stages = set()
+    report = tune_retriever(engine, RetrieverSettings(epochs=1, learning_rate=1e-12), DATA,
+                            progress=lambda stage, done, total: stages.add(stage))
     assert not report.accepted and not report.kept  # nothing changed: nothing to keep
+    assert "tune embedder" in stages and "hard negatives" not in stages  # a stage that is not run is not shown
     assert AdapterStore(engine.store.dir).current_retriever() is None
     assert engine.store.manifest().snapshot == snapshot
     assert os.path.isfile(os.path.join(engine.store.dir, "finetune", "retriever_report.json"))
-    forced = tune_retriever(engine, RetrieverSettings(epochs=1, learning_rate=1e-12), DATA, force=True)
+    stages.clear()
+    forced = tune_retriever(engine, RetrieverSettings(epochs=1, learning_rate=1e-12, hard_negatives=True), DATA,
+                            force=True, progress=lambda stage, done, total: stages.add(stage))
+    assert "hard negatives" in stages
     assert forced.kept and not forced.accepted and AdapterStore(engine.store.dir).current_retriever() is not None
     assert engine.store.manifest().snapshot != snapshot
 
