@@ -61,7 +61,8 @@ def _cmd_eval(args) -> int:
     queries = load_labeled(args.labeled)
     progress = StderrProgress()
     try:
-        engine = Engine.open(args.repo, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+        engine = Engine.open(args.repo, index_dir=args.index_dir,
+                             settings=retrieval_settings(args.embedder, args.repo, args.index_dir),
                              progress=progress)
         if "llm" in settings.methods and engine.current_adapter() is None:
             print("rag: warning: this index has no tuned adapter for the model: `llm` is the base model, as "

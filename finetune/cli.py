@@ -86,7 +86,8 @@ def _cmd_finetune(args) -> int:
     progress = StderrProgress(quiet=args.quiet)
     try:
         # brought up to date first: an adapter trained on a stale index would be stale at once
-        engine = Engine.open(args.path, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+        engine = Engine.open(args.path, index_dir=args.index_dir,
+                             settings=retrieval_settings(args.embedder, args.path, args.index_dir),
                              refresh=True, progress=progress)
     finally:
         progress.close()
@@ -139,7 +140,8 @@ def _tune_retriever(args) -> int:
     progress = StderrProgress(quiet=args.quiet)
     try:
         # brought up to date first: an adapter trained on a stale index would be stale at once
-        engine = Engine.open(args.path, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+        engine = Engine.open(args.path, index_dir=args.index_dir,
+                             settings=retrieval_settings(args.embedder, args.path, args.index_dir),
                              refresh=True, progress=progress)
         report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
     finally:

@@ -342,6 +342,20 @@ def enclosing_index(path: str) -> str | None:
             return current if covered else None
 
 
+def embedder_change(path: str, index_dir: str | None, settings: RetrievalSettings) -> tuple[str, str] | None:
+    """(the embedder the index at `path` was built with, the one `settings` choose) when opening it
+    with them would re-embed it; None when they agree or there is no index yet."""
+    from rag.embedding.embedder import choose_embedder
+
+    index_dir = where_index(path, index_dir)[2]
+    try:
+        built = IndexStore(index_dir).manifest().settings["extensions"]["retrieval"]["embedder"]
+    except (RagError, KeyError, TypeError):
+        return None
+    asked = choose_embedder(settings.embedder, index_dir)
+    return None if asked == built else (built, asked)
+
+
 def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:
     """An index written without the retrieval part (or with other retrieval settings) must be rebuilt."""
     try:

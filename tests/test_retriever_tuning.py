@@ -232,3 +232,15 @@ def test_retriever_cli_reports_the_fused_judgement(shop, tiny_embedder):
     assert "held-out generated queries (" in last and "as `rag ask` ranks: Acc@1" in last  # no git history here
     assert " better, " in last and "dense retrieval alone" in last and ("not kept" in last or "kept:" in last)
     assert "Loading weights" not in r.stderr and "shards" not in r.stderr and "deprecated" not in r.stderr
+
+
+def test_asking_with_another_embedder_says_it_re_embeds_the_index(shop, tiny_embedder):
+    """`rag ask --embedder OTHER` re-embedded the whole index without a word (QA sweep 4)."""
+    from conftest import run_rag
+
+    assert run_rag("index", shop, "-q", timeout=120).returncode == 0
+    r = run_rag("ask", "cart total", "--repo", shop, "--embedder", tiny_embedder, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"re-embedding it with {tiny_embedder}" in r.stderr and "built with the embedder all-MiniLM" in r.stderr
+    r = run_rag("ask", "cart total", "--repo", shop, "--embedder", tiny_embedder, timeout=120)
+    assert r.returncode == 0 and "re-embedding" not in r.stderr, r.stderr  # done once, not again

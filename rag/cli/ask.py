@@ -86,7 +86,8 @@ def _cmd_ask(args) -> int:
         if llm.adapter not in ("auto", "none"):
             from rag.llm.adapters import require_adapter
             require_adapter(llm.adapter)
-        engine = Engine.open(args.repo, index_dir=args.index_dir, settings=retrieval_settings(args.embedder),
+        engine = Engine.open(args.repo, index_dir=args.index_dir,
+                             settings=retrieval_settings(args.embedder, args.repo, args.index_dir),
                              refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:
         progress.close()

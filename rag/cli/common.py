@@ -74,12 +74,26 @@ def check_output(path: str | None, what: str, directory: bool = False) -> None:
     if not os.access(parent, os.W_OK):
         raise RagError(f"{what} {path}: the directory {parent} is not writable")
 
-def retrieval_settings(embedder: str | None):
+def retrieval_settings(embedder: str | None, path: str | None = None, index_dir: str | None = None):
+    """The retrieval settings for --embedder. Given the repository `path` a command opens, it says on
+    stderr, before the work, when they re-embed its existing index with another embedder: a command
+    that asks or trains would otherwise spend minutes on it without a word."""
     from rag.settings import AUTO_EMBEDDER, RetrievalSettings
 
     if not embedder or embedder == AUTO_EMBEDDER:
-        return RetrievalSettings()
+        return RetrievalSettings()  # the index's own embedder: never a re-embedding
     from rag.embedding.embedder import embedder_path
 
     embedder_path(embedder)  # a wrong name fails here, in one line, before any work
-    return RetrievalSettings(embedder=embedder)
+    settings = RetrievalSettings(embedder=embedder)
+    if path is not None:
+        import sys
+
+        from rag.engine import embedder_change
+
+        change = embedder_change(path, index_dir, settings)
+        if change is not None:
+            built, asked = change
+            print(f"the index was built with the embedder {built}: re-embedding it with {asked} "
+                  f"(`rag index --embedder {built}` goes back)", file=sys.stderr)
+    return settings
