@@ -36,9 +36,10 @@ class TrainSettings:
     gradient_checkpointing: bool = setting(False, "less memory, slower steps")
     qlora: bool = setting(False, "4-bit NF4 base model via bitsandbytes (CUDA only)")
     # of the whole run, data generation included: past it training stops (the best adapter so far is
-    # kept), leaving time for the last validation within 30 minutes on 2 CPU cores
-    max_minutes: float = setting(25.0, "stop after M minutes, keeping the best so far (the adapter: of the whole "
-                                       "run; with --retriever: of its training steps)", metavar="M")
+    # kept), leaving time for the last validation and the held-out check within 30 minutes on 2 CPU cores
+    max_minutes: float = setting(25.0, "stop training after M minutes, keeping the best so far (the adapter: M of "
+                                       "the whole run, then a last validation and the held-out check; with "
+                                       "--retriever: of its training steps)", metavar="M")
     max_train_examples: int = setting(1500, "train on at most N examples an epoch, sampled", metavar="N",
                                       flag="--max-examples")
     validation_examples: int = 48

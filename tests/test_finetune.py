@@ -367,6 +367,25 @@ def test_resume_with_nothing_interrupted_says_so(indexed, examples, tiny, tmp_pa
         train(examples, str(tmp_path), snapshot, asdict(DATA), replace(settings, lora_r=8), resume=True, progress=False)
 
 
+def test_a_time_budget_spent_before_training_stops_the_run_with_nothing_trained(indexed, examples, tiny, tmp_path):
+    """--max-minutes 1 ran four minutes on a busy machine: a step, a validation and the held-out check
+    after a budget the examples had already spent (QA sweep 4)."""
+    import time
+
+    from finetune.settings import TrainSettings
+    from finetune.train import train
+
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1, batch_size=8,
+                             max_train_examples=16, validation_examples=4, max_minutes=1)
+    snapshot = indexed.store.manifest().snapshot
+    with pytest.raises(ConfigError, match="spent before training began .* nothing was trained"):
+        train(examples, str(tmp_path), snapshot, asdict(DATA), settings, progress=False,
+              started=time.monotonic() - 61, force=True)
+    assert AdapterStore(str(tmp_path)).current() is None
+    report = train(examples, str(tmp_path), snapshot, asdict(DATA), settings, progress=False, force=True)
+    assert report.adapter is not None  # within the budget it trains as before
+
+
 def test_a_second_training_run_is_refused_while_one_holds_the_lock(indexed):
     store = AdapterStore(indexed.store.dir)
     with store.training_lock():
