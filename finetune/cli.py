@@ -91,6 +91,7 @@ def _cmd_finetune(args) -> int:
                              refresh=True, progress=progress)
     finally:
         progress.close()
+    _say_what_until_leaves(engine, args.until)
     report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
                       progress=not args.quiet, started=started, force=args.force)
     if report is None:
@@ -123,6 +124,18 @@ def _data_settings(args):
     except ValueError as e:
         raise ConfigError(f"--until: {e}") from None
 
+def _say_what_until_leaves(engine, until: str | None) -> None:
+    """A note on stderr when --until leaves out all of the history or none of it: the run then trains
+    on something else than the user meant, and would not otherwise say so."""
+    if until is None:
+        return
+    from finetune.examples import until_note
+    from finetune.pipeline import history_dates
+
+    note = until_note(history_dates(engine), until)
+    if note is not None:
+        print(note, file=sys.stderr)
+
 def _tune_retriever(args) -> int:
     from finetune.held_out import first_changes
     from finetune.pipeline import tune_retriever
@@ -143,6 +156,7 @@ def _tune_retriever(args) -> int:
         engine = Engine.open(args.path, index_dir=args.index_dir,
                              settings=retrieval_settings(args.embedder, args.path, args.index_dir),
                              refresh=True, progress=progress)
+        _say_what_until_leaves(engine, args.until)
         report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
     finally:
         progress.close()

@@ -96,6 +96,26 @@ def queries_from_history(rows: list[dict], modules: dict[str, Module], settings:
                   AsOf(commit_time(r["date"]), r["commit"]) if "date" in r else None) for i, r in enumerate(usable)]
 
 
+def until_note(dates: list[str], until: str) -> str | None:
+    """What to tell a user whose --until leaves out all of the history or none of it (`dates`: the
+    mined commits'); None when it cuts through it.
+
+    >>> until_note(["2020-05-01T10:00:00+00:00", "2022-01-02T10:00:00+00:00"], "2019")
+    '--until 2019 is before the oldest commit to train on (2020-05-01): no history pairs, only generated queries'
+    >>> until_note(["2020-05-01T10:00:00+00:00", "2022-01-02T10:00:00+00:00"], "2021-06-30") is None
+    True
+    """
+    if not dates:
+        return f"--until {until}: no commit of this repository describes a change to train on, so it leaves nothing out"
+    cut, times = commit_time(until), sorted(dates, key=commit_time)
+    if commit_time(times[0]) >= cut:
+        return (f"--until {until} is before the oldest commit to train on ({times[0][:10]}): no history pairs, "
+                "only generated queries")
+    if commit_time(times[-1]) < cut:
+        return f"--until {until} is after the newest commit to train on ({times[-1][:10]}): it leaves nothing out"
+    return None
+
+
 def queries_from_seeds(seeds: list[Seed], settings: DataSettings) -> list[Query]:
     """Phrased and augmented queries, deduplicated, at most `max_queries_per_module` per module."""
     by_module: dict[str, list[Query]] = defaultdict(list)

@@ -38,6 +38,15 @@ def training_queries(engine, settings: DataSettings = DataSettings()) -> list[Qu
     return queries
 
 
+def history_dates(engine) -> list[str]:
+    """The dates of the commits `rag finetune` would train on (none without git history)."""
+    if head(engine.repo) is None:
+        return []
+    from rag.commit_queries import mine
+
+    return [r["date"] for r in mine(engine.repo).rows if "date" in r]
+
+
 def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
              caps: tuple[int, int] | None = None) -> list[Example]:
     """Examples for the engine's repository, candidates from its retriever; with `caps`, only for a

@@ -232,7 +232,7 @@ def why_not_published(learned: bool | None, accuracy: float | None, bar: float |
     >>> why_not_published(True, 0.4, 0.3) is None
     True
     >>> why_not_published(True, 0.3, 0.3)
-    'its validation accuracy 0.3 does not beat 0.3, the base model's or the current adapter's'
+    "its validation accuracy 0.3 does not beat 0.3, the base model's or the current adapter's"
     >>> why_not_published(None, 0.5, 0.3)
     'no training step changed the adapter'
     """

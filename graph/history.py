@@ -258,9 +258,16 @@ def add_history(graph, history: History) -> None:
 
 
 def commit_time(date: str) -> int:
-    """Seconds since the epoch of an ISO 8601 date (git's %aI, a dev set's meta.date)."""
+    """Seconds since the epoch of an ISO 8601 date (git's %aI, a dev set's meta.date, or a year or a
+    month, which start on their first day).
+
+    >>> commit_time("2021") == commit_time("2021-01") == commit_time("2021-01-01")
+    True
+    """
     if not isinstance(date, str):
         raise TypeError(f"a date must be a string, not {type(date).__name__}")
+    if re.fullmatch(r"\d{4}(-\d{2})?", date):  # reduced precision, which ISO 8601 allows and Python does not read
+        date += "-01" * (3 - date.count("-") - 1)
     return int(datetime.fromisoformat(date.replace("Z", "+00:00")).timestamp())
 
 
@@ -270,7 +277,7 @@ def checked_date(date: str, name: str) -> str:
     try:
         commit_time(date)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an ISO 8601 date (2022-03-11 or 2022-03-11T16:26:18+00:00), "
+        raise ValueError(f"{name} must be an ISO 8601 date (2022, 2022-03, 2022-03-11 or 2022-03-11T16:26:18+00:00), "
                          f"not {date!r}") from None
     return date
 

@@ -6,8 +6,11 @@ import pytest
 import eval.metrics
 import eval.paired
 import eval.settings
+import finetune.examples
 import finetune.held_out
+import finetune.train
 import graph.headers
+import graph.history
 import graph.neighbours
 import rag.engine
 import rag.llm.listing
@@ -20,7 +23,12 @@ import graph.settings_model
 import graph.walk
 
 
-@pytest.mark.parametrize("module", [eval.metrics, eval.paired, eval.settings, finetune.held_out, graph.headers, graph.neighbours, rag.llm.listing, rag.ranking_metrics, rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server, rag.serve.watch])
+@pytest.mark.parametrize("module", [
+    eval.metrics, eval.paired, eval.settings, finetune.examples, finetune.held_out, finetune.train,
+    graph.headers, graph.history, graph.neighbours, rag.llm.listing, rag.ranking_metrics,
+    rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
+    rag.serve.watch
+])
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0, f"{module.__name__} has no examples"

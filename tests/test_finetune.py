@@ -113,6 +113,36 @@ def test_finetune_brings_a_stale_index_up_to_date_first(tmp_path, tiny):
     assert run_rag("index", repo, "--check").returncode == 0  # it trained on the stale one, silently
 
 
+def test_until_says_when_it_leaves_out_all_of_the_history_or_none_of_it(tmp_path, tiny):
+    """--until before the first commit or after the last one trained on something else than asked
+    without a word, and a year alone was refused (QA sweep 4)."""
+    import shutil
+
+    from conftest import FIXTURES, run_rag
+    from test_history import commit, day, git
+
+    repo = tmp_path / "shop"
+    shutil.copytree(os.path.join(FIXTURES, "python"), repo)
+    git(repo, "init", "-q")
+    commit(repo, "Start the shop", day(1))
+    for i, (path, message) in enumerate([("shop/cart.py", "Let the cart hold several units of one product"),
+                                         ("shop/catalog.py", "Look products up by their stock-keeping unit")]):
+        with open(repo / path, "a") as fh:
+            fh.write(f"\n# change {i}\n")
+        commit(repo, message, day(i + 2))
+    said = {}
+    for until in ("2020", "2021-01-03", "2030-05"):
+        r = run_rag("finetune", repo, "--base-model", tiny, "--dump-data", tmp_path / "d.jsonl", "--until", until,
+                    timeout=180)
+        assert r.returncode == 0, r.stderr
+        said[until] = r.stderr
+    assert "--until 2020 is before the oldest commit to train on (2021-01-02): no history pairs" in said["2020"]
+    assert "--until 2030-05 is after the newest commit to train on (2021-01-03): it leaves nothing out" in said["2030-05"]
+    assert "--until" not in said["2021-01-03"]  # it cuts through the history: nothing to say
+    r = run_rag("finetune", repo, "--base-model", tiny, "--until", "last tuesday")
+    assert r.returncode != 0 and "must be an ISO 8601 date" in r.stderr and "Traceback" not in r.stderr
+
+
 def _train(indexed, examples, tiny, **overrides):
     from finetune.settings import TrainSettings
     from finetune.train import train
