@@ -71,6 +71,10 @@ class RepoConfig:
                 "modules": [{"id": m.id, "paths": list(m.paths), "description": m.description,
                              "aliases": list(m.aliases)} for m in self.modules]}
 
+    def empty_modules(self, files: list[str]) -> list[NamedModule]:
+        """The named modules none of `files` belongs to: a typo in their paths, or code since moved."""
+        return [m for m in self.modules if not m.members(files)]
+
 
 def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:
     """Parse rag.toml text (may be empty); CLI include/exclude patterns are added to the file's."""

@@ -129,6 +129,7 @@ class IndexReport:
     wrote: bool  # False when the index was already fresh
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     history: str = ""  # what was mined from git, or why nothing was
+    empty_modules: list = field(default_factory=list)  # rag.toml's named modules that hold no file (NamedModule)
 
 
 def check_repo(repo: str) -> str:
@@ -200,6 +201,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
     if not sources:
         raise RepoError(f"nothing to index in {repo}: no source files of a supported language "
                         f"({', '.join(sorted(BY_NAME))})" + _skipped_note(found))
+    empty_modules = config.empty_modules([f.path for f in sources])
     if not options.full:
         store.refuse_newer()
     with store.lock(on_wait=on_lock_wait):
@@ -210,7 +212,8 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         if not changes.stale:
             m = store.manifest()
             return IndexReport(store.dir, changes, 0, len(sources), len(sources), m.counts.get("modules", 0),
-                               m.counts.get("syntax_errors", 0), found.skipped, time.perf_counter() - start, False)
+                               m.counts.get("syntax_errors", 0), found.skipped, time.perf_counter() - start, False,
+                               empty_modules=empty_modules)
         previous, previous_manifest = {}, None
         try:  # the index being replaced: its parse results when only files changed, caches in any case
             previous_manifest = store.manifest() if store.exists() and not options.full else None
@@ -259,7 +262,8 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         )
         lap("write")
     return IndexReport(store.dir, changes, len(to_parse), len(reuse), len(sources), len(modules), syntax_errors,
-                       found.skipped, time.perf_counter() - start, True, timings, _history_line(history))
+                       found.skipped, time.perf_counter() - start, True, timings, _history_line(history),
+                       empty_modules)
 
 
 def max_jobs() -> int:

@@ -233,6 +233,17 @@ def test_unreadable_file_is_skipped_even_as_root(shop, monkeypatch):
     assert report.skipped == {"unreadable": ["shop/catalog.py"]}
 
 
+def test_a_named_module_whose_paths_match_nothing_is_warned_about(shop):
+    """A typo in a rag.toml module's paths gave an empty module without a word (QA sweep 4)."""
+    (shop / "rag.toml").write_text("[[modules]]\nid = 'billing'\npaths = ['shop/paymnet/']\n"
+                                   "[[modules]]\nid = 'selling'\npaths = ['shop/cart.py']\n")
+    for _ in range(2):  # built, then fresh: said both times
+        r = run_rag("index", shop)
+        assert r.returncode == 0, r.stderr
+        assert "rag.toml's module 'billing' holds no indexed source file (its paths: shop/paymnet/ match none)" \
+            in r.stderr and "'selling'" not in r.stderr
+
+
 def test_invalid_rag_toml_is_one_clear_error(shop):
     (shop / "rag.toml").write_text("[[modules]]\nid = 'x'\npaths = 3\n")
     with pytest.raises(ConfigError, match="'paths' must be a list of strings"):
