@@ -89,11 +89,11 @@ def _cmd_finetune(args) -> int:
         engine = Engine.open(args.path, index_dir=args.index_dir,
                              settings=retrieval_settings(args.embedder, args.path, args.index_dir),
                              refresh=True, progress=progress)
+        _say_what_until_leaves(engine, args.until)
+        report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
+                          progress=progress, started=started, force=args.force)
     finally:
         progress.close()
-    _say_what_until_leaves(engine, args.until)
-    report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
-                      progress=not args.quiet, started=started, force=args.force)
     if report is None:
         print(f"wrote the training examples to {args.dump_data}", file=sys.stderr)
         return 0

@@ -57,10 +57,17 @@ def generate(engine, tokenizer, settings: DataSettings = DataSettings(),
     return examples_for(engine, tokenizer, queries, settings)
 
 
-def examples_for(engine, tokenizer, queries: list[Query], settings: DataSettings = DataSettings()) -> list[Example]:
+def examples_for(engine, tokenizer, queries: list[Query], settings: DataSettings = DataSettings(),
+                 progress=None) -> list[Example]:
     """The training examples of `queries`: candidates from the engine's retriever (as at each query's
-    time), listed as the prompt lists them."""
+    time), listed as the prompt lists them. `progress(stage, done, total)` is told each retrieval."""
+    searched = 0
+
     def search(text: str, k: int, as_of=None) -> list[str]:
+        nonlocal searched
+        searched += 1  # build_examples retrieves once a query: the slow part of building them
+        if progress:
+            progress("training examples", searched, len(queries))
         return [h.module for h in engine.retriever.search(text, k=k, as_of=as_of)]
 
     def describe(text: str, modules: list[str], ranks: dict[str, int] | None):
@@ -179,9 +186,10 @@ def dump(examples: list[Example], path: str) -> None:
 
 
 def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_settings: DataSettings = DataSettings(),
-             dump_data: str | None = None, resume: bool = False, progress: bool = True,
+             dump_data: str | None = None, resume: bool = False, progress=None,
              started: float | None = None, force: bool = False) -> TrainReport | None:
-    """Generate the examples; write them to `dump_data` and stop there when asked; else train.
+    """Generate the examples; write them to `dump_data` and stop there when asked; else train, telling
+    `progress(stage, done, total)` the training steps (None: silent).
     `started` (time.monotonic) is when the run began, for the time budget (default: now); `force`:
     publish the best adapter even when it does not beat the base model on validation (train)."""
     started = time.monotonic() if started is None else started
@@ -193,14 +201,15 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
     # training samples at most this many examples of each split: build no more (each costs a retrieval)
     every = training_queries(engine, data_settings)
     queries = sample_queries(every, data_settings, train_settings.max_train_examples, train_settings.validation_examples)
-    examples = examples_for(engine, tokenizer, queries, data_settings)
+    examples = examples_for(engine, tokenizer, queries, data_settings, progress)
     if dump_data:
         dump(examples, dump_data)
         return None
     snapshot = engine.store.manifest().snapshot
     # all held-out commits, not only the validation sample: none of them is trained on (newest first)
     commits = [q for q in every if q.origin == "git" and q.split == "validation"][: train_settings.held_out_commits]
-    check = (lambda: asdict(check_adapter(engine, commits, train_settings.base_model))) if commits else None
+    check = (lambda: asdict(check_adapter(engine, commits, train_settings.base_model, progress=progress))) \
+        if commits else None
     return train(examples, engine.store.dir, snapshot, asdict(data_settings), train_settings, resume, progress,
                  started, check, force)
 
@@ -218,18 +227,21 @@ class AdapterCheck:
     commits: list[str] = field(default_factory=list)  # the commits asked, in the scores' order
 
 
-def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10) -> AdapterCheck:
+def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10, progress=None) -> AdapterCheck:
     """Ask each held-out commit (as at its commit) as a user would, with and without `--llm`: the
     adapter in use (the index's own, for `base_model`) in the prompt shape it was trained on, its
     scores fused with retrieval's as `rag ask --llm` fuses them. The test a tuned model has to pass
-    to be worth asking (issue 18's: trained on the past, asked about the future)."""
+    to be worth asking (issue 18's: trained on the past, asked about the future). `progress(stage,
+    done, total)` is told each commit asked."""
     from rag.engine import Engine
     from rag.retrieval.question import QueryError
 
     asking = Engine(engine.repo, engine.store, engine.retriever, engine.stale,
                     replace(engine.llm_settings, model=base_model, adapter="auto"))
     plain, fused, asked = [], [], []
-    for q in commits:
+    for i, q in enumerate(commits):
+        if progress:
+            progress("held-out check", i + 1, len(commits))
         try:
             alone = asking.ask(q.text, k=k, as_of=q.as_of).candidates
         except QueryError:  # a message with nothing to ask once its noise is set aside

@@ -69,10 +69,11 @@ def select(examples: list[Example], settings: TrainSettings) -> tuple[list[Examp
 
 
 def train(examples: list[Example], index_dir: str, snapshot: str, data_settings: dict,
-          settings: TrainSettings = TrainSettings(), resume: bool = False, progress: bool = True,
+          settings: TrainSettings = TrainSettings(), resume: bool = False, progress=None,
           started: float | None = None, check: Callable[[], dict] | None = None,
           force: bool = False) -> TrainReport:
-    """Train, publish the best adapter into the index directory, and report. `started` (time.monotonic)
+    """Train, publish the best adapter into the index directory, and report. `progress(stage, done,
+    total)` as for `rag index` (None: silent) is told the training steps. `started` (time.monotonic)
     is when the whole run began: the time budget counts from there. `check`, once the best adapter is
     published and still under the training lock (so it is the index's current one), measures it: its
     result is the report's `held_out`. An adapter is published only when it learned something and
@@ -111,7 +112,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     recorded_settings = to_record(settings)
     state = {"best": None, "adapter": None, "history": [], "stopped": "finished all epochs", "stale": 0,
              "kept": None}
-    base_accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
+    base_accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation, progress)
     bar = None if force else accuracy_to_beat(store, snapshot, base_accuracy)
     spent = time.monotonic() - started
     if spent > settings.max_minutes * 60:  # a step, a validation and the held-out check would each overrun it
@@ -121,7 +122,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
                           "trained; give --max-minutes more")
 
     def evaluate_and_publish(epoch: float) -> None:
-        accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation)
+        accuracy = validation_accuracy(LocalLLM(llm.name, llm.tokenizer, model, llm.device), validation, progress)
         state["history"].append((round(epoch, 3), accuracy))
         learned = adapter_learned(model)
         if learned is None:  # still the base model (the warm-up's first step): nothing to judge yet
@@ -159,6 +160,8 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
                 control.should_training_stop = True
 
         def on_step_end(self, args, trainer_state, control, **kwargs):
+            if progress:
+                progress("train", trainer_state.global_step, trainer_state.max_steps)
             if time.monotonic() - started > settings.max_minutes * 60:
                 state["stopped"] = f"time budget of {settings.max_minutes:g} minutes reached"
                 control.should_training_stop = True
@@ -171,13 +174,14 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         warmup_steps=max(1, steps_per_epoch // 10), logging_steps=max(1, min(10, steps_per_epoch // 4)),
         save_strategy="steps", save_steps=settings.checkpoint_steps, save_total_limit=1,
         report_to=[], bf16=torch_dtype == torch.bfloat16 and llm.device != "mps",
-        activation_checkpointing=settings.gradient_checkpointing, disable_tqdm=not progress,
+        activation_checkpointing=settings.gradient_checkpointing, disable_tqdm=True,
         dataloader_num_workers=0, remove_unused_columns=False, seed=settings.seed, use_cpu=llm.device == "cpu",
     )
     trainer = Trainer(model=model, args=args, train_dataset=features, callbacks=[Publish()],
                       data_collator=DataCollatorForSeq2Seq(llm.tokenizer, padding=True, label_pad_token_id=-100))
-    if not progress:  # without a progress bar the Trainer prints every loss to stdout instead: quiet means quiet
-        trainer.remove_callback(PrinterCallback)
+    # its own bar, or without it every loss as a dict, would go to stdout: progress goes where `rag index`'s
+    # goes, the losses into the report
+    trainer.remove_callback(PrinterCallback)
     checkpoint = _last_checkpoint(work) if resume else None
     result = trainer.train(resume_from_checkpoint=checkpoint)
     epoch = trainer.state.epoch or 0.0
@@ -245,8 +249,9 @@ def why_not_published(learned: bool | None, accuracy: float | None, bar: float |
     return None
 
 
-def validation_accuracy(llm, validation: list[Example]) -> float | None:
-    """Share of validation examples whose gold scores highest among the listed options (abstention included)."""
+def validation_accuracy(llm, validation: list[Example], progress=None) -> float | None:
+    """Share of validation examples whose gold scores highest among the listed options (abstention
+    included); `progress(stage, done, total)` is told each example scored."""
     if not validation:
         return None
     import numpy as np
@@ -255,7 +260,9 @@ def validation_accuracy(llm, validation: list[Example]) -> float | None:
 
     llm.model.eval()
     hits = 0
-    for e in validation:
+    for i, e in enumerate(validation):
+        if progress:
+            progress("validate", i + 1, len(validation))
         options = e.candidates + [ABSTAIN]
         hits += options[int(np.argmax(score_options(llm, e.prompt, options)))] == e.gold
     return round(hits / len(validation), 4)

@@ -95,6 +95,7 @@ def test_dump_data_writes_jsonl(indexed, tiny, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows and {"query", "gold", "candidates", "prompt", "target", "form", "split"} <= set(rows[0])
+    assert "training examples: " in r.stderr and r.stdout == ""  # the slow part shows its progress
 
 
 def test_finetune_brings_a_stale_index_up_to_date_first(tmp_path, tiny):
@@ -291,7 +292,7 @@ def test_an_adapter_is_published_only_when_it_beats_the_base_model(indexed, exam
                              learning_rate=5e-3, max_train_examples=16, validation_examples=4)
     snapshot, index_dir = indexed.store.manifest().snapshot, str(tmp_path)
     scores = iter([0.25, 0.5])  # the base model, then the adapter after its one epoch
-    monkeypatch.setattr(finetune.train, "validation_accuracy", lambda llm, validation: next(scores))
+    monkeypatch.setattr(finetune.train, "validation_accuracy", lambda llm, validation, progress=None: next(scores))
     first = train(examples, index_dir, snapshot, asdict(DATA), settings, progress=False)
     assert first.adapter is not None and first.not_published is None
     scores = iter([0.25, 0.5])  # as good as the current adapter: not better
@@ -310,18 +311,18 @@ def test_an_adapter_is_published_only_when_it_beats_the_base_model(indexed, exam
 def test_an_adapter_that_learned_nothing_or_broke_is_never_published(indexed, examples, tiny, tmp_path):
     """A budget spent before the warm-up's first step left every lora_B at zero, and such an adapter
     was published as "tuned"; a learning rate of inf published NaN weights (QA sweep 4)."""
-    import time
-
     import torch
 
     from finetune.settings import TrainSettings
     from finetune.train import adapter_learned, train, with_lora
     from rag.llm.model import LocalLLM
 
+    # one batch, one epoch: a single step, the warm-up's first, at a learning rate of 0 (as when the
+    # budget runs out during it)
     settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1, batch_size=8,
-                             max_train_examples=16, validation_examples=4)
+                             max_train_examples=8, validation_examples=4)
     spent = train(examples, str(tmp_path), indexed.store.manifest().snapshot, asdict(DATA), settings,
-                  progress=False, force=True, started=time.monotonic() - 10 * 3600)  # the budget is gone
+                  progress=False, force=True)
     assert spent.steps == 1 and spent.adapter is None and "no training step changed" in spent.not_published
     model = with_lora(LocalLLM.load(tiny, "cpu", "float32", backend="transformers").model, settings)
     assert adapter_learned(model) is None  # as peft makes it
@@ -412,8 +413,11 @@ def test_a_time_budget_spent_before_training_stops_the_run_with_nothing_trained(
         train(examples, str(tmp_path), snapshot, asdict(DATA), settings, progress=False,
               started=time.monotonic() - 61, force=True)
     assert AdapterStore(str(tmp_path)).current() is None
-    report = train(examples, str(tmp_path), snapshot, asdict(DATA), settings, progress=False, force=True)
+    stages = set()
+    report = train(examples, str(tmp_path), snapshot, asdict(DATA), settings, force=True,
+                   progress=lambda stage, done, total: stages.add(stage))
     assert report.adapter is not None  # within the budget it trains as before
+    assert stages == {"validate", "train"}  # told as `rag index` tells its stages
 
 
 def test_a_second_training_run_is_refused_while_one_holds_the_lock(indexed):
