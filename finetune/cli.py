@@ -18,7 +18,8 @@ _ADAPTER_ONLY = {"base_model": "--base-model", "max_train_examples": "--max-exam
 def add_parser(sub) -> None:
     ft = sub.add_parser("finetune", help="teach the LLM this repository's modules (a LoRA adapter)",
                         description="Generate training examples from the index (queries phrased from the code's "
-                                    "own docstrings and names, candidates from the real retriever) and train a "
+                                    "own docstrings and names, and with git history its commit messages paired "
+                                    "with the files they changed; candidates from the real retriever) and train a "
                                     "LoRA adapter that `rag ask --llm` then uses; or, with --retriever, tune the "
                                     "embedder on the same queries and re-embed the index. Runs on CPU; see README.")
     ft.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
@@ -43,8 +44,8 @@ def add_parser(sub) -> None:
         add_setting_flag(ft, name, (TrainSettings, ""))
     ft.add_argument("--resume", action="store_true", help="continue from the last checkpoint of an interrupted run")
     ft.add_argument("--until", metavar="DATE",
-                    help="train on commits older than DATE only (ISO 8601, e.g. 2022-03-11): the rest is the future "
-                         "to test on")
+                    help="train on commits older than DATE only (ISO 8601: 2022, 2022-03 or 2022-03-11): the rest is "
+                         "the future to test on")
     ft.add_argument("--dump-data", metavar="FILE", help="only write the examples training would use as JSONL, and stop")
     ft.add_argument("--merge", metavar="OUT", help="only write the base model with the current adapter merged in")
     ft.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
