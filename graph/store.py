@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 
 import orjson
 import shutil
@@ -36,6 +37,12 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 LOCK = "lock"
 SNAPSHOT_PREFIX = "snap-"
+# what a snapshot directory's name looks like (commit): only entries of this shape are ever removed
+SNAPSHOT_NAME = re.compile(rf"{SNAPSHOT_PREFIX}\d{{14}}-[0-9a-f]{{8}}")
+# every other name rag writes into an index directory (rag/serve/door.py's two, rag/llm/adapters.py's
+# folder), and their temporary copies: a directory holding anything else is not an index, and is
+# never written into
+OWN_ENTRIES = {MANIFEST, LOCK, "serve.lock", "serve.json", "finetune"}
 
 
 @dataclass
@@ -184,6 +191,11 @@ class IndexStore:
             what = "a link to " + os.path.realpath(self.dir) if os.path.islink(self.dir) else "a file"
             raise IndexStoreError(f"cannot write the index: {self.dir} is {what}, not a directory "
                               "(remove it, or give another --index-dir)")
+        foreign = self.foreign_entries()
+        if foreign:
+            raise IndexStoreError(f"cannot write the index at {self.dir}: it holds files that are not a rag index "
+                                  f"({', '.join(foreign[:3])}{' …' if len(foreign) > 3 else ''}); give a new or "
+                                  "empty directory to --index-dir")
         busy = f"another `rag index` is writing {self.dir} (waited {timeout:.0f} s)"
         held = ExitStack()
         try:
@@ -240,9 +252,30 @@ class IndexStore:
         except (OSError, ValueError, AttributeError):
             return None
 
+    def foreign_entries(self) -> list[str]:
+        """The entries rag did not write of an index directory without a manifest, sorted: `--index-dir`
+        naming a folder of the user's, or the repository itself. None where it does not exist or is
+        an index (a stray file in one is left alone: only snapshots are ever removed from it)."""
+        try:
+            entries = os.listdir(self.dir)
+        except OSError:
+            return []
+        return [] if MANIFEST in entries else sorted(e for e in entries if not _is_own(e))
+
     def _collect_garbage(self, keep: set) -> None:
-        prune(self.dir, lambda entry: (entry.startswith(SNAPSHOT_PREFIX) and entry not in keep)
-              or (entry.startswith(f".{MANIFEST}.") and entry.endswith(".tmp")))
+        prune(self.dir, lambda entry: (SNAPSHOT_NAME.fullmatch(entry) and entry not in keep)
+              or _is_manifest_tmp(entry))
+
+
+def _is_own(entry: str) -> bool:
+    if entry.startswith(".") and entry.endswith(".tmp"):  # graph.durable.atomic_write's .NAME.<hex>.tmp
+        return entry[1:].rsplit(".", 2)[0] in OWN_ENTRIES
+    return entry in OWN_ENTRIES or bool(SNAPSHOT_NAME.fullmatch(entry))
+
+
+def _is_manifest_tmp(entry: str) -> bool:
+    """The temporary copy of the manifest that graph.durable.atomic_write writes first."""
+    return entry.startswith(f".{MANIFEST}.") and entry.endswith(".tmp")
 
 
 def jsonl_lines(rows: Iterable[dict]) -> Iterator[bytes]:

@@ -244,6 +244,29 @@ def test_a_named_module_whose_paths_match_nothing_is_warned_about(shop):
             in r.stderr and "'selling'" not in r.stderr
 
 
+def test_an_index_dir_of_the_users_files_is_never_written_into(shop, tmp_path):
+    """`--index-dir` naming a folder of the user's deleted its entries named snap-* as old snapshots,
+    and `rag index . --index-dir .` a source folder `snap-tools/` (QA sweep 5)."""
+    mine = tmp_path / "mydocs"
+    mine.mkdir()
+    (mine / "snap-photo.png").write_bytes(b"\x89PNG")
+    (shop / "snap-tools").mkdir()
+    (shop / "snap-tools" / "build.py").write_text("def build():\n    pass\n")
+    for index_dir in (mine, shop):
+        r = run_rag("index", shop, "--index-dir", index_dir)
+        assert r.returncode != 0 and "holds files that are not a rag index" in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert (mine / "snap-photo.png").exists() and (shop / "snap-tools" / "build.py").exists()
+    assert sorted(os.listdir(mine)) == ["snap-photo.png"]  # not even a lock file was left
+    # an index directory's own entries, and a stray file in it, are another matter: it is still an index
+    assert run_rag("index", shop, "-q").returncode == 0
+    (shop / ".rag" / "snap-notes.txt").write_text("mine")
+    (shop / "shop" / "cart.py").write_text("def total():\n    return 0\n")
+    assert run_rag("index", shop, "-q").returncode == 0  # a new snapshot: the old ones are collected
+    snapshots = [e for e in os.listdir(shop / ".rag") if e.startswith("snap-2")]
+    assert (shop / ".rag" / "snap-notes.txt").exists() and len(snapshots) == 2
+
+
 def test_invalid_rag_toml_is_one_clear_error(shop):
     (shop / "rag.toml").write_text("[[modules]]\nid = 'x'\npaths = 3\n")
     with pytest.raises(ConfigError, match="'paths' must be a list of strings"):
