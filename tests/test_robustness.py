@@ -216,6 +216,16 @@ def test_a_subdirectory_is_answered_from_its_repository_index(shop):
     modules = [c["module"] for c in json.loads(r.stdout)["candidates"]]
     assert modules and all(m.startswith("shop/payment/") for m in modules)
     assert not (shop / "shop" / "payment" / ".rag").exists()  # no second index
+    # and every other command there sees the same index (QA sweep 5: `rag index` built a second one
+    # there, `--check` said "no index yet", `rag modules` "no index")
+    sub = shop / "shop" / "payment"
+    r = run_rag("index", sub, "--check")
+    assert r.returncode == 0 and "index is fresh" in r.stdout and f"inside {shop}" in r.stderr, r.stderr
+    r = run_rag("index", sub)
+    assert r.returncode == 0 and "index is fresh" in r.stderr and not (sub / ".rag").exists(), r.stderr
+    listed = [m["id"] for m in json.loads(run_rag("modules", sub, "--json").stdout)]
+    assert "shop/payment/gateway.py" in listed and all(m.startswith("shop/payment/") for m in listed)
+    assert "gateway.py" in run_rag("modules", sub, "--tree").stdout
 
 
 def test_a_directory_the_enclosing_index_does_not_cover_gets_its_own(shop):

@@ -30,8 +30,9 @@ def add_parser(sub) -> None:
 
 
 def _cmd_index(args) -> int:
-    from graph.indexer import IndexOptions, check, default_index_dir, index, max_jobs
+    from graph.indexer import IndexOptions, check, index, max_jobs
     from rag.cli.flags import settings_from_args
+    from rag.engine import where_index
     from rag.progress import StderrProgress
     from rag.retrieval.index_files import RetrievalExtension
 
@@ -40,10 +41,13 @@ def _cmd_index(args) -> int:
         print(f"rag: warning: --jobs {options.jobs} is more than this machine's {max_jobs()} cores: "
               f"parsing with {max_jobs()} processes", file=sys.stderr)
 
-    index_dir = args.index_dir or default_index_dir(args.path)
+    repo, within, index_dir = where_index(args.path, args.index_dir)
+    if within:  # as `rag ask` there answers from it: one index per repository, not one per folder asked
+        print(f"rag: {args.path} is inside {repo}, whose index covers it: that index is the one "
+              f"{'checked' if args.check else 'brought up to date'}", file=sys.stderr)
     extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir)]
     if args.check:
-        changes = check(args.path, options, extensions)
+        changes = check(repo, options, extensions)
         if changes.damaged:
             print("index is damaged (`rag index` repairs it):")
             for line in changes.damaged:
@@ -58,7 +62,7 @@ def _cmd_index(args) -> int:
         return 1
     progress = StderrProgress(quiet=args.quiet)
     try:
-        report = index(args.path, options, progress,
+        report = index(repo, options, progress,
                        on_lock_wait=lambda: print("rag: waiting for another `rag index` to finish …", file=sys.stderr),
                        extensions=extensions)
     finally:

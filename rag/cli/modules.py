@@ -19,11 +19,15 @@ def add_parser(sub) -> None:
 
 
 def _cmd_modules(args) -> int:
-    from graph.indexer import check_repo, default_index_dir, load_modules
+    from graph.indexer import load_modules
     from graph.store import IndexStore
+    from rag.engine import where_index
 
-    repo = check_repo(args.path)
-    modules = load_modules(IndexStore(args.index_dir or default_index_dir(repo)))
+    repo, within, index_dir = where_index(args.path, args.index_dir)
+    modules = load_modules(IndexStore(index_dir))
+    if within:  # a folder of an indexed repository: its part of that index, as `rag ask` there answers
+        print(f"rag: the modules under {within} in the index of {repo}", file=sys.stderr)
+        modules = [m for m in modules if m.id.startswith(within)]
     out = sys.stdout
     if args.json:
         json.dump([m.to_dict() for m in modules], out, indent=1, ensure_ascii=False)
@@ -45,9 +49,10 @@ def _cmd_modules(args) -> int:
 def _print_tree(modules, out) -> None:
     from graph.text import first_sentence
 
+    ids = {m.id for m in modules}
     children: dict[str | None, list] = {}
-    for m in modules:
-        children.setdefault(m.parent, []).append(m)
+    for m in modules:  # a module whose parent is not listed (a folder's part of the tree) is a root
+        children.setdefault(m.parent if m.parent in ids else None, []).append(m)
     width = 100
 
     def ordered(parent):
