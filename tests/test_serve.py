@@ -336,6 +336,16 @@ def test_serve_one_repository_named_twice_is_one_line(shop):
     assert r.returncode == 2 and "are answered from one index" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_an_index_directory_the_server_cannot_write_is_one_line(tmp_path):
+    """On a read-only checkout `rag serve` was an "internal error: OSError … serve.lock" (QA sweep 5)."""
+    from graph.errors import IndexStoreError
+    from rag.serve.door import Claim
+
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(IndexStoreError, match="cannot serve the index at .*: Not a directory .*rag ask"):
+        Claim(str(tmp_path / "a-file" / ".rag"))
+
+
 def test_the_http_transport_answers_like_stdio(shop):
     import socket
 

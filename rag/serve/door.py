@@ -30,12 +30,18 @@ class Claim:
     """A server's hold on a repository's index directory, for as long as it runs."""
 
     def __init__(self, index_dir: str):
-        os.makedirs(index_dir, exist_ok=True)
+        from graph.errors import IndexStoreError
+
         self.index_dir = index_dir
         owner = read_record(index_dir)
         who = f" (pid {owner['pid']})" if owner else ""
-        self._held = _hold(index_dir, f"another `rag serve`{who} already serves the index at {index_dir}; "
-                                      "ask that one, or stop it first")
+        try:
+            os.makedirs(index_dir, exist_ok=True)
+            self._held = _hold(index_dir, f"another `rag serve`{who} already serves the index at {index_dir}; "
+                                          "ask that one, or stop it first")
+        except OSError as e:  # a read-only checkout: a server keeps its lock, and its index up to date, there
+            raise IndexStoreError(f"cannot serve the index at {index_dir}: {e.strerror or e} (`rag serve` writes "
+                                  "there; make it writable, or ask with `rag ask`, which only reads)") from None
 
     def publish(self, repo: str, port: int, token: str, path: str) -> None:
         """`repo`: the name the server knows it by; `path`: the directory it serves (a subdirectory of
