@@ -142,11 +142,19 @@ class Engine:
             raise QueryError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
         if method not in METHODS:
             raise QueryError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+        roles = ", ".join(self.retriever.settings.roles)
         if not self.retriever.files:
-            roles = ", ".join(self.retriever.settings.roles)
             raise RepoError(f"nothing in {self.repo} can be an answer: of its {len(self.retriever.modules)} "
                             f"indexed modules none is a {roles} file (tests, examples and docs never are; "
                             "`rag modules --all` lists them)")
+        if self.within and not any(f.startswith(self.within) for f in self.retriever.files):
+            raise RepoError(f"nothing in {self.within} can be an answer: it holds no indexed {roles} file "
+                            "(tests, examples and docs never are; ask about the whole repository instead)")
+        folders = [m for m in self.retriever.modules.values() if m.id.startswith(self.within)
+                   and (m.kind == "named" or m.kind == "directory" and m.role in self.retriever.settings.roles)]
+        if level == "dir" and not folders:
+            raise QueryError(f"{self.within or 'this repository'} has no folder to rank: its code is all at its "
+                             "top level, which is no module; ask with --level file")
         start = time.perf_counter()
         query = readable(query)
         parsed = self.retriever.parse(query)

@@ -111,6 +111,26 @@ def test_directory_level_ranks_directories_and_named_modules(engine):
     assert all(c.kind in ("directory", "named") for c in res.candidates)
 
 
+def test_folders_asked_within_a_subdirectory_stay_inside_it(shop):
+    """`--repo shop/payment --level dir` answered `shop/` and the named module `billing` (which holds
+    shop/checkout.py too); `--repo tests` "nothing matches" with exit 0; a repository with no folder
+    "nothing matches" (QA sweep 5)."""
+    (shop / "tests").mkdir()
+    (shop / "tests" / "test_cart.py").write_text("def test_add():\n    assert True\n")
+    run_rag("index", shop, "-q")
+    r = run_rag("ask", "charge the card at checkout", "--repo", shop / "shop" / "payment", "--level", "dir",
+                "-k", "10", "--json")
+    assert r.returncode == 0, r.stderr
+    assert [c["module"] for c in json.loads(r.stdout)["candidates"]] == ["shop/payment/"]
+    r = run_rag("ask", "add a product to the cart", "--repo", shop / "tests")
+    assert r.returncode == 2 and "nothing in tests/ can be an answer" in r.stderr and "Traceback" not in r.stderr
+    flat = shop / "shop" / "payment"
+    (flat / ".git").mkdir()  # a repository of its own, with its code at the top level
+    r = run_rag("ask", "charge the card", "--repo", flat, "--level", "dir")
+    assert r.returncode == 2 and "no folder to rank" in r.stderr and "--level file" in r.stderr, r.stderr
+    assert run_rag("ask", "charge the card", "--repo", flat).returncode == 0
+
+
 def test_team_jargon_from_rag_toml_finds_the_named_module(engine):
     # "Kasse" is an alias of the named module `billing` (shop/payment/, shop/checkout.py)
     assert engine.ask("Kasse").answer.module in ("shop/checkout.py", "shop/payment/gateway.py")

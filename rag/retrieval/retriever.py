@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graph.build import ROOT
 from graph.indexer import load_modules
 from graph.store import IndexStore, Manifest
 from rag.retrieval.index_files import CORPUS, DIR
@@ -295,46 +296,47 @@ class Retriever:
             raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
         scored = self._scored(q, method, as_of)
-        scores, signals = scored.scores, scored.signals
+        scores = scored.scores
         if within:
             outside = np.array([not f.startswith(within) for f in self.files], dtype=bool)
             scores = np.where(outside, -np.inf, scores)
-            k = min(k, int((~outside).sum()))
         if level == "file":
-            order = np.argsort(-scores, kind="stable")[:k]
+            order = [i for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > -np.inf]
             evidence = _Evidence(self, q, scored)
             return [Candidate(self.files[i], "file", round(float(scores[i]), 4), self.modules[self.files[i]].summary,
                         evidence.why(int(i))) for i in order]
-        return self._directory_hits(scores, k, q, signals)
+        return self._directory_hits(scores, k, within)
 
-    def _directory_hits(self, file_scores: np.ndarray, k: int, q: ParsedQuery, signals) -> list[Candidate]:
+    def _directory_hits(self, file_scores: np.ndarray, k: int, within: str = "") -> list[Candidate]:
         """A directory scores as its best file directly inside; one holding only subdirectories, as its
-        best file anywhere below, one point lower. Named modules score as their best member file."""
+        best file anywhere below, one point lower. Named modules score as their best member file.
+        `within`: only directories under it, and named modules wholly under it."""
         direct: dict[str, float] = {}
         below: dict[str, float] = {}
         best_file: dict[str, int] = {}
         for i, f in enumerate(self.files):
             score = float(file_scores[i])
             parent = posixpath.dirname(f)
-            key = parent + "/" if parent else "./"
+            key = parent + "/" if parent else ROOT
             if score > direct.get(key, -np.inf):
                 direct[key], best_file[key] = score, i
             while parent:
                 parent = posixpath.dirname(parent)
-                up = parent + "/" if parent else "./"
+                up = parent + "/" if parent else ROOT
                 if score > below.get(up, -np.inf):
                     below[up] = score
                     best_file.setdefault(up, i)
         candidates = {}
         for m in self.modules.values():
-            if m.kind == "directory" and m.role in self.settings.roles:
+            if m.kind == "directory" and m.role in self.settings.roles and m.id.startswith(within):
                 if m.id in direct:
                     candidates[m.id] = direct[m.id]
                 elif m.id in below:
                     candidates[m.id] = below[m.id] - self.settings.nested_dir_penalty
             elif m.kind == "named":
-                members = [self._file_index[f] for f in self._named.get(m.id, ()) if f in self._file_index]
-                if members:
+                files = self._named.get(m.id, ())
+                members = [self._file_index[f] for f in files if f in self._file_index]
+                if members and all(f.startswith(within) for f in files):
                     candidates[m.id] = max(float(file_scores[i]) for i in members)
         ranked = sorted(((m, v) for m, v in candidates.items() if v > -np.inf), key=lambda kv: (-kv[1], kv[0]))[:k]
         hits = []
