@@ -116,7 +116,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     bar = None if force else accuracy_to_beat(store, snapshot, base_accuracy)
     spent = time.monotonic() - started
     if spent > settings.max_minutes * 60:  # a step, a validation and the held-out check would each overrun it
-        shutil.rmtree(work, ignore_errors=True)
+        # (an interrupted run's checkpoint stays: `--resume` with more minutes takes it up)
         raise ConfigError(f"the time budget of {settings.max_minutes:g} minutes was spent before training began "
                           f"({spent:.0f} s preparing the examples and validating the base model): nothing was "
                           "trained; give --max-minutes more")

@@ -401,6 +401,7 @@ def test_resume_with_nothing_interrupted_says_so(indexed, examples, tiny, tmp_pa
 def test_a_time_budget_spent_before_training_stops_the_run_with_nothing_trained(indexed, examples, tiny, tmp_path):
     """--max-minutes 1 ran four minutes on a busy machine: a step, a validation and the held-out check
     after a budget the examples had already spent (QA sweep 4)."""
+    import shutil
     import time
 
     from finetune.settings import TrainSettings
@@ -413,6 +414,18 @@ def test_a_time_budget_spent_before_training_stops_the_run_with_nothing_trained(
         train(examples, str(tmp_path), snapshot, asdict(DATA), settings, progress=False,
               started=time.monotonic() - 61, force=True)
     assert AdapterStore(str(tmp_path)).current() is None
+    # an interrupted run's checkpoint outlives a resumed run whose budget ran out before training (QA sweep 5)
+    from finetune.train import SETTINGS_RECORD
+    from graph.settings_model import to_record
+
+    work = tmp_path / "finetune" / "work"
+    (work / "checkpoint-2").mkdir(parents=True)
+    (work / SETTINGS_RECORD).write_text(json.dumps(to_record(settings)))
+    with pytest.raises(ConfigError, match="spent before training began"):
+        train(examples, str(tmp_path), snapshot, asdict(DATA), settings, progress=False, resume=True,
+              started=time.monotonic() - 61, force=True)
+    assert (work / "checkpoint-2").is_dir()
+    shutil.rmtree(work)
     stages = set()
     report = train(examples, str(tmp_path), snapshot, asdict(DATA), settings, force=True,
                    progress=lambda stage, done, total: stages.add(stage))
