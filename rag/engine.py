@@ -109,12 +109,13 @@ class Engine:
             if choice == "auto":
                 info = self.current_adapter()
                 path = AdapterStore(self.store.dir).path(info) if info is not None else None
-            elif choice == "none":  # the model as it is: tuned when `rag finetune --merge` wrote it
+            if choice == "none" or choice == "auto" and info is None:
+                # the model as it is: tuned when `rag finetune --merge` wrote it
                 from rag.llm.adapters import merged_adapter
                 from rag.llm.model import model_dir
 
                 info = merged_adapter(model_dir(s.model))
-            else:
+            elif choice != "auto":
                 path, info = choice, AdapterInfo(adapter=choice, base_model=s.model, snapshot="", created="",
                                                  candidates=0, prompt_tokens=s.prompt_tokens, summary_words=SUMMARY_WORDS,
                                                  label_form="plain")
@@ -128,7 +129,7 @@ class Engine:
         from rag.llm.adapters import AdapterStore
 
         info = AdapterStore(self.store.dir).current()
-        return info if info is not None and info.base_model == self.llm_settings.model else None
+        return info if info is not None and same_model(info.base_model, self.llm_settings.model) else None
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
             llm: bool = False, adapter: str | None = None, as_of: AsOf | None = None) -> AskResult:
@@ -212,11 +213,13 @@ class Engine:
         s = self.llm_settings
         _, info = self.llm(adapter)
         choice = adapter or s.adapter
-        path = None
-        if info is not None and choice != "none":  # "none" with a record: an adapter merged into the model
+        path = None  # stays None for an adapter merged into the model ("none", or "auto" without an index's own)
+        if choice == "auto" and self.current_adapter() is not None:
             from rag.llm.adapters import AdapterStore
 
-            path = AdapterStore(self.store.dir).path(info) if choice == "auto" else choice
+            path = AdapterStore(self.store.dir).path(info)
+        elif choice not in ("auto", "none"):
+            path = choice
         weight = s.fusion_weight
         return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=weight)
 
@@ -315,6 +318,16 @@ class Engine:
                                c.why + [f"the model's answer over all modules (retrieval rank {rank + 1}, "
                                         f"score {c.score:.3f})"] + reasoning)
         return [chosen] + [c for c in candidates if c.module != pick]
+
+
+def same_model(a: str, b: str) -> bool:
+    """Whether two names of a model are one model: the same name, or paths to one directory
+    (`--model dir/`, `./dir` and `dir` are one model, and its adapter is theirs).
+
+    >>> same_model("SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct"), same_model("/tmp/", "/tmp/../tmp")
+    (True, True)
+    """
+    return a == b or os.path.isdir(a) and os.path.isdir(b) and os.path.realpath(a) == os.path.realpath(b)
 
 
 def where_index(path: str, index_dir: str | None = None) -> tuple[str, str, str]:

@@ -359,6 +359,16 @@ def test_a_merged_model_is_asked_as_the_tuned_model_it_is(indexed, examples, tin
     assert [c.module for c in merged.candidates] == [c.module for c in adapted.candidates]
     # a model no adapter was merged into stays the untuned base
     assert Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32")).llm("none")[1] is None
+    # as the README says to ask it, and with the default --adapter auto (QA sweep 5: a TypeError, and "untuned")
+    from conftest import run_rag
+
+    for adapter in (["--adapter", "none"], []):
+        r = run_rag("ask", "add a product to the cart", "--repo", indexed.repo, "--llm", "--model", out, *adapter,
+                    timeout=180)
+        assert r.returncode == 0 and "tuned (an adapter merged into it)" in r.stdout, r.stderr
+    # the index's adapter is the model's by any name of its directory
+    assert Engine.open(indexed.repo, quick_start=True,
+                       llm=LLMSettings(model=tiny + "/", dtype="float32")).current_adapter() is not None
 
 
 def test_an_adapter_with_non_finite_weights_is_damage_not_an_answer(indexed, examples, tiny, tmp_path):

@@ -158,6 +158,8 @@ def _print_answer(result, out) -> None:
         m = result.model
         how = ("its scores alone order the candidates" if m.fusion_weight is None
                else f"its scores fused with retrieval's at weight {m.fusion_weight}")
-        out.write(f"\nmodel: {m.name}, {'tuned (' + m.adapter + ')' if m.tuned else 'untuned'}; {how}\n")
+        tuned = ("untuned" if not m.tuned else f"tuned ({m.adapter})" if m.adapter
+                 else "tuned (an adapter merged into it)")
+        out.write(f"\nmodel: {m.name}, {tuned}; {how}\n")
     timing = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timing_ms.items())
     out.write(f"\n({timing})\n")
