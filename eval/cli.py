@@ -108,7 +108,7 @@ def _cmd_compare(args) -> int:
         p = c.paired
         left_out = (f"; left out, asked by one run only: {c.only_before} before, {c.only_after} after"
                     if c.only_before or c.only_after else "")
-        print(f"  {c.method} ({c.level}), {p.n} questions{left_out}")
+        print(f"  {c.method} ({c.level}), {p.n} question{'' if p.n == 1 else 's'}{left_out}")
         print(f"    Acc@1 {p.describe()}")
         print(f"    MRR {p.describe_mrr()}")
     return 0

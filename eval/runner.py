@@ -1,6 +1,7 @@
 """Run every method over the same labeled queries in one process and collect the metrics."""
 from __future__ import annotations
 
+import hashlib
 import resource
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,18 @@ class QueryResult:
     ms: float
     confidence: float | None = None  # of the answer; None when the method abstained
     share: float | None = None  # retrieval's softmax share behind it (what bench/calibration.py fits)
+    # the whole question's fingerprint (`query` is its first line, cut short): what `rag eval --compare`
+    # pairs questions by when they have no id (reports often open alike: "### Bug report")
+    query_sha: str = ""
+
+
+def fingerprint(query: str) -> str:
+    """A short, stable name of a question's whole text.
+
+    >>> fingerprint("### Bug report: the cart forgets") != fingerprint("### Bug report: the total is wrong")
+    True
+    """
+    return hashlib.sha256(query.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
@@ -93,7 +106,8 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                 ranked = dedupe(answer.modules)
                 rankings.append(ranked)
                 rows.append(QueryResult(q.line, q.id, q.query.splitlines()[0][:120], gold,
-                                        first_rank(ranked, gold), ranked[:5], round(ms, 2), answer.confidence, answer.share))
+                                        first_rank(ranked, gold), ranked[:5], round(ms, 2), answer.confidence, answer.share,
+                                        fingerprint(q.query)))
                 done += 1
                 if progress:
                     progress("eval", done, total)

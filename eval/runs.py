@@ -44,13 +44,18 @@ def load_run(path: str) -> dict[tuple[str, str], dict[str, tuple[int | None, str
             row = json.loads(text)
             key = (row.get("method", UNNAMED[0]), row.get("level", UNNAMED[1]))
             text_asked = row.get("query")
-            question = str(row.get("id") or text_asked or row["line"])
+            # an id names a question; else its whole text does (older runs kept only its first line)
+            question = str(row.get("id") or row.get("query_sha") or text_asked or row["line"])
             rank = row["rank"]
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise RagError(f"{path}:{number}: not a row of a rag eval run (an object with an id and a rank)") from None
         if rank is not None and (not isinstance(rank, int) or rank < 1):
             raise RagError(f"{path}:{number}: rank must be a whole number from 1, or null")
-        run.setdefault(key, {})[question] = (rank, text_asked)
+        answers = run.setdefault(key, {})
+        if question in answers:  # the later would silently stand for both
+            raise RagError(f"{path}:{number}: the question {_short(question)!r} is asked twice ({key[0]}, {key[1]} "
+                           "level): give each row of the labeled file an id to compare its runs")
+        answers[question] = (rank, text_asked)
     if not run:
         raise RagError(f"{path} holds no answers")
     return run

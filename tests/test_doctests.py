@@ -5,6 +5,7 @@ import pytest
 
 import eval.metrics
 import eval.paired
+import eval.runner
 import eval.settings
 import finetune.examples
 import finetune.held_out
@@ -24,7 +25,7 @@ import graph.walk
 
 
 @pytest.mark.parametrize("module", [
-    eval.metrics, eval.paired, eval.settings, finetune.examples, finetune.held_out, finetune.train,
+    eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.train,
     graph.headers, graph.history, graph.neighbours, rag.llm.listing, rag.ranking_metrics,
     rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
     rag.serve.watch

@@ -263,6 +263,25 @@ def test_eval_compare_matches_questions_by_id_or_text_never_by_line(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot be compared" in r.stderr, r.stderr
 
 
+def test_eval_compare_tells_reports_that_open_alike_apart(shop, tmp_path):
+    """Rows without an id were paired by their first line cut to 120 characters: four reports opening
+    with "### Bug report" were one question (QA sweep 5)."""
+    bodies = [("the cart forgets a product I added", "shop/cart.py"),
+              ("the card is charged twice at checkout", "shop/checkout.py"),
+              ("the catalog lists products out of stock", "shop/catalog.py")]
+    labeled = tmp_path / "reports.jsonl"
+    labeled.write_text("".join(json.dumps({"query": f"### Bug report\n\n{b}", "gold_files": [g]}) + "\n"
+                               for b, g in bodies))
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25", "--report", tmp_path / "run", timeout=300)
+    assert r.returncode == 0, r.stderr
+    r = run_rag("eval", "--compare", tmp_path / "run", tmp_path / "run", "--json")
+    assert r.returncode == 0, r.stderr
+    assert [c["paired"]["n"] for c in json.loads(r.stdout)] == [3]
+    twice = _run_file(tmp_path / "twice.jsonl", [{"method": "bm25", "level": "file", "query": "same", "rank": 1}] * 2)
+    r = run_rag("eval", "--compare", twice, twice)
+    assert r.returncode == 2 and "is asked twice" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
 def test_eval_compare_bad_input_is_one_line(tmp_path):
     good = _run_file(tmp_path / "good.jsonl", [{"method": "bm25", "level": "file", "id": "a", "rank": 1}])
     other = _run_file(tmp_path / "other.jsonl", [{"method": "dense", "level": "file", "id": "a", "rank": 1}])
