@@ -390,6 +390,15 @@ def test_an_adapter_with_non_finite_weights_is_damage_not_an_answer(indexed, exa
     engine = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32"))
     with pytest.raises(ConfigError, match="non-finite scores"):
         engine.ask("add a product to the cart", llm=True, adapter=str(damaged))
+    # a weights file cut short (a full disk, a copy stopped halfway): one line, on either backend, not
+    # an "internal error: SafetensorError" (QA sweep 5)
+    from rag.llm.model import LocalLLM
+
+    weights = damaged / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    for backend in ("auto", "transformers"):
+        with pytest.raises(ConfigError, match="cannot load the adapter at .*damaged, or trained for another"):
+            LocalLLM.load(tiny, "cpu", "float32", adapter=str(damaged), backend=backend)
 
 
 def test_resume_with_nothing_interrupted_says_so(indexed, examples, tiny, tmp_path):

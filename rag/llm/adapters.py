@@ -189,11 +189,14 @@ def require_adapter(path: str) -> None:
 def load_adapter(model, path: str, merge: bool = True):
     """The model with the adapter applied; merged into the weights (inference costs nothing extra)."""
     from peft import PeftModel
+    from safetensors import SafetensorError
+
+    from rag.llm.model import ADAPTER_HINT
 
     try:
         tuned = PeftModel.from_pretrained(model, path)
-    except (OSError, ValueError, KeyError, RuntimeError) as e:
-        raise ConfigError(f"cannot load the adapter at {path}: {str(e).splitlines()[0][:200]}") from None
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:
+        raise ConfigError(f"cannot load the adapter at {path}: {str(e).splitlines()[0][:200]}{ADAPTER_HINT}") from None
     return tuned.merge_and_unload() if merge else tuned
 
 

@@ -157,6 +157,10 @@ class LocalLLM:
         return _load_transformers(name, path, device, torch_dtype, adapter)
 
 
+# what to do about an adapter that does not load (rag/llm/adapters.py: load_adapter says it too)
+ADAPTER_HINT = " (damaged, or trained for another base model: train it again, or ask with --adapter none)"
+
+
 def _load_plain_torch(name: str, path: str, torch_dtype, adapter: str | None) -> LocalLLM | None:
     """None when the model, its tokenizer or the adapter needs transformers."""
     from rag.llm import llama_torch
@@ -167,15 +171,21 @@ def _load_plain_torch(name: str, path: str, torch_dtype, adapter: str | None) ->
     tokenizer = ChatTokenizer.load(path)
     if tokenizer is None:
         return None
+    from safetensors import SafetensorError
+
     try:
         model = llama_torch.LlamaModel.load(path, torch_dtype, adapter)
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, SafetensorError) as e:  # SafetensorError: a truncated weights file
         where = f"the adapter at {adapter}" if adapter else f"the model at {path}"
-        raise ConfigError(f"cannot load {where}: {str(e).splitlines()[0][:200]}") from None
+        raise ConfigError(f"cannot load {where}: {str(e).splitlines()[0][:200]}"
+                          + (ADAPTER_HINT if adapter else "")) from None
     except (MemoryError, RuntimeError) as e:
-        if not isinstance(e, MemoryError) and "allocate" not in str(e):
+        if isinstance(e, MemoryError) or "allocate" in str(e):
+            raise ConfigError(f"the model at {path} does not fit in memory") from None
+        if not adapter:
             raise
-        raise ConfigError(f"the model at {path} does not fit in memory") from None
+        # LoRA matrices whose shapes do not fit the model's: an adapter trained for another base model
+        raise ConfigError(f"cannot load the adapter at {adapter}: {str(e).splitlines()[0][:200]}{ADAPTER_HINT}") from None
     return LocalLLM(name, tokenizer, model, "cpu", PromptCache())
 
 
@@ -186,10 +196,12 @@ def _load_transformers(name: str, path: str, device: str, torch_dtype, adapter: 
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
+    from safetensors import SafetensorError
+
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, SafetensorError) as e:
         raise ConfigError(f"cannot load a causal language model from {path}: "
                           f"{str(e).splitlines()[0][:200]}") from None
     except (torch.OutOfMemoryError, MemoryError):
