@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass, replace
 
-from graph.errors import IndexStoreError, RagError, RepoError
+from graph.errors import ConfigError, IndexStoreError, RagError, RepoError
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
@@ -128,7 +128,11 @@ class Engine:
         None; loads no model."""
         from rag.llm.adapters import AdapterStore
 
-        info = AdapterStore(self.store.dir).current()
+        store = AdapterStore(self.store.dir)
+        info = store.current()
+        if info is None and store.damaged():
+            raise ConfigError(f"the adapter record {store.damaged()} is damaged (unreadable, or its adapter is gone): "
+                              "`rag finetune` trains a new one; ask without --llm meanwhile")
         return info if info is not None and same_model(info.base_model, self.llm_settings.model) else None
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
@@ -276,7 +280,6 @@ class Engine:
         options = [c.module for c in candidates] + [ABSTAIN]
         logprobs = score_options(model, text, options)
         if not np.isfinite(logprobs).all():  # NaN weights (a damaged adapter) score every option NaN
-            from graph.errors import ConfigError
             raise ConfigError(f"the model {'with its adapter ' if info is not None else ''}gives non-finite scores: "
                               "its weights are damaged (train the adapter again, or ask with --adapter none)")
         probs = softmax_top(logprobs)  # with the abstention: decides whether to answer

@@ -401,6 +401,36 @@ def test_an_adapter_with_non_finite_weights_is_damage_not_an_answer(indexed, exa
             LocalLLM.load(tiny, "cpu", "float32", adapter=str(damaged), backend=backend)
 
 
+def test_a_damaged_adapter_record_is_said_and_its_adapter_kept(indexed, examples, tiny, tmp_path):
+    """A current.json cut short was "the model is not tuned", and the next training removed the adapter
+    it had named (QA sweep 5)."""
+    import shutil
+
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    if AdapterStore(indexed.store.dir).current() is None:
+        _train(indexed, examples, tiny)
+    index_dir = tmp_path / "index"
+    shutil.copytree(indexed.store.dir, index_dir)
+    store = AdapterStore(str(index_dir))
+    old = store.path(store.current())
+    (index_dir / "finetune" / "current.json").write_text('{"adapter":')
+    engine = Engine.open(indexed.repo, index_dir=str(index_dir), quick_start=True,
+                         llm=LLMSettings(model=tiny, dtype="float32"))
+    with pytest.raises(ConfigError, match="adapter record .* is damaged"):
+        engine.ask("add a product to the cart", llm=True)
+    assert engine.ask("add a product to the cart").candidates  # retrieval alone is untouched
+    from finetune.settings import TrainSettings
+    from finetune.train import train
+
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1, batch_size=8,
+                             max_train_examples=16, validation_examples=4)
+    report = train(examples, str(index_dir), indexed.store.manifest().snapshot, asdict(DATA), settings,
+                   progress=False, force=True)
+    assert report.adapter is not None and os.path.isdir(old) and store.current().adapter == report.adapter
+
+
 def test_resume_with_nothing_interrupted_says_so(indexed, examples, tiny, tmp_path):
     """--resume started a new run without a word, and after a finished run named settings of an
     "interrupted run" that was none (QA sweep 4)."""

@@ -85,6 +85,12 @@ class AdapterStore:
         info = self._read(CURRENT, AdapterInfo)
         return info if info is not None and os.path.isdir(self.path(info)) else None
 
+    def damaged(self) -> str | None:
+        """The adapter record's path when it is there but names no usable adapter (unreadable, or its
+        adapter directory gone): damage to say, not "no adapter"."""
+        path = os.path.join(self.dir, CURRENT)
+        return path if os.path.exists(path) and self.current() is None else None
+
     def current_retriever(self) -> RetrieverInfo | None:
         """The tuned embedder in use, or None."""
         info = self._read(RETRIEVER, RetrieverInfo)
@@ -112,9 +118,10 @@ class AdapterStore:
 
     def publish(self, written: str, info: AdapterInfo) -> AdapterInfo:
         """Make the adapter written at `written` (from new_path) the current one, atomically."""
-        previous = self.current()
+        previous, damaged = self.current(), self.damaged()
         info = self._publish(written, CURRENT, lambda name: AdapterInfo(**{**info.to_dict(), "adapter": name}))
-        self._collect_garbage(PREFIX, keep={info.adapter, previous.adapter if previous else info.adapter})  # a reader may hold the previous
+        if not damaged:  # which adapter the damaged record named is unknown: none is removed
+            self._collect_garbage(PREFIX, keep={info.adapter, previous.adapter if previous else info.adapter})  # a reader may hold the previous
         return info
 
     def publish_retriever(self, written: str, info: RetrieverInfo) -> RetrieverInfo:
