@@ -64,6 +64,9 @@ def _cmd_eval(args) -> int:
         engine = Engine.open(args.repo, index_dir=args.index_dir,
                              settings=retrieval_settings(args.embedder, args.repo, args.index_dir),
                              progress=progress)
+        if engine.stale_note():  # as `rag ask` says it: the figures are of the index, not of the code now
+            print(f"rag: warning: {engine.stale_note()}; evaluating it as it is (`rag index` updates it first)",
+                  file=sys.stderr)
         if "llm" in settings.methods and engine.current_adapter() is None:
             print("rag: warning: this index has no tuned adapter for the model: `llm` is the base model, as "
                   "`llm-base` (`rag finetune` tunes it)", file=sys.stderr)

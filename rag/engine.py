@@ -203,13 +203,19 @@ class Engine:
             warnings.append("no evidence: nothing in the question names code or matches a word of the index once "
                             "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:
-            changed = len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)
-            what = self.stale.reason or "; ".join(
-                ([f"{changed} files changed"] if changed else []) + ([self.stale.history] if self.stale.history else []))
-            warnings.append(f"the index is stale ({what}); answering from it (--refresh updates it first)")
+            warnings.append(f"{self.stale_note()}; answering from it (--refresh updates it first)")
         timing["total"] = round((time.perf_counter() - start) * 1000, 1)
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
                          candidates=candidates, timing_ms=timing, warnings=warnings, model=model_use)
+
+    def stale_note(self) -> str | None:
+        """What changed since the index was built, as a user is told it; None when it is fresh."""
+        if not self.stale.stale:
+            return None
+        changed = len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)
+        what = self.stale.reason or "; ".join(
+            ([f"{changed} files changed"] if changed else []) + ([self.stale.history] if self.stale.history else []))
+        return f"the index is stale ({what})"
 
     def model_use(self, adapter: str | None = None) -> ModelUse:
         """The model an LLM answer uses for an adapter choice, and how its scores meet retrieval's: an

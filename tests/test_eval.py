@@ -296,6 +296,15 @@ def test_eval_compare_bad_input_is_one_line(tmp_path):
     assert r.returncode == 2 and "give it no labeled-query file" in r.stderr and r.stderr.count("\n") == 1
 
 
+def test_eval_of_a_stale_index_says_so(shop, labeled):
+    """`rag ask` warned of a stale index and `rag eval` measured it without a word (QA sweep 5)."""
+    assert run_rag("index", shop, "-q").returncode == 0
+    with open(shop / "shop" / "cart.py", "a") as fh:
+        fh.write("\n# edited\n")
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25")
+    assert r.returncode == 0 and "the index is stale (1 files changed); evaluating it as it is" in r.stderr, r.stderr
+
+
 def test_eval_of_llm_without_a_tuned_adapter_says_it_is_the_base_model(shop, labeled):
     r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid,llm", "-k", "1", timeout=300)
     assert r.returncode == 0, r.stderr
