@@ -122,6 +122,7 @@ def _cmd_mine(args) -> int:
     from graph.history import checked_date
     from graph.indexer import check_repo
     from rag.commit_queries import mine
+    from rag.engine import where_index
 
     if args.last is not None and args.last < 1:
         raise RagError("--last must be 1 or more")
@@ -132,6 +133,9 @@ def _cmd_mine(args) -> int:
             raise RagError(str(e)) from None
     check_output(args.out, "--out")
     result = mine(check_repo(args.repo), since=args.since, last=args.last)
+    within = where_index(args.repo)[1]
+    if within:  # a folder answered from its repository's index: gold files by that index's module IDs
+        result.rows = [{**row, "gold_files": [within + f for f in row["gold_files"]]} for row in result.rows]
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)
     if args.out:
         from graph.durable import atomic_write

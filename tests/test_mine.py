@@ -91,6 +91,15 @@ def test_cli_writes_jsonl_that_rag_eval_reads(history, tmp_path):
     assert len(rows) == 3 and all(set(row) >= {"query", "gold_files", "commit", "date"} for row in rows)
     r = run_rag("eval", out, "--repo", history, "--methods", "bm25", "-k", "1,3")
     assert r.returncode == 0 and "3 queries" in r.stdout
+    # a folder of the indexed repository is mined and scored by that index's module IDs (QA sweep 5: mined
+    # as cart.py, scored against shop/cart.py, every query a miss)
+    sub = history / "shop"
+    r = run_rag("eval", "--from-git", "--repo", sub, "--out", tmp_path / "sub.jsonl")
+    assert r.returncode == 0, r.stderr
+    assert all(g.startswith("shop/") for line in (tmp_path / "sub.jsonl").read_text().splitlines()
+               for g in json.loads(line)["gold_files"])
+    r = run_rag("eval", tmp_path / "sub.jsonl", "--repo", sub, "--methods", "bm25", "--json")
+    assert r.returncode == 0 and "not in the index" not in r.stderr, r.stderr
 
 
 def test_not_a_git_repository_is_one_line(tmp_path):
