@@ -4,6 +4,7 @@ import random
 import shutil
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from finetune.examples import DataSettings
@@ -244,3 +245,16 @@ def test_asking_with_another_embedder_says_it_re_embeds_the_index(shop, tiny_emb
     assert f"re-embedding it with {tiny_embedder}" in r.stderr and "built with the embedder all-MiniLM" in r.stderr
     r = run_rag("ask", "cart total", "--repo", shop, "--embedder", tiny_embedder, timeout=120)
     assert r.returncode == 0 and "re-embedding" not in r.stderr, r.stderr  # done once, not again
+
+
+def test_a_small_embedder_reads_no_further_than_its_positions(tiny_embedder):
+    """A local model with 128 positions and no max_seq_length in its sentence-transformers config was
+    read 512 tokens deep: "internal error: RuntimeError: The size of tensor a (170)…" (QA sweep 5)."""
+    from rag.embedding.embedder import NUMPY_BATCH_LIMIT, Embedder
+
+    long_text = " ".join(f"word{i}" for i in range(600))
+    embedder = Embedder(tiny_embedder)
+    for texts in ([long_text], [long_text] * (NUMPY_BATCH_LIMIT + 1)):  # through NumPy, then through torch
+        vectors = embedder.embed(texts)
+        assert vectors.shape == (len(texts), embedder.dimension) and np.isfinite(vectors).all()
+    assert np.isfinite(embedder.embed_query(long_text)).all()

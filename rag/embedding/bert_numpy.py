@@ -48,6 +48,9 @@ class NumpyBert:
         if os.path.isfile(st_config):
             with open(st_config) as fh:
                 max_length = json.load(fh).get("max_seq_length", max_length)
+        # never past the positions the model has (a small model whose sentence-transformers config names
+        # no max_seq_length read 512 tokens into 128 positions)
+        max_length = min(max_length, config.get("max_position_embeddings", max_length))
         self.heads = config["num_attention_heads"]
         self.layers = config["num_hidden_layers"]
         self.eps = config.get("layer_norm_eps", 1e-12)
