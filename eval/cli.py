@@ -50,7 +50,7 @@ def _cmd_eval(args) -> int:
         from graph.errors import RagError
         raise RagError("give a labeled-query file, or --from-git to mine one")
     from eval.dataset import load_labeled
-    from eval.report import paired_text, table, to_dict, write_report
+    from eval.report import check_report_directory, paired_text, table, to_dict, write_report
     from eval.runner import evaluate
     from graph.errors import RagError
     from rag.engine import Engine
@@ -58,6 +58,8 @@ def _cmd_eval(args) -> int:
 
     settings = settings_from_args(EvalSettings, args, EVAL_FLAGS)
     check_output(args.report, "--report", directory=True)
+    if args.report:
+        check_report_directory(args.report)
     queries = load_labeled(args.labeled)
     progress = StderrProgress()
     try:
@@ -139,7 +141,10 @@ def _cmd_mine(args) -> int:
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)
     if args.out:
         from graph.durable import atomic_write
-        atomic_write(args.out, lines)
+        try:
+            atomic_write(args.out, lines)
+        except OSError as e:  # checked before the work, and still: a full disk, a directory gone meanwhile
+            raise RagError(f"cannot write {args.out}: {e.strerror or e}") from None
     else:
         sys.stdout.write(lines)
     print(f"mined {len(result.rows)} labeled queries from {result.scanned} commits"

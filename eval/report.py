@@ -6,6 +6,8 @@ import os
 from dataclasses import asdict
 
 from eval.runner import EvalReport
+from graph.durable import atomic_write
+from graph.errors import RagError
 
 
 def summary_rows(report: EvalReport) -> list[dict]:
@@ -75,29 +77,45 @@ def band_cells(by_confidence: list[dict]) -> list[str]:
     return [f"{b['acc@1']:.1f} / {b['acc@3']:.1f} ({b['n']})" if b["n"] else "– (0)" for b in by_confidence]
 
 
+REPORT_FILES = ("report.json", "report.md", "queries.jsonl", "acc_at_k.png")
+
+
+def check_report_directory(directory: str) -> None:
+    """Fail before any work where the report could not be written over (a folder by one of its names)."""
+    for name in REPORT_FILES:
+        if os.path.isdir(os.path.join(directory, name)):
+            raise RagError(f"--report {directory}: {name} there is a directory, not a file")
+
+
 def write_report(report: EvalReport, directory: str) -> list[str]:
-    """report.json, report.md, queries.jsonl and acc_at_k.png in `directory`; returns their paths."""
-    os.makedirs(directory, exist_ok=True)
-    paths = {name: os.path.join(directory, name) for name in ("report.json", "report.md", "queries.jsonl", "acc_at_k.png")}
-    with open(paths["report.json"], "w", encoding="utf-8") as fh:
-        json.dump(to_dict(report), fh, indent=1)
-    with open(paths["queries.jsonl"], "w", encoding="utf-8") as fh:
-        for r in report.results:
-            for q in r.queries:
-                fh.write(json.dumps({"method": r.method, "level": r.level, **asdict(q)}, ensure_ascii=False) + "\n")
-    _plot(report, paths["acc_at_k.png"])
-    with open(paths["report.md"], "w", encoding="utf-8") as fh:
-        fh.write(f"# rag eval: {os.path.basename(report.dataset)}\n\n")
-        fh.write(f"{report.n} queries on `{os.path.basename(report.repo)}`. Acc@k: any gold module in the top k; strict: all of "
-                 f"them; MRR over the first gold; latency per query; RSS: peak of the process so far.\n\n")
-        fh.write(table(report, markdown=True) + "\n\n![Acc@k per method](acc_at_k.png)\n")
-        if report.paired:
-            fh.write("\n" + paired_text(report).replace("\n  ", "\n- ") + "\n")
-        fh.write("\n" + confidence_table(report) + "\n")
-        if report.missing_gold:
-            fh.write(f"\n{len(report.missing_gold)} gold modules are not in the index (scored as misses): "
-                     + ", ".join(f"`{g}`" for g in report.missing_gold) + "\n")
+    """report.json, report.md, queries.jsonl and acc_at_k.png in `directory`, each written whole or not
+    at all (graph/durable.py); returns their paths."""
+    paths = {name: os.path.join(directory, name) for name in REPORT_FILES}
+    queries = (json.dumps({"method": r.method, "level": r.level, **asdict(q)}, ensure_ascii=False) + "\n"
+               for r in report.results for q in r.queries)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        atomic_write(paths["report.json"], json.dumps(to_dict(report), indent=1))
+        atomic_write(paths["queries.jsonl"], queries)
+        atomic_write(paths["acc_at_k.png"], lambda path: _plot(report, path))
+        atomic_write(paths["report.md"], _markdown(report))
+    except OSError as e:  # a full disk, a directory gone read-only: one line, and no half-written file
+        raise RagError(f"cannot write the report to {directory}: {e.strerror or e}") from None
     return list(paths.values())
+
+
+def _markdown(report: EvalReport) -> str:
+    text = (f"# rag eval: {os.path.basename(report.dataset)}\n\n"
+            f"{report.n} queries on `{os.path.basename(report.repo)}`. Acc@k: any gold module in the top k; strict: "
+            f"all of them; MRR over the first gold; latency per query; RSS: peak of the process so far.\n\n"
+            + table(report, markdown=True) + "\n\n![Acc@k per method](acc_at_k.png)\n")
+    if report.paired:
+        text += "\n" + paired_text(report).replace("\n  ", "\n- ") + "\n"
+    text += "\n" + confidence_table(report) + "\n"
+    if report.missing_gold:
+        text += (f"\n{len(report.missing_gold)} gold modules are not in the index (scored as misses): "
+                 + ", ".join(f"`{g}`" for g in report.missing_gold) + "\n")
+    return text
 
 
 def _plot(report: EvalReport, path: str) -> None:
@@ -117,5 +135,5 @@ def _plot(report: EvalReport, path: str) -> None:
     ax.set_title(os.path.basename(report.dataset))
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format="png")  # by name: the temporary file's suffix is .tmp
     plt.close(fig)

@@ -1,5 +1,6 @@
 """rag eval: metrics on hand-made rankings, labeled-query validation, the method registry, reports."""
 import json
+import os
 
 import pytest
 
@@ -190,6 +191,13 @@ def test_eval_agrees_with_ask_and_writes_a_report(shop, labeled, tmp_path):
     assert paired["wins"] == sum(h == 1 and b != 1 for b, h in zip(ranks["bm25"], ranks["hybrid"]))
     assert paired["losses"] == sum(b == 1 and h != 1 for b, h in zip(ranks["bm25"], ranks["hybrid"]))
     assert "Acc@1 against bm25" in markdown
+    assert not [f for f in os.listdir(out) if f.endswith(".tmp")]  # each file written whole, then renamed
+    # a report that cannot be written is one line before any work, not an internal error after it (QA sweep 5)
+    clash = tmp_path / "clash"
+    (clash / "queries.jsonl").mkdir(parents=True)
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25", "--report", clash)
+    assert r.returncode == 2 and "queries.jsonl there is a directory" in r.stderr and r.stderr.count("\n") == 1
+    assert os.listdir(clash) == ["queries.jsonl"]
     text = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25,hybrid")
     assert "Acc@1 against bm25" in text.stdout and "hybrid (file)" in text.stdout.split("against bm25")[1]
     alone = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid", "--json")
