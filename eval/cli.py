@@ -38,10 +38,30 @@ def add_parser(sub) -> None:
     ev.set_defaults(run=_cmd_eval)
 
 
+# the flags of one or two of the three modes, each silently ignored in the others before (QA sweep 5)
+_MODE_OF_FLAG = {"--since": "--from-git", "--last": "--from-git", "--out": "--from-git",
+                 "--report": "an evaluation", "-v": "an evaluation", "--embedder": "an evaluation",
+                 "--index-dir": "an evaluation", "--methods": "an evaluation", "--level": "an evaluation",
+                 "-k": "an evaluation", "--json": "an evaluation or --compare"}
+_DEST = {"--since": "since", "--last": "last", "--out": "out", "--report": "report", "-v": "verbose",
+         "--embedder": "embedder", "--index-dir": "index_dir", "--methods": "methods", "--level": "level",
+         "-k": "k", "--json": "json"}
+
+
+def _refuse_flags_of_other_modes(args) -> None:
+    from graph.errors import RagError
+
+    mode = "--from-git" if args.from_git else "--compare" if args.compare else "an evaluation"
+    for flag, dest in _DEST.items():
+        if getattr(args, dest) not in (None, False) and mode not in _MODE_OF_FLAG[flag]:
+            raise RagError(f"{flag} goes with {_MODE_OF_FLAG[flag]}, not with {mode}")
+
+
 def _cmd_eval(args) -> int:
     if args.compare and (args.labeled or args.from_git):
         from graph.errors import RagError
         raise RagError("--compare reads two saved runs: give it no labeled-query file and no --from-git")
+    _refuse_flags_of_other_modes(args)
     if args.from_git:
         return _cmd_mine(args)
     if args.compare:

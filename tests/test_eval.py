@@ -302,6 +302,12 @@ def test_eval_compare_bad_input_is_one_line(tmp_path):
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
     r = run_rag("eval", good, "--compare", good, good)
     assert r.returncode == 2 and "give it no labeled-query file" in r.stderr and r.stderr.count("\n") == 1
+    # a flag of another mode was ignored without a word (QA sweep 5)
+    for args, said in ((["--compare", good, good, "--methods", "bm25"], "--methods goes with an evaluation"),
+                       (["--from-git", "--report", tmp_path / "r"], "--report goes with an evaluation"),
+                       ([good, "--out", tmp_path / "o.jsonl"], "--out goes with --from-git")):
+        r = run_rag("eval", *args)
+        assert r.returncode == 2 and said in r.stderr and r.stderr.count("\n") == 1, r.stderr
 
 
 def test_eval_of_a_stale_index_says_so(shop, labeled):
