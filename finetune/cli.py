@@ -15,6 +15,13 @@ _ADAPTER_ONLY = {"base_model": "--base-model", "max_train_examples": "--max-exam
                  "resume": "--resume", "dump_data": "--dump-data", "merge": "--merge"}
 
 
+# flags of a training run that `--merge` would otherwise ignore (argument name -> flag)
+_TRAINING_ONLY = {"epochs": "--epochs", "max_minutes": "--max-minutes", "learning_rate": "--learning-rate",
+                  "max_train_examples": "--max-examples", "label_form": "--labels", "lora_r": "--lora-r",
+                  "gradient_checkpointing": "--gradient-checkpointing", "qlora": "--qlora", "until": "--until",
+                  "resume": "--resume", "force": "--force", "dump_data": "--dump-data"}
+
+
 def add_parser(sub) -> None:
     ft = sub.add_parser("finetune", help="teach the LLM this repository's modules (a LoRA adapter)",
                         description="Generate training examples from the index (queries phrased from the code's "
@@ -80,6 +87,11 @@ def _cmd_finetune(args) -> int:
     check_output(args.merge, "--merge", directory=True)
     data_settings = _data_settings(args)  # a bad --until fails here, before any work
     if args.merge:
+        trains = [flag for dest, flag in _TRAINING_ONLY.items() if getattr(args, dest) not in (None, False)]
+        if trains:  # each was ignored without a word: --merge trains nothing
+            from graph.errors import ConfigError
+            raise ConfigError(f"--merge only writes the model with the current adapter merged in: {trains[0]} "
+                              "goes with a training run, not with it")
         out = merge(args.index_dir or default_index_dir(args.path), args.merge, args.base_model)
         print(f"wrote the merged model to {out} (use it with rag ask --llm --model {out} --adapter none)",
               file=sys.stderr)

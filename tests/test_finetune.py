@@ -509,6 +509,10 @@ def test_bad_finetune_input_is_one_line(indexed, tmp_path):
         r = run_rag("finetune", indexed.repo, "--retriever", *flag)  # ignored before, and the embedder tuned
         assert r.returncode == 2 and f"{flag[0]} is for training the LLM's adapter" in r.stderr
     assert not (tmp_path / "d.jsonl").exists()
+    for flag in (["--dump-data", str(tmp_path / "d.jsonl")], ["--lora-r", "8"], ["--until", "2021"]):
+        r = run_rag("finetune", indexed.repo, "--merge", tmp_path / "merged", *flag)  # ignored before (QA sweep 5)
+        assert r.returncode == 2 and f"{flag[0]} goes with a training run" in r.stderr
+    assert not (tmp_path / "merged").exists()
     r = run_rag("finetune", indexed.repo, "--lora-r", "-3")
     assert r.returncode == 2 and "must be 1 or more" in r.stderr
     with pytest.raises(ValueError, match="label_form"):
