@@ -3,7 +3,7 @@
 One thread per repository runs `watchfiles` (inotify on Linux, polling where there is none). A batch
 of changes marks the repository's answers as not fresh at once; the re-index starts when no change
 has come for `debounce_ms`, and changes made while it runs make the next batch. Which changes count:
-the files `rag index` could read, git's HEAD and branch refs (a commit is new history), and the index's
+the files `rag index` could read (by their names: a git-ignored source file still counts), git's HEAD and branch refs (a commit is new history), and the index's
 manifest when another `rag index` replaced it (the server then loads that index); not the rest of
 the index directory, caches or the rest of `.git`.
 """
@@ -13,7 +13,8 @@ import os
 import threading
 
 from graph.store import MANIFEST
-from graph.walk import DEFAULT_EXCLUDED_DIRS
+from graph.languages import language_for
+from graph.walk import CONFIG_NAME, DEFAULT_EXCLUDED_DIRS, README_NAMES
 from rag.serve.workspace import ServedRepo
 
 
@@ -42,7 +43,19 @@ def counts(repo: str, index_dir: str, path: str, git_dir: str | None = None) -> 
     parts = relative.split(os.sep)
     if parts[0] == ".git":  # a work tree's .git file (a worktree, a submodule): its refs live elsewhere
         return False
-    return not any(p in DEFAULT_EXCLUDED_DIRS for p in parts[:-1]) and not parts[-1].endswith((".pyc", "~", ".swp"))
+    return not any(p in DEFAULT_EXCLUDED_DIRS for p in parts[:-1]) and could_be_read(parts[-1])
+
+
+def could_be_read(name: str) -> bool:
+    """Whether `rag index` could read a file of this name: a source file of a language it parses, a
+    README, rag.toml, go.mod; or a name without a suffix, which may be a directory moved or removed
+    whole. A log or a build artefact written every second re-indexed the repository every second.
+
+    >>> could_be_read("cart.py"), could_be_read("README.md"), could_be_read("pkg"), could_be_read("server.log")
+    (True, True, True, False)
+    """
+    return (language_for(name) is not None or name in README_NAMES or name in (CONFIG_NAME, "go.mod")
+            or "." not in name.lstrip("."))
 
 
 def git_dir_of(repo: str) -> str | None:
