@@ -198,7 +198,7 @@ class Engine:
         if parsed.truncated:
             warnings.append(f"the query was longer than {MAX_QUERY_CHARS:,} characters: only its start and its end "
                             "(where a traceback ends) were read")
-        if not has_evidence(parsed) and answer is not None:
+        if not (has_evidence(parsed) and self.retriever.matches_the_index(parsed)) and answer is not None:
             answer = replace(answer, confidence=0.0)
             warnings.append("no evidence: nothing in the question names code or matches a word of the index once "
                             "template, markup and environment lines are set aside; the candidates are guesses")
