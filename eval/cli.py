@@ -6,7 +6,7 @@ import os
 import sys
 
 from eval.settings import EvalSettings
-from rag.cli.common import check_output, embedder_arg, index_dir_arg, retrieval_settings
+from rag.cli.common import check_output, embedder_arg, index_dir_arg, json_text, retrieval_settings
 from rag.cli.flags import add_setting_flag, settings_from_args
 
 EVAL_FLAGS = ["methods", "level", "k"]
@@ -158,7 +158,7 @@ def _cmd_mine(args) -> int:
     within = where_index(args.repo)[1]
     if within:  # a folder answered from its repository's index: gold files by that index's module IDs
         result.rows = [{**row, "gold_files": [within + f for f in row["gold_files"]]} for row in result.rows]
-    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.rows)
+    lines = "".join((json.dumps(row, ensure_ascii=False) if args.out else json_text(row)) + "\n" for row in result.rows)
     if args.out:
         from graph.durable import atomic_write
         try:

@@ -13,7 +13,7 @@ from rag.retrieval.index_files import RetrievalExtension
 from rag.engine import Engine
 from rag.retrieval.question import QueryError
 
-from conftest import run_rag
+from conftest import RAG, run_rag
 
 
 @pytest.fixture
@@ -165,6 +165,19 @@ def test_json_output_is_exactly_the_design_object(shop):
     assert len(data["candidates"]) == 2
     assert all(list(c) == ["module", "kind", "score", "summary", "why"] for c in data["candidates"])
     assert set(data["timing_ms"]) == {"retrieve", "total"}
+
+
+def test_output_to_a_stream_that_is_not_utf8_is_escaped_not_an_error(shop):
+    """With PYTHONIOENCODING=ascii, `--json` printed half an object, then "internal error:
+    UnicodeEncodeError" (QA sweep 5)."""
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    question = "买东西的购物车: the cart total"
+    for json_flag in (["--json"], []):
+        r = subprocess.run([*RAG, "ask", question, "--repo", str(shop), "-k", "2", *json_flag],
+                           capture_output=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        if json_flag:
+            assert json.loads(r.stdout)["query"] == question
 
 
 def test_text_output_for_a_person(shop):

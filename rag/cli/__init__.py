@@ -21,6 +21,11 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag.cli.common import stream_is_utf8
+
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal or PYTHONIOENCODING: escaped, not a crash
+        if not stream_is_utf8(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

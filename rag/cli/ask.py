@@ -1,12 +1,11 @@
 """`rag ask`: which module handles X?"""
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
-from rag.cli.common import embedder_arg, index_dir_arg, retrieval_settings
+from rag.cli.common import embedder_arg, index_dir_arg, json_text, retrieval_settings
 
 
 LLM_FLAGS = ["model", "scope", "adapter", "think"]
@@ -121,7 +120,7 @@ def _print(result, as_json: bool) -> None:
     for warning in result.warnings:
         print(f"rag: warning: {warning}", file=sys.stderr)
     if as_json:
-        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write(json_text(result.to_dict()))
         sys.stdout.write("\n")
     else:
         _print_answer(result, sys.stdout)

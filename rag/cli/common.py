@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import sys
 
 DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of ours, 4 damaged
 
@@ -87,8 +89,6 @@ def retrieval_settings(embedder: str | None, path: str | None = None, index_dir:
     embedder_path(embedder)  # a wrong name fails here, in one line, before any work
     settings = RetrievalSettings(embedder=embedder)
     if path is not None:
-        import sys
-
         from rag.engine import embedder_change
 
         change = embedder_change(path, index_dir, settings)
@@ -97,3 +97,13 @@ def retrieval_settings(embedder: str | None, path: str | None = None, index_dir:
             print(f"the index was built with the embedder {built}: re-embedding it with {asked} "
                   f"(`rag index --embedder {built}` goes back)", file=sys.stderr)
     return settings
+
+
+def stream_is_utf8(stream) -> bool:
+    return (getattr(stream, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf8sig")
+
+
+def json_text(value, **options) -> str:
+    """JSON for stdout: its characters as they are, or \\u-escaped where stdout cannot write them
+    (backslashreplace would leave \\xe9 in a string, which is no JSON)."""
+    return json.dumps(value, ensure_ascii=not stream_is_utf8(sys.stdout), **options)

@@ -1,10 +1,9 @@
 """`rag modules`: the modules of an index, as a list, a tree or JSON."""
 from __future__ import annotations
 
-import json
 import sys
 
-from rag.cli.common import index_dir_arg
+from rag.cli.common import index_dir_arg, json_text
 
 
 def add_parser(sub) -> None:
@@ -30,7 +29,7 @@ def _cmd_modules(args) -> int:
         modules = [m for m in modules if m.id.startswith(within)]
     out = sys.stdout
     if args.json:
-        json.dump([m.to_dict() for m in modules], out, indent=1, ensure_ascii=False)
+        out.write(json_text([m.to_dict() for m in modules], indent=1))
         out.write("\n")
         return 0
     if not args.all:  # what answers can be: the tree of the code, not of its test fixtures
