@@ -120,20 +120,7 @@ class IndexStore:
         """What is wrong with the snapshot's files against what the manifest recorded when they were
         written: missing, another size, or (with `hashes`: reads every byte) other content. Empty when
         intact, or when the manifest recorded nothing (an index of rag <= 0.1.21)."""
-        problems = []
-        base = os.path.join(self.dir, manifest.snapshot)
-        for name, (size, digest) in sorted(manifest.snapshot_files.items()):
-            path = os.path.join(base, name)
-            try:
-                actual = os.path.getsize(path)
-            except OSError:
-                problems.append(f"{name} is missing")
-                continue
-            if actual != size:
-                problems.append(f"{name} has {actual} bytes, {size} were written")
-            elif hashes and _sha256(path) != digest:
-                problems.append(f"{name} changed since it was written")
-        return problems
+        return damage_of(os.path.join(self.dir, manifest.snapshot), manifest.snapshot_files, hashes)
 
     def refuse_newer(self) -> None:
         """IndexStoreError when the index was written by a newer rag: an older one must not overwrite it
@@ -232,7 +219,7 @@ class IndexStore:
                 else:
                     write_durably(target, content)
             fsync_dir(snap)
-            manifest = Manifest(snapshot=name, previous_snapshot=previous, snapshot_files=_fingerprints(snap),
+            manifest = Manifest(snapshot=name, previous_snapshot=previous, snapshot_files=fingerprints(snap),
                                 **manifest_fields)
             atomic_write(os.path.join(self.dir, MANIFEST), [json.dumps(manifest.to_dict(), indent=1, sort_keys=True), "\n"])
         except OSError as e:  # a full disk, a directory made read-only meanwhile: the old index stands
@@ -287,12 +274,31 @@ def jsonl_line(row: dict) -> bytes:
     return orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
 
 
-def _fingerprints(snapshot: str) -> dict[str, list]:
+def damage_of(directory: str, recorded: dict[str, list], hashes: bool = True) -> list[str]:
+    """What is wrong with the files of `directory` against their `fingerprints` when written: missing,
+    another size, or (with `hashes`: reads every byte) other content."""
+    problems = []
+    for name, (size, digest) in sorted(recorded.items()):
+        path = os.path.join(directory, name)
+        try:
+            actual = os.path.getsize(path)
+        except OSError:
+            problems.append(f"{name} is missing")
+            continue
+        if actual != size:
+            problems.append(f"{name} has {actual} bytes, {size} were written")
+        elif hashes and _sha256(path) != digest:
+            problems.append(f"{name} changed since it was written")
+    return problems
+
+
+def fingerprints(directory: str) -> dict[str, list]:
+    """Every file below `directory`: relative path -> [size in bytes, sha256] (what damage_of checks)."""
     out = {}
-    for folder, _, files in os.walk(snapshot):
+    for folder, _, files in os.walk(directory):
         for f in files:
             path = os.path.join(folder, f)
-            out[os.path.relpath(path, snapshot).replace(os.sep, "/")] = [os.path.getsize(path), _sha256(path)]
+            out[os.path.relpath(path, directory).replace(os.sep, "/")] = [os.path.getsize(path), _sha256(path)]
     return out
 
 

@@ -258,3 +258,22 @@ def test_a_small_embedder_reads_no_further_than_its_positions(tiny_embedder):
         vectors = embedder.embed(texts)
         assert vectors.shape == (len(texts), embedder.dimension) and np.isfinite(vectors).all()
     assert np.isfinite(embedder.embed_query(long_text)).all()
+
+
+def test_a_damaged_tuned_embedder_is_said_by_every_command(shop, tiny_embedder):
+    """A tuned embedder's weights cut short were an internal error in `rag ask` and `rag eval`, and
+    `rag index --check` called the index fresh (QA sweep 5)."""
+    from conftest import run_rag
+
+    r = run_rag("finetune", shop, "--retriever", "--embedder", tiny_embedder, "--force", "-q", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert run_rag("index", shop, "--check").returncode == 0
+    [tuned] = [p for p in (shop / ".rag" / "finetune").iterdir() if p.name.startswith("retriever-")]
+    weights = tuned / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    r = run_rag("ask", "refund a charge", "--repo", shop)
+    assert r.returncode == 2 and "cannot load the embedder" in r.stderr and "damaged?" in r.stderr, r.stderr
+    r = run_rag("index", shop, "--check")
+    assert r.returncode == 4 and "model.safetensors has 1000 bytes" in r.stdout, r.stdout
+    assert run_rag("index", shop, "--full", "--embedder", "all-MiniLM-L6-v2", "-q").returncode == 0  # the way back
+    assert run_rag("index", shop, "--check").returncode == 0

@@ -48,6 +48,13 @@ def _cmd_index(args) -> int:
     extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir)]
     if args.check:
         changes = check(repo, options, extensions)
+        embedder_damage = _tuned_embedder_damage(extensions[0], index_dir)
+        if embedder_damage:  # `rag index` cannot repair it: only another embedder can
+            print("index is damaged (its tuned embedder: `rag index --full --embedder all-MiniLM-L6-v2` goes back "
+                  "to the bundled one, `rag finetune --retriever` tunes a new one):")
+            for line in embedder_damage:
+                print(f"  {line}")
+            return DAMAGED_EXIT
         if changes.damaged:
             print("index is damaged (`rag index` repairs it):")
             for line in changes.damaged:
@@ -70,6 +77,15 @@ def _cmd_index(args) -> int:
     if not args.quiet:
         _print_index_report(report)
     return 0
+
+def _tuned_embedder_damage(extension, index_dir: str) -> list[str]:
+    """What is wrong with the tuned embedder the index is built with (none when it uses another)."""
+    from rag.embedding.embedder import TUNED_PREFIX
+    from rag.llm.adapters import AdapterStore
+
+    if not extension.retrieval.embedder.startswith(TUNED_PREFIX):
+        return []
+    return AdapterStore(index_dir).retriever_damage()
 
 def _print_index_report(r) -> None:
     err = sys.stderr

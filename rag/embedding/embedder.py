@@ -142,9 +142,15 @@ class Embedder:
 
     def _numpy_model(self):
         if self._numpy is None:
+            from safetensors import SafetensorError
+
             from rag.embedding import bert_numpy
 
-            self._numpy = bert_numpy.NumpyBert(self.path) if bert_numpy.supports(self.path) else False
+            try:
+                self._numpy = bert_numpy.NumpyBert(self.path) if bert_numpy.supports(self.path) else False
+            except (OSError, ValueError, KeyError, SafetensorError) as e:  # a weights file cut short, a bad config
+                raise ConfigError(f"cannot load the embedder {self.name!r}: {str(e).splitlines()[0][:200]}"
+                                  + _DAMAGED_HINT) from None
         return self._numpy or None
 
     def _bulk_encoder(self):
@@ -165,6 +171,7 @@ class Embedder:
 def _sentence_transformer(name: str, path: str):
     import logging
 
+    from safetensors import SafetensorError
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
@@ -172,8 +179,13 @@ def _sentence_transformer(name: str, path: str):
     logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
     try:
         return SentenceTransformer(path, device="cpu", local_files_only=True)
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"cannot load the embedder {name!r}: {str(e).splitlines()[0]}") from None
+    except (OSError, ValueError, SafetensorError) as e:
+        raise ConfigError(f"cannot load the embedder {name!r}: {str(e).splitlines()[0][:200]}{_DAMAGED_HINT}") from None
+
+
+# a damaged embedder, most often a tuned one of the index (`rag finetune --retriever`): what to do
+_DAMAGED_HINT = (f" (damaged? `rag index --full --embedder {DEFAULT_EMBEDDER}` goes back to the bundled one, "
+                 "`rag finetune --retriever` tunes a new one)")
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from graph.durable import atomic_write, fsync_tree, prune
 from graph.errors import ConfigError
 from graph.locking import exclusive_lock
+from graph.store import damage_of, fingerprints
 
 DIR = "finetune"
 CURRENT = "current.json"
@@ -71,6 +72,9 @@ class RetrieverInfo:
     snapshot: str  # the index snapshot its training pairs came from
     created: str
     report: dict = field(default_factory=dict)
+    # its files as published: relative path -> [size, sha256] (graph/store.py: damage_of); empty in
+    # records written before it was recorded, which are then not checked
+    files: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,6 +99,17 @@ class AdapterStore:
         """The tuned embedder in use, or None."""
         info = self._read(RETRIEVER, RetrieverInfo)
         return info if info is not None and os.path.isdir(os.path.join(self.dir, info.embedder)) else None
+
+    def retriever_damage(self, hashes: bool = True) -> list[str]:
+        """What is wrong with the tuned embedder the record names: gone, or its files not as published
+        (`rag index --check` says it; loading it would fail, or embed with other weights)."""
+        info = self._read(RETRIEVER, RetrieverInfo)
+        if info is None:
+            return [f"{RETRIEVER} is unreadable"] if os.path.exists(os.path.join(self.dir, RETRIEVER)) else []
+        directory = os.path.join(self.dir, info.embedder)
+        if not os.path.isdir(directory):
+            return [f"the tuned embedder {info.embedder} is gone"]
+        return [f"the tuned embedder's {p}" for p in damage_of(directory, info.files, hashes)]
 
     def _read(self, record: str, kind):
         return read_record(os.path.join(self.dir, record), kind)
@@ -127,7 +142,9 @@ class AdapterStore:
     def publish_retriever(self, written: str, info: RetrieverInfo) -> RetrieverInfo:
         """Make the embedder written at `written` (from new_path(RETRIEVER_PREFIX)) the current one."""
         previous = self.current_retriever()
-        info = self._publish(written, RETRIEVER, lambda name: RetrieverInfo(**{**info.to_dict(), "embedder": name}))
+        files = fingerprints(written)
+        info = self._publish(written, RETRIEVER,
+                             lambda name: RetrieverInfo(**{**info.to_dict(), "embedder": name, "files": files}))
         self._collect_garbage(RETRIEVER_PREFIX, keep={info.embedder, previous.embedder if previous else info.embedder})
         return info
 
