@@ -95,7 +95,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     store = AdapterStore(index_dir)
     work = os.path.join(store.dir, "work")
     if resume:
-        check_resumable(work, settings)
+        check_resumable(work, settings, {"snapshot": snapshot, "data": data_settings})
         if _last_checkpoint(work) is None:
             raise ConfigError(f"nothing to resume: no interrupted run left a checkpoint here (one is written every "
                               f"{settings.checkpoint_steps} steps); start again without --resume")
@@ -103,6 +103,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
         atomic_write(os.path.join(work, SETTINGS_RECORD), json.dumps(to_record(settings)))
+        atomic_write(os.path.join(work, DATA_RECORD), json.dumps({"snapshot": snapshot, "data": data_settings}))
     llm, torch_dtype = _load_base(settings)
     if llm.tokenizer.pad_token is None:  # many base tokenizers define none; padded positions are masked anyway
         llm.tokenizer.pad_token = llm.tokenizer.eos_token
@@ -334,12 +335,14 @@ def _features(tokenizer, e: Example) -> dict:
 
 
 SETTINGS_RECORD = "settings.json"  # in the work directory: what an interrupted run was trained with
+DATA_RECORD = "data.json"  # and on which examples: the index snapshot and the data settings
 RESUMABLE_CHANGES = {"max_minutes", "device"}  # a resumed run may get a new time budget, or another device
 
 
-def check_resumable(work: str, settings: TrainSettings) -> None:
+def check_resumable(work: str, settings: TrainSettings, data: dict | None = None) -> None:
     """Refuse to resume a run under other settings (a checkpoint of another LoRA rank would fail deep in
-    peft, or worse, train on silently): one line naming what differs."""
+    peft, or worse, train on silently), or on other examples (`data`: the index snapshot and the data
+    settings they came from: another --until, an index changed since): one line naming what differs."""
     try:
         with open(os.path.join(work, SETTINGS_RECORD)) as fh:
             recorded = from_record(TrainSettings, json.load(fh))
@@ -353,6 +356,19 @@ def check_resumable(work: str, settings: TrainSettings) -> None:
     if differ:
         raise ConfigError(f"cannot resume: the interrupted run was trained with {', '.join(differ)}; "
                           "give the same settings, or start again without --resume")
+    try:
+        with open(os.path.join(work, DATA_RECORD)) as fh:
+            was = json.load(fh)
+    except (OSError, ValueError):
+        return  # a run of an older rag: its data were not recorded
+    if data is not None and was.get("snapshot") != data["snapshot"]:
+        raise ConfigError("cannot resume: the index changed since the interrupted run began, so its examples "
+                          "did too; start again without --resume")
+    if data is not None and was.get("data") != data["data"]:
+        differ = [f"{k} {was['data'].get(k)!r} (now {v!r})" for k, v in data["data"].items()
+                  if isinstance(was.get("data"), dict) and was["data"].get(k) != v]
+        raise ConfigError(f"cannot resume: the interrupted run's examples were made with {', '.join(differ) or 'other settings'}; "
+                          "give the same, or start again without --resume")
 
 
 def _last_checkpoint(work: str) -> str | None:

@@ -482,6 +482,28 @@ def test_a_time_budget_spent_before_training_stops_the_run_with_nothing_trained(
     assert stages == {"validate", "train"}  # told as `rag index` tells its stages
 
 
+def test_resume_refuses_other_examples_than_the_interrupted_run_had(indexed, examples, tiny, tmp_path):
+    """--resume carried on after the index changed, or with another --until, on a checkpoint trained
+    on other examples (QA sweep 5)."""
+    from finetune.settings import TrainSettings
+    from finetune.train import DATA_RECORD, SETTINGS_RECORD, train
+    from graph.settings_model import to_record
+
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1, batch_size=8,
+                             max_train_examples=16, validation_examples=4)
+    snapshot = indexed.store.manifest().snapshot
+    work = tmp_path / "finetune" / "work"
+    (work / "checkpoint-2").mkdir(parents=True)
+    (work / SETTINGS_RECORD).write_text(json.dumps(to_record(settings)))
+    (work / DATA_RECORD).write_text(json.dumps({"snapshot": snapshot, "data": asdict(DATA)}))
+    later = asdict(replace(DATA, until="2021-06-30"))
+    with pytest.raises(ConfigError, match="examples were made with until None .now '2021-06-30'."):
+        train(examples, str(tmp_path), snapshot, later, settings, resume=True, progress=False)
+    with pytest.raises(ConfigError, match="the index changed since the interrupted run began"):
+        train(examples, str(tmp_path), "snap-other", asdict(DATA), settings, resume=True, progress=False)
+    assert (work / "checkpoint-2").is_dir()  # refused, not removed
+
+
 def test_a_second_training_run_is_refused_while_one_holds_the_lock(indexed):
     store = AdapterStore(indexed.store.dir)
     with store.training_lock():
