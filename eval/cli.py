@@ -102,6 +102,10 @@ def _cmd_eval(args) -> int:
         if args.verbose:
             for g in report.missing_gold:
                 print(f"  {g}", file=sys.stderr)
+    if report.top_level_gold:
+        print(f"rag: warning: {len(report.top_level_gold)} gold files are at the repository's top level, which no "
+              f"folder holds ({', '.join(report.top_level_gold[:3])}{' …' if len(report.top_level_gold) > 3 else ''}): "
+              "misses at --level dir", file=sys.stderr)
     if args.report:
         for path in write_report(report, args.report):
             print(f"wrote {path}", file=sys.stderr)

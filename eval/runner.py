@@ -10,6 +10,7 @@ from eval.dataset import LabeledQuery, gold_ids
 from eval.methods import get_method
 from eval.paired import PairedComparison, compare_ranks
 from eval.metrics import accuracy_by_confidence, directory_of, percentile
+from graph.build import ROOT
 from rag.ranking_metrics import accuracy_at, dedupe, first_rank, mean_reciprocal_rank, strict_accuracy_at
 
 
@@ -72,6 +73,8 @@ class EvalReport:
     missing_gold: list[str]  # gold modules that are not in the index (each scored as a miss)
     results: list[MethodResult]
     paired: list[MethodComparison] = field(default_factory=list)
+    # gold files at the repository's top level, which no folder holds: misses at the folder level
+    top_level_gold: list[str] = field(default_factory=list)
 
 
 def against_first(results: list[MethodResult]) -> list[MethodComparison]:
@@ -83,6 +86,12 @@ def against_first(results: list[MethodResult]) -> list[MethodComparison]:
                                  compare_ranks([q.rank for q in baseline.queries], [q.rank for q in other.queries]))
                 for other in others]
     return out
+
+
+def folder_golds(gold: list[str], modules: dict) -> list[str]:
+    """A question's gold at the folder level: a file's folder; a folder or a named module (rag.toml)
+    as it is (each was taken for a file at the top level, "./", and scored a miss)."""
+    return sorted({g if g in modules and modules[g].kind in ("directory", "named") else directory_of(g) for g in gold})
 
 
 def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: list[str], levels: list[str],
@@ -97,7 +106,7 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
     for name in methods:
         method = get_method(name)
         for level in levels:
-            level_golds = golds if level == "file" else [sorted({directory_of(g) for g in gold}) for gold in golds]
+            level_golds = golds if level == "file" else [folder_golds(gold, engine.retriever.modules) for gold in golds]
             rows, rankings = [], []
             for q, gold in zip(queries, level_golds):
                 start = time.perf_counter()
@@ -123,4 +132,6 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                 gold_not_in_candidates=sum(1 for r in ranks if r is None),
                 by_confidence=accuracy_by_confidence([r.confidence for r in rows], ranks),
                 queries=rows))
-    return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results, against_first(results))
+    top_level = sorted({g for gold in golds for g in gold
+                        if "dir" in levels and folder_golds([g], engine.retriever.modules) == [ROOT]})
+    return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results, against_first(results), top_level)

@@ -310,6 +310,20 @@ def test_eval_compare_bad_input_is_one_line(tmp_path):
         assert r.returncode == 2 and said in r.stderr and r.stderr.count("\n") == 1, r.stderr
 
 
+def test_folder_level_gold_keeps_named_modules_and_says_what_no_folder_holds(shop, tmp_path):
+    """At --level dir a named module's gold (rag.toml's `billing`) became "./" and a file at the top level
+    too: each scored a miss without a word (QA sweep 5)."""
+    (shop / "main.py").write_text('"""Command line entry point: start the web shop."""\ndef main():\n    pass\n')
+    labeled = tmp_path / "folders.jsonl"
+    labeled.write_text(json.dumps({"query": "take the customer's money", "gold_modules": ["billing"]}) + "\n"
+                       + json.dumps({"query": "start the web shop", "gold_files": ["main.py"]}) + "\n")
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid", "--level", "dir", "--json", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "1 gold files are at the repository's top level, which no folder holds (main.py)" in r.stderr
+    data = json.loads(r.stdout)
+    assert data["top_level_gold"] == ["main.py"] and data["results"][0]["acc@10"] == 50.0  # billing is found
+
+
 def test_eval_of_a_stale_index_says_so(shop, labeled):
     """`rag ask` warned of a stale index and `rag eval` measured it without a word (QA sweep 5)."""
     assert run_rag("index", shop, "-q").returncode == 0
