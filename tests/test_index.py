@@ -258,6 +258,9 @@ def test_an_index_dir_of_the_users_files_is_never_written_into(shop, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert (mine / "snap-photo.png").exists() and (shop / "snap-tools" / "build.py").exists()
     assert sorted(os.listdir(mine)) == ["snap-photo.png"]  # not even a lock file was left
+    for command in (["index"], ["index", "--check"], ["modules"]):  # a file named by mistake: never "remove it"
+        r = run_rag(*command, shop, "--index-dir", shop / "shop" / "cart.py")
+        assert r.returncode == 2 and "cart.py is a file, not a directory" in r.stderr and "remove" not in r.stderr
     # an index directory's own entries, and a stray file in it, are another matter: it is still an index
     assert run_rag("index", shop, "-q").returncode == 0
     (shop / ".rag" / "snap-notes.txt").write_text("mine")

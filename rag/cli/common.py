@@ -18,6 +18,8 @@ def index_directory(text: str) -> str:
     """An index directory that exists or can be made in a directory that does: a typo in its parent
     would otherwise build a whole new index somewhere nobody looks."""
     parent = os.path.dirname(os.path.abspath(text))
+    if os.path.exists(text) and not os.path.isdir(text):  # a source file or rag.toml named by mistake
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a directory")
     if not os.path.isdir(text) and not os.path.isdir(parent):
         raise argparse.ArgumentTypeError(f"{text}: the directory {parent} does not exist")
     return text
