@@ -147,6 +147,8 @@ class Engine:
             raise QueryError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
         if method not in METHODS:
             raise QueryError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+        if llm and level != "file":  # its prompts list files; folders were asked as if they were files
+            raise QueryError(LLM_FILES_ONLY)
         roles = ", ".join(self.retriever.settings.roles)
         if not self.retriever.files:
             raise RepoError(f"nothing in {self.repo} can be an answer: of its {len(self.retriever.modules)} "
@@ -327,6 +329,9 @@ class Engine:
                                c.why + [f"the model's answer over all modules (retrieval rank {rank + 1}, "
                                         f"score {c.score:.3f})"] + reasoning)
         return [chosen] + [c for c in candidates if c.module != pick]
+
+
+LLM_FILES_ONLY = "--llm answers at file level only, for now"
 
 
 def same_model(a: str, b: str) -> bool:

@@ -524,6 +524,11 @@ def test_bad_finetune_input_is_one_line(indexed, tmp_path):
     # the Python API likewise, at once: peft took an unknown name for one on the Hugging Face hub
     with pytest.raises(ConfigError, match="no LoRA adapter at x"):
         indexed.ask("cart", llm=True, adapter="x")
+    from rag.retrieval.question import QueryError
+    with pytest.raises(QueryError, match="file level only"):  # the API asked the model about folders (QA sweep 5)
+        indexed.ask("cart", llm=True, level="dir")
+    r = run_rag("ask", "cart", "--repo", indexed.repo, "--llm", "--level", "dir")
+    assert r.returncode == 2 and "file level only" in r.stderr and r.stderr.count("\n") == 1
     (tmp_path / "model.bin").write_text("weights")
     r = run_rag("finetune", indexed.repo, "--merge", tmp_path / "model.bin")
     assert r.returncode == 2 and "is a file, not a directory" in r.stderr  # was an internal error

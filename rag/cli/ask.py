@@ -65,6 +65,11 @@ def _cmd_ask(args) -> int:
         raise RagError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with --llm")
     if args.think and not args.llm:
         print("rag: warning: --think lets the LLM answer: --llm is implied", file=sys.stderr)
+    use_llm = bool(args.llm or args.think)
+    if use_llm and args.level != "file":  # before any work (the engine says it too, to the Python API)
+        from rag.engine import LLM_FILES_ONLY
+        from rag.retrieval.question import QueryError
+        raise QueryError(LLM_FILES_ONLY)
     served = None if (given or args.llm or args.think or args.refresh or args.embedder) else _ask_server(args, question)
     if served is not None:
         _print(served, args.json)
@@ -90,10 +95,6 @@ def _cmd_ask(args) -> int:
                              refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:
         progress.close()
-    use_llm = bool(args.llm or args.think)
-    if use_llm and args.level != "file":
-        from graph.errors import RagError
-        raise RagError("--llm answers at file level only, for now")
     _print(engine.ask(question, k=args.k, level=args.level, llm=use_llm), args.json)
     return 0
 
