@@ -32,6 +32,10 @@ def add_parser(sub) -> None:
     index_dir_arg(ev)
     for name in EVAL_FLAGS:
         add_setting_flag(ev, name, (EvalSettings, ""))
+    from rag.settings import LLMSettings
+
+    # the model of the llm methods: an adapter trained with `rag finetune --base-model DIR` is that model's
+    add_setting_flag(ev, "model", (LLMSettings, "for the llm methods"))
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.add_argument("--report", metavar="DIR", help="also write report.json, report.md, queries.jsonl and a plot")
     ev.add_argument("-v", "--verbose", action="store_true", help="list gold modules missing from the index")
@@ -42,10 +46,10 @@ def add_parser(sub) -> None:
 _MODE_OF_FLAG = {"--since": "--from-git", "--last": "--from-git", "--out": "--from-git",
                  "--report": "an evaluation", "-v": "an evaluation", "--embedder": "an evaluation",
                  "--index-dir": "an evaluation", "--methods": "an evaluation", "--level": "an evaluation",
-                 "-k": "an evaluation", "--json": "an evaluation or --compare"}
+                 "-k": "an evaluation", "--model": "an evaluation", "--json": "an evaluation or --compare"}
 _DEST = {"--since": "since", "--last": "last", "--out": "out", "--report": "report", "-v": "verbose",
          "--embedder": "embedder", "--index-dir": "index_dir", "--methods": "methods", "--level": "level",
-         "-k": "k", "--json": "json"}
+         "-k": "k", "--model": "model", "--json": "json"}
 
 
 def _refuse_flags_of_other_modes(args) -> None:
@@ -75,8 +79,14 @@ def _cmd_eval(args) -> int:
     from graph.errors import RagError
     from rag.engine import Engine
     from rag.progress import StderrProgress
+    from rag.settings import LLMSettings
 
     settings = settings_from_args(EvalSettings, args, EVAL_FLAGS)
+    if args.model:
+        if not any(m.startswith("llm") for m in settings.methods):
+            raise RagError("--model goes with the llm methods (--methods …,llm or llm-base)")
+        from rag.llm.model import model_dir
+        model_dir(args.model)  # a wrong path fails here, in one line, before any work
     check_output(args.report, "--report", directory=True)
     if args.report:
         check_report_directory(args.report)
@@ -85,7 +95,7 @@ def _cmd_eval(args) -> int:
     try:
         engine = Engine.open(args.repo, index_dir=args.index_dir,
                              settings=retrieval_settings(args.embedder, args.repo, args.index_dir),
-                             progress=progress)
+                             progress=progress, llm=LLMSettings(model=args.model) if args.model else LLMSettings())
         if engine.stale_note():  # as `rag ask` says it: the figures are of the index, not of the code now
             print(f"rag: warning: {engine.stale_note()}; evaluating it as it is (`rag index` updates it first)",
                   file=sys.stderr)

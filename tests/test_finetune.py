@@ -366,6 +366,15 @@ def test_a_merged_model_is_asked_as_the_tuned_model_it_is(indexed, examples, tin
         r = run_rag("ask", "add a product to the cart", "--repo", indexed.repo, "--llm", "--model", out, *adapter,
                     timeout=180)
         assert r.returncode == 0 and "tuned (an adapter merged into it)" in r.stdout, r.stderr
+    # rag eval asks the llm methods with the model the adapter was trained for (QA sweep 5: it had no
+    # --model, and said "no tuned adapter")
+    labeled = tmp_path / "q.jsonl"
+    labeled.write_text(json.dumps({"query": "add a product to the cart", "gold_files": ["shop/cart.py"]}) + "\n")
+    r = run_rag("eval", labeled, "--repo", indexed.repo, "--methods", "hybrid,llm", "--model", tiny, "-k", "1",
+                timeout=300)
+    assert r.returncode == 0 and "no tuned adapter" not in r.stderr, r.stderr
+    r = run_rag("eval", labeled, "--repo", indexed.repo, "--methods", "hybrid", "--model", tiny)
+    assert r.returncode == 2 and "--model goes with the llm methods" in r.stderr
     # the index's adapter is the model's by any name of its directory
     assert Engine.open(indexed.repo, quick_start=True,
                        llm=LLMSettings(model=tiny + "/", dtype="float32")).current_adapter() is not None
