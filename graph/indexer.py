@@ -199,6 +199,10 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
     lap("walk")
     sources = [f for f in found.files if f.kind == "source"]
     if not sources:
+        if config.walk.include:  # the files may be there: the patterns left them out
+            raise RepoError(f"nothing to index in {repo}: no source file matches the include patterns "
+                            f"({', '.join(config.walk.include)}; --include and rag.toml's [index] include)"
+                            + _skipped_note(found))
         raise RepoError(f"nothing to index in {repo}: no source files of a supported language "
                         f"({', '.join(sorted(BY_NAME))})" + _skipped_note(found))
     empty_modules = config.empty_modules([f.path for f in sources])

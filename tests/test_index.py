@@ -270,6 +270,12 @@ def test_an_index_dir_of_the_users_files_is_never_written_into(shop, tmp_path):
     assert (shop / ".rag" / "snap-notes.txt").exists() and len(snapshots) == 2
 
 
+def test_an_include_that_matches_nothing_names_the_patterns(shop):
+    """It said "no source files of a supported language" of a repository full of them (QA sweep 5)."""
+    r = run_rag("index", shop, "--include", "nomatch/")
+    assert r.returncode == 2 and "no source file matches the include patterns (nomatch/" in r.stderr, r.stderr
+
+
 def test_invalid_rag_toml_is_one_clear_error(shop):
     (shop / "rag.toml").write_text("[[modules]]\nid = 'x'\npaths = 3\n")
     with pytest.raises(ConfigError, match="'paths' must be a list of strings"):

@@ -94,7 +94,7 @@ def test_mcp_session_tools_errors_and_freshness(shop):
                                       ("locate", {"question": "x", "k": True}, "k: Input should be a valid integer"),
                                       ("modules", {"offset": -1}, "offset: Input should be greater than or equal to 0"),
                                       ("locate", {"question": "x", "repo": "nope"}, "unknown repository 'nope'"),
-                                      ("locate", {"question": "  "}, "the question is empty"),
+                                      ("locate", {"question": "  "}, "the query is empty"),
                                       ("describe", {"module": "shop/chekout.py"}, "did you mean shop/checkout.py"),
                                       ("nosuchtool", {}, "nosuchtool")]:
             result = await client.call_tool(tool, arguments)
@@ -304,7 +304,11 @@ def test_door_refuses_a_wrong_token_and_a_bad_request(workspace):
 
 def test_serve_bad_address_is_one_line():
     r = run_rag("serve", "--http", "localhost")
-    assert r.returncode == 2 and r.stderr.strip() == "rag: --http wants HOST:PORT (e.g. 127.0.0.1:8765), not 'localhost'"
+    assert r.returncode == 2 and r.stderr.strip() == ("rag: --http wants HOST:PORT (e.g. 127.0.0.1:8765, [::1]:8765), "
+                                                      "not 'localhost'")
+    from rag.cli.serve import _address
+
+    assert _address("[::1]:8765") == _address("::1:8765") == ("::1", 8765)  # as URLs write it (QA sweep 5)
 
 
 def test_serve_on_a_taken_port_is_one_line_before_any_work(shop):

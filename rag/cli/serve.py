@@ -81,7 +81,8 @@ def _serve(workspace, claims: list, address: tuple[str, int] | None, watch: bool
         from rag.serve.mcp_server import build_server
 
         server = build_server(workspace)
-        where = f"http://{address[0]}:{address[1]}/mcp" if address else "stdio"
+        host = f"[{address[0]}]" if address and ":" in address[0] else address[0] if address else ""
+        where = f"http://{host}:{address[1]}/mcp" if address else "stdio"
         print(f"rag serve: {', '.join(workspace.repos)} over {where}", file=sys.stderr, flush=True)
         try:
             if address:
@@ -174,5 +175,5 @@ def _address(text: str) -> tuple[str, int]:
 
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise RagError(f"--http wants HOST:PORT (e.g. 127.0.0.1:8765), not {text!r}")
-    return host, int(port)
+        raise RagError(f"--http wants HOST:PORT (e.g. 127.0.0.1:8765, [::1]:8765), not {text!r}")
+    return host.removeprefix("[").removesuffix("]"), int(port)  # an IPv6 address as URLs write it

@@ -189,7 +189,7 @@ class Workspace:
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:
             raise RagError(f"k must be a whole number from 1 to {self.settings.max_k}, not {k!r}")
         if not question or not question.strip():
-            raise RagError("the question is empty")
+            raise RagError("the query is empty")  # as Engine.ask says it
         return self.repo(repo).ask(question, k, level)
 
     def describe(self, module: str, repo: str | None = None) -> dict:
