@@ -137,6 +137,11 @@ def _cmd_compare(args) -> int:
 
     before, after = (load_run(path) for path in args.compare)
     comparisons = compare_runs(before, after)
+    compared = {(c.method, c.level) for c in comparisons}
+    for run, path in ((before, args.compare[0]), (after, args.compare[1])):
+        alone = sorted(f"{m} ({level})" for m, level in run if (m, level) not in compared)
+        if alone:  # they vanished without a word
+            print(f"rag: {', '.join(alone)} only in {path}: not compared", file=sys.stderr)
     if args.json:
         json.dump([asdict(c) | {"significant": c.paired.significant} for c in comparisons], sys.stdout, indent=1)
         sys.stdout.write("\n")

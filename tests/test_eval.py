@@ -243,7 +243,8 @@ def test_eval_compare_two_runs(tmp_path):
               + [{"method": "bm25", "level": "file", "id": "q0", "rank": 1}])
     r = run_rag("eval", "--compare", before, tmp_path / "after", "--json")
     assert r.returncode == 0, r.stderr
-    [c] = json.loads(r.stdout)  # bm25 is in one run only: not compared
+    [c] = json.loads(r.stdout)  # bm25 is in one run only: not compared, and said so
+    assert "bm25 (file) only in" in r.stderr and "not compared" in r.stderr
     assert (c["method"], c["level"], c["only_before"], c["only_after"]) == ("hybrid", "file", 0, 1)
     assert (c["paired"]["n"], c["paired"]["wins"], c["paired"]["losses"]) == (5, 2, 1)
     assert (c["paired"]["baseline_acc1"], c["paired"]["candidate_acc1"]) == (40.0, 60.0)
