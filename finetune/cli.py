@@ -181,6 +181,7 @@ def _tune_retriever(args) -> int:
     better, worse = first_changes(b, a)
     print(f"tuned the embedder on {report.pairs} queries ({report.steps} steps, {report.seconds:.0f} s); "
           f"held-out {report.judged_on} ({b.queries}), as `rag ask` ranks: Acc@1 {b.acc1} -> {a.acc1} ({better} "
-          f"better, {worse} worse), MRR {b.mrr} -> {a.mrr} (dense retrieval alone: Acc@1 {report.dense_before.acc1} -> "
-          f"{report.dense_after.acc1}); {verdict}", file=sys.stderr)
+          f"better, {worse} worse), MRR {b.mrr} -> {a.mrr} (dense retrieval alone, on all {report.dense_before.queries} "
+          f"validation queries: Acc@1 {report.dense_before.acc1} -> {report.dense_after.acc1}); {verdict}",
+          file=sys.stderr)
     return 0
