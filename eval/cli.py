@@ -190,4 +190,6 @@ def _cmd_mine(args) -> int:
           + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
     for reason, count in result.dropped.most_common():
         print(f"  dropped {count}: {reason}", file=sys.stderr)
+    if args.since and not result.scanned:
+        print(f"  no commit of this repository is from {args.since} or later", file=sys.stderr)
     return 0

@@ -85,7 +85,7 @@ def _parse_row(row, path: str, number: int) -> LabeledQuery:
     if not golds["gold_files"] and not golds["gold_modules"]:
         raise DatasetError(f"{where}: needs 'gold_files' or 'gold_modules'")
     extra = {k: v for k, v in row.items() if k not in ("query", "gold_files", "gold_modules")}
-    return LabeledQuery(number, query, golds["gold_files"], golds["gold_modules"], extra, str(row.get("id", "")),
+    return LabeledQuery(number, query, golds["gold_files"], golds["gold_modules"], extra, "" if row.get("id") is None else str(row["id"]),
                         _as_of(row, where))
 
 

@@ -64,6 +64,7 @@ def _cmd_finetune(args) -> int:
 
     started = time.monotonic()  # the time budget covers the whole command
     from finetune.pipeline import finetune, merge
+    from finetune.train import interrupted_checkpoint
     from finetune.settings import TrainSettings
     from graph.indexer import default_index_dir
     from rag.cli.flags import settings_from_args
@@ -103,8 +104,20 @@ def _cmd_finetune(args) -> int:
                              settings=retrieval_settings(args.embedder, args.path, args.index_dir),
                              refresh=True, progress=progress)
         _say_what_until_leaves(engine, args.until)
-        report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
-                          progress=progress, started=started, force=args.force)
+        checkpoint = interrupted_checkpoint(engine.store.dir)
+        if checkpoint and not args.resume and not args.dump_data:
+            print(f"rag: starting again: the interrupted run's checkpoint ({checkpoint}) is discarded "
+                  "(--resume continues from it)", file=sys.stderr)
+        try:
+            report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
+                              progress=progress, started=started, force=args.force)
+        except KeyboardInterrupt:
+            progress.close()
+            checkpoint = interrupted_checkpoint(engine.store.dir)
+            print("rag: interrupted; the current adapter is unchanged"
+                  + (f"; `rag finetune --resume` continues from {checkpoint}" if checkpoint else
+                     f" (no checkpoint yet: one is written every {settings.checkpoint_steps} steps)"), file=sys.stderr)
+            return 130
     finally:
         progress.close()
     if report is None:
@@ -123,7 +136,7 @@ def _cmd_finetune(args) -> int:
         verdict = ("better than retrieval alone" if h["clearly_better"]
                    else "worse than retrieval alone: ask without --llm" if clearly_better(h["worse"], h["better"])
                    else "no clear difference from retrieval alone")
-        print(f"on {h['queries']} held-out commits, each asked as at its commit: `rag ask --llm` Acc@1 "
+        print(f"on {h['queries']} held-out commit{'' if h['queries'] == 1 else 's'}, each asked as at its commit: `rag ask --llm` Acc@1 "
               f"{h['llm']['acc1']} against `rag ask` {h['retrieval']['acc1']} ({h['better']} better, {h['worse']} "
               f"worse, p = {h['p_value']:.2g}): {verdict} on this repository", file=sys.stderr)
     return 0
@@ -132,10 +145,14 @@ def _data_settings(args):
     from finetune.examples import DataSettings
     from graph.errors import ConfigError
 
+    from graph.history import checked_date
+
     try:
+        if args.until is not None:
+            checked_date(args.until, "--until")  # the flag's name in the message, once
         return DataSettings(until=args.until)
     except ValueError as e:
-        raise ConfigError(f"--until: {e}") from None
+        raise ConfigError(str(e)) from None
 
 def _say_what_until_leaves(engine, until: str | None) -> None:
     """A note on stderr when --until leaves out all of the history or none of it: the run then trains

@@ -14,7 +14,6 @@ import math
 import os
 import shutil
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -22,7 +21,7 @@ from finetune.examples import Example
 from finetune.settings import COT, PLAIN, TrainSettings
 from graph.durable import atomic_write
 from graph.errors import ConfigError
-from rag.llm.adapters import AdapterInfo, AdapterStore
+from rag.llm.adapters import AdapterInfo, AdapterStore, quiet_peft
 from rag.llm.model import LocalLLM, pick_device
 from rag.llm.prompt import ABSTAIN
 from graph.settings_model import from_record, to_record
@@ -319,8 +318,7 @@ def with_lora(model, settings: TrainSettings):
     if settings.gradient_checkpointing:
         model.activation_checkpointing_enable()
         model.enable_input_require_grads()
-    with warnings.catch_warnings():  # peft 0.21 reads transformers 5's deprecated alias: not the user's to fix
-        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+    with quiet_peft():
         return get_peft_model(model, config)
 
 
@@ -369,6 +367,12 @@ def check_resumable(work: str, settings: TrainSettings, data: dict | None = None
                   if isinstance(was.get("data"), dict) and was["data"].get(k) != v]
         raise ConfigError(f"cannot resume: the interrupted run's examples were made with {', '.join(differ) or 'other settings'}; "
                           "give the same, or start again without --resume")
+
+
+def interrupted_checkpoint(index_dir: str) -> str | None:
+    """The checkpoint an interrupted run of this index left ("checkpoint-50"), which --resume continues."""
+    found = _last_checkpoint(os.path.join(AdapterStore(index_dir).dir, "work"))
+    return os.path.basename(found) if found else None
 
 
 def _last_checkpoint(work: str) -> str | None:

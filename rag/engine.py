@@ -407,7 +407,7 @@ def _held_out_note(check) -> str | None:
     try:
         if check is None or check["clearly_better"]:
             return None
-        return (f"on {check['queries']} held-out commits of this repository the tuned model was not clearly better "
+        return (f"on {check['queries']} held-out commit{'' if check['queries'] == 1 else 's'} of this repository the tuned model was not clearly better "
                 f"than retrieval alone (Acc@1 {check['llm']['acc1']} against {check['retrieval']['acc1']}; "
                 f"{check['better']} better, {check['worse']} worse; `rag finetune`'s check)")
     except (KeyError, TypeError):

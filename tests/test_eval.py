@@ -286,6 +286,12 @@ def test_eval_compare_tells_reports_that_open_alike_apart(shop, tmp_path):
     r = run_rag("eval", "--compare", tmp_path / "run", tmp_path / "run", "--json")
     assert r.returncode == 0, r.stderr
     assert [c["paired"]["n"] for c in json.loads(r.stdout)] == [3]
+    # "id": null is no id: two such rows are two questions, not "id 'None'" twice (QA sweep 5)
+    nulls = tmp_path / "nulls.jsonl"
+    nulls.write_text("".join(json.dumps({"query": q, "gold_files": [g], "id": None}) + "\n"
+                             for q, g in (("the cart forgets", "shop/cart.py"), ("the card is charged", "shop/checkout.py"))))
+    r = run_rag("eval", nulls, "--repo", shop, "--methods", "bm25", timeout=120)
+    assert r.returncode == 0 and "2 queries" in r.stdout, r.stderr
     twice = _run_file(tmp_path / "twice.jsonl", [{"method": "bm25", "level": "file", "query": "same", "rank": 1}] * 2)
     r = run_rag("eval", "--compare", twice, twice)
     assert r.returncode == 2 and "is asked twice" in r.stderr and r.stderr.count("\n") == 1, r.stderr

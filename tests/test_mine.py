@@ -130,6 +130,7 @@ def test_since_keeps_the_commits_after_the_date(history):
     later = run_rag("eval", "--from-git", "--repo", history, "--since", "2090-01-01")
     assert every.returncode == later.returncode == 0
     assert "mined 3 labeled queries" in every.stderr and "mined 0 labeled queries from 0 commits" in later.stderr
+    assert "no commit of this repository is from 2090-01-01 or later" in later.stderr  # said why (QA sweep 5)
     # to the second: the initial import is at 2020-01-01T12:00:00 (a bare date starts at its midnight,
     # where git alone would read it at the current time of day)
     assert "from 11 commits" in run_rag("eval", "--from-git", "--repo", history, "--since", "2020-01-01").stderr

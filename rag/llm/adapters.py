@@ -210,6 +210,17 @@ def require_adapter(path: str) -> None:
         raise ConfigError(f"no LoRA adapter at {path} (no adapter_config.json)")
 
 
+@contextmanager
+def quiet_peft():
+    """peft 0.21 reads transformers 5's deprecated `is_gradient_checkpointing`: a FutureWarning that is
+    not the user's to act on (`-q` printed it)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        yield
+
+
 def load_adapter(model, path: str, merge: bool = True):
     """The model with the adapter applied; merged into the weights (inference costs nothing extra)."""
     from peft import PeftModel
@@ -218,7 +229,8 @@ def load_adapter(model, path: str, merge: bool = True):
     from rag.llm.model import ADAPTER_HINT
 
     try:
-        tuned = PeftModel.from_pretrained(model, path)
+        with quiet_peft():
+            tuned = PeftModel.from_pretrained(model, path)
     except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:
         raise ConfigError(f"cannot load the adapter at {path}: {str(e).splitlines()[0][:200]}{ADAPTER_HINT}") from None
     return tuned.merge_and_unload() if merge else tuned
