@@ -185,7 +185,13 @@ class Engine:
             answer, candidates = pick.answer, pick.candidates
             warnings += pick.notes
             if not model_use.tuned:
-                warnings.append("the model is not tuned for this repository (`rag finetune` tunes it): its scores "
+                from rag.llm.adapters import AdapterStore
+
+                other = AdapterStore(self.store.dir).current()  # the index's adapter, for another model
+                how = (f"this index's adapter is for {other.base_model}: ask with --model {other.base_model}"
+                       if other is not None and (adapter or self.llm_settings.adapter) == "auto"
+                       else "`rag finetune` tunes it")
+                warnings.append(f"the model is not tuned for this repository ({how}): its scores "
                                 f"are fused with retrieval's at weight {model_use.fusion_weight}")
             elif note := _held_out_note(self.llm(adapter)[1].held_out):
                 warnings.append(note)

@@ -383,6 +383,20 @@ def test_a_merged_model_is_asked_as_the_tuned_model_it_is(indexed, examples, tin
                        llm=LLMSettings(model=tiny + "/", dtype="float32")).current_adapter() is not None
 
 
+def test_asked_with_another_model_the_warning_names_the_model_the_adapter_is_for(indexed, examples, tiny, tmp_path):
+    """It said "`rag finetune` tunes it" of an index whose adapter was for another model (QA sweep 5)."""
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+    from tiny_models import save_tiny_model
+
+    if AdapterStore(indexed.store.dir).current() is None:
+        _train(indexed, examples, tiny)
+    other = str(save_tiny_model(tmp_path / "other", "llama"))
+    engine = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=other, dtype="float32"))
+    warnings = engine.ask("add a product to the cart", llm=True).warnings
+    assert any(f"this index's adapter is for {tiny}: ask with --model {tiny}" in w for w in warnings), warnings
+
+
 def test_an_adapter_with_non_finite_weights_is_damage_not_an_answer(indexed, examples, tiny, tmp_path):
     """With NaN weights every score was NaN: `confidence nan`, and `--json` wrote NaN (not JSON)."""
     import shutil
