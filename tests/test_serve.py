@@ -288,6 +288,20 @@ def test_a_failed_reindex_keeps_answering_from_the_last_good_index(workspace, mo
     assert served.refresh() and workspace.index_status("one/shop")["fresh"]
 
 
+def test_an_edit_the_watcher_has_not_reported_yet_is_no_fresh_answer(workspace):
+    """Asked in the moment between a save and the watcher's event, the server answered from the index
+    before the edit and called it fresh (QA sweep 5: the agent that edits, then asks at once)."""
+    served = workspace.repos["two/shop"]
+    assert workspace.locate("refund a card payment", repo="two/shop")["index"]["fresh"] is True
+    cart = os.path.join(served.engine.repo, "shop", "cart.py")
+    os.utime(cart, (served.indexed_at + 5, served.indexed_at + 5))  # saved after the index began
+    answer = workspace.locate("refund a card payment", repo="two/shop")
+    assert answer["index"]["fresh"] is False and any("shop/cart.py" in w for w in answer["warnings"])
+    assert served.refresh()  # the re-index reads it: fresh again
+    os.utime(cart, (served.indexed_at - 5, served.indexed_at - 5))
+    assert workspace.locate("refund a card payment", repo="two/shop")["index"]["fresh"] is True
+
+
 def test_door_refuses_a_wrong_token_and_a_bad_request(workspace):
     from rag.serve.door import Door
 
