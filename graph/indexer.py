@@ -470,8 +470,9 @@ def _changes(store: IndexStore, found: WalkResult, settings: dict, verify: bool 
     if manifest.settings != settings:
         changes.reason = "index settings changed (rag.toml, --include/--exclude, models, or the rag version)"
     if head != manifest.history_head and not changes.reason:
-        changes.history = (f"new commits since the index was built (HEAD {(manifest.history_head or 'none')[:10]} → "
-                           f"{(head or 'none')[:10]})")
+        # new commits, or another commit checked out (HEAD may move back): which, only git could say
+        changes.history = (f"the history moved since the index was built (new commits, or another checkout: "
+                           f"HEAD {(manifest.history_head or 'none')[:10]} → {(head or 'none')[:10]})")
     changes.damaged = store.damage(manifest, hashes=verify)
     if changes.damaged and not changes.reason:
         changes.reason = f"the index is damaged ({changes.damaged[0]})"

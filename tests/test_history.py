@@ -159,7 +159,7 @@ def test_a_new_commit_makes_the_index_stale_and_is_mined_alone(project, monkeypa
     empty = commit(repo, "Record the release checklist", day(9), None, "--allow-empty")
     changes = check(str(repo))
     assert changes.stale and (changes.added, changes.modified, changes.deleted, changes.reason) == ([], [], [], "")
-    assert changes.history.startswith("new commits since the index was built")
+    assert changes.history.startswith("the history moved since the index was built (new commits")
     assert h["merge"][:10] in changes.history and empty[:10] in changes.history
     assert changes.describe() == [changes.history]
 
@@ -194,12 +194,12 @@ def test_cli_check_reports_new_commits(project, monkeypatch, capsys):
     new = commit(repo, "Record the release checklist", day(9), None, "--allow-empty")
     assert main(["index", str(repo), "--check"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("index is stale:") and "new commits since the index was built" in out
+    assert out.startswith("index is stale:") and "the history moved since the index was built" in out
     assert f"{h['merge'][:10]} → {new[:10]}" in out
     # a question says the same, not "0 files changed"
     assert main(["ask", "release checklist", "--repo", str(repo), "-k", "1"]) == 0
     err = capsys.readouterr().err
-    assert "the index is stale (new commits since the index was built" in err and "files changed" not in err, err
+    assert "the index is stale (the history moved since the index was built" in err and "files changed" not in err, err
 
 
 def test_an_amended_head_is_mined_again(project, monkeypatch):
