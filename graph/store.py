@@ -247,7 +247,19 @@ class IndexStore:
             entries = os.listdir(self.dir)
         except OSError:
             return []
-        return [] if MANIFEST in entries else sorted(e for e in entries if not _is_own(e))
+        if MANIFEST in entries and any(SNAPSHOT_NAME.fullmatch(e) for e in entries):
+            return []  # an index (a damaged manifest of one included: `rag index` repairs it)
+        foreign = [e for e in entries if not _is_own(e)]
+        if MANIFEST in entries and not self._manifest_is_ours():  # a web app's, an extension's manifest.json
+            foreign.append(MANIFEST)
+        return sorted(foreign)
+
+    def _manifest_is_ours(self) -> bool:
+        try:
+            with open(os.path.join(self.dir, MANIFEST), encoding="utf-8") as fh:
+                return "format_version" in json.load(fh)
+        except (OSError, ValueError, TypeError):
+            return False
 
     def _collect_garbage(self, keep: set) -> None:
         prune(self.dir, lambda entry: (SNAPSHOT_NAME.fullmatch(entry) and entry not in keep)

@@ -258,6 +258,12 @@ def test_an_index_dir_of_the_users_files_is_never_written_into(shop, tmp_path):
         assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert (mine / "snap-photo.png").exists() and (shop / "snap-tools" / "build.py").exists()
     assert sorted(os.listdir(mine)) == ["snap-photo.png"]  # not even a lock file was left
+    web = tmp_path / "webapp"  # a folder with a manifest.json of its own is no index (QA sweep 6)
+    web.mkdir()
+    (web / "manifest.json").write_text('{"name": "my app"}')
+    r = run_rag("index", shop, "--index-dir", web)
+    assert r.returncode == 2 and "holds files that are not a rag index (manifest.json)" in r.stderr, r.stderr
+    assert (web / "manifest.json").read_text() == '{"name": "my app"}'
     for command in (["index"], ["index", "--check"], ["modules"]):  # a file named by mistake: never "remove it"
         r = run_rag(*command, shop, "--index-dir", shop / "shop" / "cart.py")
         assert r.returncode == 2 and "cart.py is a file, not a directory" in r.stderr and "remove" not in r.stderr
