@@ -43,22 +43,22 @@ def add_parser(sub) -> None:
 
 
 # the flags of one or two of the three modes, each silently ignored in the others before (QA sweep 5)
-_MODE_OF_FLAG = {"--since": "--from-git", "--last": "--from-git", "--out": "--from-git",
-                 "--report": "an evaluation", "-v": "an evaluation", "--embedder": "an evaluation",
-                 "--index-dir": "an evaluation", "--methods": "an evaluation", "--level": "an evaluation",
-                 "-k": "an evaluation", "--model": "an evaluation", "--json": "an evaluation or --compare"}
-_DEST = {"--since": "since", "--last": "last", "--out": "out", "--report": "report", "-v": "verbose",
-         "--embedder": "embedder", "--index-dir": "index_dir", "--methods": "methods", "--level": "level",
-         "-k": "k", "--model": "model", "--json": "json"}
+# (flag, argument name, the mode or modes it goes with)
+_MODE_FLAGS = [("--since", "since", "--from-git"), ("--last", "last", "--from-git"), ("--out", "out", "--from-git"),
+               ("--report", "report", "an evaluation"), ("-v", "verbose", "an evaluation"),
+               ("--embedder", "embedder", "an evaluation"), ("--index-dir", "index_dir", "an evaluation"),
+               ("--methods", "methods", "an evaluation"), ("--level", "level", "an evaluation"),
+               ("-k", "k", "an evaluation"), ("--model", "model", "an evaluation"),
+               ("--json", "json", "an evaluation or --compare")]
 
 
 def _refuse_flags_of_other_modes(args) -> None:
     from graph.errors import RagError
 
     mode = "--from-git" if args.from_git else "--compare" if args.compare else "an evaluation"
-    for flag, dest in _DEST.items():
-        if getattr(args, dest) not in (None, False) and mode not in _MODE_OF_FLAG[flag]:
-            raise RagError(f"{flag} goes with {_MODE_OF_FLAG[flag]}, not with {mode}")
+    for flag, dest, modes in _MODE_FLAGS:
+        if getattr(args, dest) not in (None, False) and mode not in modes:
+            raise RagError(f"{flag} goes with {modes}, not with {mode}")
 
 
 def _cmd_eval(args) -> int:

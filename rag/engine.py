@@ -70,7 +70,8 @@ class Engine:
         self.retriever = retriever
         self.stale = stale  # what changed since the index was built (empty when fresh)
         self.llm_settings = llm_settings
-        self._llms: dict[str, tuple] = {}  # adapter choice -> (LocalLLM, AdapterInfo | None), loaded on first use
+        # adapter choice -> (LocalLLM, AdapterInfo | None, the adapter directory loaded or None), on first use
+        self._llms: dict[str, tuple] = {}
 
     @classmethod
     def open(cls, path: str = ".", *, index_dir: str | None = None,
@@ -120,8 +121,8 @@ class Engine:
                                                  candidates=0, prompt_tokens=s.prompt_tokens, summary_words=SUMMARY_WORDS,
                                                  label_form="plain")
             llm = LocalLLM.load(s.model, s.device, s.dtype, adapter=path)
-            self._llms[choice] = (llm, info)
-        return self._llms[choice]
+            self._llms[choice] = (llm, info, path)
+        return self._llms[choice][:2]
 
     def current_adapter(self):
         """The index's current adapter (its AdapterInfo) when it was trained for the model in use, else
@@ -157,9 +158,10 @@ class Engine:
         if self.within and not any(f.startswith(self.within) for f in self.retriever.files):
             raise RepoError(f"nothing in {self.within} can be an answer: it holds no indexed {roles} file "
                             "(tests, examples and docs never are; ask about the whole repository instead)")
-        folders = [m for m in self.retriever.modules.values() if m.id.startswith(self.within)
-                   and (m.kind == "named" or m.kind == "directory" and m.role in self.retriever.settings.roles)]
-        if level == "dir" and not folders:
+        if level == "dir" and not any(
+                m.id.startswith(self.within)
+                and (m.kind == "named" or m.kind == "directory" and m.role in self.retriever.settings.roles)
+                for m in self.retriever.modules.values()):
             raise QueryError(f"{self.within or 'this repository'} has no folder to rank: its code is all at its "
                              "top level, which is no module; ask with --level file")
         start = time.perf_counter()
@@ -230,16 +232,8 @@ class Engine:
         untuned model ranks far below retrieval alone, so by default it only re-weighs retrieval's order."""
         s = self.llm_settings
         _, info = self.llm(adapter)
-        choice = adapter or s.adapter
-        path = None  # stays None for an adapter merged into the model ("none", or "auto" without an index's own)
-        if choice == "auto" and self.current_adapter() is not None:
-            from rag.llm.adapters import AdapterStore
-
-            path = AdapterStore(self.store.dir).path(info)
-        elif choice not in ("auto", "none"):
-            path = choice
-        weight = s.fusion_weight
-        return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=weight)
+        path = self._llms[adapter or s.adapter][2]  # None for an adapter merged into the model
+        return ModelUse(name=s.model, adapter=path, tuned=info is not None, fusion_weight=s.fusion_weight)
 
     def llm_prompt(self, query, candidates: list[Candidate], adapter: str | None = None):
         """(prompt, the candidates it lists, the ones left out, notes): what the LLM is asked about
@@ -386,12 +380,11 @@ def enclosing_index(path: str) -> str | None:
 def embedder_change(path: str, index_dir: str | None, settings: RetrievalSettings) -> tuple[str, str] | None:
     """(the embedder the index at `path` was built with, the one `settings` choose) when opening it
     with them would re-embed it; None when they agree or there is no index yet."""
-    from rag.embedding.embedder import choose_embedder
+    from rag.embedding.embedder import built_embedder, choose_embedder
 
     index_dir = where_index(path, index_dir)[2]
-    try:
-        built = IndexStore(index_dir).manifest().settings["extensions"]["retrieval"]["embedder"]
-    except (RagError, KeyError, TypeError):
+    built = built_embedder(index_dir)
+    if built is None:
         return None
     asked = choose_embedder(settings.embedder, index_dir)
     return None if asked == built else (built, asked)

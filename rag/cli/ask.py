@@ -70,7 +70,7 @@ def _cmd_ask(args) -> int:
         from rag.engine import LLM_FILES_ONLY
         from rag.retrieval.question import QueryError
         raise QueryError(LLM_FILES_ONLY)
-    served = None if (given or args.llm or args.think or args.refresh or args.embedder) else _ask_server(args, question)
+    served = None if (given or use_llm or args.refresh or args.embedder) else _ask_server(args, question)
     if served is not None:
         _print(served, args.json)
         return 0

@@ -28,20 +28,26 @@ def choose_embedder(name: str, index_dir: str | None) -> str:
     if name != AUTO_EMBEDDER:
         return name
     if index_dir:
-        from graph.errors import RagError
-        from graph.store import IndexStore
         from rag.llm.adapters import AdapterStore
 
-        try:
-            built_with = IndexStore(index_dir).manifest().settings["extensions"]["retrieval"]["embedder"]
-        except (RagError, KeyError, TypeError):
-            built_with = None
+        built_with = built_embedder(index_dir)
         if built_with:
             return trusted(built_with, index_dir)
         info = AdapterStore(index_dir).current_retriever()
         if info is not None:
             return TUNED_PREFIX + info.embedder
     return DEFAULT_EMBEDDER
+
+
+def built_embedder(index_dir: str) -> str | None:
+    """The embedder the index at `index_dir` was built with, as its manifest names it; None without one."""
+    from graph.errors import RagError
+    from graph.store import IndexStore
+
+    try:
+        return IndexStore(index_dir).manifest().settings["extensions"]["retrieval"]["embedder"]
+    except (RagError, KeyError, TypeError):
+        return None
 
 
 def trusted(name: str, index_dir: str | None, given: str = AUTO_EMBEDDER) -> str:

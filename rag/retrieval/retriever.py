@@ -291,8 +291,7 @@ class Retriever:
     def matches_the_index(self, q: ParsedQuery) -> bool:
         """Whether the question names a file, or shares a word with some file of the index: without
         either, its candidates are the embedding's guesses ("zzzz qqqq wwww" had confidence 0.355)."""
-        return bool(q.mentioned_files or q.module_files) or (
-            bool(q.tokens) and float(self.sparse_files.scores(q.tokens).max(initial=0.0)) > 0.0)
+        return bool(q.mentioned_files or q.module_files) or self.sparse_files.knows(q.tokens)
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid",
                within: str = "", as_of: AsOf | None = None) -> list[Candidate]:

@@ -113,6 +113,11 @@ class SparseIndex:
             raise IndexStoreError(f"the sparse index at {directory} is unreadable ({type(e).__name__}: {e}); "
                                   "`rag index` repairs it") from None
 
+    def knows(self, query_tokens: list[str]) -> bool:
+        """Whether any of the tokens is a term of the index: one that gives some document a score (a
+        Lucene BM25 idf is positive for every indexed term)."""
+        return any(t in self._bm25.vocab_dict for t in query_tokens)
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every document (unknown tokens contribute nothing)."""
         if not query_tokens:  # e.g. a query in a script the tokenizer has no words for
