@@ -150,6 +150,7 @@ def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequenc
     question can afford)."""
     repo = check_repo(repo)
     store = IndexStore(options.index_dir or default_index_dir(repo))
+    store.refuse_other_repository(repo)
     options = _remembered(options, store)
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
@@ -193,6 +194,8 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
 
     repo = check_repo(repo)
     store = IndexStore(options.index_dir or default_index_dir(repo))
+    if not options.full:
+        store.refuse_other_repository(repo)
     options = _remembered(options, store)
     config = _load_config(repo, options)
     found = walk(repo, config.walk)
@@ -259,7 +262,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
             {"format_version": FORMAT_VERSION, "tool_version": TOOL_VERSION,
              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": settings, "models": models,
              "files": {f.path: {"sha256": f.sha256, "kind": f.kind, "language": f.language} for f in found.files},
-             "skipped": found.skipped, "history_head": history.head,
+             "skipped": found.skipped, "history_head": history.head, "root": os.path.realpath(repo),
              "counts": {"files": len(sources), "modules": len(modules), "nodes": graph.number_of_nodes(),
                         "edges": graph.number_of_edges(), "syntax_errors": syntax_errors}},
             payload,

@@ -60,6 +60,8 @@ class Manifest:
     # every file of the snapshot: relative path -> [size in bytes, sha256], to detect damage
     snapshot_files: dict[str, list] = field(default_factory=dict)
     history_head: str | None = None  # the commit whose history the snapshot holds (graph/history.py)
+    # the repository indexed (its real path): an --index-dir shared by mistake is told from its own
+    root: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +88,17 @@ class IndexStore:
 
     def exists(self) -> bool:
         return os.path.isfile(os.path.join(self.dir, MANIFEST))
+
+    def recorded_root(self) -> str | None:
+        """The repository this index was built from, as its manifest records it; None when there is no
+        readable index or it predates the record."""
+        try:
+            with open(os.path.join(self.dir, MANIFEST), encoding="utf-8") as fh:
+                data = json.load(fh)
+            root = data.get("root") if isinstance(data.get("format_version"), int) else None
+        except (OSError, ValueError, AttributeError):
+            return None
+        return root if isinstance(root, str) else None
 
     def manifest(self) -> Manifest:
         """The current manifest; IndexStoreError with a one-line reason if missing, corrupt or foreign."""
@@ -132,6 +145,19 @@ class IndexStore:
             return  # missing or damaged: nothing newer to protect
         if isinstance(version, int) and version > FORMAT_VERSION:
             self.manifest()  # raises the one message every command gives for it
+
+    def refuse_other_repository(self, repo: str) -> None:
+        """IndexStoreError when this --index-dir holds the index of another repository that still
+        exists: one index directory given for two repositories (a typo, one CI cache path for two
+        jobs) must not silently swap one's index for the other's. An index inside its repository
+        (copied with it) is that repository's; a recorded repository that is gone has moved;
+        `rag index --full` replaces the index on purpose."""
+        root, here = self.recorded_root(), os.path.realpath(repo)
+        inside = os.path.realpath(self.dir) == os.path.realpath(default_index_dir(repo))
+        if root is None or root == here or inside or not os.path.isdir(root):
+            return
+        raise IndexStoreError(f"{self.dir} holds the index of {root}, not of {here}: give another --index-dir "
+                              "(`rag index --full` replaces that index)")
 
     def read_json(self, manifest: Manifest, name: str):
         path = self._snapshot_file(manifest, name)

@@ -348,11 +348,23 @@ def where_index(path: str, index_dir: str | None = None) -> tuple[str, str, str]
     """(repository, subdirectory asked about or "", index directory) for a path: as git finds .git, a
     subdirectory without an index of its own is answered from its repository's index."""
     repo, within = check_repo(path), ""
-    if index_dir is None and not IndexStore(default_index_dir(repo)).exists():
+    owner = IndexStore(repo).recorded_root()
+    if owner is not None:
+        raise RepoError(f"{repo} is an index, not a repository: give the repository it indexes ({owner})")
+    if index_dir is not None:  # the index records its repository: a folder of that one is answered from it
+        root = IndexStore(index_dir).recorded_root()
+        if root is not None and _below(os.path.realpath(repo), root):
+            repo, within = root, os.path.relpath(os.path.realpath(repo), root).replace(os.sep, "/") + "/"
+    elif not IndexStore(default_index_dir(repo)).exists():
         root = enclosing_index(repo)
         if root is not None:
             repo, within = root, os.path.relpath(repo, root).replace(os.sep, "/") + "/"
     return repo, within, index_dir or default_index_dir(repo)
+
+
+def _below(path: str, folder: str) -> bool:
+    """Whether `path` lies strictly inside `folder` (both real paths)."""
+    return os.path.commonpath([path, folder]) == folder and path != folder
 
 
 def enclosing_index(path: str) -> str | None:

@@ -228,6 +228,44 @@ def test_a_subdirectory_is_answered_from_its_repository_index(shop):
     assert "gateway.py" in run_rag("modules", sub, "--tree").stdout
 
 
+def test_an_index_dir_holding_another_repository_is_refused_not_replaced(shop, tmp_path):
+    """QA sweep 6: `rag index B --index-dir A/.rag` replaced A's index with B's without a word, and
+    `rag ask --repo A` then answered with B's files."""
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(shop, other)
+    (other / "ledgers").mkdir()
+    (other / "ledgers" / "ledger.py").write_text('"""The ledger."""\ndef post_entry():\n    pass\n')
+    run_rag("index", shop, "-q")
+    before = (shop / ".rag" / "manifest.json").read_text()
+    _one_line_error(run_rag("index", other, "--index-dir", shop / ".rag"), f"holds the index of {shop}")
+    _one_line_error(run_rag("ask", "ledger", "--repo", other, "--index-dir", shop / ".rag"), "holds the index of")
+    _one_line_error(run_rag("index", other, "--index-dir", shop / ".rag", "--check"), "holds the index of")
+    assert (shop / ".rag" / "manifest.json").read_text() == before
+    # a copy of a repository with its index inside is the copy's index; --full replaces on purpose
+    r = run_rag("index", other, "-q")
+    assert r.returncode == 0, r.stderr
+    assert run_rag("index", other, "--index-dir", shop / ".rag", "--full", "-q").returncode == 0
+    assert "ledgers/ledger.py" in run_rag("modules", other, "--index-dir", shop / ".rag").stdout
+
+
+def test_a_subdirectory_with_an_index_dir_is_answered_from_the_repository_it_records(shop, tmp_path):
+    """QA sweep 6: with --index-dir, a subdirectory was a repository of its own: `--check` listed the
+    whole index as changed and `rag index` replaced the repository's index with one of the folder."""
+    index_dir, sub = tmp_path / "idx", shop / "shop" / "payment"
+    run_rag("index", shop, "--index-dir", index_dir, "-q")
+    r = run_rag("index", sub, "--index-dir", index_dir, "--check")
+    assert r.returncode == 0 and "index is fresh" in r.stdout, (r.stdout, r.stderr)
+    assert run_rag("index", sub, "--index-dir", index_dir).returncode == 0
+    listed = [m["id"] for m in json.loads(run_rag("modules", shop, "--index-dir", index_dir, "--json").stdout)]
+    assert "shop/cart.py" in listed  # still the whole repository's index
+    r = run_rag("ask", "charge the card", "--repo", sub, "--index-dir", index_dir, "--json")
+    assert all(c["module"].startswith("shop/payment/") for c in json.loads(r.stdout)["candidates"]), r.stdout
+    # the index directory given as the repository is said to be one
+    _one_line_error(run_rag("index", index_dir, "--check"), "is an index, not a repository")
+
+
 def test_a_directory_the_enclosing_index_does_not_cover_gets_its_own(shop):
     run_rag("index", shop, "-q")
     other = shop / "vendored_project"  # added after the index was built: no file of it is indexed
