@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
@@ -17,10 +18,52 @@ value values get set new init main args kwargs param params str int bool list di
 """.split())
 
 
+# a word of any script; on ASCII text exactly _WORD. Han and kana are written without spaces: their
+# runs are cut into overlapping pairs of characters, the usual unit for searching such text.
+_ANY_WORD = re.compile(r"[^\W\d_][^\W_]*|\d+")
+HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def split_identifier(name: str) -> list[str]:
-    """`parseHTTPResponse_v2` -> ["parse", "http", "response", "v", "2"] (lower-cased pieces)."""
+    """`parseHTTPResponse_v2` -> ["parse", "http", "response", "v", "2"] (lower-cased pieces).
+
+    Other scripts are words too: accents are folded (`Überweisung` -> "uberweisung", so that it
+    meets a question typed without them), Cyrillic or Greek words are kept whole, and Chinese or
+    Japanese runs give their character pairs (`购物车` -> "购物", "物车"). ASCII text is split as
+    it always was."""
+    if not name.isascii():
+        return _split_any_script(name)
     return list(_split_word_cached(name)) if len(name) < 64 else [
         piece for chunk in _WORD.findall(name) for piece in _split_word_cached(chunk)]
+
+
+def fold_accents(text: str) -> str:
+    """`Überweisung` -> `Uberweisung`, `ﬁle` -> `file`: compatibility forms and combining marks away."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _split_any_script(text: str) -> list[str]:
+    pieces: list[str] = []
+    for chunk in _ANY_WORD.findall(fold_accents(text)):
+        if chunk.isascii():
+            pieces.extend(_split_word_cached(chunk))
+            continue
+        at = 0
+        for run in HAN_KANA.finditer(chunk):
+            pieces.extend(_split_case(chunk[at:run.start()]))
+            han = run.group(0)
+            pieces.extend([han] if len(han) == 1 else [han[i:i + 2] for i in range(len(han) - 1)])
+            at = run.end()
+        pieces.extend(_split_case(chunk[at:]))
+    return pieces
+
+
+def _split_case(word: str) -> list[str]:
+    """camelCase pieces of a word in any cased script (`обработкаПлатежа` -> обработка, платежа)."""
+    if word.isascii():
+        return list(_split_word_cached(word))
+    cuts = [0] + [i for i in range(1, len(word)) if word[i].isupper() and word[i - 1].islower()] + [len(word)]
+    return [word[a:b].lower() for a, b in zip(cuts, cuts[1:]) if a < b]
 
 
 @lru_cache(maxsize=65536)

@@ -72,6 +72,41 @@ def test_a_report_in_another_language_with_code_still_answers(engine):
     assert res.answer.module == "shop/cart.py" and res.answer.confidence > 0
 
 
+def test_questions_in_other_scripts_meet_code_documented_in_them(tmp_path):
+    """QA sweep 6: the tokenizer saw only ASCII letters: a Russian or Chinese question on code
+    documented in Russian or Chinese was "no evidence" with confidence 0, and `Überweisung` was
+    the keyword "berweisung"."""
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "rabatt.py").write_text(
+        'def skidka(cart):\n    """Рассчитать скидку корзины покупателя."""\n    return 0\n\n\n'
+        'def zhekou(cart):\n    """计算购物车折扣"""\n    return 0\n', encoding="utf-8")
+    (tmp_path / "shop" / "bank.py").write_text(
+        'def send(transfer):\n    """Überweisung per SEPA senden."""\n    return transfer\n', encoding="utf-8")
+    (tmp_path / "shop" / "stock.py").write_text(
+        'def reorder(item):\n    """Reorder an item when the warehouse runs low."""\n    return item\n')
+    engine = Engine.open(str(tmp_path))
+    for question, module in [("скидка корзины", "shop/rabatt.py"), ("购物车的折扣", "shop/rabatt.py"),
+                             ("Uberweisung", "shop/bank.py")]:
+        res = engine.ask(question)
+        assert res.answer.module == module and res.answer.confidence > 0, (question, res.answer)
+        assert not any(w.startswith("no evidence") for w in res.warnings), (question, res.warnings)
+    why = " ".join(engine.ask("Überweisung senden").candidates[0].why)
+    assert "Überweisung" in why and "berweisung," not in why, why
+
+
+def test_words_of_any_script_are_split_and_ascii_text_as_before():
+    from graph.text import split_identifier
+    from rag.retrieval.tokenize import tokenize
+
+    assert split_identifier("parseHTTPResponse_v2") == ["parse", "http", "response", "v", "2"]
+    assert tokenize("parseHTTPResponse fails") == ["pars", "http", "respons", "parsehttpresponse", "fail"]
+    assert split_identifier("naïve_résumé") == ["naive", "resume"]
+    assert split_identifier("обработкаПлатежа") == ["обработка", "платежа"]
+    assert split_identifier("购物车") == ["购物", "物车"]
+    assert tokenize("скидку") == tokenize("скидка")  # Russian endings stemmed
+    assert tokenize("Gröbner") == tokenize("Grobner")
+
+
 # words the index has none of are no evidence either (QA sweep 5: "zzzz qqqq wwww" had confidence 0.355)
 @pytest.mark.parametrize("question", ["🛒🛒🛒", "?!?! ... ---", "(((())))", "zzzz qqqq wwww", "frobnicate_quux()"])
 def test_a_question_with_nothing_to_match_has_no_confidence(engine, question):

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from graph.errors import RagError
 from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
-from rag.retrieval.tokenize import tokenize
+from rag.retrieval.tokenize import IDENTIFIER, tokenize
 
 MAX_QUERY_CHARS = 20_000
 # of a longer paste, its start (title, prose) and its end (a traceback's innermost frames and the error)
@@ -30,7 +30,6 @@ _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]+")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -118,7 +117,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     prose = _FENCE.sub(" ", text)
     counts: Counter = Counter()
     tokens, words = [], {}
-    for word in _WORD.findall(text):
+    for word in IDENTIFIER.findall(text):
         for token in tokenize(word):
             words.setdefault(token, word)
             counts[token] += 1
@@ -167,7 +166,7 @@ def named_modules(text: str, partial_paths: list[str], known_files) -> list[str]
         if len(files) == 1:
             found.append(files[0])
     dotted = [m.group(0) for m in _DOTTED.finditer(text) if "." in m.group(0)]
-    dotted += [f"{m.group(1)}.{name}" for m in _IMPORT_FROM.finditer(text) for name in _WORD.findall(m.group(2))]
+    dotted += [f"{m.group(1)}.{name}" for m in _IMPORT_FROM.finditer(text) for name in IDENTIFIER.findall(m.group(2))]
     for name in dotted:
         parts = name.split(".")
         for i in range(len(parts), 1, -1):
