@@ -261,6 +261,9 @@ def merge(index_dir: str, out: str, base_model: str | None = None) -> str:
     from rag.llm.model import LocalLLM
 
     store = AdapterStore(index_dir)
+    damage = store.adapter_damage()
+    if damage:  # merged, it would pass for the validated adapter
+        raise ConfigError(f"the adapter is damaged ({damage[0]}): `rag finetune` trains a new one")
     info = store.current()
     if info is None:
         raise ConfigError(f"no adapter in {store.dir}: run `rag finetune` first")

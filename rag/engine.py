@@ -130,10 +130,11 @@ class Engine:
         from rag.llm.adapters import AdapterStore
 
         store = AdapterStore(self.store.dir)
+        damage = store.adapter_damage()
+        if damage:
+            raise ConfigError(f"the index's adapter is damaged ({damage[0]}): `rag finetune` trains a new one; "
+                              "ask without --llm meanwhile")
         info = store.current()
-        if info is None and store.damaged():
-            raise ConfigError(f"the adapter record {store.damaged()} is damaged (unreadable, or its adapter is gone): "
-                              "`rag finetune` trains a new one; ask without --llm meanwhile")
         return info if info is not None and same_model(info.base_model, self.llm_settings.model) else None
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",

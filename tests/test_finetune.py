@@ -444,7 +444,7 @@ def test_a_damaged_adapter_record_is_said_and_its_adapter_kept(indexed, examples
     (index_dir / "finetune" / "current.json").write_text('{"adapter":')
     engine = Engine.open(indexed.repo, index_dir=str(index_dir), quick_start=True,
                          llm=LLMSettings(model=tiny, dtype="float32"))
-    with pytest.raises(ConfigError, match="adapter record .* is damaged"):
+    with pytest.raises(ConfigError, match="adapter is damaged .current.json is unreadable"):
         engine.ask("add a product to the cart", llm=True)
     assert engine.ask("add a product to the cart").candidates  # retrieval alone is untouched
     from finetune.settings import TrainSettings
@@ -455,6 +455,39 @@ def test_a_damaged_adapter_record_is_said_and_its_adapter_kept(indexed, examples
     report = train(examples, str(index_dir), indexed.store.manifest().snapshot, asdict(DATA), settings,
                    progress=False, force=True)
     assert report.adapter is not None and os.path.isdir(old) and store.current().adapter == report.adapter
+
+
+def test_an_adapter_changed_since_it_was_published_is_damage(indexed, examples, tiny, tmp_path):
+    """QA sweep 6: one byte of the adapter's weights flipped (the size kept) was asked and merged as
+    the validated adapter, and `rag index --check` never looked at the adapter."""
+    import shutil
+
+    from conftest import run_rag
+    from finetune.pipeline import merge
+    from rag.engine import Engine
+    from rag.settings import LLMSettings
+
+    if AdapterStore(indexed.store.dir).current() is None:
+        _train(indexed, examples, tiny)
+    index_dir = tmp_path / "index"
+    shutil.copytree(indexed.store.dir, index_dir)
+    store = AdapterStore(str(index_dir))
+    assert store.current().files and store.adapter_damage() == []
+    assert run_rag("index", indexed.repo, "--index-dir", index_dir, "--check").returncode == 0
+    weights = os.path.join(store.path(store.current()), "adapter_model.safetensors")
+    data = bytearray(open(weights, "rb").read())
+    data[-5] ^= 0xFF
+    open(weights, "wb").write(bytes(data))
+    engine = Engine.open(indexed.repo, index_dir=str(index_dir), quick_start=True,
+                         llm=LLMSettings(model=tiny, dtype="float32"))
+    with pytest.raises(ConfigError, match="adapter is damaged .the adapter's adapter_model.safetensors changed"):
+        engine.ask("add a product to the cart", llm=True)
+    with pytest.raises(ConfigError, match="adapter is damaged"):
+        merge(str(index_dir), str(tmp_path / "merged"), tiny)
+    r = run_rag("index", indexed.repo, "--index-dir", index_dir, "--check")
+    assert r.returncode == 4 and "its LLM adapter" in r.stdout and "adapter_model.safetensors" in r.stdout, r.stdout
+    r = run_rag("index", indexed.repo, "--index-dir", index_dir)
+    assert r.returncode == 0 and "adapter is damaged" in r.stderr, r.stderr
 
 
 def test_resume_with_nothing_interrupted_says_so(indexed, examples, tiny, tmp_path):

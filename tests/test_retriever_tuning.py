@@ -270,9 +270,18 @@ def test_a_damaged_tuned_embedder_is_said_by_every_command(shop, tiny_embedder):
     assert run_rag("index", shop, "--check").returncode == 0
     [tuned] = [p for p in (shop / ".rag" / "finetune").iterdir() if p.name.startswith("retriever-")]
     weights = tuned / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[:1000])
+    # one byte changed, the size kept (QA sweep 6): `rag ask` and `rag eval` embedded with it unwarned
+    # and a plain `rag index` called the index fresh; only --check hashed the files
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
     r = run_rag("ask", "refund a charge", "--repo", shop)
-    assert r.returncode == 2 and "cannot load the embedder" in r.stderr and "damaged?" in r.stderr, r.stderr
+    assert r.returncode == 2 and "tuned embedder is damaged" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    r = run_rag("index", shop)
+    assert r.returncode == 4 and "model.safetensors changed" in r.stderr, r.stderr
+    weights.write_bytes(bytes(data[:1000]))
+    r = run_rag("ask", "refund a charge", "--repo", shop)
+    assert r.returncode == 2 and "tuned embedder is damaged" in r.stderr, r.stderr
     r = run_rag("index", shop, "--check")
     assert r.returncode == 4 and "model.safetensors has 1000 bytes" in r.stdout, r.stdout
     assert run_rag("index", shop, "--full", "--embedder", "all-MiniLM-L6-v2", "-q").returncode == 0  # the way back

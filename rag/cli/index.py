@@ -33,6 +33,7 @@ def _cmd_index(args) -> int:
     from graph.indexer import IndexOptions, check, index, max_jobs
     from rag.cli.flags import settings_from_args
     from rag.engine import where_index
+    from rag.llm.adapters import AdapterStore
     from rag.progress import StderrProgress
     from rag.retrieval.index_files import RetrievalExtension
 
@@ -46,13 +47,24 @@ def _cmd_index(args) -> int:
         print(f"rag: {args.path} is inside {repo}, whose index covers it: that index is the one "
               f"{'checked' if args.check else 'brought up to date'}", file=sys.stderr)
     extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir)]
+    out = sys.stdout if args.check else sys.stderr
+    embedder_damage = _tuned_embedder_damage(extensions[0], index_dir)
+    if embedder_damage:  # `rag index` cannot repair it (only another embedder can), nor embed with it
+        print("index is damaged (its tuned embedder: `rag index --full --embedder all-MiniLM-L6-v2` goes back "
+              "to the bundled one, `rag finetune --retriever` tunes a new one):", file=out)
+        for line in embedder_damage:
+            print(f"  {line}", file=out)
+        return DAMAGED_EXIT
+    adapter_damage = AdapterStore(index_dir).adapter_damage()
+    if adapter_damage and not args.check:  # the index itself is sound: built, with this said
+        print(f"rag: warning: the index's LLM adapter is damaged ({adapter_damage[0]}): `rag finetune` trains "
+              "a new one", file=sys.stderr)
     if args.check:
         changes = check(repo, options, extensions)
-        embedder_damage = _tuned_embedder_damage(extensions[0], index_dir)
-        if embedder_damage:  # `rag index` cannot repair it: only another embedder can
-            print("index is damaged (its tuned embedder: `rag index --full --embedder all-MiniLM-L6-v2` goes back "
-                  "to the bundled one, `rag finetune --retriever` tunes a new one):")
-            for line in embedder_damage:
+        if adapter_damage:
+            print("index is damaged (its LLM adapter: `rag finetune` trains a new one; `rag ask` without --llm "
+                  "does not use it):")
+            for line in adapter_damage:
                 print(f"  {line}")
             return DAMAGED_EXIT
         if changes.damaged:

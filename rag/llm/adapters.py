@@ -60,6 +60,8 @@ class AdapterInfo:
     # `rag ask --llm` against `rag ask` on held-out commits, measured after training
     # (finetune/pipeline.py: AdapterCheck as a dict); None when unmeasured
     held_out: dict | None = None
+    # its files as published, as RetrieverInfo.files; empty in records written before 0.1.28
+    files: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,13 +105,28 @@ class AdapterStore:
     def retriever_damage(self, hashes: bool = True) -> list[str]:
         """What is wrong with the tuned embedder the record names: gone, or its files not as published
         (`rag index --check` says it; loading it would fail, or embed with other weights)."""
-        info = self._read(RETRIEVER, RetrieverInfo)
+        return self._damage(RETRIEVER, RetrieverInfo, "tuned embedder", hashes)
+
+    def adapter_damage(self, hashes: bool = True) -> list[str]:
+        """What is wrong with the current adapter: its record unreadable, the adapter gone, or its
+        files not as published (a model would answer with other weights than were validated)."""
+        return self._damage(CURRENT, AdapterInfo, "adapter", hashes)
+
+    def _damage(self, record: str, kind, label: str, hashes: bool) -> list[str]:
+        info = self._read(record, kind)
         if info is None:
-            return [f"{RETRIEVER} is unreadable"] if os.path.exists(os.path.join(self.dir, RETRIEVER)) else []
-        directory = os.path.join(self.dir, info.embedder)
+            return [f"{record} is unreadable"] if os.path.exists(os.path.join(self.dir, record)) else []
+        name = info.embedder if kind is RetrieverInfo else info.adapter
+        directory = os.path.join(self.dir, name)
         if not os.path.isdir(directory):
-            return [f"the tuned embedder {info.embedder} is gone"]
-        return [f"the tuned embedder's {p}" for p in damage_of(directory, info.files, hashes)]
+            return [f"the {label} {name} is gone"]
+        return [f"the {label}'s {p}" for p in damage_of(directory, info.files, hashes)]
+
+    def embedder_damage(self, name: str) -> list[str]:
+        """retriever_damage when `name` is the tuned embedder the record names (only its files are
+        recorded); nothing to say of an older one an index may still be built with."""
+        info = self._read(RETRIEVER, RetrieverInfo)
+        return self.retriever_damage() if info is not None and info.embedder == name else []
 
     def _read(self, record: str, kind):
         return read_record(os.path.join(self.dir, record), kind)
@@ -134,7 +151,9 @@ class AdapterStore:
     def publish(self, written: str, info: AdapterInfo) -> AdapterInfo:
         """Make the adapter written at `written` (from new_path) the current one, atomically."""
         previous, damaged = self.current(), self.damaged()
-        info = self._publish(written, CURRENT, lambda name: AdapterInfo(**{**info.to_dict(), "adapter": name}))
+        files = fingerprints(written)
+        info = self._publish(written, CURRENT,
+                             lambda name: AdapterInfo(**{**info.to_dict(), "adapter": name, "files": files}))
         if not damaged:  # which adapter the damaged record named is unknown: none is removed
             self._collect_garbage(PREFIX, keep={info.adapter, previous.adapter if previous else info.adapter})  # a reader may hold the previous
         return info
