@@ -293,13 +293,51 @@ def test_an_edit_the_watcher_has_not_reported_yet_is_no_fresh_answer(workspace):
     before the edit and called it fresh (QA sweep 5: the agent that edits, then asks at once)."""
     served = workspace.repos["two/shop"]
     assert workspace.locate("refund a card payment", repo="two/shop")["index"]["fresh"] is True
-    cart = os.path.join(served.engine.repo, "shop", "cart.py")
-    os.utime(cart, (served.indexed_at + 5, served.indexed_at + 5))  # saved after the index began
+    root = served.engine.repo
+    cart = os.path.join(root, "shop", "cart.py")
+    saved = os.stat(cart).st_mtime + 1
+    os.utime(cart, (saved, saved))  # saved after the index was built
     answer = workspace.locate("refund a card payment", repo="two/shop")
     assert answer["index"]["fresh"] is False and any("shop/cart.py" in w for w in answer["warnings"])
+    # QA sweep 6: index_status and modules called it fresh at the same moment
+    status = workspace.index_status("two/shop")
+    assert status["fresh"] is False and "shop/cart.py" in status["pending"], status
     assert served.refresh()  # the re-index reads it: fresh again
-    os.utime(cart, (served.indexed_at - 5, served.indexed_at - 5))
     assert workspace.locate("refund a card payment", repo="two/shop")["index"]["fresh"] is True
+    # a clock ahead (QA sweep 6: "not fresh" for two hours): changed until the re-index that reads it
+    ahead = time.time() + 7200
+    os.utime(cart, (ahead, ahead))
+    assert workspace.locate("refund a card payment", repo="two/shop")["index"]["fresh"] is False
+    assert served.refresh() and workspace.locate("refund a card payment", repo="two/shop")["index"]["fresh"] is True
+    # a file added or deleted a moment ago (QA sweep 6: fresh, and the deleted file was the answer)
+    added = os.path.join(root, "shop", "loyalty.py")
+    with open(added, "w") as fh:
+        fh.write('def redeem(points):\n    """Redeem loyalty points."""\n')
+    answer = workspace.locate("refund a card payment", repo="two/shop")
+    assert answer["index"]["fresh"] is False and any("shop/loyalty.py" in w for w in answer["warnings"]), answer
+    assert served.refresh()
+    os.remove(added)
+    status = workspace.index_status("two/shop")
+    assert status["fresh"] is False and status["pending"] == ["shop/loyalty.py"], status
+    assert served.refresh()
+    with open(os.path.join(root, "tags"), "w") as fh:  # a file rag cannot read is no edit
+        fh.write("Cart\tshop/cart.py\t1\n")
+    assert workspace.index_status("two/shop")["fresh"] is True
+
+
+def test_the_watcher_counts_no_file_rag_cannot_read(tmp_path):
+    """QA sweep 6: a file without a suffix (`tags`, `nohup`, `LOG`) written every 0.2 s re-indexed the
+    repository each time: such a name counted as a folder that may have moved."""
+    from rag.serve.watch import counts
+
+    repo = str(tmp_path)
+    for name in ("nohup", "tags", "README"):
+        (tmp_path / name).write_text("x\n")
+    index_dir = os.path.join(repo, ".rag")
+    assert not counts(repo, index_dir, os.path.join(repo, "nohup"))
+    assert not counts(repo, index_dir, os.path.join(repo, "tags"))
+    assert counts(repo, index_dir, os.path.join(repo, "README"))
+    assert counts(repo, index_dir, os.path.join(repo, "pkg"))  # gone: perhaps a folder moved whole
 
 
 def test_door_refuses_a_wrong_token_and_a_bad_request(workspace):

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from graph.store import MANIFEST
 from graph.languages import language_for
 from graph.walk import CONFIG_NAME, DEFAULT_EXCLUDED_DIRS, README_NAMES
-from rag.serve.workspace import ServedRepo
+
+if TYPE_CHECKING:  # the workspace's freshness look reads could_be_read from here
+    from rag.serve.workspace import ServedRepo
 
 
 def counts(repo: str, index_dir: str, path: str, git_dir: str | None = None) -> bool:
@@ -43,19 +46,23 @@ def counts(repo: str, index_dir: str, path: str, git_dir: str | None = None) -> 
     parts = relative.split(os.sep)
     if parts[0] == ".git":  # a work tree's .git file (a worktree, a submodule): its refs live elsewhere
         return False
-    return not any(p in DEFAULT_EXCLUDED_DIRS for p in parts[:-1]) and could_be_read(parts[-1])
+    return (not any(p in DEFAULT_EXCLUDED_DIRS for p in parts[:-1])
+            and could_be_read(parts[-1], folder=not os.path.isfile(path)))
 
 
-def could_be_read(name: str) -> bool:
+def could_be_read(name: str, folder: bool = True) -> bool:
     """Whether `rag index` could read a file of this name: a source file of a language it parses, a
-    README, rag.toml, go.mod; or a name without a suffix, which may be a directory moved or removed
-    whole. A log or a build artefact written every second re-indexed the repository every second.
+    README, rag.toml, go.mod; or, unless it is known to be a file (`folder=False`: `tags`, `nohup`), a
+    name without a suffix, which may be a directory moved or removed whole. A log or a build artefact
+    written every second re-indexed the repository every second.
 
     >>> could_be_read("cart.py"), could_be_read("README.md"), could_be_read("pkg"), could_be_read("server.log")
     (True, True, True, False)
+    >>> could_be_read("tags", folder=False), could_be_read("README", folder=False)
+    (False, True)
     """
     return (language_for(name) is not None or name in README_NAMES or name in (CONFIG_NAME, "go.mod")
-            or "." not in name.lstrip("."))
+            or folder and "." not in name.lstrip("."))
 
 
 def git_dir_of(repo: str) -> str | None:
