@@ -255,7 +255,7 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(snap, ignore_errors=True)
             raise
-        self._collect_garbage(keep={name, previous})
+        self._collect_garbage(keep={name, previous}, written=set(os.listdir(snap)))
         return manifest
 
     def _current_snapshot_name(self) -> str | None:
@@ -287,9 +287,19 @@ class IndexStore:
         except (OSError, ValueError, TypeError):
             return False
 
-    def _collect_garbage(self, keep: set) -> None:
-        prune(self.dir, lambda entry: (SNAPSHOT_NAME.fullmatch(entry) and entry not in keep)
-              or _is_manifest_tmp(entry))
+    def _collect_garbage(self, keep: set, written: set[str]) -> None:
+        """Remove older snapshots: directories named like one that hold nothing but what a snapshot
+        holds (`written`: the entries of the one just written; a killed writer's holds fewer). A
+        folder of the user's that happens to have such a name is left alone (QA sweep 6)."""
+        def is_old_snapshot(entry: str) -> bool:
+            if not SNAPSHOT_NAME.fullmatch(entry) or entry in keep:
+                return False
+            try:
+                return set(os.listdir(os.path.join(self.dir, entry))) <= written
+            except OSError:  # not a directory
+                return False
+
+        prune(self.dir, lambda entry: is_old_snapshot(entry) or _is_manifest_tmp(entry))
 
 
 def _is_own(entry: str) -> bool:

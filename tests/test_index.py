@@ -270,10 +270,18 @@ def test_an_index_dir_of_the_users_files_is_never_written_into(shop, tmp_path):
     # an index directory's own entries, and a stray file in it, are another matter: it is still an index
     assert run_rag("index", shop, "-q").returncode == 0
     (shop / ".rag" / "snap-notes.txt").write_text("mine")
+    # a folder of the user's named exactly like a snapshot was removed with what it held (QA sweep 6)
+    lookalike = shop / ".rag" / "snap-20261206150808-5379e46a"
+    lookalike.mkdir()
+    (lookalike / "mydata.txt").write_text("precious")
     (shop / "shop" / "cart.py").write_text("def total():\n    return 0\n")
     assert run_rag("index", shop, "-q").returncode == 0  # a new snapshot: the old ones are collected
-    snapshots = [e for e in os.listdir(shop / ".rag") if e.startswith("snap-2")]
+    snapshots = [e for e in os.listdir(shop / ".rag") if e.startswith("snap-2") and e != lookalike.name]
     assert (shop / ".rag" / "snap-notes.txt").exists() and len(snapshots) == 2
+    assert (lookalike / "mydata.txt").read_text() == "precious"
+    (shop / "shop" / "cart.py").write_text("def total():\n    return 1\n")
+    assert run_rag("index", shop, "-q").returncode == 0  # and real old snapshots are still collected
+    assert len([e for e in os.listdir(shop / ".rag") if e.startswith("snap-2") and e != lookalike.name]) == 2
 
 
 def test_an_include_that_matches_nothing_names_the_patterns(shop):
