@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
     ev.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
                     help="instead: compare two saved runs (`--report` directories or their queries.jsonl) question "
                          "by question: Acc@1 and MRR differences with 95%% intervals and an exact McNemar test")
-    ev.add_argument("--repo", default=".", metavar="PATH", help="repository root (default: .)")
+    ev.add_argument("--repo", default=None, metavar="PATH", help="repository root (default: .)")
     embedder_arg(ev)
     index_dir_arg(ev)
     for name in EVAL_FLAGS:
@@ -46,7 +46,8 @@ def add_parser(sub) -> None:
 # (flag, argument name, the mode or modes it goes with)
 _MODE_FLAGS = [("--since", "since", "--from-git"), ("--last", "last", "--from-git"), ("--out", "out", "--from-git"),
                ("--report", "report", "an evaluation"), ("-v", "verbose", "an evaluation"),
-               ("--embedder", "embedder", "an evaluation"), ("--index-dir", "index_dir", "an evaluation"),
+               ("--embedder", "embedder", "an evaluation"), ("--index-dir", "index_dir", "an evaluation or --from-git"),
+               ("--repo", "repo", "an evaluation or --from-git"),
                ("--methods", "methods", "an evaluation"), ("--level", "level", "an evaluation"),
                ("-k", "k", "an evaluation"), ("--model", "model", "an evaluation"),
                ("--json", "json", "an evaluation or --compare")]
@@ -66,6 +67,7 @@ def _cmd_eval(args) -> int:
         from graph.errors import RagError
         raise RagError("--compare reads two saved runs: give it no labeled-query file and no --from-git")
     _refuse_flags_of_other_modes(args)
+    args.repo = "." if args.repo is None else args.repo
     if args.from_git:
         return _cmd_mine(args)
     if args.compare:
@@ -74,6 +76,7 @@ def _cmd_eval(args) -> int:
         from graph.errors import RagError
         raise RagError("give a labeled-query file, or --from-git to mine one")
     from eval.dataset import load_labeled
+    from eval.methods import get_method
     from eval.report import check_report_directory, paired_text, table, to_dict, write_report
     from eval.runner import evaluate
     from graph.errors import RagError
@@ -82,6 +85,9 @@ def _cmd_eval(args) -> int:
     from rag.settings import LLMSettings
 
     settings = settings_from_args(EvalSettings, args, EVAL_FLAGS)
+    files_only = [m for m in settings.methods if "dir" not in get_method(m).levels]
+    if files_only and "dir" in settings.levels:
+        print(f"rag: note: {', '.join(files_only)} rank(s) files only: left out of the folder level", file=sys.stderr)
     if args.model:
         if not any(m.startswith("llm") for m in settings.methods):
             raise RagError("--model goes with the llm methods (--methods …,llm or llm-base)")
@@ -116,6 +122,10 @@ def _cmd_eval(args) -> int:
         print(f"rag: warning: {len(report.top_level_gold)} gold files are at the repository's top level, which no "
               f"folder holds ({', '.join(report.top_level_gold[:3])}{' …' if len(report.top_level_gold) > 3 else ''}): "
               "misses at --level dir", file=sys.stderr)
+    if report.folder_gold:
+        print(f"rag: warning: {len(report.folder_gold)} gold modules are folders or named modules "
+              f"({', '.join(report.folder_gold[:3])}{' …' if len(report.folder_gold) > 3 else ''}), which a file "
+              "ranking never gives: misses at --level file (--level dir ranks them)", file=sys.stderr)
     if args.report:
         for path in write_report(report, args.report):
             print(f"wrote {path}", file=sys.stderr)
@@ -152,6 +162,7 @@ def _cmd_compare(args) -> int:
         p = c.paired
         left_out = (f"; left out, asked by one run only: {c.only_before} before, {c.only_after} after"
                     if c.only_before or c.only_after else "")
+        left_out += f"; left out, gold changed between the runs: {c.gold_changed}" if c.gold_changed else ""
         print(f"  {c.method} ({c.level}), {p.n} question{'' if p.n == 1 else 's'}{left_out}")
         print(f"    Acc@1 {p.describe()}")
         print(f"    MRR {p.describe_mrr()}")
@@ -174,7 +185,7 @@ def _cmd_mine(args) -> int:
             raise RagError(str(e)) from None
     check_output(args.out, "--out")
     result = mine(check_repo(args.repo), since=args.since, last=args.last)
-    within = where_index(args.repo)[1]
+    within = where_index(args.repo, args.index_dir)[1]
     if within:  # a folder answered from its repository's index: gold files by that index's module IDs
         result.rows = [{**row, "gold_files": [within + f for f in row["gold_files"]]} for row in result.rows]
     lines = "".join((json.dumps(row, ensure_ascii=False) if args.out else json_text(row)) + "\n" for row in result.rows)

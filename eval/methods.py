@@ -25,6 +25,7 @@ class Method:
     description: str
     # (engine, query, k, level, as_of) -> the ranking; as_of: when the query was asked (or None)
     rank: Callable[[object, str, int, str, object], Ranking]
+    levels: tuple[str, ...] = ("file", "dir")  # what it ranks
 
 
 def ranking(result) -> Ranking:
@@ -79,5 +80,6 @@ def _llm(adapter: str):
 
 
 register_method(Method("llm", "hybrid retrieval, then the local LLM re-ranks the candidates "
-                              "(with the index's fine-tuned adapter when it has one, as rag ask --llm)", _llm("auto")))
-register_method(Method("llm-base", "the same with the base model, never an adapter", _llm("none")))
+                              "(with the index's fine-tuned adapter when it has one, as rag ask --llm)", _llm("auto"),
+                       levels=("file",)))  # as rag ask --llm (rag/engine.py: LLM_FILES_ONLY)
+register_method(Method("llm-base", "the same with the base model, never an adapter", _llm("none"), levels=("file",)))

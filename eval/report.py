@@ -40,6 +40,7 @@ def paired_text(report: EvalReport) -> str:
 def to_dict(report: EvalReport) -> dict:
     return {"dataset": report.dataset, "repo": report.repo, "n": report.n, "ks": report.ks,
             "missing_gold": report.missing_gold, "top_level_gold": report.top_level_gold,
+            "folder_gold": report.folder_gold,
             "results": summary_rows(report), "paired": paired_rows(report)}
 
 

@@ -75,6 +75,8 @@ class EvalReport:
     paired: list[MethodComparison] = field(default_factory=list)
     # gold files at the repository's top level, which no folder holds: misses at the folder level
     top_level_gold: list[str] = field(default_factory=list)
+    # gold folders or named modules (module IDs no file ranking gives): misses at --level file
+    folder_gold: list[str] = field(default_factory=list)
 
 
 def against_first(results: list[MethodResult]) -> list[MethodComparison]:
@@ -102,10 +104,11 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
     missing = sorted({g for gold in golds for g in gold if g not in known})
     depth = max(max(ks), 10)
     results = []
-    total, done = len(methods) * len(levels) * len(queries), 0
+    pairs = [(name, level) for name in methods for level in levels if level in get_method(name).levels]
+    total, done = len(pairs) * len(queries), 0
     for name in methods:
         method = get_method(name)
-        for level in levels:
+        for level in (level for level in levels if (name, level) in pairs):
             level_golds = golds if level == "file" else [folder_golds(gold, engine.retriever.modules) for gold in golds]
             rows, rankings = [], []
             for q, gold in zip(queries, level_golds):
@@ -134,4 +137,7 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                 queries=rows))
     top_level = sorted({g for gold in golds for g in gold
                         if "dir" in levels and folder_golds([g], engine.retriever.modules) == [ROOT]})
-    return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results, against_first(results), top_level)
+    modules = engine.retriever.modules
+    folders = sorted({g for gold in golds for g in gold if "file" in levels and g in known and modules[g].kind != "file"})
+    return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results, against_first(results), top_level,
+                      folders)

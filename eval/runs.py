@@ -5,7 +5,9 @@ row per question and method, with its `method`, `level`, `id` and `rank`. Betwee
 after a re-index with a tuned embedder, a new version, other settings), each method and level found in
 both is compared on the questions both asked (matched by `id`, or by the question's text where a row
 has none: never by its line, which a reordered or other file gives to another question), as eval.paired
-describes. A question id that stands for different texts in the two runs is refused.
+describes. A question id that stands for different texts in the two runs is refused; one whose gold
+modules differ between the runs (the labels were corrected) is left out and counted: its change of
+rank says nothing of the method.
 """
 from __future__ import annotations
 
@@ -28,11 +30,12 @@ class RunComparison:
     only_before: int  # questions one run asked and the other did not, left out of the comparison
     only_after: int
     paired: PairedComparison
+    gold_changed: int = 0  # questions both asked whose gold differs between the runs, left out too
 
 
-def load_run(path: str) -> dict[tuple[str, str], dict[str, tuple[int | None, str | None]]]:
-    """(method, level) → question id → (rank of its first gold module, the question's text), from a
-    run's queries.jsonl."""
+def load_run(path: str) -> dict[tuple[str, str], dict[str, tuple[int | None, str | None, tuple | None]]]:
+    """(method, level) → question id → (rank of its first gold module, the question's text, its gold
+    modules), from a run's queries.jsonl."""
     if os.path.isdir(path):
         path = os.path.join(path, "queries.jsonl")
     lines = read_lines(path, f"no such run: {path} (give a `rag eval --report` directory or its queries.jsonl)")
@@ -55,7 +58,8 @@ def load_run(path: str) -> dict[tuple[str, str], dict[str, tuple[int | None, str
         if question in answers:  # the later would silently stand for both
             raise RagError(f"{path}:{number}: the question {_short(question)!r} is asked twice ({key[0]}, {key[1]} "
                            "level): give each row of the labeled file an id to compare its runs")
-        answers[question] = (rank, text_asked)
+        gold = row.get("gold")
+        answers[question] = (rank, text_asked, tuple(sorted(map(str, gold))) if isinstance(gold, list) else None)
     if not run:
         raise RagError(f"{path} holds no answers")
     return run
@@ -73,10 +77,16 @@ def compare_runs(before: dict, after: dict) -> list[RunComparison]:
             if was is not None and now is not None and was != now:
                 raise RagError(f"question {q} is {_short(was)!r} in one run and {_short(now)!r} in the other: "
                                "runs of different labeled files cannot be compared question by question")
+        relabeled = {q for q in common if None not in (before[key][q][2], after[key][q][2])
+                     and before[key][q][2] != after[key][q][2]}
+        kept = [q for q in common if q not in relabeled]
+        if not kept:
+            continue
         out.append(RunComparison(*key, only_before=len(before[key]) - len(common),
                                  only_after=len(after[key]) - len(common),
-                                 paired=compare_ranks([before[key][q][0] for q in common],
-                                                      [after[key][q][0] for q in common])))
+                                 paired=compare_ranks([before[key][q][0] for q in kept],
+                                                      [after[key][q][0] for q in kept]),
+                                 gold_changed=len(relabeled)))
     if not out:
         raise RagError("the two runs share no method, level and question to compare")
     return out

@@ -69,6 +69,7 @@ def _cmd_finetune(args) -> int:
     from graph.indexer import default_index_dir
     from rag.cli.flags import settings_from_args
     from rag.engine import Engine
+    from rag.llm.adapters import AdapterStore
     from rag.llm.model import DEFAULT_MODEL, model_dir
     from rag.progress import StderrProgress
 
@@ -88,7 +89,8 @@ def _cmd_finetune(args) -> int:
     check_output(args.merge, "--merge", directory=True)
     data_settings = _data_settings(args)  # a bad --until fails here, before any work
     if args.merge:
-        trains = [flag for dest, flag in _TRAINING_ONLY.items() if getattr(args, dest) not in (None, False)]
+        trains = [flag for dest, flag in {**_TRAINING_ONLY, "embedder": "--embedder"}.items()
+                  if getattr(args, dest) not in (None, False)]
         if trains:  # each was ignored without a word: --merge trains nothing
             from graph.errors import ConfigError
             raise ConfigError(f"--merge only writes the model with the current adapter merged in: {trains[0]} "
@@ -108,13 +110,14 @@ def _cmd_finetune(args) -> int:
         if checkpoint and not args.resume and not args.dump_data:
             print(f"rag: starting again: the interrupted run's checkpoint ({checkpoint}) is discarded "
                   "(--resume continues from it)", file=sys.stderr)
+        before = AdapterStore(engine.store.dir).current()
         try:
             report = finetune(engine, settings, data_settings, dump_data=args.dump_data, resume=args.resume,
                               progress=progress, started=started, force=args.force)
         except KeyboardInterrupt:
             progress.close()
             checkpoint = interrupted_checkpoint(engine.store.dir)
-            print("rag: interrupted; the current adapter is unchanged"
+            print(f"rag: interrupted; {_adapter_now(before, AdapterStore(engine.store.dir).current())}"
                   + (f"; `rag finetune --resume` continues from {checkpoint}" if checkpoint else
                      f" (no checkpoint yet: one is written every {settings.checkpoint_steps} steps)"), file=sys.stderr)
             return 130
@@ -153,6 +156,14 @@ def _data_settings(args):
         return DataSettings(until=args.until)
     except ValueError as e:
         raise ConfigError(str(e)) from None
+
+def _adapter_now(before, now) -> str:
+    """What an interrupted run leaves current: an epoch that beat the others is published as it ends."""
+    if now is None or before is not None and now.adapter == before.adapter:
+        return "the current adapter is unchanged"
+    accuracy = f", validation accuracy {now.validation_accuracy}" if now.validation_accuracy is not None else ""
+    return f"{now.adapter}, published by this run before the interrupt{accuracy}, is the current adapter"
+
 
 def _say_what_until_leaves(engine, until: str | None) -> None:
     """A note on stderr when --until leaves out all of the history or none of it: the run then trains

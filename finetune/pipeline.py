@@ -15,7 +15,7 @@ from finetune.held_out import HeldOutScore, first_changes, fused_score
 from finetune.retriever import (TRAINING_CONFIG, Pair, RetrieverReport, accept, capped, dense_score,
                                 encoder, tune)
 from finetune.settings import RetrieverSettings, TrainSettings
-from finetune.train import TrainReport, train
+from finetune.train import TrainReport, check_resume, train
 from graph.durable import atomic_write
 from graph.errors import ConfigError
 from graph.history import head
@@ -193,6 +193,9 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
     `started` (time.monotonic) is when the run began, for the time budget (default: now); `force`:
     publish the best adapter even when it does not beat the base model on validation (train)."""
     started = time.monotonic() if started is None else started
+    if resume and not dump_data:  # refused before the examples are built, not after
+        check_resume(engine.store.dir, train_settings,
+                     {"snapshot": engine.store.manifest().snapshot, "data": asdict(data_settings)})
     from transformers import AutoTokenizer
 
     from rag.llm.model import model_dir

@@ -94,10 +94,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
     store = AdapterStore(index_dir)
     work = os.path.join(store.dir, "work")
     if resume:
-        check_resumable(work, settings, {"snapshot": snapshot, "data": data_settings})
-        if _last_checkpoint(work) is None:
-            raise ConfigError(f"nothing to resume: no interrupted run left a checkpoint here (one is written every "
-                              f"{settings.checkpoint_steps} steps); start again without --resume")
+        check_resume(index_dir, settings, {"snapshot": snapshot, "data": data_settings})
     else:
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
@@ -335,6 +332,16 @@ def _features(tokenizer, e: Example) -> dict:
 SETTINGS_RECORD = "settings.json"  # in the work directory: what an interrupted run was trained with
 DATA_RECORD = "data.json"  # and on which examples: the index snapshot and the data settings
 RESUMABLE_CHANGES = {"max_minutes", "device"}  # a resumed run may get a new time budget, or another device
+
+
+def check_resume(index_dir: str, settings: TrainSettings, data: dict) -> None:
+    """ConfigError unless `--resume` can continue an interrupted run here with these settings and
+    examples (`pipeline.finetune` asks before it builds the examples: minutes, on a big repository)."""
+    work = os.path.join(AdapterStore(index_dir).dir, "work")
+    check_resumable(work, settings, data)
+    if _last_checkpoint(work) is None:
+        raise ConfigError(f"nothing to resume: no interrupted run left a checkpoint here (one is written every "
+                          f"{settings.checkpoint_steps} steps); start again without --resume")
 
 
 def check_resumable(work: str, settings: TrainSettings, data: dict | None = None) -> None:

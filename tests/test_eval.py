@@ -252,6 +252,20 @@ def test_eval_compare_two_runs(tmp_path):
     assert "40.0 → 60.0: +20.0 points" in text and "2 better / 1 worse" in text and "1 after" in text
 
 
+def test_eval_compare_leaves_out_questions_whose_gold_changed(tmp_path):
+    """QA sweep 6: a question relabeled between two runs (cart.py, then catalog.py) counted as a loss."""
+    def rows(golds):
+        return [{"method": "hybrid", "level": "file", "id": f"q{i}", "gold": [g], "rank": 1 if g == "cart.py" else None}
+                for i, g in enumerate(golds)]
+
+    before = _run_file(tmp_path / "before.jsonl", rows(["cart.py", "cart.py", "cart.py"]))
+    after = _run_file(tmp_path / "after.jsonl", rows(["cart.py", "catalog.py", "cart.py"]))
+    r = run_rag("eval", "--compare", before, after, "--json")
+    [c] = json.loads(r.stdout)
+    assert (c["paired"]["n"], c["paired"]["losses"], c["gold_changed"]) == (2, 0, 1), c
+    assert "gold changed between the runs: 1" in run_rag("eval", "--compare", before, after).stdout
+
+
 def test_eval_compare_matches_questions_by_id_or_text_never_by_line(tmp_path):
     """Found by a user's probe: the same questions in reverse order (rows without an id) were paired by
     line, and two different labeled files were compared as if they were one."""
@@ -312,7 +326,8 @@ def test_eval_compare_bad_input_is_one_line(tmp_path):
     # a flag of another mode was ignored without a word (QA sweep 5)
     for args, said in ((["--compare", good, good, "--methods", "bm25"], "--methods goes with an evaluation"),
                        (["--from-git", "--report", tmp_path / "r"], "--report goes with an evaluation"),
-                       ([good, "--out", tmp_path / "o.jsonl"], "--out goes with --from-git")):
+                       ([good, "--out", tmp_path / "o.jsonl"], "--out goes with --from-git"),
+                       (["--compare", good, good, "--repo", tmp_path / "nowhere"], "--repo goes with an evaluation")):
         r = run_rag("eval", *args)
         assert r.returncode == 2 and said in r.stderr and r.stderr.count("\n") == 1, r.stderr
 
@@ -329,6 +344,10 @@ def test_folder_level_gold_keeps_named_modules_and_says_what_no_folder_holds(sho
     assert "1 gold files are at the repository's top level, which no folder holds (main.py)" in r.stderr
     data = json.loads(r.stdout)
     assert data["top_level_gold"] == ["main.py"] and data["results"][0]["acc@10"] == 50.0  # billing is found
+    # at the file level the named module can only be a miss: said, not scored silently (QA sweep 6)
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25", "--json", timeout=120)
+    assert "1 gold modules are folders or named modules (billing), which a file ranking never gives" in r.stderr
+    assert json.loads(r.stdout)["folder_gold"] == ["billing"]
 
 
 def test_eval_of_a_stale_index_says_so(shop, labeled):
@@ -341,9 +360,15 @@ def test_eval_of_a_stale_index_says_so(shop, labeled):
 
 
 def test_eval_of_llm_without_a_tuned_adapter_says_it_is_the_base_model(shop, labeled):
-    r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid,llm", "-k", "1", timeout=300)
+    r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid,llm", "-k", "1", "--level", "both", "--json",
+                timeout=300)
     assert r.returncode == 0, r.stderr
     assert "no tuned adapter for the model: `llm` is the base model, as `llm-base`" in r.stderr  # was silent
+    # the LLM ranks files only: at --level both it is left out of the folder level, with a note (QA sweep 6:
+    # "--llm answers at file level only" after the work, exit 2)
+    assert "llm rank(s) files only: left out of the folder level" in r.stderr, r.stderr
+    ran = [(row["method"], row["level"]) for row in json.loads(r.stdout)["results"]]
+    assert ran == [("hybrid", "file"), ("hybrid", "dir"), ("llm", "file")], ran
 
 
 def test_eval_bad_input_is_one_line(shop, labeled):
@@ -351,6 +376,7 @@ def test_eval_bad_input_is_one_line(shop, labeled):
                            (["--methods", ","], "--methods: name at least one method"),
                            (["-k", "0"], "-k: every cut-off must be 1 or more"),
                            (["-k", "a,b"], "argument -k: takes whole numbers separated by ','"),
-                           (["--level", "module"], "invalid choice: 'module'")):
+                           (["--level", "module"], "invalid choice: 'module'"),
+                           (["--methods", "hybrid,llm", "--level", "dir"], "llm rank(s) files only: --level file")):
         r = run_rag("eval", labeled, "--repo", shop, *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr

@@ -595,8 +595,9 @@ def test_bad_finetune_input_is_one_line(indexed, tmp_path):
         r = run_rag("finetune", indexed.repo, "--retriever", *flag)  # ignored before, and the embedder tuned
         assert r.returncode == 2 and f"{flag[0]} is for training the LLM's adapter" in r.stderr
     assert not (tmp_path / "d.jsonl").exists()
-    for flag in (["--dump-data", str(tmp_path / "d.jsonl")], ["--lora-r", "8"], ["--until", "2021"]):
-        r = run_rag("finetune", indexed.repo, "--merge", tmp_path / "merged", *flag)  # ignored before (QA sweep 5)
+    for flag in (["--dump-data", str(tmp_path / "d.jsonl")], ["--lora-r", "8"], ["--until", "2021"],
+                 ["--embedder", "all-MiniLM-L6-v2"]):  # ignored before (QA sweeps 5 and 6)
+        r = run_rag("finetune", indexed.repo, "--merge", tmp_path / "merged", *flag)
         assert r.returncode == 2 and f"{flag[0]} goes with a training run" in r.stderr
     assert not (tmp_path / "merged").exists()
     r = run_rag("finetune", indexed.repo, "--lora-r", "-3")
@@ -825,3 +826,35 @@ def test_the_held_out_check_skips_a_commit_with_nothing_to_ask(indexed, tiny):
                Query("add a product to the cart", "shop/cart.py", "git:bbb", "git", "validation")]
     check = check_adapter(indexed, commits, tiny)
     assert check.commits == ["bbb"] and check.queries == 1 and check.retrieval.queries == check.llm.queries == 1
+
+
+def test_an_interrupted_run_names_the_adapter_it_published():
+    """QA sweep 6: Ctrl-C after an epoch had published its adapter said "the current adapter is unchanged"."""
+    from finetune.cli import _adapter_now
+    from rag.llm.adapters import AdapterInfo
+
+    def info(name):
+        return AdapterInfo(adapter=name, base_model="m", snapshot="s", created="c", candidates=5, prompt_tokens=1,
+                           summary_words=1, label_form="plain", validation_accuracy=0.5)
+
+    assert _adapter_now(None, None) == "the current adapter is unchanged"
+    assert _adapter_now(info("adapter-a"), info("adapter-a")) == "the current adapter is unchanged"
+    for before in (None, info("adapter-a")):
+        said = _adapter_now(before, info("adapter-b"))
+        assert said.startswith("adapter-b, published by this run") and "0.5" in said
+
+
+def test_resume_is_refused_before_the_examples_are_built(indexed, tiny, monkeypatch):
+    """QA sweep 6: `--resume` with other epochs or another --until built every training example (minutes
+    on a big repository) before saying it cannot resume."""
+    import finetune.pipeline as pipeline
+    from finetune.settings import TrainSettings
+
+    def built(*args, **kwargs):
+        raise AssertionError("examples built before the resume check")
+
+    monkeypatch.setattr(pipeline, "examples_for", built)
+    monkeypatch.setattr(pipeline, "training_queries", built)
+    settings = TrainSettings(base_model=tiny, dtype="float32", device="cpu", epochs=1)
+    with pytest.raises(ConfigError, match="nothing to resume|cannot resume"):
+        pipeline.finetune(indexed, settings, DATA, resume=True, progress=None)
