@@ -172,9 +172,9 @@ def _cmd_compare(args) -> int:
 def _cmd_mine(args) -> int:
     from graph.errors import RagError
     from graph.history import checked_date
-    from graph.indexer import check_repo
+    from graph.index_location import check_repo
     from rag.commit_queries import mine
-    from rag.engine import where_index
+    from graph.index_location import where_index
 
     if args.last is not None and args.last < 1:
         raise RagError("--last must be 1 or more")

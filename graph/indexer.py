@@ -25,6 +25,7 @@ from graph.history import HISTORY_FILE, History, add_history, head, mine_history
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
 from graph.settings_model import setting
+from graph.index_location import check_repo
 from graph.store import FORMAT_VERSION, IndexStore, Manifest, default_index_dir, jsonl_line, jsonl_lines
 from graph.symbols import FileSymbols
 from graph.version import TOOL_VERSION
@@ -130,17 +131,6 @@ class IndexReport:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     history: str = ""  # what was mined from git, or why nothing was
     empty_modules: list = field(default_factory=list)  # rag.toml's named modules that hold no file (NamedModule)
-
-
-def check_repo(repo: str) -> str:
-    if not isinstance(repo, (str, os.PathLike)):  # the Python API: Engine.open(None)
-        raise RepoError(f"a repository is a path, not {type(repo).__name__}")
-    repo = os.path.abspath(repo)
-    if not os.path.exists(repo):
-        raise RepoError(f"no such path: {repo}")
-    if not os.path.isdir(repo):
-        raise RepoError(f"not a directory: {repo}")
-    return repo
 
 
 def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequence[IndexExtension] = (),

@@ -6,12 +6,14 @@ unless `refresh=True` brings it up to date first.
 """
 from __future__ import annotations
 
+import copy
 import os
 import time
 from dataclasses import dataclass, replace
 
 from graph.errors import ConfigError, IndexStoreError, RagError, RepoError
-from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, check_repo, default_index_dir, index
+from graph.index_location import where_index
+from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, index
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
 from rag.retrieval.confidence import answer_confidence
@@ -96,6 +98,15 @@ class Engine:
         if not quick_start and settings.w_dense and hasattr(retriever.embedder(), "load"):
             retriever.embedder().load()
         return cls(repo, store, retriever, changes, llm, within)
+
+    def scoped(self, within: str) -> Engine:
+        """This engine answering only from under the folder `within` ("pkg/sub/") of its repository:
+        one loaded index serves questions about any of its folders (`rag serve`)."""
+        if not within or within == self.within:
+            return self
+        scoped = copy.copy(self)
+        scoped.within = within
+        return scoped
 
     def llm(self, adapter: str | None = None):
         """(model, adapter info) for an adapter choice ("auto", "none" or a directory; None: the settings')."""
@@ -343,51 +354,6 @@ def same_model(a: str, b: str) -> bool:
     (True, True)
     """
     return a == b or os.path.isdir(a) and os.path.isdir(b) and os.path.realpath(a) == os.path.realpath(b)
-
-
-def where_index(path: str, index_dir: str | None = None) -> tuple[str, str, str]:
-    """(repository, subdirectory asked about or "", index directory) for a path: as git finds .git, a
-    subdirectory without an index of its own is answered from its repository's index."""
-    repo, within = check_repo(path), ""
-    owner = IndexStore(repo).recorded_root()
-    if owner is not None:
-        raise RepoError(f"{repo} is an index, not a repository: give the repository it indexes ({owner})")
-    if index_dir is not None:  # the index records its repository: a folder of that one is answered from it
-        root = IndexStore(index_dir).recorded_root()
-        if root is not None and _below(os.path.realpath(repo), root):
-            repo, within = root, os.path.relpath(os.path.realpath(repo), root).replace(os.sep, "/") + "/"
-    elif not IndexStore(default_index_dir(repo)).exists():
-        root = enclosing_index(repo)
-        if root is not None:
-            repo, within = root, os.path.relpath(repo, root).replace(os.sep, "/") + "/"
-    return repo, within, index_dir or default_index_dir(repo)
-
-
-def _below(path: str, folder: str) -> bool:
-    """Whether `path` lies strictly inside `folder` (both real paths)."""
-    return os.path.commonpath([path, folder]) == folder and path != folder
-
-
-def enclosing_index(path: str) -> str | None:
-    """The nearest directory above `path` whose index covers files under `path`, if any. A directory
-    that is a repository of its own (it has `.git`) or that no enclosing index covers gets its own."""
-    path = os.path.abspath(path)
-    if os.path.exists(os.path.join(path, ".git")):
-        return None
-    current = path
-    while True:
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-        store = IndexStore(default_index_dir(current))
-        if store.exists():
-            prefix = os.path.relpath(path, current).replace(os.sep, "/") + "/"
-            try:
-                covered = any(f.startswith(prefix) for f in store.manifest().files)
-            except RagError:
-                covered = False
-            return current if covered else None
 
 
 def embedder_change(path: str, index_dir: str | None, settings: RetrievalSettings) -> tuple[str, str] | None:

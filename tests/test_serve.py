@@ -211,9 +211,15 @@ def test_rag_ask_uses_a_server_only_for_what_it_serves_and_questions_it_can_take
     whole = _ask_json(shop, "refund a card payment")
     report = tmp_path / "report.txt"
     report.write_text("Refund a card payment twice\n" + "log line of a long run\n" * (MAX_REQUEST_BYTES // 20))
+    inside = _ask_json(shop / "shop" / "payment", "refund a card payment")
     server = _start_server(shop)
     try:
         assert "server" in _ask_json(shop, "refund a card payment")["timing_ms"]
+        # a folder of the served repository is answered by its server, from that folder only (QA sweep 6:
+        # `--repo SUBDIR` loaded everything in-process beside a warm server)
+        asked = _ask_json(shop / "shop" / "payment", "refund a card payment")
+        assert "server" in asked["timing_ms"] and asked["candidates"] == inside["candidates"], asked
+        assert all(c["module"].startswith("shop/payment/") for c in asked["candidates"])
         r = run_rag("ask", "--file", report, "--repo", shop, "-k", "1", "--json")
         assert r.returncode == 0 and "longer than" in r.stderr, r.stderr  # answered here, not refused
         assert "server" not in json.loads(r.stdout)["timing_ms"]

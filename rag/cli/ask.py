@@ -100,7 +100,8 @@ def _cmd_ask(args) -> int:
 
 def _ask_server(args, question: str):
     """The answer of a `rag serve` running for this repository (warm: milliseconds), or None."""
-    from graph.store import default_index_dir
+    from graph.errors import RagError
+    from graph.index_location import where_index
     from rag.serve.door import ask_server
     from rag.settings import ServeSettings
 
@@ -108,7 +109,11 @@ def _ask_server(args, question: str):
     if not os.path.isdir(repo) or not 1 <= args.k <= ServeSettings().max_k:
         return None  # what only the in-process path says or allows
     start = time.perf_counter()
-    reply = ask_server(args.index_dir or default_index_dir(repo), repo, question, args.k, args.level)
+    try:  # a folder of a repository is answered by that repository's server
+        root, within, index_dir = where_index(repo, args.index_dir)
+    except RagError:
+        return None  # the in-process path says it
+    reply = ask_server(index_dir, repo, question, args.k, args.level, root=root, within=within)
     if reply is None:
         return None
     from rag.results import AskResult

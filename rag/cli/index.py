@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
 def _cmd_index(args) -> int:
     from graph.indexer import IndexOptions, check, index, max_jobs
     from rag.cli.flags import settings_from_args
-    from rag.engine import where_index
+    from graph.index_location import where_index
     from rag.llm.adapters import AdapterStore
     from rag.progress import StderrProgress
     from rag.retrieval.index_files import RetrievalExtension

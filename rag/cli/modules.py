@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
 def _cmd_modules(args) -> int:
     from graph.indexer import load_modules
     from graph.store import IndexStore
-    from rag.engine import where_index
+    from graph.index_location import where_index
 
     repo, within, index_dir = where_index(args.path, args.index_dir)
     modules = load_modules(IndexStore(index_dir))

@@ -54,7 +54,7 @@ def _cmd_serve(args) -> int:
 
 
 def _claim(paths: list[str]) -> list:
-    from rag.engine import where_index
+    from graph.index_location import where_index
     from rag.serve.door import Claim
 
     from graph.errors import RagError

@@ -135,7 +135,8 @@ class Door:
             if not isinstance(request, dict) or not secrets.compare_digest(str(request.get("token", "")), self.token):
                 return {"error": "not allowed"}
             return {"result": self.workspace.locate(str(request["question"]), k=request.get("k", 10),
-                                                    level=request.get("level", "file"), repo=request.get("repo"))}
+                                                    level=request.get("level", "file"), repo=request.get("repo"),
+                                                    within=request.get("within", ""))}
         except RagError as e:
             return {"error": str(e)}
         except (ValueError, KeyError, TypeError) as e:
@@ -148,17 +149,22 @@ REPLY_TIMEOUT_S = 5.0
 
 
 def ask_server(index_dir: str, path: str, question: str, k: int, level: str,
-               timeout: float = REPLY_TIMEOUT_S) -> dict | None:
+               timeout: float = REPLY_TIMEOUT_S, root: str | None = None, within: str = "") -> dict | None:
     """The answer of the server running for this index, or None when there is none to ask: none runs,
     or it serves another directory than `path` (a server of a subdirectory answers for that subdirectory
     only), or the question is too long to send (the process asking answers it then, as it would anyway).
+    `path` may be the folder `within` of the repository `root` a server serves: it answers from there.
 
     A server's own refusal (a bad `k`, say) is raised as RagError, as in-process it would be."""
     record = read_record(index_dir)
-    if record is None or record["path"] != os.path.realpath(path):
+    if record is None:
+        return None
+    if record["path"] == os.path.realpath(path):
+        within = ""  # it serves exactly this folder
+    elif not (within and root and record["path"] == os.path.realpath(root)):
         return None
     request = json.dumps({"token": record["token"], "repo": record["repo"], "question": question,
-                          "k": k, "level": level}).encode() + b"\n"
+                          "k": k, "level": level, **({"within": within} if within else {})}).encode() + b"\n"
     if len(request) > MAX_REQUEST_BYTES:
         return None
     try:

@@ -104,10 +104,10 @@ class ServedRepo:
                 self.after_refresh()
             return True
 
-    def ask(self, question: str, k: int, level: str) -> dict:
+    def ask(self, question: str, k: int, level: str, within: str = "") -> dict:
         def asked():
             with self._ask_lock:
-                return self.engine.ask(question, k=k, level=level)
+                return self.engine.scoped(within).ask(question, k=k, level=level)
 
         result = self._reloading(asked)
         out = result.to_dict()
@@ -182,7 +182,7 @@ class Workspace:
     @classmethod
     def open(cls, paths: list[str], settings: ServeSettings = ServeSettings(),
              retrieval: RetrievalSettings = RetrievalSettings(), progress=None) -> Workspace:
-        from graph.indexer import check_repo
+        from graph.index_location import check_repo
 
         paths = [check_repo(p) for p in paths]
         if len(set(paths)) < len(paths):
@@ -206,12 +206,17 @@ class Workspace:
 
     # --- the tools ---------------------------------------------------------------------------
 
-    def locate(self, question: str, k: int = 10, level: str = "file", repo: str | None = None) -> dict:
+    def locate(self, question: str, k: int = 10, level: str = "file", repo: str | None = None,
+               within: str = "") -> dict:
+        """`within`: only answers under this folder of the repository ("pkg/sub/"; `rag ask --repo
+        FOLDER` through the door)."""
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= self.settings.max_k:
             raise RagError(f"k must be a whole number from 1 to {self.settings.max_k}, not {k!r}")
         if not question or not question.strip():
             raise RagError("the query is empty")  # as Engine.ask says it
-        return self.repo(repo).ask(question, k, level)
+        if not isinstance(within, str) or within and not within.endswith("/"):
+            raise RagError(f"within must be a folder of the repository ending in '/', not {within!r}")
+        return self.repo(repo).ask(question, k, level, within)
 
     def describe(self, module: str, repo: str | None = None) -> dict:
         from graph.neighbours import definitions, member_files, neighbours
