@@ -49,6 +49,20 @@ def _below(path: str, folder: str) -> bool:
 def enclosing_index(path: str) -> str | None:
     """The nearest directory above `path` whose index covers files under `path`, if any. A directory
     that is a repository of its own (it has `.git`) or that no enclosing index covers gets its own."""
+    above = index_above(path)
+    if above is None:
+        return None
+    prefix = os.path.relpath(os.path.abspath(path), above).replace(os.sep, "/") + "/"
+    try:
+        covered = any(f.startswith(prefix) for f in IndexStore(default_index_dir(above)).manifest().files)
+    except RagError:
+        covered = False
+    return above if covered else None
+
+
+def index_above(path: str) -> str | None:
+    """The nearest directory above `path` with an index, whether or not it covers `path`; None at a
+    repository of its own (it has `.git`)."""
     path = os.path.abspath(path)
     if os.path.exists(os.path.join(path, ".git")):
         return None
@@ -58,11 +72,5 @@ def enclosing_index(path: str) -> str | None:
         if parent == current:
             return None
         current = parent
-        store = IndexStore(default_index_dir(current))
-        if store.exists():
-            prefix = os.path.relpath(path, current).replace(os.sep, "/") + "/"
-            try:
-                covered = any(f.startswith(prefix) for f in store.manifest().files)
-            except RagError:
-                covered = False
-            return current if covered else None
+        if IndexStore(default_index_dir(current)).exists():
+            return current

@@ -274,6 +274,12 @@ def test_a_directory_the_enclosing_index_does_not_cover_gets_its_own(shop):
     r = run_rag("ask", "the only module", "--repo", other, "-k", "1")
     assert r.returncode == 0 and "pkg/only.py" in r.stdout, r.stderr
     assert (other / ".rag").exists()
+    # `rag index` of such a folder says why it gets an index of its own (QA sweep 6: silently)
+    again = shop / "generated"
+    again.mkdir()
+    (again / "made.py").write_text('"""Generated."""\ndef made():\n    pass\n')
+    r = run_rag("index", again)
+    assert r.returncode == 0 and f"the index of {shop} leaves" in r.stderr and "of its own" in r.stderr, r.stderr
 
 
 def test_parsing_workers_die_with_a_killed_rag_index(tmp_path):

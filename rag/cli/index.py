@@ -1,6 +1,7 @@
 """`rag index`: build, update or check the index of a repository."""
 from __future__ import annotations
 
+import os
 import sys
 
 from rag.cli.common import DAMAGED_EXIT, embedder_arg, index_dir_arg, retrieval_settings
@@ -32,7 +33,7 @@ def add_parser(sub) -> None:
 def _cmd_index(args) -> int:
     from graph.indexer import IndexOptions, check, index, max_jobs
     from rag.cli.flags import settings_from_args
-    from graph.index_location import where_index
+    from graph.index_location import index_above, where_index
     from rag.llm.adapters import AdapterStore
     from rag.progress import StderrProgress
     from rag.retrieval.index_files import RetrievalExtension
@@ -46,6 +47,9 @@ def _cmd_index(args) -> int:
     if within:  # as `rag ask` there answers from it: one index per repository, not one per folder asked
         print(f"rag: {args.path} is inside {repo}, whose index covers it: that index is the one "
               f"{'checked' if args.check else 'brought up to date'}", file=sys.stderr)
+    elif args.index_dir is None and not os.path.exists(index_dir) and index_above(repo):
+        print(f"rag: note: the index of {index_above(repo)} leaves {args.path} out (ignored or excluded "
+              f"there): it gets an index of its own", file=sys.stderr)
     extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir)]
     out = sys.stdout if args.check else sys.stderr
     embedder_damage = _tuned_embedder_damage(extensions[0], index_dir)
