@@ -178,6 +178,17 @@ def test_output_to_a_stream_that_is_not_utf8_is_escaped_not_an_error(shop):
         assert r.returncode == 0, r.stderr
         if json_flag:
             assert json.loads(r.stdout)["query"] == question
+    # and `rag modules --tree` pads names as they are printed: an escaped name pushed its summary out of
+    # line (QA sweep 6)
+    (shop / "shop" / "zahlung_é").mkdir()
+    (shop / "shop" / "zahlung_é" / "karte.py").write_text('"""Charge a card."""\ndef charge():\n    pass\n')
+    (shop / "shop" / "zahlung_x").mkdir()
+    (shop / "shop" / "zahlung_x" / "karte.py").write_text('"""Charge a card."""\ndef charge():\n    pass\n')
+    assert run_rag("index", shop, "-q").returncode == 0
+    r = subprocess.run([*RAG, "modules", str(shop), "--tree"], capture_output=True, env=env, timeout=120)
+    rows = {line.split()[0]: line for line in r.stdout.decode("ascii").splitlines() if "zahlung_" in line}
+    escaped, plain = rows["zahlung_\\xe9/"], rows["zahlung_x/"]
+    assert escaped.index("Directory of") == plain.index("Directory of"), rows
 
 
 def test_text_output_for_a_person(shop):

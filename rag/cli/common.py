@@ -105,6 +105,15 @@ def stream_is_utf8(stream) -> bool:
     return (getattr(stream, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf8sig")
 
 
+def as_shown(text: str, stream) -> str:
+    """`text` as `stream` will write it: where it cannot write a character, the escape it writes instead
+    (`\\xe9`), so that columns are padded to the width actually printed."""
+    if stream_is_utf8(stream):
+        return text
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
 def json_text(value, **options) -> str:
     """JSON for stdout: its characters as they are, or \\u-escaped where stdout cannot write them
     (backslashreplace would leave \\xe9 in a string, which is no JSON)."""

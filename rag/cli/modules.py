@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import index_dir_arg, json_text
+from rag.cli.common import as_shown, index_dir_arg, json_text
 
 
 def add_parser(sub) -> None:
@@ -62,8 +62,8 @@ def _print_tree(modules, out) -> None:
     while pending:
         m, depth = pending.pop()
         label = m.id if depth == 0 else m.name + ("/" if m.kind == "directory" else "")
-        line = f"{'  ' * depth}{label}"
-        hint = first_sentence(m.summary, 14)
+        line = as_shown(f"{'  ' * depth}{label}", out)
+        hint = as_shown(first_sentence(m.summary, 14), out)
         row = f"{line:<{max(len(line) + 2, 36)}}{hint}"
         out.write((row if len(row) <= width + 40 else row[:width + 39] + "…") + "\n")
         pending.extend((child, depth + 1) for child in reversed(ordered(m.id)))
