@@ -22,6 +22,16 @@ value values get set new init main args kwargs param params str int bool list di
 # runs are cut into overlapping pairs of characters, the usual unit for searching such text.
 _ANY_WORD = re.compile(r"[^\W\d_][^\W_]*|\d+")
 HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# characters that show nothing and may sit inside a word: a soft hyphen, zero-width (non-)joiners and
+# spaces, direction marks and isolates, a byte-order mark
+_INVISIBLE = dict.fromkeys([0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C,
+                            0x202D, 0x202E, 0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF])
+
+
+def normalise(text: str) -> str:
+    """Non-ASCII text as one form of it: invisible characters out, then NFC (a decomposed `Ü`, as
+    macOS file names and PDFs give it, is one letter again). ASCII text is returned as it is."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text.translate(_INVISIBLE))
 
 
 def split_identifier(name: str) -> list[str]:
@@ -38,13 +48,19 @@ def split_identifier(name: str) -> list[str]:
 
 
 def fold_accents(text: str) -> str:
-    """`Überweisung` -> `Uberweisung`, `ﬁle` -> `file`: compatibility forms and combining marks away."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """`Überweisung` -> `Uberweisung`, `ﬁle` -> `file`: compatibility forms, and the accents of Latin
+    letters. Other scripts keep their marks: `й` is a letter of its own, not an `и` with a breve."""
+    out: list[str] = []
+    for c in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(c) and out and out[-1].isascii():
+            continue
+        out.append(c)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 def _split_any_script(text: str) -> list[str]:
     pieces: list[str] = []
-    for chunk in _ANY_WORD.findall(fold_accents(text)):
+    for chunk in any_script_words(fold_accents(normalise(text)), _ANY_WORD, _MARKED_WORD):
         if chunk.isascii():
             pieces.extend(_split_word_cached(chunk))
             continue
@@ -56,6 +72,25 @@ def _split_any_script(text: str) -> list[str]:
             at = run.end()
         pieces.extend(_split_case(chunk[at:]))
     return pieces
+
+
+_MARKED_WORD = r"\p{L}[\p{L}\p{M}\p{N}]*|\p{Nd}+"  # _ANY_WORD where letters carry marks
+
+
+def any_script_words(text: str, plain: re.Pattern, marked: str) -> list[str]:
+    """`plain`'s matches in normalised non-ASCII text; `marked` (a pattern for the `regex` module,
+    which knows Unicode's mark category) where letters carry combining marks (Devanagari, Thai,
+    Arabic vowel signs): `re` would cut a word at each mark. Latin, Cyrillic, Greek and Han text in
+    NFC carries none and keeps the faster `re`."""
+    marks = _regex(r"\p{M}")
+    return _regex(marked).findall(text) if marks.search(text) else plain.findall(text)
+
+
+@lru_cache(maxsize=8)
+def _regex(pattern: str):
+    import regex  # only for non-ASCII text: no import cost otherwise
+
+    return regex.compile(pattern)
 
 
 def _split_case(word: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Whole issue reports as users paste them, the odd ones included: each is answered, fast, and says
 when it had nothing to go on."""
 import time
+import unicodedata
 
 import pytest
 
@@ -105,6 +106,19 @@ def test_words_of_any_script_are_split_and_ascii_text_as_before():
     assert split_identifier("购物车") == ["购物", "物车"]
     assert tokenize("скидку") == tokenize("скидка")  # Russian endings stemmed
     assert tokenize("Gröbner") == tokenize("Grobner")
+    # QA sweep 7: й folded to и broke the Russian stemmer; a decomposed Ü (macOS, PDFs), a soft hyphen
+    # or a zero-width joiner cut words; Devanagari vowel signs cut every word into pieces
+    assert tokenize("курьерской службой") == tokenize("курьерскую службу")
+    assert tokenize(unicodedata.normalize("NFD", "Überweisung")) == tokenize("Über\u00adwei\u200dsung") == ["uberweisung"]
+    assert tokenize("सदस्यता रद्द करें") == ["सदस्यता", "रद्द", "करें"]
+
+
+def test_the_keyword_shown_for_chinese_is_the_pair_that_matched():
+    """A pasted Chinese log gave its whole run (20,066 characters) as one evidence keyword (QA sweep 7)."""
+    from rag.retrieval.question import parse_query
+
+    words = parse_query("购物车" * 5000 + " cart").words
+    assert max(map(len, words.values())) <= 40 and words[next(iter(words))] == "购物"
 
 
 # words the index has none of are no evidence either (QA sweep 5: "zzzz qqqq wwww" had confidence 0.355)

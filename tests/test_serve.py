@@ -328,7 +328,15 @@ def test_an_edit_the_watcher_has_not_reported_yet_is_no_fresh_answer(workspace):
     assert served.refresh()
     with open(os.path.join(root, "tags"), "w") as fh:  # a file rag cannot read is no edit
         fh.write("Cart\tshop/cart.py\t1\n")
+    os.makedirs(os.path.join(root, "shop", "__pycache__"), exist_ok=True)  # nor a cache made by a run
     assert workspace.index_status("two/shop")["fresh"] is True
+    # a file in a new folder (QA sweep 7: fresh, and "no evidence" for the question about it)
+    os.mkdir(os.path.join(root, "shop", "loyalty"))
+    with open(os.path.join(root, "shop", "loyalty", "points.py"), "w") as fh:
+        fh.write('def redeem(points):\n    """Redeem loyalty points."""\n')
+    status = workspace.index_status("two/shop")
+    assert status["fresh"] is False and "shop/loyalty/" in status["pending"], status
+    assert served.refresh() and workspace.index_status("two/shop")["fresh"] is True
 
 
 def test_the_watcher_counts_no_file_rag_cannot_read(tmp_path):

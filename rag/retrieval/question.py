@@ -17,12 +17,14 @@ from functools import lru_cache
 
 from graph.errors import RagError
 from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
-from rag.retrieval.tokenize import IDENTIFIER, tokenize
+from graph.text import HAN_KANA
+from rag.retrieval.tokenize import identifiers, tokenize
 
 MAX_QUERY_CHARS = 20_000
 # of a longer paste, its start (title, prose) and its end (a traceback's innermost frames and the error)
 KEPT_TAIL_CHARS = 5_000
 MAX_TOKEN_REPEAT = 3
+MAX_SHOWN_WORD = 40  # longer words are shown as the token they gave
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
@@ -117,9 +119,12 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     prose = _FENCE.sub(" ", text)
     counts: Counter = Counter()
     tokens, words = [], {}
-    for word in IDENTIFIER.findall(text):
+    for word in identifiers(text):
+        # shown as the evidence's keyword: the word as written, but a Chinese or Japanese run (a whole
+        # sentence: 20,000 characters of a pasted log) or an overlong name by the token that matched
+        by_token = bool(HAN_KANA.search(word)) or len(word) > MAX_SHOWN_WORD
         for token in tokenize(word):
-            words.setdefault(token, word)
+            words.setdefault(token, token if by_token else word)
             counts[token] += 1
             if counts[token] <= MAX_TOKEN_REPEAT:
                 tokens.append(token)
@@ -166,7 +171,7 @@ def named_modules(text: str, partial_paths: list[str], known_files) -> list[str]
         if len(files) == 1:
             found.append(files[0])
     dotted = [m.group(0) for m in _DOTTED.finditer(text) if "." in m.group(0)]
-    dotted += [f"{m.group(1)}.{name}" for m in _IMPORT_FROM.finditer(text) for name in IDENTIFIER.findall(m.group(2))]
+    dotted += [f"{m.group(1)}.{name}" for m in _IMPORT_FROM.finditer(text) for name in identifiers(m.group(2))]
     for name in dotted:
         parts = name.split(".")
         for i in range(len(parts), 1, -1):

@@ -12,11 +12,20 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from graph.text import HAN_KANA, STOPWORDS, fold_accents, split_identifier
+from graph.text import HAN_KANA, STOPWORDS, any_script_words, fold_accents, normalise, split_identifier
 
-# a name or word of any script; on ASCII text exactly [A-Za-z_][A-Za-z0-9_]*
-IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")  # the same in any script
+_MARKED_IDENTIFIER = r"[\p{L}_][\p{L}\p{M}\p{N}_]*"  # ... whose letters may carry marks
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def identifiers(text: str) -> list[str]:
+    """The names and words of `text`, in order: for ASCII text [A-Za-z_][A-Za-z0-9_]* (every ASCII
+    corpus is tokenised as it always was); others normalised first (graph.text.normalise)."""
+    if text.isascii():
+        return _ASCII_IDENTIFIER.findall(text)
+    return any_script_words(normalise(text), _IDENTIFIER, _MARKED_IDENTIFIER)
 _EXTENSIONS = {"py", "pyi", "js", "jsx", "ts", "tsx", "java", "go", "rs", "c", "h", "cc", "cpp", "hpp", "md"}
 
 
@@ -51,7 +60,7 @@ def _identifier_tokens(identifier: str) -> tuple[str, ...]:
 def tokenize(text: str) -> list[str]:
     """Tokens in text order (queries: order and repeats matter to the caller)."""
     out: list[str] = []
-    for identifier in IDENTIFIER.findall(text):
+    for identifier in identifiers(text):
         out.extend(_identifier_tokens(identifier))
     return out
 
@@ -60,7 +69,7 @@ def document_terms(text: str) -> Counter[str]:
     """How often each token of `tokenize` occurs in the text: all that BM25 reads of a document.
     Splitting each distinct identifier once is several times faster on source files."""
     terms: Counter[str] = Counter()
-    for identifier, count in Counter(IDENTIFIER.findall(text)).items():
+    for identifier, count in Counter(identifiers(text)).items():
         for token in _identifier_tokens(identifier):
             terms[token] += count
     return terms

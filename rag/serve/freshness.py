@@ -6,14 +6,17 @@ place was built: each answerable file's modification time, and each of their fol
 names in it that `rag index` could read. A file whose time differs was edited (an edit with a clock
 ahead counts once, until the re-index that reads it: times are compared with the stamp, never with
 the wall clock); a file gone was deleted; a folder whose time moved is listed, and a readable name
-new in it was added. A file edited while the index was being built may have been read before the
-edit: it counts as edited until the next re-index.
+or a folder new in it was added (the folders stamped are those of the answerable files and every
+folder above them, the repository's top included). A file edited while the index was being built
+may have been read before the edit: it counts as edited until the next re-index. What counts is
+what the watcher counts (rag/serve/watch.py), so that the re-index it starts clears it.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
+from graph.walk import DEFAULT_EXCLUDED_DIRS
 from rag.serve.watch import could_be_read
 
 
@@ -35,7 +38,7 @@ def stamp(root: str, files: list[str], started_ns: int, finished_ns: int) -> Tre
         if started_ns < times[path] <= finished_ns:
             during.add(path)
     folders = {}
-    for folder in {os.path.dirname(path) for path in files}:
+    for folder in _with_parents({os.path.dirname(path) for path in files}):
         seen = _folder(root, folder)
         if seen is not None:
             folders[folder] = seen
@@ -64,11 +67,24 @@ def unseen_edits(root: str, stamp: TreeStamp) -> list[str]:
     return sorted(edited)
 
 
+def _with_parents(folders: set[str]) -> set[str]:
+    """The folders and every folder above them, up to the top ("")."""
+    out = {""}
+    for folder in folders:
+        while folder and folder not in out:
+            out.add(folder)
+            folder = os.path.dirname(folder)
+    return out
+
+
 def _folder(root: str, folder: str) -> tuple[int, frozenset[str]] | None:
     path = os.path.join(root, folder) if folder else root
     try:
         mtime = os.stat(path).st_mtime_ns  # before the listing: a name added meanwhile moves it again
         with os.scandir(path) as entries:
-            return mtime, frozenset(e.name for e in entries if e.is_file() and could_be_read(e.name, folder=False))
+            return mtime, frozenset(
+                e.name + ("/" if e.is_dir() else "") for e in entries
+                if e.name not in DEFAULT_EXCLUDED_DIRS and (e.is_dir() or e.is_file())
+                and could_be_read(e.name, folder=e.is_dir()))
     except OSError:
         return None

@@ -46,7 +46,7 @@ def counts(repo: str, index_dir: str, path: str, git_dir: str | None = None) -> 
     parts = relative.split(os.sep)
     if parts[0] == ".git":  # a work tree's .git file (a worktree, a submodule): its refs live elsewhere
         return False
-    return (not any(p in DEFAULT_EXCLUDED_DIRS for p in parts[:-1])
+    return (not any(p in DEFAULT_EXCLUDED_DIRS for p in parts)  # a __pycache__ made is no change either
             and could_be_read(parts[-1], folder=not os.path.isfile(path)))
 
 
