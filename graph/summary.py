@@ -174,7 +174,7 @@ def _lead(x: SummaryInputs) -> str:
     doc = x.doc.strip()
     if doc:
         lead = doc if word_count(doc) <= LEAD_WORDS else _sentences_within(doc, LEAD_WORDS)
-        return lead if lead.endswith((".", "!", "?", "…")) else lead.rstrip(":;,") + "."  # not "directory:."
+        return lead if lead.endswith((".", "!", "?", "…", "。", "！", "？")) else lead.rstrip(":;,") + "."  # not "directory:."
     language = _LANGUAGE_NAMES.get(x.language or "", "")
     if x.kind == "file":
         if x.symbols:

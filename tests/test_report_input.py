@@ -85,7 +85,10 @@ def test_questions_in_other_scripts_meet_code_documented_in_them(tmp_path):
         'def send(transfer):\n    """Überweisung per SEPA senden."""\n    return transfer\n', encoding="utf-8")
     (tmp_path / "shop" / "stock.py").write_text(
         'def reorder(item):\n    """Reorder an item when the warehouse runs low."""\n    return item\n')
+    (tmp_path / "shop" / "zhekou.py").write_text('"""优惠券的使用。"""\n\ndef apply(cart):\n    return cart\n',
+                                                 encoding="utf-8")
     engine = Engine.open(str(tmp_path))
+    assert "。." not in engine.retriever.modules["shop/zhekou.py"].summary  # QA sweep 7: a second full stop
     for question, module in [("скидка корзины", "shop/rabatt.py"), ("购物车的折扣", "shop/rabatt.py"),
                              ("Uberweisung", "shop/bank.py")]:
         res = engine.ask(question)
