@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from graph.errors import RagError, RepoError
+from graph.errors import IndexStoreError, RagError, RepoError
 from graph.store import IndexStore, default_index_dir
 
 
@@ -23,22 +23,55 @@ def check_repo(repo: str) -> str:
     return repo
 
 
-def where_index(path: str, index_dir: str | None = None) -> tuple[str, str, str]:
+def where_index(path: str, index_dir: str | None = None, replacing: bool = False) -> tuple[str, str, str]:
     """(repository, subdirectory asked about or "", index directory) for a path: as git finds .git, a
-    subdirectory without an index of its own is answered from its repository's index."""
+    subdirectory without an index of its own is answered from its repository's index.
+
+    An `index_dir` given records the repository it indexes: a folder of that repository is answered
+    from it; another repository that still exists is refused (IndexStoreError), unless `replacing`
+    (`rag index --full`); a recorded repository that is gone has moved, and where to is found by
+    where its files are (a CI cache restored beside a checkout at a new path)."""
     repo, within = check_repo(path), ""
     owner = IndexStore(repo).recorded_root()
     if owner is not None:
         raise RepoError(f"{repo} is an index, not a repository: give the repository it indexes ({owner})")
-    if index_dir is not None:  # the index records its repository: a folder of that one is answered from it
-        root = IndexStore(index_dir).recorded_root()
-        if root is not None and _below(os.path.realpath(repo), root):
-            repo, within = root, os.path.relpath(os.path.realpath(repo), root).replace(os.sep, "/") + "/"
+    if index_dir is not None:
+        store, here = IndexStore(index_dir), os.path.realpath(repo)
+        root = store.recorded_root()
+        if root is not None and not os.path.isdir(root):
+            root = _moved_to(store, here)
+            if root is None and not replacing:
+                raise IndexStoreError(f"{store.dir} holds the index of {store.recorded_root()}, which is gone, and "
+                                      f"its files are not under {here}: give another --index-dir "
+                                      "(`rag index --full` replaces that index)")
+        if root is not None and _below(here, root):
+            repo, within = root, os.path.relpath(here, root).replace(os.sep, "/") + "/"
+        elif root is not None and root != here and not replacing:
+            store.refuse_other_repository(repo)
     elif not IndexStore(default_index_dir(repo)).exists():
         root = enclosing_index(repo)
         if root is not None:
             repo, within = root, os.path.relpath(repo, root).replace(os.sep, "/") + "/"
     return repo, within, index_dir or default_index_dir(repo)
+
+
+def _moved_to(store: IndexStore, here: str, sample_size: int = 20) -> str | None:
+    """Where the repository of an index whose recorded path is gone lies now: `here` or the nearest
+    folder above it holding most of a sample of the index's files; None when none does."""
+    try:
+        files = sorted(store.manifest().files)
+    except RagError:
+        return None
+    sample = files[:: max(1, len(files) // sample_size)][:sample_size]
+    candidate = here
+    while sample:
+        if 2 * sum(os.path.isfile(os.path.join(candidate, f)) for f in sample) >= len(sample):
+            return candidate
+        parent = os.path.dirname(candidate)
+        if parent == candidate or os.path.exists(os.path.join(candidate, ".git")):
+            return None
+        candidate = parent
+    return None
 
 
 def _below(path: str, folder: str) -> bool:

@@ -155,7 +155,7 @@ class IndexStore:
         root, here = self.recorded_root(), os.path.realpath(repo)
         inside = os.path.realpath(self.dir) == os.path.realpath(default_index_dir(repo))
         if root is None or root == here or inside or not os.path.isdir(root):
-            return
+            return  # (graph.index_location.where_index looks where a repository that is gone moved to)
         raise IndexStoreError(f"{self.dir} holds the index of {root}, not of {here}: give another --index-dir "
                               "(`rag index --full` replaces that index)")
 

@@ -242,6 +242,7 @@ def test_an_index_dir_holding_another_repository_is_refused_not_replaced(shop, t
     _one_line_error(run_rag("index", other, "--index-dir", shop / ".rag"), f"holds the index of {shop}")
     _one_line_error(run_rag("ask", "ledger", "--repo", other, "--index-dir", shop / ".rag"), "holds the index of")
     _one_line_error(run_rag("index", other, "--index-dir", shop / ".rag", "--check"), "holds the index of")
+    _one_line_error(run_rag("modules", other, "--index-dir", shop / ".rag"), "holds the index of")  # QA sweep 7
     assert (shop / ".rag" / "manifest.json").read_text() == before
     # a copy of a repository with its index inside is the copy's index; --full replaces on purpose
     r = run_rag("index", other, "-q")
@@ -253,6 +254,8 @@ def test_an_index_dir_holding_another_repository_is_refused_not_replaced(shop, t
 def test_a_subdirectory_with_an_index_dir_is_answered_from_the_repository_it_records(shop, tmp_path):
     """QA sweep 6: with --index-dir, a subdirectory was a repository of its own: `--check` listed the
     whole index as changed and `rag index` replaced the repository's index with one of the folder."""
+    import shutil
+
     index_dir, sub = tmp_path / "idx", shop / "shop" / "payment"
     run_rag("index", shop, "--index-dir", index_dir, "-q")
     r = run_rag("index", sub, "--index-dir", index_dir, "--check")
@@ -264,6 +267,20 @@ def test_a_subdirectory_with_an_index_dir_is_answered_from_the_repository_it_rec
     assert all(c["module"].startswith("shop/payment/") for c in json.loads(r.stdout)["candidates"]), r.stdout
     # the index directory given as the repository is said to be one
     _one_line_error(run_rag("index", index_dir, "--check"), "is an index, not a repository")
+    # the repository moved (a CI cache restored beside a checkout at a new path): a folder of it is still
+    # answered from the whole index, which a refresh kept (QA sweep 7: it was replaced by the folder's)
+    moved = tmp_path / "moved"
+    shop.rename(moved)
+    r = run_rag("index", moved / "shop" / "payment", "--index-dir", index_dir)
+    assert r.returncode == 0 and f"inside {moved}" in r.stderr, r.stderr
+    listed = [m["id"] for m in json.loads(run_rag("modules", moved, "--index-dir", index_dir, "--json").stdout)]
+    assert "shop/cart.py" in listed
+    _one_line_error(run_rag("ask", "cart", "--repo", tmp_path / "idx", "--index-dir", index_dir), "is an index")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.py").write_text("def x():\n    pass\n")
+    shutil.move(str(moved), str(tmp_path / "moved-again"))
+    _one_line_error(run_rag("index", elsewhere, "--index-dir", index_dir), "which is gone, and its files are not under")
 
 
 def test_a_directory_the_enclosing_index_does_not_cover_gets_its_own(shop):

@@ -43,7 +43,7 @@ def _cmd_index(args) -> int:
         print(f"rag: warning: --jobs {options.jobs} is more than this machine's {max_jobs()} cores: "
               f"parsing with {max_jobs()} processes", file=sys.stderr)
 
-    repo, within, index_dir = where_index(args.path, args.index_dir)
+    repo, within, index_dir = where_index(args.path, args.index_dir, replacing=args.full)
     if within:  # as `rag ask` there answers from it: one index per repository, not one per folder asked
         print(f"rag: {args.path} is inside {repo}, whose index covers it: that index is the one "
               f"{'checked' if args.check else 'brought up to date'}", file=sys.stderr)
