@@ -81,7 +81,9 @@ def _below(path: str, folder: str) -> bool:
 
 def enclosing_index(path: str) -> str | None:
     """The nearest directory above `path` whose index covers files under `path`, if any. A directory
-    that is a repository of its own (it has `.git`) or that no enclosing index covers gets its own."""
+    that is a repository of its own (it has `.git`) or that no enclosing index covers gets its own;
+    one that git tracks or would track (a folder added since the index was built) is covered: the
+    next `rag index` brings it in."""
     above = index_above(path)
     if above is None:
         return None
@@ -90,7 +92,18 @@ def enclosing_index(path: str) -> str | None:
         covered = any(f.startswith(prefix) for f in IndexStore(default_index_dir(above)).manifest().files)
     except RagError:
         covered = False
-    return above if covered else None
+    return above if covered or _git_ignores(above, prefix) is False else None
+
+
+def _git_ignores(work_tree: str, folder: str) -> bool | None:
+    """Whether git ignores `folder` of the work tree; None without git or outside a work tree."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-C", work_tree, "check-ignore", "-q", folder], capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {0: True, 1: False}.get(done.returncode)
 
 
 def index_above(path: str) -> str | None:

@@ -168,6 +168,9 @@ class Engine:
                             f"indexed modules none is a {roles} file (tests, examples and docs never are; "
                             "`rag modules --all` lists them)")
         if self.within and not any(f.startswith(self.within) for f in self.retriever.files):
+            if any(f.startswith(self.within) for f in self.stale.added):
+                raise RepoError(f"nothing in {self.within} is indexed yet: its files were added since the index was "
+                                "built (`rag index`, or `rag ask --refresh`, brings them in)")
             raise RepoError(f"nothing in {self.within} can be an answer: it holds no indexed {roles} file "
                             "(tests, examples and docs never are; ask about the whole repository instead)")
         if level == "dir" and not any(

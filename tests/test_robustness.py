@@ -299,6 +299,28 @@ def test_a_directory_the_enclosing_index_does_not_cover_gets_its_own(shop):
     assert r.returncode == 0 and f"the index of {shop} leaves" in r.stderr and "of its own" in r.stderr, r.stderr
 
 
+def test_a_folder_added_to_a_git_repository_is_its_repositorys_not_a_second_index(shop):
+    """QA sweep 7: `rag ask --repo NEWFOLDER` built a second index inside the repository and kept it;
+    a folder git ignores still gets its own (and says why)."""
+    import subprocess
+
+    (shop / ".gitignore").write_text("generated/\n")
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t", "-C", str(shop)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    assert run_rag("index", shop, "-q").returncode == 0
+    for folder in ("loyalty", "generated"):
+        (shop / folder).mkdir()
+        (shop / folder / "points.py").write_text('def redeem():\n    """Redeem loyalty points."""\n')
+    _one_line_error(run_rag("ask", "redeem loyalty points", "--repo", shop / "loyalty"), "added since the index was built")
+    assert not (shop / "loyalty" / ".rag").exists()
+    r = run_rag("ask", "redeem loyalty points", "--repo", shop / "loyalty", "--refresh", "-k", "1")
+    assert r.returncode == 0 and "loyalty/points.py" in r.stdout and not (shop / "loyalty" / ".rag").exists(), r.stderr
+    r = run_rag("index", shop / "generated")
+    assert r.returncode == 0 and "gets an index of its own" in r.stderr and (shop / "generated" / ".rag").exists()
+
+
 def test_parsing_workers_die_with_a_killed_rag_index(tmp_path):
     """Found after a SIGKILL of `rag index --full`: a parse worker outlived it by 26 minutes, blocked
     writing its result to a pipe nobody read."""
