@@ -150,10 +150,10 @@ class IndexStore:
         """IndexStoreError when this --index-dir holds the index of another repository that still
         exists: one index directory given for two repositories (a typo, one CI cache path for two
         jobs) must not silently swap one's index for the other's. An index inside its repository
-        (copied with it) is that repository's; a recorded repository that is gone has moved;
+        (copied with it, whatever its folder's name) is that repository's; a recorded repository that is gone has moved;
         `rag index --full` replaces the index on purpose."""
         root, here = self.recorded_root(), os.path.realpath(repo)
-        inside = os.path.realpath(self.dir) == os.path.realpath(default_index_dir(repo))
+        inside = os.path.realpath(self.dir).startswith(here + os.sep)  # under any name: copied with it
         if root is None or root == here or inside or not os.path.isdir(root):
             return  # (graph.index_location.where_index looks where a repository that is gone moved to)
         raise IndexStoreError(f"{self.dir} holds the index of {root}, not of {here}: give another --index-dir "

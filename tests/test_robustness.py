@@ -244,7 +244,12 @@ def test_an_index_dir_holding_another_repository_is_refused_not_replaced(shop, t
     _one_line_error(run_rag("index", other, "--index-dir", shop / ".rag", "--check"), "holds the index of")
     _one_line_error(run_rag("modules", other, "--index-dir", shop / ".rag"), "holds the index of")  # QA sweep 7
     assert (shop / ".rag" / "manifest.json").read_text() == before
-    # a copy of a repository with its index inside is the copy's index; --full replaces on purpose
+    # a copy of a repository with its index inside is the copy's index, whatever its folder's name
+    # (QA sweep 7); --full replaces on purpose
+    assert run_rag("index", shop, "--index-dir", shop / "idx", "-q").returncode == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(shop, copy)
+    assert run_rag("index", copy, "--index-dir", copy / "idx", "--check").returncode == 0
     r = run_rag("index", other, "-q")
     assert r.returncode == 0, r.stderr
     assert run_rag("index", other, "--index-dir", shop / ".rag", "--full", "-q").returncode == 0
