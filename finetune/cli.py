@@ -157,10 +157,23 @@ def _data_settings(args):
     except ValueError as e:
         raise ConfigError(str(e)) from None
 
+def _embedded_with(engine) -> str:
+    """The embedder the index is built with now, and how to ask it when only naming it opens it."""
+    from rag.embedding.embedder import TUNED_PREFIX, built_embedder
+    from rag.settings import DEFAULT_EMBEDDER
+
+    built = built_embedder(engine.store.dir) or "?"
+    if built == DEFAULT_EMBEDDER or built.startswith(TUNED_PREFIX):
+        return built
+    return f"{built} (a directory: give --embedder {built} to ask it, as to every command)"
+
+
 def _adapter_now(before, now) -> str:
     """What an interrupted run leaves current: an epoch that beat the others is published as it ends."""
-    if now is None or before is not None and now.adapter == before.adapter:
-        return "the current adapter is unchanged"
+    if now is None:
+        return "there is no adapter yet (`rag ask --llm` asks the base model)"
+    if before is not None and now.adapter == before.adapter:
+        return f"{now.adapter} stays the current adapter"
     accuracy = f", validation accuracy {now.validation_accuracy}" if now.validation_accuracy is not None else ""
     return f"{now.adapter}, published by this run before the interrupt{accuracy}, is the current adapter"
 
@@ -198,14 +211,19 @@ def _tune_retriever(args) -> int:
                              settings=retrieval_settings(args.embedder, args.path, args.index_dir),
                              refresh=True, progress=progress)
         _say_what_until_leaves(engine, args.until)
-        report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
+        try:
+            report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
+        except KeyboardInterrupt:
+            progress.close()
+            print(f"rag: interrupted; the index is embedded with {_embedded_with(engine)}", file=sys.stderr)
+            return 130
     finally:
         progress.close()
     b, a = report.fused_before, report.fused_after
     verdict = ("kept: the index is re-embedded with it" if report.accepted
                else "kept as asked (--force): the index is re-embedded with it" if report.kept
-               else "not kept: `rag ask` would answer the held-out questions no better with it; the embedder in "
-                    "use stays (--force keeps it)")
+               else "not kept: `rag ask` would answer the held-out questions no better with it; the index stays "
+                    f"embedded with {_embedded_with(engine)} (--force keeps the tuned one)")
     better, worse = first_changes(b, a)
     print(f"tuned the embedder on {report.pairs} queries ({report.steps} steps, {report.seconds:.0f} s); "
           f"held-out {report.judged_on} ({b.queries}), as `rag ask` ranks: Acc@1 {b.acc1} -> {a.acc1} ({better} "

@@ -21,7 +21,7 @@ from graph.errors import ConfigError
 from graph.history import head
 from graph.indexer import load_graph
 from rag.llm.listing import listing
-from rag.llm.adapters import MERGED, RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter, write_record
+from rag.llm.adapters import MERGED, RETRIEVER_PREFIX, AdapterStore, RetrieverInfo, load_adapter, seal, write_record
 from rag.retrieval.index_files import CORPUS
 from rag.ranking_metrics import clearly_better, first_rank, mcnemar_p
 from rag.retrieval.corpus import embedded_text
@@ -196,6 +196,9 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
     if resume and not dump_data:  # refused before the examples are built, not after
         check_resume(engine.store.dir, train_settings,
                      {"snapshot": engine.store.manifest().snapshot, "data": asdict(data_settings)})
+    if not dump_data:  # another run training on this index: said now, not once the examples are built
+        with AdapterStore(engine.store.dir).training_lock():
+            pass
     from transformers import AutoTokenizer
 
     from rag.llm.model import model_dir
@@ -272,9 +275,15 @@ def merge(index_dir: str, out: str, base_model: str | None = None) -> str:
         raise ConfigError(f"no adapter in {store.dir}: run `rag finetune` first")
     if os.path.exists(out) and os.listdir(out):
         raise ConfigError(f"{out} exists and is not empty: give a new directory to --merge")
+    from rag.engine import same_model
+
+    if base_model and not same_model(base_model, info.base_model):  # merged, it would be called tuned
+        raise ConfigError(f"the adapter was trained for {info.base_model}, not {base_model}: leave --base-model "
+                          "out to merge it into the model it was trained for")
     llm = LocalLLM.load(base_model or info.base_model, "cpu", "float32", backend="transformers")
     merged = load_adapter(llm.model, store.path(info), merge=True)
     merged.save_pretrained(out)
     llm.tokenizer.save_pretrained(out)
     write_record(os.path.join(out, MERGED), info)  # `rag ask --llm --model OUT` knows it is tuned, and how to ask it
+    seal(out)  # checked when it is loaded, as the adapter was
     return out

@@ -204,7 +204,7 @@ def _train(examples, index_dir, snapshot, data_settings, settings, resume, progr
 def accuracy_to_beat(store: AdapterStore, snapshot: str, base_accuracy: float | None) -> float | None:
     """The validation accuracy a new adapter has to beat: the base model's on this run's validation
     examples, and the current adapter's when it was trained on the same index (the same examples)."""
-    current = store.current()
+    current = store.current() if not store.adapter_damage() else None  # a damaged one is no rival
     scores = [base_accuracy] + ([current.validation_accuracy] if current is not None and current.snapshot == snapshot
                                 else [])
     scores = [a for a in scores if a is not None]

@@ -128,6 +128,11 @@ class Engine:
 
                 info = merged_adapter(model_dir(s.model))
             elif choice != "auto":
+                from rag.llm.adapters import seal_damage
+
+                damage = seal_damage(choice) if os.path.isdir(choice) else []
+                if damage:  # the index's own adapter named by its path is checked as it is under "auto"
+                    raise ConfigError(f"the adapter {choice} is damaged ({damage[0]})")
                 path, info = choice, AdapterInfo(adapter=choice, base_model=s.model, snapshot="", created="",
                                                  candidates=0, prompt_tokens=s.prompt_tokens, summary_words=SUMMARY_WORDS,
                                                  label_form="plain")
@@ -141,12 +146,13 @@ class Engine:
         from rag.llm.adapters import AdapterStore
 
         store = AdapterStore(self.store.dir)
-        damage = store.adapter_damage()
+        info = store.current()
+        ours = info is None or same_model(info.base_model, self.llm_settings.model)
+        damage = store.adapter_damage() if ours else []  # one trained for another model is never loaded here
         if damage:
             raise ConfigError(f"the index's adapter is damaged ({damage[0]}): `rag finetune` trains a new one; "
-                              "ask without --llm meanwhile")
-        info = store.current()
-        return info if info is not None and same_model(info.base_model, self.llm_settings.model) else None
+                              "meanwhile ask without --llm, or with --adapter none")
+        return info if info is not None and ours else None
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
             llm: bool = False, adapter: str | None = None, as_of: AsOf | None = None) -> AskResult:

@@ -369,6 +369,23 @@ def test_a_merged_model_is_asked_as_the_tuned_model_it_is(indexed, examples, tin
         r = run_rag("ask", "add a product to the cart", "--repo", indexed.repo, "--llm", "--model", out, *adapter,
                     timeout=180)
         assert r.returncode == 0 and "tuned (an adapter merged into it)" in r.stdout, r.stderr
+    # a merged model is sealed as its adapter was: a changed weight or a garbled record is said, not
+    # taken for tuned or for untuned (QA sweep 7)
+    import shutil
+
+    for damaged, spoil in (("flipped", "model.safetensors"), ("garbled", "rag_adapter.json")):
+        copy = tmp_path / damaged
+        shutil.copytree(out, copy)
+        target = copy / spoil
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data) if spoil != "rag_adapter.json" else b'{"record_')
+        r = run_rag("ask", "add a product to the cart", "--repo", indexed.repo, "--llm", "--model", copy,
+                    "--adapter", "none", timeout=180)
+        assert r.returncode == 2 and "merged model" in r.stderr and "is damaged" in r.stderr, r.stderr
+    # merged into a model it was not trained for, it would be called tuned (QA sweep 7)
+    with pytest.raises(ConfigError, match="the adapter was trained for"):
+        merge(indexed.store.dir, str(tmp_path / "other-merge"), str(tmp_path / "flipped"))
     # rag eval asks the llm methods with the model the adapter was trained for (QA sweep 5: it had no
     # --model, and said "no tuned adapter")
     labeled = tmp_path / "q.jsonl"
@@ -411,6 +428,7 @@ def test_an_adapter_with_non_finite_weights_is_damage_not_an_answer(indexed, exa
     store = AdapterStore(indexed.store.dir)
     damaged = tmp_path / "damaged"
     shutil.copytree(store.path(store.current()), damaged)
+    os.remove(damaged / "rag-seal.json")  # an adapter from elsewhere: unsealed, so its scores must tell
     weights = load_file(damaged / "adapter_model.safetensors")
     save_file({k: v.fill_(float("nan")) for k, v in weights.items()}, damaged / "adapter_model.safetensors")
     engine = Engine.open(indexed.repo, quick_start=True, llm=LLMSettings(model=tiny, dtype="float32"))
@@ -472,8 +490,8 @@ def test_an_adapter_changed_since_it_was_published_is_damage(indexed, examples, 
     index_dir = tmp_path / "index"
     shutil.copytree(indexed.store.dir, index_dir)
     store = AdapterStore(str(index_dir))
-    assert store.current().files and store.adapter_damage() == []
-    assert run_rag("index", indexed.repo, "--index-dir", index_dir, "--check").returncode == 0
+    assert os.path.isfile(os.path.join(store.path(store.current()), "rag-seal.json")) and store.adapter_damage() == []
+    assert run_rag("index", indexed.repo, "--index-dir", index_dir, "--check").returncode in (0, 1)  # not damaged
     weights = os.path.join(store.path(store.current()), "adapter_model.safetensors")
     data = bytearray(open(weights, "rb").read())
     data[-5] ^= 0xFF
@@ -488,6 +506,31 @@ def test_an_adapter_changed_since_it_was_published_is_damage(indexed, examples, 
     assert r.returncode == 4 and "its LLM adapter" in r.stdout and "adapter_model.safetensors" in r.stdout, r.stdout
     r = run_rag("index", indexed.repo, "--index-dir", index_dir)
     assert r.returncode == 0 and "adapter is damaged" in r.stderr, r.stderr
+    # named by its path, the same adapter is no more trusted (QA sweep 7)
+    engine = Engine.open(indexed.repo, index_dir=str(index_dir), quick_start=True,
+                         llm=LLMSettings(model=tiny, dtype="float32", adapter=os.path.dirname(weights)))
+    with pytest.raises(ConfigError, match="is damaged"):
+        engine.ask("add a product to the cart", llm=True)
+
+
+def test_a_record_of_the_wrong_shape_is_damage_not_an_internal_error(tmp_path):
+    """QA sweep 7: valid JSON with a field of the wrong type was an internal error everywhere, and a
+    record naming `../other/adapter-…` or an absolute path loaded what was not the index's."""
+    from rag.llm.adapters import AdapterInfo, RetrieverInfo, read_record
+
+    good = {"adapter": "adapter-1", "base_model": "m", "snapshot": "s", "created": "c", "candidates": 5,
+            "prompt_tokens": 10, "summary_words": 20, "label_form": "plain"}
+    path = tmp_path / "current.json"
+    path.write_text(json.dumps(good))
+    assert read_record(str(path), AdapterInfo) is not None
+    for bad in ({"adapter": 5}, {"adapter": "../other/adapter-1"}, {"adapter": "/abs/adapter-1"},
+                {"candidates": "five"}, {"validation_accuracy": "high"}, {"settings": None}):
+        path.write_text(json.dumps({**good, **bad}))
+        assert read_record(str(path), AdapterInfo) is None, bad
+    embedder = {"embedder": "retriever-1", "base_embedder": "b", "snapshot": "s", "created": "c"}
+    for bad in ({"files": "abc"}, {"files": None}, {"embedder": ".."}):
+        path.write_text(json.dumps({**embedder, **bad}))
+        assert read_record(str(path), RetrieverInfo) is None, bad
 
 
 def test_resume_with_nothing_interrupted_says_so(indexed, examples, tiny, tmp_path):
@@ -837,8 +880,8 @@ def test_an_interrupted_run_names_the_adapter_it_published():
         return AdapterInfo(adapter=name, base_model="m", snapshot="s", created="c", candidates=5, prompt_tokens=1,
                            summary_words=1, label_form="plain", validation_accuracy=0.5)
 
-    assert _adapter_now(None, None) == "the current adapter is unchanged"
-    assert _adapter_now(info("adapter-a"), info("adapter-a")) == "the current adapter is unchanged"
+    assert _adapter_now(None, None).startswith("there is no adapter yet")  # QA sweep 7: "unchanged"
+    assert _adapter_now(info("adapter-a"), info("adapter-a")) == "adapter-a stays the current adapter"
     for before in (None, info("adapter-a")):
         said = _adapter_now(before, info("adapter-b"))
         assert said.startswith("adapter-b, published by this run") and "0.5" in said

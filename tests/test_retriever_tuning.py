@@ -279,6 +279,15 @@ def test_a_damaged_tuned_embedder_is_said_by_every_command(shop, tiny_embedder):
     assert r.returncode == 2 and "tuned embedder is damaged" in r.stderr and r.stderr.count("\n") == 1, r.stderr
     r = run_rag("index", shop)
     assert r.returncode == 4 and "model.safetensors changed" in r.stderr, r.stderr
+    # the embedder the index uses is checked whatever the record says: gone, it was used unchecked
+    # and --check said fresh (QA sweep 7)
+    record = shop / ".rag" / "finetune" / "retriever.json"
+    kept = record.read_bytes()
+    record.unlink()
+    r = run_rag("ask", "refund a charge", "--repo", shop)
+    assert r.returncode == 2 and "tuned embedder is damaged" in r.stderr, r.stderr
+    assert run_rag("index", shop, "--check").returncode == 4
+    record.write_bytes(kept)
     weights.write_bytes(bytes(data[:1000]))
     r = run_rag("ask", "refund a charge", "--repo", shop)
     assert r.returncode == 2 and "tuned embedder is damaged" in r.stderr, r.stderr
@@ -286,3 +295,28 @@ def test_a_damaged_tuned_embedder_is_said_by_every_command(shop, tiny_embedder):
     assert r.returncode == 4 and "model.safetensors has 1000 bytes" in r.stdout, r.stdout
     assert run_rag("index", shop, "--full", "--embedder", "all-MiniLM-L6-v2", "-q").returncode == 0  # the way back
     assert run_rag("index", shop, "--check").returncode == 0
+
+
+def test_publishing_a_tuned_embedder_keeps_the_one_the_index_uses(shop, tiny_embedder):
+    """QA sweep 7: a run killed after publishing, before re-embedding, left the index on the old
+    embedder; the next run's clean-up deleted it, and the index could no longer answer."""
+    import shutil
+    from dataclasses import replace
+
+    from conftest import run_rag
+    from rag.llm.adapters import RETRIEVER, RETRIEVER_PREFIX, AdapterStore, write_record
+
+    r = run_rag("finetune", shop, "--retriever", "--embedder", tiny_embedder, "--force", "-q", timeout=300)
+    assert r.returncode == 0, r.stderr
+    store = AdapterStore(str(shop / ".rag"))
+    info = store.current_retriever()
+    in_use = os.path.join(store.dir, info.embedder)
+    # as the kill leaves it: the record names another embedder than the index is built with
+    other = "retriever-20000101000000-aaaaaa"
+    shutil.copytree(in_use, os.path.join(store.dir, other))
+    write_record(os.path.join(store.dir, RETRIEVER), replace(info, embedder=other))
+    written = store.new_path(RETRIEVER_PREFIX)
+    shutil.copytree(in_use, written)
+    store.publish_retriever(written, info)
+    assert os.path.isdir(in_use) and os.path.isdir(os.path.join(store.dir, other))
+    assert run_rag("ask", "refund a charge", "--repo", shop).returncode == 0

@@ -95,13 +95,18 @@ def _cmd_index(args) -> int:
     return 0
 
 def _tuned_embedder_damage(extension, index_dir: str) -> list[str]:
-    """What is wrong with the tuned embedder the index is built with (none when it uses another)."""
+    """What is wrong with the tuned embedder the index is built with (none when it uses another), and
+    with the record of the tuned embedder in use."""
     from rag.embedding.embedder import TUNED_PREFIX
-    from rag.llm.adapters import AdapterStore
+    from rag.llm.adapters import RETRIEVER, AdapterStore, RetrieverInfo, read_record
 
-    if not extension.retrieval.embedder.startswith(TUNED_PREFIX):
+    name, store = extension.retrieval.embedder, AdapterStore(index_dir)
+    if not name.startswith(TUNED_PREFIX):
         return []
-    return AdapterStore(index_dir).retriever_damage()
+    record = os.path.join(store.dir, RETRIEVER)
+    unreadable = [f"{RETRIEVER} is unreadable"] if os.path.exists(record) and read_record(record, RetrieverInfo) is None else []
+    return store.embedder_damage(name.removeprefix(TUNED_PREFIX)) + unreadable
+
 
 def _print_index_report(r) -> None:
     err = sys.stderr

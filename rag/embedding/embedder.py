@@ -79,8 +79,8 @@ def embedder_location(name: str, index_dir: str | None) -> str:
         raise ConfigError(f"the index names a tuned embedder {tuned!r} outside its own store: "
                           f"`rag index --full --embedder {DEFAULT_EMBEDDER}` rebuilds with the bundled one")
     path = os.path.join(os.path.abspath(index_dir or "."), DIR, name.removeprefix(TUNED_PREFIX))
-    repair = (f"`rag index --full --embedder {DEFAULT_EMBEDDER}` rebuilds with the bundled one, "
-              "`rag finetune --retriever` tunes a new one")
+    repair = (f"`rag index --full --embedder {DEFAULT_EMBEDDER}` rebuilds with the bundled one (then "
+              "`rag finetune --retriever` tunes a new one)")
     if not os.path.isdir(path):
         raise ConfigError(f"the index's tuned embedder {path} is gone: {repair}")
     from rag.llm.adapters import AdapterStore

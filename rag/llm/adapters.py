@@ -9,8 +9,9 @@
       retriever-<id>/            a sentence-transformers model directory
       retriever_report.json
 
-Each is written completely into its own directory, flushed, and only then does its record point at
-it (os.replace): a crash or kill at any moment leaves the previous one in use and loadable. `rag ask`
+Each is written completely into its own directory, sealed (`rag-seal.json`: every file's size and
+sha256, checked wherever it is loaded, whatever record names it), flushed, and only then does its
+record point at it (os.replace): a crash or kill at any moment leaves the previous one in use and loadable. `rag ask`
 loads the current adapter when its base model is the model in use, and says when the index changed
 since it was trained; the index embeds with the current tuned embedder unless told otherwise.
 
@@ -38,6 +39,7 @@ PREFIX = "adapter-"
 RETRIEVER = "retriever.json"
 RETRIEVER_PREFIX = "retriever-"
 MERGED = "rag_adapter.json"  # in a model directory `rag finetune --merge` wrote: the merged adapter's record
+SEAL = "rag-seal.json"  # in each adapter, tuned embedder and merged model directory: its files' fingerprints
 # of current.json and retriever.json; records without one are version 1. Version 2 adds the prompt's
 # shape (`ranks`, `definitions`): a rag that reads only version 1 would ask such an adapter in the old shape.
 RECORD_VERSION = 2
@@ -60,8 +62,6 @@ class AdapterInfo:
     # `rag ask --llm` against `rag ask` on held-out commits, measured after training
     # (finetune/pipeline.py: AdapterCheck as a dict); None when unmeasured
     held_out: dict | None = None
-    # its files as published, as RetrieverInfo.files; empty in records written before 0.1.28
-    files: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,8 +74,8 @@ class RetrieverInfo:
     snapshot: str  # the index snapshot its training pairs came from
     created: str
     report: dict = field(default_factory=dict)
-    # its files as published: relative path -> [size, sha256] (graph/store.py: damage_of); empty in
-    # records written before it was recorded, which are then not checked
+    # its files as rag 0.1.27 recorded them here (relative path -> [size, sha256]), for a directory
+    # published before seals; empty since
     files: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -102,11 +102,6 @@ class AdapterStore:
         info = self._read(RETRIEVER, RetrieverInfo)
         return info if info is not None and os.path.isdir(os.path.join(self.dir, info.embedder)) else None
 
-    def retriever_damage(self, hashes: bool = True) -> list[str]:
-        """What is wrong with the tuned embedder the record names: gone, or its files not as published
-        (`rag index --check` says it; loading it would fail, or embed with other weights)."""
-        return self._damage(RETRIEVER, RetrieverInfo, "tuned embedder", hashes)
-
     def adapter_damage(self, hashes: bool = True) -> list[str]:
         """What is wrong with the current adapter: its record unreadable, the adapter gone, or its
         files not as published (a model would answer with other weights than were validated)."""
@@ -120,13 +115,17 @@ class AdapterStore:
         directory = os.path.join(self.dir, name)
         if not os.path.isdir(directory):
             return [f"the {label} {name} is gone"]
-        return [f"the {label}'s {p}" for p in damage_of(directory, info.files, hashes)]
+        return [f"the {label}'s {p}" for p in seal_damage(directory, hashes, getattr(info, "files", {}))]
 
-    def embedder_damage(self, name: str) -> list[str]:
-        """retriever_damage when `name` is the tuned embedder the record names (only its files are
-        recorded); nothing to say of an older one an index may still be built with."""
+    def embedder_damage(self, name: str, hashes: bool = True) -> list[str]:
+        """What is wrong with the tuned embedder `name` (a directory of this store), whichever record
+        names it or none: the one an index is built with is checked, not only the record's."""
+        directory = os.path.join(self.dir, name)
+        if not os.path.isdir(directory):
+            return [f"the tuned embedder {name} is gone"]
         info = self._read(RETRIEVER, RetrieverInfo)
-        return self.retriever_damage() if info is not None and info.embedder == name else []
+        recorded = info.files if info is not None and info.embedder == name else {}
+        return [f"the tuned embedder's {p}" for p in seal_damage(directory, hashes, recorded)]
 
     def _read(self, record: str, kind):
         return read_record(os.path.join(self.dir, record), kind)
@@ -151,9 +150,8 @@ class AdapterStore:
     def publish(self, written: str, info: AdapterInfo) -> AdapterInfo:
         """Make the adapter written at `written` (from new_path) the current one, atomically."""
         previous, damaged = self.current(), self.damaged()
-        files = fingerprints(written)
-        info = self._publish(written, CURRENT,
-                             lambda name: AdapterInfo(**{**info.to_dict(), "adapter": name, "files": files}))
+        seal(written)
+        info = self._publish(written, CURRENT, lambda name: AdapterInfo(**{**info.to_dict(), "adapter": name}))
         if not damaged:  # which adapter the damaged record named is unknown: none is removed
             self._collect_garbage(PREFIX, keep={info.adapter, previous.adapter if previous else info.adapter})  # a reader may hold the previous
         return info
@@ -161,10 +159,12 @@ class AdapterStore:
     def publish_retriever(self, written: str, info: RetrieverInfo) -> RetrieverInfo:
         """Make the embedder written at `written` (from new_path(RETRIEVER_PREFIX)) the current one."""
         previous = self.current_retriever()
-        files = fingerprints(written)
-        info = self._publish(written, RETRIEVER,
-                             lambda name: RetrieverInfo(**{**info.to_dict(), "embedder": name, "files": files}))
-        self._collect_garbage(RETRIEVER_PREFIX, keep={info.embedder, previous.embedder if previous else info.embedder})
+        seal(written)
+        info = self._publish(written, RETRIEVER, lambda name: RetrieverInfo(**{**info.to_dict(), "embedder": name}))
+        # kept: the one the index is built with, which a run killed before re-embedding leaves in use
+        in_use = _built_with_tuned(os.path.dirname(self.dir))
+        self._collect_garbage(RETRIEVER_PREFIX, keep={info.embedder, previous.embedder if previous else info.embedder,
+                                                      in_use or info.embedder})
         return info
 
     def annotate(self, adapter: str, **changes) -> AdapterInfo | None:
@@ -193,6 +193,50 @@ class AdapterStore:
         prune(self.dir, lambda entry: entry.startswith(prefix) and entry not in keep)
 
 
+def seal(directory: str) -> None:
+    """Write the fingerprints of every file of `directory` into it (SEAL), for seal_damage."""
+    atomic_write(os.path.join(directory, SEAL), json.dumps(
+        {name: fp for name, fp in fingerprints(directory).items() if name != SEAL}, indent=1, sort_keys=True))
+
+
+def seal_damage(directory: str, hashes: bool = True, recorded: dict | None = None) -> list[str]:
+    """What is wrong with a sealed directory's files (missing, another size, other bytes); without a
+    seal (published before 0.1.28) the fingerprints a record kept (`recorded`), else nothing to check."""
+    path = os.path.join(directory, SEAL)
+    if not os.path.exists(path):
+        return damage_of(directory, recorded, hashes) if _fingerprint_table(recorded) else []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            table = json.load(fh)
+    except (OSError, ValueError):
+        table = None
+    if not _fingerprint_table(table):
+        return [f"{SEAL} is unreadable"]
+    return damage_of(directory, table, hashes)
+
+
+def _fingerprint_table(table) -> bool:
+    """Whether `table` is what graph.store.fingerprints writes: relative path -> [size, sha256]."""
+    return isinstance(table, dict) and bool(table) and all(
+        isinstance(name, str) and not os.path.isabs(name) and ".." not in name.split("/")
+        and isinstance(fp, list) and len(fp) == 2 and isinstance(fp[0], int) and isinstance(fp[1], str)
+        for name, fp in table.items())
+
+
+def _built_with_tuned(index_dir: str) -> str | None:
+    """The tuned embedder directory the index at `index_dir` is built with, if it is one."""
+    from rag.embedding.embedder import TUNED_PREFIX, built_embedder
+
+    built = built_embedder(index_dir) or ""
+    return built.removeprefix(TUNED_PREFIX) if built.startswith(TUNED_PREFIX) else None
+
+
+def plain_name(name) -> bool:
+    """A directory of the store named as rag names them: no path, nothing hidden (a record naming
+    `../other/adapter-…` or an absolute path would load what is not the index's)."""
+    return isinstance(name, str) and bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
 def read_record(path: str, kind):
     """The record as `kind`; None when there is none or it is damaged (then there is no adapter)."""
     try:
@@ -208,15 +252,39 @@ def read_record(path: str, kind):
                           f"to {RECORD_VERSION}): upgrade rag, or train again with `rag finetune`")
     known = {f.name for f in fields(kind)}
     try:
-        return kind(**{k: v for k, v in data.items() if k in known})
+        info = kind(**{k: v for k, v in data.items() if k in known})
     except TypeError:  # a field it needs is missing
         return None
+    name = getattr(info, "embedder", None) if kind is RetrieverInfo else getattr(info, "adapter", None)
+    if not plain_name(name) or not all(_of_type(getattr(info, f.name), f.type) for f in fields(kind)
+                                       if f.name != "held_out"):  # read by a note that tolerates any shape
+        return None  # read as damage: valid JSON of the wrong shape was an internal error
+    return info
+
+
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "dict": dict, "list": list, "None": type(None)}
+
+
+def _of_type(value, annotation: str) -> bool:
+    """Whether a JSON value fits a record field's annotation (`float | None`: the outer types)."""
+    kinds = [_TYPES[part.strip().split("[")[0]] for part in annotation.split("|")]
+    flat = tuple(k for kind in kinds for k in (kind if isinstance(kind, tuple) else (kind,)))
+    return isinstance(value, flat) and not (isinstance(value, bool) and bool not in flat)
 
 
 def merged_adapter(model_directory: str) -> AdapterInfo | None:
     """The record of the adapter merged into a model directory by `rag finetune --merge`, or None for a
-    model no adapter was merged into: such a model is tuned, and asked in the prompt shape it was trained on."""
-    return read_record(os.path.join(model_directory, MERGED), AdapterInfo)
+    model no adapter was merged into: such a model is tuned, and asked in the prompt shape it was trained on.
+    ConfigError when the record or the sealed model is damaged: it would pass for untuned, or for tuned."""
+    path = os.path.join(model_directory, MERGED)
+    if not os.path.exists(path):
+        return None
+    info = read_record(path, AdapterInfo)
+    damage = [f"{MERGED} is unreadable"] if info is None else seal_damage(model_directory)
+    if damage:
+        raise ConfigError(f"the merged model {model_directory} is damaged ({damage[0]}): "
+                          "`rag finetune --merge` writes it again")
+    return info
 
 
 def write_record(path: str, info) -> None:
