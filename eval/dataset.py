@@ -6,6 +6,8 @@ A malformed line is an error that names its line number. Gold modules may be mod
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 from dataclasses import dataclass, field
 
 from graph.errors import RagError
@@ -81,6 +83,10 @@ def _parse_row(row, path: str, number: int) -> LabeledQuery:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise DatasetError(f"{where}: '{key}' must be a list of non-empty strings")
+        if key == "gold_files":  # as a module ID is written: `./shop/cart.py` and `shop\cart.py` are shop/cart.py
+            value = [_as_module_path(v) for v in value]
+            if any(os.path.isabs(v) or v.startswith("../") for v in value):
+                raise DatasetError(f"{where}: 'gold_files' are paths inside the repository, not {value[0]!r}")
         golds[key] = value
     if not golds["gold_files"] and not golds["gold_modules"]:
         raise DatasetError(f"{where}: needs 'gold_files' or 'gold_modules'")
@@ -120,3 +126,14 @@ def gold_ids(q: LabeledQuery, known: set[str], files: set[str]) -> list[str]:
         else:
             out.append(m)  # unknown: reported as missing from the index, scored as a miss
     return out
+
+
+def _as_module_path(path: str) -> str:
+    """`./shop/cart.py` -> `shop/cart.py`: a gold path as module IDs write it.
+
+    >>> _as_module_path("./shop//cart.py"), _as_module_path("shop\\\\payment\\\\"), _as_module_path("shop/payment/")
+    ('shop/cart.py', 'shop/payment/', 'shop/payment/')
+    """
+    folder = path.endswith(("/", "\\"))
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    return normal + "/" if folder and normal != "." else normal

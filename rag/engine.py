@@ -246,6 +246,9 @@ class Engine:
         changed = len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)
         what = self.stale.reason or "; ".join(
             ([f"{changed} files changed"] if changed else []) + ([self.stale.history] if self.stale.history else []))
+        built_from = self.retriever.manifest.root
+        if built_from and built_from != os.path.realpath(self.repo):  # a copied index, or another repository's
+            what += f"; it was built from {built_from}"
         return f"the index is stale ({what})"
 
     def model_use(self, adapter: str | None = None) -> ModelUse:

@@ -3,6 +3,7 @@ import doctest
 
 import pytest
 
+import eval.dataset
 import eval.metrics
 import eval.paired
 import eval.runner
@@ -25,7 +26,7 @@ import graph.walk
 
 
 @pytest.mark.parametrize("module", [
-    eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.train,
+    eval.dataset, eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.train,
     graph.headers, graph.history, graph.neighbours, rag.llm.listing, rag.ranking_metrics,
     rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
     rag.serve.watch

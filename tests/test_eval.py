@@ -86,6 +86,9 @@ def test_load_keeps_unknown_fields_and_both_gold_kinds(tmp_path):
     assert qs[0].extra == {"id": "q1", "meta": {"x": 1}} and qs[0].id == "q1"
     known = {"shop/cart.py", "shop/payment/gateway.py", "shop/payment/"}
     assert gold_ids(qs[1], known, known) == ["shop/payment/gateway.py"]
+    # a gold path written as a shell completes it is the module it names (QA sweep 7: a miss, silently)
+    path.write_text(json.dumps({"query": "fix cart", "gold_files": ["./shop/cart.py"]}) + "\n")
+    assert load_labeled(str(path))[0].gold_files == ["shop/cart.py"]
 
 
 @pytest.mark.parametrize("line, message", [
@@ -94,6 +97,7 @@ def test_load_keeps_unknown_fields_and_both_gold_kinds(tmp_path):
     ('{"gold_files": ["a.py"]}', "'query' must be a non-empty string"),
     ('{"query": "x"}', "needs 'gold_files' or 'gold_modules'"),
     ('{"query": "x", "gold_files": [3]}', "'gold_files' must be a list of non-empty strings"),
+    ('{"query": "x", "gold_files": ["/abs/a.py"]}', "'gold_files' are paths inside the repository"),
 ])
 def test_malformed_line_names_its_number(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"

@@ -254,6 +254,9 @@ def test_an_index_dir_holding_another_repository_is_refused_not_replaced(shop, t
     assert r.returncode == 0, r.stderr
     assert run_rag("index", other, "--index-dir", shop / ".rag", "--full", "-q").returncode == 0
     assert "ledgers/ledger.py" in run_rag("modules", other, "--index-dir", shop / ".rag").stdout
+    # asked from the repository it now belongs to no more, the staleness says whose it is (QA sweep 7)
+    r = run_rag("ask", "ledger", "--repo", shop)
+    assert f"it was built from {other}" in r.stderr, r.stderr
 
 
 def test_a_subdirectory_with_an_index_dir_is_answered_from_the_repository_it_records(shop, tmp_path):
