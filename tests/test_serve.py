@@ -532,3 +532,17 @@ def test_a_server_of_a_subdirectory_sees_commits_made_at_its_repository(tmp_path
         assert served.status()["history_head"] == new and served.fresh
     finally:
         watcher.stop()
+
+
+def test_a_server_of_several_repositories_names_the_one_that_fails(tmp_path):
+    """QA sweep 7: a damaged or misconfigured repository among several was not named."""
+    import shutil
+
+    from conftest import FIXTURES
+    from rag.serve.workspace import Workspace
+
+    for name in ("a", "b"):
+        shutil.copytree(f"{FIXTURES}/python", tmp_path / name)
+    (tmp_path / "b" / "rag.toml").write_text("[[modules]]\nid = 5\n")
+    with pytest.raises(RagError, match=f"^{tmp_path / 'b'}: rag.toml"):
+        Workspace.open([str(tmp_path / "a"), str(tmp_path / "b")])

@@ -188,7 +188,7 @@ class Workspace:
         if len(set(paths)) < len(paths):
             raise RagError("a repository is named twice")
         names = repo_names(paths)
-        return cls([ServedRepo.open(names[p], p, retrieval, progress) for p in paths], settings)
+        return cls([_opened(names[p], p, retrieval, progress, several=len(paths) > 1) for p in paths], settings)
 
     def repo(self, name: str | None) -> ServedRepo:
         """The repository a tool call names: by name or path; may be left out when there is only one."""
@@ -261,6 +261,16 @@ class Workspace:
         if repo:
             return self.repo(repo).status()
         return {"repos": [r.status() for r in self.repos.values()]}
+
+
+def _opened(name: str, path: str, retrieval: RetrievalSettings, progress, several: bool) -> ServedRepo:
+    """ServedRepo.open; among several repositories an error says which one it is about."""
+    try:
+        return ServedRepo.open(name, path, retrieval, progress)
+    except RagError as e:
+        if several and path not in str(e):
+            raise type(e)(f"{path}: {e}") from None
+        raise
 
 
 def repo_names(paths: list[str]) -> dict[str, str]:
