@@ -224,6 +224,8 @@ class Engine:
             if answer is None:
                 warnings.append("the model abstained: none of the candidates fits with enough confidence")
         elif candidates:
+            if self.within:  # shared among the folder's files alone, a folder that matches nothing says 1.0
+                share = min(share, self._share_in_repository(parsed, pool[0], level, method, as_of, warnings))
             confidence, calibrated = answer_confidence(share, method, level, len(query))
             answer = Answer(candidates[0].module, confidence, share, calibrated)
         if parsed.truncated:
@@ -238,6 +240,19 @@ class Engine:
         timing["total"] = round((time.perf_counter() - start) * 1000, 1)
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
                          candidates=candidates, timing_ms=timing, warnings=warnings, model=model_use)
+
+    def _share_in_repository(self, parsed, best: Candidate, level: str, method: str, as_of, warnings: list) -> float:
+        """The share of the folder's best answer among the whole repository's candidates (one more
+        search, only for questions asked within a folder); says when something outside matches better."""
+        import numpy as np
+
+        pool_size = self.retriever.settings.confidence_pool
+        whole = self.retriever.search(parsed, k=pool_size, level=level, method=method, as_of=as_of)
+        if whole and whole[0].score > best.score and not whole[0].module.startswith(self.within):
+            warnings.append(f"{whole[0].module}, outside {self.within}, matches the question better than anything "
+                            "in it")
+        others = [c.score for c in whole if c.module != best.module][: pool_size - 1]
+        return round(float(softmax_top(np.array([best.score] + others))[0]), 4)
 
     def stale_note(self) -> str | None:
         """What changed since the index was built, as a user is told it; None when it is fresh."""

@@ -216,6 +216,13 @@ def test_a_subdirectory_is_answered_from_its_repository_index(shop):
     modules = [c["module"] for c in json.loads(r.stdout)["candidates"]]
     assert modules and all(m.startswith("shop/payment/") for m in modules)
     assert not (shop / "shop" / "payment" / ".rag").exists()  # no second index
+    # a question about code outside the folder: said, and no confidence borrowed from the folder's few
+    # files (QA sweep 7: 1.00 without a word)
+    far = run_rag("ask", "the cart total ignores the quantity", "--repo", shop / "shop" / "payment", "--json")
+    near = run_rag("ask", "charge the card through stripe", "--repo", shop / "shop" / "payment", "--json")
+    assert "shop/cart.py, outside shop/payment/, matches the question better" in far.stderr, far.stderr
+    assert json.loads(far.stdout)["answer"]["confidence"] < 0.3 < json.loads(near.stdout)["answer"]["confidence"]
+    assert "outside" not in near.stderr
     # and every other command there sees the same index (QA sweep 5: `rag index` built a second one
     # there, `--check` said "no index yet", `rag modules` "no index")
     sub = shop / "shop" / "payment"
