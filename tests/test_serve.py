@@ -55,6 +55,7 @@ def test_mcp_session_tools_errors_and_freshness(shop):
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert set(tools) == {"locate", "describe", "modules", "index_status"}
         assert tools["locate"].input_schema["properties"]["k"]["maximum"] == 100
+        assert "folder" in tools["locate"].input_schema["properties"]
 
         located = _json(await client.call_tool("locate", {"question": "refund a card payment", "k": 3}))
         assert located["answer"]["module"] == expected["answer"]["module"]
@@ -264,6 +265,12 @@ def test_workspace_names_repositories_apart_and_asks_for_one(workspace):
             workspace.locate("refund", k=k, repo="one/shop")
     with pytest.raises(RagError, match="unknown level"):
         workspace.locate("refund", level="function", repo="one/shop")
+    # an agent may ask within a folder, as `rag ask --repo FOLDER` does (QA sweep 7: MCP could not)
+    for folder in ("shop/payment", "./shop/payment/"):
+        inside = workspace.locate("refund a card payment", repo="one/shop", within=folder)
+        assert inside["candidates"] and all(c["module"].startswith("shop/payment/") for c in inside["candidates"])
+    with pytest.raises(RagError, match="a path inside the repository"):
+        workspace.locate("refund", repo="one/shop", within="../elsewhere")
 
 
 def test_describe_a_directory_rolls_its_files_up(workspace):

@@ -94,8 +94,10 @@ def build_server(workspace: Workspace):
     def locate(question: Annotated[str, Field(description="the question, requirement or issue report")],
                k: Annotated[int, Field(strict=True, ge=1, le=max_k, description="how many candidates to list")] = 10,
                level: Annotated[Literal["file", "dir"], Field(description="rank files or directories")] = "file",
-               repo: RepoArg = None) -> dict:
-        return answer(workspace.locate, question=question, k=k, level=level, repo=repo)
+               repo: RepoArg = None,
+               folder: Annotated[str, Field(description="only answers under this folder of the repository "
+                                            "(`pkg/sub/`); default: the whole repository")] = "") -> dict:
+        return answer(workspace.locate, question=question, k=k, level=level, repo=repo, within=folder)
 
     @server.tool(description=(
         "Describe one module (a file path, or a directory ending in /) before reading it: its summary, its "

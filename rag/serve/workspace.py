@@ -214,9 +214,12 @@ class Workspace:
             raise RagError(f"k must be a whole number from 1 to {self.settings.max_k}, not {k!r}")
         if not question or not question.strip():
             raise RagError("the query is empty")  # as Engine.ask says it
-        if not isinstance(within, str) or within and not within.endswith("/"):
-            raise RagError(f"within must be a folder of the repository ending in '/', not {within!r}")
-        return self.repo(repo).ask(question, k, level, within)
+        if not isinstance(within, str):
+            raise RagError(f"the folder must be a path inside the repository, not {within!r}")
+        within = within.strip().removeprefix("./").strip("/")
+        if within.startswith("../") or within == ".." or os.path.isabs(within):
+            raise RagError(f"the folder must be a path inside the repository, not {within!r}")
+        return self.repo(repo).ask(question, k, level, within + "/" if within and within != "." else "")
 
     def describe(self, module: str, repo: str | None = None) -> dict:
         from graph.neighbours import definitions, member_files, neighbours
