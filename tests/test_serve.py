@@ -346,6 +346,23 @@ def test_an_edit_the_watcher_has_not_reported_yet_is_no_fresh_answer(workspace):
     assert served.refresh() and workspace.index_status("two/shop")["fresh"] is True
 
 
+def test_a_deleted_file_without_a_suffix_is_no_folder_moved(workspace):
+    """QA sweep 7: deleting `tags` re-indexed the repository (creating it did not): once gone, a name
+    without a suffix may have been a folder; the index knows whether it held files."""
+    from rag.serve.watch import Watcher
+
+    served = workspace.repos["one/shop"]
+    watcher, root = Watcher(served, 300), served.engine.repo
+    assert watcher._a_file_gone(os.path.join(root, "tags"))
+    assert not watcher._a_file_gone(os.path.join(root, "shop", "cart.py"))  # a source file's name: counted
+    payment, moved = os.path.join(root, "shop", "payment"), os.path.join(root, "payment.moved")
+    os.rename(payment, moved)
+    try:
+        assert not watcher._a_file_gone(payment)  # a folder that held indexed files
+    finally:
+        os.rename(moved, payment)
+
+
 def test_the_watcher_counts_no_file_rag_cannot_read(tmp_path):
     """QA sweep 6: a file without a suffix (`tags`, `nohup`, `LOG`) written every 0.2 s re-indexed the
     repository each time: such a name counted as a folder that may have moved."""

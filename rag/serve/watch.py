@@ -101,6 +101,16 @@ class Watcher:
         except Exception as e:  # no more watching (the tree is gone, no inotify watches left): said, not silent
             self.repo.last_error = f"watching the work tree stopped ({type(e).__name__}: {e}); answers may go stale"
 
+    def _a_file_gone(self, path: str) -> bool:
+        """Whether `path`, a name without a suffix that is gone, held no indexed file: a file such as
+        `tags` deleted (counts() cannot tell a file from a folder once it is gone), not a folder."""
+        name = os.path.basename(path)
+        if "." in name.lstrip(".") or os.path.lexists(path):
+            return False
+        engine = self.repo.engine
+        folder = os.path.relpath(path, engine.repo).replace(os.sep, "/") + "/"
+        return not any(f.startswith(folder) for f in engine.retriever.manifest.files)
+
     def _watch(self) -> None:
         import watchfiles
 
@@ -111,7 +121,8 @@ class Watcher:
         roots = [repo] + ([git_dir] if git_dir and not git_dir.startswith(repo + os.sep) else [])
         # step: a batch ends after this long without a change; debounce: the longest a batch stays open
         settle = max(self.debounce_ms, 1)
-        for batch in watchfiles.watch(*roots, watch_filter=lambda _, path: counts(repo, index_dir, path, git_dir),
+        for batch in watchfiles.watch(*roots, watch_filter=lambda _, path: counts(repo, index_dir, path, git_dir)
+                                      and not self._a_file_gone(path),
                                       step=settle, debounce=max(10 * settle, 1600), stop_event=self._stop,
                                       raise_interrupt=False, ignore_permission_denied=True):
             changed = {os.path.relpath(path, repo) for _, path in batch}
