@@ -256,6 +256,13 @@ def test_eval_compare_two_runs(tmp_path):
     assert "40.0 → 60.0: +20.0 points" in text and "2 better / 1 worse" in text and "1 after" in text
 
 
+def test_a_report_that_cannot_be_written_is_refused_before_the_work(shop, labeled):
+    """QA sweep 7: `--report /proc/x` (root may write nowhere there, though os.access says yes) failed
+    only after the whole evaluation had run."""
+    r = run_rag("eval", labeled, "--repo", shop, "--report", "/proc/rag-report")
+    assert r.returncode == 2 and "cannot write in /proc" in r.stderr and "eval:" not in r.stderr, r.stderr
+
+
 def test_eval_compare_leaves_out_questions_whose_gold_changed(tmp_path):
     """QA sweep 6: a question relabeled between two runs (cart.py, then catalog.py) counted as a loss."""
     def rows(golds):

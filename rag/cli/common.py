@@ -75,8 +75,13 @@ def check_output(path: str | None, what: str, directory: bool = False) -> None:
         raise RagError(f"{what} {path}: {parent} is a file, not a directory")
     if not os.path.isdir(parent):
         raise RagError(f"{what} {path}: the directory {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise RagError(f"{what} {path}: the directory {parent} is not writable")
+    import tempfile
+
+    try:  # a real write: os.access says yes to root on a read-only mount or /proc (QA sweep 7)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".rag-probe-"):
+            pass
+    except OSError as e:
+        raise RagError(f"{what} {path}: cannot write in {parent} ({e.strerror or e})") from None
 
 def retrieval_settings(embedder: str | None, path: str | None = None, index_dir: str | None = None):
     """The retrieval settings for --embedder. Given the repository `path` a command opens, it says on
