@@ -76,7 +76,6 @@ def _cmd_eval(args) -> int:
         from graph.errors import RagError
         raise RagError("give a labeled-query file, or --from-git to mine one")
     from eval.dataset import load_labeled
-    from eval.methods import get_method
     from eval.report import check_report_directory, paired_text, table, to_dict, write_report
     from eval.runner import evaluate
     from graph.errors import RagError
@@ -85,9 +84,9 @@ def _cmd_eval(args) -> int:
     from rag.settings import LLMSettings
 
     settings = settings_from_args(EvalSettings, args, EVAL_FLAGS)
-    files_only = [m for m in settings.methods if "dir" not in get_method(m).levels]
-    if files_only and "dir" in settings.levels:
-        print(f"rag: note: {', '.join(files_only)} rank(s) files only: left out of the folder level", file=sys.stderr)
+    if settings.files_only and "dir" in settings.levels:
+        print(f"rag: note: {', '.join(settings.files_only)} rank(s) files only: left out of the folder level",
+              file=sys.stderr)
     if args.model:
         if not any(m.startswith("llm") for m in settings.methods):
             raise RagError("--model goes with the llm methods (--methods …,llm or llm-base)")
@@ -172,9 +171,8 @@ def _cmd_compare(args) -> int:
 def _cmd_mine(args) -> int:
     from graph.errors import RagError
     from graph.history import checked_date
-    from graph.index_location import check_repo
+    from graph.index_location import check_repo, where_index
     from rag.commit_queries import mine
-    from graph.index_location import where_index
 
     if args.last is not None and args.last < 1:
         raise RagError("--last must be 1 or more")

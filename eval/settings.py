@@ -45,13 +45,17 @@ class EvalSettings:
                 raise ValueError(str(e)) from None
         if self.level not in LEVEL_CHOICES:
             raise ValueError(f"level must be one of {', '.join(LEVEL_CHOICES)}")
-        files_only = [name for name in self.methods if "dir" not in get_method(name).levels]
-        if files_only and self.level == "dir":  # refused before any work, not after the first method ran
-            raise ValueError(f"{', '.join(files_only)} rank(s) files only: --level file, or both (where "
+        if self.files_only and self.level == "dir":  # refused before any work, not after the first method ran
+            raise ValueError(f"{', '.join(self.files_only)} rank(s) files only: --level file, or both (where "
                              "they are left out of the folder level)")
         object.__setattr__(self, "k", tuple(sorted(set(self.k))))
         if not self.k or self.k[0] < 1:
             raise ValueError("every cut-off must be 1 or more")
+
+    @property
+    def files_only(self) -> list[str]:
+        """The methods that rank files only (the LLM's), left out of the folder level."""
+        return [name for name in self.methods if "dir" not in get_method(name).levels]
 
     @property
     def levels(self) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ _ADAPTER_ONLY = {"base_model": "--base-model", "max_train_examples": "--max-exam
 _TRAINING_ONLY = {"epochs": "--epochs", "max_minutes": "--max-minutes", "learning_rate": "--learning-rate",
                   "max_train_examples": "--max-examples", "label_form": "--labels", "lora_r": "--lora-r",
                   "gradient_checkpointing": "--gradient-checkpointing", "qlora": "--qlora", "until": "--until",
-                  "resume": "--resume", "force": "--force", "dump_data": "--dump-data"}
+                  "resume": "--resume", "force": "--force", "dump_data": "--dump-data", "embedder": "--embedder"}
 
 
 def add_parser(sub) -> None:
@@ -89,8 +89,7 @@ def _cmd_finetune(args) -> int:
     check_output(args.merge, "--merge", directory=True)
     data_settings = _data_settings(args)  # a bad --until fails here, before any work
     if args.merge:
-        trains = [flag for dest, flag in {**_TRAINING_ONLY, "embedder": "--embedder"}.items()
-                  if getattr(args, dest) not in (None, False)]
+        trains = [flag for dest, flag in _TRAINING_ONLY.items() if getattr(args, dest) not in (None, False)]
         if trains:  # each was ignored without a word: --merge trains nothing
             from graph.errors import ConfigError
             raise ConfigError(f"--merge only writes the model with the current adapter merged in: {trains[0]} "

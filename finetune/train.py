@@ -338,13 +338,13 @@ def check_resume(index_dir: str, settings: TrainSettings, data: dict) -> None:
     """ConfigError unless `--resume` can continue an interrupted run here with these settings and
     examples (`pipeline.finetune` asks before it builds the examples: minutes, on a big repository)."""
     work = os.path.join(AdapterStore(index_dir).dir, "work")
-    check_resumable(work, settings, data)
+    _check_resumable(work, settings, data)
     if _last_checkpoint(work) is None:
         raise ConfigError(f"nothing to resume: no interrupted run left a checkpoint here (one is written every "
                           f"{settings.checkpoint_steps} steps); start again without --resume")
 
 
-def check_resumable(work: str, settings: TrainSettings, data: dict | None = None) -> None:
+def _check_resumable(work: str, settings: TrainSettings, data: dict) -> None:
     """Refuse to resume a run under other settings (a checkpoint of another LoRA rank would fail deep in
     peft, or worse, train on silently), or on other examples (`data`: the index snapshot and the data
     settings they came from: another --until, an index changed since): one line naming what differs."""
@@ -366,10 +366,10 @@ def check_resumable(work: str, settings: TrainSettings, data: dict | None = None
             was = json.load(fh)
     except (OSError, ValueError):
         return  # a run of an older rag: its data were not recorded
-    if data is not None and was.get("snapshot") != data["snapshot"]:
+    if was.get("snapshot") != data["snapshot"]:
         raise ConfigError("cannot resume: the index changed since the interrupted run began, so its examples "
                           "did too; start again without --resume")
-    if data is not None and was.get("data") != data["data"]:
+    if was.get("data") != data["data"]:
         differ = [f"{k} {was['data'].get(k)!r} (now {v!r})" for k, v in data["data"].items()
                   if isinstance(was.get("data"), dict) and was["data"].get(k) != v]
         raise ConfigError(f"cannot resume: the interrupted run's examples were made with {', '.join(differ) or 'other settings'}; "

@@ -37,11 +37,11 @@ def where_index(path: str, index_dir: str | None = None, replacing: bool = False
         raise RepoError(f"{repo} is an index, not a repository: give the repository it indexes ({owner})")
     if index_dir is not None:
         store, here = IndexStore(index_dir), os.path.realpath(repo)
-        root = store.recorded_root()
-        if root is not None and not os.path.isdir(root):
+        root = recorded = store.recorded_root()
+        if recorded is not None and not os.path.isdir(recorded):
             root = _moved_to(store, here)
             if root is None and not replacing:
-                raise IndexStoreError(f"{store.dir} holds the index of {store.recorded_root()}, which is gone, and "
+                raise IndexStoreError(f"{store.dir} holds the index of {recorded}, which is gone, and "
                                       f"its files are not under {here}: give another --index-dir "
                                       "(`rag index --full` replaces that index)")
         if root is not None and _below(here, root):

@@ -67,12 +67,15 @@ class Manifest:
         return asdict(self)
 
 
-_JSON_TYPES = {"int": int, "str": str, "dict": dict, "list": list, "None": type(None)}
+_JSON_TYPES = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,), "dict": (dict,),
+               "list": (list,), "None": (type(None),)}
 
 
-def _of_type(value, annotation: str) -> bool:
-    """Whether a JSON value fits a field's annotation (`str | None`, `dict[str, int]`: the outer types)."""
-    return isinstance(value, tuple(_JSON_TYPES[part.strip().split("[")[0]] for part in annotation.split("|")))
+def json_fits(value, annotation: str) -> bool:
+    """Whether a JSON value fits a dataclass field's annotation (`str | None`, `dict[str, int]`: the
+    outer types; `true` is no int, as JSON has it)."""
+    kinds = tuple(k for part in annotation.split("|") for k in _JSON_TYPES[part.strip().split("[")[0]])
+    return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
 
 
 def default_index_dir(repo: str) -> str:
@@ -122,7 +125,7 @@ class IndexStore:
             raise IndexStoreError(f"the index at {self.dir} has the old format version {version}: "
                               "`rag index` rebuilds it")
         wrong = [name for name, f in Manifest.__dataclass_fields__.items()
-                 if (name in data and not _of_type(data[name], f.type))
+                 if (name in data and not json_fits(data[name], f.type))
                  or (name not in data and f.default is MISSING and f.default_factory is MISSING)]
         if wrong:
             raise IndexCorruptError(f"the index at {self.dir} is corrupt ({MANIFEST}: {', '.join(wrong)} missing or "
@@ -152,9 +155,11 @@ class IndexStore:
         jobs) must not silently swap one's index for the other's. An index inside its repository
         (copied with it, whatever its folder's name) is that repository's; a recorded repository that is gone has moved;
         `rag index --full` replaces the index on purpose."""
-        root, here = self.recorded_root(), os.path.realpath(repo)
-        inside = os.path.realpath(self.dir).startswith(here + os.sep)  # under any name: copied with it
-        if root is None or root == here or inside or not os.path.isdir(root):
+        here = os.path.realpath(repo)
+        if os.path.realpath(self.dir).startswith(here + os.sep):  # under any name: copied with it (no read)
+            return
+        root = self.recorded_root()
+        if root is None or root == here or not os.path.isdir(root):
             return  # (graph.index_location.where_index looks where a repository that is gone moved to)
         raise IndexStoreError(f"{self.dir} holds the index of {root}, not of {here}: give another --index-dir "
                               "(`rag index --full` replaces that index)")

@@ -50,6 +50,8 @@ def split_identifier(name: str) -> list[str]:
 def fold_accents(text: str) -> str:
     """`Überweisung` -> `Uberweisung`, `ﬁle` -> `file`: compatibility forms, and the accents of Latin
     letters. Other scripts keep their marks: `й` is a letter of its own, not an `и` with a breve."""
+    if text.isascii():
+        return text
     out: list[str] = []
     for c in unicodedata.normalize("NFKD", text):
         if unicodedata.combining(c) and out and out[-1].isascii():

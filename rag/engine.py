@@ -189,10 +189,13 @@ class Engine:
         query = readable(query)
         parsed = self.retriever.parse(query)
         pool_size = self.retriever.settings.confidence_pool
-        hits = self.retriever.search(parsed, k=max(k, pool_size), level=level, method=method, within=self.within,
-                                     as_of=as_of)
+        if self.within:  # the folder's answer is weighed against the whole repository's candidates too
+            pool, whole = self.retriever.search_within(parsed, max(k, pool_size), level, method, self.within, as_of,
+                                                       pool_size)
+        else:
+            pool, whole = self.retriever.search(parsed, k=max(k, pool_size), level=level, method=method,
+                                                as_of=as_of), []
         retrieve_ms = (time.perf_counter() - start) * 1000
-        pool = hits
         candidates = pool[:k]
         answer = None
         warnings = []
@@ -225,7 +228,7 @@ class Engine:
                 warnings.append("the model abstained: none of the candidates fits with enough confidence")
         elif candidates:
             if self.within:  # shared among the folder's files alone, a folder that matches nothing says 1.0
-                share = min(share, self._share_in_repository(parsed, pool[0], level, method, as_of, warnings))
+                share = min(share, self._share_in_repository(pool[0], whole, warnings))
             confidence, calibrated = answer_confidence(share, method, level, len(query))
             answer = Answer(candidates[0].module, confidence, share, calibrated)
         if parsed.truncated:
@@ -241,13 +244,12 @@ class Engine:
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
                          candidates=candidates, timing_ms=timing, warnings=warnings, model=model_use)
 
-    def _share_in_repository(self, parsed, best: Candidate, level: str, method: str, as_of, warnings: list) -> float:
-        """The share of the folder's best answer among the whole repository's candidates (one more
-        search, only for questions asked within a folder); says when something outside matches better."""
+    def _share_in_repository(self, best: Candidate, whole: list[Candidate], warnings: list) -> float:
+        """The share of the folder's best answer among the whole repository's candidates (`whole`, as
+        many as the confidence pool); says when something outside matches better."""
         import numpy as np
 
         pool_size = self.retriever.settings.confidence_pool
-        whole = self.retriever.search(parsed, k=pool_size, level=level, method=method, as_of=as_of)
         if whole and whole[0].score > best.score and not whole[0].module.startswith(self.within):
             warnings.append(f"{whole[0].module}, outside {self.within}, matches the question better than anything "
                             "in it")

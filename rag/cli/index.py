@@ -98,14 +98,12 @@ def _tuned_embedder_damage(extension, index_dir: str) -> list[str]:
     """What is wrong with the tuned embedder the index is built with (none when it uses another), and
     with the record of the tuned embedder in use."""
     from rag.embedding.embedder import TUNED_PREFIX
-    from rag.llm.adapters import RETRIEVER, AdapterStore, RetrieverInfo, read_record
+    from rag.llm.adapters import RETRIEVER, AdapterStore, RetrieverInfo
 
     name, store = extension.retrieval.embedder, AdapterStore(index_dir)
     if not name.startswith(TUNED_PREFIX):
         return []
-    record = os.path.join(store.dir, RETRIEVER)
-    unreadable = [f"{RETRIEVER} is unreadable"] if os.path.exists(record) and read_record(record, RetrieverInfo) is None else []
-    return store.embedder_damage(name.removeprefix(TUNED_PREFIX)) + unreadable
+    return store.embedder_damage(name.removeprefix(TUNED_PREFIX)) + store.unreadable(RETRIEVER, RetrieverInfo)
 
 
 def _print_index_report(r) -> None:

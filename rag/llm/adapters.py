@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from graph.durable import atomic_write, fsync_tree, prune
 from graph.errors import ConfigError
 from graph.locking import exclusive_lock
-from graph.store import damage_of, fingerprints
+from graph.store import damage_of, fingerprints, json_fits
 
 DIR = "finetune"
 CURRENT = "current.json"
@@ -107,10 +107,15 @@ class AdapterStore:
         files not as published (a model would answer with other weights than were validated)."""
         return self._damage(CURRENT, AdapterInfo, "adapter", hashes)
 
+    def unreadable(self, record: str, kind) -> list[str]:
+        """["RECORD is unreadable"] when the record is there but does not read as `kind`; else []."""
+        path = os.path.join(self.dir, record)
+        return [f"{record} is unreadable"] if os.path.exists(path) and read_record(path, kind) is None else []
+
     def _damage(self, record: str, kind, label: str, hashes: bool) -> list[str]:
         info = self._read(record, kind)
         if info is None:
-            return [f"{record} is unreadable"] if os.path.exists(os.path.join(self.dir, record)) else []
+            return self.unreadable(record, kind)
         name = info.embedder if kind is RetrieverInfo else info.adapter
         directory = os.path.join(self.dir, name)
         if not os.path.isdir(directory):
@@ -163,8 +168,8 @@ class AdapterStore:
         info = self._publish(written, RETRIEVER, lambda name: RetrieverInfo(**{**info.to_dict(), "embedder": name}))
         # kept: the one the index is built with, which a run killed before re-embedding leaves in use
         in_use = _built_with_tuned(os.path.dirname(self.dir))
-        self._collect_garbage(RETRIEVER_PREFIX, keep={info.embedder, previous.embedder if previous else info.embedder,
-                                                      in_use or info.embedder})
+        keep = {info.embedder} | {name for name in (previous and previous.embedder, in_use) if name}
+        self._collect_garbage(RETRIEVER_PREFIX, keep=keep)
         return info
 
     def annotate(self, adapter: str, **changes) -> AdapterInfo | None:
@@ -256,20 +261,10 @@ def read_record(path: str, kind):
     except TypeError:  # a field it needs is missing
         return None
     name = getattr(info, "embedder", None) if kind is RetrieverInfo else getattr(info, "adapter", None)
-    if not plain_name(name) or not all(_of_type(getattr(info, f.name), f.type) for f in fields(kind)
+    if not plain_name(name) or not all(json_fits(getattr(info, f.name), f.type) for f in fields(kind)
                                        if f.name != "held_out"):  # read by a note that tolerates any shape
         return None  # read as damage: valid JSON of the wrong shape was an internal error
     return info
-
-
-_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "dict": dict, "list": list, "None": type(None)}
-
-
-def _of_type(value, annotation: str) -> bool:
-    """Whether a JSON value fits a record field's annotation (`float | None`: the outer types)."""
-    kinds = [_TYPES[part.strip().split("[")[0]] for part in annotation.split("|")]
-    flat = tuple(k for kind in kinds for k in (kind if isinstance(kind, tuple) else (kind,)))
-    return isinstance(value, flat) and not (isinstance(value, bool) and bool not in flat)
 
 
 def merged_adapter(model_directory: str) -> AdapterInfo | None:

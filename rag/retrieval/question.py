@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from graph.errors import RagError
-from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
 from graph.text import HAN_KANA
+from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
 from rag.retrieval.tokenize import identifiers, tokenize
 
 MAX_QUERY_CHARS = 20_000

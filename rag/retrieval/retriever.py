@@ -300,7 +300,16 @@ class Retriever:
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
+        return self._hits(q, self._scored(q, method, as_of), k, level, within)
+
+    def search_within(self, q: ParsedQuery, k: int, level: str, method: str, within: str, as_of: AsOf | None,
+                      whole_k: int) -> tuple[list[Candidate], list[Candidate]]:
+        """search() within a folder, and the whole repository's first `whole_k` from the same scores
+        (what the folder's answer is weighed against), the question scored once."""
         scored = self._scored(q, method, as_of)
+        return self._hits(q, scored, k, level, within), self._hits(q, scored, whole_k, level, "")
+
+    def _hits(self, q: ParsedQuery, scored: _Scored, k: int, level: str, within: str) -> list[Candidate]:
         scores = scored.scores
         if within:
             outside = np.array([not f.startswith(within) for f in self.files], dtype=bool)

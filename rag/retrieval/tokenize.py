@@ -18,6 +18,7 @@ _ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # the same in any script
 _MARKED_IDENTIFIER = r"[\p{L}_][\p{L}\p{M}\p{N}_]*"  # ... whose letters may carry marks
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_EXTENSIONS = {"py", "pyi", "js", "jsx", "ts", "tsx", "java", "go", "rs", "c", "h", "cc", "cpp", "hpp", "md"}
 
 
 def identifiers(text: str) -> list[str]:
@@ -26,7 +27,6 @@ def identifiers(text: str) -> list[str]:
     if text.isascii():
         return _ASCII_IDENTIFIER.findall(text)
     return any_script_words(normalise(text), _IDENTIFIER, _MARKED_IDENTIFIER)
-_EXTENSIONS = {"py", "pyi", "js", "jsx", "ts", "tsx", "java", "go", "rs", "c", "h", "cc", "cpp", "hpp", "md"}
 
 
 @lru_cache(maxsize=2)
@@ -46,12 +46,9 @@ def _stem(piece: str) -> str:
 def _identifier_tokens(identifier: str) -> tuple[str, ...]:
     pieces = [p for p in split_identifier(identifier) if len(p) > 1 and not p.isdigit()]
     kept = [p for p in pieces if p not in STOPWORDS and p not in _EXTENSIONS]
-    if identifier.isascii():
-        out = _stemmer().stemWords(kept) if kept else []
-        whole = identifier.lower()
-    else:  # a Chinese or Japanese run is a phrase, not a name: its pairs are its tokens
-        out = [_stem(p) for p in kept]
-        whole = "" if HAN_KANA.search(identifier) else fold_accents(identifier).lower()
+    out = [_stem(p) for p in kept]
+    # a Chinese or Japanese run is a phrase, not a name: its pairs are its tokens, and it has no whole
+    whole = "" if HAN_KANA.search(identifier) else fold_accents(identifier).lower()
     if len(pieces) > 1 and whole:
         out.append(whole.strip("_"))
     return tuple(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import posixpath
 import sys
 import threading
 import time
@@ -24,7 +25,8 @@ PENDING_SHOWN = 20  # changed paths listed by index_status
 class ServedRepo:
     """One repository: its engine, whether edits wait for a re-index, and how the last one went."""
 
-    def __init__(self, name: str, path: str, engine: Engine, settings: RetrievalSettings):
+    def __init__(self, name: str, path: str, engine: Engine, settings: RetrievalSettings,
+                 built_since_ns: int | None = None):
         self.name = name
         self.path = path
         self.engine = engine
@@ -38,9 +40,9 @@ class ServedRepo:
         self._graph = None  # (snapshot, graph), loaded by the first `describe`
         self.after_refresh = None  # called after each re-index that landed (the server re-checks its claim)
         self.watched = True  # False (`rag serve --no-watch`): edits go unseen, so freshness is unknown
-        # what the engine in place saw of the work tree (rag/serve/freshness.py); open() knows when it was built
+        # what the engine in place saw of the work tree (rag/serve/freshness.py), built since `built_since_ns`
         now = time.time_ns()
-        self.stamp = stamp(engine.repo, engine.retriever.files, now, now)
+        self.stamp = stamp(engine.repo, engine.retriever.files, built_since_ns or now, now)
 
     @classmethod
     def open(cls, name: str, path: str, settings: RetrievalSettings = RetrievalSettings(), progress=None) -> ServedRepo:
@@ -48,9 +50,7 @@ class ServedRepo:
         started = time.time_ns()
         engine = Engine.open(path, settings=settings, refresh=True, progress=progress)
         _warm(engine)
-        served = cls(name, path, engine, settings)
-        served.stamp = stamp(engine.repo, engine.retriever.files, started, time.time_ns())
-        return served
+        return cls(name, path, engine, settings, built_since_ns=started)
 
     @property
     def fresh(self) -> bool | None:
@@ -214,12 +214,10 @@ class Workspace:
             raise RagError(f"k must be a whole number from 1 to {self.settings.max_k}, not {k!r}")
         if not question or not question.strip():
             raise RagError("the query is empty")  # as Engine.ask says it
-        if not isinstance(within, str):
+        folder = posixpath.normpath(within.strip()) if isinstance(within, str) else ".."
+        if folder == ".." or folder.startswith(("../", "/")):
             raise RagError(f"the folder must be a path inside the repository, not {within!r}")
-        within = within.strip().removeprefix("./").strip("/")
-        if within.startswith("../") or within == ".." or os.path.isabs(within):
-            raise RagError(f"the folder must be a path inside the repository, not {within!r}")
-        return self.repo(repo).ask(question, k, level, within + "/" if within and within != "." else "")
+        return self.repo(repo).ask(question, k, level, "" if folder == "." else folder + "/")
 
     def describe(self, module: str, repo: str | None = None) -> dict:
         from graph.neighbours import definitions, member_files, neighbours
