@@ -5,6 +5,7 @@ bench/dev/issues_heldout.jsonl`: pytest, sphinx, requests, pylint, xarray, seabo
 
     python bench/issue_reports.py --clones DIR [--snapshots DIR] [--data FILE] [--out DIR] [--limit N]
                                   [--repo NAME] [--after REPO=COMMIT,...] [--signals FILE] [--busy] [--embedder DIR]
+                                  [--run REPO=PYTHON,...]
 
 DIR holds full-history clones named after the repositories (`DIR/astropy`, `DIR/sympy`, `DIR/pytest`,
 …; `git clone` them once). Each repository's base commits are visited in date order (`git checkout -f SHA`,
@@ -19,6 +20,10 @@ read or ranked is then measured in minutes; a change to what the index holds nee
 `--after sympy=SHA` asks only the reports filed after that base commit (a time split: an embedder or
 model trained on the history up to SHA is judged on later reports only). `--embedder DIR` indexes and asks
 with another sentence-transformers model than the bundled one (give it a --snapshots folder of its own).
+`--run sympy=PYTHON` also asks each of that repository's reports as `rag ask --run` does (its Python
+example run by PYTHON, an interpreter that can import the repository's code at its base commits, with
+its dependencies), beside the plain answer, and adds to report.json the two side by side on those
+reports (`run`); each such report's tree is checked out, snapshots or not.
 """
 from __future__ import annotations
 
@@ -60,10 +65,10 @@ def checkout(tree: str, commit: str) -> None:
     git(tree, "clean", "-q", "-fdx", "-e", ".rag")
 
 
-def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = DEFAULT_EMBEDDER):
+def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = DEFAULT_EMBEDDER, tree_too: bool = False):
     """A warm engine over the repository at `commit`, its files embedded by `embedder`: from its kept
-    snapshot when there is one, else checked out and indexed incrementally (and kept, when `snapshots`
-    is given)."""
+    snapshot when there is one (the tree checked out too when `tree_too`), else checked out and indexed
+    incrementally (and kept, when `snapshots` is given)."""
     from graph.indexer import Changes
     from graph.store import IndexStore
     from rag.embedding.embedder import embedder_location, shared_embedder
@@ -83,6 +88,8 @@ def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = DEFAU
         retriever = Retriever(store, manifest, settings, embedder=shared_embedder(embedder_location(embedder, None)))
         if hasattr(retriever.embedder(), "load"):
             retriever.embedder().load()
+        if tree_too:
+            checkout(tree, commit)
         return Engine(tree, store, retriever, Changes())
     checkout(tree, commit)
     engine = Engine.open(tree, settings=settings, refresh=True)
@@ -112,6 +119,22 @@ def summarise(rows: list[dict]) -> dict:
     return out
 
 
+def with_and_without_the_example(rows: list[dict]) -> dict:
+    """Plain answers and answers with the example run, on the same reports: overall, per repository, and
+    on the reports whose example ran at least one statement."""
+    ran = lambda row: dict(row, rank=row["run_rank"], top=row["run_top"], ms=row["run_ms"])  # noqa: E731
+    out = {}
+    for label, subset in (("all", rows), ("ran", [r for r in rows if r["run_ran"]])):
+        for repo in [None] + sorted({r["repo"] for r in subset}):
+            part = [r for r in subset if repo is None or r["repo"] == repo]
+            keep = ("n", "acc@1", "acc@3", "acc@5", "acc@10", "mrr", "strict@5", "p50_ms", "p95_ms")
+            out[f"{label}/{repo or 'overall'}"] = {
+                "hybrid": {k: v for k, v in summarise(part).items() if k in keep},
+                "hybrid+run": {k: v for k, v in summarise([ran(r) for r in part]).items() if k in keep},
+                "gold_called": sum(bool(r["run_gold_called"]) for r in part)}
+    return out
+
+
 def misses_table(rows: list[dict], reports: dict[str, dict]) -> str:
     """The reports whose gold file is not first: its rank, the gold, what came first, and the title."""
     short = lambda path: path.split("/", 1)[-1]  # noqa: E731  (the package folder every path starts with)
@@ -138,8 +161,13 @@ def main() -> None:
     ap.add_argument("--busy", action="store_true", help="time the questions while another process keeps a core busy")
     ap.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="index and ask with this embedder (a local "
                     "sentence-transformers directory) instead of the bundled one; give --snapshots a folder of its own")
+    ap.add_argument("--run", default="", metavar="REPO=PYTHON,...",
+                    help="also ask that repository's reports with their example run by PYTHON (rag ask --run)")
     args = ap.parse_args()
     from busy import busy_core
+    from rag.settings import ExampleSettings
+
+    pythons = dict(pair.split("=", 1) for pair in filter(None, args.run.split(",")))
 
 
     reports = [json.loads(line) for line in open(args.data)]
@@ -162,7 +190,7 @@ def main() -> None:
         for i, r in enumerate(items):
             start = time.perf_counter()
             if i == 0 or r["base_commit"] != items[i - 1]["base_commit"]:
-                engine = open_at_commit(tree, r["base_commit"], args.snapshots, args.embedder)
+                engine = open_at_commit(tree, r["base_commit"], args.snapshots, args.embedder, name in pythons)
             spent.append(time.perf_counter() - start)
             engine.ask(r["query"], k=K)  # warm-up: the first question loads what later ones reuse
             with busy_core(args.busy):
@@ -178,6 +206,14 @@ def main() -> None:
             rows.append({"method": "hybrid", "level": "file", "id": r["id"], "repo": name, "gold": r["gold_files"], "rank": rank, "ms": round(ms, 1),
                          "confidence": answer.confidence, "share": answer.share,
                          "top": top, "dir_rank": dir_rank, "top_dirs": folders[:3], "dir_share": by_folder.share})
+            if name in pythons:
+                start = time.perf_counter()
+                ran = engine.ask(r["query"], k=K, run=ExampleSettings(python=pythons[name]))
+                example = ran.example
+                rows[-1].update(run_rank=first_rank(ranking(ran).modules, r["gold_files"]), run_top=ranking(ran).modules,
+                                run_ms=round((time.perf_counter() - start) * 1000, 1), run_ran=example.ran,
+                                run_failed=example.failed, run_files=len(example.called), run_problem=example.problem,
+                                run_gold_called=sorted(set(r["gold_files"]) & set(example.called)))
             if args.signals:
                 retriever = engine.retriever
                 parsed = retriever.parse(r["query"])
@@ -190,6 +226,8 @@ def main() -> None:
     report = {"overall": summarise(rows),
               "per_repo": {name: summarise([r for r in rows if r["repo"] == name]) for name in by_repo},
               "index": index_seconds}
+    if pythons:
+        report["run"] = with_and_without_the_example([r for r in rows if "run_rank" in r])
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "report.json"), "w") as f:
         json.dump(report, f, indent=1)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from graph.errors import ConfigError, IndexStoreError, RagError, RepoError
 from graph.index_location import where_index
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, index
+from graph.modules import FILE
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
 from rag.retrieval.confidence import answer_confidence
@@ -22,7 +23,7 @@ from rag.retrieval.past_changes import AsOf
 from rag.retrieval.question import MAX_QUERY_CHARS, QueryError, has_evidence, readable
 from rag.results import Answer, AskResult, Candidate, ModelUse
 from rag.retrieval.retriever import LEVELS, METHODS, Retriever
-from rag.settings import LLMSettings, RetrievalSettings
+from rag.settings import ExampleSettings, LLMSettings, RetrievalSettings
 
 
 
@@ -155,9 +156,12 @@ class Engine:
         return info if info is not None and ours else None
 
     def ask(self, query: str, k: int = 10, level: str = "file", method: str = "hybrid",
-            llm: bool = False, adapter: str | None = None, as_of: AsOf | None = None) -> AskResult:
+            llm: bool = False, adapter: str | None = None, as_of: AsOf | None = None,
+            run: ExampleSettings | None = None) -> AskResult:
         """`adapter` overrides the settings' choice for this question ("auto", "none" or a directory);
-        `as_of` asks as at a past time: only older commits count as similar past changes (evaluation)."""
+        `as_of` asks as at a past time: only older commits count as similar past changes (evaluation);
+        `run`: run the Python example of the report in the repository's own interpreter first, and weigh
+        the code it called as evidence (rag/reproduce/run.py: it runs code from the report)."""
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise QueryError(f"k must be a positive whole number, not {k!r}")
         if as_of is not None and not isinstance(as_of, AsOf):
@@ -185,21 +189,32 @@ class Engine:
                 for m in self.retriever.modules.values()):
             raise QueryError(f"{self.within or 'this repository'} has no folder to rank: its code is all at its "
                              "top level, which is no module; ask with --level file")
-        start = time.perf_counter()
+        if run is not None and not isinstance(run, ExampleSettings):
+            raise QueryError(f"run must be an ExampleSettings (rag.settings), not {type(run).__name__}")
         query = readable(query)
+        example, run_ms = None, None
+        if run is not None:
+            from rag.reproduce.run import run_example
+
+            run_start = time.perf_counter()
+            files = [m.id for m in self.retriever.modules.values() if m.kind == FILE]
+            example = run_example(self.repo, query, files, run)
+            run_ms = round((time.perf_counter() - run_start) * 1000, 1)
+        executed = example.called if example is not None else None
+        start = time.perf_counter()
         parsed = self.retriever.parse(query)
         pool_size = self.retriever.settings.confidence_pool
         if self.within:  # the folder's answer is weighed against the whole repository's candidates too
             pool, whole = self.retriever.search_within(parsed, max(k, pool_size), level, method, self.within, as_of,
-                                                       pool_size)
+                                                       pool_size, executed)
         else:
             pool, whole = self.retriever.search(parsed, k=max(k, pool_size), level=level, method=method,
-                                                as_of=as_of), []
+                                                as_of=as_of, executed=executed), []
         retrieve_ms = (time.perf_counter() - start) * 1000
         candidates = pool[:k]
         answer = None
         warnings = []
-        timing = {"retrieve": round(retrieve_ms, 1)}
+        timing = {"retrieve": round(retrieve_ms, 1)} | ({"run": run_ms} if run_ms is not None else {})
         if candidates:  # over a fixed pool, so that it does not depend on how many candidates are shown
             import numpy as np
 
@@ -240,9 +255,11 @@ class Engine:
                             "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:
             warnings.append(f"{self.stale_note()}; answering from it (--refresh updates it first)")
-        timing["total"] = round((time.perf_counter() - start) * 1000, 1)
+        if example is not None and (example.problem or not example.examples or not example.ran):
+            warnings.append(example.note())  # the answer is retrieval's alone: said where a person looks
+        timing["total"] = round((time.perf_counter() - start) * 1000 + (run_ms or 0), 1)
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,
-                         candidates=candidates, timing_ms=timing, warnings=warnings, model=model_use)
+                         candidates=candidates, timing_ms=timing, warnings=warnings, model=model_use, example=example)
 
     def _share_in_repository(self, best: Candidate, whole: list[Candidate], warnings: list) -> float:
         """The share of the folder's best answer among the whole repository's candidates (`whole`, as

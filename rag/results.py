@@ -21,11 +21,15 @@ the object `rag ask --json` prints:
 ['keywords: progress, bar']
 
 Warnings (a stale index, no evidence in the question) are for a person and stay out of the JSON;
-`model` appears only when the LLM answered.
+`model` appears only when the LLM answered, `example` only when the report's example was run (`--run`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.reproduce.run import ExampleRun
 
 
 @dataclass
@@ -80,6 +84,7 @@ class AskResult:
     timing_ms: dict[str, float]
     warnings: list[str] = field(default_factory=list)  # said to a person on stderr, not part of the JSON
     model: ModelUse | None = None  # with --llm
+    example: ExampleRun | None = None  # with --run: what running the report's example did
 
     @classmethod
     def from_dict(cls, d: dict, warnings: list[str] = ()) -> AskResult:
@@ -96,4 +101,6 @@ class AskResult:
                "candidates": [c.to_dict() for c in self.candidates], "timing_ms": dict(self.timing_ms)}
         if self.model is not None:
             out["model"] = self.model.to_dict()
+        if self.example is not None:
+            out["example"] = self.example.to_dict()
         return out

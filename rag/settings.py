@@ -53,6 +53,10 @@ class RetrievalSettings:
     # gave the best mean Acc@1 of a grid over 1-3 and 20-50
     w_history: float = 2.0
     history_commits: int = 50  # how many similar past changes count
+    # with `rag ask --run`: added (not standardised) to a file as log(1 + the number of its functions the
+    # report's example called when run (rag/reproduce/). 0.8 was the best of 0.05-1.6 on sympy's 130
+    # reports, and kept its gain on xarray's (bench/LOG.md, 2026-12-06 ninth session)
+    w_executed: float = 0.8
     # a name the query uses that more files than this define says nothing about where the change belongs
     max_definers: int = 3
     # at --level dir, a directory holding only subdirectories scores as its best file anywhere below,
@@ -85,7 +89,7 @@ class RetrievalSettings:
         return {"bm25": self.w_bm25, "chunk": self.w_chunk, "dense": self.w_dense, "dense_chunk": self.w_dense_chunk,
                 "prior": self.w_prior, "central": self.w_central, "title": self.w_title, "title_chunk": self.w_title_chunk, "error": self.w_error,
                 "mention": self.w_mention, "frame": self.w_frame, "module": self.w_module, "callee": self.w_callee, "named": self.w_named_definition,
-                "named_in_code": self.w_named_in_code, "history": self.w_history}
+                "named_in_code": self.w_named_in_code, "history": self.w_history, "executed": self.w_executed}
 
     def index_settings(self) -> dict:
         """The part that shapes the index: a change forces a rebuild."""
@@ -131,6 +135,19 @@ class LLMSettings:
             raise ValueError("fusion weights must not be negative")
         if self.think_tokens < 1:
             raise ValueError("think_tokens must be at least 1")
+
+
+@dataclass(frozen=True)
+class ExampleSettings:
+    """How `rag ask --run` runs the Python example of a report (rag/reproduce/run.py)."""
+    python: str = setting("", "with --run: the interpreter of the repository's environment (default: $VIRTUAL_ENV's, "
+                              "else the repository's .venv or venv, else python3 on the PATH)", metavar="PYTHON")
+    run_seconds: float = setting(20.0, "with --run: stop the example after this many seconds; what it called "
+                                       "until then counts", metavar="S")
+
+    def __post_init__(self):
+        if not self.run_seconds > 0:
+            raise ValueError("run_seconds must be more than 0")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ import graph.neighbours
 import rag.engine
 import rag.llm.listing
 import rag.ranking_metrics
+import rag.reproduce.examples
+import rag.reproduce.run
 import rag.retrieval.confidence
 import rag.results
 import rag.serve.mcp_server
@@ -27,7 +29,7 @@ import graph.walk
 
 @pytest.mark.parametrize("module", [
     eval.dataset, eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.train,
-    graph.headers, graph.history, graph.neighbours, rag.llm.listing, rag.ranking_metrics,
+    graph.headers, graph.history, graph.neighbours, rag.llm.listing, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
     rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
     rag.serve.watch
 ])

@@ -9,6 +9,7 @@ from rag.cli.common import embedder_arg, index_dir_arg, json_text, retrieval_set
 
 
 LLM_FLAGS = ["model", "scope", "adapter", "think"]
+RUN_FLAGS = ["python", "run_seconds"]
 
 
 def add_parser(sub) -> None:
@@ -28,11 +29,16 @@ def add_parser(sub) -> None:
     embedder_arg(ask)
     ask.add_argument("--llm", action="store_true",
                      help="let a local LLM pick among the candidates (default model: SmolLM2-135M-Instruct)")
+    ask.add_argument("--run", action="store_true", dest="run_example",
+                     help="run the report's Python example in the repository's own interpreter (it runs code from "
+                          "the report, as you) and weigh the code it calls as evidence")
     from rag.cli.flags import add_setting_flag
-    from rag.settings import LLMSettings
+    from rag.settings import ExampleSettings, LLMSettings
 
     for name in LLM_FLAGS:
         add_setting_flag(ask, name, (LLMSettings, ""))
+    for name in RUN_FLAGS:
+        add_setting_flag(ask, name, (ExampleSettings, ""))
     ask.set_defaults(run=_cmd_ask)
 
 
@@ -63,6 +69,11 @@ def _cmd_ask(args) -> int:
     if given and not (args.llm or args.think):
         from graph.errors import RagError
         raise RagError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with --llm")
+    run_given = [flag for flag, value in (("--python", args.python), ("--run-seconds", args.run_seconds))
+                 if value is not None]
+    if run_given and not args.run_example:
+        from graph.errors import RagError
+        raise RagError(f"{' and '.join(run_given)} {'go' if len(run_given) > 1 else 'goes'} with --run")
     if args.think and not args.llm:
         print("rag: warning: --think lets the LLM answer: --llm is implied", file=sys.stderr)
     use_llm = bool(args.llm or args.think)
@@ -70,7 +81,7 @@ def _cmd_ask(args) -> int:
         from rag.engine import LLM_FILES_ONLY
         from rag.retrieval.question import QueryError
         raise QueryError(LLM_FILES_ONLY)
-    served = None if (given or use_llm or args.refresh or args.embedder) else _ask_server(args, question)
+    served = None if (given or use_llm or args.run_example or args.refresh or args.embedder) else _ask_server(args, question)
     if served is not None:
         _print(served, args.json)
         return 0
@@ -80,9 +91,14 @@ def _cmd_ask(args) -> int:
     progress = StderrProgress()
     try:
         from rag.cli.flags import settings_from_args
-        from rag.settings import LLMSettings
+        from rag.settings import ExampleSettings, LLMSettings
 
         llm = settings_from_args(LLMSettings, args, LLM_FLAGS)
+        run = settings_from_args(ExampleSettings, args, RUN_FLAGS) if args.run_example else None
+        if run is not None:
+            from rag.reproduce.run import interpreter
+
+            interpreter(os.path.abspath(args.repo), run.python)  # a wrong --python fails here, before any work
         if args.model:
             from rag.llm.model import model_dir
 
@@ -95,7 +111,7 @@ def _cmd_ask(args) -> int:
                              refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
     finally:
         progress.close()
-    _print(engine.ask(question, k=args.k, level=args.level, llm=use_llm), args.json)
+    _print(engine.ask(question, k=args.k, level=args.level, llm=use_llm, run=run), args.json)
     return 0
 
 def _ask_server(args, question: str):
@@ -166,5 +182,7 @@ def _print_answer(result, out) -> None:
         tuned = ("untuned" if not m.tuned else f"tuned ({m.adapter})" if m.adapter
                  else "tuned (an adapter merged into it)")
         out.write(f"\nmodel: {m.name}, {tuned}; {how}\n")
+    if result.example is not None and result.example.ran:  # otherwise a warning said why it did not count
+        out.write(f"\n{result.example.note()}\n")
     timing = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timing_ms.items())
     out.write(f"\n({timing})\n")

@@ -25,7 +25,7 @@ LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
 # signals added as they are, not standardised: each is non-zero for one or a few files, and a
 # z-score would make a single hit worth ~17 (rag/settings.py has their weights)
-BOOSTS = frozenset({"mention", "frame", "named", "named_in_code", "module", "callee", "history"})
+BOOSTS = frozenset({"mention", "frame", "named", "named_in_code", "module", "callee", "history", "executed"})
 
 
 @dataclass
@@ -165,10 +165,12 @@ class Retriever:
         return parse_query(query, self._known, self.settings.dense_query_chars)
 
     def signals(self, q: ParsedQuery, method: str = "hybrid", named: NamedCode | None = None,
-                past: list[PastChange] | None = None, as_of: AsOf | None = None) -> dict[str, np.ndarray]:
+                past: list[PastChange] | None = None, as_of: AsOf | None = None,
+                executed: dict[str, list[str]] | None = None) -> dict[str, np.ndarray]:
         """Each signal's score for every candidate file. `named`, `past`: the query's named definitions
         (`named_code`) and similar past changes (`similar_changes`), when the caller has them already;
-        `as_of`: the time the question is asked at (only older commits are evidence)."""
+        `as_of`: the time the question is asked at (only older commits are evidence); `executed`: the
+        functions the report's example called, by file (rag/reproduce/run.py)."""
         s, out, n = self.settings, {}, len(self.files)
         if method in ("hybrid", "bm25"):
             out["bm25"] = self.sparse_files.scores(q.tokens)
@@ -206,6 +208,17 @@ class Retriever:
         if method == "hybrid" and s.w_history:
             past = self.similar_changes(q, as_of) if past is None else past
             out["history"] = past_change_scores(past, n)
+        if method == "hybrid" and s.w_executed and executed:
+            out["executed"] = self._called(executed)
+        return out
+
+    def _called(self, executed: dict[str, list[str]]) -> np.ndarray:
+        """log(1 + how many of a file's functions the example called): more of them, a little more
+        evidence; the first one counts most."""
+        out = np.zeros(len(self.files))
+        for f, names in executed.items():
+            if f in self._file_index:
+                out[self._file_index[f]] = np.log1p(len(names))
         return out
 
     def _shared_by_definers(self, named: dict[int, list[str]]) -> np.ndarray:
@@ -255,24 +268,25 @@ class Retriever:
                 out[self._file_index[f]] = 1.0
         return out
 
-    def file_scores(self, q: ParsedQuery, method: str = "hybrid",
-                    as_of: AsOf | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        scored = self._scored(q, method, as_of)
+    def file_scores(self, q: ParsedQuery, method: str = "hybrid", as_of: AsOf | None = None,
+                    executed: dict[str, list[str]] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        scored = self._scored(q, method, as_of, executed)
         return scored.scores, scored.signals
 
-    def _scored(self, q: ParsedQuery, method: str, as_of: AsOf | None = None) -> _Scored:
+    def _scored(self, q: ParsedQuery, method: str, as_of: AsOf | None = None,
+                executed: dict[str, list[str]] | None = None) -> _Scored:
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")
         # hybrid only: bm25 and dense stay the single-signal baselines that evaluation compares against
         named = self.named_code(q) if method == "hybrid" and self.settings.w_named_definition else NamedCode({}, {})
         past = self.similar_changes(q, as_of) if method == "hybrid" and self.settings.w_history else []
-        signals = self.signals(q, method, named, past)
+        signals = self.signals(q, method, named, past, executed=executed)
         weights = self.settings.weights() if method == "hybrid" else {method: 1.0, "mention": self.settings.w_mention}
         scores, named_files = fuse(signals, weights, unscaled=BOOSTS), named.prose | named.code
         gave_way = {}
         if method == "hybrid":
             scores, gave_way = self.implementations_first(scores, named_files)
-        return _Scored(scores, signals, named_files, past, gave_way)
+        return _Scored(scores, signals, named_files, past, gave_way, executed or {})
 
     def implementations_first(self, scores: np.ndarray, named: dict[int, list[str]]) -> tuple[np.ndarray, dict]:
         """A C/C++ header ranked above the source file that implements it (graph/headers.py) gives way:
@@ -294,19 +308,21 @@ class Retriever:
         return bool(q.mentioned_files or q.module_files) or self.sparse_files.knows(q.tokens)
 
     def search(self, query: str | ParsedQuery, k: int = 10, level: str = "file", method: str = "hybrid",
-               within: str = "", as_of: AsOf | None = None) -> list[Candidate]:
+               within: str = "", as_of: AsOf | None = None,
+               executed: dict[str, list[str]] | None = None) -> list[Candidate]:
         """`within`: only modules under this directory of the repository ("pkg/sub/"); `as_of`: the
-        time the question is asked at (only older commits are evidence)."""
+        time the question is asked at (only older commits are evidence); `executed`: the functions the
+        report's example called, by file (`rag ask --run`)."""
         if level not in LEVELS:
             raise ValueError(f"unknown level {level!r}: one of {', '.join(LEVELS)}")
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
-        return self._hits(q, self._scored(q, method, as_of), k, level, within)
+        return self._hits(q, self._scored(q, method, as_of, executed), k, level, within)
 
     def search_within(self, q: ParsedQuery, k: int, level: str, method: str, within: str, as_of: AsOf | None,
-                      whole_k: int) -> tuple[list[Candidate], list[Candidate]]:
+                      whole_k: int, executed: dict[str, list[str]] | None = None) -> tuple[list[Candidate], list[Candidate]]:
         """search() within a folder, and the whole repository's first `whole_k` from the same scores
         (what the folder's answer is weighed against), the question scored once."""
-        scored = self._scored(q, method, as_of)
+        scored = self._scored(q, method, as_of, executed)
         return self._hits(q, scored, k, level, within), self._hits(q, scored, whole_k, level, "")
 
     def _hits(self, q: ParsedQuery, scored: _Scored, k: int, level: str, within: str) -> list[Candidate]:
@@ -369,6 +385,7 @@ class _Scored:
     named: dict[int, list[str]]  # file -> the definitions it has that the question names
     past: list[PastChange]  # the similar past changes, most similar first
     gave_way: dict[int, int]  # source file -> the header it implements, which ranked above it
+    executed: dict[str, list[str]]  # file -> the functions the report's example called there
 
 
 class _Evidence:
@@ -377,6 +394,7 @@ class _Evidence:
     def __init__(self, retriever: Retriever, q: ParsedQuery, scored: _Scored):
         self.r, self.q, self.signals = retriever, q, scored.signals
         self.named_definitions, self.past, self.gave_way = scored.named, scored.past, scored.gave_way
+        self.executed = scored.executed
         self._tokens = sorted(set(q.tokens)) if "bm25" in self.signals else []
         self._per_token = (np.stack([retriever.sparse_files.scores([t]) for t in self._tokens])
                            if self._tokens else None)
@@ -392,6 +410,10 @@ class _Evidence:
             why.append("named in the query as a module or file name")
         if i in self.named_definitions:
             why.append("defines " + ", ".join(self.named_definitions[i]) + ", named in the query")
+        if "executed" in self.signals and self.signals["executed"][i]:
+            names = sorted(self.executed[r.files[i]], key=lambda name: name.startswith("<"))  # <listcomp> last
+            shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+            why.append(f"the report's example called {shown}")
         if i in self.gave_way:
             why.append(f"implements what {r.files[self.gave_way[i]]} declares")
         if self._per_token is not None and self.signals["bm25"][i] > 0:

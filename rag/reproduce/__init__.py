@@ -1,0 +1,1 @@
+"""Running a report's example to see which code it reaches (`rag ask --run`)."""
