@@ -31,6 +31,8 @@ def test_examples_are_the_code_a_reporter_would_paste():
     assert python_examples(report) == ["from shop.cart import Cart\nCart().total_cents()\n", "find_product('tea')\n",
                                        "import shop\nshop.x = 1\n"]
     assert python_examples("The total is wrong when the cart is empty.") == []
+    assert python_examples("Filed from a browser:\r\n```\r\nimport shop\r\nshop.x = 1\r\n```\r\nreturns 1") == [
+        "import shop\nshop.x = 1\n"]
 
 
 def test_the_example_is_traced_into_the_files_and_functions_it_calls(shop):
@@ -120,6 +122,11 @@ def test_a_report_without_code_is_answered_and_says_nothing_ran(shop):
     result = Engine.open(str(shop)).ask("the cart total is wrong", run=HERE)
     assert result.answer.module == "shop/cart.py"
     assert "--run: the report shows no Python example to run" in result.warnings
+
+
+def test_code_that_is_not_python_is_said_not_run(shop):
+    run = run_example(str(shop), "In JavaScript:\n\n```js\nconst cart = new Cart();\n```\n", FILES, HERE)
+    assert run.examples == 1 and run.called == {} and run.note() == "--run: none of the report's code is Python that parses: nothing was run"
 
 
 def test_the_command_line(shop):

@@ -31,6 +31,7 @@ def python_examples(text: str) -> list[str]:
     """The report's pieces of code, in the order they appear: each fenced block, each block indented
     by four spaces or a tab, and the interpreter prompts outside both; a piece that is an interpreter
     session keeps only its prompted lines (the rest is the output the reporter saw)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # reports filed from a browser come with CRLF
     pieces: list[tuple[int, str]] = [(m.start(), m.group(2)) for m in _FENCED.finditer(text)]
     rest = _FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # same line numbers, no fenced code
     indented, loose, offset, loose_at = [], [], 0, 0

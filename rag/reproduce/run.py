@@ -48,6 +48,8 @@ class ExampleRun:
             return f"the report's example was not run: {self.problem}"
         if not self.examples:
             return "--run: the report shows no Python example to run"
+        if not self.ran + self.failed and not self.stopped:
+            return "--run: none of the report's code is Python that parses: nothing was run"
         tried = self.ran + self.failed
         what = (f"the report's example ran {tried} statement{'s' * (tried != 1)} in {self.seconds:.1f} s "
                 f"({self.python}) and called {sum(map(len, self.called.values()))} functions in "
