@@ -75,8 +75,28 @@ def test_a_hanging_example_is_stopped_and_what_it_called_until_then_counts(shop)
     assert run.seconds < 8 and "stopped at the time limit" in run.note()
 
 
+def test_a_hang_the_timer_cannot_interrupt_is_stopped_from_outside_keeping_what_ran(shop, monkeypatch):
+    import rag.reproduce.run as run_module
+
+    monkeypatch.setattr(run_module, "GRACE_SECONDS", 1)
+    report = fenced("from shop.catalog import find_product", "find_product('tea')", "import os, signal",
+                    "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])", "while True: pass")
+    run = run_example(str(shop), report, FILES, ExampleSettings(python=sys.executable, run_seconds=1))
+    assert run.stopped and not run.problem and run.called == {"shop/catalog.py": ["find_product"]}
+
+
+def test_threads_the_example_starts_are_followed(shop):
+    report = fenced("from concurrent.futures import ThreadPoolExecutor", "from shop.catalog import find_product",
+                    "ThreadPoolExecutor(2).submit(find_product, 'tea').result()")
+    assert run_example(str(shop), report, FILES, HERE).called == {"shop/catalog.py": ["find_product"]}
+
+
 def test_an_example_that_ends_its_interpreter_is_said_not_used(shop):
-    run = run_example(str(shop), fenced("import os", "os._exit(3)"), FILES, HERE)
+    run = run_example(str(shop), fenced("from shop.catalog import find_product", "find_product('tea')", "import os",
+                                        "os._exit(3)", "find_product('never')"), FILES, HERE)
+    assert run.ran == 3 and run.called == {"shop/catalog.py": ["find_product"]}  # what ran before it still says
+    assert run.failed == 1 and run.errors[0].startswith("the interpreter ended in the middle of the example")
+    run = run_example(str(shop), fenced("__import__('os')._exit(3)"), FILES, HERE)
     assert run.problem.endswith("ended without a result") and run.called == {}
     assert run.note().startswith("the report's example was not run")
 

@@ -121,21 +121,25 @@ def run_example(root: str, report: str, files: list[str], settings: ExampleSetti
         with open(request_path, "w") as f:
             json.dump(request, f)
         start = time.perf_counter()
-        stderr_tail = _run(python, request_path, result_path, work, settings.run_seconds + GRACE_SECONDS)
+        killed, stderr_tail = _run(python, request_path, result_path, work, settings.run_seconds + GRACE_SECONDS)
         seconds = round(time.perf_counter() - start, 2)
-        try:
+        try:  # written after every statement: a process stopped from outside leaves what it did until then
             with open(result_path) as f:
                 result = json.load(f)
         except (OSError, ValueError):
             return ExampleRun(python, len(examples), seconds=seconds,
                               problem=f"{python} ended without a result" + (f": {stderr_tail}" if stderr_tail else ""))
-    called = {path: names for path, names in result["called"].items()}
-    return ExampleRun(python, len(examples), result["ran"], result["failed"], result["errors"], result["stopped"],
-                      called, seconds)
+    run = ExampleRun(python, len(examples), result["ran"], result["failed"], result["errors"],
+                     result["stopped"] or killed, result["called"], seconds)
+    if not (result.get("done") or run.stopped):  # os._exit() or a crash in C code, in the middle
+        run.failed += 1
+        run.errors.append(f"the interpreter ended in the middle of the example ({stderr_tail or 'no message'})")
+    return run
 
 
-def _run(python: str, request_path: str, result_path: str, work: str, limit: float) -> str:
-    """Run the tracer; return the last line of what it wrote to stderr (the example's output is dropped)."""
+def _run(python: str, request_path: str, result_path: str, work: str, limit: float) -> tuple[bool, str]:
+    """Run the tracer; return whether it had to be stopped, and the last line of what it wrote to stderr
+    (the example's output is dropped)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")  # no __pycache__ written into the repository
     with open(os.path.join(work, "stderr"), "w+b") as err:
         try:
@@ -148,13 +152,13 @@ def _run(python: str, request_path: str, result_path: str, work: str, limit: flo
             process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
             _stop(process)
-            return f"it did not end within {limit:.0f} s and was stopped"
+            return True, f"it did not end within {limit:.0f} s and was stopped"
         except BaseException:  # Ctrl-C: the example does not outlive the question
             _stop(process)
             raise
         err.seek(0)
         lines = err.read()[-4000:].decode("utf-8", "replace").strip().splitlines()
-    return lines[-1].strip() if lines else ""
+    return False, lines[-1].strip() if lines else ""
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -101,9 +102,12 @@ def main(request_path, result_path):
                 called.setdefault(filename[len(prefix):], set()).add(frame.f_code.co_name)
 
     def write():
-        result["called"] = {f: sorted(names) for f, names in called.items()}
-        with open(result_path, "w") as f:
+        """After every statement, whole or not at all: a process stopped from outside (a hang in C code,
+        which the timer cannot interrupt) leaves what it called until then."""
+        result["called"] = {f: sorted(names) for f, names in list(called.items())}
+        with open(result_path + ".part", "w") as f:
             json.dump(result, f)
+        os.replace(result_path + ".part", result_path)
 
     def note(error):
         result["failed"] += 1
@@ -123,6 +127,7 @@ def main(request_path, result_path):
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 break
     packages.update((name, sys.modules[name]) for name in request["packages"] if name in sys.modules)
+    threading.setprofile(profile)  # threads the example starts (a thread pool) are followed too
     for statements in examples:
         for statement in statements:
             left = deadline - time.time()
@@ -165,6 +170,8 @@ def main(request_path, result_path):
                     _timer(0)
                     note(error)
                     break
+            write()
+    result["done"] = True
     write()
 
 
