@@ -40,7 +40,7 @@ def paired_text(report: EvalReport) -> str:
 def to_dict(report: EvalReport) -> dict:
     return {"dataset": report.dataset, "repo": report.repo, "n": report.n, "ks": report.ks,
             "missing_gold": report.missing_gold, "top_level_gold": report.top_level_gold,
-            "folder_gold": report.folder_gold,
+            "folder_gold": report.folder_gold, "left_out": report.left_out,
             "results": summary_rows(report), "paired": paired_rows(report)}
 
 
@@ -114,6 +114,9 @@ def _markdown(report: EvalReport) -> str:
     if report.paired:
         text += "\n" + paired_text(report).replace("\n  ", "\n- ") + "\n"
     text += "\n" + confidence_table(report) + "\n"
+    if report.left_out:
+        text += ("\nNot asked, since the method does not rank at that level (the LLM's answers are files): "
+                 + ", ".join(report.left_out) + "\n")
     if report.missing_gold:
         text += (f"\n{len(report.missing_gold)} gold modules are not in the index (scored as misses): "
                  + ", ".join(f"`{g}`" for g in report.missing_gold) + "\n")

@@ -77,6 +77,8 @@ class EvalReport:
     top_level_gold: list[str] = field(default_factory=list)
     # gold folders or named modules (module IDs no file ranking gives): misses at --level file
     folder_gold: list[str] = field(default_factory=list)
+    # methods asked for at a level they do not rank (the LLM's at --level dir): "method (level)"
+    left_out: list[str] = field(default_factory=list)
 
 
 def against_first(results: list[MethodResult]) -> list[MethodComparison]:
@@ -139,5 +141,6 @@ def evaluate(engine, dataset_path: str, queries: list[LabeledQuery], methods: li
                         if "dir" in levels and folder_golds([g], engine.retriever.modules) == [ROOT]})
     modules = engine.retriever.modules
     folders = sorted({g for gold in golds for g in gold if "file" in levels and g in known and modules[g].kind != "file"})
+    left_out = [f"{name} ({level})" for name in methods for level in levels if (name, level) not in pairs]
     return EvalReport(dataset_path, engine.repo, ks, len(queries), missing, results, against_first(results), top_level,
-                      folders)
+                      folders, left_out)

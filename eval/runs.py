@@ -67,7 +67,7 @@ def load_run(path: str) -> dict[tuple[str, str], dict[str, tuple[int | None, str
 
 def compare_runs(before: dict, after: dict) -> list[RunComparison]:
     """Each method and level in both runs, on the questions both asked; fails when they share none."""
-    out = []
+    out, relabeled_only = [], 0
     for key in (k for k in before if k in after):
         common = [q for q in before[key] if q in after[key]]
         if not common:
@@ -81,12 +81,16 @@ def compare_runs(before: dict, after: dict) -> list[RunComparison]:
                      and before[key][q][2] != after[key][q][2]}
         kept = [q for q in common if q not in relabeled]
         if not kept:
+            relabeled_only = max(relabeled_only, len(relabeled))
             continue
         out.append(RunComparison(*key, only_before=len(before[key]) - len(common),
                                  only_after=len(after[key]) - len(common),
                                  paired=compare_ranks([before[key][q][0] for q in kept],
                                                       [after[key][q][0] for q in kept]),
                                  gold_changed=len(relabeled)))
+    if not out and relabeled_only:
+        raise RagError(f"every question the two runs share ({relabeled_only}) has other gold files in one than in the "
+                       "other: nothing is left to compare")
     if not out:
         raise RagError("the two runs share no method, level and question to compare")
     return out

@@ -275,6 +275,9 @@ def test_eval_compare_leaves_out_questions_whose_gold_changed(tmp_path):
     [c] = json.loads(r.stdout)
     assert (c["paired"]["n"], c["paired"]["losses"], c["gold_changed"]) == (2, 0, 1), c
     assert "gold changed between the runs: 1" in run_rag("eval", "--compare", before, after).stdout
+    relabeled = _run_file(tmp_path / "relabeled.jsonl", rows(["catalog.py"] * 3))  # QA sweep 7: said "share no question"
+    r = run_rag("eval", "--compare", before, relabeled)
+    assert r.returncode != 0 and "every question the two runs share (3) has other gold files" in r.stderr, r.stderr
 
 
 def test_eval_compare_matches_questions_by_id_or_text_never_by_line(tmp_path):
@@ -370,9 +373,9 @@ def test_eval_of_a_stale_index_says_so(shop, labeled):
     assert r.returncode == 0 and "the index is stale (1 files changed); evaluating it as it is" in r.stderr, r.stderr
 
 
-def test_eval_of_llm_without_a_tuned_adapter_says_it_is_the_base_model(shop, labeled):
+def test_eval_of_llm_without_a_tuned_adapter_says_it_is_the_base_model(shop, labeled, tmp_path):
     r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid,llm", "-k", "1", "--level", "both", "--json",
-                timeout=300)
+                "--report", tmp_path / "rep", timeout=300)
     assert r.returncode == 0, r.stderr
     assert "no tuned adapter for the model: `llm` is the base model, as `llm-base`" in r.stderr  # was silent
     # the LLM ranks files only: at --level both it is left out of the folder level, with a note (QA sweep 6:
@@ -380,6 +383,8 @@ def test_eval_of_llm_without_a_tuned_adapter_says_it_is_the_base_model(shop, lab
     assert "llm rank(s) files only: left out of the folder level" in r.stderr, r.stderr
     ran = [(row["method"], row["level"]) for row in json.loads(r.stdout)["results"]]
     assert ran == [("hybrid", "file"), ("hybrid", "dir"), ("llm", "file")], ran
+    assert json.loads(r.stdout)["left_out"] == ["llm (dir)"]  # QA sweep 7: said on stderr only, not in the report
+    assert "Not asked, since the method does not rank at that level" in (tmp_path / "rep" / "report.md").read_text()
 
 
 def test_eval_bad_input_is_one_line(shop, labeled):
@@ -391,3 +396,4 @@ def test_eval_bad_input_is_one_line(shop, labeled):
                            (["--methods", "hybrid,llm", "--level", "dir"], "llm rank(s) files only: --level file")):
         r = run_rag("eval", labeled, "--repo", shop, *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
+    assert "--methods, --level" not in r.stderr  # QA sweep 7: a rule between flags blamed every flag given

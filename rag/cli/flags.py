@@ -67,7 +67,9 @@ def separated(item_type: type, separator: str):
 
 def settings_from_args(cls, args, names: list[str], **fixed):
     """An instance of `cls` with the values the command line gave for `names` (the class's defaults for
-    the others) and `fixed` ones; a value the class refuses is one line naming its flag."""
+    the others) and `fixed` ones; a value the class refuses is one line naming its flag (when one flag was
+    given: the class's message names the settings of a rule between several, and prefixing every flag
+    given, as `--methods, --level, -k:`, blamed ones that had nothing to do with it)."""
     from graph.errors import ConfigError
 
     given = {n: tuple(v) if isinstance(v, list) else v
@@ -75,5 +77,5 @@ def settings_from_args(cls, args, names: list[str], **fixed):
     try:
         return cls(**given, **fixed)
     except ValueError as e:
-        flags = ", ".join(flag_name(cls, n) for n in given if n in described(cls))
-        raise ConfigError(f"{flags}: {e}" if flags else str(e)) from None
+        flags = [flag_name(cls, n) for n in given if n in described(cls)]
+        raise ConfigError(f"{flags[0]}: {e}" if len(flags) == 1 else str(e)) from None
