@@ -34,3 +34,13 @@ def test_the_reader_sees_function_level_imports(tmp_path):
     source = tmp_path / "m.py"
     source.write_text("import os\n\ndef f():\n    from finetune.train import train\n    import eval.metrics\n")
     assert imported_packages(source) == {"finetune", "eval"}
+
+
+def test_every_package_of_ours_is_installed():
+    """pyproject.toml lists the packages a wheel holds: one left out (rag.reproduce was, at first) is
+    missing from any install that is not editable, and nothing here would notice."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    ours = {".".join(init.parent.relative_to(ROOT).parts) for top in ALLOWED for init in (ROOT / top).rglob("__init__.py")}
+    assert ours == listed
