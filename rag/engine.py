@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from graph.errors import ConfigError, IndexStoreError, RagError, RepoError
 from graph.index_location import where_index
 from graph.indexer import Changes, IndexOptions, Progress, as_stored, check, index
-from graph.modules import FILE
 from graph.store import IndexStore
 from rag.retrieval.index_files import RetrievalExtension
 from rag.retrieval.confidence import answer_confidence
@@ -197,10 +196,9 @@ class Engine:
             from rag.reproduce.run import run_example
 
             run_start = time.perf_counter()
-            files = [m.id for m in self.retriever.modules.values() if m.kind == FILE]
-            example = run_example(self.repo, query, files, run)
+            example = run_example(self.repo, query, self.retriever.files, run)
             run_ms = round((time.perf_counter() - run_start) * 1000, 1)
-        executed = example.called if example is not None else None
+        executed = example.called if example is not None and example.counts else None
         start = time.perf_counter()
         parsed = self.retriever.parse(query)
         pool_size = self.retriever.settings.confidence_pool
@@ -255,7 +253,7 @@ class Engine:
                             "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:
             warnings.append(f"{self.stale_note()}; answering from it (--refresh updates it first)")
-        if example is not None and (example.problem or not example.examples or not example.ran):
+        if example is not None and not example.counts:
             warnings.append(example.note())  # the answer is retrieval's alone: said where a person looks
         timing["total"] = round((time.perf_counter() - start) * 1000 + (run_ms or 0), 1)
         return AskResult(query=query, level=level, method=f"{method}+llm" if llm else method, answer=answer,

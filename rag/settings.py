@@ -137,6 +137,9 @@ class LLMSettings:
             raise ValueError("think_tokens must be at least 1")
 
 
+MAX_RUN_SECONDS = 86_400  # a day: beyond it the example's timer overflows the platform's time
+
+
 @dataclass(frozen=True)
 class ExampleSettings:
     """How `rag ask --run` runs the Python example of a report (rag/reproduce/run.py)."""
@@ -146,8 +149,12 @@ class ExampleSettings:
                                        "until then counts", metavar="S")
 
     def __post_init__(self):
-        if not self.run_seconds > 0:
-            raise ValueError("run_seconds must be more than 0")
+        if not isinstance(self.python, str):
+            raise ValueError(f"python must be a path or a command name, not {type(self.python).__name__}")
+        if isinstance(self.run_seconds, bool) or not isinstance(self.run_seconds, (int, float)):
+            raise ValueError(f"run_seconds must be a number of seconds, not {type(self.run_seconds).__name__}")
+        if not 0 < self.run_seconds <= MAX_RUN_SECONDS:  # nan fails too
+            raise ValueError(f"run_seconds must be more than 0 and at most {MAX_RUN_SECONDS:,}")
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def _print_answer(result, out) -> None:
         tuned = ("untuned" if not m.tuned else f"tuned ({m.adapter})" if m.adapter
                  else "tuned (an adapter merged into it)")
         out.write(f"\nmodel: {m.name}, {tuned}; {how}\n")
-    if result.example is not None and result.example.ran:  # otherwise a warning said why it did not count
+    if result.example is not None and result.example.counts:  # otherwise a warning said why it did not count
         out.write(f"\n{result.example.note()}\n")
     timing = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timing_ms.items())
     out.write(f"\n({timing})\n")

@@ -50,7 +50,8 @@ def add_setting_flag(parser, name: str, *classes: tuple[type, str]) -> None:
     else:
         options["type"] = {float: positive_float}.get(kind, kind)
     options["metavar"] = f.metadata.get("metavar")
-    options["help"] += f" (default {'; '.join(defaults)})"
+    if any(defaults):  # an empty default is said by the help itself ("default: the repository's …")
+        options["help"] += f" (default {'; '.join(defaults)})"
     parser.add_argument(flag, **options)
 
 

@@ -1,9 +1,12 @@
 """The Python a bug report shows: the lines a developer would paste into an interpreter to see the bug.
 
-Reports show code in fenced blocks, in blocks indented by four spaces, and as interpreter sessions
-(`>>> ` doctest prompts or IPython's `In [3]:`), where only the prompted lines are code and the rest
-is output. This module only finds candidate source text; whether a piece parses, and whether it
-runs, is decided where it runs (`trace_example.py`), statement by statement.
+Reports show code in fenced blocks (also inside list items, also left unclosed), in blocks indented by
+four spaces, and as interpreter sessions (`>>> ` doctest prompts or IPython's `In [3]:`), where only the
+prompted lines are code and the rest is output. A fence tagged with another language (```js, ```yaml,
+```console) is not Python; a traceback is output, not code, even where its frames quote source lines;
+IPython magics and shell lines (`%timeit`, `!pip install`, `$ python x.py`) are not Python either. This
+module only finds candidate source text; whether a piece parses, and whether it runs, is decided where
+it runs (`trace_example.py`), statement by statement.
 
 >>> python_examples('''Wrong result:
 ... ```
@@ -20,24 +23,37 @@ runs, is decided where it runs (`trace_example.py`), statement by statement.
 from __future__ import annotations
 
 import re
+import textwrap
 
-_FENCED = re.compile(r"^ {0,3}(```+|~~~+)[^\n]*\n(.*?)^ {0,3}\1[ \t]*$", re.S | re.M)
+# an opening fence indented by up to three spaces (a list item's), its info string, and what follows up to
+# a closing fence of the same kind or the end of the report (a fence left open runs to the end)
+_FENCED = re.compile(r"^( {0,3})(```+|~~~+)[ \t]*([^\n`]*)\n(.*?)(?:^ {0,3}\2[ \t]*$|\Z)", re.S | re.M)
+PYTHON_TAGS = frozenset({"", "python", "py", "python3", "py3", "pycon", "ipython", "ipython3", "pyi"})
 # a prompt and what follows it: `>>> `, its continuation `... `, IPython's `In [3]: ` and `   ...: `
 _PROMPT = re.compile(r"^[ \t]*(?:>>>|\.\.\.|In \[\d*\]:|\.\.\.:)(?: |$)(.*)$")
 _SESSION_START = re.compile(r"^[ \t]*(?:>>>|In \[\d*\]:)(?: |$)", re.M)
+_CONTINUATION = re.compile(r"^[ \t]*(?:\.\.\.|\.\.\.:)(?: |$)")
+_NOT_PYTHON_LINE = re.compile(r"^[ \t]*(?:[%!]|\$ )")  # IPython magics, shell escapes, shell prompts
+_TRACEBACK_START = re.compile(r"^[ \t]*(?:Traceback \(most recent call last\):|-{20,}\s*$|\S+Error\s+Traceback)")
 
 
 def python_examples(text: str) -> list[str]:
-    """The report's pieces of code, in the order they appear: each fenced block, each block indented
-    by four spaces or a tab, and the interpreter prompts outside both; a piece that is an interpreter
-    session keeps only its prompted lines (the rest is the output the reporter saw)."""
+    """The report's pieces of code, in the order they appear: each fenced block tagged as Python or not at
+    all, each block indented by four spaces or a tab, and the interpreter prompts outside both; a piece
+    that is an interpreter session keeps only its prompted lines (the rest is the output the reporter
+    saw); tracebacks, magics and shell lines are left out of every piece."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # reports filed from a browser come with CRLF
-    pieces: list[tuple[int, str]] = [(m.start(), m.group(2)) for m in _FENCED.finditer(text)]
+    pieces: list[tuple[int, str]] = []
+    for m in _FENCED.finditer(text):
+        tag = m.group(3).strip().lower().split()[0] if m.group(3).strip() else ""
+        if tag.lstrip("{.").rstrip("}") in PYTHON_TAGS:
+            pieces.append((m.start(), _dedent_by(m.group(4), len(m.group(1)))))
     rest = _FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # same line numbers, no fenced code
-    indented, loose, offset, loose_at = [], [], 0, 0
+    indented, loose, offset, loose_at, in_session = [], [], 0, 0, False
     for line in rest.splitlines(keepends=True):
-        if line.startswith(("    ", "\t")) and line.strip():
+        if line.startswith(("    ", "\t")) and line.strip() and not (in_session and _CONTINUATION.match(line)):
             indented.append(line[4:] if line.startswith("    ") else line[1:])
+            in_session = False
         else:
             if indented and not line.strip():
                 indented.append("\n")  # a blank line inside an indented block belongs to it
@@ -46,9 +62,12 @@ def python_examples(text: str) -> list[str]:
             if indented:
                 pieces.append((offset, "".join(indented)))
                 indented = []
-            if _SESSION_START.match(line):
+            if _SESSION_START.match(line) or (in_session and _CONTINUATION.match(line)):
                 loose_at = loose_at if loose else offset  # where the first one stands
                 loose.append(line)
+                in_session = True
+            else:
+                in_session = False
         offset += len(line)
     if indented:
         pieces.append((offset, "".join(indented)))
@@ -56,11 +75,45 @@ def python_examples(text: str) -> list[str]:
         pieces.append((loose_at, "".join(loose)))
     examples = []
     for _, piece in sorted(pieces, key=lambda p: p[0]):
-        code = (_prompted_lines(piece) if _SESSION_START.search(piece) else piece).rstrip()
+        code = _prompted_lines(piece) if _SESSION_START.search(piece) else piece
+        code = _python_lines(code).rstrip()
         if code:
             examples.append(code + "\n")
     return examples
 
 
+def _dedent_by(code: str, spaces: int) -> str:
+    """A fenced block inside a list item keeps its item's indent on every line: take it off."""
+    return textwrap.dedent(code) if spaces else code
+
+
 def _prompted_lines(session: str) -> str:
     return "".join(m.group(1) + "\n" for m in map(_PROMPT.match, session.splitlines()) if m)
+
+
+def _python_lines(code: str) -> str:
+    """`code` without its tracebacks (from `Traceback (most recent call last):`, or IPython's dashed
+    header, up to the exception's line) and without magics and shell lines.
+
+    >>> print(_python_lines('''import shop
+    ... Traceback (most recent call last):
+    ...   File "app.py", line 1, in <module>
+    ...     shop.clear()
+    ... PermissionError: denied
+    ... !pip install shop
+    ... shop.ok()'''))
+    import shop
+    shop.ok()
+    """
+    kept, in_traceback = [], False
+    for line in code.splitlines(keepends=True):
+        if _TRACEBACK_START.match(line):
+            in_traceback = True
+            continue
+        if in_traceback:
+            if line.strip() and not line[:1].isspace() and not line.lstrip().startswith(("File ", "----> ", "<", "Cell In[")):
+                in_traceback = False  # the exception's own line ends it, and is output too
+            continue
+        if not _NOT_PYTHON_LINE.match(line):
+            kept.append(line)
+    return "".join(kept)

@@ -7,13 +7,15 @@ so it imports nothing of rag and uses no syntax newer than 3.6. The request name
 root, the folders to put on `sys.path`, its top-level packages and the examples; the result lists, per
 file of the repository, the functions the examples called.
 
-Each example is run statement by statement in one namespace, and a statement that fails is reported
-and skipped, as a developer would go on pasting the next line: the calls made before and after it
-still say where the example goes. Three things a report leaves out are filled in, because a reporter
-writes for readers who know them: the repository's own imports are made before the profiler starts
-(importing a big package calls thousands of functions that say nothing about the bug); a name the
-example uses without defining it is looked up among the repository's packages' public names (as after
-`from package import *`), and a package's own name refers to the package.
+Each example is run statement by statement, in order, in one namespace, and a statement that fails is
+reported and skipped, as a developer would go on pasting the next line: the calls made before and after
+it still say where the example goes. Two things a report leaves out are filled in, because a reporter
+writes for readers who know them: an import of the repository's own packages runs without the profiler
+(importing a big package calls thousands of functions that say nothing about the bug), and a name the
+example uses without defining it is taken from the repository's packages: the package's own name, or a
+public name exactly one of them defines (as after `from package import *`), never a module it imported;
+a package the example never imported is imported for this only if the request allows it (`fill_from`:
+the repository's one package, or the ones the report names).
 """
 import ast
 import json
@@ -23,6 +25,9 @@ import sys
 import threading
 import time
 import traceback
+import types
+
+WRITE_EVERY = 0.5  # seconds between two writes of the result while the example runs
 
 
 class _OutOfTime(BaseException):
@@ -42,15 +47,18 @@ def _timer(seconds):
 
 def _statements(source):
     """The example's top-level statements; a piece that does not parse as a whole (a line of output left
-    in it) is taken line by line, keeping what parses."""
+    in it) is taken line by line, keeping the unindented lines that parse: an indented line belongs to
+    something around it that did not parse, and is not run out of it."""
     try:
         return ast.parse(source).body
     except (SyntaxError, ValueError):
         pass
     statements = []
     for line in source.splitlines():
+        if line[:1].isspace():
+            continue
         try:
-            statements += ast.parse(line.strip()).body
+            statements += ast.parse(line).body
         except (SyntaxError, ValueError):
             continue
     return statements
@@ -69,19 +77,22 @@ def _compiled(statement):
         return None  # `return` outside a function, and the like
 
 
-def _own_imports(statements, packages):
-    """The statements that import one of the repository's packages (run once before profiling)."""
-    own = []
-    for statement in statements:
-        if isinstance(statement, ast.Import):
-            names = [alias.name for alias in statement.names]
-        elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
-            names = [statement.module]
-        else:
-            continue
-        if any(name.split(".")[0] in packages for name in names):
-            own.append(statement)
-    return own
+def _imports_own_package(statement, packages):
+    """Whether the statement imports one of the repository's packages."""
+    if isinstance(statement, ast.Import):
+        names = [alias.name for alias in statement.names]
+    elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+        names = [statement.module]
+    else:
+        return False
+    return any(name.split(".")[0] in packages for name in names)
+
+
+def _one_line(error):
+    """The exception as a person reads it in one line: its type and the first line of its message (not a
+    note added to it, not the rest of a long message)."""
+    lines = "".join(traceback.format_exception_only(type(error), error)).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:300]
 
 
 def main(request_path, result_path):
@@ -92,18 +103,27 @@ def main(request_path, result_path):
     for folder in reversed(request["paths"]):
         sys.path.insert(0, folder)
     deadline = time.time() + request["seconds"]
+    me = os.getpid()
     called = {}
-    result = {"ran": 0, "failed": 0, "errors": [], "stopped": False, "python": sys.version.split()[0]}
+    result = {"ran": 0, "failed": 0, "errors": [], "stopped": False, "python": sys.executable,
+              "version": "%d.%d.%d" % sys.version_info[:3]}
+    last_write = [0.0, -1]  # when, and how many functions had been called
 
     def profile(frame, event, arg):
         if event == "call":
-            filename = frame.f_code.co_filename
-            if filename.startswith(prefix):
-                called.setdefault(filename[len(prefix):], set()).add(frame.f_code.co_name)
+            code = frame.f_code
+            if code.co_filename.startswith(prefix) and code.co_name != "<module>":  # a module's body is its import
+                called.setdefault(code.co_filename[len(prefix):], set()).add(code.co_name)
 
-    def write():
-        """After every statement, whole or not at all: a process stopped from outside (a hang in C code,
-        which the timer cannot interrupt) leaves what it called until then."""
+    def write(final=False):
+        """Whole or not at all, after a statement that called something new, at least every WRITE_EVERY
+        seconds, and at the end: a process stopped from outside (a hang in C code, which the timer cannot
+        interrupt) leaves what it called until then. Only the process that was started writes: a copy
+        the example forked does not."""
+        size = sum(len(names) for names in list(called.values()))
+        if os.getpid() != me or (not final and size == last_write[1] and time.time() - last_write[0] < WRITE_EVERY):
+            return  # nothing new called, and written a moment ago (a pasted block of 20,000 lines)
+        last_write[:] = [time.time(), size]
         result["called"] = {f: sorted(names) for f, names in list(called.items())}
         with open(result_path + ".part", "w") as f:
             json.dump(result, f)
@@ -112,35 +132,26 @@ def main(request_path, result_path):
     def note(error):
         result["failed"] += 1
         if len(result["errors"]) < 5:
-            result["errors"].append(traceback.format_exception_only(type(error), error)[-1].strip()[:300])
+            result["errors"].append(_one_line(error))
 
     namespace = {"__name__": "__main__"}
-    packages = {}
+    packages = {}  # the repository's packages imported so far, by name
     if hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _out_of_time)
-    examples = [_statements(source) for source in request["examples"]]
-    for statement in _own_imports([s for statements in examples for s in statements], request["packages"]):
-        code = _compiled(statement)
-        try:
-            exec(code, {})
-        except BaseException as error:  # the example's own import fails again below, and is counted there
-            if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                break
-    packages.update((name, sys.modules[name]) for name in request["packages"] if name in sys.modules)
     threading.setprofile(profile)  # threads the example starts (a thread pool) are followed too
-    for statements in examples:
+    for statements in (_statements(source) for source in request["examples"]):
         for statement in statements:
             left = deadline - time.time()
             if left <= 0:
                 result["stopped"] = True
-                write()
-                return
+                break
             code = _compiled(statement)
             if code is None:
                 continue
+            quietly = _imports_own_package(statement, request["packages"])  # where it stands: set-up before it counts
             for _ in range(20):  # each missing name filled in is one more try of the same statement
                 _timer(max(left, 0.001))
-                sys.setprofile(profile)
+                sys.setprofile(None if quietly else profile)
                 try:
                     eval(code, namespace)
                     sys.setprofile(None)
@@ -150,16 +161,15 @@ def main(request_path, result_path):
                 except _OutOfTime:
                     sys.setprofile(None)
                     result["stopped"] = True
-                    write()
-                    return
+                    break
                 except NameError as error:
                     sys.setprofile(None)
                     _timer(0)
                     name = str(error).split("'")[1] if str(error).count("'") >= 2 else ""
-                    if len(packages) < len(request["packages"]):  # the example imported none of them (yet)
-                        _import_all(request["packages"], packages)
-                    found = _public_name(name, packages)
-                    if name and name not in namespace and found is not None:
+                    if name and len(packages) < len(request["fill_from"]):  # the report assumed them imported
+                        _import_quietly(request["fill_from"], packages)
+                    found = _public_name(name, packages) if name and name not in namespace else None
+                    if found is not None:
                         namespace[name] = found
                         left = deadline - time.time()
                         continue
@@ -170,33 +180,59 @@ def main(request_path, result_path):
                     _timer(0)
                     note(error)
                     break
+            packages.update((name, sys.modules[name]) for name in request["packages"] if name in sys.modules)
+            if result["stopped"]:
+                break
             write()
+        if result["stopped"]:
+            break
     result["done"] = True
-    write()
+    write(final=True)
 
 
-def _import_all(names, packages):
-    """Import the repository's packages the example did not (unprofiled: importing is not the example's
-    work); one that fails to import is left out."""
+def _import_quietly(names, packages):
+    """Import the packages a report may take for granted (rag/reproduce/run.py: fill_from), without the
+    profiler; one that fails to import is left out."""
     for name in names:
         if name not in packages:
+            saved = sys.getprofile()
+            sys.setprofile(None)
             try:
                 packages[name] = __import__(name)
-            except BaseException:  # an import error of the package is the example's to meet, if it uses it
-                packages[name] = None
-    for name in [n for n, module in packages.items() if module is None]:
-        del packages[name]
+            except BaseException:
+                pass
+            finally:
+                sys.setprofile(saved)
 
 
 def _public_name(name, packages):
+    """The package itself, or a public name that exactly one of the imported packages defines (`__all__`,
+    else a name whose value comes from the package: not a module it imported, nor a function or class of
+    another library). A name several define is left undefined rather than guessed."""
     if name in packages:
         return packages[name]
-    for package in packages.values():
+    found = []
+    for package_name, package in sorted(packages.items()):
         exported = getattr(package, "__all__", None)
-        if (exported is None or name in exported) and not name.startswith("_") and hasattr(package, name):
-            return getattr(package, name)
-    return None
+        if name.startswith("_") or not hasattr(package, name) or (exported is not None and name not in exported):
+            continue
+        value = getattr(package, name)
+        origin = getattr(value, "__module__", None) or ""
+        if exported is not None or (not isinstance(value, types.ModuleType)
+                                    and (not isinstance(origin, str) or not origin
+                                         or origin.split(".")[0] == package_name)):
+            found.append(value)
+    return found[0] if len(found) == 1 else None
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    status = 0
+    try:
+        main(sys.argv[1], sys.argv[2])
+    except BaseException as error:  # rag's own request or result: said in one line
+        sys.stderr.write(_one_line(error) + "\n")
+        status = 1
+    finally:  # at once: a thread the example left running does not hold the process (nor do its forks)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)

@@ -411,8 +411,10 @@ class _Evidence:
         if i in self.named_definitions:
             why.append("defines " + ", ".join(self.named_definitions[i]) + ", named in the query")
         if "executed" in self.signals and self.signals["executed"][i]:
-            names = sorted(self.executed[r.files[i]], key=lambda name: name.startswith("<"))  # <listcomp> last
-            shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+            names = self.executed[r.files[i]]
+            named = [name for name in names if not name.startswith("<")][:4]  # <listcomp>, <lambda>: counted, not shown
+            rest = len(names) - len(named)
+            shown = (", ".join(named) + (f" and {rest} more" if rest else "")) if named else f"{rest} anonymous functions"
             why.append(f"the report's example called {shown}")
         if i in self.gave_way:
             why.append(f"implements what {r.files[self.gave_way[i]]} declares")
