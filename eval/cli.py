@@ -95,6 +95,9 @@ def _cmd_eval(args) -> int:
     check_output(args.report, "--report", directory=True)
     if args.report:
         check_report_directory(args.report)
+        if os.path.isfile(os.path.join(args.report, "report.json")):  # QA sweep 7: the BEFORE of a --compare, lost
+            print(f"rag: note: {args.report} holds an earlier run's report: this run replaces it (copy it first to "
+                  "compare the two with --compare)", file=sys.stderr)
     queries = load_labeled(args.labeled)
     progress = StderrProgress()
     try:

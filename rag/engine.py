@@ -253,6 +253,8 @@ class Engine:
                             "template, markup and environment lines are set aside; the candidates are guesses")
         if self.stale.stale:
             warnings.append(f"{self.stale_note()}; answering from it (--refresh updates it first)")
+        if example is not None and example.passed_over:
+            warnings.append(f"--run: {example.passed_over}: the example ran in {example.python} (--python chooses)")
         if example is not None and not example.counts:
             warnings.append(example.note())  # the answer is retrieval's alone: said where a person looks
         timing["total"] = round((time.perf_counter() - start) * 1000 + (run_ms or 0), 1)

@@ -256,6 +256,13 @@ def test_eval_compare_two_runs(tmp_path):
     assert "40.0 → 60.0: +20.0 points" in text and "2 better / 1 worse" in text and "1 after" in text
 
 
+def test_a_report_directory_holding_an_earlier_run_says_it_is_replaced(shop, labeled, tmp_path):
+    first = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25", "--report", tmp_path / "rep")
+    assert first.returncode == 0 and "earlier run" not in first.stderr, first.stderr
+    again = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25", "--report", tmp_path / "rep")
+    assert again.returncode == 0 and "holds an earlier run's report: this run replaces it" in again.stderr, again.stderr
+
+
 def test_a_report_that_cannot_be_written_is_refused_before_the_work(shop, labeled):
     """QA sweep 7: `--report /proc/x` (root may write nowhere there, though os.access says yes) failed
     only after the whole evaluation had run."""

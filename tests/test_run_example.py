@@ -300,6 +300,14 @@ def test_a_deleted_working_directory_forked_copies_and_other_code_keep_the_resul
     assert run.called == {"shop/catalog.py": ["find_product"]}  # the virtual environment's code is no answer
 
 
+def test_an_environment_without_a_working_python_is_passed_over_and_said(shop, monkeypatch):
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    (shop / ".venv").symlink_to(shop / "gone")  # a broken link, as a moved environment leaves
+    result = Engine.open(str(shop)).ask("x\n\n" + fenced("import shop"), run=ExampleSettings())
+    assert any(w.startswith(f"--run: {shop}/.venv has no working bin/python: the example ran in ") for w in result.warnings), \
+        result.warnings
+
+
 def test_settings_refuse_what_cannot_work():
     for bad in ({"run_seconds": float("inf")}, {"run_seconds": 1e10}, {"run_seconds": "5"}, {"python": 123},
                 {"run_seconds": float("nan")}):

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from graph.errors import ConfigError
 from rag.reproduce.examples import python_examples
@@ -35,6 +35,7 @@ OLDEST_PYTHON = (3, 6)  # trace_example.py's syntax
 class Interpreter:
     path: str  # the real executable (a pyenv shim or a link resolved, as the repository's folder selects it)
     version: str
+    passed_over: str = ""  # an environment that looked meant but has no working python, said to the user
 
 
 @dataclass
@@ -51,6 +52,7 @@ class ExampleRun:
     seconds: float = 0.0
     problem: str = ""  # why nothing could be run, if so
     version: str = ""  # of the interpreter
+    passed_over: str = ""  # an environment passed over for having no working python (Interpreter.passed_over)
 
     @property
     def counts(self) -> bool:
@@ -104,15 +106,18 @@ def interpreter(root: str, given: str = "") -> Interpreter:
             raise ConfigError(f"--python {given}: {what}")
         return _asked(found, root, f"--python {given}")
     bin_dir = "Scripts" if os.name == "nt" else "bin"
-    candidates = [os.path.join(os.environ["VIRTUAL_ENV"], bin_dir, "python")] if os.environ.get("VIRTUAL_ENV") else []
-    candidates += [os.path.join(root, env, bin_dir, "python") for env in (".venv", "venv")]
-    for path in candidates:
+    environments = [os.environ["VIRTUAL_ENV"]] if os.environ.get("VIRTUAL_ENV") else []
+    environments += [os.path.join(root, name) for name in (".venv", "venv") if os.path.lexists(os.path.join(root, name))]
+    passed_over = []
+    for environment in environments:
+        path = os.path.join(environment, bin_dir, "python")
         if os.path.isfile(path) and os.access(path, os.X_OK):
-            return _asked(path, root, path)
+            return replace(_asked(path, root, path), passed_over="; ".join(passed_over))
+        passed_over.append(f"{environment} has no working {bin_dir}/python")
     found = shutil.which("python3") or shutil.which("python")
     if found is None:
         raise ConfigError("--run: no Python interpreter found: give the repository's with --python PYTHON")
-    return _asked(found, root, found)
+    return replace(_asked(found, root, found), passed_over="; ".join(passed_over))
 
 
 _PROBE = "import sys; print(sys.executable); print('%d.%d.%d' % tuple(sys.version_info[:3]))"
@@ -172,7 +177,7 @@ def run_example(root: str, report: str, files: list[str], settings: ExampleSetti
     python = interpreter(root, settings.python)
     examples = python_examples(report)
     if not examples:
-        return ExampleRun(python.path, 0, version=python.version)
+        return ExampleRun(python.path, 0, version=python.version, passed_over=python.passed_over)
     root = os.path.realpath(root)
     packages = top_level_packages(files)
     paths = sorted({os.path.join(root, folder) if folder else root for folder in packages.values()} | {root})
@@ -192,11 +197,12 @@ def run_example(root: str, report: str, files: list[str], settings: ExampleSetti
                 result = json.load(f)
         except (OSError, ValueError):
             return ExampleRun(python.path, len(examples), seconds=seconds, version=python.version,
-                              problem="it ended before running anything" + (f" ({stderr_tail})" if stderr_tail else ""))
+                              passed_over=python.passed_over, problem="it ended before running anything" + (f" ({stderr_tail})" if stderr_tail else ""))
     answerable = set(files)  # code outside them (a virtual environment inside the repository) is no answer
     called = {path: names for path, names in result["called"].items() if path in answerable}
     run = ExampleRun(python.path, len(examples), result["ran"], result["failed"], result["errors"],
-                     result["stopped"] or killed, called, seconds, version=python.version)
+                     result["stopped"] or killed, called, seconds, version=python.version,
+                     passed_over=python.passed_over)
     if not (result.get("done") or run.stopped):  # os._exit() or a crash in C code, in the middle
         run.failed += 1
         run.errors.append(f"the interpreter ended in the middle of the example ({stderr_tail or 'no message'})")
