@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from graph.errors import ConfigError
 from rag.reproduce.examples import python_examples
@@ -176,8 +177,9 @@ def run_example(root: str, report: str, files: list[str], settings: ExampleSetti
     that fails, hangs or ends its interpreter is said in the result, never raised."""
     python = interpreter(root, settings.python)
     examples = python_examples(report)
+    ran_by = partial(ExampleRun, python.path, len(examples), version=python.version, passed_over=python.passed_over)
     if not examples:
-        return ExampleRun(python.path, 0, version=python.version, passed_over=python.passed_over)
+        return ran_by()
     root = os.path.realpath(root)
     packages = top_level_packages(files)
     paths = sorted({os.path.join(root, folder) if folder else root for folder in packages.values()} | {root})
@@ -196,13 +198,12 @@ def run_example(root: str, report: str, files: list[str], settings: ExampleSetti
             with open(result_path) as f:
                 result = json.load(f)
         except (OSError, ValueError):
-            return ExampleRun(python.path, len(examples), seconds=seconds, version=python.version,
-                              passed_over=python.passed_over, problem="it ended before running anything" + (f" ({stderr_tail})" if stderr_tail else ""))
+            return ran_by(seconds=seconds,
+                          problem="it ended before running anything" + (f" ({stderr_tail})" if stderr_tail else ""))
     answerable = set(files)  # code outside them (a virtual environment inside the repository) is no answer
     called = {path: names for path, names in result["called"].items() if path in answerable}
-    run = ExampleRun(python.path, len(examples), result["ran"], result["failed"], result["errors"],
-                     result["stopped"] or killed, called, seconds, version=python.version,
-                     passed_over=python.passed_over)
+    run = ran_by(ran=result["ran"], failed=result["failed"], errors=result["errors"],
+                 stopped=result["stopped"] or killed, called=called, seconds=seconds)
     if not (result.get("done") or run.stopped):  # os._exit() or a crash in C code, in the middle
         run.failed += 1
         run.errors.append(f"the interpreter ended in the middle of the example ({stderr_tail or 'no message'})")
