@@ -206,6 +206,14 @@ def test_fences_in_lists_left_open_or_in_other_languages(shop):
     assert python_examples("```yaml\nname: shop\n```\n~~~js\ntotal(1)\n~~~\n") == []
 
 
+def test_code_pasted_without_a_fence_does_not_give_its_bodies_as_blocks():
+    """Found on moto's reports: an unfenced `def` with its indented body gave the body, out of its
+    function, as an indented block to run (`os.environ[...] = ...` alone)."""
+    report = "Creates in us-east-1\n\nimport os\n\ndef creds():\n    os.environ['K'] = 'v'\n    return 1\n\nDone.\n"
+    assert python_examples(report) == []
+    assert python_examples("Run:\n\n    import shop\n    shop.x = 1\n") == ["import shop\nshop.x = 1\n"]
+
+
 def test_interpreter_sessions_outside_a_fence_keep_their_continuation_lines():
     report = ("In [1]: def make():\n   ...:     return 2\n   ...:\n\nIn [2]: make()\nOut[2]: 2\n\n"
               ">>> for i in range(2):\n...     print(i)\n0\n")

@@ -49,9 +49,12 @@ def python_examples(text: str) -> list[str]:
         if tag.lstrip("{.").rstrip("}") in PYTHON_TAGS:
             pieces.append((m.start(), _dedent_by(m.group(4), len(m.group(1)))))
     rest = _FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # same line numbers, no fenced code
-    indented, loose, offset, loose_at, in_session = [], [], 0, 0, False
+    indented, loose, offset, loose_at, in_session, after_blank = [], [], 0, 0, False, True
     for line in rest.splitlines(keepends=True):
-        if line.startswith(("    ", "\t")) and line.strip() and not (in_session and _CONTINUATION.match(line)):
+        # an indented block follows a blank line (CommonMark): right under a line of text it is that
+        # paragraph's continuation, such as the body of a `def` pasted without a fence
+        if (line.startswith(("    ", "\t")) and line.strip() and (indented or after_blank)
+                and not (in_session and _CONTINUATION.match(line))):
             indented.append(line[4:] if line.startswith("    ") else line[1:])
             in_session = False
         else:
@@ -69,6 +72,7 @@ def python_examples(text: str) -> list[str]:
             else:
                 in_session = False
         offset += len(line)
+        after_blank = not line.strip()
     if indented:
         pieces.append((offset, "".join(indented)))
     if loose:
