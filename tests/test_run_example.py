@@ -48,6 +48,14 @@ def test_the_example_is_traced_into_the_files_and_functions_it_calls(shop):
     assert run.called["shop/catalog.py"] == ["find_product"]
 
 
+def test_a_test_the_report_defines_is_run_as_pytest_would(shop):
+    report = fenced("from shop.catalog import find_product", "def test_price():", "    assert find_product('tea')",
+                    "def test_with_a_fixture(cart):", "    cart.add('tea')", "def test_called():", "    pass", "test_called()")
+    run = run_example(str(shop), report, FILES, HERE)
+    assert run.called == {"shop/catalog.py": ["find_product"]} and run.failed == 0  # the fixture's test is not run
+    assert run.ran == 6  # the import, three definitions, the report's own call and the one test it never called
+
+
 def test_a_failing_statement_is_said_and_the_next_ones_still_run(shop):
     report = fenced(">>> from shop.cart import Cart", ">>> Cart().add('no such sku')", ">>> import sys; sys.exit(2)",
                     ">>> from shop.catalog import find_product", ">>> find_product('tea')")

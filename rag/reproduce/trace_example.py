@@ -9,7 +9,8 @@ file of the repository, the functions the examples called.
 
 Each example is run statement by statement, in order, in one namespace, and a statement that fails is
 reported and skipped, as a developer would go on pasting the next line: the calls made before and after
-it still say where the example goes. Two things a report leaves out are filled in, because a reporter
+it still say where the example goes. Tests the example defines without calling them (`def test_x():`)
+are called at the end, as pytest would. Two things a report leaves out are filled in, because a reporter
 writes for readers who know them: an import of the repository's own packages runs without the profiler
 (importing a big package calls thousands of functions that say nothing about the bug), and a name the
 example uses without defining it is taken from the repository's packages: the package's own name, or a
@@ -77,6 +78,17 @@ def _compiled(statement):
         return None  # `return` outside a function, and the like
 
 
+def _tests_to_call(statements):
+    """Calls of the tests the example defines and never calls (`def test_create_table():`, with no
+    arguments, as pytest would run them; a test that takes fixtures, or a coroutine, is left alone): a
+    report that shows a failing test shows its example inside it."""
+    defined = [s.name for s in statements if isinstance(s, ast.FunctionDef) and s.name.startswith("test")
+               and not (s.args.args or getattr(s.args, "posonlyargs", None) or s.args.kwonlyargs)]
+    called = {node.func.id for s in statements if not isinstance(s, (ast.FunctionDef, ast.ClassDef))
+              for node in ast.walk(s) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    return [ast.parse(name + "()").body[0] for name in dict.fromkeys(defined) if name not in called]
+
+
 def _imports_own_package(statement, packages):
     """Whether the statement imports one of the repository's packages."""
     if isinstance(statement, ast.Import):
@@ -139,7 +151,9 @@ def main(request_path, result_path):
     if hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _out_of_time)
     threading.setprofile(profile)  # threads the example starts (a thread pool) are followed too
-    for statements in (_statements(source) for source in request["examples"]):
+    pieces = [_statements(source) for source in request["examples"]]
+    pieces.append(_tests_to_call([statement for statements in pieces for statement in statements]))
+    for statements in pieces:
         for statement in statements:
             left = deadline - time.time()
             if left <= 0:
