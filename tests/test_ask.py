@@ -427,3 +427,16 @@ def test_a_c_header_gives_way_to_the_source_that_implements_it(tmp_path):
         assert f"implements what {header} declares" in ranked[order.index(source)].why
     # a question about what only the header defines (a struct's fields) is still answered by the header
     assert eng.ask("what fields does an Item have", k=2).answer.module == "include/shop/cart.h"
+
+
+def test_a_repository_path_outside_the_locales_encoding(shop, tmp_path):
+    """QA sweep 10: under LANG=C a repository in "dépôt_日本/" was an internal error (faiss's C path)."""
+    import shutil
+
+    repo = tmp_path / "dépôt_日本"
+    shutil.copytree(shop, repo)
+    env = dict(os.environ, LANG="C", LC_ALL="C", PYTHONUTF8="0")
+    for args in (["index", repo, "-q"], ["ask", "--repo", repo, "add a product to the cart"]):
+        p = subprocess.run(RAG + [str(a) for a in args], capture_output=True, text=True, env=env, timeout=120)
+        assert p.returncode == 0 and "internal error" not in p.stderr, p.stderr
+    assert "shop/cart.py" in p.stdout

@@ -62,7 +62,7 @@ def test_a_failing_statement_is_said_and_the_next_ones_still_run(shop):
     run = run_example(str(shop), report, FILES, HERE)
     assert run.failed == 2 and run.errors[0] == "KeyError: 'no such sku'"
     assert "find_product" in run.called["shop/catalog.py"]
-    assert "1 failed" not in run.note() and "2 failed (first: KeyError: 'no such sku')" in run.note()
+    assert "ran 4 statements" in run.note() and "; 2 more failed (first: KeyError: 'no such sku')" in run.note()
 
 
 def test_names_a_reporter_leaves_undefined_come_from_the_repositorys_packages(shop):
@@ -298,6 +298,7 @@ def test_a_terminated_rag_ask_stops_the_example_and_cleans_up(shop, tmp_path):
         time.sleep(0.05)
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=20) == 128 + signal.SIGTERM
+    assert "rag: stopped by SIGTERM while the report's example ran" in p.stderr.read().decode()
     tracer = int(pid_file.read_text())
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
@@ -335,3 +336,68 @@ def test_settings_refuse_what_cannot_work():
 def test_python_2_is_refused_in_one_line(shop):
     with pytest.raises(ConfigError, match="is Python 2.7.18: --run needs Python 3.6 or newer"):
         interpreter(str(shop), "/root/.pyenv/versions/2.7.18/bin/python")
+
+
+# QA sweep 10 (/work/tmp/qa10/REPORT.md): a second look after the mends
+
+
+def test_the_example_is_the_main_module_with_an_interpreters_argv(shop):
+    report = fenced("from shop.catalog import find_product, Product", "import pickle, sys, typing",
+                    "from dataclasses import dataclass", "@dataclass", "class Order:", "    product: 'Product'",
+                    "o = Order(find_product('tea'))", "pickle.dumps(o)", "typing.get_type_hints(Order)",
+                    "assert sys.argv == [''], sys.argv")
+    run = run_example(str(shop), report, FILES, HERE)
+    assert run.failed == 0, run.errors
+
+
+def test_unittest_main_runs_the_reports_tests(shop):
+    report = fenced("import unittest", "from shop.catalog import find_product", "class T(unittest.TestCase):",
+                    "    def test_price(self):", "        self.assertEqual(find_product('tea').price_cents, 450)",
+                    "if __name__ == '__main__':", "    unittest.main()")
+    assert run_example(str(shop), report, FILES, HERE).called == {"shop/catalog.py": ["find_product"]}
+
+
+def test_black_formatted_continuations_and_tables_of_dashes_are_code():
+    black = "```python\ndef check(p, expected):\n    if (p\n            != expected):\n        raise ValueError('%d'\n" \
+            "                         % p)\ncheck(1, 1)\n```\n"
+    assert python_examples(black) == [black.split("\n", 1)[1].rsplit("```", 1)[0]]
+    table = "```python\nT = '''\nsku   price\n------------------------------\ntea   450\n'''\nprint(T)\n```\n"
+    assert python_examples(table) == [table.split("\n", 1)[1].rsplit("```", 1)[0]]
+
+
+def test_fences_indented_under_list_items_and_chained_tracebacks():
+    nested = "- Step:\n  - Sub step:\n    ```python\n    import shop\n    shop.f()\n    ```\n"
+    assert python_examples(nested) == ["import shop\nshop.f()\n"]
+    chained = ("```python\nimport shop\nTraceback (most recent call last):\n  File \"a.py\", line 1, in <module>\n"
+               "KeyError: 'x'\n\nDuring handling of the above exception, another exception occurred:\n\n"
+               "Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\nValueError: y\nshop.ok()\n```\n")
+    assert python_examples(chained) == ["import shop\n\nshop.ok()\n"]
+
+
+def test_a_script_that_goes_on_at_a_prompt_keeps_its_script_lines():
+    report = "```python\nfrom shop.cart import Cart\nc = Cart()\n>>> c.total_cents()\n900\n```\n"
+    assert python_examples(report) == ["from shop.cart import Cart\nc = Cart()\nc.total_cents()\n"]
+
+
+def test_a_repository_package_named_like_a_module_the_tracer_uses(tmp_path):
+    (tmp_path / "json").mkdir()
+    (tmp_path / "json" / "__init__.py").write_text("def dumps(o):\n    return str(o)\n")
+    run = run_example(str(tmp_path), fenced("import json", "json.dumps({'a': 1})"), ["json/__init__.py"], HERE)
+    assert run.called == {"json/__init__.py": ["dumps"]}
+
+
+def test_a_crash_in_c_code_is_said(shop):
+    run = run_example(str(shop), fenced("from shop.catalog import find_product", "find_product('tea')",
+                                        "import ctypes", "ctypes.string_at(0)"), FILES, HERE)
+    assert run.called == {"shop/catalog.py": ["find_product"]}
+    assert run.errors[-1] == "the interpreter ended in the middle of the example (it crashed with SIGSEGV)"
+
+
+def test_a_relative_python_is_the_users_and_a_version_file_that_disagrees_is_said(shop, tmp_path, monkeypatch):
+    (tmp_path / "py").symlink_to(sys.executable)
+    monkeypatch.chdir(tmp_path)
+    assert interpreter(str(shop), "./py").version == "%d.%d.%d" % sys.version_info[:3]
+    with pytest.raises(ConfigError, match=r"--python py: not on the PATH \(for the file here, write \./py\)"):
+        interpreter(str(shop), "py")
+    (shop / ".python-version").write_text("3.1.99\n")
+    assert "the repository's .python-version asks for 3.1.99" in interpreter(str(shop), "./py").passed_over

@@ -22,19 +22,25 @@ it runs (`trace_example.py`), statement by statement.
 """
 from __future__ import annotations
 
+import ast
 import re
 import textwrap
 
-# an opening fence indented by up to three spaces (a list item's), its info string, and what follows up to
+# an opening fence at any indent (a list item's, a nested list's), its info string, and what follows up to
 # a closing fence of the same kind or the end of the report (a fence left open runs to the end)
-_FENCED = re.compile(r"^( {0,3})(```+|~~~+)[ \t]*([^\n`]*)\n(.*?)(?:^ {0,3}\2[ \t]*$|\Z)", re.S | re.M)
+_FENCED = re.compile(r"^([ \t]*)(```+|~~~+)[ \t]*([^\n`]*)\n(.*?)(?:^[ \t]*\2[ \t]*$|\Z)", re.S | re.M)
 PYTHON_TAGS = frozenset({"", "python", "py", "python3", "py3", "pycon", "ipython", "ipython3", "pyi"})
 # a prompt and what follows it: `>>> `, its continuation `... `, IPython's `In [3]: ` and `   ...: `
 _PROMPT = re.compile(r"^[ \t]*(?:>>>|\.\.\.|In \[\d*\]:|\.\.\.:)(?: |$)(.*)$")
 _SESSION_START = re.compile(r"^[ \t]*(?:>>>|In \[\d*\]:)(?: |$)", re.M)
 _CONTINUATION = re.compile(r"^[ \t]*(?:\.\.\.|\.\.\.:)(?: |$)")
-_NOT_PYTHON_LINE = re.compile(r"^[ \t]*(?:[%!]|\$ )")  # IPython magics, shell escapes, shell prompts
-_TRACEBACK_START = re.compile(r"^[ \t]*(?:Traceback \(most recent call last\):|-{20,}\s*$|\S+Error\s+Traceback)")
+# IPython magics, shell escapes, shell prompts: at the start of a line (indented, `!=` and `%` continue an
+# expression that black split)
+_NOT_PYTHON_LINE = re.compile(r"^(?:[%!]|\$ )")
+_TRACEBACK_START = re.compile(r"^[ \t]*(?:Traceback \(most recent call last\):|\w+\s+Traceback \(most recent call last\))")
+_IPYTHON_RULE = re.compile(r"^[ \t]*-{20,}\s*$")  # IPython's dashes, a traceback's only if one follows
+_CHAINED = re.compile(r"^[ \t]*(?:During handling of the above exception, another exception occurred:|"
+                      r"The above exception was the direct cause of the following exception:)\s*$")
 
 
 def python_examples(text: str) -> list[str]:
@@ -79,7 +85,7 @@ def python_examples(text: str) -> list[str]:
         pieces.append((loose_at, "".join(loose)))
     examples = []
     for _, piece in sorted(pieces, key=lambda p: p[0]):
-        code = _prompted_lines(piece) if _SESSION_START.search(piece) else piece
+        code = _prompted_lines(piece) if _SESSION_START.search(piece) else piece  # the rest of a session is output
         code = _python_lines(code).rstrip()
         if code:
             examples.append(code + "\n")
@@ -92,12 +98,18 @@ def _dedent_by(code: str, spaces: int) -> str:
 
 
 def _prompted_lines(session: str) -> str:
-    return "".join(m.group(1) + "\n" for m in map(_PROMPT.match, session.splitlines()) if m)
+    """The code of an interpreter session: the lines before its first prompt (a script the reporter then
+    went on with interactively), and the prompted lines."""
+    lines = session.splitlines()
+    first = next(i for i, line in enumerate(lines) if _SESSION_START.match(line))
+    return "".join(line + "\n" for line in lines[:first]) + "".join(
+        m.group(1) + "\n" for m in map(_PROMPT.match, lines[first:]) if m)
 
 
 def _python_lines(code: str) -> str:
-    """`code` without its tracebacks (from `Traceback (most recent call last):`, or IPython's dashed
-    header, up to the exception's line) and without magics and shell lines.
+    """`code` without its tracebacks (from `Traceback (most recent call last):`, or IPython's header, up to
+    the exception's line; chained ones too) and without magics and shell lines, unless it parses as it is
+    (a traceback quoted in a string, a table of dashes, is the example's own).
 
     >>> print(_python_lines('''import shop
     ... Traceback (most recent call last):
@@ -109,9 +121,17 @@ def _python_lines(code: str) -> str:
     import shop
     shop.ok()
     """
+    try:
+        ast.parse(code)
+        return code
+    except (SyntaxError, ValueError):
+        pass
+    lines = code.splitlines(keepends=True)
     kept, in_traceback = [], False
-    for line in code.splitlines(keepends=True):
-        if _TRACEBACK_START.match(line):
+    for i, line in enumerate(lines):
+        starts = _TRACEBACK_START.match(line) or (
+            _IPYTHON_RULE.match(line) and i + 1 < len(lines) and _TRACEBACK_START.match(lines[i + 1]))
+        if starts or _CHAINED.match(line):
             in_traceback = True
             continue
         if in_traceback:

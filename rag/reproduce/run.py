@@ -76,10 +76,11 @@ class ExampleRun:
                     "retrieval's alone")
         else:
             functions = sum(map(len, self.called.values()))
-            what = (f"the report's example ran {_count(tried, 'statement')} in {self.seconds:.1f} s ({python}) and "
-                    f"called {_count(functions, 'function')} in {_count(len(self.called), 'file')} of the repository")
+            what = (f"the report's example ran {_count(self.ran, 'statement')} in {self.seconds:.1f} s ({python}) "
+                    f"and called {_count(functions, 'function')} in {_count(len(self.called), 'file')} of the repository")
             if self.failed:
-                what += f"; {self.failed} failed (first: {self.errors[0]})" if self.errors else f"; {self.failed} failed"
+                what += (f"; {self.failed} more failed (first: {self.errors[0]})" if self.errors
+                         else f"; {self.failed} more failed")
         if self.stopped:
             what += "; it was stopped at the time limit (--run-seconds), what it called until then counts"
         return what
@@ -87,7 +88,7 @@ class ExampleRun:
     def to_dict(self) -> dict:
         return {"python": self.python, "version": self.version, "examples": self.examples, "ran": self.ran,
                 "failed": self.failed, "errors": list(self.errors), "stopped": self.stopped, "seconds": self.seconds,
-                "files_called": len(self.called), "problem": self.problem}
+                "files_called": len(self.called), "problem": self.problem}  # files of the whole repository
 
 
 def _count(n: int, noun: str) -> str:
@@ -100,9 +101,13 @@ def interpreter(root: str, given: str = "") -> Interpreter:
     what it really is (a pyenv shim picks by the folder's `.python-version`). A ConfigError, in one line,
     for anything that is not a Python 3.6 or newer."""
     if given:
-        found = shutil.which(given)  # a bare name is looked up; a path must be an executable file
+        # a path is the user's (relative to where rag was started: the probe runs in the repository);
+        # a bare name is looked up on the PATH
+        path = os.path.abspath(given) if os.sep in given or (os.altsep and os.altsep in given) else given
+        found = shutil.which(path)
         if found is None or not os.path.isfile(found):
-            what = ("a directory" if os.path.isdir(given) else "not executable" if os.path.isfile(given)
+            what = ("a directory" if os.path.isdir(path) else "not executable" if os.path.isfile(path) and path != given
+                    else f"not on the PATH (for the file here, write ./{given})" if os.path.isfile(given)
                     else "no such file or command")
             raise ConfigError(f"--python {given}: {what}")
         return _asked(found, root, f"--python {given}")
@@ -113,12 +118,16 @@ def interpreter(root: str, given: str = "") -> Interpreter:
     for environment in environments:
         path = os.path.join(environment, bin_dir, "python")
         if os.path.isfile(path) and os.access(path, os.X_OK):
-            return replace(_asked(path, root, path), passed_over="; ".join(passed_over))
+            return _with_passed_over(_asked(path, root, path), passed_over)
         passed_over.append(f"{environment} has no working {bin_dir}/python")
     found = shutil.which("python3") or shutil.which("python")
     if found is None:
         raise ConfigError("--run: no Python interpreter found: give the repository's with --python PYTHON")
-    return replace(_asked(found, root, found), passed_over="; ".join(passed_over))
+    return _with_passed_over(_asked(found, root, found), passed_over)
+
+
+def _with_passed_over(python: Interpreter, passed_over: list[str]) -> Interpreter:
+    return replace(python, passed_over="; ".join(passed_over + [python.passed_over] if python.passed_over else passed_over))
 
 
 _PROBE = "import sys; print(sys.executable); print('%d.%d.%d' % tuple(sys.version_info[:3]))"
@@ -137,7 +146,20 @@ def _asked(python: str, root: str, named: str) -> Interpreter:
     version = tuple(int(part) for part in lines[1].split("."))
     if version[:2] < OLDEST_PYTHON:
         raise ConfigError(f"{named} is Python {lines[1]}: --run needs Python {'.'.join(map(str, OLDEST_PYTHON))} or newer")
-    return Interpreter(lines[0] or python, lines[1])
+    wanted = _python_version_file(root)
+    passed_over = (f"the repository's .python-version asks for {wanted}, which {named} is not (Python {lines[1]})"
+                   if wanted and not (lines[1] + ".").startswith(wanted + ".") else "")
+    return Interpreter(lines[0] or python, lines[1], passed_over)
+
+
+def _python_version_file(root: str) -> str:
+    """The version a `.python-version` in the repository names (pyenv's), if one plain version."""
+    try:
+        with open(os.path.join(root, ".python-version")) as f:
+            wanted = f.read().split()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return wanted[0] if len(wanted) == 1 and re.fullmatch(r"\d+(\.\d+){0,2}", wanted[0]) else ""
 
 
 def top_level_packages(files: list[str]) -> dict[str, str]:
@@ -220,7 +242,8 @@ class _Ended(BaseException):
 def _run(python: str, request_path: str, result_path: str, cwd: str, limit: float) -> tuple[bool, str]:
     """Run the tracer; return whether it had to be stopped, and the last line of what it wrote to stderr
     (the example's output is dropped). Whatever it started is stopped when it ends, however it ends."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")  # no __pycache__ written into the repository
+    # no __pycache__ written into the repository; paths and messages in UTF-8 whatever the locale
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUTF8="1", PYTHONIOENCODING="utf-8")
     with open(os.path.join(os.path.dirname(cwd), "stderr"), "w+b") as err:
         try:
             process = subprocess.Popen([python, TRACER, request_path, result_path], cwd=cwd, env=env,
@@ -236,15 +259,21 @@ def _run(python: str, request_path: str, result_path: str, cwd: str, limit: floa
             killed = True
         except _Ended as ended:
             _stop(process)
+            print(f"rag: stopped by {signal.Signals(ended.signum).name} while the report's example ran "
+                  "(the example and what it started are stopped too)", file=sys.stderr)
             raise SystemExit(128 + ended.signum) from None  # the temporary directory is removed on the way
         except BaseException:  # Ctrl-C: the example does not outlive the question
             _stop(process)
             raise
         finally:
             _restore(previous)
+        status = process.returncode
         _stop(process)  # what it left behind: a server it started, a forked copy, a thread holding it
         if killed:
             return True, f"it did not end within {limit:.0f} s and was stopped"
+        if status is not None and status < 0:  # a crash in C code: the bug such a report is often about
+            name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
+            return False, f"it crashed with {name}"
         err.seek(0)
         lines = err.read()[-4000:].decode("utf-8", "replace").strip().splitlines()
     return False, lines[-1].strip() if lines else ""

@@ -18,15 +18,18 @@ public name exactly one of them defines (as after `from package import *`), neve
 a package the example never imported is imported for this only if the request allows it (`fill_from`:
 the repository's one package, or the ones the report names).
 """
-import ast
-import json
-import os
-import signal
 import sys
-import threading
-import time
-import traceback
-import types
+
+_AT_START = set(sys.modules)  # what a fresh interpreter has loaded, before this script's own imports
+
+import ast  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import types  # noqa: E402
 
 WRITE_EVERY = 0.5  # seconds between two writes of the result while the example runs
 
@@ -114,6 +117,11 @@ def main(request_path, result_path):
     prefix = root + os.sep
     for folder in reversed(request["paths"]):
         sys.path.insert(0, folder)
+    for loaded in [m for m in sys.modules if m not in _AT_START and m.split(".")[0] in request["packages"]]:
+        del sys.modules[loaded]  # a repository package named like a module this script imported (json)
+    main_module = types.ModuleType("__main__")  # the example's, as `python` gives it: pickle and
+    sys.modules["__main__"] = main_module       # typing.get_type_hints look its classes up there
+    sys.argv = [""]  # as an interactive interpreter's; argparse and unittest.main() read it
     deadline = time.time() + request["seconds"]
     me = os.getpid()
     called = {}
@@ -124,7 +132,8 @@ def main(request_path, result_path):
     def profile(frame, event, arg):
         if event == "call":
             code = frame.f_code
-            if code.co_filename.startswith(prefix) and code.co_name != "<module>":  # a module's body is its import
+            # a module's body is its import; <listcomp>, <genexpr>, <lambda> are part of the function around them
+            if code.co_filename.startswith(prefix) and not code.co_name.startswith("<"):
                 called.setdefault(code.co_filename[len(prefix):], set()).add(code.co_name)
 
     def write(final=False):
@@ -146,7 +155,7 @@ def main(request_path, result_path):
         if len(result["errors"]) < 5:
             result["errors"].append(_one_line(error))
 
-    namespace = {"__name__": "__main__"}
+    namespace = main_module.__dict__
     packages = {}  # the repository's packages imported so far, by name
     if hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _out_of_time)

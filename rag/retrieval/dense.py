@@ -28,16 +28,20 @@ class DenseIndex:
         return cls(index)
 
     def save(self, path: str) -> None:
+        # through Python's own file: faiss's C path cannot name a file outside the locale's encoding
+        # (a repository under "dépôt/" with LANG=C was an internal error)
         import faiss
 
-        faiss.write_index(self._index, path)
+        with open(path, "wb") as f:
+            f.write(faiss.serialize_index(self._index).tobytes())
 
     @classmethod
     def load(cls, path: str) -> DenseIndex:
         import faiss
 
         try:
-            return cls(faiss.read_index(path))
+            with open(path, "rb") as f:
+                return cls(faiss.deserialize_index(np.frombuffer(f.read(), dtype=np.uint8)))
         except RuntimeError as e:
             raise IndexStoreError(f"the dense index {path} is unreadable ({str(e).splitlines()[0][:120]}); "
                               "`rag index --full` rebuilds it") from None
