@@ -62,18 +62,20 @@ def _question(args) -> str:
         return sys.stdin.buffer.read().decode("utf-8", "replace")
     return args.question  # Engine.ask replaces what the command line could not decode
 
+def _only_with(switch: str, on: bool, flags: tuple) -> list[str]:
+    """The flags of `(flag, value)` that were given; refused unless `switch` is on."""
+    given = [flag for flag, value in flags if value is not None]
+    if given and not on:
+        from graph.errors import RagError
+        raise RagError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with {switch}")
+    return given
+
+
 def _cmd_ask(args) -> int:
     question = _question(args)  # before any work: a missing file fails at once
-    given = [flag for flag, value in (("--model", args.model), ("--scope", args.scope), ("--adapter", args.adapter))
-             if value is not None]
-    if given and not (args.llm or args.think):
-        from graph.errors import RagError
-        raise RagError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with --llm")
-    run_given = [flag for flag, value in (("--python", args.python), ("--run-seconds", args.run_seconds))
-                 if value is not None]
-    if run_given and not args.run_example:
-        from graph.errors import RagError
-        raise RagError(f"{' and '.join(run_given)} {'go' if len(run_given) > 1 else 'goes'} with --run")
+    given = _only_with("--llm", args.llm or args.think,
+                       (("--model", args.model), ("--scope", args.scope), ("--adapter", args.adapter)))
+    _only_with("--run", args.run_example, (("--python", args.python), ("--run-seconds", args.run_seconds)))
     if args.think and not args.llm:
         print("rag: warning: --think lets the LLM answer: --llm is implied", file=sys.stderr)
     use_llm = bool(args.llm or args.think)

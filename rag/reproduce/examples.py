@@ -53,7 +53,8 @@ def python_examples(text: str) -> list[str]:
     for m in _FENCED.finditer(text):
         tag = m.group(3).strip().lower().split()[0] if m.group(3).strip() else ""
         if tag.lstrip("{.").rstrip("}") in PYTHON_TAGS:
-            pieces.append((m.start(), _dedent_by(m.group(4), len(m.group(1)))))
+            # a fence inside a list item keeps the item's indent on every line of its code
+            pieces.append((m.start(), textwrap.dedent(m.group(4)) if m.group(1) else m.group(4)))
     rest = _FENCED.sub(lambda m: "\n" * m.group(0).count("\n"), text)  # same line numbers, no fenced code
     indented, loose, offset, loose_at, in_session, after_blank = [], [], 0, 0, False, True
     for line in rest.splitlines(keepends=True):
@@ -90,11 +91,6 @@ def python_examples(text: str) -> list[str]:
         if code:
             examples.append(code + "\n")
     return examples
-
-
-def _dedent_by(code: str, spaces: int) -> str:
-    """A fenced block inside a list item keeps its item's indent on every line: take it off."""
-    return textwrap.dedent(code) if spaces else code
 
 
 def _prompted_lines(session: str) -> str:

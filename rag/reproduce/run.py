@@ -127,7 +127,7 @@ def interpreter(root: str, given: str = "") -> Interpreter:
 
 
 def _with_passed_over(python: Interpreter, passed_over: list[str]) -> Interpreter:
-    return replace(python, passed_over="; ".join(passed_over + [python.passed_over] if python.passed_over else passed_over))
+    return replace(python, passed_over="; ".join(filter(None, [*passed_over, python.passed_over])))
 
 
 _PROBE = "import sys; print(sys.executable); print('%d.%d.%d' % tuple(sys.version_info[:3]))"

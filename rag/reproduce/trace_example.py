@@ -161,57 +161,65 @@ def main(request_path, result_path):
     if hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _out_of_time)
     threading.setprofile(profile)  # threads the example starts (a thread pool) are followed too
-    pieces = [_statements(source) for source in request["examples"]]
-    pieces.append(_tests_to_call([statement for statements in pieces for statement in statements]))
-    for statements in pieces:
-        for statement in statements:
-            left = deadline - time.time()
-            if left <= 0:
-                result["stopped"] = True
+    statements = [statement for source in request["examples"] for statement in _statements(source)]
+    for statement in statements + _tests_to_call(statements):
+        if time.time() >= deadline:
+            result["stopped"] = True
+            break
+        code = _compiled(statement)
+        if code is None:
+            continue
+        quietly = _imports_own_package(statement, request["packages"])  # where it stands: set-up before it counts
+        for _ in range(20):  # each missing name filled in is one more try of the same statement
+            error = _attempt(code, namespace, None if quietly else profile, deadline - time.time())
+            if not (isinstance(error, NameError) and _fill_in(error, namespace, packages, request["fill_from"])):
                 break
-            code = _compiled(statement)
-            if code is None:
-                continue
-            quietly = _imports_own_package(statement, request["packages"])  # where it stands: set-up before it counts
-            for _ in range(20):  # each missing name filled in is one more try of the same statement
-                _timer(max(left, 0.001))
-                sys.setprofile(None if quietly else profile)
-                try:
-                    eval(code, namespace)
-                    sys.setprofile(None)
-                    _timer(0)
-                    result["ran"] += 1
-                    break
-                except _OutOfTime:
-                    sys.setprofile(None)
-                    result["stopped"] = True
-                    break
-                except NameError as error:
-                    sys.setprofile(None)
-                    _timer(0)
-                    name = str(error).split("'")[1] if str(error).count("'") >= 2 else ""
-                    if name and len(packages) < len(request["fill_from"]):  # the report assumed them imported
-                        _import_quietly(request["fill_from"], packages)
-                    found = _public_name(name, packages) if name and name not in namespace else None
-                    if found is not None:
-                        namespace[name] = found
-                        left = deadline - time.time()
-                        continue
-                    note(error)
-                    break
-                except BaseException as error:  # SystemExit and KeyboardInterrupt too: the next line is run
-                    sys.setprofile(None)
-                    _timer(0)
-                    note(error)
-                    break
-            packages.update((name, sys.modules[name]) for name in request["packages"] if name in sys.modules)
-            if result["stopped"]:
-                break
-            write()
+        if error is None:
+            result["ran"] += 1
+        elif isinstance(error, _OutOfTime):
+            result["stopped"] = True
+        else:  # SystemExit and KeyboardInterrupt too: the next line is run
+            note(error)
+        packages.update((name, sys.modules[name]) for name in request["packages"] if name in sys.modules)
         if result["stopped"]:
             break
+        write()
     result["done"] = True
     write(final=True)
+
+
+def _attempt(code, namespace, profile, seconds):
+    """Run one compiled statement under `profile` for at most `seconds`: the exception it raised (the
+    timer's _OutOfTime included, also when it fires just as the statement ends), or None."""
+    try:
+        _timer(max(seconds, 0.001))
+        sys.setprofile(profile)
+        try:
+            eval(code, namespace)
+            return None
+        except BaseException as error:
+            return error
+        finally:
+            sys.setprofile(None)
+            _timer(0)
+    except _OutOfTime as late:
+        return late
+
+
+def _fill_in(error, namespace, packages, fill_from):
+    """Define the name a NameError says is missing, when the repository's packages define it (importing
+    those the report may assume, `fill_from`, if it has not); whether it did."""
+    message = str(error)
+    name = message.split("'")[1] if message.count("'") >= 2 else ""
+    if not name or name in namespace:
+        return False
+    if len(packages) < len(fill_from):  # the report took them for imported
+        _import_quietly(fill_from, packages)
+    found = _public_name(name, packages)
+    if found is None:
+        return False
+    namespace[name] = found
+    return True
 
 
 def _import_quietly(names, packages):
