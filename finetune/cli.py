@@ -68,7 +68,6 @@ def _cmd_finetune(args) -> int:
     from finetune.settings import TrainSettings
     from graph.indexer import default_index_dir
     from rag.cli.flags import settings_from_args
-    from rag.engine import Engine
     from rag.llm.adapters import AdapterStore
     from rag.llm.model import DEFAULT_MODEL, model_dir
     from rag.progress import StderrProgress
@@ -100,11 +99,7 @@ def _cmd_finetune(args) -> int:
         return 0
     progress = StderrProgress(quiet=args.quiet)
     try:
-        # brought up to date first: an adapter trained on a stale index would be stale at once
-        engine = Engine.open(args.path, index_dir=args.index_dir,
-                             settings=retrieval_settings(args.embedder, args.path, args.index_dir),
-                             refresh=True, progress=progress)
-        _say_what_until_leaves(engine, args.until)
+        engine = _fresh_engine(args, progress)
         checkpoint = interrupted_checkpoint(engine.store.dir)
         if checkpoint and not args.resume and not args.dump_data:
             print(f"rag: starting again: the interrupted run's checkpoint ({checkpoint}) is discarded "
@@ -177,6 +172,17 @@ def _adapter_now(before, now) -> str:
     return f"{now.adapter}, published by this run before the interrupt{accuracy}, is the current adapter"
 
 
+def _fresh_engine(args, progress):
+    """The repository's engine, its index brought up to date first (an adapter or embedder trained on a
+    stale index would be stale at once), after saying what `--until` leaves out."""
+    from rag.engine import Engine
+    engine = Engine.open(args.path, index_dir=args.index_dir,
+                         settings=retrieval_settings(args.embedder, args.path, args.index_dir),
+                         refresh=True, progress=progress)
+    _say_what_until_leaves(engine, args.until)
+    return engine
+
+
 def _say_what_until_leaves(engine, until: str | None) -> None:
     """A note on stderr when --until leaves out all of the history or none of it: the run then trains
     on something else than the user meant, and would not otherwise say so."""
@@ -194,7 +200,6 @@ def _tune_retriever(args) -> int:
     from finetune.pipeline import tune_retriever
     from finetune.settings import RetrieverSettings
     from rag.cli.flags import settings_from_args
-    from rag.engine import Engine
     from rag.progress import StderrProgress
 
     given = [flag for dest, flag in _ADAPTER_ONLY.items() if getattr(args, dest, None) not in (None, False)]
@@ -205,11 +210,7 @@ def _tune_retriever(args) -> int:
     data_settings = _data_settings(args)
     progress = StderrProgress(quiet=args.quiet)
     try:
-        # brought up to date first: an adapter trained on a stale index would be stale at once
-        engine = Engine.open(args.path, index_dir=args.index_dir,
-                             settings=retrieval_settings(args.embedder, args.path, args.index_dir),
-                             refresh=True, progress=progress)
-        _say_what_until_leaves(engine, args.until)
+        engine = _fresh_engine(args, progress)
         try:
             report = tune_retriever(engine, settings, data_settings, progress=progress, force=args.force)
         except KeyboardInterrupt:
