@@ -71,9 +71,20 @@ class RepoConfig:
                 "modules": [{"id": m.id, "paths": list(m.paths), "description": m.description,
                              "aliases": list(m.aliases)} for m in self.modules]}
 
-    def empty_modules(self, files: list[str]) -> list[NamedModule]:
-        """The named modules none of `files` belongs to: a typo in their paths, or code since moved."""
-        return [m for m in self.modules if not m.members(files)]
+    def unmatched_paths(self, files: list[str]) -> list[tuple[NamedModule, tuple[str, ...]]]:
+        """Each named module with the paths of it that match none of `files` (a typo, or code since moved),
+        where it has such paths. A negation (`!shop/legacy/`) only takes files out, and is not checked."""
+        out = []
+        for m in self.modules:
+            unmatched = tuple(p for p in m.paths if not p.startswith("!") and not _matches_any(p, files))
+            if unmatched:
+                out.append((m, unmatched))
+        return out
+
+
+def _matches_any(pattern: str, files: list[str]) -> bool:
+    spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+    return any(spec.match_file(f) for f in files)
 
 
 def parse_config(text: str, extra_include=(), extra_exclude=()) -> RepoConfig:

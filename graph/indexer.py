@@ -130,7 +130,8 @@ class IndexReport:
     wrote: bool  # False when the index was already fresh
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     history: str = ""  # what was mined from git, or why nothing was
-    empty_modules: list = field(default_factory=list)  # rag.toml's named modules that hold no file (NamedModule)
+    # rag.toml's named modules with paths that match no file, and those paths (RepoConfig.unmatched_paths)
+    unmatched_paths: list = field(default_factory=list)
 
 
 def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequence[IndexExtension] = (),
@@ -198,7 +199,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
                             + _skipped_note(found))
         raise RepoError(f"nothing to index in {repo}: no source files of a supported language "
                         f"({', '.join(sorted(BY_NAME))})" + _skipped_note(found))
-    empty_modules = config.empty_modules([f.path for f in sources])
+    unmatched_paths = config.unmatched_paths([f.path for f in sources])
     if not options.full:
         store.refuse_newer()
     with store.lock(on_wait=on_lock_wait):
@@ -210,7 +211,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
             m = store.manifest()
             return IndexReport(store.dir, changes, 0, len(sources), len(sources), m.counts.get("modules", 0),
                                m.counts.get("syntax_errors", 0), found.skipped, time.perf_counter() - start, False,
-                               empty_modules=empty_modules)
+                               unmatched_paths=unmatched_paths)
         previous, previous_manifest = {}, None
         try:  # the index being replaced: its parse results when only files changed, caches in any case
             previous_manifest = store.manifest() if store.exists() and not options.full else None
@@ -260,7 +261,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         lap("write")
     return IndexReport(store.dir, changes, len(to_parse), len(reuse), len(sources), len(modules), syntax_errors,
                        found.skipped, time.perf_counter() - start, True, timings, _history_line(history),
-                       empty_modules)
+                       unmatched_paths)
 
 
 def max_jobs() -> int:

@@ -244,6 +244,17 @@ def test_a_named_module_whose_paths_match_nothing_is_warned_about(shop):
             in r.stderr and "'selling'" not in r.stderr
 
 
+def test_one_mistyped_path_of_a_named_module_is_warned_about(shop):
+    """A typo in one path of a module whose other paths match was not said (README audit, QA sweep 11);
+    a negation only takes files out and is not a typo."""
+    (shop / "rag.toml").write_text("[[modules]]\nid = 'billing'\npaths = ['shop/paymnet/', 'shop/cart.py', "
+                                   "'!shop/nothing_here.py']\n")
+    r = run_rag("index", shop)
+    assert r.returncode == 0, r.stderr
+    assert "rag.toml's module 'billing': shop/paymnet/ matches no indexed source file" in r.stderr
+    assert "nothing_here" not in r.stderr and "holds no indexed source file" not in r.stderr
+
+
 def test_an_index_dir_of_the_users_files_is_never_written_into(shop, tmp_path):
     """`--index-dir` naming a folder of the user's deleted its entries named snap-* as old snapshots,
     and `rag index . --index-dir .` a source folder `snap-tools/` (QA sweep 5)."""

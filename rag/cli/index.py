@@ -123,9 +123,14 @@ def _print_index_report(r) -> None:
     for reason, paths in sorted(r.skipped.items()):
         example = ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")
         print(f"warning: skipped {len(paths)} {_SKIP_WORDS.get(reason, reason)} ({example})", file=err)
-    for m in r.empty_modules:
-        print(f"warning: rag.toml's module {m.id!r} holds no indexed source file (its paths: "
-              f"{', '.join(m.paths)} match none)", file=err)
+    for m, unmatched in r.unmatched_paths:
+        if len(unmatched) == sum(not p.startswith("!") for p in m.paths):
+            print(f"warning: rag.toml's module {m.id!r} holds no indexed source file (its paths: "
+                  f"{', '.join(m.paths)} match none)", file=err)
+        else:
+            print(f"warning: rag.toml's module {m.id!r}: {', '.join(unmatched)} "
+                  f"match{'es' if len(unmatched) == 1 else ''} no indexed source file (a typo, or code since moved)",
+                  file=err)
 
 _SKIP_WORDS = {"huge": "files over the size limit", "binary": "binary files", "not-utf8": "files not in UTF-8",
                "name-not-utf8": "paths whose names are not UTF-8", "minified": "minified scripts",
