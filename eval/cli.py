@@ -35,7 +35,8 @@ def add_parser(sub) -> None:
     from rag.settings import LLMSettings
 
     # the model of the llm methods: an adapter trained with `rag finetune --base-model DIR` is that model's
-    add_setting_flag(ev, "model", (LLMSettings, "for the llm methods"))
+    add_setting_flag(ev, "model", (LLMSettings, "for the llm methods"),
+                     help="with --methods …,llm or llm-base: a local Hugging Face causal-LM directory")
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.add_argument("--report", metavar="DIR", help="also write report.json, report.md, queries.jsonl and a plot")
     ev.add_argument("-v", "--verbose", action="store_true", help="list gold modules missing from the index")
@@ -66,6 +67,10 @@ def _cmd_eval(args) -> int:
     if args.compare and (args.labeled or args.from_git):
         from graph.errors import RagError
         raise RagError("--compare reads two saved runs: give it no labeled-query file and no --from-git")
+    if args.from_git and args.labeled:
+        from graph.errors import RagError
+        raise RagError(f"--from-git mines labeled queries from the history: give it no labeled-query file "
+                       f"({args.labeled}), or leave --from-git out to evaluate that file")
     _refuse_flags_of_other_modes(args)
     args.repo = "." if args.repo is None else args.repo
     if args.from_git:

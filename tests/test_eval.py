@@ -404,3 +404,12 @@ def test_eval_bad_input_is_one_line(shop, labeled):
         r = run_rag("eval", labeled, "--repo", shop, *args)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
     assert "--methods, --level" not in r.stderr  # QA sweep 7: a rule between flags blamed every flag given
+
+
+def test_a_labeled_file_with_from_git_is_refused(tmp_path):
+    """`rag eval FILE --from-git` mined the history and left FILE unread, exit 0 (README audit, sweep 11)."""
+    labeled = tmp_path / "mine.jsonl"
+    labeled.write_text('{"id": "q1", "query": "cart total", "gold": ["shop/cart.py"]}\n')
+    r = run_rag("eval", labeled, "--from-git", "--repo", tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--from-git mines labeled queries from the history: give it no labeled-query file" in r.stderr

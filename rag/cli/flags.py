@@ -18,9 +18,10 @@ def flag_name(cls, name: str) -> str:
     return described(cls)[name].metadata.get("flag") or "--" + name.replace("_", "-")
 
 
-def add_setting_flag(parser, name: str, *classes: tuple[type, str]) -> None:
+def add_setting_flag(parser, name: str, *classes: tuple[type, str], help: str | None = None) -> None:
     """Add the flag for field `name` of the first class; `classes` pairs each class with when its
-    default applies ("" for the plain case, e.g. "with --retriever")."""
+    default applies ("" for the plain case, e.g. "with --retriever"); `help` for another command's wording
+    than the setting's own."""
     first = classes[0][0]
     f = described(first)[name]
     kind = value_type(first, name)
@@ -31,7 +32,7 @@ def add_setting_flag(parser, name: str, *classes: tuple[type, str]) -> None:
         shown = (f"{default:g}" if isinstance(default, float) else
                  separator.join(map(str, default)) if separator and isinstance(default, tuple) else str(default))
         defaults.append(f"{when} {shown}".strip())
-    options = {"dest": name, "default": None, "help": f.metadata["help"]}
+    options = {"dest": name, "default": None, "help": help or f.metadata["help"]}
     flag = flag_name(first, name)
     if kind is bool:  # a switch: on (`--qlora`), or off for a setting that is on unless told (`--no-history`)
         off = flag.startswith("--no-")
