@@ -126,6 +126,13 @@ def test_the_interpreter_is_the_one_given_else_the_repositorys_environment(shop,
         interpreter(str(shop), str(shop))
     with pytest.raises(ConfigError, match="--python /bin/echo: not a Python interpreter"):
         interpreter(str(shop), "/bin/echo")
+    shim = shop / "shim"  # pyenv's shim for a version not installed says why first, then advice (sweep 11)
+    shim.write_text("#!/bin/sh\necho 'pyenv: python2: command not found' >&2\necho >&2\n"
+                    "echo 'Note: See pyenv help global for tips on allowing both' >&2\n"
+                    "echo '      Python 2 and Python 3 to be found at the same time.' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    with pytest.raises(ConfigError, match=r"not a Python interpreter that runs here \(pyenv: python2: command not found\)"):
+        interpreter(str(shop), str(shim))
     own = shop / ".venv" / "bin" / "python"
     own.parent.mkdir(parents=True)
     own.symlink_to(sys.executable)

@@ -141,8 +141,7 @@ def _asked(python: str, root: str, named: str) -> Interpreter:
         raise ConfigError(f"{named}: cannot be run as a Python interpreter ({getattr(e, 'strerror', None) or e})") from None
     lines = probe.stdout.strip().splitlines()
     if probe.returncode != 0 or len(lines) != 2 or not re.fullmatch(r"\d+\.\d+\.\d+", lines[1]):
-        said = (probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"])[-1]
-        raise ConfigError(f"{named}: not a Python interpreter that runs here ({said[:200]})")
+        raise ConfigError(f"{named}: not a Python interpreter that runs here ({_what_it_said(probe)[:200]})")
     version = tuple(int(part) for part in lines[1].split("."))
     if version[:2] < OLDEST_PYTHON:
         raise ConfigError(f"{named} is Python {lines[1]}: --run needs Python {'.'.join(map(str, OLDEST_PYTHON))} or newer")
@@ -150,6 +149,15 @@ def _asked(python: str, root: str, named: str) -> Interpreter:
     passed_over = (f"the repository's .python-version asks for {wanted}, which {named} is not (Python {lines[1]})"
                    if wanted and not (lines[1] + ".").startswith(wanted + ".") else "")
     return Interpreter(lines[0] or python, lines[1], passed_over)
+
+
+def _what_it_said(probe: subprocess.CompletedProcess) -> str:
+    """The line of a failed probe's stderr that says why: a Python traceback's last (the exception), any
+    other program's first (pyenv's `python2: command not found`, before its advice on versions)."""
+    lines = [line.strip() for line in probe.stderr.splitlines() if line.strip()]
+    if not lines:
+        return f"exit status {probe.returncode}"
+    return lines[-1] if lines[0].startswith("Traceback") else lines[0]
 
 
 def _python_version_file(root: str) -> str:
