@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 
 from graph.symbols import CLASS, FileSymbols
-from graph.text import clip_words, content_words, first_sentence, listing, split_identifier, word_count
+from graph.text import clip_words, content_words, counted, first_sentence, listing, split_identifier, word_count
 
 if TYPE_CHECKING:
     from graph.code_graph import CodeGraph
@@ -191,7 +191,7 @@ def _lead(x: SummaryInputs) -> str:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return "" if n == 0 else f"{n} {one if n == 1 else many}"
+    return "" if n == 0 else counted(n, one, many)
 
 
 def _sentences_within(text: str, max_words: int) -> str:

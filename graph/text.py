@@ -137,5 +137,14 @@ def listing(items: list[str], limit: int) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
+def counted(n: int, one: str, many: str = "") -> str:
+    """`1 file`, `3 files`: the number with its noun (`many`, else `one` + s).
+
+    >>> counted(1, "binary file"), counted(2, "subdirectory", "subdirectories")
+    ('1 binary file', '2 subdirectories')
+    """
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def word_count(text: str) -> int:
     return len(text.split())

@@ -63,7 +63,7 @@ def test_skipped_files_are_counted_in_warnings(shop):
     (shop / "shop" / "blob.py").write_bytes(b"\x00\x00")
     r = run_rag("index", shop)
     assert r.returncode == 0
-    assert "warning: skipped 1 binary files (shop/blob.py)" in r.stderr
+    assert "rag: warning: skipped 1 binary file (shop/blob.py)" in r.stderr
 
 
 def test_modules_plain_json_and_tree(shop):

@@ -20,7 +20,7 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_counted(shop):
         fh.write("def latin1_named():\n    return 1\n")
     r = run_rag("index", shop)
     assert r.returncode == 0, r.stderr
-    assert "skipped 1 paths whose names are not UTF-8" in r.stderr and "name-not-utf8" not in r.stderr, r.stderr
+    assert "skipped 1 path whose name is not UTF-8" in r.stderr and "name-not-utf8" not in r.stderr, r.stderr
     assert run_rag("ask", "cart total", "--repo", shop).returncode == 0
 
 
@@ -439,5 +439,5 @@ def test_a_minified_script_is_skipped_whatever_its_name(tmp_path):
                                   + "".join(f"function add{i}(cart, item) {{\n  return cart.concat([item]);\n}}\n"
                                             for i in range(200)))
     r = run_rag("index", repo)
-    assert r.returncode == 0 and "skipped 1 minified scripts (bundle.js)" in r.stderr, r.stderr
+    assert r.returncode == 0 and "skipped 1 minified script (bundle.js)" in r.stderr, r.stderr
     assert [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"] == ["cart.js"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from graph.text import counted
 from rag.cli.common import DAMAGED_EXIT, embedder_arg, index_dir_arg, retrieval_settings
 
 
@@ -109,29 +110,32 @@ def _tuned_embedder_damage(extension, index_dir: str) -> list[str]:
 def _print_index_report(r) -> None:
     err = sys.stderr
     if not r.wrote:
-        print(f"index is fresh: {r.files} files, {r.modules} modules ({r.index_dir})", file=err)
+        print(f"index is fresh: {counted(r.files, 'file')}, {counted(r.modules, 'module')} ({r.index_dir})", file=err)
     else:
         how = "full" if r.changes.reason else "incremental"
         if r.changes.reason not in ("", "no index yet", "full rebuild requested"):
             print(f"rebuilding everything: {r.changes.reason}", file=err)
-        print(f"indexed {r.files} files into {r.modules} modules in {r.seconds:.2f} s "
+        print(f"indexed {counted(r.files, 'file')} into {counted(r.modules, 'module')} in {r.seconds:.2f} s "
               f"({how}: {r.parsed} parsed, {r.reused} unchanged) -> {r.index_dir}", file=err)
         if r.history:
             print(r.history, file=err)
     if r.syntax_errors:
-        print(f"warning: {r.syntax_errors} files have syntax errors; indexed what parsed", file=err)
+        print(f"rag: warning: {counted(r.syntax_errors, 'file has', 'files have')} syntax errors; indexed what parsed",
+              file=err)
     for reason, paths in sorted(r.skipped.items()):
         example = ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")
-        print(f"warning: skipped {len(paths)} {_SKIP_WORDS.get(reason, reason)} ({example})", file=err)
+        print(f"rag: warning: skipped {counted(len(paths), *_SKIPPED.get(reason, (reason,)))} ({example})", file=err)
     for m, unmatched in r.unmatched_paths:
         if len(unmatched) == sum(not p.startswith("!") for p in m.paths):
-            print(f"warning: rag.toml's module {m.id!r} holds no indexed source file (its paths: "
+            print(f"rag: warning: rag.toml's module {m.id!r} holds no indexed source file (its paths: "
                   f"{', '.join(m.paths)} match none)", file=err)
         else:
-            print(f"warning: rag.toml's module {m.id!r}: {', '.join(unmatched)} "
+            print(f"rag: warning: rag.toml's module {m.id!r}: {', '.join(unmatched)} "
                   f"match{'es' if len(unmatched) == 1 else ''} no indexed source file (a typo, or code since moved)",
                   file=err)
 
-_SKIP_WORDS = {"huge": "files over the size limit", "binary": "binary files", "not-utf8": "files not in UTF-8",
-               "name-not-utf8": "paths whose names are not UTF-8", "minified": "minified scripts",
-               "unreadable": "unreadable paths", "symlink": "symbolic links (not followed)"}
+_SKIPPED = {"huge": ("file over the size limit", "files over the size limit"), "binary": ("binary file",),
+            "not-utf8": ("file not in UTF-8", "files not in UTF-8"),
+            "name-not-utf8": ("path whose name is not UTF-8", "paths whose names are not UTF-8"),
+            "minified": ("minified script",), "unreadable": ("unreadable path",),
+            "symlink": ("symbolic link (not followed)", "symbolic links (not followed)")}

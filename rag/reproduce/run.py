@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from graph.errors import ConfigError
+from graph.text import counted
 from rag.reproduce.examples import python_examples
 from rag.settings import ExampleSettings
 
@@ -71,13 +72,13 @@ class ExampleRun:
             return "--run: none of the report's code is Python that parses: nothing was run"
         python = f"Python {self.version}, {self.python}" if self.version else self.python
         if not self.ran:
-            what = (f"the report's example was tried ({_count(tried, 'statement')}, {self.seconds:.1f} s, {python}) "
+            what = (f"the report's example was tried ({counted(tried, 'statement')}, {self.seconds:.1f} s, {python}) "
                     f"and all failed (first: {self.errors[0] if self.errors else 'no message'}): the answer is "
                     "retrieval's alone")
         else:
             functions = sum(map(len, self.called.values()))
-            what = (f"the report's example ran {_count(self.ran, 'statement')} in {self.seconds:.1f} s ({python}) "
-                    f"and called {_count(functions, 'function')} in {_count(len(self.called), 'file')} of the repository")
+            what = (f"the report's example ran {counted(self.ran, 'statement')} in {self.seconds:.1f} s ({python}) "
+                    f"and called {counted(functions, 'function')} in {counted(len(self.called), 'file')} of the repository")
             if self.failed:
                 what += (f"; {self.failed} more failed (first: {self.errors[0]})" if self.errors
                          else f"; {self.failed} more failed")
@@ -89,10 +90,6 @@ class ExampleRun:
         return {"python": self.python, "version": self.version, "examples": self.examples, "ran": self.ran,
                 "failed": self.failed, "errors": list(self.errors), "stopped": self.stopped, "seconds": self.seconds,
                 "files_called": len(self.called), "problem": self.problem}  # files of the whole repository
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def interpreter(root: str, given: str = "") -> Interpreter:
