@@ -138,6 +138,10 @@ class IndexStore:
         intact, or when the manifest recorded nothing (an index of rag <= 0.1.21)."""
         return damage_of(os.path.join(self.dir, manifest.snapshot), manifest.snapshot_files, hashes)
 
+    def damaged_error(self, damage: list[str]) -> IndexCorruptError:
+        """The one message every command gives for a damaged snapshot (`damage`: what `damage` found)."""
+        return IndexCorruptError(f"the index at {self.dir} is damaged ({damage[0]}): `rag index` repairs it")
+
     def refuse_newer(self) -> None:
         """IndexStoreError when the index was written by a newer rag: an older one must not overwrite it
         (its user may run both); `rag index --full` replaces it on purpose."""

@@ -49,6 +49,23 @@ def test_a_truncated_snapshot_file_is_one_line_for_a_question_and_repaired_by_in
     assert run_rag("ask", "add a product to the cart", "--repo", shop, "-k", "1").returncode == 0
 
 
+def test_a_flipped_byte_in_the_modules_is_refused_by_every_reader(shop):
+    """A same-size byte flip in modules.jsonl was printed by `rag modules` and answered from by `rag ask`:
+    they looked at sizes only (README audit, sweep 11)."""
+    run_rag("index", shop, "-q")
+    path = _snapshot_file(shop, "modules.jsonl")
+    with open(path, "r+b") as fh:
+        first = fh.read(1)
+        fh.seek(0)
+        fh.write(b"Y" if first != b"Y" else b"Z")
+    for command in (["modules", shop, "--all"], ["ask", "add a product to the cart", "--repo", shop]):
+        r = run_rag(*command)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert "is damaged (modules.jsonl changed since it was written): `rag index` repairs it" in r.stderr, r.stderr
+    assert run_rag("index", shop, "-q").returncode == 0
+    assert run_rag("modules", shop).returncode == 0
+
+
 def test_a_missing_snapshot_file_is_damage(shop):
     import os
 

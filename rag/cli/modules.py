@@ -23,7 +23,12 @@ def _cmd_modules(args) -> int:
     from graph.index_location import where_index
 
     repo, within, index_dir = where_index(args.path, args.index_dir)
-    modules = load_modules(IndexStore(index_dir))
+    store = IndexStore(index_dir)
+    manifest = store.manifest()
+    damage = store.damage(manifest)  # a flipped byte would be printed as the modules' text
+    if damage:
+        raise store.damaged_error(damage)
+    modules = load_modules(store, manifest)
     if within:  # a folder of an indexed repository: its part of that index, as `rag ask` there answers
         print(f"rag: the modules under {within} in the index of {repo}", file=sys.stderr)
         modules = [m for m in modules if m.id.startswith(within)]
