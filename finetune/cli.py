@@ -120,7 +120,7 @@ def _cmd_finetune(args) -> int:
     if report is None:
         print(f"wrote the training examples to {args.dump_data}", file=sys.stderr)
         return 0
-    print(f"trained on {report.train_examples} examples for {report.epochs_run:g} epochs in {report.seconds:.0f} s "
+    print(f"trained on {report.train_examples} examples for {report.epochs_run:g} epoch{'' if report.epochs_run == 1 else 's'} in {report.seconds:.0f} s "
           f"({report.total_seconds:.0f} s in all; {report.stopped_because}); validation accuracy "
           f"{report.base_validation_accuracy} before, {report.best_validation_accuracy} after; "
           + (f"adapter {report.adapter} in {engine.store.dir}" if report.adapter else

@@ -79,6 +79,8 @@ def test_modules_plain_json_and_tree(shop):
     assert tree[0].startswith("shop/") and "Online shop" in tree[0]
     assert any(line.startswith("  payment/") for line in tree)
     assert any(line.startswith("    gateway.py") for line in tree)
+    both = run_rag("modules", shop, "--tree", "--json")  # --tree was quietly dropped (README audit, sweep 11)
+    assert both.returncode == 2 and "give one of them" in both.stderr and not both.stdout
 
 
 def test_corrupt_index_is_one_line_for_readers(shop):

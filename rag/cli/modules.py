@@ -22,6 +22,10 @@ def _cmd_modules(args) -> int:
     from graph.store import IndexStore
     from graph.index_location import where_index
 
+    if args.tree and args.json:
+        from graph.errors import RagError
+        raise RagError("--tree draws the modules as text and --json lists them as JSON (with each one's parent): "
+                       "give one of them")
     repo, within, index_dir = where_index(args.path, args.index_dir)
     store = IndexStore(index_dir)
     manifest = store.manifest()
