@@ -258,15 +258,21 @@ def _import_spec(node) -> str:
 
 def clean_comment(text: str) -> str:
     lines = []
+    in_note = False  # a TODO note's paragraph: its lines go on to a blank line ("Maybe it can …" too)
     for line in text.splitlines():
         line = line.strip()
         line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#|--|\*+)", "", line)
         line = re.sub(r"\*+/$", "", line).strip()
         line = re.sub(r"(?:^|\s)\*+$", "", line).strip()  # the right side of a box of asterisks
+        if in_note:
+            if line:
+                continue
+            in_note = False  # its blank line ends the paragraph before as well (a first sentence is whole)
         if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line):
             continue
-        if _TODO.match(line):
-            break
+        if _TODO.match(line):  # left out; the prose after its paragraph is kept
+            in_note = True
+            continue
         tag = _DOC_TAG.match(line)
         if tag:
             name = tag.group(1).lower()

@@ -483,6 +483,11 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("// https://docs.python.org/3/c-api/typeobj.html", ""),  # a bare link (orjson's Rust sources)
     ("// See https://example.com/spec for the format.", "See https://example.com/spec for the format."),
     ("// Computes taxes.\n// FIXME: rounding", "Computes taxes."),
+    # a note's paragraph is left out, the prose after it kept (it was all dropped: README audit, sweep 11)
+    ("# FIXME(bob): slow\n#\n# Computes the shipping cost.", "Computes the shipping cost."),
+    ("// TODO: cache this\n// Maybe it can be computed once.\n//\n// Sums the rows.", "Sums the rows."),
+    ("# TODO: remove this\n# Formats a date.", ""),
+    ("// Computes taxes.\n// FIXME: rounding\n//\n// Example: taxes(cart)", "Computes taxes."),  # one paragraph: the note's own sentence, as far as it says
     ("/**\n * To do: update docs\n */", ""),  # express's request.js
     ("// To do this, call refresh() first.", "To do this, call refresh() first."),
     # a comment's first sentence, not the example after it
