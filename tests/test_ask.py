@@ -111,6 +111,23 @@ def test_directory_level_ranks_directories_and_named_modules(engine):
     assert all(c.kind in ("directory", "named") for c in res.candidates)
 
 
+
+def test_every_folder_and_named_module_says_which_file_carries_it(engine):
+    """A named module answered with no evidence at all, and a folder holding only folders named the first
+    file found below it rather than its best (README audit, sweep 11)."""
+    res = engine.ask("payment providers and the gateway protocol", level="dir", k=10)
+    files = {c.module: c.score for c in engine.ask("payment providers and the gateway protocol", k=20).candidates}
+    for c in res.candidates:
+        assert len(c.why) == 1 and c.why[0].startswith("best file: "), (c.module, c.why)
+        best = c.why[0].removeprefix("best file: ")
+        assert best in files and c.score <= files[best] + 1e-9
+        if c.kind == "directory":
+            under = [f for f in files if f.startswith(c.module) or c.module == "./"]
+            direct = [f for f in under if "/" not in f[len(c.module):]]
+            assert files[best] == max(files[f] for f in (direct or under)), (c.module, best)
+    assert {c.kind for c in res.candidates} >= {"named", "directory"}
+
+
 def test_folders_asked_within_a_subdirectory_stay_inside_it(shop):
     """`--repo shop/payment --level dir` answered `shop/` and the named module `billing` (which holds
     shop/checkout.py too); `--repo tests` "nothing matches" with exit 0; a repository with no folder

@@ -343,31 +343,33 @@ class Retriever:
         `within`: only directories under it, and named modules wholly under it."""
         direct: dict[str, float] = {}
         below: dict[str, float] = {}
-        best_file: dict[str, int] = {}
+        best_direct: dict[str, int] = {}  # the file each score comes from, for the evidence
+        best_below: dict[str, int] = {}
         for i, f in enumerate(self.files):
             score = float(file_scores[i])
             parent = posixpath.dirname(f)
             key = parent + "/" if parent else ROOT
             if score > direct.get(key, -np.inf):
-                direct[key], best_file[key] = score, i
+                direct[key], best_direct[key] = score, i
             while parent:
                 parent = posixpath.dirname(parent)
                 up = parent + "/" if parent else ROOT
                 if score > below.get(up, -np.inf):
-                    below[up] = score
-                    best_file.setdefault(up, i)
-        candidates = {}
+                    below[up], best_below[up] = score, i
+        candidates, best_file = {}, {}
         for m in self.modules.values():
             if m.kind == "directory" and m.role in self.settings.roles and m.id.startswith(within):
                 if m.id in direct:
-                    candidates[m.id] = direct[m.id]
+                    candidates[m.id], best_file[m.id] = direct[m.id], best_direct[m.id]
                 elif m.id in below:
                     candidates[m.id] = below[m.id] - self.settings.nested_dir_penalty
+                    best_file[m.id] = best_below[m.id]
             elif m.kind == "named":
                 files = self._named.get(m.id, ())
                 members = [self._file_index[f] for f in files if f in self._file_index]
                 if members and all(f.startswith(within) for f in files):
-                    candidates[m.id] = max(float(file_scores[i]) for i in members)
+                    best_file[m.id] = max(members, key=lambda i: float(file_scores[i]))
+                    candidates[m.id] = float(file_scores[best_file[m.id]])
         ranked = sorted(((m, v) for m, v in candidates.items() if v > -np.inf), key=lambda kv: (-kv[1], kv[0]))[:k]
         hits = []
         for mid, score in ranked:
