@@ -74,6 +74,9 @@ def test_an_index_built_with_a_model_directory_is_used_by_naming_it(shop, tiny_m
     from conftest import run_rag
 
     assert run_rag("index", shop, "--embedder", tiny_model_dir, "-q").returncode == 0
+    # --check embeds nothing: it says fresh without being told the model again (exit 2 was no --check code)
+    r = run_rag("index", shop, "--check")
+    assert r.returncode == 0 and "fresh" in r.stdout + r.stderr, r.stdout + r.stderr
     labeled = tmp_path / "q.jsonl"
     labeled.write_text('{"query": "add a product to the shopping cart", "gold_files": ["shop/cart.py"]}\n')
     r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid", "--json")

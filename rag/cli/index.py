@@ -51,7 +51,7 @@ def _cmd_index(args) -> int:
     elif args.index_dir is None and not os.path.exists(index_dir) and index_above(repo):
         print(f"rag: note: the index of {index_above(repo)} leaves {args.path} out (ignored or excluded "
               f"there): it gets an index of its own", file=sys.stderr)
-    extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir)]
+    extensions = [RetrievalExtension(retrieval_settings(args.embedder), index_dir=index_dir, loading=not args.check)]
     out = sys.stdout if args.check else sys.stderr
     embedder_damage = _tuned_embedder_damage(extensions[0], index_dir)
     if embedder_damage:  # `rag index` cannot repair it (only another embedder can), nor embed with it

@@ -21,10 +21,11 @@ from rag.settings import AUTO_EMBEDDER, DEFAULT_EMBEDDER
 TUNED_PREFIX = "index:"
 
 
-def choose_embedder(name: str, index_dir: str | None) -> str:
+def choose_embedder(name: str, index_dir: str | None, loading: bool = True) -> str:
     """The embedder an index uses. "auto": the one the existing index was built with (a choice once
     made sticks, and asking never re-embeds); for a new index, its tuned embedder when it has one
-    (`rag finetune --retriever`), else the bundled model. Any other name is taken as it is."""
+    (`rag finetune --retriever`), else the bundled model. Any other name is taken as it is. Without
+    `loading` (`rag index --check`, which embeds nothing) a path the index names is taken as it is too."""
     if name != AUTO_EMBEDDER:
         return name
     if index_dir:
@@ -32,7 +33,7 @@ def choose_embedder(name: str, index_dir: str | None) -> str:
 
         built_with = built_embedder(index_dir)
         if built_with:
-            return trusted(built_with, index_dir)
+            return trusted(built_with, index_dir) if loading else built_with
         info = AdapterStore(index_dir).current_retriever()
         if info is not None:
             return TUNED_PREFIX + info.embedder

@@ -44,13 +44,15 @@ class RetrievalExtension:
     name = "retrieval"
 
     def __init__(self, settings: RetrievalSettings = RetrievalSettings(), embedder=None, index_dir: str | None = None,
-                 vectors: dict[str, np.ndarray] | None = None):
+                 vectors: dict[str, np.ndarray] | None = None, loading: bool = True):
         """`index_dir`: the index this builds, where an "auto" embedder looks for a tuned one.
         `vectors`: texts already embedded with this embedder, by text_hash (what `rag finetune
-        --retriever` embedded to judge a tuned embedder), not embedded again."""
+        --retriever` embedded to judge a tuned embedder), not embedded again. Without `loading`, it only
+        compares settings (`rag index --check`) and never loads the embedder."""
         from rag.embedding.embedder import choose_embedder
 
-        self.retrieval = replace(settings, embedder=choose_embedder(settings.embedder, index_dir))
+        self.retrieval = replace(settings, embedder=choose_embedder(settings.embedder, index_dir, loading))
+        self.loading = loading
         self.index_dir = index_dir
         self._embedder = embedder  # injected in tests; loaded on first use otherwise
         self._given_vectors = vectors or {}
@@ -59,6 +61,8 @@ class RetrievalExtension:
         return self.retrieval.index_settings()
 
     def embedder(self):
+        if not self.loading:
+            raise RuntimeError("this extension only compares settings: it loads no embedder")
         if self._embedder is None:
             from rag.embedding.embedder import embedder_location, shared_embedder
 
