@@ -1,6 +1,7 @@
 """`rag finetune`: from an index to training examples to a published adapter (or a merged model)."""
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -214,8 +215,9 @@ def finetune(engine, train_settings: TrainSettings = TrainSettings(), data_setti
     snapshot = engine.store.manifest().snapshot
     # all held-out commits, not only the validation sample: none of them is trained on (newest first)
     commits = [q for q in every if q.origin == "git" and q.split == "validation"][: train_settings.held_out_commits]
-    check = (lambda: asdict(check_adapter(engine, commits, train_settings.base_model, progress=progress))) \
-        if commits else None
+    seconds = check_seconds(train_settings.max_minutes)
+    check = (lambda: asdict(check_adapter(engine, commits, train_settings.base_model, progress=progress,
+                                          seconds=seconds))) if commits else None
     return train(examples, engine.store.dir, snapshot, asdict(data_settings), train_settings, resume, progress,
                  started, check, force)
 
@@ -231,21 +233,40 @@ class AdapterCheck:
     p_value: float  # of better against worse (rag/ranking_metrics.py: mcnemar_p)
     clearly_better: bool  # more better than worse, beyond chance: `rag ask --llm` warns otherwise
     commits: list[str] = field(default_factory=list)  # the commits asked, in the scores' order
+    held_out: int = 0  # the held-out commits there were (more than were asked when the check's time ran out)
 
 
-def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10, progress=None) -> AdapterCheck:
+MIN_CHECKED = 10  # commits the check asks however late it starts: fewer would decide nothing
+
+
+def check_seconds(max_minutes: float) -> float:
+    """How long the held-out check may take after training: a fifth of the run's budget, at least a
+    minute (`rag finetune` with defaults: 25 + 5 minutes, issue 18's 30 on 2 cores).
+
+    >>> check_seconds(25), check_seconds(3)
+    (300.0, 60.0)
+    """
+    return max(60.0, 0.2 * max_minutes * 60)
+
+
+def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10, progress=None,
+                  seconds: float = math.inf) -> AdapterCheck:
     """Ask each held-out commit (as at its commit) as a user would, with and without `--llm`: the
     adapter in use (the index's own, for `base_model`) in the prompt shape it was trained on, its
     scores fused with retrieval's as `rag ask --llm` fuses them. The test a tuned model has to pass
     to be worth asking (issue 18's: trained on the past, asked about the future). `progress(stage,
-    done, total)` is told each commit asked."""
+    done, total)` is told each commit asked; after `seconds` (and MIN_CHECKED commits) the newest
+    commits asked so far decide."""
     from rag.engine import Engine
     from rag.retrieval.question import QueryError
 
     asking = Engine(engine.repo, engine.store, engine.retriever, engine.stale,
                     replace(engine.llm_settings, model=base_model, adapter="auto"))
     plain, fused, asked = [], [], []
+    deadline = time.monotonic() + seconds
     for i, q in enumerate(commits):
+        if len(asked) >= MIN_CHECKED and time.monotonic() > deadline:
+            break
         if progress:
             progress("held-out check", i + 1, len(commits))
         try:
@@ -259,7 +280,7 @@ def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10, pr
     retrieval, llm = HeldOutScore.of_ranks(plain), HeldOutScore.of_ranks(fused)
     better, worse = first_changes(retrieval, llm)
     return AdapterCheck(len(asked), retrieval, llm, better, worse, round(mcnemar_p(better, worse), 4),
-                        clearly_better(better, worse), asked)
+                        clearly_better(better, worse), asked, len(commits))
 
 
 def merge(index_dir: str, out: str, base_model: str | None = None) -> str:

@@ -38,13 +38,13 @@ class TrainSettings:
     # of the whole run, data generation included: past it training stops (the best adapter so far is
     # kept), leaving time for the last validation and the held-out check within 30 minutes on 2 CPU cores
     max_minutes: float = setting(25.0, "stop training after M minutes, keeping the best so far (the adapter: M of "
-                                       "the whole run, then a last validation and the held-out check; with "
+                                       "the whole run, then a last validation and the held-out check, which has M/5 more; with "
                                        "--retriever: of its training steps)", metavar="M")
     max_train_examples: int = setting(1500, "train on at most N examples an epoch, sampled", metavar="N",
                                       flag="--max-examples")
     validation_examples: int = 48
     # after training, at most this many of the newest held-out commits are asked with and without the
-    # adapter (finetune/pipeline.py: check_adapter): ~1 s each on a CPU
+    # adapter (finetune/pipeline.py: check_adapter): 1-2 s each on a CPU, for at most a fifth of max_minutes
     held_out_commits: int = 100
     patience: int = 1
     checkpoint_steps: int = 50  # a checkpoint for --resume every this many steps

@@ -10,10 +10,12 @@ import eval.runner
 import eval.settings
 import finetune.examples
 import finetune.held_out
+import finetune.pipeline
 import finetune.train
 import graph.headers
 import graph.history
 import graph.neighbours
+import graph.text
 import rag.engine
 import rag.llm.listing
 import rag.ranking_metrics
@@ -28,8 +30,8 @@ import graph.walk
 
 
 @pytest.mark.parametrize("module", [
-    eval.dataset, eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.train,
-    graph.headers, graph.history, graph.neighbours, rag.llm.listing, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
+    eval.dataset, eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.pipeline, finetune.train,
+    graph.headers, graph.history, graph.neighbours, graph.text, rag.llm.listing, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
     rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
     rag.serve.watch
 ])

@@ -871,6 +871,20 @@ def test_the_held_out_check_skips_a_commit_with_nothing_to_ask(indexed, tiny):
     assert check.commits == ["bbb"] and check.queries == 1 and check.retrieval.queries == check.llm.queries == 1
 
 
+def test_the_held_out_check_stops_when_its_time_is_out(indexed, tiny):
+    """`--max-minutes 3` ran 8.6 minutes, 5 of them asking 85 held-out commits (README audit, sweep 11):
+    the check has a fifth of the budget, and the newest commits asked by then decide (at least ten)."""
+    from finetune.examples import Query
+    from finetune.pipeline import MIN_CHECKED, check_adapter
+
+    commits = [Query(f"add product {i} to the cart", "shop/cart.py", f"git:{i:03d}", "git", "validation")
+               for i in range(MIN_CHECKED + 5)]
+    check = check_adapter(indexed, commits, tiny, seconds=0)
+    assert check.queries == MIN_CHECKED and check.held_out == MIN_CHECKED + 5
+    assert check.commits == [f"{i:03d}" for i in range(MIN_CHECKED)]  # the newest first, as given
+    assert check_adapter(indexed, commits[:3], tiny).held_out == 3
+
+
 def test_an_interrupted_run_names_the_adapter_it_published():
     """QA sweep 6: Ctrl-C after an epoch had published its adapter said "the current adapter is unchanged"."""
     from finetune.cli import _adapter_now
