@@ -267,7 +267,7 @@ def clean_comment(text: str) -> str:
         if in_note:
             if line:
                 continue
-            in_note = False  # its blank line ends the paragraph before as well (a first sentence is whole)
+            in_note = False  # the blank line after the note is kept: it ends the prose above the note too
         if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line):
             continue
         if _TODO.match(line):  # left out; the prose after its paragraph is kept
