@@ -188,3 +188,17 @@ def test_a_code_block_that_only_mentions_versions_is_kept():
     script = "```python\nimport numpy\nprint(numpy.__version__)\nx = numpy.linspace(0, 1, 5)\nprint(x.sum())\n```"
     assert "widget" in strip_noise(data)
     assert "linspace" in strip_noise(script)  # its version line goes, the code stays
+
+
+def test_absolute_paths_of_any_language_point_into_the_repository():
+    """A JavaScript stack's `/home/me/x/lib/view.js:80:5` (or `~/…`, `C:\\…`) never matched: the path had to
+    start at a word (sweep 12); a library's absolute path that is no repository file names no module."""
+    known = frozenset({"lib/view.js", "lib/router/index.js", "src/cart.c", "shop/frame.py"})
+    report = ("TypeError: Cannot read properties of undefined (reading 'engine')\n"
+              "    at View.render (/home/me/app/node_modules/express/lib/view.js:80:5)\n"
+              "    at tryRender (~/app/lib/router/index.js:12:3)\n"
+              "    at main (C:\\build\\src\\cart.c:7)\n"
+              "    at Object.<anonymous> (/usr/lib/python3/site-packages/pandas/core/frame.py:1)\n")
+    q = parse_query(report, known)
+    assert q.mentioned_files == ["lib/router/index.js", "lib/view.js", "src/cart.c"]
+    assert q.module_files == []

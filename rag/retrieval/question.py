@@ -27,7 +27,10 @@ MAX_TOKEN_REPEAT = 3
 MAX_SHOWN_WORD = 40  # longer words are shown as the token they gave
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
-_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
+# a path as written, relative or absolute (`/home/me/shop/lib/view.js:80:5` in a JavaScript stack, `~/…`,
+# `C:\\…`): its longest tail that is a repository file is the one meant (_match_known)
+_PATH = re.compile(r"(?<![\w/\\.~-])((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]+[/\\])*[\w.-]+"
+                   r"\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
@@ -114,7 +117,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
         hit = _match_known(path, known_files)
         if hit:
             mentioned.append(hit)
-        else:
+        elif not path.startswith(("/", "\\", "~")) and ":" not in path:  # an absolute one elsewhere: a library's
             partial_paths.append(path)
     prose = _FENCE.sub(" ", text)
     counts: Counter = Counter()
