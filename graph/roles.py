@@ -20,9 +20,11 @@ _DIR_ROLES = {
     "bench": BENCH, "benches": BENCH, "benchmark": BENCH, "benchmarks": BENCH,
     "vendor": VENDORED, "vendored": VENDORED, "_vendor": VENDORED, "third_party": VENDORED,
     "thirdparty": VENDORED, "3rdparty": VENDORED, "extern": VENDORED, "cextern": VENDORED, "externals": VENDORED,
-    "node_modules": VENDORED, "bower_components": VENDORED,
+    "node_modules": VENDORED, "bower_components": VENDORED, "deps": VENDORED,  # C projects' copies (ujson, redis)
 }
 _TEST_FILE = re.compile(r"(^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|^conftest|.*Test|.*Tests|.*IT)\.[A-Za-z]+$")
+# JMH's and BenchmarkDotNet's convention (`ParseBenchmark.java`), as `*Test.java` is for tests
+_BENCH_FILE = re.compile(r".*[a-z0-9]Benchmarks?\.[A-Za-z]+$")
 # a web library copied in as a release (`jquery-3.5.1.js`, `underscore-1.13.1.js`) or minified (`app.min.js`)
 _BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mjs|css)$")
 
@@ -31,6 +33,8 @@ def file_role(path: str) -> str:
     parts = path.split("/")
     if _TEST_FILE.match(parts[-1]):
         return TEST
+    if _BENCH_FILE.match(parts[-1]):
+        return BENCH
     if _BUNDLED_ASSET.match(parts[-1]):
         return VENDORED
     for part in parts[:-1]:

@@ -23,6 +23,12 @@ from rag.engine import Engine
     ("tests/vendor/fake.py", TEST),  # a test fixture is a test first
     ("docs/conf.py", DOC),
     ("benchmarks/bench_core.py", BENCH),
+    # sweep 12: gson's metrics/ParseBenchmark.java answered performance questions; ujson's deps/ copy of
+    # double-conversion was its top answer twice
+    ("metrics/src/main/java/com/google/gson/metrics/ParseBenchmark.java", BENCH),
+    ("src/Perf/SerializerBenchmarks.cs", BENCH),
+    ("pkg/benchmark.py", SOURCE),  # a module of that name may be the product (pytest-benchmark)
+    ("deps/double-conversion/double-conversion/strtod.cc", VENDORED),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role
