@@ -66,6 +66,7 @@ _PROSE_TAGS = {"brief", "short", "summary", "description", "desc", "fileoverview
 _ENDING_TAGS = {"param", "tparam", "arg", "argument", "returns", "return", "retval", "throws", "throw",
                 "exception", "see", "since", "author", "version", "deprecated", "example", "type", "typedef",
                 "template", "note", "todo", "remarks", "defaultvalue", "default", "property", "prop"}
+_SPANNING_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\b[^}\n]*\n[^}]*\}")
 _INLINE_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\s+([^}|\s]+)[^}]*\}")
 _HTML_TAG = re.compile(r"</?(?:p|b|i|u|em|strong|code|tt|kbd|var|sup|sub|small|span|div|a|br|ul|ol|li|dl|dt|dd|pre|"
                        r"blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
@@ -257,6 +258,7 @@ def _import_spec(node) -> str:
 
 
 def clean_comment(text: str) -> str:
+    text = _SPANNING_TAG.sub(_one_line_tag, text)
     lines = []
     in_note = False  # a TODO note's paragraph: its lines go on to a blank line ("Maybe it can …" too)
     for line in text.splitlines():
@@ -270,6 +272,7 @@ def clean_comment(text: str) -> str:
             in_note = False  # the blank line after the note is kept: it ends the prose above the note too
         if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line):
             continue
+        line = _without_art(line)
         if _TODO.match(line):  # left out; the prose after its paragraph is kept
             in_note = True
             continue
@@ -285,11 +288,28 @@ def clean_comment(text: str) -> str:
     return _first_paragraphs(lines, after_sentence=True)
 
 
+def _one_line_tag(m: re.Match) -> str:
+    """An inline tag broken over lines (`{@code\n * GsonBuilder}`) on one line, so it reads as one."""
+    return re.sub(r"\s*\n\s*(?:\*+(?!/)|/{2,}!?|#)?\s*", " ", m.group(0))
+
+
+def _without_art(line: str) -> str:
+    """A banner's line without its drawing: nlohmann's `__|  |   __|     |   | |  JSON for Modern C++` keeps
+    its words. Drawing is two or more runs of punctuation set apart by wide spaces (six marks or more)."""
+    parts = re.split(r"\s{2,}", line)
+    drawn = [p for p in parts if p and not any(c.isalnum() for c in p)]
+    if len(drawn) >= 2 and sum(len(p.replace(" ", "")) for p in drawn) >= 6:
+        return " ".join(p for p in parts if p not in drawn)
+    return line
+
+
 def _ascii_art(line: str) -> bool:
     """A line of a banner drawn in punctuation (`| |/\\| |_ _|  Widget Toolkit`): mostly punctuation of
     several kinds. A ruler of one character (`=====`) is not art: it marks the title above it."""
     marks = [c for c in line if not c.isspace()]
     punctuation = {c for c in marks if not c.isalnum()}
+    if len(marks) >= 6 and "_" in punctuation and not any(c.isalnum() for c in marks) and " " in line.strip():
+        return True  # a banner's top drawn in underscores (`__ _____ _____`), which is no ruler (`_` is a word character)
     return len(marks) >= 6 and len(punctuation) > 2 and sum(c.isalnum() for c in marks) < len(marks) / 2
 
 
@@ -446,6 +466,8 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
         last_row = child.end_point[0]
     if current:
         groups.append(current)
+    if spec.name == "rust":  # the module's own doc (`//!`) before a plain comment above it ("Adapted from …")
+        groups.sort(key=lambda group: not group[0].startswith(_INNER_DOC))
     return next(filter(None, map(_header_text, groups)), "")
 
 

@@ -486,8 +486,13 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     # a note's paragraph is left out, the prose after it kept (it was all dropped: README audit, sweep 11)
     ("# FIXME(bob): slow\n#\n# Computes the shipping cost.", "Computes the shipping cost."),
     ("// TODO: cache this\n// Maybe it can be computed once.\n//\n// Sums the rows.", "Sums the rows."),
-    ("# TODO: remove this\n# Formats a date.", ""),
-    ("// Computes taxes.\n// FIXME: rounding\n//\n// Example: taxes(cart)", "Computes taxes."),  # one paragraph: the note's own sentence, as far as it says
+    ("# TODO: remove this\n# Formats a date.", ""),  # one paragraph: the note's own sentence, as far as it says
+    ("// Computes taxes.\n// FIXME: rounding\n//\n// Example: taxes(cart)", "Computes taxes."),
+    # sweep 12: a Javadoc tag broken over lines (gson), nlohmann's banner
+    ("/**\n * Gson is used by first constructing a {@code\n * GsonBuilder} instance.\n */",
+     "Gson is used by first constructing a GsonBuilder instance."),
+    ("//     __ _____ _____ _____\n//  __|  |   __|     |   | |  JSON for Modern C++\n"
+     "// |  |  |__   |  |  | | | |  version 3.11.3\n", "JSON for Modern C++"),
     ("/**\n * To do: update docs\n */", ""),  # express's request.js
     ("// To do this, call refresh() first.", "To do this, call refresh() first."),
     # a comment's first sentence, not the example after it
@@ -720,3 +725,15 @@ def test_a_box_of_asterisks_is_not_part_of_the_comment():
              " ***************************************************************************/\n" \
              "static int PyCelprm_new(void) { return 0; }\n"
     assert doc_of(parse_source("w.c", framed.encode(), BY_NAME["c"], "0"), "PyCelprm_new") == "PyCelprm methods."
+
+
+def test_a_rust_files_own_doc_comes_before_a_plain_comment_above_it():
+    """serde_json's lexical/*.rs were all "Adapted from https://github.com/…", the line above their `//!`
+    docs (sweep 12)."""
+    from graph.languages import BY_NAME
+    from graph.parse import parse_source
+
+    source = (b"// Adapted from https://github.com/Alexhuszagh/rust-lexical.\n\n"
+              b"//! Building-blocks for arbitrary-precision math.\n\nuse crate::x;\n\npub fn add(a: u32) -> u32 { a }\n")
+    assert parse_source("src/math.rs", source, BY_NAME["rust"], "x").doc == \
+        "Building-blocks for arbitrary-precision math."
