@@ -46,6 +46,12 @@ def test_the_file_defining_a_named_class_comes_first(repo):
     assert "defines ReprHighlighter, named in the query" in top.why
 
 
+def test_a_name_written_twice_is_said_once(repo):
+    """`mux.ServeHTTP` and `ServeHTTP` in one question gave "defines ServeHTTP, ServeHTTP" (sweep 12)."""
+    top = Engine.open(str(repo)).ask("highlighter.ReprHighlighter breaks: ReprHighlighter drops flags").candidates[0]
+    assert "defines ReprHighlighter, named in the query" in top.why
+
+
 def test_without_the_signal_the_files_using_the_name_win(repo):
     # the fixture is hard enough that the signal, not word overlap, puts the definition first
     eng = Engine.open(str(repo), settings=RetrievalSettings(w_named_definition=0.0))

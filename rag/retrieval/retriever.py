@@ -124,7 +124,9 @@ class Retriever:
                 if files:
                     if len(files) <= self.settings.max_definers:
                         for f in files:
-                            out.setdefault(f, []).append(".".join(parts[i:]))
+                            names = out.setdefault(f, [])
+                            if ".".join(parts[i:]) not in names:  # `mux.ServeHTTP` and `ServeHTTP`: one name
+                                names.append(".".join(parts[i:]))
                     break
         return out
 
