@@ -132,6 +132,7 @@ class IndexReport:
     history: str = ""  # what was mined from git, or why nothing was
     # rag.toml's named modules with paths that match no file, and those paths (RepoConfig.unmatched_paths)
     unmatched_paths: list = field(default_factory=list)
+    syntax_error_files: list = field(default_factory=list)  # which files had them, when this run parsed (sorted)
 
 
 def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequence[IndexExtension] = (),
@@ -237,7 +238,8 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         lap("history")
         modules = build_modules(graph, {s.path: s.keyword_weights for s in symbols})
         lap("modules")
-        syntax_errors = sum(1 for s in symbols if s.syntax_errors)
+        with_errors = sorted(s.path for s in symbols if s.syntax_errors)
+        syntax_errors = len(with_errors)
         payload = [("graph.json", [graph_to_json(graph)]),
                    ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),
                    ("files.jsonl", [line for _, line in results]),
@@ -261,7 +263,7 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         lap("write")
     return IndexReport(store.dir, changes, len(to_parse), len(reuse), len(sources), len(modules), syntax_errors,
                        found.skipped, time.perf_counter() - start, True, timings, _history_line(history),
-                       unmatched_paths)
+                       unmatched_paths, with_errors)
 
 
 def max_jobs() -> int:

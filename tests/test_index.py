@@ -194,9 +194,13 @@ def test_syntax_errors_parse_partially_and_indexing_goes_on(shop):
                                              '    pass\n\nclass After:\n    pass\n')
     report = index(str(shop))
     assert report.syntax_errors == 1 and report.files == 7
+    assert report.syntax_error_files == ["shop/broken.py"]  # the warning names it (sweep 12: 79 files, none named)
     g = load_graph(IndexStore(report.index_dir))
     assert g.nodes["shop/broken.py"]["syntax_errors"] >= 1
     assert "shop/broken.py::ok" in g and "shop/broken.py::After" in g
+    (shop / "shop" / "broken.py").write_text("def broken(:\n")
+    r = run_rag("index", shop)
+    assert "rag: warning: 1 file has syntax errors; indexed what parsed (shop/broken.py)" in r.stderr, r.stderr
 
 
 def test_symlink_loop_and_links_are_not_followed(shop):

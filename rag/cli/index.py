@@ -120,10 +120,10 @@ def _print_index_report(r) -> None:
         if r.history:
             print(r.history, file=err)
     if r.syntax_errors:
-        print(f"rag: warning: {counted(r.syntax_errors, 'file has', 'files have')} syntax errors; indexed what parsed",
-              file=err)
+        print(f"rag: warning: {counted(r.syntax_errors, 'file has', 'files have')} syntax errors; indexed what parsed"
+              + (f" ({_examples(r.syntax_error_files)})" if r.syntax_error_files else ""), file=err)
     for reason, paths in sorted(r.skipped.items()):
-        example = ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")
+        example = _examples(paths)
         print(f"rag: warning: skipped {counted(len(paths), *_SKIPPED.get(reason, (reason,)))} ({example})", file=err)
     for m, unmatched in r.unmatched_paths:
         if len(unmatched) == sum(not p.startswith("!") for p in m.paths):
@@ -133,6 +133,10 @@ def _print_index_report(r) -> None:
             print(f"rag: warning: rag.toml's module {m.id!r}: {', '.join(unmatched)} "
                   f"match{'es' if len(unmatched) == 1 else ''} no indexed source file (a typo, or code since moved)",
                   file=err)
+
+def _examples(paths: list[str]) -> str:
+    return ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")
+
 
 _SKIPPED = {"huge": ("file over the size limit", "files over the size limit"), "binary": ("binary file",),
             "not-utf8": ("file not in UTF-8", "files not in UTF-8"),
