@@ -202,3 +202,23 @@ def test_absolute_paths_of_any_language_point_into_the_repository():
     q = parse_query(report, known)
     assert q.mentioned_files == ["lib/router/index.js", "lib/view.js", "src/cart.c"]
     assert q.module_files == []
+
+
+def test_other_languages_stacks_name_their_innermost_frame():
+    """Only Python's tracebacks set the innermost frame: a JavaScript stack ending in lib/view.js answered
+    lib/router/index.js (sweep 12). Those stacks list the innermost call first."""
+    known = frozenset({"lib/view.js", "lib/router/index.js", "src/main/java/com/google/gson/Gson.java",
+                       "src/de.rs", "mux.go", "src/cart.cc", "shop/cart.py"})
+    stacks = {
+        "lib/view.js": "    at View.render (/home/me/app/lib/view.js:80:5)\n    at tryRender (lib/router/index.js:12:3)",
+        "src/main/java/com/google/gson/Gson.java": "\tat com.google.gson.Gson.toJson(Gson.java:42)\n\tat Main.main(Main.java:3)",
+        "mux.go": "goroutine 1 [running]:\n\t/home/me/go/pkg/mod/github.com/gorilla/mux/mux.go:123 +0x1f",
+        "src/de.rs": "thread 'main' panicked at 'oops', src/de.rs:10:5",
+        "src/cart.cc": "#0  0x00005555 in cart_add (c=0x0) at src/cart.cc:42\n#1  main () at main.cc:3",
+    }
+    for innermost, stack in stacks.items():
+        q = parse_query("it crashes\n" + stack, known)
+        assert q.innermost_file == innermost and innermost in q.mentioned_files, (innermost, q.innermost_file)
+    python = parse_query('it crashes\n    at View.render (lib/view.js:80:5)\nTraceback (most recent call last):\n'
+                         '  File "shop/cart.py", line 3, in add\nValueError: no', known)
+    assert python.innermost_file == "shop/cart.py"  # a Python traceback's own frame comes first

@@ -31,6 +31,13 @@ _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
 # `C:\\…`): its longest tail that is a repository file is the one meant (_match_known)
 _PATH = re.compile(r"(?<![\w/\\.~-])((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]+[/\\])*[\w.-]+"
                    r"\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
+# a frame of a stack that lists the innermost call first: JavaScript's `at render (/app/lib/view.js:80:5)`,
+# Go's `\t/home/me/mux/mux.go:123 +0x1f`, Rust's `at ./src/de.rs:10:5` and `panicked at src/de.rs:10:5`,
+# gdb's `#0 … at src/cart.cc:42`
+_OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:\S+\s+\()?|#\d+\s.*?\bat\s+|.*\bpanicked at (?:'[^']*',\s*)?)?\(?((?:~|[A-Za-z]:)?[\w./\\~-]*"
+                                r"\.(?:js|jsx|mjs|ts|tsx|go|rs|c|h|cc|cpp|hpp)):\d+")
+# Java's `at com.shop.Cart.add(Cart.java:42)`: the class's package is the file's folder
+_JAVA_FRAME = re.compile(r"^\s*at\s+((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+\((\w+\.(?:java|kt|scala)):\d+\)")
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
@@ -97,9 +104,11 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     title = title_of(text)
     body = strip_noise(text.split("\n", 1)[1] if title else text)
     mentioned: list[str] = []
-    innermost = None
+    innermost = outer_first = None
     kept_lines = [title] if title else []
     for line in body.splitlines():
+        if outer_first is None:
+            outer_first = _outer_first_frame(line, known_files)
         frame = _FRAME.match(line) or _IPYTHON_FRAME.match(line)
         if frame:
             hit = _match_known(frame.group(1), known_files)
@@ -111,6 +120,9 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
                 kept_lines.append(line)
             continue  # a frame outside the repository says nothing about where the change belongs
         kept_lines.append(line)
+    if outer_first is not None:
+        mentioned.append(outer_first)
+        innermost = innermost or outer_first  # a Python traceback's own innermost frame comes first
     text = "\n".join(kept_lines)
     partial_paths = []
     for path in _PATH.findall(text):
@@ -201,6 +213,26 @@ def _path_tails(known_files: frozenset[str]) -> dict[str, list[str]]:
 def _starts_sentence(text: str, i: int) -> bool:
     before = text[text.rfind("\n", 0, i) + 1:i].rstrip(" \t`'\"([*->#")  # a bullet or a quote opens one too
     return not before or before[-1] in ".!?:"
+
+
+def _outer_first_frame(line: str, known_files) -> str | None:
+    """The repository file of a frame of another language's stack, which lists the innermost call first
+    (JavaScript, Java, Go, Rust, gdb): found by the frame's path, or Java's package and file name."""
+    java = _JAVA_FRAME.match(line)
+    if java:
+        path = java.group(1).replace(".", "/") + java.group(2)
+    else:
+        frame = _OUTER_FIRST_FRAME.match(line)
+        if not frame:
+            return None
+        path = frame.group(1).removeprefix("./")
+    return _match_known(path, known_files) or _only_file_ending(path, known_files)
+
+
+def _only_file_ending(path: str, known_files) -> str | None:
+    """The one repository file whose path ends with `path` (`com/shop/Cart.java` in `src/main/java/…`)."""
+    files = _path_tails(frozenset(known_files)).get(path.replace("\\", "/"), [])
+    return files[0] if len(files) == 1 else None
 
 
 def _match_known(path: str, known_files) -> str | None:
