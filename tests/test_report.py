@@ -222,3 +222,10 @@ def test_other_languages_stacks_name_their_innermost_frame():
     python = parse_query('it crashes\n    at View.render (lib/view.js:80:5)\nTraceback (most recent call last):\n'
                          '  File "shop/cart.py", line 3, in add\nValueError: no', known)
     assert python.innermost_file == "shop/cart.py"  # a Python traceback's own frame comes first
+
+
+def test_a_terminals_colours_take_no_word_with_them():
+    """`\x1b[31mproxy\x1b[0m` (colours in pasted output) read as no word at all (sweep 12)."""
+    plain = parse_query("proxy authentication fails for HTTPS")
+    coloured = parse_query("\x1b[31mproxy\x1b[0m authentication \x1b[1;33mfails\x1b[0m for HTTPS\x1b]0;title\x07")
+    assert coloured.tokens == plain.tokens and coloured.text == plain.text
