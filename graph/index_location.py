@@ -15,6 +15,8 @@ from graph.store import IndexStore, default_index_dir
 def check_repo(repo: str) -> str:
     if not isinstance(repo, (str, os.PathLike)):  # the Python API: Engine.open(None)
         raise RepoError(f"a repository is a path, not {type(repo).__name__}")
+    if not str(repo).strip():  # os.path.abspath("") is the current folder: `--repo ""` indexed wherever it ran
+        raise RepoError("the repository path is empty: give a folder ('.' for this one)")
     repo = os.path.abspath(repo)
     if not os.path.exists(repo):
         raise RepoError(f"no such path: {repo}")

@@ -81,7 +81,9 @@ class Engine:
              progress: Progress | None = None, embedder=None, quick_start: bool = False,
              llm: LLMSettings = LLMSettings()) -> Engine:
         """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
-        start, slower queries. A long-lived engine loads torch once and answers faster."""
+        start, slower queries. A long-lived engine loads torch once and answers faster. `embedder`: a
+        loaded embedder (tests inject one); an embedder's name goes in `settings`."""
+        _check_open_arguments(settings, llm, embedder)
         repo, within, index_dir = where_index(path, index_dir)
         options = IndexOptions(index_dir=index_dir)
         store = IndexStore(index_dir)
@@ -424,6 +426,18 @@ def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:
     except RagError:
         return True
     return manifest.settings.get("extensions", {}).get("retrieval") != as_stored(settings.index_settings())
+
+
+def _check_open_arguments(settings, llm, embedder) -> None:
+    """ConfigError for arguments of the wrong kind, before anything is read: each would otherwise fail
+    later as an AttributeError deep inside (`embedder="all-MiniLM-L6-v2"` at the first question)."""
+    if not isinstance(settings, RetrievalSettings):
+        raise ConfigError(f"settings must be a RetrievalSettings, not {type(settings).__name__}")
+    if not isinstance(llm, LLMSettings):
+        raise ConfigError(f"llm must be an LLMSettings, not {type(llm).__name__}")
+    if embedder is not None and not hasattr(embedder, "embed_query"):
+        raise ConfigError(f"embedder takes a loaded embedder, not {type(embedder).__name__}: an embedder's name "
+                          "goes in settings=RetrievalSettings(embedder=...)")
 
 
 def _held_out_note(check) -> str | None:

@@ -457,3 +457,23 @@ def test_a_repository_path_outside_the_locales_encoding(shop, tmp_path):
         p = subprocess.run(RAG + [str(a) for a in args], capture_output=True, text=True, env=env, timeout=120)
         assert p.returncode == 0 and "internal error" not in p.stderr, p.stderr
     assert "shop/cart.py" in p.stdout
+
+
+def test_engine_arguments_of_the_wrong_kind_are_one_clear_error(shop, monkeypatch):
+    """`Engine.open(embedder="all-MiniLM-L6-v2")` opened, then every question raised AttributeError;
+    `settings=None` and `llm=None` likewise; `Engine.open("")` and `--repo ""` indexed the current folder
+    (sweep 12)."""
+    from graph.errors import ConfigError, RepoError
+    from rag.settings import RetrievalSettings
+
+    for kwargs, said in (({"embedder": "all-MiniLM-L6-v2"}, "an embedder's name goes in settings="),
+                         ({"settings": None}, "settings must be a RetrievalSettings"),
+                         ({"llm": None}, "llm must be an LLMSettings"),
+                         ({"settings": RetrievalSettings(), "llm": RetrievalSettings()}, "llm must be an LLMSettings")):
+        with pytest.raises(ConfigError, match=said):
+            Engine.open(str(shop), **kwargs)
+    monkeypatch.chdir(shop)
+    with pytest.raises(RepoError, match="the repository path is empty"):
+        Engine.open("")
+    r = run_rag("ask", "cart", "--repo", "")
+    assert r.returncode == 2 and "the repository path is empty" in r.stderr and not (shop / ".rag").exists()
