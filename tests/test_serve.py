@@ -346,6 +346,33 @@ def test_an_edit_the_watcher_has_not_reported_yet_is_no_fresh_answer(workspace):
     assert served.refresh() and workspace.index_status("two/shop")["fresh"] is True
 
 
+def test_a_file_deleted_or_added_while_the_re_index_runs_is_no_fresh_answer(workspace, monkeypatch):
+    """Deleted or added after the re-index had walked the tree but before its stamp was taken, a file was
+    missed by the stamp: answers said fresh for the watcher's half second, naming the deleted file
+    (sweep 12: 173 of 3,918 answers under six editing clients)."""
+    from rag.serve import workspace as workspace_module
+
+    served = workspace.repos["two/shop"]
+    root = served.engine.repo
+    catalog, added = os.path.join(root, "shop", "catalog.py"), os.path.join(root, "shop", "loyalty.py")
+    real_open = workspace_module.Engine.open
+
+    def open_then_edit(*args, **kwargs):  # the re-index has read the tree; then the user edits it
+        engine = real_open(*args, **kwargs)
+        os.remove(catalog)
+        with open(added, "w") as fh:
+            fh.write('def redeem(points):\n    """Redeem loyalty points."""\n')
+        return engine
+
+    monkeypatch.setattr(workspace_module.Engine, "open", open_then_edit)
+    served.changed({"shop/cart.py"})
+    assert served.refresh()
+    monkeypatch.undo()
+    fresh, edited = served.look()
+    assert fresh is False and {"shop/catalog.py", "shop/loyalty.py"} <= set(edited), edited
+    assert served.refresh() and served.look() == (True, [])
+
+
 def test_a_deleted_file_without_a_suffix_is_no_folder_moved(workspace):
     """QA sweep 7: deleting `tags` re-indexed the repository (creating it did not): once gone, a name
     without a suffix may have been a folder; the index knows whether it held files."""

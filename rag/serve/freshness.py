@@ -27,22 +27,32 @@ class TreeStamp:
     during: frozenset[str]  # written while the index was built: perhaps read before the edit
 
 
-def stamp(root: str, files: list[str], started_ns: int, finished_ns: int) -> TreeStamp:
-    """The stamp of `files` under `root` for an index built between the two times (time.time_ns())."""
+def stamp(root: str, files: list[str], started_ns: int, finished_ns: int,
+          folders: dict[str, tuple[int, frozenset[str]]] | None = None) -> TreeStamp:
+    """The stamp of `files` under `root` for an index built between the two times (time.time_ns()).
+    `folders`: their listing as it was when the build began (folder_stamp), so that a file added while
+    it ran counts as new; without it, the folders as they are now. A file of the index that is gone by
+    now was deleted while it ran: it counts as edited."""
     times, during = {}, set()
     for path in files:
         try:
             times[path] = os.stat(os.path.join(root, path)).st_mtime_ns
         except OSError:
+            during.add(path)  # read by the build, deleted since: the answers still hold it
             continue
         if started_ns < times[path] <= finished_ns:
             during.add(path)
+    return TreeStamp(times, folder_stamp(root, files) if folders is None else folders, frozenset(during))
+
+
+def folder_stamp(root: str, files: list[str]) -> dict[str, tuple[int, frozenset[str]]]:
+    """The folders of `files` and every folder above them: each one's time and the names in it."""
     folders = {}
     for folder in _with_parents({os.path.dirname(path) for path in files}):
         seen = _folder(root, folder)
         if seen is not None:
             folders[folder] = seen
-    return TreeStamp(times, folders, frozenset(during))
+    return folders
 
 
 def unseen_edits(root: str, stamp: TreeStamp) -> list[str]:

@@ -16,7 +16,7 @@ import time
 
 from graph.errors import RagError
 from rag.engine import Engine
-from rag.serve.freshness import stamp, unseen_edits
+from rag.serve.freshness import folder_stamp, stamp, unseen_edits
 from rag.settings import RetrievalSettings, ServeSettings
 
 PENDING_SHOWN = 20  # changed paths listed by index_status
@@ -82,6 +82,8 @@ class ServedRepo:
         in which case the engine in place keeps answering."""
         with self._refresh_lock:
             seen, self.refreshing, started = set(self.pending), True, time.time_ns()
+            # the folders as the build begins to read them: a file added while it runs is new after it
+            folders = folder_stamp(self.engine.repo, self.engine.retriever.files)
             try:
                 engine = Engine.open(self.path, settings=self.settings, refresh=True)
                 _warm(engine)
@@ -94,7 +96,7 @@ class ServedRepo:
                 return False
             finally:
                 self.refreshing = False
-            tree = stamp(engine.repo, engine.retriever.files, started, time.time_ns())
+            tree = stamp(engine.repo, engine.retriever.files, started, time.time_ns(), folders)
             with self._ask_lock:
                 self.engine, self._graph, self.stamp = engine, None, tree
             self.pending -= seen  # edits made while it ran wait for the next round
