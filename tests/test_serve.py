@@ -97,10 +97,15 @@ def test_mcp_session_tools_errors_and_freshness(shop):
                                       ("locate", {"question": "x", "repo": "nope"}, "unknown repository 'nope'"),
                                       ("locate", {"question": "  "}, "the query is empty"),
                                       ("describe", {"module": "shop/chekout.py"}, "did you mean shop/checkout.py"),
-                                      ("nosuchtool", {}, "nosuchtool")]:
+                                      ("nosuchtool", {}, "nosuchtool"),
+                                      # sweep 12: a misspelt argument was dropped without a word
+                                      ("locate", {"question": "x", "fodler": "shop/"},
+                                       "bad arguments for locate: unknown fodler (it takes question, k, level, repo, folder)")]:
             result = await client.call_tool(tool, arguments)
             assert result.is_error and said in result.content[0].text, (tool, result.content[0].text)
             assert "\n" not in result.content[0].text and "pydantic.dev" not in result.content[0].text
+            if tool != "nosuchtool":  # rag's own words, as the CLI says them (sweep 12)
+                assert not result.content[0].text.startswith("Error executing tool"), result.content[0].text
         huge = _json(await client.call_tool("locate", {"question": "refund a card payment " * 50_000, "k": 1}))
         assert any("only its start" in w for w in huge["warnings"])
 

@@ -7,6 +7,7 @@ is a tool error saying so, logged on stderr, and the server goes on serving.
 """
 # no `from __future__ import annotations`: the SDK reads the tools' annotations (with their limits) at runtime
 
+import inspect
 import json
 import logging
 import sys
@@ -57,15 +58,25 @@ def build_server(workspace: Workspace):
 
     from graph.version import TOOL_VERSION
 
+    takes: dict[str, list[str]] = {}  # each tool's arguments, filled as the tools are defined below
+
     class Server(MCPServer):
         async def call_tool(self, name, arguments, context=None):
             """Bad arguments are one line, as everywhere in rag (the SDK sends pydantic's own
-            several-line report, with links, as the tool error)."""
+            several-line report, with links, as the tool error), an unknown one among them (`fodler`
+            was dropped without a word); rag's own errors read as the CLI says them (the SDK puts
+            "Error executing tool locate: " before each)."""
+            unknown = sorted(set(arguments or {}) - set(takes.get(name, arguments or {})))
+            if unknown:
+                raise ToolError(f"bad arguments for {name}: unknown {', '.join(unknown)} "
+                                f"(it takes {', '.join(takes[name])})")
             try:
                 return await super().call_tool(name, arguments, context)
             except ToolError as e:
                 if isinstance(e.__cause__, ValidationError):
                     raise ToolError(f"bad arguments for {name}: {one_line(e.__cause__)}") from None
+                if isinstance(e.__cause__, ToolError):  # one of ours (answer() below): its message as it is
+                    raise ToolError(str(e.__cause__)) from None
                 raise
 
     server = Server(name="rag", version=TOOL_VERSION, instructions=INSTRUCTIONS, log_level="WARNING")
@@ -129,6 +140,8 @@ def build_server(workspace: Workspace):
 
     for name in workspace.repos:
         _add_tree_resource(server, workspace, name)
+    takes.update((tool.__name__, list(inspect.signature(tool).parameters))
+                 for tool in (locate, describe, modules, index_status))
     return server
 
 
