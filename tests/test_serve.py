@@ -276,6 +276,8 @@ def test_workspace_names_repositories_apart_and_asks_for_one(workspace):
         assert inside["candidates"] and all(c["module"].startswith("shop/payment/") for c in inside["candidates"])
     with pytest.raises(RagError, match="a path inside the repository"):
         workspace.locate("refund", repo="one/shop", within="../elsewhere")
+    with pytest.raises(RagError, match=r"the folder shop/cart.py is a file: give the folder that holds it \(shop\)"):
+        workspace.locate("refund", repo="one/shop", within="shop/cart.py")  # sweep 12: "holds no source file"
 
 
 def test_describe_a_directory_rolls_its_files_up(workspace):

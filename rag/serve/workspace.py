@@ -219,7 +219,11 @@ class Workspace:
         folder = posixpath.normpath(within.strip()) if isinstance(within, str) else ".."
         if folder == ".." or folder.startswith(("../", "/")):
             raise RagError(f"the folder must be a path inside the repository, not {within!r}")
-        return self.repo(repo).ask(question, k, level, "" if folder == "." else folder + "/")
+        served = self.repo(repo)
+        if os.path.isfile(os.path.join(served.engine.repo, folder)):  # was "holds no source file"
+            raise RagError(f"the folder {folder} is a file: give the folder that holds it "
+                           f"({posixpath.dirname(folder) or '.'})")
+        return served.ask(question, k, level, "" if folder == "." else folder + "/")
 
     def describe(self, module: str, repo: str | None = None) -> dict:
         from graph.neighbours import definitions, member_files, neighbours
