@@ -441,3 +441,21 @@ def test_a_minified_script_is_skipped_whatever_its_name(tmp_path):
     r = run_rag("index", repo)
     assert r.returncode == 0 and "skipped 1 minified script (bundle.js)" in r.stderr, r.stderr
     assert [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"] == ["cart.js"]
+
+
+def test_compiled_copies_beside_typescript_sources_are_skipped(tmp_path):
+    """A published npm package carries `cart.js`, `cart.cjs` and `cart.d.ts` beside `cart.ts`: zod's 496
+    copies took the top answers from their sources (sweep 12). A script or declaration without a
+    TypeScript source beside it is the project's own."""
+    repo = tmp_path / "pkg"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "cart.ts").write_text("/** Adds items to the cart. */\nexport function add(c: number[], i: number) { return c.concat([i]); }\n")
+    for copy in ("cart.js", "cart.cjs", "cart.d.ts"):
+        (repo / "src" / copy).write_text("export function add(c, i) { return c.concat([i]); }\n")
+    (repo / "src" / "legacy.js").write_text("/** Old checkout code. */\nfunction pay(x) { return x; }\n")
+    (repo / "src" / "globals.d.ts").write_text("declare const VERSION: string;\n")
+    r = run_rag("index", repo)
+    assert r.returncode == 0 and "skipped 3 compiled copies of TypeScript sources (src/cart.cjs, src/cart.d.ts, src/cart.js)" \
+        in r.stderr, r.stderr
+    files = [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"]
+    assert files == ["src/cart.ts", "src/globals.d.ts", "src/legacy.js"], files

@@ -142,4 +142,5 @@ _SKIPPED = {"huge": ("file over the size limit", "files over the size limit"), "
             "not-utf8": ("file not in UTF-8", "files not in UTF-8"),
             "name-not-utf8": ("path whose name is not UTF-8", "paths whose names are not UTF-8"),
             "minified": ("minified script",), "unreadable": ("unreadable path",),
-            "symlink": ("symbolic link (not followed)", "symbolic links (not followed)")}
+            "symlink": ("symbolic link (not followed)", "symbolic links (not followed)"),
+            "compiled": ("compiled copy of a TypeScript source", "compiled copies of TypeScript sources")}
