@@ -20,11 +20,15 @@ _DIR_ROLES = {
     "bench": BENCH, "benches": BENCH, "benchmark": BENCH, "benchmarks": BENCH,
     "vendor": VENDORED, "vendored": VENDORED, "_vendor": VENDORED, "third_party": VENDORED,
     "thirdparty": VENDORED, "3rdparty": VENDORED, "extern": VENDORED, "cextern": VENDORED, "externals": VENDORED,
-    "node_modules": VENDORED, "bower_components": VENDORED, "deps": VENDORED,  # C projects' copies (ujson, redis)
+    "node_modules": VENDORED, "bower_components": VENDORED,
 }
+# only at the repository's top: a C project's copies (ujson's, redis's `deps/`), where a web app's own
+# `app/deps/` holds its dependency-injection code (FastAPI's convention; sweep 13)
+_TOP_DIR_ROLES = {"deps": VENDORED}
 _TEST_FILE = re.compile(r"(^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|^conftest|.*Test|.*Tests|.*IT)\.[A-Za-z]+$")
-# JMH's and BenchmarkDotNet's convention (`ParseBenchmark.java`), as `*Test.java` is for tests
-_BENCH_FILE = re.compile(r".*[a-z0-9]Benchmarks?\.[A-Za-z]+$")
+# JMH's and BenchmarkDotNet's convention (`ParseBenchmark.java`), as `*Test.java` is for tests: in the
+# languages that keep it (a Python or Go library named `benchmark` may be the product)
+_BENCH_FILE = re.compile(r".*[a-z0-9]Benchmarks?\.(?:java|kt|scala|cs)$")
 # a web library copied in as a release (`jquery-3.5.1.js`, `underscore-1.13.1.js`) or minified (`app.min.js`)
 _BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mjs|css)$")
 
@@ -37,6 +41,8 @@ def file_role(path: str) -> str:
         return BENCH
     if _BUNDLED_ASSET.match(parts[-1]):
         return VENDORED
+    if len(parts) > 1 and parts[0].lower() in _TOP_DIR_ROLES:
+        return _TOP_DIR_ROLES[parts[0].lower()]
     for part in parts[:-1]:
         role = _DIR_ROLES.get(part.lower())
         if role:

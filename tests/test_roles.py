@@ -29,6 +29,8 @@ from rag.engine import Engine
     ("src/Perf/SerializerBenchmarks.cs", BENCH),
     ("pkg/benchmark.py", SOURCE),  # a module of that name may be the product (pytest-benchmark)
     ("deps/double-conversion/double-conversion/strtod.cc", VENDORED),
+    ("app/deps/auth.py", SOURCE),  # FastAPI's dependencies, the app's own (sweep 13)
+    ("pkg/PyBenchmark.py", SOURCE),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role
