@@ -231,3 +231,23 @@ def test_a_terminals_colours_take_no_word_with_them():
     plain = parse_query("proxy authentication fails for HTTPS")
     coloured = parse_query("\x1b[31mproxy\x1b[0m authentication \x1b[1;33mfails\x1b[0m for HTTPS\x1b]0;title\x07")
     assert coloured.tokens == plain.tokens and coloured.text == plain.text
+
+
+def test_stack_frames_in_the_forms_runtimes_print_them():
+    """Sweep 13: `at new View (…)`, `at async f (…)`, `at f [as g] (…)` and Node's `file:///` frames gave
+    no frame; Gradle's `app//` prefix neither; a Java `Caused by:` root cause lost to the outer exception;
+    an installed copy's path (`C:\\…\\site-packages\\flask\\sessions.py`) found no file of a src layout."""
+    known = frozenset({"lib/view.js", "lib/application.js", "src/main/java/com/acme/Cart.java",
+                       "src/main/java/com/acme/Shop.java", "src/flask/sessions.py", "src/flask/app.py"})
+    for first in ("at new View (/app/lib/view.js:80:5)", "at async View.render (/app/lib/view.js:80:5)",
+                  "at View.render [as render] (/app/lib/view.js:80:5)", "at file:///app/lib/view.js:80:5",
+                  "at View.render (file:///home/me/app/lib/view.js:80:5)"):
+        q = parse_query(f"it crashes\n    {first}\n    at Function.handle (/app/lib/application.js:10:3)\n", known)
+        assert q.innermost_file == "lib/view.js", (first, q.innermost_file)
+    java = ("Exception in thread main java.lang.IllegalStateException: checkout\n"
+            "\tat app//com.acme.Shop.checkout(Shop.java:12)\n"
+            "Caused by: java.lang.NullPointerException\n"
+            "\tat app//com.acme.Cart.total(Cart.java:42)\n\t... 3 more\n")
+    assert parse_query(java, known).innermost_file == "src/main/java/com/acme/Cart.java"
+    windows = "it crashes\nsee C:\\Python311\\Lib\\site-packages\\flask\\sessions.py line 12\n"
+    assert parse_query(windows, known).mentioned_files == ["src/flask/sessions.py"]

@@ -29,15 +29,18 @@ MAX_SHOWN_WORD = 40  # longer words are shown as the token they gave
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
 # a path as written, relative or absolute (`/home/me/shop/lib/view.js:80:5` in a JavaScript stack, `~/…`,
 # `C:\\…`): its longest tail that is a repository file is the one meant (_match_known)
-_PATH = re.compile(r"(?<![\w/\\.~-])((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]+[/\\])*[\w.-]+"
+_PATH = re.compile(r"(?<![\w/\\.~-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]+[/\\])*[\w.-]+"
                    r"\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
 # a frame of a stack that lists the innermost call first: JavaScript's `at render (/app/lib/view.js:80:5)`,
 # Go's `\t/home/me/mux/mux.go:123 +0x1f`, Rust's `at ./src/de.rs:10:5` and `panicked at src/de.rs:10:5`,
 # gdb's `#0 … at src/cart.cc:42`
-_OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:\S+\s+\()?|#\d+\s.*?\bat\s+|.*\bpanicked at (?:'[^']*',\s*)?)?\(?((?:~|[A-Za-z]:)?[\w./\\~-]*"
+_OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\[as\s+[^\]]+\])?\s+\()?"
+                                r"|#\d+\s.*?\bat\s+|.*\bpanicked at (?:'[^']*',\s*)?)?\(?(?:file://)?((?:~|[A-Za-z]:)?[\w./\\~-]*"
                                 r"\.(?:js|jsx|mjs|ts|tsx|go|rs|c|h|cc|cpp|hpp)):\d+")
 # Java's `at com.shop.Cart.add(Cart.java:42)`: the class's package is the file's folder
-_JAVA_FRAME = re.compile(r"^\s*at\s+((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+\((\w+\.(?:java|kt|scala)):\d+\)")
+# (a class loader's or module's prefix, `app//` or `java.base@17/`, is not the package)
+_JAVA_FRAME = re.compile(r"^\s*at\s+(?:[\w.$-]+(?:@[\w.-]+)?/{1,2})?((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+"
+                         r"\((\w+\.(?:java|kt|scala)):\d+\)")
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
@@ -107,9 +110,13 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     mentioned: list[str] = []
     innermost = outer_first = None
     kept_lines = [title] if title else []
+    section_first = None  # the first frame of this section of another language's stack
     for line in body.splitlines():
-        if outer_first is None:
-            outer_first = _outer_first_frame(line, known_files)
+        if line.lstrip().startswith("Caused by:"):  # Java's root cause comes last: its frames are the innermost
+            section_first = None
+        elif section_first is None:
+            section_first = _outer_first_frame(line, known_files)
+            outer_first = section_first or outer_first
         frame = _FRAME.match(line) or _IPYTHON_FRAME.match(line)
         if frame:
             hit = _match_known(frame.group(1), known_files)
@@ -127,10 +134,11 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     text = "\n".join(kept_lines)
     partial_paths = []
     for path in _PATH.findall(text):
-        hit = _match_known(path, known_files)
+        absolute = path.startswith(("/", "\\", "~")) or ":" in path
+        hit = _match_known(path, known_files) or (_file_ending_like(path, known_files) if absolute else None)
         if hit:
             mentioned.append(hit)
-        elif not path.startswith(("/", "\\", "~")) and ":" not in path:  # an absolute one elsewhere: a library's
+        elif not absolute:  # an absolute one elsewhere is a library's
             partial_paths.append(path)
     prose = _FENCE.sub(" ", text)
     counts: Counter = Counter()
@@ -227,13 +235,20 @@ def _outer_first_frame(line: str, known_files) -> str | None:
         if not frame:
             return None
         path = frame.group(1).removeprefix("./")
-    return _match_known(path, known_files) or _only_file_ending(path, known_files)
+    return _match_known(path, known_files) or _file_ending_like(path, known_files)
 
 
-def _only_file_ending(path: str, known_files) -> str | None:
-    """The one repository file whose path ends with `path` (`com/shop/Cart.java` in `src/main/java/…`)."""
-    files = _path_tails(frozenset(known_files)).get(path.replace("\\", "/"), [])
-    return files[0] if len(files) == 1 else None
+def _file_ending_like(path: str, known_files) -> str | None:
+    """The one repository file whose path ends as `path` does, on its longest tail of two names or more
+    that any file ends with: Java's `com/shop/Cart.java` in `src/main/java/…`, an installed copy's
+    `…\\site-packages\\flask\\sessions.py` for a src layout's `src/flask/sessions.py`."""
+    parts = path.replace("\\", "/").split("/")
+    tails = _path_tails(frozenset(known_files))
+    for i in range(len(parts) - 1):
+        files = tails.get("/".join(parts[i:]), [])
+        if files:
+            return files[0] if len(files) == 1 else None
+    return None
 
 
 def _match_known(path: str, known_files) -> str | None:
