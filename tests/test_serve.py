@@ -378,6 +378,17 @@ def test_a_file_deleted_or_added_while_the_re_index_runs_is_no_fresh_answer(work
     fresh, edited = served.look()
     assert fresh is False and {"shop/catalog.py", "shop/loyalty.py"} <= set(edited), edited
     assert served.refresh() and served.look() == (True, [])
+    # a folder the latest re-index is the first to hold is watched too (sweep 13: a file added there later
+    # was called fresh)
+    os.mkdir(os.path.join(root, "shop", "rewards"))
+    with open(os.path.join(root, "shop", "rewards", "points.py"), "w") as fh:
+        fh.write('def earn(cents):\n    """Points earned for a purchase."""\n')
+    served.changed({"shop/rewards/points.py"})
+    assert served.refresh() and served.look() == (True, [])
+    with open(os.path.join(root, "shop", "rewards", "tiers.py"), "w") as fh:
+        fh.write('def tier(points):\n    """The tier of the customer."""\n')
+    fresh, edited = served.look()
+    assert fresh is False and "shop/rewards/tiers.py" in edited, edited
 
 
 def test_a_deleted_file_without_a_suffix_is_no_folder_moved(workspace):

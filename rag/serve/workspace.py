@@ -96,6 +96,9 @@ class ServedRepo:
                 return False
             finally:
                 self.refreshing = False
+            # a folder the new index is the first to hold is stamped as it is now (sweep 13: one was never
+            # stamped, and a file added there later was called fresh)
+            folders = {**folder_stamp(engine.repo, engine.retriever.files), **folders}
             tree = stamp(engine.repo, engine.retriever.files, started, time.time_ns(), folders)
             with self._ask_lock:
                 self.engine, self._graph, self.stamp = engine, None, tree
