@@ -101,7 +101,10 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
             result.skip("unreadable", rel_dir + "/")
             entries = []
         ignored_here = partial(ignored, chain=chain)  # this directory's chain of .gitignores
-        typescript = typescript_stems(e.name for e in entries)
+        names = {e.name for e in entries}
+        # the folder's TypeScript sources (an ignored one is none: `orders_pb.ts` generated and ignored)
+        typescript = typescript_stems(e.name for e in entries
+                                      if not ignored_here(f"{rel_dir}/{e.name}" if rel_dir else e.name, False))
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if not _utf8(entry.name):
@@ -123,11 +126,12 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
                     continue
                 pending.append((entry.path, rel, chain))
             elif entry.is_file(follow_symlinks=False):
-                if compiled_stem(entry.name) in typescript:  # `cart.js` or `cart.d.ts` beside `cart.ts`
+                compiled = compiled_copy(entry.name, typescript, names)
+                if compiled is True:
                     if not ignored_here(rel, False):
                         result.skip("compiled", rel)
                     continue
-                _consider(entry.path, rel, settings, include, ignored_here, result)
+                _consider(entry.path, rel, settings, include, ignored_here, result, maybe_compiled=compiled is None)
 
     result.files.sort(key=lambda f: f.path)
     for paths in result.skipped.values():
@@ -146,19 +150,33 @@ def typescript_stems(names) -> set[str]:
             and (m := _TYPESCRIPT_SOURCE.match(name))}
 
 
-def compiled_stem(name: str) -> str | None:
-    """The stem of what a TypeScript compiler writes beside its source (`cart.js`, `cart.cjs`,
-    `cart.d.ts`), if the name is one: a published npm package carries them all (zod: 496 copies took
-    the top answers from their sources, sweep 12).
+def compiled_copy(name: str, typescript: set[str], names: set[str]) -> bool | None:
+    """Whether a file is what a TypeScript compiler wrote beside its source, as a published npm package
+    carries them (zod: 496 copies took the top answers from their sources, sweep 12): True for a
+    declaration (`cart.d.ts` beside `cart.ts`) or a script beside the compiler's other output (`cart.js`
+    with `cart.d.ts` or `cart.js.map`); None for a script beside its source alone, which its content
+    decides (a hand-written `cart.js` may sit beside `cart.ts`: sweep 13); False for anything else.
 
-    >>> compiled_stem("cart.cjs"), compiled_stem("cart.d.ts"), compiled_stem("cart.ts")
-    ('cart', 'cart', None)
+    >>> compiled_copy("cart.d.ts", {"cart"}, set()), compiled_copy("cart.cjs", {"cart"}, {"cart.d.cts"})
+    (True, True)
+    >>> compiled_copy("cart.js", {"cart"}, {"cart.ts"}), compiled_copy("cart.ts", {"cart"}, set())
+    (None, False)
     """
     m = _COMPILED_COPY.match(name)
-    return m.group(1) if m else None
+    if not m or m.group(1) not in typescript:
+        return False
+    stem = m.group(1)
+    if name.endswith((".d.ts", ".d.mts", ".d.cts")) or name + ".map" in names \
+            or names & {f"{stem}.d.ts", f"{stem}.d.mts", f"{stem}.d.cts"}:
+        return True
+    return None
 
 
-def _consider(abs_path, rel, settings, include, ignored, result) -> None:
+# what only a compiler writes into a script: a source map's link, CommonJS's module flag
+_COMPILED_MARK = re.compile(rb"^//# sourceMappingURL=|Object\.defineProperty\(exports, \"__esModule\"", re.M)
+
+
+def _consider(abs_path, rel, settings, include, ignored, result, maybe_compiled: bool = False) -> None:
     name = rel.rsplit("/", 1)[-1]
     spec = language_for(rel)
     if rel == CONFIG_NAME:
@@ -189,6 +207,9 @@ def _consider(abs_path, rel, settings, include, ignored, result) -> None:
         return
     if kind == "source" and spec.name in MINIFIABLE and looks_minified(data):
         result.skip("minified", rel)
+        return
+    if maybe_compiled and _COMPILED_MARK.search(data):
+        result.skip("compiled", rel)
         return
     language = language_of(rel, data).name if kind == "source" else None  # `.h`: C or C++ by content
     result.files.append(FoundFile(rel, kind, language, hashlib.sha256(data).hexdigest(), text))

@@ -446,7 +446,8 @@ def test_a_minified_script_is_skipped_whatever_its_name(tmp_path):
 def test_compiled_copies_beside_typescript_sources_are_skipped(tmp_path):
     """A published npm package carries `cart.js`, `cart.cjs` and `cart.d.ts` beside `cart.ts`: zod's 496
     copies took the top answers from their sources (sweep 12). A script or declaration without a
-    TypeScript source beside it is the project's own."""
+    TypeScript source beside it is the project's own, and so is a hand-written script beside one (its
+    content shows no compiler), or beside a source the project ignores (sweep 13)."""
     repo = tmp_path / "pkg"
     (repo / "src").mkdir(parents=True)
     (repo / "src" / "cart.ts").write_text("/** Adds items to the cart. */\nexport function add(c: number[], i: number) { return c.concat([i]); }\n")
@@ -454,8 +455,17 @@ def test_compiled_copies_beside_typescript_sources_are_skipped(tmp_path):
         (repo / "src" / copy).write_text("export function add(c, i) { return c.concat([i]); }\n")
     (repo / "src" / "legacy.js").write_text("/** Old checkout code. */\nfunction pay(x) { return x; }\n")
     (repo / "src" / "globals.d.ts").write_text("declare const VERSION: string;\n")
+    (repo / "src" / "tax.ts").write_text("export const rate = 0.2;\n")
+    (repo / "src" / "tax.js").write_text("// Hand-written tax tables for the old checkout.\nexport function rates() { return [0.2]; }\n")
+    (repo / "src" / "fee.ts").write_text("export const fee = 1;\n")
+    (repo / "src" / "fee.js").write_text('"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+                                         "exports.fee = 1;\n")
+    (repo / "src" / ".gitignore").write_text("orders_pb.ts\n")
+    (repo / "src" / "orders_pb.ts").write_text("export const generated = 1;\n")
+    (repo / "src" / "orders_pb.js").write_text("/** Orders as the wire sends them. */\nfunction order() { return 1; }\n")
     r = run_rag("index", repo)
-    assert r.returncode == 0 and "skipped 3 compiled copies of TypeScript sources (src/cart.cjs, src/cart.d.ts, src/cart.js)" \
+    assert r.returncode == 0 and "skipped 4 compiled copies of TypeScript sources (src/cart.cjs, src/cart.d.ts, src/cart.js …)" \
         in r.stderr, r.stderr
     files = [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"]
-    assert files == ["src/cart.ts", "src/globals.d.ts", "src/legacy.js"], files
+    assert files == ["src/cart.ts", "src/fee.ts", "src/globals.d.ts", "src/legacy.js", "src/orders_pb.js",
+                     "src/tax.js", "src/tax.ts"], files
