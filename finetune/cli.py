@@ -134,7 +134,7 @@ def _cmd_finetune(args) -> int:
                    else "worse than retrieval alone: ask without --llm" if clearly_better(h["worse"], h["better"])
                    else "no clear difference from retrieval alone")
         cut = (f" (the newest {h['queries']} of {h['held_out']}: the check's time, a fifth of --max-minutes, ran out)"
-               if h.get("held_out", 0) > h["queries"] else "")
+               if h.get("timed_out") else "")
         print(f"on {h['queries']} held-out commit{'' if h['queries'] == 1 else 's'}{cut}, each asked as at its commit: `rag ask --llm` Acc@1 "
               f"{h['llm']['acc1']} against `rag ask` {h['retrieval']['acc1']} ({h['better']} better, {h['worse']} "
               f"worse, p = {h['p_value']:.2g}): {verdict} on this repository", file=sys.stderr)

@@ -233,7 +233,8 @@ class AdapterCheck:
     p_value: float  # of better against worse (rag/ranking_metrics.py: mcnemar_p)
     clearly_better: bool  # more better than worse, beyond chance: `rag ask --llm` warns otherwise
     commits: list[str] = field(default_factory=list)  # the commits asked, in the scores' order
-    held_out: int = 0  # the held-out commits there were (more than were asked when the check's time ran out)
+    held_out: int = 0  # the held-out commits there were (some have nothing to ask once their noise is set aside)
+    timed_out: bool = False  # the check's time ran out before all of them were asked
 
 
 MIN_CHECKED = 10  # commits the check asks however late it starts: fewer would decide nothing
@@ -263,9 +264,10 @@ def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10, pr
     asking = Engine(engine.repo, engine.store, engine.retriever, engine.stale,
                     replace(engine.llm_settings, model=base_model, adapter="auto"))
     plain, fused, asked = [], [], []
-    deadline = time.monotonic() + seconds
+    deadline, timed_out = time.monotonic() + seconds, False
     for i, q in enumerate(commits):
         if len(asked) >= MIN_CHECKED and time.monotonic() > deadline:
+            timed_out = True
             break
         if progress:
             progress("held-out check", i + 1, len(commits))
@@ -280,7 +282,7 @@ def check_adapter(engine, commits: list[Query], base_model: str, k: int = 10, pr
     retrieval, llm = HeldOutScore.of_ranks(plain), HeldOutScore.of_ranks(fused)
     better, worse = first_changes(retrieval, llm)
     return AdapterCheck(len(asked), retrieval, llm, better, worse, round(mcnemar_p(better, worse), 4),
-                        clearly_better(better, worse), asked, len(commits))
+                        clearly_better(better, worse), asked, len(commits), timed_out)
 
 
 def merge(index_dir: str, out: str, base_model: str | None = None) -> str:

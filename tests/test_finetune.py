@@ -880,9 +880,11 @@ def test_the_held_out_check_stops_when_its_time_is_out(indexed, tiny):
     commits = [Query(f"add product {i} to the cart", "shop/cart.py", f"git:{i:03d}", "git", "validation")
                for i in range(MIN_CHECKED + 5)]
     check = check_adapter(indexed, commits, tiny, seconds=0)
-    assert check.queries == MIN_CHECKED and check.held_out == MIN_CHECKED + 5
+    assert check.queries == MIN_CHECKED and check.held_out == MIN_CHECKED + 5 and check.timed_out
     assert check.commits == [f"{i:03d}" for i in range(MIN_CHECKED)]  # the newest first, as given
-    assert check_adapter(indexed, commits[:3], tiny).held_out == 3
+    # a commit with nothing to ask is left out, and the time did not run out (sweep 13: it said it had)
+    unasked = check_adapter(indexed, commits[:3] + [Query("   ", "shop/cart.py", "git:blank", "git", "validation")], tiny)
+    assert unasked.held_out == 4 and unasked.queries == 3 and not unasked.timed_out
 
 
 def test_an_interrupted_run_names_the_adapter_it_published():
