@@ -67,10 +67,10 @@ def _cmd_eval(args) -> int:
     if args.compare and (args.labeled or args.from_git):
         from graph.errors import RagError
         raise RagError("--compare reads two saved runs: give it no labeled-query file and no --from-git")
-    if args.from_git and args.labeled:
+    if args.from_git and args.labeled is not None:  # '' too: it was taken for no file (sweep 13)
         from graph.errors import RagError
         raise RagError(f"--from-git mines labeled queries from the history: give it no labeled-query file "
-                       f"({args.labeled}), or leave --from-git out to evaluate that file")
+                       f"({args.labeled!r}), or leave --from-git out to evaluate that file")
     _refuse_flags_of_other_modes(args)
     args.repo = "." if args.repo is None else args.repo
     if args.from_git:

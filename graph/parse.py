@@ -289,7 +289,10 @@ def clean_comment(text: str) -> str:
 
 
 def _one_line_tag(m: re.Match) -> str:
-    """An inline tag broken over lines (`{@code\n * GsonBuilder}`) on one line, so it reads as one."""
+    """An inline tag broken over lines (`{@code\n * GsonBuilder}`) on one line, so it reads as one; one
+    left open across a blank line is left as it is (sweep 13: it emptied the whole comment)."""
+    if re.search(r"\n\s*(?:\*+(?!/)|/{2,}!?|#)?\s*\n", m.group(0)):
+        return m.group(0)
     return re.sub(r"\s*\n\s*(?:\*+(?!/)|/{2,}!?|#)?\s*", " ", m.group(0))
 
 
@@ -298,7 +301,8 @@ def _without_art(line: str) -> str:
     its words. Drawing is two or more runs of punctuation set apart by wide spaces (six marks or more)."""
     parts = re.split(r"\s{2,}", line)
     drawn = [p for p in parts if p and not any(c.isalnum() for c in p)]
-    if len(drawn) >= 2 and sum(len(p.replace(" ", "")) for p in drawn) >= 6:
+    # a banner's line begins with its drawing: `client  -->  proxy  -->  server` keeps its arrows
+    if parts and parts[0] in drawn and len(drawn) >= 2 and sum(len(p.replace(" ", "")) for p in drawn) >= 6:
         return " ".join(p for p in parts if p not in drawn)
     return line
 

@@ -83,7 +83,7 @@ class Engine:
         """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
         start, slower queries. A long-lived engine loads torch once and answers faster. `embedder`: a
         loaded embedder (tests inject one); an embedder's name goes in `settings`."""
-        _check_open_arguments(settings, llm, embedder)
+        _check_open_arguments(settings, llm, embedder, index_dir, refresh)
         repo, within, index_dir = where_index(path, index_dir)
         options = IndexOptions(index_dir=index_dir)
         store = IndexStore(index_dir)
@@ -428,14 +428,18 @@ def _lacks_retrieval(store: IndexStore, settings: RetrievalSettings) -> bool:
     return manifest.settings.get("extensions", {}).get("retrieval") != as_stored(settings.index_settings())
 
 
-def _check_open_arguments(settings, llm, embedder) -> None:
+def _check_open_arguments(settings, llm, embedder, index_dir, refresh) -> None:
     """ConfigError for arguments of the wrong kind, before anything is read: each would otherwise fail
     later as an AttributeError deep inside (`embedder="all-MiniLM-L6-v2"` at the first question)."""
+    if index_dir is not None and not isinstance(index_dir, (str, os.PathLike)):
+        raise ConfigError(f"index_dir must be a path, not {type(index_dir).__name__}")
+    if not isinstance(refresh, bool):
+        raise ConfigError(f"refresh must be True or False, not {refresh!r}")
     if not isinstance(settings, RetrievalSettings):
         raise ConfigError(f"settings must be a RetrievalSettings, not {type(settings).__name__}")
     if not isinstance(llm, LLMSettings):
         raise ConfigError(f"llm must be an LLMSettings, not {type(llm).__name__}")
-    if embedder is not None and not hasattr(embedder, "embed_query"):
+    if embedder is not None and not callable(getattr(embedder, "embed_query", None)):
         raise ConfigError(f"embedder takes a loaded embedder, not {type(embedder).__name__}: an embedder's name "
                           "goes in settings=RetrievalSettings(embedder=...)")
 

@@ -469,7 +469,10 @@ def test_engine_arguments_of_the_wrong_kind_are_one_clear_error(shop, monkeypatc
     for kwargs, said in (({"embedder": "all-MiniLM-L6-v2"}, "an embedder's name goes in settings="),
                          ({"settings": None}, "settings must be a RetrievalSettings"),
                          ({"llm": None}, "llm must be an LLMSettings"),
-                         ({"settings": RetrievalSettings(), "llm": RetrievalSettings()}, "llm must be an LLMSettings")):
+                         ({"settings": RetrievalSettings(), "llm": RetrievalSettings()}, "llm must be an LLMSettings"),
+                         ({"index_dir": 123}, "index_dir must be a path"),  # sweep 13: a raw TypeError
+                         ({"refresh": "no"}, "refresh must be True or False"),  # was taken for True
+                         ({"embedder": type("E", (), {"embed_query": 1})()}, "takes a loaded embedder")):
         with pytest.raises(ConfigError, match=said):
             Engine.open(str(shop), **kwargs)
     monkeypatch.chdir(shop)

@@ -413,3 +413,5 @@ def test_a_labeled_file_with_from_git_is_refused(tmp_path):
     r = run_rag("eval", labeled, "--from-git", "--repo", tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "--from-git mines labeled queries from the history: give it no labeled-query file" in r.stderr
+    r = run_rag("eval", "--from-git", "", "--repo", tmp_path)  # '' was taken for no file (sweep 13)
+    assert r.returncode == 2 and "give it no labeled-query file ('')" in r.stderr, r.stderr

@@ -488,7 +488,10 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("// TODO: cache this\n// Maybe it can be computed once.\n//\n// Sums the rows.", "Sums the rows."),
     ("# TODO: remove this\n# Formats a date.", ""),  # one paragraph: the note's own sentence, as far as it says
     ("// Computes taxes.\n// FIXME: rounding\n//\n// Example: taxes(cart)", "Computes taxes."),
-    # sweep 12: a Javadoc tag broken over lines (gson), nlohmann's banner
+    # sweep 12: a Javadoc tag broken over lines (gson), nlohmann's banner; sweep 13: a tag left open across
+    # a blank line keeps the prose, arrows between words are no banner
+    ("/**\n * Sums the cart, see {@link Cart\n *\n * Totals in cents.\n */", "Sums the cart, see {@link Cart. Totals in cents."),  # as before sweep 12
+    ("# client  -->  proxy  -->  server", "client --> proxy --> server"),
     ("/**\n * Gson is used by first constructing a {@code\n * GsonBuilder} instance.\n */",
      "Gson is used by first constructing a GsonBuilder instance."),
     ("//     __ _____ _____ _____\n//  __|  |   __|     |   | |  JSON for Modern C++\n"

@@ -1,5 +1,7 @@
 """Reading a pasted issue report: its title, what templates and environment dumps add, its errors."""
-from rag.retrieval.question import parse_query
+import pytest
+
+from rag.retrieval.question import QueryError, parse_query
 from rag.retrieval.issue_report import error_messages, strip_noise, title_of
 
 TEMPLATE_REPORT = """TimeSeries: misleading exception when required column check fails.
@@ -231,6 +233,9 @@ def test_a_terminals_colours_take_no_word_with_them():
     plain = parse_query("proxy authentication fails for HTTPS")
     coloured = parse_query("\x1b[31mproxy\x1b[0m authentication \x1b[1;33mfails\x1b[0m for HTTPS\x1b]0;title\x07")
     assert coloured.tokens == plain.tokens and coloured.text == plain.text
+    assert parse_query("\x1b(Bproxy\x1b(B authentication fails for HTTPS").tokens == plain.tokens  # `tput sgr0`
+    with pytest.raises(QueryError, match="empty"):  # colours and nothing else (sweep 13: answered with a guess)
+        parse_query("\x1b[31m\x1b[0m  \x1b(B")
 
 
 def test_stack_frames_in_the_forms_runtimes_print_them():

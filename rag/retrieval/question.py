@@ -46,7 +46,8 @@ _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")  # colours, cursor moves, titles
+# colours and cursor moves, a window's title, a character set (`tput sgr0` writes `\x1b(B`)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]")
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]+")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -96,9 +97,9 @@ def _only_escapes(text: str) -> bool:
 
 def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), dense_chars: int = 1_000) -> ParsedQuery:
     """`dense_chars`: how much of the query's prose (title first) the embedding reads."""
-    if raw is None or not raw.strip():
+    text = _ANSI.sub("", raw or "").strip()  # a terminal's colours in pasted output: `\x1b[31mproxy` lost its word
+    if not text:
         raise QueryError("the query is empty")
-    text = _ANSI.sub("", raw).strip()  # a terminal's colours in pasted output: `\x1b[31mproxy` lost its word
     truncated = len(text) > MAX_QUERY_CHARS
     if truncated:
         head = text[:MAX_QUERY_CHARS - KEPT_TAIL_CHARS]
