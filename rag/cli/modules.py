@@ -13,7 +13,7 @@ def add_parser(sub) -> None:
     mo.add_argument("--tree", action="store_true", help="show the module hierarchy as a tree")
     mo.add_argument("--json", action="store_true", help="print a JSON array of module objects (all of them)")
     mo.add_argument("--all", action="store_true",
-                    help="also list tests, examples, docs and benchmarks (left out of the list and the tree by default)")
+                    help="also list tests, examples, docs, benchmarks and vendored code (left out of the list and the tree by default)")
     mo.set_defaults(run=_cmd_modules)
 
 
@@ -44,8 +44,8 @@ def _cmd_modules(args) -> int:
     if not args.all:  # what answers can be: the tree of the code, not of its test fixtures
         shown = [m for m in modules if m.role == "source" or m.kind == "named"]
         if len(shown) < len(modules):
-            print(f"rag: {len(modules) - len(shown)} of {len(modules)} modules are tests, examples, docs or "
-                  "benchmarks, not listed (--all lists them)", file=sys.stderr)
+            print(f"rag: {len(modules) - len(shown)} of {len(modules)} modules are tests, examples, docs, "
+                  "benchmarks or vendored code, not listed (--all lists them)", file=sys.stderr)
         modules = shown
     if args.tree:
         _print_tree(modules, out)
