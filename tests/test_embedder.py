@@ -77,6 +77,14 @@ def test_an_index_built_with_a_model_directory_is_used_by_naming_it(shop, tiny_m
     # --check embeds nothing: it says fresh without being told the model again (exit 2 was no --check code)
     r = run_rag("index", shop, "--check")
     assert r.returncode == 0 and "fresh" in r.stdout + r.stderr, r.stdout + r.stderr
+    import shutil  # and when that directory is gone, it says so (sweep 13: "fresh", then every ask failed)
+    moved = tmp_path / "moved-model"
+    shutil.move(tiny_model_dir, moved)
+    try:
+        r = run_rag("index", shop, "--check")
+        assert r.returncode == 4 and "the embedder directory it was built with" in r.stdout and "is gone" in r.stdout, r.stdout
+    finally:
+        shutil.move(moved, tiny_model_dir)
     labeled = tmp_path / "q.jsonl"
     labeled.write_text('{"query": "add a product to the shopping cart", "gold_files": ["shop/cart.py"]}\n')
     r = run_rag("eval", labeled, "--repo", shop, "--methods", "hybrid", "--json")

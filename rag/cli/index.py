@@ -64,6 +64,10 @@ def _cmd_index(args) -> int:
     if adapter_damage and not args.check:  # the index itself is sound: built, with this said
         print(f"rag: warning: the index's LLM adapter is damaged ({adapter_damage[0]}): `rag finetune` trains "
               "a new one", file=sys.stderr)
+    if args.check and _embedder_gone(extensions[0].retrieval.embedder):  # sweep 13: "fresh", then ask failed
+        print(f"index cannot be used: the embedder directory it was built with, {extensions[0].retrieval.embedder}, "
+              "is gone (`rag index --embedder NAME|DIR` re-embeds it with another)", file=out)
+        return DAMAGED_EXIT
     if args.check:
         changes = check(repo, options, extensions)
         if adapter_damage:
@@ -94,6 +98,15 @@ def _cmd_index(args) -> int:
     if not args.quiet:
         _print_index_report(report)
     return 0
+
+def _embedder_gone(name: str) -> bool:
+    """Whether an index's embedder is a local directory (neither the bundled model nor a tuned one) that
+    no longer exists."""
+    from rag.embedding.embedder import TUNED_PREFIX
+    from rag.settings import DEFAULT_EMBEDDER
+
+    return name != DEFAULT_EMBEDDER and not name.startswith(TUNED_PREFIX) and not os.path.isdir(name)
+
 
 def _tuned_embedder_damage(extension, index_dir: str) -> list[str]:
     """What is wrong with the tuned embedder the index is built with (none when it uses another), and
