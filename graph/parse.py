@@ -463,7 +463,9 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
                     and child.start_point[0] <= last_row + 1):
                 current = []  # right above a directive it explains the directive ("disable warnings … in MSVC")
             break
-        if last_row is not None and child.start_point[0] > last_row + 1 and current:
+        inner_doc_starts = (spec.name == "rust" and current and _text(child).startswith(_INNER_DOC)
+                            and not current[-1].startswith(_INNER_DOC))  # `// Adapted from …` right above `//!`
+        if current and ((last_row is not None and child.start_point[0] > last_row + 1) or inner_doc_starts):
             groups.append(current)
             current = []
         current.append(_text(child))

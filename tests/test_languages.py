@@ -740,3 +740,6 @@ def test_a_rust_files_own_doc_comes_before_a_plain_comment_above_it():
               b"//! Building-blocks for arbitrary-precision math.\n\nuse crate::x;\n\npub fn add(a: u32) -> u32 { a }\n")
     assert parse_source("src/math.rs", source, BY_NAME["rust"], "x").doc == \
         "Building-blocks for arbitrary-precision math."
+    touching = source.replace(b".\n\n//!", b".\n//!")  # no blank line between them (sweep 13)
+    assert parse_source("src/math.rs", touching, BY_NAME["rust"], "x").doc == \
+        "Building-blocks for arbitrary-precision math."

@@ -98,6 +98,7 @@ def test_mcp_session_tools_errors_and_freshness(shop):
                                       ("locate", {"question": "  "}, "the query is empty"),
                                       ("describe", {"module": "shop/chekout.py"}, "did you mean shop/checkout.py"),
                                       ("nosuchtool", {}, "nosuchtool"),
+                                      ("modules", {"all": "yes"}, "all: Input should be a valid boolean"),
                                       # sweep 12: a misspelt argument was dropped without a word
                                       ("locate", {"question": "x", "fodler": "shop/"},
                                        "bad arguments for locate: unknown fodler (it takes question, k, level, repo, folder)")]:

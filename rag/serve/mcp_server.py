@@ -128,7 +128,8 @@ def build_server(workspace: Workspace):
                 limit: Annotated[int, Field(strict=True, ge=1, le=workspace.settings.page_size,
                                              description="modules per page")]
                 = workspace.settings.page_size,
-                all: Annotated[bool, Field(description="also tests, examples, docs, benchmarks and vendored code")] = False,
+                all: Annotated[bool, Field(strict=True,  # "yes" was taken for true (sweep 12)
+                                           description="also tests, examples, docs, benchmarks and vendored code")] = False,
                 repo: RepoArg = None) -> dict:
         return answer(workspace.modules, prefix=prefix, offset=offset, limit=limit, all=all, repo=repo)
 
