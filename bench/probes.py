@@ -80,7 +80,7 @@ def bad_input(work: str) -> list[str]:
         ("eval", missing, "--repo", repo), ("eval", a_file, "--repo", repo),
         ("eval", a_file, "--repo", repo, "--report", a_file), ("eval", "--from-git", "--repo", repo, "--out", missing + "/x"),
         ("finetune", repo, "--dump-data", missing + "/x.jsonl"), ("finetune", repo, "--base-model", missing),
-        ("finetune", repo, "--qlora"), ("finetune", repo, "--force"),
+        ("finetune", repo, "--qlora"), ("finetune", repo, "--epochs", "0"),
     ]
     failures = []
     for args in probes:
