@@ -103,8 +103,8 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
         ignored_here = partial(ignored, chain=chain)  # this directory's chain of .gitignores
         names = {e.name for e in entries}
         # the folder's TypeScript sources (an ignored one is none: `orders_pb.ts` generated and ignored)
-        typescript = typescript_stems(e.name for e in entries
-                                      if not ignored_here(f"{rel_dir}/{e.name}" if rel_dir else e.name, False))
+        typescript = {stem for name, stem in typescript_sources(names)
+                      if not ignored_here(f"{rel_dir}/{name}" if rel_dir else name, False)}
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if not _utf8(entry.name):
@@ -140,14 +140,15 @@ def walk(root: str, settings: WalkSettings = WalkSettings()) -> WalkResult:
 
 
 _TYPESCRIPT_SOURCE = re.compile(r"(.+?)\.(?:ts|tsx|mts|cts)$")
-_COMPILED_COPY = re.compile(r"(.+?)\.(?:js|jsx|cjs|mjs|d\.ts|d\.mts|d\.cts)$")
+_DECLARATION = re.compile(r"(.+?)\.d\.[mc]?ts$")  # `cart.d.ts`: what a compiler writes beside `cart.ts`
+_SCRIPT = re.compile(r"(.+?)\.(?:js|jsx|cjs|mjs)$")
 
 
-def typescript_stems(names) -> set[str]:
-    """The stems of the TypeScript sources among a folder's file names (`cart` for `cart.ts`; a
+def typescript_sources(names) -> list[tuple[str, str]]:
+    """(name, stem) of the TypeScript sources among a folder's file names (`cart` for `cart.ts`; a
     declaration file, `cart.d.ts`, is none)."""
-    return {m.group(1) for name in names if not re.search(r"\.d\.[mc]?ts$", name)
-            and (m := _TYPESCRIPT_SOURCE.match(name))}
+    return [(name, m.group(1)) for name in names
+            if not _DECLARATION.match(name) and (m := _TYPESCRIPT_SOURCE.match(name))]
 
 
 def compiled_copy(name: str, typescript: set[str], names: set[str]) -> bool | None:
@@ -162,12 +163,12 @@ def compiled_copy(name: str, typescript: set[str], names: set[str]) -> bool | No
     >>> compiled_copy("cart.js", {"cart"}, {"cart.ts"}), compiled_copy("cart.ts", {"cart"}, set())
     (None, False)
     """
-    m = _COMPILED_COPY.match(name)
-    if not m or m.group(1) not in typescript:
+    declaration = _DECLARATION.match(name)
+    found = declaration or _SCRIPT.match(name)
+    if not found or found.group(1) not in typescript:
         return False
-    stem = m.group(1)
-    if name.endswith((".d.ts", ".d.mts", ".d.cts")) or name + ".map" in names \
-            or names & {f"{stem}.d.ts", f"{stem}.d.mts", f"{stem}.d.cts"}:
+    stem = found.group(1)
+    if declaration or name + ".map" in names or names & {f"{stem}.d.ts", f"{stem}.d.mts", f"{stem}.d.cts"}:
         return True
     return None
 

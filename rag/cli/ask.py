@@ -62,6 +62,7 @@ def _question(args) -> str:
         return sys.stdin.buffer.read().decode("utf-8", "replace")
     return args.question  # Engine.ask replaces what the command line could not decode
 
+
 def _only_with(switch: str, on: bool, flags: tuple) -> list[str]:
     """The flags of `(flag, value)` that were given; refused unless `switch` is on."""
     given = [flag for flag, value in flags if value is not None]

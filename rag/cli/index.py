@@ -35,6 +35,7 @@ def _cmd_index(args) -> int:
     from graph.indexer import IndexOptions, check, index, max_jobs
     from rag.cli.flags import settings_from_args
     from graph.index_location import index_above, where_index
+    from rag.embedding.embedder import local_directory
     from rag.llm.adapters import AdapterStore
     from rag.progress import StderrProgress
     from rag.retrieval.index_files import RetrievalExtension
@@ -64,8 +65,9 @@ def _cmd_index(args) -> int:
     if adapter_damage and not args.check:  # the index itself is sound: built, with this said
         print(f"rag: warning: the index's LLM adapter is damaged ({adapter_damage[0]}): `rag finetune` trains "
               "a new one", file=sys.stderr)
-    if args.check and _embedder_gone(extensions[0].retrieval.embedder):  # sweep 13: "fresh", then ask failed
-        print(f"index cannot be used: the embedder directory it was built with, {extensions[0].retrieval.embedder}, "
+    built_with = extensions[0].retrieval.embedder
+    if args.check and local_directory(built_with) and not os.path.isdir(built_with):  # sweep 13: "fresh", then
+        print(f"index cannot be used: the embedder directory it was built with, {built_with}, "  # ask failed
               "is gone (`rag index --embedder NAME|DIR` re-embeds it with another)", file=out)
         return DAMAGED_EXIT
     if args.check:
@@ -98,14 +100,6 @@ def _cmd_index(args) -> int:
     if not args.quiet:
         _print_index_report(report)
     return 0
-
-def _embedder_gone(name: str) -> bool:
-    """Whether an index's embedder is a local directory (neither the bundled model nor a tuned one) that
-    no longer exists."""
-    from rag.embedding.embedder import TUNED_PREFIX
-    from rag.settings import DEFAULT_EMBEDDER
-
-    return name != DEFAULT_EMBEDDER and not name.startswith(TUNED_PREFIX) and not os.path.isdir(name)
 
 
 def _tuned_embedder_damage(extension, index_dir: str) -> list[str]:
@@ -146,6 +140,7 @@ def _print_index_report(r) -> None:
             print(f"rag: warning: rag.toml's module {m.id!r}: {', '.join(unmatched)} "
                   f"match{'es' if len(unmatched) == 1 else ''} no indexed source file (a typo, or code since moved)",
                   file=err)
+
 
 def _examples(paths: list[str]) -> str:
     return ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")

@@ -51,13 +51,18 @@ def built_embedder(index_dir: str) -> str | None:
         return None
 
 
+def local_directory(name: str) -> bool:
+    """Whether an embedder name is a directory of the user's: neither the bundled model nor a tuned one."""
+    return name != DEFAULT_EMBEDDER and not name.startswith(TUNED_PREFIX)
+
+
 def trusted(name: str, index_dir: str | None, given: str = AUTO_EMBEDDER) -> str:
     """An embedder name read from an index, if loading it cannot run what a repository chose.
 
     An index can come with a repository (a committed or cached `.rag/`), so the name it records is
     the repository's word: the bundled model, the index's own tuned one, or a directory under
     $RAG_HOME are loaded; any other path must be given on the command line (`--embedder DIR`): `given`."""
-    if name in (DEFAULT_EMBEDDER, given) or name.startswith(TUNED_PREFIX):
+    if name == given or not local_directory(name):
         return name
     from rag.llm.model import rag_home
 

@@ -98,7 +98,8 @@ class ServedRepo:
                 self.refreshing = False
             # a folder the new index is the first to hold is stamped as it is now (sweep 13: one was never
             # stamped, and a file added there later was called fresh)
-            folders = {**folder_stamp(engine.repo, engine.retriever.files), **folders}
+            in_new_folders = [f for f in engine.retriever.files if os.path.dirname(f) not in folders]
+            folders = {**folder_stamp(engine.repo, in_new_folders), **folders}
             tree = stamp(engine.repo, engine.retriever.files, started, time.time_ns(), folders)
             with self._ask_lock:
                 self.engine, self._graph, self.stamp = engine, None, tree
