@@ -2,6 +2,7 @@
 
     retrieval/corpus.json          candidate files, their definitions, and the hash of every embedded text
     retrieval/sparse-files/        BM25 over whole files (bm25s format: NumPy arrays + JSON)
+    retrieval/sparse-files-long/   the same with the parameters for long questions (RetrievalSettings.bm25_long_*)
     retrieval/sparse-chunks/       BM25 over definitions
     retrieval/dense-files.faiss    summary embeddings (+ .npy: the same vectors, the cache for rebuilds)
     retrieval/dense-chunks.faiss   definition embeddings, when their weight is not zero
@@ -76,6 +77,7 @@ class RetrievalExtension:
                               hashes={f.path: f.sha256 for f in ctx.sources}, cache=terms)
         kept = {f"{fid} {h}" for fid, h in ((f.path, f.sha256) for f in ctx.sources)}
         sparse_files = SparseIndex.build(corpus.file_terms, s.bm25_k1, s.bm25_b)
+        sparse_files_long = SparseIndex.build(corpus.file_terms, s.bm25_long_k1, s.bm25_long_b)
         sparse_chunks = SparseIndex.build([c.terms for c in corpus.chunks], s.bm25_k1, s.bm25_b)
         chunk_texts = [c.dense_text for c in corpus.chunks] if s.w_dense_chunk > 0 else []
         summary_hashes = [text_hash(t) for t in corpus.summaries]
@@ -102,6 +104,7 @@ class RetrievalExtension:
             (f"{DIR}/{PAST_SPARSE}", past_sparse.save),
             (TERMS, jsonl_lines({"key": k, "file": v[0], "chunks": v[1]} for k, v in sorted(terms.items()) if k in kept)),
             (f"{DIR}/sparse-files", sparse_files.save),
+            (f"{DIR}/sparse-files-long", sparse_files_long.save),
             (f"{DIR}/sparse-chunks", sparse_chunks.save),
         ]
         for name, texts in [("files", corpus.summaries)] + ([("chunks", chunk_texts)] if chunk_texts else []):

@@ -50,6 +50,7 @@ class Retriever:
         self.chunk_file = np.asarray([c[0] for c in self.chunks], dtype=np.int64)
         snapshot = os.path.join(store.dir, manifest.snapshot, DIR)
         self.sparse_files = SparseIndex.load(os.path.join(snapshot, "sparse-files"))
+        self.sparse_files_long = SparseIndex.load(os.path.join(snapshot, "sparse-files-long"))
         self.sparse_chunks = SparseIndex.load(os.path.join(snapshot, "sparse-chunks"))
         self.dense_files = DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-files.faiss"))
         self.dense_chunks = (DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-chunks.faiss"))
@@ -163,6 +164,11 @@ class Retriever:
             self._embedder = shared_embedder(embedder_location(name, self._index_dir))
         return self._embedder
 
+    def file_bm25(self, q: ParsedQuery) -> SparseIndex:
+        """BM25 over whole files as this question is scored: a long one (an issue report) with a stronger
+        length normalisation (RetrievalSettings.long_question_tokens)."""
+        return self.sparse_files_long if len(q.tokens) >= self.settings.long_question_tokens else self.sparse_files
+
     def parse(self, query: str) -> ParsedQuery:
         return parse_query(query, self._known, self.settings.dense_query_chars)
 
@@ -175,7 +181,7 @@ class Retriever:
         functions the report's example called, by file (rag/reproduce/run.py)."""
         s, out, n = self.settings, {}, len(self.files)
         if method in ("hybrid", "bm25"):
-            out["bm25"] = self.sparse_files.scores(q.tokens)
+            out["bm25"] = self.file_bm25(q).scores(q.tokens)
         if method == "hybrid" and s.w_chunk:
             out["chunk"] = self._best_definition_scores(q.tokens)
         if method in ("hybrid", "dense") and (s.w_dense or method == "dense"):
@@ -190,7 +196,7 @@ class Retriever:
             out["central"] = self.centrality()
         if method == "hybrid" and q.title_tokens:
             if s.w_title:
-                out["title"] = self.sparse_files.scores(q.title_tokens)
+                out["title"] = self.file_bm25(q).scores(q.title_tokens)
             if s.w_title_chunk:
                 out["title_chunk"] = self._best_definition_scores(q.title_tokens)
         if method == "hybrid" and s.w_error and q.error_tokens:
@@ -400,7 +406,7 @@ class _Evidence:
         self.named_definitions, self.past, self.gave_way = scored.named, scored.past, scored.gave_way
         self.executed = scored.executed
         self._tokens = sorted(set(q.tokens)) if "bm25" in self.signals else []
-        self._per_token = (np.stack([retriever.sparse_files.scores([t]) for t in self._tokens])
+        self._per_token = (np.stack([retriever.file_bm25(q).scores([t]) for t in self._tokens])
                            if self._tokens else None)
         self._chunk_scores = retriever.sparse_chunks.scores(q.tokens) if "chunk" in self.signals else None
 
