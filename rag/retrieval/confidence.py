@@ -55,7 +55,7 @@ class Calibration:
 
 
 # below this a calibrated answer is a coin toss or worse: on the issue reports its first answer was right
-# 37-41% of the time and the first three held the fixed file 72% (bench/README.md), so `rag ask` says so
+# 40-45% of the time and the first three held the fixed file 64-70% (rag 0.1.29, bench/README.md), so `rag ask` says so
 UNSURE_BELOW = 0.5
 
 # `python bench/calibration.py`, 2026-12-06, rag 0.1.29: 693 questions (539 commit messages, 154 issue reports);
