@@ -104,7 +104,8 @@ def _nan_bm25_weights(path):
 
 
 @pytest.mark.parametrize("name, damage", [("retrieval/dense-files.faiss", _nan_vectors),
-                                          ("retrieval/sparse-files/data.csc.index.npy", _nan_bm25_weights)])
+                                          ("retrieval/sparse-files/data.csc.index.npy", _nan_bm25_weights),
+                                          ("retrieval/sparse-files-long/data.csc.index.npy", _nan_bm25_weights)])
 def test_floats_that_are_not_numbers_are_damage_not_answers(shop, name, damage):
     """Found by a user's probe: FAISS leaves out a vector whose similarity is NaN, and NaN BM25 weights
     gave NaN scores and confidences (invalid JSON), each answered with exit 0."""
