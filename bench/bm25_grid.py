@@ -34,13 +34,10 @@ THRESHOLDS = (10, 20, 30, 40, 60)
 
 def rebuilt_indexes(retriever, store, manifest):
     """Per grid point, BM25 over the files and over the definitions, from the snapshot's term counts."""
+    from rag.retrieval.index_files import TERMS
     from rag.retrieval.sparse import SparseIndex
 
-    terms = {}
-    with open(os.path.join(store.dir, manifest.snapshot, "retrieval", "terms.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            terms[row["key"]] = (row["file"], row["chunks"])
+    terms = {row["key"]: (row["file"], row["chunks"]) for row in store.read_jsonl(manifest, TERMS)}
     docs = [terms[f"{fid} {manifest.files[fid]['sha256']}"] for fid in retriever.files]
     definitions = [c for d in docs for c in d[1]]
     if len(definitions) != len(retriever.chunks):

@@ -106,8 +106,9 @@ class RetrievalSettings:
     def index_settings(self) -> dict:
         """The part that shapes the index: a change forces a rebuild."""
         d = asdict(self)
-        return {k: d[k] for k in ("embedder", "roles", "bm25_k1", "bm25_b", "bm25_long_k1", "bm25_long_b", "path_repeat", "class_chunk_lines",
-                                  "exact_search_limit")} | {"dense_chunks": self.w_dense_chunk > 0}
+        return {k: d[k] for k in ("embedder", "roles", "bm25_k1", "bm25_b", "bm25_long_k1", "bm25_long_b",
+                                  "path_repeat", "class_chunk_lines", "exact_search_limit")} \
+            | {"dense_chunks": self.w_dense_chunk > 0}
 
 
 @dataclass(frozen=True)

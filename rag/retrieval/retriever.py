@@ -406,8 +406,8 @@ class _Evidence:
         self.named_definitions, self.past, self.gave_way = scored.named, scored.past, scored.gave_way
         self.executed = scored.executed
         self._tokens = sorted(set(q.tokens)) if "bm25" in self.signals else []
-        self._per_token = (np.stack([retriever.file_bm25(q).scores([t]) for t in self._tokens])
-                           if self._tokens else None)
+        bm25 = retriever.file_bm25(q)
+        self._per_token = np.stack([bm25.scores([t]) for t in self._tokens]) if self._tokens else None
         self._chunk_scores = retriever.sparse_chunks.scores(q.tokens) if "chunk" in self.signals else None
 
     def why(self, i: int) -> list[str]:
