@@ -5,9 +5,8 @@
     python bench/bm25_grid.py table runs/*.pkl [--loro]
 
 `reports` reads each base commit's kept index (`bench/issue_reports.py --snapshots`), `commits` indexes a
-pinned source once with the shipped settings. Either way the BM25 indexes over whole files and over
-definitions are rebuilt from the index's own term counts (`retrieval/terms.jsonl`) under each point of
-the grid, the BM25 signals of every question recomputed and fused with its other signals as hybrid
+pinned source once with the shipped settings. Either way BM25 over whole files and over definitions
+weighs the index's own term counts with each point of the grid, the BM25 signals of every question recomputed and fused with its other signals as hybrid
 fuses them; the shipped point must reproduce the shipped ranking exactly (checked). `table` prints
 Acc@1 / @5 / MRR per set and point, the same with the long questions' parameters used only from a
 number of tokens on, and with `--loro` the point each repository's reports would get if it were chosen
@@ -32,18 +31,11 @@ SHIPPED = ((1.2, 0.5), (1.2, 0.5))  # rag 0.1.28 for every question; what short 
 THRESHOLDS = (10, 20, 30, 40, 60)
 
 
-def rebuilt_indexes(retriever, store, manifest):
-    """Per grid point, BM25 over the files and over the definitions, from the snapshot's term counts."""
-    from rag.retrieval.index_files import TERMS
-    from rag.retrieval.sparse import SparseIndex
-
-    terms = {row["key"]: (row["file"], row["chunks"]) for row in store.read_jsonl(manifest, TERMS)}
-    docs = [terms[f"{fid} {manifest.files[fid]['sha256']}"] for fid in retriever.files]
-    definitions = [c for d in docs for c in d[1]]
-    if len(definitions) != len(retriever.chunks):
-        raise SystemExit("the term counts do not match the index's definitions")
-    return ({p: SparseIndex.build([d[0] for d in docs], *p) for p in FILES},
-            {p: SparseIndex.build(definitions, *p) for p in DEFINITIONS})
+def parameterised(retriever):
+    """Per grid point, BM25 over the files and over the definitions: the index's own term counts,
+    weighed with each point's (k1, b)."""
+    files, definitions = retriever.sparse_files.counts, retriever.sparse_chunks.counts
+    return {p: files.bm25(*p) for p in FILES}, {p: definitions.bm25(*p) for p in DEFINITIONS}
 
 
 def ranks_under_grid(retriever, files_bm25, definitions_bm25, question: str, gold: list[str], as_of=None) -> dict:
@@ -89,7 +81,7 @@ def reports(args) -> dict:
             store = IndexStore(os.path.join(args.snapshots, r["base_commit"]))
             manifest = store.manifest()
             retriever = Retriever(store, manifest, settings, embedder=embedder)
-            files_bm25, definitions_bm25 = rebuilt_indexes(retriever, store, manifest)
+            files_bm25, definitions_bm25 = parameterised(retriever)
             at = r["base_commit"]
         out[r["id"]] = {"set": args.label or os.path.basename(args.data).split(".")[0], "repo": r["id"].split("__")[0],
                         **ranks_under_grid(retriever, files_bm25, definitions_bm25, r["query"], r["gold_files"])}
@@ -103,7 +95,7 @@ def commits(args) -> dict:
 
     engine = Engine.open(args.source, index_dir=args.index_dir, refresh=True)
     retriever = engine.retriever
-    files_bm25, definitions_bm25 = rebuilt_indexes(retriever, engine.store, engine.store.manifest())
+    files_bm25, definitions_bm25 = parameterised(retriever)
     known = set(retriever.modules)
     files = {m for m in known if not m.endswith("/")}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dev", f"{args.set}.jsonl")

@@ -113,22 +113,13 @@ _LENGTH_NORMALISED = {}
 
 
 def length_normalised(retriever) -> dict:
-    """BM25 over the retriever's files and definitions with stronger length normalisation (b), built
-    from the term counts its snapshot keeps (a variant to measure, not what the index holds)."""
-    from graph.store import IndexStore
-    from rag.retrieval.index_files import TERMS
-    from rag.retrieval.sparse import SparseIndex
-
+    """BM25 over the retriever's files and definitions with stronger length normalisation (b): the
+    index's term counts weighed otherwise (a variant to measure, not what hybrid uses)."""
     key = id(retriever)
     if key not in _LENGTH_NORMALISED:
         _LENGTH_NORMALISED.clear()
-        store = IndexStore(retriever._index_dir)
-        rows = {r["key"].rsplit(" ", 1)[0]: r for r in store.read_jsonl(store.manifest(), TERMS)}
-        files = [rows[f]["file"] for f in retriever.files]
-        chunks = [c for f in retriever.files for c in rows[f]["chunks"]]
-        s = retriever.settings
-        _LENGTH_NORMALISED[key] = {b: (SparseIndex.build(files, s.bm25_k1, b / 100), SparseIndex.build(chunks, s.bm25_k1, b / 100))
-                                   for b in (75, 90)}
+        k1, files, chunks = retriever.settings.bm25_k1, retriever.sparse_files.counts, retriever.sparse_chunks.counts
+        _LENGTH_NORMALISED[key] = {b: (files.bm25(k1, b / 100), chunks.bm25(k1, b / 100)) for b in (75, 90)}
     return _LENGTH_NORMALISED[key]
 
 

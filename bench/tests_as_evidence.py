@@ -81,7 +81,7 @@ def tested_files(tests: dict[str, str], files: list[str], imports: bool) -> dict
 
 def collect(rows, queries, issues, clones, sources, imports: bool) -> dict[str, np.ndarray]:
     from rag.retrieval.question import parse_query
-    from rag.retrieval.sparse import SparseIndex
+    from rag.retrieval.sparse import TermCounts
     from rag.retrieval.tokenize import document_terms
 
     out, built = {}, {}
@@ -91,7 +91,7 @@ def collect(rows, queries, issues, clones, sources, imports: bool) -> dict[str, 
             tests = (python_tests_at_commit(os.path.join(clones, r["repo"]), key) if r["set"] == "issues"
                      else python_tests_in_tree(os.path.join(sources, r["set"])))
             names = sorted(tests)
-            built = {key: (names, SparseIndex.build([dict(document_terms(tests[n])) for n in names], 1.2, 0.5),
+            built = {key: (names, TermCounts.build([dict(document_terms(tests[n])) for n in names]).bm25(1.2, 0.5),
                            tested_files(tests, r["files"], imports))}
         names, index, tested = built[key]
         scores = index.scores(parse_query(queries[r["id"]], frozenset()).tokens)

@@ -22,6 +22,8 @@ class RetrievalSettings:
     # "auto", the bundled model's name, or a local sentence-transformers directory (rag/embedding/embedder.py)
     embedder: str = AUTO_EMBEDDER
     roles: tuple[str, ...] = ("source",)  # which files can be answers (graph/roles.py)
+    # BM25's saturation and length normalisation: applied when a question is scored (the index keeps
+    # term counts), so changing them needs no new index
     bm25_k1: float = 1.2
     bm25_b: float = 0.5
     # A question of this many tokens or more (an issue report; a commit message's median is 6-22) is scored
@@ -106,8 +108,7 @@ class RetrievalSettings:
     def index_settings(self) -> dict:
         """The part that shapes the index: a change forces a rebuild."""
         d = asdict(self)
-        return {k: d[k] for k in ("embedder", "roles", "bm25_k1", "bm25_b", "bm25_long_k1", "bm25_long_b",
-                                  "path_repeat", "class_chunk_lines", "exact_search_limit")} \
+        return {k: d[k] for k in ("embedder", "roles", "path_repeat", "class_chunk_lines", "exact_search_limit")} \
             | {"dense_chunks": self.w_dense_chunk > 0}
 
 

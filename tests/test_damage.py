@@ -76,8 +76,8 @@ def test_a_missing_snapshot_file_is_damage(shop):
     assert run_rag("index", shop, "-q").returncode == 0 and run_rag("index", shop, "--check").returncode == 0
 
 
-@pytest.mark.parametrize("name", ["retrieval/past-changes.json", "retrieval/sparse-past-changes/data.csc.index.npy",
-                                  "retrieval/sparse-past-changes/indices.csc.index.npy"])
+@pytest.mark.parametrize("name", ["retrieval/past-changes.json", "retrieval/sparse-past-changes/counts.npy",
+                                  "retrieval/sparse-past-changes/documents.npy"])
 def test_flipped_bytes_in_the_past_changes_are_one_line_for_a_question(shop, name):
     """Found by bench/probes.py: the past changes are read on a question's first use, and bytes that do
     not parse (UnicodeDecodeError, NumPy's TokenError) were internal errors."""
@@ -96,19 +96,20 @@ def _nan_vectors(path):
     _overwrite(path, 64, struct.pack("<16f", *[float("nan")] * 16))  # the last row's floats, same size
 
 
-def _nan_bm25_weights(path):
+def _other_bm25_counts(path):
     import numpy as np
 
-    weights = np.load(path)
-    np.save(path, np.full_like(weights, np.nan))  # the same header and size: loading it notices nothing
+    counts = np.load(path)
+    np.save(path, np.full_like(counts, 3))  # the same header and size: loading the bytes notices nothing
 
 
 @pytest.mark.parametrize("name, damage", [("retrieval/dense-files.faiss", _nan_vectors),
-                                          ("retrieval/sparse-files/data.csc.index.npy", _nan_bm25_weights),
-                                          ("retrieval/sparse-files-long/data.csc.index.npy", _nan_bm25_weights)])
-def test_floats_that_are_not_numbers_are_damage_not_answers(shop, name, damage):
+                                          ("retrieval/sparse-files/counts.npy", _other_bm25_counts),
+                                          ("retrieval/sparse-chunks/counts.npy", _other_bm25_counts)])
+def test_numbers_that_do_not_fit_are_damage_not_answers(shop, name, damage):
     """Found by a user's probe: FAISS leaves out a vector whose similarity is NaN, and NaN BM25 weights
-    gave NaN scores and confidences (invalid JSON), each answered with exit 0."""
+    gave NaN scores and confidences (invalid JSON), each answered with exit 0. BM25's term counts are
+    checked against the documents' lengths."""
     run_rag("index", shop, "-q")
     damage(_snapshot_file(shop, name))
     r = run_rag("ask", "add a product to the cart", "--repo", shop, "--json")

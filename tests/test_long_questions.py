@@ -1,6 +1,5 @@
 """A long question (a pasted issue report) is scored against whole files with a stronger length
 normalisation: a hub file that mentions a report's many words somewhere loses its edge of size."""
-import json
 
 import numpy as np
 import pytest
@@ -46,17 +45,20 @@ def test_a_long_question_is_scored_with_the_long_questions_bm25(hub_and_focus):
     assert as_long[focus] > as_long[hub]
 
 
-def test_the_long_questions_parameters_shape_the_index(hub_and_focus):
-    engine = Engine.open(str(hub_and_focus), settings=RetrievalSettings(bm25_long_k1=1.6, bm25_long_b=0.8))
-    manifest = engine.store.manifest()
-    params = json.loads((hub_and_focus / ".rag" / manifest.snapshot / "retrieval" / "sparse-files-long"
-                         / "params.index.json").read_text())
-    assert (params["k1"], params["b"]) == (1.6, 0.8)
-    stored = manifest.settings["extensions"]["retrieval"]
-    assert (stored["bm25_long_k1"], stored["bm25_long_b"]) == (1.6, 0.8)
-    # opened with the shipped parameters, the index is rebuilt with them
-    engine = Engine.open(str(hub_and_focus))
-    assert engine.store.manifest().settings["extensions"]["retrieval"]["bm25_long_b"] == 0.9
+def test_bm25_parameters_apply_when_scoring_without_a_new_index(hub_and_focus):
+    """The index keeps term counts: both parameter sets read the same ones, and other parameters in
+    rag.toml take effect at the next question, with no rebuild."""
+    shipped = Engine.open(str(hub_and_focus))
+    snapshot = shipped.store.manifest().snapshot
+    retriever = shipped.retriever
+    assert retriever.sparse_files.counts is retriever.sparse_files_long.counts
+    assert not (hub_and_focus / ".rag" / snapshot / "retrieval" / "sparse-files-long").exists()
+    other = Engine.open(str(hub_and_focus), settings=RetrievalSettings(bm25_long_k1=1.6, bm25_long_b=0.3))
+    assert other.store.manifest().snapshot == snapshot
+    assert (other.retriever.sparse_files_long.k1, other.retriever.sparse_files_long.b) == (1.6, 0.3)
+    long = retriever.parse(REPORT)
+    assert not np.array_equal(other.retriever.signals(long, "bm25")["bm25"], retriever.signals(long, "bm25")["bm25"])
+    assert "bm25_long_b" not in other.store.manifest().settings["extensions"]["retrieval"]
 
 
 def test_how_long_a_long_question_is_can_be_set(hub_and_focus):

@@ -1,10 +1,14 @@
-"""BM25 from term counts: scores exactly as stock bm25s does from the tokens, and survives save and load."""
+"""BM25 from term counts: Lucene's formula, any (k1, b) over one set of counts, saved and loaded with its
+damage detected."""
+import math
 import random
 from collections import Counter
 
 import numpy as np
+import pytest
 
-from rag.retrieval.sparse import SparseIndex, _bm25s
+from graph.errors import IndexStoreError
+from rag.retrieval.sparse import TermCounts
 
 
 def corpus(n_docs=300, vocab=400, seed=0):
@@ -17,23 +21,69 @@ def corpus(n_docs=300, vocab=400, seed=0):
     return docs, words
 
 
-def test_term_count_build_scores_like_stock_bm25s(tmp_path):
-    docs, words = corpus()
-    ours = SparseIndex.build([dict(Counter(d)) for d in docs], k1=1.2, b=0.75)
-    stock = _bm25s().BM25(k1=1.2, b=0.75, csc_backend="numpy")
-    stock.index([d or ["\x00"] for d in docs], show_progress=False)
-    rng = random.Random(1)
-    for _ in range(100):
-        query = rng.sample(words, 3)
-        expected = np.asarray(stock.get_scores(query), dtype=np.float32)
-        assert np.array_equal(ours.scores(query), expected)
-    assert ours.scores(["w0"]).shape == (len(docs),)
+def textbook_bm25(docs: list[list[str]], query: list[str], k1: float, b: float) -> list[float]:
+    """Lucene's BM25 written out one document at a time, in Python floats."""
+    n, mean = len(docs), sum(map(len, docs)) / len(docs)
+    df = Counter(t for d in docs for t in set(d))
+    out = []
+    for d in docs:
+        tf = Counter(d)
+        out.append(sum(math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                       * tf[t] / (tf[t] + k1 * (1 - b + b * len(d) / mean)) for t in query if tf[t]))
+    return out
 
-    ours.save(str(tmp_path / "bm25"))
-    loaded = SparseIndex.load(str(tmp_path / "bm25"))
+
+@pytest.mark.parametrize("k1, b", [(1.2, 0.5), (2.0, 0.9), (1.2, 0.0), (0.5, 1.0)])
+def test_scores_are_lucene_bm25_for_any_parameters_over_the_same_counts(k1, b):
+    docs, words = corpus()
+    counts = TermCounts.build([dict(Counter(d)) for d in docs])
+    bm25 = counts.bm25(k1, b)
+    rng = random.Random(1)
+    for _ in range(50):
+        query = rng.sample(words[:60], 3) + rng.sample(words, 2)
+        query.append(query[0])  # a repeated token counts twice
+        assert np.allclose(bm25.scores(query), textbook_bm25(docs, query, k1, b), rtol=1e-6, atol=0)
+    assert bm25.scores(["w0"]).dtype == np.float32 and bm25.scores(["w0"]).shape == (len(docs),)
+    assert bm25.scores(["not-a-word"]).max() == 0 and bm25.scores([]).shape == (len(docs),)
+    assert bm25.scores(["w0"])[5] == 0
+
+
+def test_the_length_normalisation_is_the_only_difference_between_two_parameter_sets():
+    """Two documents with the same count of a term: b = 0 scores them alike, b = 1 favours the shorter."""
+    counts = TermCounts.build([{"proxy": 2, "auth": 1}, {"proxy": 2, **{f"w{i}": 1 for i in range(40)}}, {"cart": 1}])
+    flat, normalised = counts.bm25(1.2, 0.0).scores(["proxy"]), counts.bm25(1.2, 1.0).scores(["proxy"])
+    assert flat[0] == flat[1] > 0
+    assert normalised[0] > normalised[1] > 0
+
+
+def test_counts_survive_save_and_load(tmp_path):
+    docs, _ = corpus()
+    counts = TermCounts.build([dict(Counter(d)) for d in docs])
+    counts.save(str(tmp_path / "bm25"))
+    loaded = TermCounts.load(str(tmp_path / "bm25"))
     query = ["w1", "w17", "w250", "not-a-word"]
-    assert np.array_equal(loaded.scores(query), ours.scores(query))
-    assert loaded.scores(query)[5] == 0.0 and loaded.scores(query).max() > 0
+    assert np.array_equal(loaded.bm25(1.2, 0.5).scores(query), counts.bm25(1.2, 0.5).scores(query))
+    assert loaded.knows(["w1"]) and not loaded.knows(["not-a-word"])
+    empty = TermCounts.build([])
+    empty.save(str(tmp_path / "empty"))
+    assert TermCounts.load(str(tmp_path / "empty")).bm25(1.2, 0.5).scores(["w1"]).shape == (0,)
+
+
+@pytest.mark.parametrize("name, damage", [
+    ("counts", lambda a: np.full_like(a, 7)),  # the same size: only the lengths tell
+    ("documents", lambda a: a[::-1].copy()),
+    ("offsets", lambda a: np.concatenate([a[:1], a[2:], a[-1:]])),
+    ("lengths", lambda a: a + 1),
+    ("counts", lambda a: np.zeros_like(a)),
+    ("documents", lambda a: a.astype(np.float64)),
+])
+def test_counts_that_do_not_fit_together_are_damage(tmp_path, name, damage):
+    docs, _ = corpus(n_docs=40)
+    TermCounts.build([dict(Counter(d)) for d in docs]).save(str(tmp_path))
+    path = tmp_path / f"{name}.npy"
+    np.save(path, damage(np.load(path)))
+    with pytest.raises(IndexStoreError, match="damaged|unreadable"):
+        TermCounts.load(str(tmp_path))
 
 
 def test_a_documents_terms_count_the_tokens_a_query_would_have():

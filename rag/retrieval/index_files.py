@@ -1,9 +1,8 @@
 """The retrieval part of the index: sparse and dense indexes written into each snapshot.
 
     retrieval/corpus.json          candidate files, their definitions, and the hash of every embedded text
-    retrieval/sparse-files/        BM25 over whole files (bm25s format: NumPy arrays + JSON)
-    retrieval/sparse-files-long/   the same with the parameters for long questions (RetrievalSettings.bm25_long_*)
-    retrieval/sparse-chunks/       BM25 over definitions
+    retrieval/sparse-files/        term counts of whole files, for BM25 (rag/retrieval/sparse.py: NumPy arrays + JSON)
+    retrieval/sparse-chunks/       term counts of definitions, for BM25
     retrieval/dense-files.faiss    summary embeddings (+ .npy: the same vectors, the cache for rebuilds)
     retrieval/dense-chunks.faiss   definition embeddings, when their weight is not zero
     retrieval/past-changes.json, retrieval/sparse-past-changes/   the history's commits (rag/retrieval/past_changes.py)
@@ -30,7 +29,7 @@ from rag.retrieval.corpus import Corpus, build_corpus, chunk_text, embedded_text
 from rag.retrieval.dense import DenseIndex
 from rag.retrieval.past_changes import META as PAST_META, SPARSE as PAST_SPARSE, PastChanges
 from rag.settings import RetrievalSettings
-from rag.retrieval.sparse import SparseIndex
+from rag.retrieval.sparse import TermCounts
 
 DIR = "retrieval"
 CORPUS = f"{DIR}/corpus.json"
@@ -76,9 +75,8 @@ class RetrievalExtension:
         corpus = build_corpus(ctx.graph, ctx.modules, {f.path: f.text for f in ctx.sources}, s,
                               hashes={f.path: f.sha256 for f in ctx.sources}, cache=terms)
         kept = {f"{fid} {h}" for fid, h in ((f.path, f.sha256) for f in ctx.sources)}
-        sparse_files = SparseIndex.build(corpus.file_terms, s.bm25_k1, s.bm25_b)
-        sparse_files_long = SparseIndex.build(corpus.file_terms, s.bm25_long_k1, s.bm25_long_b)
-        sparse_chunks = SparseIndex.build([c.terms for c in corpus.chunks], s.bm25_k1, s.bm25_b)
+        file_counts = TermCounts.build(corpus.file_terms)
+        chunk_counts = TermCounts.build([c.terms for c in corpus.chunks])
         chunk_texts = [c.dense_text for c in corpus.chunks] if s.w_dense_chunk > 0 else []
         summary_hashes = [text_hash(t) for t in corpus.summaries]
         chunk_hashes = [text_hash(t) for t in chunk_texts]
@@ -97,15 +95,14 @@ class RetrievalExtension:
             "callees": callee_files(ctx.graph, corpus),
             "implementations": header_implementations(ctx.graph, corpus.files),
         }
-        past_sparse, past_meta = PastChanges.build(ctx.history, corpus.files, s.bm25_k1, s.bm25_b)
+        past_sparse, past_meta = PastChanges.build(ctx.history, corpus.files)
         payload = [
             (CORPUS, [json.dumps(meta, ensure_ascii=False)]),
             (f"{DIR}/{PAST_META}", [json.dumps(past_meta, ensure_ascii=False)]),
             (f"{DIR}/{PAST_SPARSE}", past_sparse.save),
             (TERMS, jsonl_lines({"key": k, "file": v[0], "chunks": v[1]} for k, v in sorted(terms.items()) if k in kept)),
-            (f"{DIR}/sparse-files", sparse_files.save),
-            (f"{DIR}/sparse-files-long", sparse_files_long.save),
-            (f"{DIR}/sparse-chunks", sparse_chunks.save),
+            (f"{DIR}/sparse-files", file_counts.save),
+            (f"{DIR}/sparse-chunks", chunk_counts.save),
         ]
         for name, texts in [("files", corpus.summaries)] + ([("chunks", chunk_texts)] if chunk_texts else []):
             if unchanged:  # the same texts as before: the previous files are the answer (no FAISS, no HNSW build)

@@ -16,7 +16,7 @@ matched every commit that shares a word with its examples, output and traceback;
 like a commit message (2026-12-05: issue reports 66.2 -> 68.2 Acc@1, the commit sets unchanged).
 
     retrieval/past-changes.json     per commit: short hash, time, date, subject, candidate file indexes
-    retrieval/sparse-past-changes/  BM25 over the commits' messages
+    retrieval/sparse-past-changes/  the term counts of the commits' messages, for BM25
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from graph.history import History
 from graph.errors import IndexStoreError
-from rag.retrieval.sparse import SparseIndex
+from rag.retrieval.sparse import Bm25, TermCounts
 from rag.retrieval.tokenize import document_terms
 
 META = "past-changes.json"
@@ -58,7 +58,7 @@ class PastChange:
 
 
 class PastChanges:
-    def __init__(self, sparse: SparseIndex, meta: dict):
+    def __init__(self, sparse: Bm25, meta: dict):
         self._sparse = sparse
         self.hashes: list[str] = meta["hashes"]
         self.dates: list[str] = meta["dates"]
@@ -70,7 +70,7 @@ class PastChanges:
         return len(self.hashes)
 
     @staticmethod
-    def build(history: History, candidate_files: list[str], k1: float, b: float) -> tuple[SparseIndex, dict]:
+    def build(history: History, candidate_files: list[str]) -> tuple[TermCounts, dict]:
         """The index and table of the commits that touched a candidate file."""
         index = {f: i for i, f in enumerate(candidate_files)}
         rows = []
@@ -78,7 +78,7 @@ class PastChanges:
             files = sorted({index[p] for p in paths if p in index})
             if files:
                 rows.append((commit, files))
-        sparse = SparseIndex.build([document_terms(c["message"]) for c, _ in rows], k1, b)
+        sparse = TermCounts.build([document_terms(c["message"]) for c, _ in rows])
         meta = {"hashes": [c["hash"] for c, _ in rows], "times": [c["time"] for c, _ in rows],
                 "dates": [c["date"] for c, _ in rows],
                 "subjects": [c["message"].split("\n", 1)[0][:SUBJECT_CHARS] for c, _ in rows],
@@ -86,14 +86,16 @@ class PastChanges:
         return sparse, meta
 
     @classmethod
-    def load(cls, directory: str) -> PastChanges:
-        """The past changes of a snapshot; damage (bytes that do not parse, a table of the wrong
-        shape) is an IndexStoreError naming the repair, never an internal error."""
+    def load(cls, directory: str, k1: float, b: float) -> PastChanges:
+        """The past changes of a snapshot, their messages matched with BM25's `k1` and `b`; damage
+        (bytes that do not parse, a table of the wrong shape) is an IndexStoreError naming the repair,
+        never an internal error."""
         try:
             with open(os.path.join(directory, META), encoding="utf-8") as fh:
                 meta = json.load(fh)
-            past = cls(SparseIndex.load(os.path.join(directory, SPARSE)), meta)
-            if not (len(past.dates) == len(past.subjects) == len(past.files) == len(past.times) == len(past)):
+            past = cls(TermCounts.load(os.path.join(directory, SPARSE)).bm25(k1, b), meta)
+            if not (len(past.dates) == len(past.subjects) == len(past.files) == len(past.times) == len(past)
+                    == len(past._sparse.counts)):
                 raise ValueError("its columns differ in length")
             return past
         except IndexStoreError:
@@ -106,7 +108,7 @@ class PastChanges:
         """The `k` commits whose messages match `tokens` best (score > 0), best first."""
         if not len(self) or not tokens:
             return []
-        scores = self._sparse.scores(tokens).astype(np.float64)[: len(self)]
+        scores = self._sparse.scores(tokens).astype(np.float64)
         if as_of is not None:
             scores[self.times >= as_of.time] = 0.0
             if as_of.commit:

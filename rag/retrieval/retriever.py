@@ -19,7 +19,7 @@ from rag.retrieval.past_changes import AsOf, PastChange, PastChanges, file_score
 from rag.retrieval.question import ParsedQuery, parse_query
 from rag.results import Candidate
 from rag.settings import RetrievalSettings
-from rag.retrieval.sparse import SparseIndex
+from rag.retrieval.sparse import Bm25, TermCounts
 
 LEVELS = ("file", "dir")
 METHODS = ("hybrid", "bm25", "dense")
@@ -49,9 +49,10 @@ class Retriever:
         self._named: dict[str, list[str]] = meta["named"]
         self.chunk_file = np.asarray([c[0] for c in self.chunks], dtype=np.int64)
         snapshot = os.path.join(store.dir, manifest.snapshot, DIR)
-        self.sparse_files = SparseIndex.load(os.path.join(snapshot, "sparse-files"))
-        self.sparse_files_long = SparseIndex.load(os.path.join(snapshot, "sparse-files-long"))
-        self.sparse_chunks = SparseIndex.load(os.path.join(snapshot, "sparse-chunks"))
+        file_counts = TermCounts.load(os.path.join(snapshot, "sparse-files"))
+        self.sparse_files = file_counts.bm25(settings.bm25_k1, settings.bm25_b)
+        self.sparse_files_long = file_counts.bm25(settings.bm25_long_k1, settings.bm25_long_b)
+        self.sparse_chunks = TermCounts.load(os.path.join(snapshot, "sparse-chunks")).bm25(settings.bm25_k1, settings.bm25_b)
         self.dense_files = DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-files.faiss"))
         self.dense_chunks = (DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-chunks.faiss"))
                              if meta["chunk_hashes"] else None)
@@ -134,7 +135,7 @@ class Retriever:
     def past_changes(self) -> PastChanges | None:
         """The history's commits (loaded on first use); None for an index without them (rag <= 0.1.22)."""
         if self._past_changes is None and os.path.isdir(os.path.join(self._snapshot, "sparse-past-changes")):
-            self._past_changes = PastChanges.load(self._snapshot)
+            self._past_changes = PastChanges.load(self._snapshot, self.settings.bm25_k1, self.settings.bm25_b)
         return self._past_changes
 
     def similar_changes(self, q: ParsedQuery, as_of: AsOf | None = None) -> list[PastChange]:
@@ -164,7 +165,7 @@ class Retriever:
             self._embedder = shared_embedder(embedder_location(name, self._index_dir))
         return self._embedder
 
-    def file_bm25(self, q: ParsedQuery) -> SparseIndex:
+    def file_bm25(self, q: ParsedQuery) -> Bm25:
         """BM25 over whole files as this question is scored: a long one (an issue report) with a stronger
         length normalisation (RetrievalSettings.long_question_tokens)."""
         return self.sparse_files_long if len(q.tokens) >= self.settings.long_question_tokens else self.sparse_files

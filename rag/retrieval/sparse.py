@@ -1,131 +1,159 @@
-"""BM25 over token lists (bm25s), saved in its own safe format (NumPy arrays + JSON, no pickle)."""
+"""BM25 over documents given as term counts: the index keeps the counts, a question chooses k1 and b.
+
+    counts = TermCounts.build([{"pars": 3, "respons": 1}, ...])   # one {term: count} per document
+    counts.save(directory); counts = TermCounts.load(directory)  # NumPy arrays + JSON, no pickle
+    counts.bm25(k1=1.2, b=0.5).scores(["pars", "http"])          # one score per document
+
+The weights are Lucene's BM25, as bm25s computes them by default (the library this used until rag
+0.1.30; a test compares the scores with a plain-Python BM25):
+
+    score(d) = sum over the question's tokens t of  idf(t) * tf / (tf + k1 * (1 - b + b * len(d) / avg len))
+    idf(t)   = log(1 + (N - df(t) + 0.5) / (df(t) + 0.5))
+
+Why not bm25s any longer: its index stores each (document, term) weight for one (k1, b), and long
+questions want another b than short ones (RetrievalSettings.bm25_long_*): two indexes over the same
+files, each with its own vocabulary, built twice and loaded twice. Weighing at query time costs a few
+array operations per distinct term of the question, on that term's postings only.
+"""
 from __future__ import annotations
 
+import json
 import math
-import sys
-from functools import cache
+import os
 from itertools import chain
 
 import numpy as np
 
 from graph.errors import IndexStoreError
 
-
-def _bm25s():
-    """bm25s, imported without SciPy unless SciPy is loaded already.
-
-    bm25s imports scipy.sparse eagerly, only for an optional way of building its matrix; the NumPy
-    way (used here) gives the same arrays. SciPy's import took ~0.3 s of a 1.7 s cold `rag ask` and
-    of a 3.3 s incremental `rag index` on this machine.
-    """
-    if "bm25s" in sys.modules or "scipy" in sys.modules:
-        import bm25s
-        return bm25s
-    sys.modules["scipy"] = None  # `import scipy.sparse` now raises ImportError, which bm25s expects
-    try:
-        import bm25s
-    finally:
-        del sys.modules["scipy"]
-    return bm25s
+VOCABULARY = "vocabulary.json"  # the terms, in the order of their postings
+ARRAYS = ("offsets", "documents", "counts", "lengths")  # saved as NAME.npy
 
 
-@cache
-def _bm25_class():
-    """bm25s.BM25 that indexes documents given as term counts ({token: count}), with whole-array NumPy.
+class TermCounts:
+    """How often each term occurs in each document, by term (a compressed sparse column matrix):
+    term i's postings are `documents[offsets[i]:offsets[i + 1]]` (ascending) with their `counts`;
+    `lengths` is each document's number of tokens."""
 
-    bm25s documents `build_index_from_tokens`/`build_index_from_ids` as the methods to override for a
-    different way of building. Its own way takes token lists, counts them with a `Counter` and scores
-    one document at a time: ~0.3 s of a 2.4 s incremental `rag index` on networkx. BM25 reads nothing
-    but the counts, and the counts are a third of the tokens (networkx: 183k (document, term) pairs for
-    653k tokens), so the index keeps them and this scores every pair at once. The formulas are bm25s's
-    Lucene variant (its default, the one used here), written out rather than taken from its private
-    helpers: the saved index is what bm25s would build (a test compares the scores).
-    """
-    bm25s = _bm25s()
+    def __init__(self, vocabulary: list[str], offsets: np.ndarray, documents: np.ndarray, counts: np.ndarray,
+                 lengths: np.ndarray):
+        self.vocabulary = {t: i for i, t in enumerate(vocabulary)}
+        self.offsets, self.documents, self.counts, self.lengths = offsets, documents, counts, lengths
+        n_docs = len(lengths)
+        self.idf = lucene_idf(np.diff(offsets), n_docs).astype(np.float32)
+        self.mean_length = float(lengths.mean()) if n_docs else 0.0
 
-    class TermCountBM25(bm25s.BM25):
-        def build_index_from_tokens(self, corpus_tokens, show_progress=True, leave_progress=False):
-            """`corpus_tokens`: one {token: count} per document (what `index` passes on as it is)."""
-            if (self.method, self.idf_method) != ("lucene", "lucene"):
-                raise ValueError(f"BM25 method {self.method!r} is not supported here (only 'lucene')")
-            self.nonoccurrence_array = None  # as bm25s's own build sets it for this method
-            documents = corpus_tokens
-            # map/chain over builtins iterate in C: generator expressions here took longer than scoring
-            vocab = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(documents)))}
-            n_docs, n_vocab = len(documents), len(vocab)
-            n_terms = np.fromiter(map(len, documents), dtype=np.int64, count=n_docs)
-            pairs = int(n_terms.sum())
-            vocab_idx = np.fromiter(map(vocab.__getitem__, chain.from_iterable(documents)), dtype=np.int64, count=pairs)
-            tf = np.fromiter(chain.from_iterable(map(dict.values, documents)), dtype=np.int64, count=pairs)
-            doc_idx = np.repeat(np.arange(n_docs, dtype=np.int64), n_terms)
-            lengths = np.bincount(doc_idx, weights=tf, minlength=n_docs)  # tokens per document
-            idf = lucene_idf(np.bincount(vocab_idx, minlength=n_vocab), n_docs).astype(self.dtype)
-            tfc = lucene_tf(tf.astype(self.dtype), lengths[doc_idx], lengths.mean(), self.k1, self.b)
-            data, indices, indptr = column_major(idf[vocab_idx] * tfc, doc_idx.astype(self.int_dtype),
-                                                 vocab_idx, n_vocab)
-            scores = {"data": data.astype(self.dtype), "indices": indices, "indptr": indptr, "num_docs": n_docs}
-            return scores, vocab
-
-    return TermCountBM25
-
-
-def lucene_idf(doc_freqs: np.ndarray, n_docs: int) -> np.ndarray:
-    """log(1 + (N - df + 0.5) / (df + 0.5)) per term, in float64 with `math.log` as bm25s computes it
-    (few distinct frequencies: computed once each)."""
-    distinct, which = np.unique(doc_freqs, return_inverse=True)
-    return np.array([math.log(1 + (n_docs - int(df) + 0.5) / (int(df) + 0.5)) for df in distinct])[which]
-
-
-def lucene_tf(tf: np.ndarray, length: np.ndarray, mean_length: float, k1: float, b: float) -> np.ndarray:
-    """The term-frequency part, saturating with k1 and normalised for document length with b."""
-    return tf / (k1 * ((1 - b) + b * length / mean_length) + tf)
-
-
-def column_major(data: np.ndarray, rows: np.ndarray, cols: np.ndarray, n_cols: int):
-    """(data, row indices, column pointers) of a sparse matrix in CSC layout, each column's rows in order:
-    the layout bm25s scores a query from (one slice per query term)."""
-    indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
-    order = np.argsort((cols.astype(np.int64) << 32) | rows.astype(np.int64))
-    return data[order], rows[order], indptr
-
-
-class SparseIndex:
-    def __init__(self, bm25):
-        self._bm25 = bm25
+    def __len__(self) -> int:
+        """The number of documents."""
+        return len(self.lengths)
 
     @classmethod
-    def build(cls, documents: list[dict[str, int]], k1: float, b: float) -> SparseIndex:
-        """`documents`: each one's term counts ({token: count})."""
-        bm25 = _bm25_class()(k1=k1, b=b, csc_backend="numpy")
-        # bm25s cannot index an empty corpus or vocabulary; a placeholder token keeps shapes right
-        bm25.index([doc or {"\x00": 1} for doc in documents] or [{"\x00": 1}], show_progress=False)
-        return cls(bm25)
+    def build(cls, documents: list[dict[str, int]]) -> TermCounts:
+        """`documents`: each one's term counts ({token: count}; empty for a document without tokens)."""
+        # map/chain over builtins iterate in C: generator expressions here took longer than the rest
+        vocabulary = list(dict.fromkeys(chain.from_iterable(documents)))
+        column = {t: i for i, t in enumerate(vocabulary)}
+        n_docs = len(documents)
+        n_terms = np.fromiter(map(len, documents), dtype=np.int64, count=n_docs)
+        pairs = int(n_terms.sum())
+        terms = np.fromiter(map(column.__getitem__, chain.from_iterable(documents)), dtype=np.int64, count=pairs)
+        counts = np.fromiter(chain.from_iterable(map(dict.values, documents)), dtype=np.int32, count=pairs)
+        rows = np.repeat(np.arange(n_docs, dtype=np.int32), n_terms)
+        order = np.argsort((terms << 32) | rows, kind="stable")  # by term, then document
+        offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=len(vocabulary)), out=offsets[1:])
+        lengths = np.bincount(rows, weights=counts, minlength=n_docs).astype(np.int64)
+        return cls(vocabulary, offsets, rows[order], counts[order], lengths)
+
+    def bm25(self, k1: float, b: float) -> Bm25:
+        """BM25 with these parameters over these counts (shares them: no copy)."""
+        return Bm25(self, k1, b)
 
     def save(self, directory: str) -> None:
-        self._bm25.save(directory, show_progress=False)
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, VOCABULARY), "w", encoding="utf-8") as fh:
+            json.dump(list(self.vocabulary), fh, ensure_ascii=False)
+        for name in ARRAYS:
+            with open(os.path.join(directory, f"{name}.npy"), "wb") as fh:
+                np.save(fh, getattr(self, name), allow_pickle=False)
 
     @classmethod
-    def load(cls, directory: str) -> SparseIndex:
+    def load(cls, directory: str) -> TermCounts:
+        """The counts saved in `directory`, checked for damage: arrays that do not fit together are an
+        IndexStoreError naming the repair, never scores."""
         try:
-            return cls(_bm25s().BM25.load(directory, mmap=False, allow_pickle=False, show_progress=False))
+            with open(os.path.join(directory, VOCABULARY), encoding="utf-8") as fh:
+                vocabulary = json.load(fh)
+            arrays = {name: np.load(os.path.join(directory, f"{name}.npy"), allow_pickle=False) for name in ARRAYS}
         except Exception as e:  # damaged bytes fail in many ways (NumPy's header parser raises TokenError)
-            raise IndexStoreError(f"the sparse index at {directory} is unreadable ({type(e).__name__}: {e}); "
+            raise IndexStoreError(f"the sparse index at {directory} is unreadable ({type(e).__name__}); "
                                   "`rag index` repairs it") from None
+        problem = _inconsistency(vocabulary, **arrays)
+        if problem:
+            raise IndexStoreError(f"the sparse index at {directory} is damaged ({problem}): `rag index` repairs it")
+        return cls(vocabulary, **arrays)
 
     def knows(self, query_tokens: list[str]) -> bool:
         """Whether any of the tokens is a term of the index: one that gives some document a score (a
         Lucene BM25 idf is positive for every indexed term)."""
-        return any(t in self._bm25.vocab_dict for t in query_tokens)
+        return any(t in self.vocabulary for t in query_tokens)
+
+
+class Bm25:
+    """Lucene's BM25 over `TermCounts`, with its saturation `k1` and length normalisation `b`."""
+
+    def __init__(self, counts: TermCounts, k1: float, b: float):
+        self.counts, self.k1, self.b = counts, k1, b
+        # the tf part's denominator less tf, per document: what b and k1 make of its length
+        mean = counts.mean_length or 1.0
+        self._norm = k1 * ((1 - b) + b * counts.lengths / mean)
+
+    def knows(self, query_tokens: list[str]) -> bool:
+        return self.counts.knows(query_tokens)
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
-        """BM25 score of every document (unknown tokens contribute nothing)."""
-        if not query_tokens:  # e.g. a query in a script the tokenizer has no words for
-            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
-        scores = np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
-        # a BM25 score is a sum of non-negative terms: anything else comes from damaged bytes of the index
-        # (the same size as sound ones, so loading it did not notice), never to be ranked with
-        if len(scores) and not (np.isfinite(scores).all() and scores.min() >= 0):
-            raise IndexStoreError("the sparse index is damaged (scores that are not numbers or below zero): "
-                                  "`rag index --full` rebuilds it")
+        """BM25 score of every document (float32); a token counts as often as the question has it, one
+        the index does not know contributes nothing."""
+        c = self.counts
+        scores = np.zeros(len(c), dtype=np.float32)
+        weights: dict[int, np.ndarray] = {}
+        for token in query_tokens:
+            term = c.vocabulary.get(token)
+            if term is None:
+                continue
+            start, end = c.offsets[term], c.offsets[term + 1]
+            rows = c.documents[start:end]
+            if term not in weights:
+                tf = c.counts[start:end].astype(np.float32)
+                weights[term] = (c.idf[term] * (tf / (self._norm[rows] + tf))).astype(np.float32)
+            scores[rows] += weights[term]  # a term's postings name each document once
         return scores
+
+
+def lucene_idf(doc_freqs: np.ndarray, n_docs: int) -> np.ndarray:
+    """log(1 + (N - df + 0.5) / (df + 0.5)) per term, in float64 with `math.log` (few distinct
+    frequencies: computed once each)."""
+    distinct, which = np.unique(doc_freqs, return_inverse=True)
+    return np.array([math.log(1 + (n_docs - int(df) + 0.5) / (int(df) + 0.5)) for df in distinct],
+                    dtype=np.float64)[which]
+
+
+def _inconsistency(vocabulary, offsets, documents, counts, lengths) -> str | None:
+    """What does not fit in saved counts (the same size as sound ones, so loading did not notice),
+    or None. Reads every posting once: ~1 ms per 100k."""
+    if not isinstance(vocabulary, list) or not all(isinstance(t, str) for t in vocabulary):
+        return "its vocabulary is not a list of terms"
+    if any(a.ndim != 1 or a.dtype.kind != "i" for a in (offsets, documents, counts, lengths)):
+        return "arrays of the wrong shape or type"
+    if len(offsets) != len(vocabulary) + 1 or offsets[0] != 0 or offsets[-1] != len(documents) \
+            or len(documents) != len(counts) or (np.diff(offsets) < 0).any():
+        return "its offsets do not fit its postings"
+    if len(documents) and (documents.min() < 0 or documents.max() >= len(lengths) or counts.min() < 1):
+        return "postings out of range"
+    if not np.array_equal(np.bincount(documents, weights=counts, minlength=len(lengths)), lengths):
+        return "its document lengths do not add up"
+    within_a_term = np.ones(max(len(documents) - 1, 0), dtype=bool)
+    within_a_term[offsets[1:-1][(offsets[1:-1] > 0) & (offsets[1:-1] < len(documents))] - 1] = False
+    if (np.diff(documents)[within_a_term] <= 0).any():
+        return "a term's postings out of order"
+    return None

@@ -80,8 +80,7 @@ def build_server(workspace: Workspace):
                 raise
 
     server = Server(name="rag", version=TOOL_VERSION, instructions=INSTRUCTIONS, log_level="WARNING")
-    # the SDK's handler on stderr: warnings only, also from libraries whose loggers say more (bm25s's
-    # debug line at every re-index)
+    # the SDK's handler on stderr: warnings only, also from libraries whose loggers say more
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.WARNING)
     max_k = workspace.settings.max_k
