@@ -34,6 +34,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -45,6 +46,7 @@ sys.path.insert(0, HERE)
 from eval.methods import ranking  # noqa: E402
 from eval.metrics import accuracy_by_confidence, directory_of, percentile  # noqa: E402
 from rag.ranking_metrics import accuracy_at, first_rank, mean_reciprocal_rank, strict_accuracy_at  # noqa: E402
+from graph.version import TOOL_VERSION  # noqa: E402
 from rag.settings import DEFAULT_EMBEDDER  # noqa: E402
 
 DEFAULT_DATA = os.path.join(HERE, "dev", "issues.jsonl")
@@ -81,6 +83,9 @@ def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = DEFAU
     if kept and os.path.isfile(os.path.join(kept, "manifest.json")):
         store = IndexStore(kept)
         manifest = store.manifest()
+        if manifest.tool_version != TOOL_VERSION:  # what it holds may not be what this rag would build
+            raise SystemExit(f"the snapshot {kept} was built by rag {manifest.tool_version}, not {TOOL_VERSION}: "
+                             "give --snapshots a fresh folder")
         built_with = manifest.settings["extensions"]["retrieval"]["embedder"]
         if built_with != embedder:  # its vectors would not be comparable with the questions'
             raise SystemExit(f"the snapshot {kept} was embedded with {built_with}, not {embedder}: "
@@ -94,13 +99,23 @@ def open_at_commit(tree: str, commit: str, snapshots: str, embedder: str = DEFAU
     checkout(tree, commit)
     engine = Engine.open(tree, settings=settings, refresh=True)
     if kept:
-        os.makedirs(kept + ".tmp", exist_ok=True)
-        manifest = engine.store.manifest()
-        shutil.copytree(os.path.join(engine.store.dir, manifest.snapshot), os.path.join(kept + ".tmp", manifest.snapshot),
-                        dirs_exist_ok=True)
-        shutil.copy(os.path.join(engine.store.dir, "manifest.json"), os.path.join(kept + ".tmp", "manifest.json"))
-        os.replace(kept + ".tmp", kept)
+        keep_snapshot(engine.store, kept)
     return engine
+
+
+def keep_snapshot(store, kept: str) -> None:
+    """Copy the store's current snapshot and manifest to `kept`, whole or not at all: built in a folder
+    of its own and renamed, so that walks sharing a --snapshots folder never mix their copies (the one
+    that finishes second drops its own)."""
+    os.makedirs(os.path.dirname(kept), exist_ok=True)
+    building = tempfile.mkdtemp(dir=os.path.dirname(kept), prefix=os.path.basename(kept) + ".tmp-")
+    manifest = store.manifest()
+    shutil.copytree(os.path.join(store.dir, manifest.snapshot), os.path.join(building, manifest.snapshot))
+    shutil.copy(os.path.join(store.dir, "manifest.json"), os.path.join(building, "manifest.json"))
+    try:
+        os.replace(building, kept)
+    except OSError:  # another walk kept this commit first
+        shutil.rmtree(building)
 
 
 def summarise(rows: list[dict]) -> dict:
