@@ -80,13 +80,7 @@ _SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
 # a note to developers, not a description: it ends the prose (express: "To do: update docs")
 _TODO = re.compile(r"^(?:(?:TODO|FIXME|XXX|HACK)\b|(?i:to[- ]?do):)")
 _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
-# a reST field (`:param x:`, `:returns:`, `:ivar srcdir:`; the `:copyright:` and `:license:` of a module
-# docstring's header in sphinx's, pygments' and werkzeug's style) follows the description: it ends the prose
-_FIELD = re.compile(r"^:[A-Za-z][\w .-]*:(?:\s|$)")
-# such a header's title, the module's own dotted name over a ruler (`sphinx.application` / `~~~~~~`): the
-# path says it already (195 of sphinx's 397 summaries opened with it)
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")  # what is left of `//! # Title` (preprocessor lines are code)
-_DOTTED_TITLE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `***** Models for tests *****`
 
 
@@ -347,12 +341,7 @@ def _first_paragraphs(lines, after_sentence: bool = False) -> str:
         framed = _FRAME.match(line.strip())
         if framed and framed.group(2):  # a title in a frame of punctuation
             line = framed.group(2) + ("" if framed.group(2).endswith((".", "!", "?", ":")) else ".")
-        if _FIELD.match(line.strip()):
-            break
         if _RULER.match(line.strip()):  # a reST over/underline or a comment's ruler: the line above is a title
-            if len(out) == 1 and _DOTTED_TITLE.match(out[0]):
-                out, words = [], 0
-                continue
             if out and not out[-1].endswith((".", "!", "?", ":")):
                 out[-1] += "."
             continue

@@ -523,26 +523,6 @@ def test_sphinx_cross_references_read_as_their_names():
     doc = '"""Create a :class:`~flask.ctx.RequestContext`, see :py:func:`flask.json.dumps` and :ref:`the docs <json>`; ``None`` too."""'
     assert clean_docstring(doc) == "Create a RequestContext, see flask.json.dumps and the docs; `None` too."
 
-@pytest.mark.parametrize("doc, expected", [
-    # sphinx's, pygments' and requests' module header: its dotted name over a ruler, then the fields
-    ('"""\n    sphinx.builders.html\n    ~~~~~~~~~~~~~~~~~~~~\n\n    Several HTML builders.\n\n'
-     '    :copyright: Copyright 2007-2019 by the Sphinx team, see AUTHORS.\n    :license: BSD, see LICENSE.\n"""',
-     "Several HTML builders."),
-    # a short description's fields were read on as prose (the paragraph had fewer than 12 words)
-    ('"""The main application class.\n\n    :ivar srcdir: Directory containing source.\n    """', "The main application class."),
-    ('"""Disconnect all receivers from the given signal.\n    :param signal: the signal\n    :type signal: object\n    """',
-     "Disconnect all receivers from the given signal."),
-    # a dotted name with no ruler under it, and a title of words, stay
-    ('"""\nsympy.stats\n\nStatistics module.\n"""', "sympy.stats. Statistics module."),
-    ('"""Bounded Pareto Distribution\n---------\nCreate a random variable."""',
-     "Bounded Pareto Distribution. Create a random variable."),
-])
-def test_restructuredtext_fields_and_a_dotted_name_title_are_not_prose(doc, expected):
-    from graph.parse import clean_docstring
-
-    assert clean_docstring(doc) == expected
-
-
 
 def test_a_license_as_module_docstring_is_no_summary():
     python = BY_NAME["python"]
