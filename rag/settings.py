@@ -23,7 +23,7 @@ class RetrievalSettings:
     embedder: str = AUTO_EMBEDDER
     roles: tuple[str, ...] = ("source",)  # which files can be answers (graph/roles.py)
     # BM25's saturation and length normalisation: applied when a question is scored (the index keeps
-    # term counts), so changing them needs no new index
+    # term counts), so an Engine opened with others answers from the same index
     bm25_k1: float = 1.2
     bm25_b: float = 0.5
     # A question of this many tokens or more (an issue report; a commit message's median is 6-22) is scored
