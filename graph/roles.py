@@ -1,16 +1,19 @@
-"""What a file is for: source, test, example, documentation, benchmark or vendored, from path conventions.
+"""What a file is for: source, test, example, documentation, benchmark, vendored or generated, from path conventions.
 
 "Which module handles X" asks for the code that does X; tests, examples, docs and benchmarks mention
 X too, so retrieval leaves them out of answers by default. So does vendored code: a copy of another
 project kept in the tree (`vendor/`, `third_party/`, astropy's `cextern/`, sphinx's
 `static/jquery-3.5.1.js`) is not where this repository's changes belong, and a big bundled library
 matches any long report on sheer term mass (jquery was among the first ten for 21 of 57 sphinx reports).
+Nor is a generated single-header copy of the repository's own headers (a header-only C++ library's
+`single_include/`: nlohmann's 920 KB `json.hpp` was the top answer for 5 of 6 questions about the headers
+it is made from); telling such a copy by its definitions raised false alarms (bench/LOG.md, 2026-12-07).
 """
 from __future__ import annotations
 
 import re
 
-SOURCE, TEST, EXAMPLE, DOC, BENCH, VENDORED = "source", "test", "example", "doc", "bench", "vendored"
+SOURCE, TEST, EXAMPLE, DOC, BENCH, VENDORED, GENERATED = "source", "test", "example", "doc", "bench", "vendored", "generated"
 
 _DIR_ROLES = {
     "test": TEST, "tests": TEST, "testing": TEST, "__tests__": TEST, "spec": TEST, "specs": TEST,
@@ -21,6 +24,7 @@ _DIR_ROLES = {
     "vendor": VENDORED, "vendored": VENDORED, "_vendor": VENDORED, "third_party": VENDORED,
     "thirdparty": VENDORED, "3rdparty": VENDORED, "extern": VENDORED, "cextern": VENDORED, "externals": VENDORED,
     "node_modules": VENDORED, "bower_components": VENDORED,
+    "single_include": GENERATED, "amalgamation": GENERATED, "amalgamated": GENERATED,
 }
 # only at the repository's top: a C project's copies (ujson's, redis's `deps/`), where a web app's own
 # `app/deps/` holds its dependency-injection code (FastAPI's convention; sweep 13)

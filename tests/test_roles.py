@@ -1,7 +1,7 @@
 """What a file is for, and that only source files are answers."""
 import pytest
 
-from graph.roles import BENCH, DOC, SOURCE, TEST, VENDORED, file_role
+from graph.roles import BENCH, DOC, GENERATED, SOURCE, TEST, VENDORED, file_role
 from rag.engine import Engine
 
 
@@ -31,6 +31,11 @@ from rag.engine import Engine
     ("deps/double-conversion/double-conversion/strtod.cc", VENDORED),
     ("app/deps/auth.py", SOURCE),  # FastAPI's dependencies, the app's own (sweep 13)
     ("pkg/PyBenchmark.py", SOURCE),
+    # a header-only library's generated single header (nlohmann/json, Catch2): a copy of include/
+    ("single_include/nlohmann/json.hpp", GENERATED),
+    ("single_include/catch2/catch.hpp", GENERATED),
+    ("include/nlohmann/detail/output/serializer.hpp", SOURCE),
+    ("tests/single_include/check.cpp", TEST),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role
