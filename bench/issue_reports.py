@@ -45,8 +45,8 @@ sys.path.insert(0, HERE)
 
 from eval.methods import ranking  # noqa: E402
 from eval.metrics import accuracy_by_confidence, directory_of, percentile  # noqa: E402
-from rag.ranking_metrics import accuracy_at, first_rank, mean_reciprocal_rank, strict_accuracy_at  # noqa: E402
 from graph.version import TOOL_VERSION  # noqa: E402
+from rag.ranking_metrics import accuracy_at, first_rank, mean_reciprocal_rank, strict_accuracy_at  # noqa: E402
 from rag.settings import DEFAULT_EMBEDDER  # noqa: E402
 
 DEFAULT_DATA = os.path.join(HERE, "dev", "issues.jsonl")

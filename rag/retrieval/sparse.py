@@ -13,7 +13,7 @@ The weights are Lucene's BM25, as bm25s computes them by default (the library th
 Why not bm25s any longer: its index stores each (document, term) weight for one (k1, b), and long
 questions want another b than short ones (RetrievalSettings.bm25_long_*): two indexes over the same
 files, each with its own vocabulary, built twice and loaded twice. Weighing at query time costs a few
-array operations per distinct term of the question, on that term's postings only.
+array operations on a term's postings the first time a question has it; `Bm25` keeps the result.
 """
 from __future__ import annotations
 
@@ -74,8 +74,7 @@ class TermCounts:
         with open(os.path.join(directory, VOCABULARY), "w", encoding="utf-8") as fh:
             json.dump(list(self.vocabulary), fh, ensure_ascii=False)
         for name in ARRAYS:
-            with open(os.path.join(directory, f"{name}.npy"), "wb") as fh:
-                np.save(fh, getattr(self, name), allow_pickle=False)
+            np.save(os.path.join(directory, f"{name}.npy"), getattr(self, name), allow_pickle=False)
 
     @classmethod
     def load(cls, directory: str) -> TermCounts:
@@ -154,8 +153,8 @@ def _inconsistency(vocabulary, offsets, documents, counts, lengths) -> str | Non
         return "postings out of range"
     if not np.array_equal(np.bincount(documents, weights=counts, minlength=len(lengths)), lengths):
         return "its document lengths do not add up"
-    within_a_term = np.ones(max(len(documents) - 1, 0), dtype=bool)
-    within_a_term[offsets[1:-1][(offsets[1:-1] > 0) & (offsets[1:-1] < len(documents))] - 1] = False
-    if (np.diff(documents)[within_a_term] <= 0).any():
+    first_of_a_term = np.zeros(len(documents), dtype=bool)
+    first_of_a_term[offsets[:-1][np.diff(offsets) > 0]] = True
+    if (np.diff(documents)[~first_of_a_term[1:]] <= 0).any():  # each term's documents ascend
         return "a term's postings out of order"
     return None
