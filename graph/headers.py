@@ -4,7 +4,7 @@ A header that only declares functions (`int cart_add(struct cart *c, Item item);
 their parameters and often their documentation: to a search it looks as relevant as the file that
 defines them, and its shorter text can even win. But a question of how something works wants the
 definitions. A header is *implemented by* a source file when that file defines every function the
-header declares (by qualified name: `cart_add`, `Cart.add`); its structs and classes may stay its own.
+header declares (by qualified name: `cart_add`, `Cart.add`); its structs, classes and macros may stay its own.
 A header that defines a function itself (an inline body) or declares one no source file defines has no
 implementation here.
 
@@ -13,7 +13,7 @@ implementation here.
 >>> for f in ("include/cart.h", "src/cart.c", "src/util.c"):
 ...     g.add_node(f, kind="file", language="c")
 >>> for f, name in [("include/cart.h", "cart_add"), ("src/cart.c", "cart_add"), ("src/util.c", "trim")]:
-...     g.add_node(f"{f}::{name}", kind="function", path=f, qualname=name)
+...     g.add_node(f"{f}::{name}", kind="function", subkind="function", path=f, qualname=name)
 >>> implementations(g)
 {'include/cart.h': 'src/cart.c'}
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import posixpath
 
-from graph.symbols import FUNCTION
+from graph.symbols import FUNCTION, MACRO
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++")
 C_FAMILY = ("c", "cpp")
@@ -35,7 +35,7 @@ def implementations(g) -> dict[str, str]:
     """header -> the source file defining every function it declares (the one sharing its name first)."""
     functions: dict[str, set[str]] = {}
     for _, a in g.nodes(data=True):
-        if a["kind"] == FUNCTION and g.nodes[a["path"]].get("language") in C_FAMILY:
+        if a["kind"] == FUNCTION and a["subkind"] != MACRO and g.nodes[a["path"]].get("language") in C_FAMILY:
             functions.setdefault(a["path"], set()).add(a["qualname"])
     definers: dict[str, set[str]] = {}
     for path, names in functions.items():

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from graph.languages import PYTHON_DOCSTRING, LanguageSpec, compiled
 from graph.summary import keyword_weights
-from graph.symbols import CLASS, FUNCTION, Call, Definition, FileSymbols, Import, Inherit
+from graph.symbols import CLASS, FUNCTION, MACRO, Call, Definition, FileSymbols, Import, Inherit
 from graph.text import listing
 
 MAX_DOC_CHARS = 600
@@ -29,6 +29,9 @@ _SUBKIND_BY_NODE = {
     "enum_declaration": "enum", "union_item": "union", "union_specifier": "union", "trait_item": "trait",
     "interface_declaration": "interface", "record_declaration": "record", "type_item": "type",
     "class_specifier": "class", "abstract_class_declaration": "class",
+    # a function-like macro is called as a function is (C's `list_for_each(pos, head)`, Rust's `json!`);
+    # object-like `#define`s are constants, left out as other languages' constants are
+    "preproc_function_def": MACRO, "macro_definition": MACRO,
 }
 _FUNCTION_CAPTURES = {"function", "method"}
 # wrappers whose comments belong to the definition inside them
@@ -151,7 +154,7 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
         if capture_kind in _FUNCTION_CAPTURES or capture_kind in ("class", "interface", "struct", "enum", "trait"):
             subkind = capture_kind
         else:
-            return  # modules, macros, constants, plain type aliases
+            return  # modules, constants, plain type aliases
     key = (node.start_byte, node.end_byte)
     if key not in raw_defs or own_name:
         raw_defs[key] = (node, name_node, subkind)
@@ -171,8 +174,8 @@ def _nest(raw_defs, owners, spec):
             owner = _owner_of(node, owners)
             if owner:
                 parent, parent_kind = owner, CLASS
-        kind = FUNCTION if subkind in _FUNCTION_CAPTURES else CLASS
-        if kind == FUNCTION:  # a method is a function in a class-like (Rust's tags call fns in `mod {}` methods)
+        kind = FUNCTION if subkind in _FUNCTION_CAPTURES or subkind == MACRO else CLASS
+        if subkind in _FUNCTION_CAPTURES:  # a method is a function in a class-like (Rust's tags call fns in `mod {}` methods)
             subkind = "method" if parent_kind == CLASS else "function"
         qualname = f"{parent}.{name}" if parent else name
         out.append(Definition(
@@ -449,13 +452,14 @@ def _outer_rust_doc(text: str) -> bool:
 
 
 def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
-    groups, current, last_row = [], [], None
+    groups, current, last_row, past_preamble = [], [], None, False
     for child in _header_nodes(root):
         if spec.name == "rust" and child.type.endswith("comment") and _outer_rust_doc(_text(child)):
             break  # the first item's own doc: the file's header (its `//!` lines) ends above it
         if not child.type.endswith("comment"):
             # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
             if child.type in preamble:
+                past_preamble = True
                 if not groups and not current:
                     continue  # header comments may follow the package line or include guards
                 if spec.doc_style != PYTHON_DOCSTRING and not any(map(_header_text, groups + [current])):
@@ -465,6 +469,10 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
             if (child.type.startswith("preproc_") and child.type not in preamble and current
                     and child.start_point[0] <= last_row + 1):
                 current = []  # right above a directive it explains the directive ("disable warnings … in MSVC")
+            if (spec.name in _C_LANGUAGES and past_preamble and current and child.type not in preamble
+                    and child.start_point[0] <= last_row + 1):
+                current = []  # below the includes and right above code it is that code's comment (ujson's
+                #               decode.c: "Import JSONDecodeError from ujson.c" over an `extern`)
             break
         inner_doc_starts = (spec.name == "rust" and current and _text(child).startswith(_INNER_DOC)
                             and not current[-1].startswith(_INNER_DOC))  # `// Adapted from …` right above `//!`
@@ -486,6 +494,7 @@ def _namesake_doc(path: str, definitions: list[Definition]) -> str:
 
 
 _JS_LANGUAGES = ("javascript", "typescript", "tsx")
+_C_LANGUAGES = ("c", "cpp")
 _SUITE_CALLS = ("describe", "suite", "context")  # Jest, Mocha, Vitest; `describe.skip(...)` too
 
 

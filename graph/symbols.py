@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 CLASS = "class"
 FUNCTION = "function"
+MACRO = "macro"  # the subkind of a function-like macro, a FUNCTION
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Definition:
     name: str
     qualname: str  # dotted path of enclosing definitions, e.g. "Progress.update"
     kind: str  # CLASS or FUNCTION
-    subkind: str  # class, struct, interface, trait, enum, type, function, method
+    subkind: str  # class, struct, interface, trait, enum, type, function, method, macro
     start_line: int  # 1-based, inclusive
     end_line: int
     doc: str = ""

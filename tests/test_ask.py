@@ -446,6 +446,27 @@ def test_a_c_header_gives_way_to_the_source_that_implements_it(tmp_path):
     assert eng.ask("what fields does an Item have", k=2).answer.module == "include/shop/cart.h"
 
 
+def test_a_macro_a_question_names_is_found_where_it_is_defined(tmp_path):
+    """A function-like macro is a definition: named in a question, it points at its header; and a
+    header's own macros do not keep it from giving way to the source that implements its functions."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    repo = tmp_path / "c"
+    shutil.copytree(os.path.join(FIXTURES, "c"), repo)
+    header = repo / "include/shop/cart.h"
+    header.write_text(header.read_text().replace("#endif /* SHOP_CART_H */", (
+        "/* Visits every item of a cart. */\n#define cart_each(it, c) for ((it) = (c)->items; "
+        "(it) < (c)->items + (c)->count; (it)++)\n\n#endif /* SHOP_CART_H */")))
+    eng = Engine.open(str(repo), quick_start=True)
+    first = eng.ask("cart_each skips an item").candidates[0]
+    assert first.module == "include/shop/cart.h"
+    assert "defines cart_each, named in the query" in first.why
+    ranked = [c.module for c in eng.ask("how does cart_total work", k=4).candidates]
+    assert ranked.index("src/cart.c") < ranked.index("include/shop/cart.h")
+
+
 def test_a_repository_path_outside_the_locales_encoding(shop, tmp_path):
     """QA sweep 10: under LANG=C a repository in "dépôt_日本/" was an internal error (faiss's C path)."""
     import shutil

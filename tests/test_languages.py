@@ -14,7 +14,7 @@ import pytest
 from graph.languages import BY_NAME, LANGUAGES, compiled, language_for
 from graph.parse import parse_source
 from graph.resolve import RepoFiles
-from graph.symbols import CLASS, FUNCTION, FileSymbols, Import
+from graph.symbols import CLASS, FUNCTION, MACRO, FileSymbols, Import
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GO_MODULE = ("example.com/shop", "")  # tests/fixtures/go/go.mod, at the fixture's root
@@ -702,6 +702,22 @@ def test_a_comment_on_a_preprocessor_directive_is_not_the_file_doc():
     assert doc == "A JSON parser in C."  # a header comment above the includes still is
 
 
+def test_a_comment_right_above_code_below_the_includes_documents_that_code():
+    """ujson's decode.c was summarised "Import JSONDecodeError from ujson.c", the comment on an `extern`
+    below its includes (sweep 12); nlohmann's tests "disable -Wnoexcept due to class Evil"."""
+    source = (b"/* Copyright (c) 2014, Electronic Arts Inc. All rights reserved. */\n\n#include <Python.h>\n\n"
+              b"// Import JSONDecodeError from ujson.c\nextern PyObject* JSONDecodeError;\n\n"
+              b"int decode(const char *s) { return 0; }\n")
+    for language in ("c", "cpp"):
+        assert file_doc(language, "src/decode.c", source.decode()) == ""
+    # below the includes but apart from the code, it speaks for the file (tests/fixtures/c/include/shop/cart.h too)
+    apart = source.replace(b"ujson.c\nextern", b"ujson.c\n\nextern")
+    assert parse_source("src/decode.c", apart, BY_NAME["c"], "0").doc == "Import JSONDecodeError from ujson.c"
+    # with nothing above it, a comment on the first function still heads the file (the box of asterisks below)
+    assert file_doc("c", "queue.c", "/* A bounded queue of jobs. */\nint push(int job) { return job; }\n") == \
+        "A bounded queue of jobs."
+
+
 def test_a_comment_at_the_end_of_a_line_of_code_documents_that_line_not_the_definition_below():
     # sympy's mathml.py: `greek_letters = set(greeks) # make a copy` right above `def translate(s):`
     py = b"LIMIT = 3  # the most retries a request gets\ndef fetch(url):\n    return url\n"
@@ -731,6 +747,29 @@ def test_a_box_of_asterisks_is_not_part_of_the_comment():
              " ***************************************************************************/\n" \
              "static int PyCelprm_new(void) { return 0; }\n"
     assert doc_of(parse_source("w.c", framed.encode(), BY_NAME["c"], "0"), "PyCelprm_new") == "PyCelprm methods."
+
+
+def test_function_like_macros_are_definitions():
+    """A macro called like a function is asked about like one (`list_for_each` in a bug report, serde's
+    `json!`): it is a definition with its doc, and its uses are calls. A `#define` of a constant is not."""
+    c = (b"/* Doubly linked lists. */\n#include <stddef.h>\n\n#define LIST_POISON 0x100\n\n"
+         b"/* Iterates over every node of a list. */\n#define list_for_each(pos, head) \\\n"
+         b"    for (pos = (head)->next; pos != (head); pos = pos->next)\n\n"
+         b"void list_add(struct list *l);\n"
+         b"int list_len(struct list *head) { int n = 0; struct list *p; list_for_each(p, head) n++; return n; }\n")
+    for language, path in (("c", "include/list.h"), ("cpp", "include/list.hpp")):
+        fs = parse_source(path, c, BY_NAME[language], "0")
+        assert defs(fs) == {"list_for_each": (FUNCTION, MACRO), "list_add": (FUNCTION, "function"),
+                            "list_len": (FUNCTION, "function")}, language
+        assert doc_of(fs, "list_for_each") == "Iterates over every node of a list."
+        assert ("list_len", "list_for_each") in calls(fs)
+        assert fs.doc == "Doubly linked lists."
+    rust = (b"/// Builds a `Value` from JSON syntax.\n#[macro_export]\nmacro_rules! json {\n"
+            b"    ($($t:tt)+) => { $crate::from($($t)+) };\n}\n\npub fn null() -> Value { json!(null) }\n")
+    fs = parse_source("src/macros.rs", rust, BY_NAME["rust"], "0")
+    assert defs(fs) == {"json": (FUNCTION, MACRO), "null": (FUNCTION, "function")}
+    assert doc_of(fs, "json") == "Builds a `Value` from JSON syntax."
+    assert ("null", "json") in calls(fs)
 
 
 def test_a_rust_files_own_doc_comes_before_a_plain_comment_above_it():

@@ -79,6 +79,11 @@ def test_code_identifiers_are_names_only_code_uses():
     assert code_identifiers(text) == ["print_json", "Text.from_ansi", "ReprHighlighter"]
 
 
+def test_a_rust_macros_invocation_is_a_name():
+    text = "json!({\"a\": 1,}) is accepted, and vec![1, 2] too. This is wrong! [again] (really)"
+    assert code_identifiers(text) == ["json", "vec"]
+
+
 def test_a_capitalised_word_inside_a_sentence_is_a_name():
     text = "Theme used for Traceback should not inherit defaults. Console and `Pretty`\n* Parse (Column) Rows"
     assert code_identifiers(text) == ["Traceback", "Pretty", "Column", "Rows"]

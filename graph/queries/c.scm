@@ -13,3 +13,6 @@
 (type_definition
   type: (enum_specifier !name body: (_))
   declarator: (type_identifier) @name) @definition.enum
+
+; `#define list_for_each(pos, head) …`: a function-like macro is called as a function is
+(preproc_function_def name: (identifier) @name) @definition.macro

@@ -171,14 +171,15 @@ def has_evidence(q: ParsedQuery) -> bool:
 def code_identifiers(text: str) -> list[str]:
     """The names in `text` that read as code, in order, once each: dotted (`Text.from_ansi`,
     `enum.Flag`), snake_case (`print_json`), camelCase or CamelCase (`ReprHighlighter`), a call
-    (`simplify()`, `decompose(p)`), and a capitalised word inside a sentence ("Theme used for
+    (`simplify()`, `decompose(p)`), a Rust macro's invocation (`json!({…})`, `vec![…]`), and a
+    capitalised word inside a sentence ("Theme used for
     Traceback …"), which prose capitalises only for a name. A lowercase word ("console") or one that
     starts a sentence is left out."""
     out = []
     for m in _DOTTED.finditer(text):
         name = m.group(0)
         last = name.rsplit(".", 1)[-1]
-        if ("." in name or "_" in name.strip("_") or text.startswith("(", m.end())
+        if ("." in name or "_" in name.strip("_") or text.startswith(("(", "!(", "![", "!{"), m.end())
                 or (any(c.isupper() for c in last[1:]) and any(c.islower() for c in last))
                 or (_CAPITALISED.fullmatch(name) and not _starts_sentence(text, m.start()))):
             out.append(name)
