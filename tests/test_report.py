@@ -3,6 +3,7 @@ import pytest
 
 from rag.retrieval.question import QueryError, parse_query
 from rag.retrieval.issue_report import error_messages, strip_noise, title_of
+from rag.retrieval.tokenize import tokenize
 
 TEMPLATE_REPORT = """TimeSeries: misleading exception when required column check fails.
 <!-- This comments are hidden when you submit the issue,
@@ -226,6 +227,41 @@ def test_other_languages_stacks_name_their_innermost_frame():
     python = parse_query('it crashes\n    at View.render (lib/view.js:80:5)\nTraceback (most recent call last):\n'
                          '  File "shop/cart.py", line 3, in add\nValueError: no', known)
     assert python.innermost_file == "shop/cart.py"  # a Python traceback's own frame comes first
+
+
+def test_toolchain_frames_of_other_languages_are_noise():
+    """Sweep 12: a Rust backtrace through the toolchain and the cargo registry gave `src/error.rs` "defines
+    io, named in the query" (`index.crates.io-…`) and keywords `rust_begin_unwind, omitted, verbose`; a Go
+    module's frames (`mux@v1.8.1/regexp.go`) were no frames at all."""
+    known = frozenset({"src/value/ser.rs", "src/value/mod.rs", "src/error.rs", "mux.go", "regexp.go", "route.go"})
+    registry = "/home/me/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde_json-1.0.133"
+    rust = ("Panic when serializing a map with non-string keys\n\n"
+            "thread 'main' panicked at src/value/ser.rs:412:17:\nkey must be a string\nstack backtrace:\n"
+            "   0: rust_begin_unwind\n"
+            "             at /rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/std/src/panicking.rs:665:5\n"
+            "   1: core::panicking::panic_fmt\n"
+            "             at /rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/panicking.rs:74:14\n"
+            "   2: <serde_json::value::ser::MapKeySerializer as serde::ser::Serializer>::serialize_bytes\n"
+            f"             at {registry}/src/value/ser.rs:412:17\n"
+            "   3: serde_json::value::to_value\n"
+            f"             at {registry}/src/value/mod.rs:1010:5\n"
+            "note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.\n")
+    q = parse_query(rust, known)
+    assert q.innermost_file == "src/value/ser.rs" and q.mentioned_files == ["src/value/mod.rs", "src/value/ser.rs"]
+    assert {"serialize_bytes", "mapkeyserializer", "to_value"} <= set(q.tokens)
+    noise = {t for word in ("rust_begin_unwind", "fmt", "registry", "crates", "omitted", "verbose", "library",
+                            "backtrace", "90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf") for t in tokenize(word)}
+    assert not noise & set(q.tokens)
+    assert "io" not in q.identifiers and not any("crates" in i for i in q.identifiers)
+    go = ("panic: runtime error: index out of range [1] with length 1\n\ngoroutine 34 [running]:\n"
+          "github.com/gorilla/mux.(*routeRegexp).url(0xc0001a2000, 0xc00009e510)\n"
+          "\t/home/me/go/pkg/mod/github.com/gorilla/mux@v1.8.1/regexp.go:192 +0x3a5\n"
+          "net/http.HandlerFunc.ServeHTTP(0x0?, {0x7f1c?, 0xc0001b0000?}, 0x0?)\n"
+          "\t/usr/local/go/src/net/http/server.go:2136 +0x29\n")
+    q = parse_query("panic when building a URL\n" + go, known)
+    assert q.innermost_file == "regexp.go"
+    assert "routeregexp" in q.tokens
+    assert not {t for word in ("goroutine", "HandlerFunc", "pkg", "running") for t in tokenize(word)} & set(q.tokens)
 
 
 def test_a_terminals_colours_take_no_word_with_them():

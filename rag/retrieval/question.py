@@ -35,7 +35,7 @@ _PATH = re.compile(r"(?<![\w/\\.~-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]
 # Go's `\t/home/me/mux/mux.go:123 +0x1f`, Rust's `at ./src/de.rs:10:5` and `panicked at src/de.rs:10:5`,
 # gdb's `#0 … at src/cart.cc:42`
 _OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\[as\s+[^\]]+\])?\s+\()?"
-                                r"|#\d+\s.*?\bat\s+|.*\bpanicked at (?:'[^']*',\s*)?)?\(?(?:file://)?((?:~|[A-Za-z]:)?[\w./\\~-]*"
+                                r"|#\d+\s.*?\bat\s+|.*\bpanicked at (?:'[^']*',\s*)?)?\(?(?:file://)?((?:~|[A-Za-z]:)?[\w./\\~@+-]*"
                                 r"\.(?:js|jsx|mjs|ts|tsx|go|rs|c|h|cc|cpp|hpp)):\d+")
 # Java's `at com.shop.Cart.add(Cart.java:42)`: the class's package is the file's folder
 # (a class loader's or module's prefix, `app//` or `java.base@17/`, is not the package)
@@ -45,7 +45,14 @@ _JAVA_FRAME = re.compile(r"^\s*at\s+(?:[\w.$-]+(?:@[\w.-]+)?/{1,2})?((?:[\w$]+\.
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
-_NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules")
+_NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules|"
+                         r"/rustc/[0-9a-f]+/|[/\\]\.cargo[/\\]registry[/\\]|[/\\]\.rustup[/\\]|/go/pkg/mod/|/usr/local/go/")
+# the line naming the function of a frame whose path follows on the next line: Rust's `  2: serde::de::f`,
+# Go's `net/http.HandlerFunc.ServeHTTP(0x0?, {…})`
+_FRAME_FUNCTION = re.compile(r"^\s*(?:\d+:\s+\S.*|[\w./*()\[\]-]+\(.*\))$")
+# what a runtime prints around every stack, whatever the program: Rust's and Go's headers and hints
+_TRACE_BOILERPLATE = re.compile(r"^\s*(?:stack backtrace:|note: (?:Some details are omitted|run with `RUST_BACKTRACE)"
+                                r".*|goroutine \d+ \[[\w ,]+\]:)\s*$")
 # colours and cursor moves, a window's title, a character set (`tput sgr0` writes `\x1b(B`)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]")
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]+")
@@ -118,6 +125,18 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
         elif section_first is None:
             section_first = _outer_first_frame(line, known_files)
             outer_first = section_first or outer_first
+        if _TRACE_BOILERPLATE.match(line):
+            continue
+        outer = _outer_frame_path(line)
+        if outer is not None and not outer.endswith(".java"):
+            hit = _match_known(outer, known_files) or _file_ending_like(outer, known_files)
+            if hit:  # an installed copy's prefix (`~/.cargo/registry/src/…/serde_json-1.0.133/`) says nothing
+                kept_lines.append(line.replace(outer, hit))
+                continue
+            if _NOISE_PATH.search(outer):  # a toolchain's or a dependency's frame, with its function's line
+                if len(kept_lines) > 1 and _FRAME_FUNCTION.match(kept_lines[-1]):
+                    kept_lines.pop()
+                continue
         frame = _FRAME.match(line) or _IPYTHON_FRAME.match(line)
         if frame:
             hit = _match_known(frame.group(1), known_files)
@@ -229,15 +248,18 @@ def _starts_sentence(text: str, i: int) -> bool:
 def _outer_first_frame(line: str, known_files) -> str | None:
     """The repository file of a frame of another language's stack, which lists the innermost call first
     (JavaScript, Java, Go, Rust, gdb): found by the frame's path, or Java's package and file name."""
+    path = _outer_frame_path(line)
+    return None if path is None else _match_known(path, known_files) or _file_ending_like(path, known_files)
+
+
+def _outer_frame_path(line: str) -> str | None:
+    """The path of a frame of another language's stack, as written (Java's: its package's folder and
+    file name)."""
     java = _JAVA_FRAME.match(line)
     if java:
-        path = java.group(1).replace(".", "/") + java.group(2)
-    else:
-        frame = _OUTER_FIRST_FRAME.match(line)
-        if not frame:
-            return None
-        path = frame.group(1).removeprefix("./")
-    return _match_known(path, known_files) or _file_ending_like(path, known_files)
+        return java.group(1).replace(".", "/") + java.group(2)
+    frame = _OUTER_FIRST_FRAME.match(line)
+    return frame.group(1).removeprefix("./") if frame else None
 
 
 def _file_ending_like(path: str, known_files) -> str | None:
