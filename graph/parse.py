@@ -469,10 +469,12 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
             if (child.type.startswith("preproc_") and child.type not in preamble and current
                     and child.start_point[0] <= last_row + 1):
                 current = []  # right above a directive it explains the directive ("disable warnings … in MSVC")
-            if (spec.name in _C_LANGUAGES and past_preamble and current and child.type not in preamble
-                    and child.start_point[0] <= last_row + 1):
+            if (past_preamble and current and child.type not in preamble and child.start_point[0] <= last_row + 1
+                    and (spec.name in _C_LANGUAGES or (spec.name in _JS_LANGUAGES and child.type != "export_statement"))):
                 current = []  # below the includes and right above code it is that code's comment (ujson's
-                #               decode.c: "Import JSONDecodeError from ujson.c" over an `extern`)
+                #               decode.c: "Import JSONDecodeError from ujson.c" over an `extern`); in JS/TS
+                #               unless the code is what the file exports (zod's schemas.ts was "Register
+                #               English as the default locale…", the comment on a private helper)
             break
         inner_doc_starts = (spec.name == "rust" and current and _text(child).startswith(_INNER_DOC)
                             and not current[-1].startswith(_INNER_DOC))  # `// Adapted from …` right above `//!`

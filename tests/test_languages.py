@@ -643,6 +643,11 @@ def test_a_typescript_files_doc_may_follow_its_imports():
              "/** Resubscribes to the source when it errors, at most `count` times. */\n"
              "export function retry(config: RetryConfig) { return lift(config); }\n")
     assert file_doc("typescript", "retry.ts", retry) == "Resubscribes to the source when it errors, at most `count` times."
+    # a private helper's comment is no description of the file (zod's schemas.ts, sweep 12)
+    helper = ("import en from '../locales/en.js';\n\n"
+              "// Register English as the default locale on first ZodType construction.\n"
+              "function _ensureDefaultLocale(): void { config(en()); }\n\nexport const ZodType = make();\n")
+    assert file_doc("typescript", "schemas.ts", helper) == ""
 
 
 def test_a_javascript_test_file_says_what_it_tests():
