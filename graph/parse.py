@@ -70,7 +70,10 @@ _ENDING_TAGS = {"param", "tparam", "arg", "argument", "returns", "return", "retv
                 "exception", "see", "since", "author", "version", "deprecated", "example", "type", "typedef",
                 "template", "note", "todo", "remarks", "defaultvalue", "default", "property", "prop"}
 _SPANNING_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\b[^}\n]*\n[^}]*\}")
-_INLINE_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\s+([^}|\s]+)[^}]*\}")
+# `{@link Gson#fromJson(String, Class) label}` reads as its target (whose parameters may hold spaces),
+# `{@code new Gson()}` as all it holds
+_LINK_TAG = re.compile(r"\{@(?:link|linkcode|linkplain)\s+((?:[^\s(|}]|\([^)}]*\))+)[^}]*\}")
+_CODE_TAG = re.compile(r"\{@(?:code|literal)\s+([^}]*?)\s*\}")
 _HTML_TAG = re.compile(r"</?(?:p|b|i|u|em|strong|code|tt|kbd|var|sup|sub|small|span|div|a|br|ul|ol|li|dl|dt|dd|pre|"
                        r"blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
 # a comment that labels the statements below it, not the file ("Module dependencies." in Node's CommonJS style)
@@ -274,6 +277,7 @@ def clean_comment(text: str) -> str:
             if line:
                 continue
             in_note = False  # the blank line after the note is kept: it ends the prose above the note too
+        line = _CODE_TAG.sub(r"\1", _LINK_TAG.sub(r"\1", line))  # before the code test: a line may end in a tag's `}`
         if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line):
             continue
         line = _without_art(line)
@@ -290,7 +294,7 @@ def clean_comment(text: str) -> str:
             line = line[tag.end():]
             if name not in _PROSE_TAGS or (name == "file" and " " not in line):  # Doxygen's `\file cart.h`
                 continue
-        lines.append(_HTML_TAG.sub("", _INLINE_TAG.sub(r"\1", line)))
+        lines.append(_HTML_TAG.sub("", line))
     return _first_paragraphs(lines, after_sentence=True)
 
 

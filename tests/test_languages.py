@@ -494,6 +494,13 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("# client  -->  proxy  -->  server", "client --> proxy --> server"),
     ("/**\n * Gson is used by first constructing a {@code\n * GsonBuilder} instance.\n */",
      "Gson is used by first constructing a GsonBuilder instance."),
+    # a line ending in a tag's `}` is no code, a link's parameters may hold spaces, `{@code}` keeps all it
+    # holds (gson's Gson.java was "constructing a methods on it", its tests' "Unit test for {@link JsonParser}." nothing)
+    ("/**\n * Gson is used by first constructing a\n * Gson instance and then invoking {@link #toJson(Object)} or {@link #fromJson(String, Class)}\n"
+     " * methods on it. Create one with {@code new Gson()}.\n */",
+     "Gson is used by first constructing a Gson instance and then invoking #toJson(Object) or "
+     "#fromJson(String, Class) methods on it. Create one with new Gson()."),
+    ("/**\n * Unit test for {@link JsonParser}\n */", "Unit test for JsonParser."),
     ("//     __ _____ _____ _____\n//  __|  |   __|     |   | |  JSON for Modern C++\n"
      "// |  |  |__   |  |  | | | |  version 3.11.3\n", "JSON for Modern C++"),
     ("/**\n * To do: update docs\n */", ""),  # express's request.js
