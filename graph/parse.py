@@ -561,8 +561,8 @@ def _is_generated(root, spec: LanguageSpec) -> bool:
             if GENERATED_BANNER.search(_text(child)):
                 return True
             docstring_seen = docstring_seen or is_docstring
-        elif not child.type.startswith("preproc_"):
-            break  # the header ends at the first code (flex opens with `#line 2 "lexer.c"` and `#define`s, its banner below)
+        elif child.type not in _HEADER_PREAMBLE and not child.type.startswith("preproc_"):
+            break  # (flex opens with `#line 2 "lexer.c"` and `#define`s, its banner below them)
     return False
 
 
