@@ -8,8 +8,6 @@ matches any long report on sheer term mass (jquery was among the first ten for 2
 Nor is a generated single-header copy of the repository's own headers (a header-only C++ library's
 `single_include/`: nlohmann's 920 KB `json.hpp` was the top answer for 5 of 6 questions about the headers
 it is made from); telling such a copy by its definitions raised false alarms (bench/LOG.md, 2026-12-07).
-Nor is a file whose header says a tool wrote it (jq's Bison `parser.c` was the top answer for 7 of its
-58 missed commit messages).
 """
 from __future__ import annotations
 
@@ -39,9 +37,7 @@ _BENCH_FILE = re.compile(r".*[a-z0-9]Benchmarks?\.(?:java|kt|scala|cs)$")
 _BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mjs|css)$")
 
 
-def file_role(path: str, generated: bool = False) -> str:
-    """`generated`: the file's header says a tool wrote it (graph/parse.py), as a parser generator's
-    output (`parser.c` from `parser.y`), protobuf's or PLY's tables do; the change belongs in their source."""
+def file_role(path: str) -> str:
     parts = path.split("/")
     if _TEST_FILE.match(parts[-1]):
         return TEST
@@ -55,4 +51,4 @@ def file_role(path: str, generated: bool = False) -> str:
         role = _DIR_ROLES.get(part.lower())
         if role:
             return role
-    return GENERATED if generated else SOURCE
+    return SOURCE

@@ -60,7 +60,6 @@ class FileSymbols:
     calls: list[Call] = field(default_factory=list)
     inherits: list[Inherit] = field(default_factory=list)
     syntax_errors: int = 0  # error nodes tree-sitter recovered from
-    generated: bool = False  # its header says a tool wrote it (graph/parse.py: GENERATED_BANNER)
     # keyword candidates and their weights (graph/summary.py: keyword_weights), derived from the fields
     # above; kept so that an incremental build reuses them with the rest of the parse result
     keyword_weights: dict[str, float] = field(default_factory=dict)
@@ -87,6 +86,5 @@ class FileSymbols:
             calls=[Call(**x) for x in d.get("calls", [])],
             inherits=[Inherit(**x) for x in d.get("inherits", [])],
             syntax_errors=d.get("syntax_errors", 0),
-            generated=d.get("generated", False),
             keyword_weights=d["keyword_weights"],
         )
