@@ -11,7 +11,6 @@ import heapq
 import math
 import posixpath
 from collections import Counter
-from itertools import chain
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -219,10 +218,19 @@ def main_symbols(g: CodeGraph, facts: GraphFacts, member_files: list[str], limit
     """The most telling definitions of these files: public, top-level, documented, used elsewhere.
 
     The best `limit` of a directory are among the best `limit` of each of its files: merging those
-    keeps a deep tree from scoring every definition once per enclosing directory.
+    keeps a deep tree from scoring every definition once per enclosing directory. A name several files
+    define (each test's `main`, each locale's `error`) is listed once, by its best definition: "defining
+    main, main, main" says less than one name.
     """
-    best = heapq.nsmallest(limit, chain.from_iterable(facts.best_symbols(g, f, limit) for f in member_files))
-    return [sid for _, sid in best]
+    out, seen = [], set()
+    for _, sid in heapq.merge(*(facts.best_symbols(g, f, limit) for f in member_files)):  # each list is sorted
+        name = g.nodes[sid]["qualname"]
+        if name not in seen:
+            seen.add(name)
+            out.append(sid)
+            if len(out) == limit:
+                break
+    return out
 
 
 # --- keywords --------------------------------------------------------------------------------

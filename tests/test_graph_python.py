@@ -206,6 +206,20 @@ def test_a_package_summary_names_its_api_not_its_tests_helpers(tmp_path):
     assert "make_cart" in modules["shop/tests/"].symbols  # a test directory still shows its own
 
 
+def test_a_name_many_files_define_is_listed_once_in_their_directory(tmp_path):
+    """Sweep 12: zod's `locales/` was "defining error, error, error", nlohmann's examples "main, main, main"."""
+    pkg = tmp_path / "locales"
+    pkg.mkdir()
+    for lang in ("de", "en", "fr", "it"):
+        (pkg / f"{lang}.py").write_text(f'def error(issue):\n    """The {lang} message of an issue."""\n    return issue\n')
+    (pkg / "registry.py").write_text('def register(name):\n    """Adds a locale."""\n    return error(name)\n')
+    store = IndexStore(index(str(tmp_path), IndexOptions()).index_dir)
+    modules = {m.id: m for m in load_modules(store)}
+    assert modules["locales/"].symbols.count("error") == 1 and "register" in modules["locales/"].symbols
+    assert "defining error, error" not in modules["locales/"].summary
+    assert modules["locales/de.py"].symbols == ["error"]  # a file's own list is as it was
+
+
 def test_a_symbol_doc_ending_in_a_comma_does_not_double_the_punctuation():
     from graph.summary import SummaryInputs, summarize
 
