@@ -120,20 +120,21 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     kept_lines = [title] if title else []
     section_first = None  # the first frame of this section of another language's stack
     for line in body.splitlines():
+        written = _written_frame_path(line)
+        outer = written or _java_frame_path(line)
+        outer_hit = _repository_file(outer, known_files) if outer else None
         if line.lstrip().startswith("Caused by:"):  # Java's root cause comes last: its frames are the innermost
             section_first = None
         elif section_first is None:
-            section_first = _outer_first_frame(line, known_files)
+            section_first = outer_hit
             outer_first = section_first or outer_first
         if _TRACE_BOILERPLATE.match(line):
             continue
-        outer = _outer_frame_path(line)
-        if outer is not None and not outer.endswith(".java"):
-            hit = _match_known(outer, known_files) or _file_ending_like(outer, known_files)
-            if hit:  # an installed copy's prefix (`~/.cargo/registry/src/…/serde_json-1.0.133/`) says nothing
-                kept_lines.append(line.replace(outer, hit))
+        if written:
+            if outer_hit:  # an installed copy's prefix (`~/.cargo/registry/src/…/serde_json-1.0.133/`) says nothing
+                kept_lines.append(line.replace(written, outer_hit))
                 continue
-            if _NOISE_PATH.search(outer):  # a toolchain's or a dependency's frame, with its function's line
+            if _NOISE_PATH.search(written):  # a toolchain's or a dependency's frame, with its function's line
                 if len(kept_lines) > 1 and _FRAME_FUNCTION.match(kept_lines[-1]):
                     kept_lines.pop()
                 continue
@@ -155,7 +156,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     partial_paths = []
     for path in _PATH.findall(text):
         absolute = path.startswith(("/", "\\", "~")) or ":" in path
-        hit = _match_known(path, known_files) or (_file_ending_like(path, known_files) if absolute else None)
+        hit = _repository_file(path, known_files) if absolute else _match_known(path, known_files)
         if hit:
             mentioned.append(hit)
         elif not absolute:  # an absolute one elsewhere is a library's
@@ -245,21 +246,23 @@ def _starts_sentence(text: str, i: int) -> bool:
     return not before or before[-1] in ".!?:"
 
 
-def _outer_first_frame(line: str, known_files) -> str | None:
-    """The repository file of a frame of another language's stack, which lists the innermost call first
-    (JavaScript, Java, Go, Rust, gdb): found by the frame's path, or Java's package and file name."""
-    path = _outer_frame_path(line)
-    return None if path is None else _match_known(path, known_files) or _file_ending_like(path, known_files)
-
-
-def _outer_frame_path(line: str) -> str | None:
-    """The path of a frame of another language's stack, as written (Java's: its package's folder and
-    file name)."""
-    java = _JAVA_FRAME.match(line)
-    if java:
-        return java.group(1).replace(".", "/") + java.group(2)
+def _written_frame_path(line: str) -> str | None:
+    """The path of a frame of a stack that lists the innermost call first (JavaScript, Go, Rust, gdb),
+    as the line writes it."""
     frame = _OUTER_FIRST_FRAME.match(line)
     return frame.group(1).removeprefix("./") if frame else None
+
+
+def _java_frame_path(line: str) -> str | None:
+    """A Java frame's file, as its package's folder and file name (the line writes no path)."""
+    java = _JAVA_FRAME.match(line)
+    return java.group(1).replace(".", "/") + java.group(2) if java else None
+
+
+def _repository_file(path: str, known_files) -> str | None:
+    """The repository file a frame's or an absolute path points to: a known file it ends with, or the
+    one file ending as it does (`com/shop/Cart.java` in `src/main/java/…`)."""
+    return _match_known(path, known_files) or _file_ending_like(path, known_files)
 
 
 def _file_ending_like(path: str, known_files) -> str | None:
