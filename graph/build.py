@@ -160,7 +160,7 @@ def _add_calls(g, files, definitions: DefinitionTable, imported) -> None:
 def _add_inherits(g, files, definitions: DefinitionTable, imported) -> None:
     for fs in files:
         for inh in fs.inherits:
-            base = inh.base.replace("::", ".").split("<")[0].split(".")[-1].strip()
+            base = inh.base.replace("::", ".").replace("\\", ".").split("<")[0].split(".")[-1].strip()
             target = definitions.resolve(base, fs.path, imported, (CLASS,))
             child = symbol_id(fs.path, inh.child)
             if target and target != child:

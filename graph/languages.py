@@ -59,6 +59,15 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
                  ("tree_sitter_cpp",), LEADING_COMMENT, resolve.c_include),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language",
                  ("tree_sitter_rust",), LEADING_COMMENT, resolve.rust_use),
+    # the grammar's tags.scm is not used: without local-variable analysis its last pattern makes every
+    # identifier a call
+    LanguageSpec("ruby", (".rb",), "tree_sitter_ruby", "language", (), LEADING_COMMENT, resolve.ruby_require),
+    LanguageSpec("php", (".php",), "tree_sitter_php", "language_php",
+                 ("tree_sitter_php",), LEADING_COMMENT, resolve.php_use),
+    # (the C# wheel ships its tags.scm under a folder named `tree_sitter_c-sharp`, which no import reaches:
+    # ours holds all of it)
+    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", (), LEADING_COMMENT, resolve.csharp_using),
+    LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin", "language", (), LEADING_COMMENT, resolve.kotlin_import),
 )
 
 BY_NAME = {spec.name: spec for spec in LANGUAGES}

@@ -29,6 +29,8 @@ _SUBKIND_BY_NODE = {
     "enum_declaration": "enum", "union_item": "union", "union_specifier": "union", "trait_item": "trait",
     "interface_declaration": "interface", "record_declaration": "record", "type_item": "type",
     "class_specifier": "class", "abstract_class_declaration": "class",
+    "struct_declaration": "struct", "trait_declaration": "trait",  # C#'s struct, PHP's trait
+    "module": "module", "object_declaration": "object",  # Ruby's module (it holds methods), Kotlin's object
     # a function-like macro is called as a function is (C's `list_for_each(pos, head)`, Rust's `json!`);
     # object-like `#define`s are constants, left out as other languages' constants are
     "preproc_function_def": MACRO, "macro_definition": MACRO,
@@ -52,13 +54,13 @@ _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_an
 # Header comments that say nothing about what the file does: licenses, and the banners of generated
 # code (Go's "Code generated ... DO NOT EDIT.", "@generated", transformers' "This file was automatically
 # generated from ..."; in transformers' sources half the modules' summaries began with one).
-_BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|@generated|\bdo not edit\b|\bauto-?generated\b|"
+_BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|\bthis file is part of\b|@generated|\bdo not edit\b|\bauto-?generated\b|"
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
 # a docstring is prose more often than a comment, so only one that opens with a copyright is a license
 _COPYRIGHT = re.compile(r"(?:copyright\b|\(c\)|©)", re.I)
 # comment lines that talk to tools, not people: shebangs, encodings, editor modes, checkers' and
 # formatters' switches, build constraints (torch: 750 of 2,624 summaries began "mypy: allow-untyped-defs")
-_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|"
+_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|(?:frozen_string_literal|warn_indent|shareable_constant_value):|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|"
                         r"tslint|jscs):|type:\s*ignore\b|noqa\b|eslint-(?:disable|enable|env)\b|prettier-ignore\b|"
                         r"(?:istanbul|c8)\s+ignore\b|clang-format\s+(?:off|on)\b|nolint|@ts-|@flow\b|"
                         r"<(?:reference|amd-module)\b|[#@]?\s*source(?:mapping)?url=|</?editor-fold\b|#(?:end)?region\b|go:\w|\+build\b)", re.I)
@@ -74,10 +76,18 @@ _SPANNING_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\b[^}\n]
 # `{@code new Gson()}` as all it holds
 _LINK_TAG = re.compile(r"\{@(?:link|linkcode|linkplain)\s+((?:[^\s(|}]|\([^)}]*\))+)[^}]*\}")
 _CODE_TAG = re.compile(r"\{@(?:code|literal)\s+([^}]*?)\s*\}")
+# C#'s XML documentation (`/// <summary>…</summary>`): the summary is the prose; a reference reads as its
+# name (`<see cref="T:A.Json"/>`, `<paramref name="value"/>`); the parameters, results and remarks end it
+_XML_DOC = re.compile(r"<(?:summary|inheritdoc)\b")
+# (an ID-string's `T:A.B.Json` reads as the rendered docs show it, `Json`)
+_XML_REFERENCE = re.compile(r"<(?:see|seealso|paramref|typeparamref)\s+(?:cref|name|langword)=\"(?:\w:(?:[\w`]+\.)*)?([^\"]*)\"\s*/>")
+_XML_ENDING = re.compile(r"<(?:param|typeparam|returns|exception|example|remarks|value|permission|seealso)\b")
+_XML_TAG = re.compile(r"</?(?:summary|para|c|code|see|b|i|list|item|description|term|inheritdoc)\b[^>]*>")
 _HTML_TAG = re.compile(r"</?(?:p|b|i|u|em|strong|code|tt|kbd|var|sup|sub|small|span|div|a|br|ul|ol|li|dl|dt|dd|pre|"
                        r"blockquote|h[1-6])\b[^>]*>", re.I)  # Javadoc's
 # a comment that labels the statements below it, not the file ("Module dependencies." in Node's CommonJS style)
-_SECTION_LABEL = re.compile(r"^(?:module\s+)?(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
+# ("Third-party imports", sinatra's "external dependencies" over its `require`s)
+_SECTION_LABEL = re.compile(r"^(?:[\w-]+\s+){0,2}(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
 # commented-out code (`// total += x;`), a macro's name alone (`#endif  // CART_H_`), a bare link
 _CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-Z0-9]*_[A-Z0-9_]*$|^<?https?://\S+$|"
                         r"^#\s*(?:define|undef|include|if|ifn?def|elif|else|endif|pragma)\b")  # C preprocessor
@@ -153,6 +163,8 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
     if node.type == "type_spec":
         inner = node.child_by_field_name("type")
         subkind = {"struct_type": "struct", "interface_type": "interface"}.get(inner.type if inner else "")
+    elif node.type == "class_declaration" and any(c.type == "interface" for c in node.children):
+        subkind = "interface"  # Kotlin's `interface Priced` is a class_declaration with that keyword
     if subkind is None:
         if capture_kind in _FUNCTION_CAPTURES or capture_kind in ("class", "interface", "struct", "enum", "trait"):
             subkind = capture_kind
@@ -261,16 +273,29 @@ def _import_spec(node) -> str:
         return re.sub(r"\s+", "", re.sub(r"^import\s+(static\s+)?|;$", "", text))
     if node.type in ("string", "interpreted_string_literal", "string_literal", "raw_string_literal"):
         text = text.strip("'\"`")
+    if node.type == "call":  # Ruby `require_relative "model/product"` -> "require_relative model/product"
+        argument = node.child_by_field_name("arguments").named_children[0]
+        return f"{_text(node.child_by_field_name('method'))} {_text(argument).strip(chr(34) + chr(39))}"
+    if node.type == "namespace_use_clause":  # PHP `function A\B\f as g` -> "A\B\f"
+        return re.sub(r"^(?:function|const)\s+|\s+as\s+\w+$", "", text).lstrip("\\")
+    if node.type == "namespace_name":  # PHP's group `use A\B\{C, D}`: its prefix
+        return text.lstrip("\\")
+    if node.type in ("using_directive", "import"):  # C# `global using static A.B;`, `using X = A.B;`;
+        # Kotlin `import a.b.C as D`
+        text = re.sub(r"^(?:global\s+)?(?:using|import)\s+(?:static\s+)?(?:\w+\s*=\s*)?|\s+as\s+\w+$|;$", "", text)
+        return re.sub(r"\s+", "", text)
     return text
 
 
 def clean_comment(text: str) -> str:
     text = _SPANNING_TAG.sub(_one_line_tag, text)
+    if _XML_DOC.search(text):
+        text = _XML_TAG.sub("", _XML_ENDING.split(_XML_REFERENCE.sub(r"\1", text), 1)[0])
     lines = []
     in_note = False  # a TODO note's paragraph: its lines go on to a blank line ("Maybe it can …" too)
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#|--|\*+)", "", line)
+        line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#+|--|\*+)", "", line)  # `##` opens an RDoc comment
         line = re.sub(r"\*+/$", "", line).strip()
         line = re.sub(r"(?:^|\s)\*+$", "", line).strip()  # the right side of a box of asterisks
         if in_note:
@@ -379,6 +404,8 @@ def _leading_comment(node, rust: bool = False) -> str:
         if node.parent.type == "type_declaration" and getattr(node.prev_sibling, "type", "type") != "type":
             break  # Go grouped `type ( ... )`: each spec carries its own comment
         node = node.parent
+    if node.prev_sibling is None and node.parent is not None and node.parent.type == "body_statement":
+        node = node.parent  # Ruby: a comment opening a class's body stands before the body, not in it
     parts, cur, row = [], node.prev_sibling, node.start_point[0]
     while cur is not None and (cur.type == "comment" or cur.type in _SKIPPABLE_BEFORE_DEF or
                                cur.type.endswith("comment")):
@@ -444,7 +471,11 @@ def _file_doc(root, spec: LanguageSpec, path: str, definitions: list[Definition]
 
 # what may stand before a file's header comment, or between a license and it
 _HEADER_PREAMBLE = ("package_declaration", "preproc_include", "import_declaration", "use_declaration",
-                    "expression_statement", "hash_bang_line", "preproc_call", "inner_attribute_item")  # #!, #pragma once, #![..]
+                    "expression_statement", "hash_bang_line", "preproc_call", "inner_attribute_item",  # #!, #pragma once, #![..]
+                    "call",  # Ruby's `require`
+                    "php_tag", "declare_statement", "namespace_definition", "namespace_use_declaration",  # PHP
+                    "using_directive", "file_scoped_namespace_declaration",  # C#
+                    "package_header", "import", "import_list")  # Kotlin
 
 
 # Rust's inner doc comments document the module they stand in; its outer ones (`///`, `/**`) the item below
@@ -495,8 +526,12 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
 
 
 def _namesake_doc(path: str, definitions: list[Definition]) -> str:
-    stem = posixpath.splitext(posixpath.basename(path))[0].lower()
-    return next((d.doc for d in definitions if d.parent is None and d.name.lower() == stem and d.doc), "")
+    """The doc of the definition the file is named after: `price_formatter.rb` or `PriceFormatter.cs` for
+    `PriceFormatter`, at the top or in a module (Ruby's `module Shop; class Cart`)."""
+    stem = posixpath.splitext(posixpath.basename(path))[0].lower().replace("_", "")
+    modules = {d.qualname for d in definitions if d.subkind == "module"}
+    return next((d.doc for d in definitions if (d.parent is None or d.parent in modules)
+                 and d.name.lower().replace("_", "") == stem and d.doc), "")
 
 
 _JS_LANGUAGES = ("javascript", "typescript", "tsx")

@@ -20,6 +20,7 @@ class RepoFiles:
     by_suffix: dict[str, list[str]] = field(default_factory=dict)  # "b/c.py" -> ["a/b/c.py", "b/c.py", ...]
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     go_module: tuple[str, str] | None = None  # (module path from go.mod, its directory)
+    _folder_suffixes: dict[str, list[str]] | None = field(default=None, repr=False)  # built on first use
 
     @classmethod
     def of(cls, paths, go_module: tuple[str, str] | None = None) -> RepoFiles:
@@ -34,6 +35,17 @@ class RepoFiles:
     def ending_with(self, suffix: str) -> list[str]:
         """Paths equal to `suffix` or ending with `/suffix`, shortest first."""
         return list(self.by_suffix.get(suffix, ()))
+
+    def folders_ending_with(self, suffix: str) -> list[str]:
+        """Folders (of indexed files) equal to `suffix` or ending with `/suffix`."""
+        if self._folder_suffixes is None:
+            table = defaultdict(list)
+            for folder in self.by_dir:
+                parts = folder.split("/") if folder else []
+                for i in range(len(parts)):
+                    table["/".join(parts[i:])].append(folder)
+            self._folder_suffixes = dict(table)
+        return list(self._folder_suffixes.get(suffix, ()))
 
 
 def _closest(hits: list[str], importer: str) -> list[str]:
@@ -119,17 +131,22 @@ def js_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
 # --- Java -------------------------------------------------------------------------------------
 
 def java_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    return _jvm_import(importer, imp, files, (".java",))
+
+
+def _jvm_import(importer: str, imp: Import, files: RepoFiles, extensions: tuple[str, ...]) -> list[str]:
     parts = imp.module.split(".")
     if parts[-1] == "*":  # a whole package: every file of its directory
         suffix = "/".join(parts[:-1])
-        dirs = sorted({posixpath.dirname(p) for p in files.paths if p.endswith(".java")
+        dirs = sorted({posixpath.dirname(p) for p in files.paths if p.endswith(extensions)
                        and (posixpath.dirname(p) == suffix or posixpath.dirname(p).endswith("/" + suffix))})
-        return sorted(p for d in dirs[:1] for p in files.by_dir.get(d, ()) if p.endswith(".java"))
+        return sorted(p for d in dirs[:1] for p in files.by_dir.get(d, ()) if p.endswith(extensions))
     # `import a.b.C` or `import static a.b.C.member`: try the longest prefix naming a file
     for end in range(len(parts), 0, -1):
-        hits = files.ending_with("/".join(parts[:end]) + ".java")
-        if hits:
-            return _closest(hits, importer)
+        for extension in extensions:
+            hits = files.ending_with("/".join(parts[:end]) + extension)
+            if hits:
+                return _closest(hits, importer)
     return []
 
 
@@ -222,3 +239,65 @@ def _rust_path(importer: str, spec: str, files: RepoFiles) -> list[str]:
         return _first_existing(files, (base + ".rs", posixpath.join(base, "mod.rs"),
                                        posixpath.join(base, "lib.rs"), posixpath.join(base, "main.rs")))
     return []
+
+
+# --- Ruby -------------------------------------------------------------------------------------
+
+def ruby_require(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`require_relative "model/product"` from the importing file's folder; `require "sinatra/base"` from a
+    load path (`lib/`), found as the file ending so; a gem's name is external."""
+    kind, _, feature = imp.module.partition(" ")
+    feature = feature if feature.endswith(".rb") else feature + ".rb"
+    if kind == "require_relative":
+        return _first_existing(files, (posixpath.join(posixpath.dirname(importer), feature),))
+    return _closest(files.ending_with(feature), importer)
+
+
+# --- PHP --------------------------------------------------------------------------------------
+
+def php_use(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`use Monolog\\Handler\\StreamHandler;` names a class whose file, by PSR-4, ends with its namespace's
+    path below the folder its vendor prefix maps to (`src/Monolog/Handler/StreamHandler.php` or
+    `src/Handler/StreamHandler.php`): the longest such ending, at least folder and file."""
+    found = []
+    for name in imp.names or ("",):
+        parts = [p for p in (imp.module + ("\\" + name if name else "")).split("\\") if p]
+        for start in range(max(len(parts) - 1, 1)):
+            hits = files.ending_with("/".join(parts[start:]) + ".php")
+            if hits:
+                found += _closest(hits, importer)
+                break
+    return sorted(set(found))
+
+
+# --- C# ---------------------------------------------------------------------------------------
+
+def csharp_using(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`using Newtonsoft.Json.Linq;` imports a namespace: the files of the folder it lives in, by the
+    convention that folders follow namespaces below a project folder named after the root namespace
+    (`Src/Newtonsoft.Json/Linq/`). `using static A.B.C;` names a type: its file (`A.B/C.cs`)."""
+    parts = imp.module.split(".")
+    for suffix in _namespace_folders(parts[:-1]):  # a type
+        hits = files.ending_with(f"{suffix}/{parts[-1]}.cs")
+        if hits:
+            return _closest(hits, importer)
+    for suffix in _namespace_folders(parts):
+        folders = [d for d in files.folders_ending_with(suffix) if any(p.endswith(".cs") for p in files.by_dir[d])]
+        if folders:
+            folder = _closest([d + "/" for d in folders], importer)[0][:-1]
+            return sorted(p for p in files.by_dir[folder] if p.endswith(".cs"))
+    return []
+
+
+def _namespace_folders(parts: list[str]) -> list[str]:
+    """Folder endings a namespace may live in, most specific first: `Newtonsoft.Json/Linq`,
+    `Newtonsoft/Json/Linq`, then without its leading parts (`Json/Linq`, `Linq`)."""
+    out = [".".join(parts[:k]) + ("/" + "/".join(parts[k:]) if k < len(parts) else "") for k in range(len(parts), 0, -1)]
+    return out + ["/".join(parts[k:]) for k in range(1, len(parts))]
+
+
+# --- Kotlin -----------------------------------------------------------------------------------
+
+def kotlin_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """As Java's, in Kotlin's files and the Java files a mixed project imports from Kotlin."""
+    return _jvm_import(importer, imp, files, (".kt", ".java"))

@@ -42,7 +42,8 @@ class SymbolImportance:
 IMPORTANCE = SymbolImportance()
 
 _LANGUAGE_NAMES = {"python": "Python", "javascript": "JavaScript", "typescript": "TypeScript", "tsx": "TSX",
-                   "java": "Java", "go": "Go", "c": "C", "cpp": "C++", "rust": "Rust"}
+                   "java": "Java", "go": "Go", "c": "C", "cpp": "C++", "rust": "Rust",
+                   "ruby": "Ruby", "php": "PHP", "csharp": "C#", "kotlin": "Kotlin"}
 _PACKAGE_FILES = ("__init__.py", "mod.rs", "lib.rs", "index.ts", "index.js", "package-info.java", "doc.go")
 
 

@@ -72,7 +72,8 @@ def test_query_compiles(spec):
     assert query.pattern_count > 0
 
 
-@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx", "java", "go", "c", "cpp", "rust"])
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx", "java", "go", "c", "cpp", "rust",
+                                      "ruby", "php", "csharp", "kotlin"])
 def test_fixture_parses_cleanly(language):
     files = parsed(language)
     assert 3 <= len(files) <= 5
@@ -797,3 +798,136 @@ def test_a_rust_files_own_doc_comes_before_a_plain_comment_above_it():
     touching = source.replace(b".\n\n//!", b".\n//!")  # no blank line between them (sweep 13)
     assert parse_source("src/math.rs", touching, BY_NAME["rust"], "x").doc == \
         "Building-blocks for arbitrary-precision math."
+
+
+# --- Ruby -------------------------------------------------------------------------------------
+
+def test_ruby():
+    files = parsed("ruby")
+    cart, product = files["lib/shop/cart.rb"], files["lib/shop/model/product.rb"]
+    fmt = files["lib/shop/price_formatter.rb"]
+
+    # a module holds methods as a class does; a class's comment opening a module's body documents it
+    assert defs(cart) == {"Shop": (CLASS, "module"), "Shop.Cart": (CLASS, "class"),
+                          "Shop.Cart.initialize": (FUNCTION, "method"), "Shop.Cart.add": (FUNCTION, "method"),
+                          "Shop.Cart.label": (FUNCTION, "method"), "Shop.Cart.empty": (FUNCTION, "method")}
+    assert doc_of(cart, "Shop.Cart") == "A shopping cart: the products a customer is about to buy."
+    assert doc_of(cart, "Shop.Cart.add") == "Puts a product in the cart."  # RDoc's `##` opener
+    assert doc_of(product, "Shop.Model.Basket") == "Anything that holds products."
+    assert defs(fmt)["Shop.PriceFormatter"] == (CLASS, "module")
+    # the magic comment and "external dependencies" over the requires are no summary: the class the
+    # file is named after speaks for it (`price_formatter.rb`: PriceFormatter)
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."
+    assert fmt.doc == 'Formats prices in cents as dollars, e.g. 1999 -> "$19.99".'
+    assert files["lib/shop.rb"].doc == "The shop's entry point: loads the cart and the catalog model."
+
+    assert list(imports(cart)) == ["require forwardable", "require_relative model/product",
+                                   "require_relative price_formatter"]
+    assert resolve("ruby", "lib/shop/cart.rb", "require_relative model/product") == ["lib/shop/model/product.rb"]
+    assert resolve("ruby", "lib/shop.rb", "require shop/cart") == ["lib/shop/cart.rb"]  # from the load path
+    assert resolve("ruby", "lib/shop.rb", "require json") == []  # the standard library or a gem
+
+    assert {("Shop.Cart.label", "format"), ("Shop.Cart.add", "Product")} <= calls(cart)  # `Model::Product.new`
+    assert inherits(cart) == {("Shop.Cart", "Model::Basket"), ("Shop.Cart", "Enumerable")}  # a mixin too
+
+
+# --- PHP --------------------------------------------------------------------------------------
+
+def test_php():
+    files = parsed("php")
+    cart, product = files["src/Cart.php"], files["src/Model/Product.php"]
+
+    # the package's license header is no summary; the class's doc block after the `use`s is
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method")}
+    assert doc_of(cart, "Cart.add") == "Puts a product in the cart."  # @param cut off
+    assert defs(product) == {"Product": (CLASS, "class"), "Product.__construct": (FUNCTION, "method"),
+                             "Product.priceCents": (FUNCTION, "method"), "Category": (CLASS, "enum")}
+    assert defs(files["src/CountsItems.php"]) == {"CountsItems": (CLASS, "trait"),
+                                                  "CountsItems.count": (FUNCTION, "method")}
+    assert defs(files["src/Model/Priced.php"]) == {"Priced": (CLASS, "interface")}
+
+    assert imports(cart) == {"Acme\\Shop\\Model\\Priced": (), "Acme\\Shop\\Model\\Product": (),
+                             "Acme\\Shop\\Util": ("Other", "PriceFormatter"), "Psr\\Log\\LoggerInterface": ()}
+    # PSR-4: `Acme\Shop\` is `src/`, so a class's file ends with the rest of its name
+    assert resolve("php", "src/Cart.php", "Acme\\Shop\\Model\\Product") == ["src/Model/Product.php"]
+    assert resolve("php", "src/Cart.php", "Acme\\Shop\\Util", names=("Other", "PriceFormatter")) \
+        == ["src/Util/PriceFormatter.php"]  # the group's names, each below the prefix
+    assert resolve("php", "src/Cart.php", "Psr\\Log\\LoggerInterface") == []
+
+    assert {("Cart.add", "Product"), ("Cart.label", "format"), ("Cart.label", "array_sum")} <= calls(cart)
+    assert inherits(cart) == {("Cart", "Priced"), ("Cart", "Countable"), ("Cart", "CountsItems")}  # and its trait
+
+
+# --- C# ---------------------------------------------------------------------------------------
+
+CSHARP = "Src/Acme.Shop/"
+
+
+def test_csharp():
+    files = parsed("csharp")
+    cart, model = files[CSHARP + "Cart.cs"], files[CSHARP + "Model/Product.cs"]
+
+    # XML documentation: the summary, a reference read as the rendered docs show it; <remarks>, <param>
+    # and <returns> end it. The license is skipped; the class the file is named after speaks for it
+    assert doc_of(cart, "Cart") == "A shopping cart: the Product items a customer is about to buy."
+    assert cart.doc == doc_of(cart, "Cart")
+    assert doc_of(cart, "Cart.Add") == "Puts a product in the cart."
+    assert doc_of(files[CSHARP + "Util/PriceFormatter.cs"], "PriceFormatter.Format") \
+        == 'Formats cents as dollars, e.g. 1999 -> "$19.99".'
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.Add": (FUNCTION, "method"),
+                          "Cart.Label": (FUNCTION, "method"), "Cart.PriceCents": (FUNCTION, "method")}
+    assert defs(model) == {"Product": (CLASS, "record"), "Product.PriceCents": (FUNCTION, "method"),
+                           "IPriced": (CLASS, "interface"), "IPriced.PriceCents": (FUNCTION, "method"),
+                           "Basket": (CLASS, "class"), "Category": (CLASS, "enum"), "Money": (CLASS, "struct")}
+    assert model.doc == "A product of the catalog."  # after a file-scoped namespace
+
+    assert list(imports(cart)) == ["System", "System.Collections.Generic", "Acme.Shop.Model",
+                                   "Acme.Shop.Util.PriceFormatter"]
+    # a namespace is the folder below the project folder named after its root (`Acme.Shop/Model`)
+    assert resolve("csharp", CSHARP + "Cart.cs", "Acme.Shop.Model") == [CSHARP + "Model/Product.cs"]
+    assert resolve("csharp", CSHARP + "Cart.cs", "Acme.Shop.Util.PriceFormatter") \
+        == [CSHARP + "Util/PriceFormatter.cs"]  # `using static` names a type
+    assert resolve("csharp", CSHARP + "Cart.cs", "System.Collections.Generic") == []
+
+    assert {("Cart.Add", "Product"), ("Cart.Label", "Format"), ("Cart.Label", "PriceCents")} <= calls(cart)
+    assert ("Cart", "List") in calls(cart)  # `new List<Product>()` in a field initializer
+    assert inherits(cart) == {("Cart", "Basket"), ("Cart", "IPriced")}
+    assert inherits(model) == {("Product", "IPriced")}
+
+
+# --- Kotlin -----------------------------------------------------------------------------------
+
+KOTLIN = "src/main/kotlin/com/acme/shop/"
+
+
+def test_kotlin():
+    files = parsed("kotlin")
+    cart, model = files[KOTLIN + "Cart.kt"], files[KOTLIN + "model/Product.kt"]
+    fmt = files[KOTLIN + "util/PriceFormatter.kt"]
+
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."  # license skipped
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                          "Cart.priceCents": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method")}
+    assert doc_of(cart, "Cart.priceCents") == "The sum of all item prices, in cents."
+    assert defs(model) == {"Product": (CLASS, "class"), "Product.priceCents": (FUNCTION, "method"),
+                           "Priced": (CLASS, "interface"), "Priced.priceCents": (FUNCTION, "method"),
+                           "Basket": (CLASS, "class")}
+    assert defs(fmt) == {"PriceFormatter": (CLASS, "object"), "PriceFormatter.format": (FUNCTION, "method")}
+    assert doc_of(fmt, "PriceFormatter.format") == 'Formats cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert list(imports(cart)) == ["com.acme.shop.model.Basket", "com.acme.shop.model.Priced",
+                                   "com.acme.shop.model.Product", "com.acme.shop.util.PriceFormatter.format",
+                                   "kotlin.collections.ArrayList"]  # the alias (`as formatCents`) left out
+    assert resolve("kotlin", KOTLIN + "Cart.kt", "com.acme.shop.util.PriceFormatter.format") \
+        == [KOTLIN + "util/PriceFormatter.kt"]  # a member of an object, as Java's static import
+    # a file holding several declarations is found by the one it is named after only
+    assert resolve("kotlin", KOTLIN + "Cart.kt", "com.acme.shop.model.Product") == [KOTLIN + "model/Product.kt"]
+    assert resolve("kotlin", KOTLIN + "Cart.kt", "kotlin.collections.ArrayList") == []
+    wildcard = Import("com.acme.shop.model.*")
+    assert BY_NAME["kotlin"].resolve_import(KOTLIN + "Cart.kt", wildcard, RepoFiles.of(files)) \
+        == [KOTLIN + "model/Product.kt"]
+
+    assert {("Cart.add", "Product"), ("Cart.add", "add"), ("Cart.label", "priceCents")} <= calls(cart)
+    assert inherits(cart) == {("Cart", "Basket"), ("Cart", "Priced")}
+    assert inherits(model) == {("Product", "Priced")}
