@@ -26,6 +26,10 @@ _DIR_ROLES = {
     "node_modules": VENDORED, "bower_components": VENDORED,
     "single_include": GENERATED, "amalgamation": GENERATED, "amalgamated": GENERATED,
 }
+# a .NET solution's projects are folders named after their assembly: `Newtonsoft.Json.Tests/`,
+# `Polly.Specs/`, `App.IntegrationTests/`, `Json.Benchmarks/`, `Json.Samples/`
+_PROJECT_ROLES = re.compile(r".+\.(?:(?P<test>(?:unit|integration|functional|acceptance)?tests?|specs?|testing)|"
+                            r"(?P<bench>benchmarks?|perf)|(?P<example>samples?|examples?|demos?))$", re.I)
 # only at the repository's top: a C project's copies (ujson's, redis's `deps/`), where a web app's own
 # `app/deps/` holds its dependency-injection code (FastAPI's convention; sweep 13)
 _TOP_DIR_ROLES = {"deps": VENDORED}
@@ -51,4 +55,7 @@ def file_role(path: str) -> str:
         role = _DIR_ROLES.get(part.lower())
         if role:
             return role
+        project = _PROJECT_ROLES.match(part)
+        if project:
+            return TEST if project["test"] else BENCH if project["bench"] else EXAMPLE
     return SOURCE

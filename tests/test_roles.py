@@ -1,7 +1,7 @@
 """What a file is for, and that only source files are answers."""
 import pytest
 
-from graph.roles import BENCH, DOC, GENERATED, SOURCE, TEST, VENDORED, file_role
+from graph.roles import BENCH, DOC, EXAMPLE, GENERATED, SOURCE, TEST, VENDORED, file_role
 from rag.engine import Engine
 
 
@@ -36,6 +36,15 @@ from rag.engine import Engine
     ("single_include/catch2/catch.hpp", GENERATED),
     ("include/nlohmann/detail/output/serializer.hpp", SOURCE),
     ("tests/single_include/check.cpp", TEST),
+    # a .NET solution's projects are named after their assemblies: Newtonsoft.Json's 343 test classes
+    # were answers until `Src/Newtonsoft.Json.Tests/` was read as a test folder
+    ("Src/Newtonsoft.Json.Tests/Serialization/JsonSerializerTest.cs", TEST),
+    ("src/Polly.Specs/Retry/RetrySpecs.cs", TEST),
+    ("test/App.IntegrationTests/Api.cs", TEST),
+    ("Src/Newtonsoft.Json.Benchmarks/Runner.cs", BENCH),
+    ("Json.Samples/Program.cs", EXAMPLE),
+    ("Src/Newtonsoft.Json/Serialization/JsonSerializerInternalReader.cs", SOURCE),
+    ("Src/Newtonsoft.Json.TestConsole/Program.cs", SOURCE),  # not a test project by its name
 ])
 def test_file_role(path, role):
     assert file_role(path) == role
