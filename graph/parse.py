@@ -96,7 +96,9 @@ _SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
 # a note to developers, not a description: it ends the prose (express: "To do: update docs")
 _TODO = re.compile(r"^(?:(?:TODO|FIXME|XXX|HACK)\b|(?i:to[- ]?do):)")
 _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
-_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")  # what is left of `//! # Title` (preprocessor lines are code)
+# what is left of `//! # Title` (preprocessor lines are code), or of RDoc's `# = Title`
+_MARKDOWN_HEADING = re.compile(r"^(?:#{1,6}\s+(?=\S)|={1,6}\s+(?=[^\s=])(?!.*=$))")
+_RDOC_BLOCK = re.compile(r"^=(?:begin|end)\b")  # Ruby's block comment: `=begin` … `=end`
 _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `***** Models for tests *****`
 
 
@@ -155,6 +157,8 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
             node = node.parent
     if node.type in _NEEDS_BODY and node.child_by_field_name("body") is None:
         return
+    if node.type == "module" and not _holds_methods(node):
+        return  # a Ruby module that only wraps classes is a namespace, as C#'s and PHP's are (`module Sinatra`)
     own_name = False
     if node.type in _FUNCTION_VALUES and node.parent is not None and node.parent.type in _BINDINGS \
             and node.parent.child_by_field_name(_BINDINGS[node.parent.type]) == node:
@@ -173,6 +177,11 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
     key = (node.start_byte, node.end_byte)
     if key not in raw_defs or own_name:
         raw_defs[key] = (node, name_node, subkind)
+
+
+def _holds_methods(module) -> bool:
+    body = next((c for c in module.named_children if c.type == "body_statement"), None)
+    return body is not None and any(c.type in ("method", "singleton_method") for c in body.named_children)
 
 
 def _nest(raw_defs, owners, spec):
@@ -303,7 +312,7 @@ def clean_comment(text: str) -> str:
                 continue
             in_note = False  # the blank line after the note is kept: it ends the prose above the note too
         line = _CODE_TAG.sub(r"\1", _LINK_TAG.sub(r"\1", line))  # before the code test: a line may end in a tag's `}`
-        if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line):
+        if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line) or _RDOC_BLOCK.match(line):
             continue
         line = _without_art(line)
         # a Rust or JSDoc comment is Markdown: `//! # Serde JSON` is a title (a blank line ends it as a sentence)
@@ -493,7 +502,8 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
             break  # the first item's own doc: the file's header (its `//!` lines) ends above it
         if not child.type.endswith("comment"):
             # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
-            if child.type in preamble:
+            in_preamble = _in_preamble(child, preamble)
+            if in_preamble:
                 past_preamble = True
                 if not groups and not current:
                     continue  # header comments may follow the package line or include guards
@@ -501,10 +511,10 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
                     groups += [current] if current else []  # only a license or directives so far (Java's
                     current, last_row = [], None             # license, package, imports, then the class doc)
                     continue
-            if (child.type.startswith("preproc_") and child.type not in preamble and current
+            if (child.type.startswith("preproc_") and not in_preamble and current
                     and child.start_point[0] <= last_row + 1):
                 current = []  # right above a directive it explains the directive ("disable warnings … in MSVC")
-            if (past_preamble and current and child.type not in preamble and child.start_point[0] <= last_row + 1
+            if (past_preamble and current and not in_preamble and child.start_point[0] <= last_row + 1
                     and (spec.name in _C_LANGUAGES or (spec.name in _JS_LANGUAGES and child.type != "export_statement"))):
                 current = []  # below the includes and right above code it is that code's comment (ujson's
                 #               decode.c: "Import JSONDecodeError from ujson.c" over an `extern`); in JS/TS
@@ -525,13 +535,17 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
     return next(filter(None, map(_header_text, groups)), "")
 
 
+def _in_preamble(node, preamble: tuple[str, ...]) -> bool:
+    # PHP's `namespace A\B;` heads a file as a package line does; C++'s `namespace a { … }` (the same node
+    # type, with a body) holds the code
+    return node.type in preamble and not (node.type == "namespace_definition" and node.child_by_field_name("body"))
+
+
 def _namesake_doc(path: str, definitions: list[Definition]) -> str:
-    """The doc of the definition the file is named after: `price_formatter.rb` or `PriceFormatter.cs` for
-    `PriceFormatter`, at the top or in a module (Ruby's `module Shop; class Cart`)."""
+    """The doc of the top-level definition the file is named after (`price_formatter.rb` or
+    `PriceFormatter.cs` for `PriceFormatter`)."""
     stem = posixpath.splitext(posixpath.basename(path))[0].lower().replace("_", "")
-    modules = {d.qualname for d in definitions if d.subkind == "module"}
-    return next((d.doc for d in definitions if (d.parent is None or d.parent in modules)
-                 and d.name.lower().replace("_", "") == stem and d.doc), "")
+    return next((d.doc for d in definitions if d.parent is None and d.name.lower().replace("_", "") == stem and d.doc), "")
 
 
 _JS_LANGUAGES = ("javascript", "typescript", "tsx")

@@ -20,7 +20,6 @@ class RepoFiles:
     by_suffix: dict[str, list[str]] = field(default_factory=dict)  # "b/c.py" -> ["a/b/c.py", "b/c.py", ...]
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     go_module: tuple[str, str] | None = None  # (module path from go.mod, its directory)
-    _folder_suffixes: dict[str, list[str]] | None = field(default=None, repr=False)  # built on first use
 
     @classmethod
     def of(cls, paths, go_module: tuple[str, str] | None = None) -> RepoFiles:
@@ -35,17 +34,6 @@ class RepoFiles:
     def ending_with(self, suffix: str) -> list[str]:
         """Paths equal to `suffix` or ending with `/suffix`, shortest first."""
         return list(self.by_suffix.get(suffix, ()))
-
-    def folders_ending_with(self, suffix: str) -> list[str]:
-        """Folders (of indexed files) equal to `suffix` or ending with `/suffix`."""
-        if self._folder_suffixes is None:
-            table = defaultdict(list)
-            for folder in self.by_dir:
-                parts = folder.split("/") if folder else []
-                for i in range(len(parts)):
-                    table["/".join(parts[i:])].append(folder)
-            self._folder_suffixes = dict(table)
-        return list(self._folder_suffixes.get(suffix, ()))
 
 
 def _closest(hits: list[str], importer: str) -> list[str]:
@@ -273,19 +261,15 @@ def php_use(importer: str, imp: Import, files: RepoFiles) -> list[str]:
 # --- C# ---------------------------------------------------------------------------------------
 
 def csharp_using(importer: str, imp: Import, files: RepoFiles) -> list[str]:
-    """`using Newtonsoft.Json.Linq;` imports a namespace: the files of the folder it lives in, by the
-    convention that folders follow namespaces below a project folder named after the root namespace
-    (`Src/Newtonsoft.Json/Linq/`). `using static A.B.C;` names a type: its file (`A.B/C.cs`)."""
+    """`using static A.B.C;` (or an alias of a type) names a type: its file, by the convention that folders
+    follow namespaces below a project folder named after the root namespace (`Src/A.B/C.cs`). A namespace's
+    `using` names no file: read as the files of its folder, every file of Newtonsoft.Json imported some
+    sixty it never uses (and the time split ranked no better, bench/LOG.md 2026-12-07)."""
     parts = imp.module.split(".")
-    for suffix in _namespace_folders(parts[:-1]):  # a type
+    for suffix in _namespace_folders(parts[:-1]):
         hits = files.ending_with(f"{suffix}/{parts[-1]}.cs")
         if hits:
             return _closest(hits, importer)
-    for suffix in _namespace_folders(parts):
-        folders = [d for d in files.folders_ending_with(suffix) if any(p.endswith(".cs") for p in files.by_dir[d])]
-        if folders:
-            folder = _closest([d + "/" for d in folders], importer)[0][:-1]
-            return sorted(p for p in files.by_dir[folder] if p.endswith(".cs"))
     return []
 
 

@@ -470,6 +470,12 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("/**\n *\n * Animation Frame Scheduler\n *\n * <span class=\"informal\">Perform task when a frame is drawn</span>\n */",
      "Animation Frame Scheduler. Perform task when a frame is drawn."),
     ("// TODO: remove when the enum goes", ""),
+    # RDoc: a `= Title` line (sinatra-contrib's "= Sinatra::JSON"), `=begin`/`=end` around a block comment,
+    # C#'s XML documentation
+    ("# = Sinatra::JSON\n#\n# Adds a helper method, called +json+.", "Sinatra::JSON. Adds a helper method, called +json+."),
+    ("=begin\nParses the routes.\n=end", "Parses the routes."),
+    ("/// <summary>\n/// Converts to <see cref=\"T:Newtonsoft.Json.Linq.JToken\"/>.\n/// </summary>\n/// <param name=\"o\">x</param>",
+     "Converts to JToken."),
     # commented-out code and editor folding markers (JPype's Java sources)
     ("// Kept until Java 7 goes\n//  public static Supplier lambda()\n//  {\n//    return () -> 1;\n//  }", "Kept until Java 7 goes"),
     ("//<editor-fold desc=\"int\">\n// #region Helpers", ""),
@@ -807,14 +813,15 @@ def test_ruby():
     cart, product = files["lib/shop/cart.rb"], files["lib/shop/model/product.rb"]
     fmt = files["lib/shop/price_formatter.rb"]
 
-    # a module holds methods as a class does; a class's comment opening a module's body documents it
-    assert defs(cart) == {"Shop": (CLASS, "module"), "Shop.Cart": (CLASS, "class"),
-                          "Shop.Cart.initialize": (FUNCTION, "method"), "Shop.Cart.add": (FUNCTION, "method"),
-                          "Shop.Cart.label": (FUNCTION, "method"), "Shop.Cart.empty": (FUNCTION, "method")}
-    assert doc_of(cart, "Shop.Cart") == "A shopping cart: the products a customer is about to buy."
-    assert doc_of(cart, "Shop.Cart.add") == "Puts a product in the cart."  # RDoc's `##` opener
-    assert doc_of(product, "Shop.Model.Basket") == "Anything that holds products."
-    assert defs(fmt)["Shop.PriceFormatter"] == (CLASS, "module")
+    # a module that only wraps classes is a namespace (`module Shop`), one that holds methods is class-like;
+    # a comment opening a module's body documents the class below it
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.initialize": (FUNCTION, "method"),
+                          "Cart.add": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method"),
+                          "Cart.empty": (FUNCTION, "method")}
+    assert doc_of(cart, "Cart") == "A shopping cart: the products a customer is about to buy."
+    assert doc_of(cart, "Cart.add") == "Puts a product in the cart."  # RDoc's `##` opener
+    assert doc_of(product, "Basket") == "Anything that holds products."
+    assert defs(fmt) == {"PriceFormatter": (CLASS, "module"), "PriceFormatter.format": (FUNCTION, "method")}
     # the magic comment and "external dependencies" over the requires are no summary: the class the
     # file is named after speaks for it (`price_formatter.rb`: PriceFormatter)
     assert cart.doc == "A shopping cart: the products a customer is about to buy."
@@ -827,8 +834,8 @@ def test_ruby():
     assert resolve("ruby", "lib/shop.rb", "require shop/cart") == ["lib/shop/cart.rb"]  # from the load path
     assert resolve("ruby", "lib/shop.rb", "require json") == []  # the standard library or a gem
 
-    assert {("Shop.Cart.label", "format"), ("Shop.Cart.add", "Product")} <= calls(cart)  # `Model::Product.new`
-    assert inherits(cart) == {("Shop.Cart", "Model::Basket"), ("Shop.Cart", "Enumerable")}  # a mixin too
+    assert {("Cart.label", "format"), ("Cart.add", "Product")} <= calls(cart)  # `Model::Product.new`
+    assert inherits(cart) == {("Cart", "Model::Basket"), ("Cart", "Enumerable")}  # a mixin too
 
 
 # --- PHP --------------------------------------------------------------------------------------
@@ -884,10 +891,10 @@ def test_csharp():
 
     assert list(imports(cart)) == ["System", "System.Collections.Generic", "Acme.Shop.Model",
                                    "Acme.Shop.Util.PriceFormatter"]
-    # a namespace is the folder below the project folder named after its root (`Acme.Shop/Model`)
-    assert resolve("csharp", CSHARP + "Cart.cs", "Acme.Shop.Model") == [CSHARP + "Model/Product.cs"]
-    assert resolve("csharp", CSHARP + "Cart.cs", "Acme.Shop.Util.PriceFormatter") \
-        == [CSHARP + "Util/PriceFormatter.cs"]  # `using static` names a type
+    # `using static` names a type, in the folder of its namespace below the project folder named after the
+    # namespace's root (`Acme.Shop/Util/`); a namespace names no file
+    assert resolve("csharp", CSHARP + "Cart.cs", "Acme.Shop.Util.PriceFormatter") == [CSHARP + "Util/PriceFormatter.cs"]
+    assert resolve("csharp", CSHARP + "Cart.cs", "Acme.Shop.Model") == []
     assert resolve("csharp", CSHARP + "Cart.cs", "System.Collections.Generic") == []
 
     assert {("Cart.Add", "Product"), ("Cart.Label", "Format"), ("Cart.Label", "PriceCents")} <= calls(cart)
@@ -931,3 +938,14 @@ def test_kotlin():
     assert {("Cart.add", "Product"), ("Cart.add", "add"), ("Cart.label", "priceCents")} <= calls(cart)
     assert inherits(cart) == {("Cart", "Basket"), ("Cart", "Priced")}
     assert inherits(model) == {("Product", "Priced")}
+
+
+def test_a_cpp_namespace_is_code_not_a_preamble():
+    """PHP's `namespace A\\B;` heads a file as a package line does; C++'s namespace of the same node type
+    holds the code: the comment closing it is no summary of the file (nlohmann's test_utils.hpp was
+    "namespace utils" while PHP's namespace was taken for a preamble in every language)."""
+    source = (b"// SPDX-License-Identifier: MIT\n\n#pragma once\n#include <cstdio>\n\nnamespace utils\n{\n"
+              b"inline bool downloaded() { return true; }\n}  // namespace utils\n")
+    assert file_doc("cpp", "tests/src/test_utils.hpp", source.decode()) == ""
+    php = "<?php\n\nnamespace Acme\\Shop;\n\n/** A shopping cart. */\nclass Cart {}\n"
+    assert file_doc("php", "src/Basket.php", php) == "A shopping cart."
