@@ -68,6 +68,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     # ours holds all of it)
     LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", (), LEADING_COMMENT, resolve.csharp_using),
     LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin", "language", (), LEADING_COMMENT, resolve.kotlin_import),
+    LanguageSpec("swift", (".swift",), "tree_sitter_swift", "language", (), LEADING_COMMENT, resolve.swift_import),
+    LanguageSpec("scala", (".scala", ".sc"), "tree_sitter_scala", "language", (), LEADING_COMMENT, resolve.scala_import),
 )
 
 BY_NAME = {spec.name: spec for spec in LANGUAGES}

@@ -31,6 +31,7 @@ _SUBKIND_BY_NODE = {
     "class_specifier": "class", "abstract_class_declaration": "class",
     "struct_declaration": "struct", "trait_declaration": "trait",  # C#'s struct, PHP's trait
     "module": "module", "object_declaration": "object",  # Ruby's module (it holds methods), Kotlin's object
+    "object_definition": "object", "trait_definition": "trait",  # Scala's
     # a function-like macro is called as a function is (C's `list_for_each(pos, head)`, Rust's `json!`);
     # object-like `#define`s are constants, left out as other languages' constants are
     "preproc_function_def": MACRO, "macro_definition": MACRO,
@@ -167,8 +168,8 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
     if node.type == "type_spec":
         inner = node.child_by_field_name("type")
         subkind = {"struct_type": "struct", "interface_type": "interface"}.get(inner.type if inner else "")
-    elif node.type == "class_declaration" and any(c.type == "interface" for c in node.children):
-        subkind = "interface"  # Kotlin's `interface Priced` is a class_declaration with that keyword
+    elif node.type == "class_declaration":  # Kotlin's interface, Swift's struct, enum and actor: by the keyword
+        subkind = next((c.type for c in node.children if c.type in ("interface", "struct", "enum", "actor")), None)
     if subkind is None:
         if capture_kind in _FUNCTION_CAPTURES or capture_kind in ("class", "interface", "struct", "enum", "trait"):
             subkind = capture_kind

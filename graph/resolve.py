@@ -285,3 +285,27 @@ def _namespace_folders(parts: list[str]) -> list[str]:
 def kotlin_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     """As Java's, in Kotlin's files and the Java files a mixed project imports from Kotlin."""
     return _jvm_import(importer, imp, files, (".kt", ".java"))
+
+
+# --- Swift ------------------------------------------------------------------------------------
+
+def swift_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`import ShopModel` names a module (a target: all of `Sources/ShopModel/`), not a file: as a C#
+    namespace's `using`, it makes no edge."""
+    return []
+
+
+# --- Scala ------------------------------------------------------------------------------------
+
+def scala_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """As Java's (`_` and `*` for a whole package), each name of a selector (`a.b.{C, D => E}`) below its
+    prefix, in Scala's files and the Java files a mixed project imports."""
+    prefix, _, selectors = imp.module.partition("{")
+    names = [n.split("=>")[0] for n in selectors.rstrip("}").split(",")] if selectors else [""]
+    found = []
+    for name in names:
+        path = (prefix + name).rstrip(".")
+        if path.endswith("._"):
+            path = path[:-1] + "*"
+        found += _jvm_import(importer, Import(path), files, (".scala", ".java"))
+    return sorted(set(found))

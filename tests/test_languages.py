@@ -73,7 +73,7 @@ def test_query_compiles(spec):
 
 
 @pytest.mark.parametrize("language", ["javascript", "typescript", "tsx", "java", "go", "c", "cpp", "rust",
-                                      "ruby", "php", "csharp", "kotlin"])
+                                      "ruby", "php", "csharp", "kotlin", "swift", "scala"])
 def test_fixture_parses_cleanly(language):
     files = parsed(language)
     assert 3 <= len(files) <= 5
@@ -949,3 +949,67 @@ def test_a_cpp_namespace_is_code_not_a_preamble():
     assert file_doc("cpp", "tests/src/test_utils.hpp", source.decode()) == ""
     php = "<?php\n\nnamespace Acme\\Shop;\n\n/** A shopping cart. */\nclass Cart {}\n"
     assert file_doc("php", "src/Basket.php", php) == "A shopping cart."
+
+
+# --- Swift ------------------------------------------------------------------------------------
+
+SWIFT = "Sources/Shop/"
+
+
+def test_swift():
+    files = parsed("swift")
+    cart, model = files[SWIFT + "Cart.swift"], files[SWIFT + "Model/Product.swift"]
+
+    # Xcode's header (file name, target, copyright) is no summary; the class's doc after the imports is
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."
+    # an extension's functions are its type's methods
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                          "Cart.priceCents": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method")}
+    assert doc_of(cart, "Cart.label") == "The total as a label for the receipt."
+    # struct, enum and class are one node type, told apart by their keyword
+    assert defs(model) == {"Product": (CLASS, "struct"), "Priced": (CLASS, "interface"),
+                           "Priced.priceCents": (FUNCTION, "method"), "Basket": (CLASS, "class"),
+                           "Category": (CLASS, "enum")}
+    assert doc_of(files[SWIFT + "Util/PriceFormatter.swift"], "PriceFormatter.format") \
+        == 'Formats cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert imports(cart) == {"Foundation": ()}
+    assert resolve("swift", SWIFT + "Cart.swift", "Foundation") == []  # a module, not a file
+
+    assert {("Cart.add", "Product"), ("Cart.label", "format"), ("Cart.label", "priceCents")} <= calls(cart)
+    assert inherits(cart) == {("Cart", "Basket"), ("Cart", "Priced")}
+
+
+# --- Scala ------------------------------------------------------------------------------------
+
+SCALA = "src/main/scala/com/acme/shop/"
+
+
+def test_scala():
+    files = parsed("scala")
+    cart, model = files[SCALA + "Cart.scala"], files[SCALA + "model/Product.scala"]
+
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."  # license skipped
+    # a class and its companion object are one name: the object's methods join the class's
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                          "Cart.priceCents": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method"),
+                          "Cart.empty": (FUNCTION, "method")}
+    assert defs(model) == {"Product": (CLASS, "class"), "Priced": (CLASS, "trait"),
+                           "Priced.priceCents": (FUNCTION, "method"), "Basket": (CLASS, "class")}
+    assert defs(files[SCALA + "util/PriceFormatter.scala"]) == {"PriceFormatter": (CLASS, "object"),
+                                                                "PriceFormatter.format": (FUNCTION, "method")}
+
+    assert list(imports(cart)) == ["com.acme.shop.model.{Basket,Priced,Product=>Item}",
+                                   "com.acme.shop.util.PriceFormatter", "scala.collection.mutable"]
+    # each name of a selector below its prefix; three names, one file
+    assert resolve("scala", SCALA + "Cart.scala", "com.acme.shop.model.{Basket,Priced,Product=>Item}") \
+        == [SCALA + "model/Product.scala"]
+    assert resolve("scala", SCALA + "Cart.scala", "com.acme.shop.util.PriceFormatter") == [SCALA + "util/PriceFormatter.scala"]
+    assert resolve("scala", SCALA + "Cart.scala", "scala.collection.mutable") == []
+    wildcard = Import("com.acme.shop.util._")
+    assert BY_NAME["scala"].resolve_import(SCALA + "Cart.scala", wildcard, RepoFiles.of(files)) \
+        == [SCALA + "util/PriceFormatter.scala"]
+
+    assert {("Cart.add", "Item"), ("Cart.label", "format"), ("Cart.empty", "Cart")} <= calls(cart)
+    assert inherits(cart) == {("Cart", "Basket"), ("Cart", "Priced")}
+    assert inherits(model) == {("Product", "Priced")}
