@@ -43,6 +43,8 @@ def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoC
         _add_directories(g, posixpath.dirname(fs.path), readmes)
         g.add_node(fs.path, kind="file", path=fs.path, name=posixpath.basename(fs.path), language=fs.language,
                    role=file_role(fs.path), lines=fs.lines, doc=fs.doc, syntax_errors=fs.syntax_errors, external_imports=[])
+        if fs.generated_from:
+            g.nodes[fs.path]["generated_from"] = fs.generated_from
         g.add_edge(dir_id(posixpath.dirname(fs.path)), fs.path, key=CONTAINS)
         for d in fs.definitions:
             sid = symbol_id(fs.path, d.qualname)

@@ -72,11 +72,31 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("scala", (".scala", ".sc"), "tree_sitter_scala", "language", (), LEADING_COMMENT, resolve.scala_import),
 )
 
-BY_NAME = {spec.name: spec for spec in LANGUAGES}
-_BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
 
 
-def language_for(path: str) -> LanguageSpec | None:
+@dataclass(frozen=True)
+class TextFormat:
+    """A format no grammar wheel on PyPI parses, read by its lines (graph/parse_text.py): the grammars
+    and interface definitions that code is generated from. A question about a rule of the grammar or a
+    field of a message belongs in them, not in the parser or stubs made from them."""
+
+    name: str
+    extensions: tuple[str, ...]
+    resolve_import: Callable[[str, "resolve.Import", "resolve.RepoFiles"], list[str]] = resolve.no_files
+
+
+TEXT_FORMATS: tuple[TextFormat, ...] = (
+    TextFormat("protobuf", (".proto",), resolve.path_import),
+    TextFormat("yacc", (".y", ".yy", ".ypp")),
+    TextFormat("lex", (".l", ".ll")),
+    TextFormat("antlr", (".g4",), resolve.antlr_import),
+)
+
+BY_NAME: dict[str, LanguageSpec | TextFormat] = {spec.name: spec for spec in LANGUAGES + TEXT_FORMATS}
+_BY_EXTENSION = {ext: spec for spec in LANGUAGES + TEXT_FORMATS for ext in spec.extensions}
+
+
+def language_for(path: str) -> LanguageSpec | TextFormat | None:
     dot = path.rfind(".")
     return _BY_EXTENSION.get(path[dot:].lower()) if dot > path.rfind("/") else None
 
@@ -88,7 +108,7 @@ _CPP_HEADER = re.compile(rb"^[ \t]*(?:namespace\s+[\w:]+\s*\{|template\s*<|using
                          rb"class\s+\w+\s*\{|extern\s+\"C\+\+\")", re.M)
 
 
-def language_of(path: str, content: bytes) -> LanguageSpec | None:
+def language_of(path: str, content: bytes) -> LanguageSpec | TextFormat | None:
     """The language of a file from its extension, and for a `.h` header from its content."""
     spec = language_for(path)
     if spec is not None and spec.name == "c" and path.lower().endswith(".h") and _CPP_HEADER.search(content):

@@ -16,7 +16,8 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 
-from graph.languages import PYTHON_DOCSTRING, LanguageSpec, compiled
+from graph.languages import PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
+from graph.generated import generated_from
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, MACRO, Call, Definition, FileSymbols, Import, Inherit
 from graph.text import listing
@@ -103,7 +104,11 @@ _RDOC_BLOCK = re.compile(r"^=(?:begin|end)\b")  # Ruby's block comment: `=begin`
 _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `***** Models for tests *****`
 
 
-def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> FileSymbols:
+def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha256: str) -> FileSymbols:
+    if isinstance(spec, TextFormat):
+        from graph.parse_text import parse_text
+
+        return parse_text(path, source, spec, sha256)
     parser, query = compiled(spec.name)
     tree = parser.parse(source)
     root = tree.root_node
@@ -146,6 +151,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec, sha256: str) -> F
                          for c, b in inherit_pairs if child_of[c.start_byte]},
                         key=lambda i: (i.child, i.base)),
         syntax_errors=_count_errors(root) if root.has_error else 0,
+        generated_from=generated_from(source),
     )
     fs.keyword_weights = keyword_weights(fs)
     return fs
@@ -436,7 +442,7 @@ def _leading_comment(node, rust: bool = False) -> str:
         row = cur.start_point[0]
         cur = cur.prev_sibling
     # a Rust line comment's node ends with its newline: joined as they are, each would end a paragraph
-    return _comment_doc(clean_comment("\n".join(p.rstrip("\r\n") for p in reversed(parts))))
+    return comment_doc(clean_comment("\n".join(p.rstrip("\r\n") for p in reversed(parts))))
 
 
 def _trails_code(comment) -> bool:
@@ -580,11 +586,11 @@ def _describes(block):
 
 
 def _header_text(group) -> str:
-    text = _comment_doc(clean_comment("\n".join(g.rstrip("\r\n") for g in group)))
+    text = comment_doc(clean_comment("\n".join(g.rstrip("\r\n") for g in group)))
     return "" if _SECTION_LABEL.match(text) else text
 
 
-def _comment_doc(text: str) -> str:
+def comment_doc(text: str) -> str:
     """A cleaned comment as documentation: not a license or a generated-code banner, and not a lone
     word, which labels the code below (`/* objToJSON */` over its declaration, `# Benchmarks` over a
     section) rather than describing it."""

@@ -309,3 +309,21 @@ def scala_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
             path = path[:-1] + "*"
         found += _jvm_import(importer, Import(path), files, (".scala", ".java"))
     return sorted(set(found))
+
+
+# --- formats read by their lines (graph/parse_text.py) --------------------------------------------
+
+def no_files(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    return []
+
+
+def path_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """protobuf's `import "shop/v1/product.proto";`: a path below an include root, so the file ending so."""
+    return _closest(files.ending_with(imp.module), importer)
+
+
+def antlr_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """ANTLR's `import Common;` and `tokenVocab = ShopLexer;`: a grammar beside it, else anywhere."""
+    name = imp.module + ".g4"
+    return _first_existing(files, (posixpath.join(posixpath.dirname(importer), name),)) or \
+        _closest(files.ending_with(name), importer)

@@ -60,6 +60,7 @@ class FileSymbols:
     calls: list[Call] = field(default_factory=list)
     inherits: list[Inherit] = field(default_factory=list)
     syntax_errors: int = 0  # error nodes tree-sitter recovered from
+    generated_from: str = ""  # the source a generated file names (graph/generated.py), as written
     # keyword candidates and their weights (graph/summary.py: keyword_weights), derived from the fields
     # above; kept so that an incremental build reuses them with the rest of the parse result
     keyword_weights: dict[str, float] = field(default_factory=dict)
@@ -86,5 +87,6 @@ class FileSymbols:
             calls=[Call(**x) for x in d.get("calls", [])],
             inherits=[Inherit(**x) for x in d.get("inherits", [])],
             syntax_errors=d.get("syntax_errors", 0),
+            generated_from=d.get("generated_from", ""),
             keyword_weights=d["keyword_weights"],
         )

@@ -501,3 +501,26 @@ def test_engine_arguments_of_the_wrong_kind_are_one_clear_error(shop, monkeypatc
         Engine.open("")
     r = run_rag("ask", "cart", "--repo", "")
     assert r.returncode == 2 and "the repository path is empty" in r.stderr and not (shop / ".rag").exists()
+
+
+def test_generated_code_gives_way_to_the_grammar_it_is_generated_from(tmp_path):
+    """Bison's parser.c repeats the names of parser.y and is longer; a question about the grammar is
+    answered where it is changed. Unless it names what only the generated file defines."""
+    repo = tmp_path / "calc"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "parser.y").write_text(
+        "/* The calculator's grammar: sums and products of numbers. */\n%{\n#include <stdio.h>\n%}\n%token NUMBER\n%%\n"
+        "/* A sum of products. */\nsum: product | sum '+' product ;\n"
+        "/* A product of numbers. */\nproduct: NUMBER | product '*' NUMBER ;\n%%\n")
+    (repo / "src" / "parser.c").write_text(
+        "/* A Bison parser, made by GNU Bison 3.8.2.  */\n\n#line 1 \"src/parser.y\"\n#include <stdio.h>\n\n"
+        + "".join(f"/* sum product NUMBER state {i}: reduce a sum of products, shift a product. */\n"
+                  f"static int yy_reduce_{i}(int sum, int product) {{ return sum + product; }}\n" for i in range(12))
+        + "/* Parse the input. */\nint yyparse(void) { return yy_reduce_0(0, 0); }\n")
+    (repo / "src" / "eval.c").write_text("/* Evaluates a parsed expression. */\nint eval(int x) { return x; }\n")
+    eng = Engine.open(str(repo), quick_start=True)
+    ranked = eng.ask("reduce a sum of products", k=3).candidates  # words the parser repeats
+    order = [c.module for c in ranked]
+    assert order.index("src/parser.y") < order.index("src/parser.c"), order
+    assert "src/parser.c is generated from it" in ranked[order.index("src/parser.y")].why
+    assert eng.ask("yyparse() returns the wrong state", k=2).answer.module == "src/parser.c"

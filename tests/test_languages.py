@@ -1013,3 +1013,104 @@ def test_scala():
     assert {("Cart.add", "Item"), ("Cart.label", "format"), ("Cart.empty", "Cart")} <= calls(cart)
     assert inherits(cart) == {("Cart", "Basket"), ("Cart", "Priced")}
     assert inherits(model) == {("Product", "Priced")}
+
+
+# --- grammars and interface definitions (graph/parse_text.py) -----------------------------------
+
+def test_a_protobuf_file():
+    source = b'''// Copyright 2024 Acme. Licensed under the Apache License, Version 2.0.
+
+syntax = "proto3";
+
+// Carts and what is in them.
+package shop.v1;
+
+import "google/protobuf/timestamp.proto";
+import "shop/v1/product.proto";
+
+// A customer's cart.
+message Cart {
+  // One line of the cart.
+  message Line {
+    Product product = 1;  // what is bought
+  }
+  repeated Line lines = 1;
+  enum State { OPEN = 0; PAID = 1; }
+  string note = 2;  // "message Fake {" in a string or a comment defines nothing
+}
+
+/* The cart service. */
+service Carts {
+  rpc Add(AddRequest) returns (Cart) { option (google.api.http) = { post: "/v1/carts" }; }
+  // Pays for a cart.
+  rpc Pay(PayRequest) returns (Cart);
+}
+'''
+    fs = parse_source("proto/shop/v1/cart.proto", source, BY_NAME["protobuf"], "0")
+    assert fs.doc == "Carts and what is in them."  # the license skipped; not the doc right above `message Cart`
+    assert {d.qualname: (d.kind, d.subkind, d.start_line, d.end_line) for d in fs.definitions} == {
+        "Cart": (CLASS, "message", 12, 20), "Cart.Line": (CLASS, "message", 14, 16), "Cart.State": (CLASS, "enum", 18, 18),
+        "Carts": (CLASS, "service", 23, 27), "Carts.Add": (FUNCTION, "method", 24, 24), "Carts.Pay": (FUNCTION, "method", 26, 26)}
+    assert doc_of(fs, "Cart") == "A customer's cart."
+    assert doc_of(fs, "Cart.Line") == "One line of the cart."
+    assert doc_of(fs, "Carts") == "The cart service."
+    assert doc_of(fs, "Carts.Pay") == "Pays for a cart."
+    files = RepoFiles.of(["proto/shop/v1/cart.proto", "proto/shop/v1/product.proto"])
+    assert [BY_NAME["protobuf"].resolve_import(fs.path, i, files) for i in fs.imports] == [[], ["proto/shop/v1/product.proto"]]
+
+
+def test_a_yacc_grammar_and_a_lex_scanner():
+    grammar = b'''%{
+/* Parse the query language. */
+#include <stdio.h>
+%}
+%token IDENT
+%%
+/* A whole query. */
+Query:
+  Term { $$ = $1; }
+| Query '|' Term { $$ = gen_pipe($1, $3); }
+;
+
+Term: IDENT { if (x) {
+done:
+  ;
+} }
+;
+%%
+int main(void) { return 0; }
+'''
+    fs = parse_source("src/parser.y", grammar, BY_NAME["yacc"], "0")
+    assert [(d.qualname, d.subkind, d.start_line, d.end_line) for d in fs.definitions] == \
+        [("Query", "rule", 8, 12), ("Term", "rule", 13, 17)]  # not `done:` in an action's C
+    assert doc_of(fs, "Query") == "A whole query."
+    assert fs.doc == ""  # the prologue's comment is about its C, not the file
+    assert parse_source("src/lexer.l", b"/* The query language's tokens. */\n%%\n[a-z]+ { return IDENT; }\n",
+                        BY_NAME["lex"], "0").doc == "The query language's tokens."
+
+
+def test_an_antlr_grammar():
+    source = b'''/*
+  After changing this file, run the generator again.
+*/
+
+parser grammar ShopParser;
+
+options { tokenVocab = ShopLexer; }
+import Common;
+
+// A whole order.
+order
+    : line+ EOF
+    ;
+
+line: ITEM COUNT? ;
+'''
+    fs = parse_source("grammar/ShopParser.g4", source, BY_NAME["antlr"], "0")
+    assert fs.doc == "After changing this file, run the generator again."
+    assert [(d.qualname, d.subkind) for d in fs.definitions] == \
+        [("ShopParser", "grammar"), ("ShopParser.order", "rule"), ("ShopParser.line", "rule")]
+    assert doc_of(fs, "ShopParser.order") == "A whole order."
+    files = RepoFiles.of(["grammar/ShopParser.g4", "grammar/ShopLexer.g4", "grammar/Common.g4"])
+    assert sorted(p for i in fs.imports for p in BY_NAME["antlr"].resolve_import(fs.path, i, files)) == \
+        ["grammar/Common.g4", "grammar/ShopLexer.g4"]

@@ -20,6 +20,7 @@ from functools import partial
 
 import numpy as np
 
+from graph.generated import generated_sources
 from graph.headers import implementations
 from graph.build import symbol_id
 from graph.errors import IndexStoreError
@@ -228,6 +229,9 @@ def _previous_terms(store: IndexStore, manifest: Manifest | None) -> dict:
 
 
 def header_implementations(graph, files: list[str]) -> list[list[int]]:
-    """[header, source] pairs of candidate files (indexes into `files`): see graph/headers.py."""
+    """[stand-in, source] pairs of candidate files (indexes into `files`) where the second is where a
+    change belongs: a C/C++ header and its implementation (graph/headers.py), a generated file and the
+    grammar or interface definition it is generated from (graph/generated.py)."""
     at = {f: i for i, f in enumerate(files)}
-    return [[at[h], at[s]] for h, s in implementations(graph).items() if h in at and s in at]
+    pairs = list(implementations(graph).items()) + list(generated_sources(graph).items())
+    return [[at[h], at[s]] for h, s in pairs if h in at and s in at]

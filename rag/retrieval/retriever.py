@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.build import ROOT
+from graph.headers import is_header
 from graph.indexer import load_modules
 from graph.store import IndexStore, Manifest
 from rag.retrieval.index_files import CORPUS, DIR
@@ -298,7 +299,8 @@ class Retriever:
         return _Scored(scores, signals, named_files, past, gave_way, executed or {})
 
     def implementations_first(self, scores: np.ndarray, named: dict[int, list[str]]) -> tuple[np.ndarray, dict]:
-        """A C/C++ header ranked above the source file that implements it (graph/headers.py) gives way:
+        """A C/C++ header ranked above the source file that implements it (graph/headers.py), or a generated
+        file above the grammar or interface definition it is made from (graph/generated.py), gives way:
         the source takes a hair more than the header's score. Not when the question names something only
         the header defines (a struct's fields are asked of the header). Returns the scores and
         {source: header} for those that moved up."""
@@ -428,7 +430,8 @@ class _Evidence:
             shown = (", ".join(named) + (f" and {rest} more" if rest else "")) if named else f"{rest} anonymous functions"
             why.append(f"the report's example called {shown}")
         if i in self.gave_way:
-            why.append(f"implements what {r.files[self.gave_way[i]]} declares")
+            stand_in = r.files[self.gave_way[i]]
+            why.append(f"implements what {stand_in} declares" if is_header(stand_in) else f"{stand_in} is generated from it")
         if self._per_token is not None and self.signals["bm25"][i] > 0:
             weights = self._per_token[:, i]
             top = [self._tokens[j] for j in np.argsort(-weights, kind="stable")[:5] if weights[j] > 0]
