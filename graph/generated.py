@@ -30,7 +30,7 @@ import re
 # what the tools write near the top of their output (searched in its first 64 KB: Bison's `#line`
 # comes after its skeleton's license, line 70 of jq's parser.c)
 _SOURCE_NAMED = re.compile(
-    rb'^#line\s+\d+\s+"([^"\n]+\.(?:y|yy|ypp|l|ll))"'  # Bison, Yacc, Flex
+    rb'^#line\s+\d+\s+"([^"\n]+\.(?:y|yy|ypp|l))"'  # Bison, Yacc, Flex
     rb"|^(?://|#)\s*source:\s*(\S+\.proto)\s*$"  # protoc's Go, Python, C++ and Java output
     rb"|Generated from\s+(\S+\.g4)\s+by ANTLR",  # ANTLR's, in any target language
     re.M)

@@ -88,7 +88,7 @@ class TextFormat:
 TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat("protobuf", (".proto",), resolve.path_import),
     TextFormat("yacc", (".y", ".yy", ".ypp")),
-    TextFormat("lex", (".l", ".ll")),
+    TextFormat("lex", (".l",)),  # (not `.ll`: LLVM's IR more often than Flex's C++ scanners)
     TextFormat("antlr", (".g4",), resolve.antlr_import),
 )
 
