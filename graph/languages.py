@@ -29,6 +29,9 @@ class LanguageSpec:
     tags_from: tuple[str, ...]  # grammar packages whose queries/tags.scm we use, in order
     doc_style: str
     resolve_import: Callable[[str, "resolve.Import", "resolve.RepoFiles"], list[str]]
+    # a single-file component (Vue's, Svelte's): its `<script>` blocks are code of this language, the
+    # rest (template, style) is blanked before parsing, so lines keep their numbers
+    script_of: str = ""
 
     def language_pointer(self):
         return getattr(importlib.import_module(self.grammar_module), self.grammar_function)()
@@ -68,6 +71,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     # ours holds all of it)
     LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", (), LEADING_COMMENT, resolve.csharp_using),
     LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin", "language", (), LEADING_COMMENT, resolve.kotlin_import),
+    LanguageSpec("vue", (".vue",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="typescript"),
+    LanguageSpec("svelte", (".svelte",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="typescript"),
     LanguageSpec("swift", (".swift",), "tree_sitter_swift", "language", (), LEADING_COMMENT, resolve.swift_import),
     LanguageSpec("scala", (".scala", ".sc"), "tree_sitter_scala", "language", (), LEADING_COMMENT, resolve.scala_import),
 )
@@ -122,5 +127,7 @@ def compiled(name: str):
     from tree_sitter import Language, Parser, Query
 
     spec = BY_NAME[name]
+    if spec.script_of:
+        return compiled(spec.script_of)
     lang = Language(spec.language_pointer())
     return Parser(lang), Query(lang, spec.query_source())

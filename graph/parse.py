@@ -16,7 +16,7 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 
-from graph.languages import PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
+from graph.languages import BY_NAME, PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
 from graph.generated import generated_from
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, MACRO, Call, Definition, FileSymbols, Import, Inherit
@@ -109,6 +109,10 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
         from graph.parse_text import parse_text
 
         return parse_text(path, source, spec, sha256)
+    if spec.script_of:
+        fs = parse_source(path, script_blocks(source), BY_NAME[spec.script_of], sha256)
+        fs.language = spec.name
+        return fs
     parser, query = compiled(spec.name)
     tree = parser.parse(source)
     root = tree.root_node
@@ -155,6 +159,22 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
     )
     fs.keyword_weights = keyword_weights(fs)
     return fs
+
+
+_SCRIPT = re.compile(rb"(<script\b[^>]*>)(.*?)</script\s*>", re.S | re.I)
+
+
+def script_blocks(source: bytes) -> bytes:
+    r"""A single-file component's `<script>` blocks in place, everything else blanked to spaces (newlines
+    kept): Vue's `<script setup lang="ts">`, Svelte's `<script context="module">`.
+
+    >>> script_blocks(b'<p>{{ n }}</p>\n<script setup>\nconst n = 1\n</script>\n').split(b'\n')
+    [b'              ', b'              ', b'const n = 1', b'         ', b'']
+    """
+    out = bytearray(b if b == 0x0A else 0x20 for b in source)
+    for m in _SCRIPT.finditer(source):
+        out[m.start(2):m.end(2)] = m.group(2)
+    return bytes(out)
 
 
 def _add_definition(raw_defs, node, name_node, capture_kind):

@@ -100,7 +100,7 @@ def python_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
 
 # --- JavaScript / TypeScript ------------------------------------------------------------------
 
-_JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".d.ts")
+_JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".d.ts", ".vue", ".svelte")
 
 
 def js_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:

@@ -1114,3 +1114,42 @@ line: ITEM COUNT? ;
     files = RepoFiles.of(["grammar/ShopParser.g4", "grammar/ShopLexer.g4", "grammar/Common.g4"])
     assert sorted(p for i in fs.imports for p in BY_NAME["antlr"].resolve_import(fs.path, i, files)) == \
         ["grammar/Common.g4", "grammar/ShopLexer.g4"]
+
+
+# --- single-file components -------------------------------------------------------------------
+
+def test_vue_and_svelte_components_are_read_by_their_scripts():
+    """A `.vue` or `.svelte` file's `<script>` blocks are TypeScript (or JavaScript) at their own lines;
+    the template and styles are left out of the parse (not of the text that search reads)."""
+    vue = b'''<template>
+  <button @click="add(product)">Add to cart</button>
+</template>
+
+<script setup lang="ts">
+// The cart's "add" button.
+import { useCart } from '../stores/cart'
+import PriceTag from './PriceTag.vue'
+
+/** Puts the product in the cart. */
+function add(product: Product) {
+  useCart().add(product)
+}
+</script>
+
+<style scoped>
+button { color: red; }
+</style>
+'''
+    fs = parse_source("src/components/AddButton.vue", vue, BY_NAME["vue"], "0")
+    assert fs.language == "vue" and fs.syntax_errors == 0
+    assert [(d.qualname, d.kind, d.start_line) for d in fs.definitions] == [("add", FUNCTION, 11)]
+    assert doc_of(fs, "add") == "Puts the product in the cart."
+    assert fs.doc == "The cart's \"add\" button."
+    assert ("add", "useCart") in calls(fs)
+    files = RepoFiles.of(["src/components/AddButton.vue", "src/components/PriceTag.vue", "src/stores/cart.ts"])
+    assert sorted(p for i in fs.imports for p in BY_NAME["vue"].resolve_import(fs.path, i, files)) == \
+        ["src/components/PriceTag.vue", "src/stores/cart.ts"]
+
+    svelte = b'<script context="module">\n  export function total(items) { return items.length; }\n</script>\n\n<p>{total(items)}</p>\n'
+    fs = parse_source("src/Cart.svelte", svelte, BY_NAME["svelte"], "0")
+    assert [(d.qualname, d.start_line) for d in fs.definitions] == [("total", 2)]
