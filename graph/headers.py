@@ -24,7 +24,7 @@ import posixpath
 from graph.symbols import FUNCTION, MACRO
 
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++")
-C_FAMILY = ("c", "cpp")
+C_FAMILY = ("c", "cpp", "objc")  # an Objective-C header declares the methods its `.m` implements
 
 
 def is_header(path: str) -> bool:

@@ -32,6 +32,7 @@ class LanguageSpec:
     # a single-file component (Vue's, Svelte's): its `<script>` blocks are code of this language, the
     # rest (template, style) is blanked before parsing, so lines keep their numbers
     script_of: str = ""
+    extends: str = ""  # a language whose query file of ours applies too (Objective-C is C)
 
     def language_pointer(self):
         return getattr(importlib.import_module(self.grammar_module), self.grammar_function)()
@@ -39,7 +40,8 @@ class LanguageSpec:
     def query_source(self) -> str:
         """The shipped tags queries followed by ours."""
         parts = [(files(pkg) / "queries" / "tags.scm").read_text(encoding="utf-8") for pkg in self.tags_from]
-        parts.append((files("graph") / "queries" / f"{self.name}.scm").read_text(encoding="utf-8"))
+        ours = ([self.extends] if self.extends else []) + [self.name]
+        parts += [(files("graph") / "queries" / f"{name}.scm").read_text(encoding="utf-8") for name in ours]
         return "\n".join(parts)
 
 
@@ -71,6 +73,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     # ours holds all of it)
     LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", (), LEADING_COMMENT, resolve.csharp_using),
     LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin", "language", (), LEADING_COMMENT, resolve.kotlin_import),
+    # Objective-C(++); a `.h` that declares an `@interface` or `@protocol` is one too (language_of)
+    LanguageSpec("objc", (".m", ".mm"), "tree_sitter_objc", "language",
+                 ("tree_sitter_c",), LEADING_COMMENT, resolve.c_include, extends="c"),
     LanguageSpec("vue", (".vue",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="typescript"),
     LanguageSpec("svelte", (".svelte",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="typescript"),
     LanguageSpec("swift", (".swift",), "tree_sitter_swift", "language", (), LEADING_COMMENT, resolve.swift_import),
@@ -113,11 +118,21 @@ _CPP_HEADER = re.compile(rb"^[ \t]*(?:namespace\s+[\w:]+\s*\{|template\s*<|using
                          rb"class\s+\w+\s*\{|extern\s+\"C\+\+\")", re.M)
 
 
+_OBJC_HEADER = re.compile(rb"^[ \t]*@(?:interface|protocol)\s+\w", re.M)
+_OBJC_SOURCE = re.compile(rb"^[ \t]*(?:#[ \t]*(?:import|include)\b|@(?:implementation|interface|protocol|end)\b)", re.M)
+
+
 def language_of(path: str, content: bytes) -> LanguageSpec | TextFormat | None:
-    """The language of a file from its extension, and for a `.h` header from its content."""
+    """The language of a file from its extension, and for a `.h` header from its content; None for a
+    `.m` that is MATLAB's (scientific repositories keep them), not Objective-C."""
     spec = language_for(path)
-    if spec is not None and spec.name == "c" and path.lower().endswith(".h") and _CPP_HEADER.search(content):
-        return BY_NAME["cpp"]
+    if spec is not None and spec.name == "objc" and not _OBJC_SOURCE.search(content):
+        return None
+    if spec is not None and spec.name == "c" and path.lower().endswith(".h"):
+        if _OBJC_HEADER.search(content):
+            return BY_NAME["objc"]
+        if _CPP_HEADER.search(content):
+            return BY_NAME["cpp"]
     return spec
 
 

@@ -40,6 +40,7 @@ _SUBKIND_BY_NODE = {
 _FUNCTION_CAPTURES = {"function", "method"}
 # wrappers whose comments belong to the definition inside them
 _WRAPPERS = {"export_statement", "decorated_definition", "template_declaration", "declaration",
+             "implementation_definition",  # Objective-C: a method inside `@implementation`
              "expression_statement",  # JS `app.render = function render() {}`
              "function_definition", "field_declaration", "lexical_declaration", "variable_declaration",
              "variable_declarator",
@@ -53,10 +54,11 @@ _FUNCTION_VALUES = {"function_expression", "function", "arrow_function", "genera
 # C/C++ specifiers that only name a type (`struct Item *it`, `enum Size s`, `class Foo;`) are not definitions
 _NEEDS_BODY = {"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"}
 _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_annotation"}
-# Header comments that say nothing about what the file does: licenses, and the banners of generated
+# Header comments that say nothing about what the file does: licenses, Xcode's template (the file's name,
+# its target, "Created by … on 1/2/24."), and the banners of generated
 # code (Go's "Code generated ... DO NOT EDIT.", "@generated", transformers' "This file was automatically
 # generated from ..."; in transformers' sources half the modules' summaries began with one).
-_BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|\bthis file is part of\b|@generated|\bdo not edit\b|\bauto-?generated\b|"
+_BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|\bthis file is part of\b|@generated|\bcreated by\b.{0,80}?\bon\s+\d|\bdo not edit\b|\bauto-?generated\b|"
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
 # a docstring is prose more often than a comment, so only one that opens with a copyright is a license
 _COPYRIGHT = re.compile(r"(?:copyright\b|\(c\)|©)", re.I)

@@ -212,7 +212,10 @@ def _consider(abs_path, rel, settings, include, ignored, result, maybe_compiled:
     if maybe_compiled and _COMPILED_MARK.search(data):
         result.skip("compiled", rel)
         return
-    language = language_of(rel, data).name if kind == "source" else None  # `.h`: C or C++ by content
+    spec = language_of(rel, data) if kind == "source" else None  # `.h`: C, C++ or Objective-C by content
+    if kind == "source" and spec is None:
+        return  # a MATLAB `.m`: not a language of ours, as any other file is not
+    language = spec.name if spec is not None else None
     result.files.append(FoundFile(rel, kind, language, hashlib.sha256(data).hexdigest(), text))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.languages import BY_NAME, LANGUAGES, compiled, language_for
+from graph.languages import BY_NAME, LANGUAGES, compiled, language_for, language_of
 from graph.parse import parse_source
 from graph.resolve import RepoFiles
 from graph.symbols import CLASS, FUNCTION, MACRO, FileSymbols, Import
@@ -22,12 +22,12 @@ GO_MODULE = ("example.com/shop", "")  # tests/fixtures/go/go.mod, at the fixture
 
 @cache
 def parsed(language: str) -> dict[str, FileSymbols]:
-    """Every source file of the fixture, parsed with the language its extension names."""
+    """Every source file of the fixture, parsed with the language the index gives it (a `.h` by its content)."""
     root = FIXTURES / language
     out = {}
     for file in sorted(root.rglob("*")):
         rel = file.relative_to(root).as_posix()
-        spec = language_for(rel)
+        spec = language_of(rel, file.read_bytes()) if language_for(rel) else None
         if spec is not None:
             out[rel] = parse_source(rel, file.read_bytes(), spec, "0" * 64)
     return out
@@ -73,7 +73,7 @@ def test_query_compiles(spec):
 
 
 @pytest.mark.parametrize("language", ["javascript", "typescript", "tsx", "java", "go", "c", "cpp", "rust",
-                                      "ruby", "php", "csharp", "kotlin", "swift", "scala"])
+                                      "ruby", "php", "csharp", "kotlin", "swift", "scala", "objc"])
 def test_fixture_parses_cleanly(language):
     files = parsed(language)
     assert 3 <= len(files) <= 5
@@ -1153,3 +1153,45 @@ button { color: red; }
     svelte = b'<script context="module">\n  export function total(items) { return items.length; }\n</script>\n\n<p>{total(items)}</p>\n'
     fs = parse_source("src/Cart.svelte", svelte, BY_NAME["svelte"], "0")
     assert [(d.qualname, d.start_line) for d in fs.definitions] == [("total", 2)]
+
+
+# --- Objective-C ------------------------------------------------------------------------------
+
+def test_objective_c():
+    files = parsed("objc")
+    header, impl = files["Shop/Cart.h"], files["Shop/Cart.m"]
+    assert header.language == "objc" and impl.language == "objc"  # a `.h` with an @interface is Objective-C
+    assert files["Shop/PriceFormatter.h"].language == "c"  # one with only C in it is C
+
+    assert header.doc == "A shopping cart: the products a customer is about to buy."
+    assert impl.doc == ""  # Xcode's template header (the file's name, the target) is no summary
+    # a method by the first part of its selector; the doc above it, in the header and in `@implementation`
+    assert defs(impl) == {"ShopCart": (CLASS, "class"), "ShopCart.addProduct": (FUNCTION, "method"),
+                          "ShopCart.priceCents": (FUNCTION, "method"), "ShopCart.label": (FUNCTION, "method")}
+    assert doc_of(header, "ShopCart.addProduct") == "Puts a product in the cart."
+    assert doc_of(impl, "ShopCart.label") == "The total as a label for the receipt."
+    assert defs(files["Shop/Model/Product.h"]) == {"ShopPriced": (CLASS, "interface"),
+                                                   "ShopPriced.priceCents": (FUNCTION, "method"),
+                                                   "ShopProduct": (CLASS, "class")}
+    assert defs(files["Shop/PriceFormatter.m"]) == {"ShopFormatPrice": (FUNCTION, "function")}  # C in a `.m`
+
+    assert resolve("objc", "Shop/Cart.h", "Model/Product.h") == ["Shop/Model/Product.h"]
+    assert resolve("objc", "Shop/Cart.m", "Cart.h") == ["Shop/Cart.h"]
+    assert resolve("objc", "Shop/Cart.h", "<Foundation/Foundation.h>") == []
+    # a message sent is a call, as a C call is
+    assert {("ShopCart.label", "ShopFormatPrice"), ("ShopCart.label", "priceCents"),
+            ("ShopCart.addProduct", "addObject")} <= calls(impl)
+    assert inherits(header) == {("ShopCart", "NSObject"), ("ShopCart", "ShopPriced")}
+
+
+def test_a_matlab_m_file_is_not_objective_c(tmp_path):
+    """Scientific repositories keep MATLAB `.m` files beside their code: not indexed, as any other file
+    of a language rag does not read."""
+    from graph.walk import walk
+
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "cart.py").write_text('"""A shopping cart."""\n')
+    (tmp_path / "shop" / "total.m").write_text("% Sums up a cart.\nfunction t = total(prices)\n  t = sum(prices);\nend\n")
+    (tmp_path / "shop" / "Cart.m").write_text('#import "Cart.h"\n@implementation Cart\n@end\n')
+    found = {f.path: f.language for f in walk(str(tmp_path)).files if f.kind == "source"}
+    assert found == {"shop/cart.py": "python", "shop/Cart.m": "objc"}
