@@ -147,7 +147,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
         path=path,
         language=spec.name,
         sha256=sha256,
-        lines=source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
+        lines=line_count(source),
         doc=_file_doc(root, spec, path, definitions),
         definitions=definitions,
         imports=sorted({Import(_import_spec(n), tuple(sorted(names)), n.start_point[0] + 1)
@@ -285,6 +285,10 @@ def _calls(call_nodes, spans) -> list[Call]:
     return out
 
 
+def line_count(source: bytes) -> int:
+    return source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1)
+
+
 def _count_errors(root) -> int:
     count, stack = 0, [root]
     while stack:
@@ -312,8 +316,8 @@ def _import_spec(node) -> str:
     if node.type in ("string", "interpreted_string_literal", "string_literal", "raw_string_literal"):
         text = text.strip("'\"`")
     if node.type == "call":  # Ruby `require_relative "model/product"` -> "require_relative model/product"
-        argument = node.child_by_field_name("arguments").named_children[0]
-        return f"{_text(node.child_by_field_name('method'))} {_text(argument).strip(chr(34) + chr(39))}"
+        feature = _text(node.child_by_field_name("arguments").named_children[0]).strip("'\"")
+        return f"{_text(node.child_by_field_name('method'))} {feature}"
     if node.type == "namespace_use_clause":  # PHP `function A\B\f as g` -> "A\B\f"
         return re.sub(r"^(?:function|const)\s+|\s+as\s+\w+$", "", text).lstrip("\\")
     if node.type == "namespace_name":  # PHP's group `use A\B\{C, D}`: its prefix
@@ -498,12 +502,12 @@ def _file_doc(root, spec: LanguageSpec, path: str, definitions: list[Definition]
     if spec.name not in _JS_LANGUAGES:
         # a Go, Java, C or Rust file without a header doc: its namesake's doc speaks for it (gin's
         # recovery.go: "Recovery returns a middleware that recovers from any panics …")
-        return _namesake_doc(path, definitions)
+        return namesake_doc(path, definitions)
     # JS/TS: a doc comment below the imports documents the declaration under it. The file's namesake
     # (rxjs's retry.ts: `retry`, not the `RetryConfig` interface above it) speaks for the file; failing
     # that the first such comment does (animationFrame.ts documents the one constant it exports); a
     # test file says what it tests
-    return (_namesake_doc(path, definitions) or _header_doc(root, spec, _HEADER_PREAMBLE + ("import_statement",))
+    return (namesake_doc(path, definitions) or _header_doc(root, spec, _HEADER_PREAMBLE + ("import_statement",))
             or _test_suites_doc(root))
 
 
@@ -570,7 +574,7 @@ def _in_preamble(node, preamble: tuple[str, ...]) -> bool:
     return node.type in preamble and not (node.type == "namespace_definition" and node.child_by_field_name("body"))
 
 
-def _namesake_doc(path: str, definitions: list[Definition]) -> str:
+def namesake_doc(path: str, definitions: list[Definition]) -> str:
     """The doc of the top-level definition the file is named after (`price_formatter.rb` or
     `PriceFormatter.cs` for `PriceFormatter`)."""
     stem = posixpath.splitext(posixpath.basename(path))[0].lower().replace("_", "")

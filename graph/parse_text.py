@@ -24,9 +24,10 @@ comments and strings are blanked out so that nothing inside them reads as a defi
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from graph.languages import TextFormat
-from graph.parse import clean_comment, comment_doc
+from graph.parse import clean_comment, comment_doc, line_count, namesake_doc
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, Definition, FileSymbols, Import
 
@@ -47,20 +48,29 @@ _ANTLR_VOCAB = re.compile(r"\btokenVocab\s*=\s*(\w+)")
 def parse_text(path: str, source: bytes, fmt: TextFormat, sha256: str) -> FileSymbols:
     text = source.decode("utf-8", "replace")
     code = _blank(text)  # the same lines, comments and strings replaced by spaces
-    comments = [(text.count("\n", 0, m.start()), text.count("\n", 0, m.end()), m.group(0)) for m in _COMMENT.finditer(text)
+    line_of = _line_finder(text)  # (text and code alike)
+    comments = [(line_of(m.start()), line_of(m.end()), m.group(0)) for m in _COMMENT.finditer(text)
                 if not text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip()]  # alone on their line
-    starts = {"protobuf": _proto_definitions, "yacc": _yacc_rules, "antlr": _antlr_rules}.get(fmt.name, lambda _: [])(code)
+    readers = {"protobuf": _proto_definitions, "yacc": _yacc_rules, "antlr": _antlr_rules}
+    starts = readers[fmt.name](code, line_of) if fmt.name in readers else []
     docs = _docs_above(comments, {start for _, _, _, start, _ in starts})
     definitions = [Definition(name=name, qualname=f"{parent}.{name}" if parent else name, kind=kind, subkind=subkind,
                               start_line=start + 1, end_line=end + 1, doc=docs.get(start, ""), parent=parent)
                    for name, (kind, subkind), parent, start, end in starts]
     fs = FileSymbols(path=path, language=fmt.name, sha256=sha256,
-                     lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1),
+                     lines=line_count(source),
                      doc=_file_doc(comments, {d.start_line - 1 for d in definitions}, _first_code_line(code), path,
                                    definitions),
-                     definitions=definitions, imports=_imports(fmt.name, text, code))
+                     definitions=definitions, imports=_imports(fmt.name, text, code, line_of))
     fs.keyword_weights = keyword_weights(fs)
     return fs
+
+
+def _line_finder(text: str):
+    """pos -> its 0-based line, by bisection over the newlines' offsets (counting them from the start for
+    every comment and token was quadratic in a file's length)."""
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    return lambda pos: bisect_left(newlines, pos)
 
 
 def _blank(text: str) -> str:
@@ -68,12 +78,12 @@ def _blank(text: str) -> str:
     return _STRING.sub(spaces, _COMMENT.sub(spaces, text))
 
 
-def _proto_definitions(code: str) -> list[tuple]:
+def _proto_definitions(code: str, line_of) -> list[tuple]:
     """(name, (kind, subkind), parent, first line, last line) of messages, enums, services (nested ones
     under their parent) and each service's rpcs."""
     out, stack, pending, open_at = [], [], None, {}
     for m in _PROTO_TOKEN.finditer(code):
-        line = code.count("\n", 0, m.start())
+        line = line_of(m.start())
         parent = next((q for q in reversed(stack) if q), None)
         if m.group(2):
             pending = (m.group(2), (CLASS, m.group(1)), parent, line)
@@ -95,7 +105,7 @@ def _proto_definitions(code: str) -> list[tuple]:
     return [tuple(d) for d in out]
 
 
-def _yacc_rules(code: str) -> list[tuple]:
+def _yacc_rules(code: str, line_of) -> list[tuple]:
     """The rules between the first and second `%%`, each to the line before the next."""
     lines = code.split("\n")
     marks = [i for i, line in enumerate(lines) if line.strip() == "%%"]
@@ -106,7 +116,7 @@ def _yacc_rules(code: str) -> list[tuple]:
     return _spans(found, end - 1, None)
 
 
-def _antlr_rules(code: str) -> list[tuple]:
+def _antlr_rules(code: str, line_of) -> list[tuple]:
     """The grammar (`grammar Shop;`) and its rules, each to the line before the next."""
     grammar = _ANTLR_GRAMMAR.search(code)
     name = grammar.group(1) if grammar else None
@@ -118,7 +128,7 @@ def _antlr_rules(code: str) -> list[tuple]:
         if m.group(2) == "" and not next((x.strip() for x in lines[i + 1:] if x.strip()), "").startswith(":"):
             continue  # a name alone on its line is a rule only when its `:` follows
         found.append((i, m.group(1)))
-    out = [(name, (CLASS, "grammar"), None, code.count("\n", 0, grammar.start()), len(lines) - 1)] if grammar else []
+    out = [(name, (CLASS, "grammar"), None, line_of(grammar.start()), len(lines) - 1)] if grammar else []
     return out + _spans(found, len(lines) - 1, name)
 
 
@@ -178,16 +188,15 @@ def _file_doc(comments, definition_lines: set[int], first_code: int, path: str, 
         doc = comment_doc(clean_comment(text))
         if doc:
             return doc
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower().replace("_", "")
-    return next((d.doc for d in definitions if d.parent is None and d.name.lower().replace("_", "") == stem and d.doc), "")
+    return namesake_doc(path, definitions)
 
 
-def _imports(name: str, text: str, code: str) -> list[Import]:
+def _imports(name: str, text: str, code: str, line_of) -> list[Import]:
     if name == "protobuf":  # (the path is a string: read from the text, at lines the code shows an import on)
-        return [Import(m.group(1), (), text.count("\n", 0, m.start()) + 1) for m in _PROTO_IMPORT.finditer(text)
+        return [Import(m.group(1), (), line_of(m.start()) + 1) for m in _PROTO_IMPORT.finditer(text)
                 if code[m.start():m.end()].lstrip().startswith("import")]
     if name == "antlr":
         found = [(m.start(), part.split("=")[-1].strip()) for m in _ANTLR_IMPORT.finditer(code) for part in m.group(1).split(",")]
         found += [(m.start(), m.group(1)) for m in _ANTLR_VOCAB.finditer(code)]
-        return [Import(module, (), code.count("\n", 0, at) + 1) for at, module in sorted(found) if module]
+        return [Import(module, (), line_of(at) + 1) for at, module in sorted(found) if module]
     return []

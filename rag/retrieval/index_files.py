@@ -94,7 +94,7 @@ class RetrievalExtension:
             "named": {n: sorted(v for _, v, k in ctx.graph.out_edges(n, keys=True) if k == "contains")
                       for n, a in ctx.graph.nodes(data=True) if a["kind"] == "named"},
             "callees": callee_files(ctx.graph, corpus),
-            "implementations": header_implementations(ctx.graph, corpus.files),
+            "implementations": give_way_pairs(ctx.graph, corpus.files),
         }
         past_sparse, past_meta = PastChanges.build(ctx.history, corpus.files)
         payload = [
@@ -228,7 +228,7 @@ def _previous_terms(store: IndexStore, manifest: Manifest | None) -> dict:
         return {}
 
 
-def header_implementations(graph, files: list[str]) -> list[list[int]]:
+def give_way_pairs(graph, files: list[str]) -> list[list[int]]:
     """[stand-in, source] pairs of candidate files (indexes into `files`) where the second is where a
     change belongs: a C/C++ header and its implementation (graph/headers.py), a generated file and the
     grammar or interface definition it is generated from (graph/generated.py)."""
