@@ -292,3 +292,51 @@ def test_stack_frames_in_the_forms_runtimes_print_them():
     assert parse_query(java, known).innermost_file == "src/main/java/com/acme/Cart.java"
     windows = "it crashes\nsee C:\\Python311\\Lib\\site-packages\\flask\\sessions.py line 12\n"
     assert parse_query(windows, known).mentioned_files == ["src/flask/sessions.py"]
+
+
+def test_stacks_of_the_languages_added_since_name_their_innermost_frame():
+    """Sweep 14: a Ruby, PHP, C#, Swift, Dart, Elixir, Lua or Vue stack gave no frame (only a handful of
+    extensions were paths), a Kotlin file class named with a dash (`-JsonUtf8Reader.kt`) neither, and a
+    plain mention of `lib/rack/media_type.rb` named no file; the frames of installed gems and Composer's
+    `vendor/` outside the repository are noise."""
+    known = frozenset({"lib/rack/media_type.rb", "lib/rack/request.rb", "src/Monolog/Formatter/NormalizerFormatter.php",
+                       "src/Monolog/Logger.php", "Src/Newtonsoft.Json/JsonTextReader.cs", "Src/Newtonsoft.Json/JsonSerializer.cs",
+                       "moshi/src/main/java/com/squareup/moshi/-JsonUtf8Reader.kt",
+                       "moshi/src/main/java/com/squareup/moshi/StandardJsonAdapters.kt",
+                       "Sources/ArgumentParser/Parsing/SplitArguments.swift", "dio/lib/src/dio_mixin.dart",
+                       "dio/lib/src/dio.dart", "lib/plug/conn.ex", "lib/plug/router.ex", "lua/telescope/pickers.lua",
+                       "lua/telescope/builtin/init.lua", "src/views/login/index.vue", "src/main.js"})
+    stacks = {
+        "lib/rack/media_type.rb": "/usr/local/bundle/gems/rack-3.0.8/lib/rack/media_type.rb:39:in `params'\n"
+                                  "\tfrom /usr/local/bundle/gems/rack-3.0.8/lib/rack/request.rb:12:in `media_type_params'\n"
+                                  "\tfrom /usr/local/bundle/gems/puma-6.4.0/lib/puma/server.rb:9:in `handle'",
+        "src/Monolog/Formatter/NormalizerFormatter.php":
+            "#0 /var/www/vendor/monolog/monolog/src/Monolog/Formatter/NormalizerFormatter.php(227): Monolog\\f()\n"
+            "#1 /var/www/vendor/monolog/monolog/src/Monolog/Logger.php(312): Monolog\\g()\n"
+            "#2 /var/www/vendor/laravel/framework/src/Illuminate/Log/Logger.php(40): Illuminate\\h()",
+        "Src/Newtonsoft.Json/JsonTextReader.cs":
+            "   at Newtonsoft.Json.JsonTextReader.ParseReadNumber(ReadType readType) in /_/Src/Newtonsoft.Json/JsonTextReader.cs:line 2105\n"
+            "   at Newtonsoft.Json.JsonSerializer.Deserialize(JsonReader reader) in /_/Src/Newtonsoft.Json/JsonSerializer.cs:line 45",
+        "moshi/src/main/java/com/squareup/moshi/-JsonUtf8Reader.kt":
+            "\tat com.squareup.moshi.-JsonUtf8Reader.nextInt(-JsonUtf8Reader.kt:890)\n"
+            "\tat com.squareup.moshi.StandardJsonAdapters$3.fromJson(StandardJsonAdapters.kt:120)",
+        "Sources/ArgumentParser/Parsing/SplitArguments.swift":
+            "Fatal error: index out of range\n  at /Users/me/src/swift-argument-parser/Sources/ArgumentParser/Parsing/SplitArguments.swift:590:22",
+        "dio/lib/src/dio_mixin.dart": "#0      DioMixin.fetch (package:dio/src/dio_mixin.dart:522:7)\n"
+                                      "#1      Dio.get (package:dio/src/dio.dart:12:3)",
+        "lib/plug/conn.ex": "    (plug 1.14.0) lib/plug/conn.ex:123: Plug.Conn.put_resp_header/3\n"
+                            "    (plug 1.14.0) lib/plug/router.ex:246: Plug.Router.call/2",
+        "lua/telescope/pickers.lua": "stack traceback:\n\t[C]: in function 'error'\n"
+                                     "\t.../lazy/telescope.nvim/lua/telescope/pickers.lua:123: in function 'find'\n"
+                                     "\t.../telescope.nvim/lua/telescope/builtin/init.lua:9: in function <...>",
+        "src/views/login/index.vue": "    at VueComponent.handleLogin (webpack-internal:///./src/views/login/index.vue:180:20)\n"
+                                     "    at invokeWithErrorHandling (webpack-internal:///./node_modules/vue/dist/vue.runtime.esm.js:1863:26)",
+    }
+    for innermost, stack in stacks.items():
+        q = parse_query("it crashes\n" + stack, known)
+        assert q.innermost_file == innermost and innermost in q.mentioned_files, (innermost, q.innermost_file)
+    ruby = parse_query("it crashes\n" + stacks["lib/rack/media_type.rb"], known)
+    assert not {"puma", "bundle", "gems"} & set(ruby.tokens)  # an installed gem's frame outside the repository
+    php = parse_query("it crashes\n" + stacks["src/Monolog/Formatter/NormalizerFormatter.php"], known)
+    assert "illuminate" not in php.tokens
+    assert parse_query("lib/rack/media_type.rb is wrong", known).mentioned_files == ["lib/rack/media_type.rb"]

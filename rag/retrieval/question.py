@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from graph.errors import RagError
+from graph.languages import LANGUAGES, TEXT_FORMATS
 from graph.text import HAN_KANA
 from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
 from rag.retrieval.tokenize import identifiers, tokenize
@@ -27,25 +28,40 @@ MAX_TOKEN_REPEAT = 3
 MAX_SHOWN_WORD = 40  # longer words are shown as the token they gave
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
+# the extensions of every indexed language and format (graph/languages.py), longest first
+_EXTENSIONS = "|".join(sorted({ext[1:] for spec in LANGUAGES + TEXT_FORMATS for ext in spec.extensions},
+                              key=lambda e: (-len(e), e)))
 # a path as written, relative or absolute (`/home/me/shop/lib/view.js:80:5` in a JavaScript stack, `~/…`,
 # `C:\\…`): its longest tail that is a repository file is the one meant (_match_known)
 _PATH = re.compile(r"(?<![\w/\\.~-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]+[/\\])*[\w.-]+"
-                   r"\.(?:py|pyi|js|jsx|mjs|ts|tsx|java|go|c|h|cc|cpp|hpp|rs))\b")
-# a frame of a stack that lists the innermost call first: JavaScript's `at render (/app/lib/view.js:80:5)`,
-# Go's `\t/home/me/mux/mux.go:123 +0x1f`, Rust's `at ./src/de.rs:10:5` and `panicked at src/de.rs:10:5`,
-# gdb's `#0 … at src/cart.cc:42`
+                   rf"\.(?:{_EXTENSIONS}))\b")
+# a frame of a stack that lists the innermost call first: JavaScript's `at render (/app/lib/view.js:80:5)`
+# (webpack's `webpack-internal:///./src/App.vue:12:3`), Go's `\t/home/me/mux/mux.go:123 +0x1f`, Rust's
+# `at ./src/de.rs:10:5` and `panicked at src/de.rs:10:5`, gdb's `#0 … at src/cart.cc:42`, Ruby's
+# `from lib/rack/lint.rb:12:in 'check'`, Dart's `#0  Dio.fetch (package:dio/src/dio_mixin.dart:52:7)`,
+# Elixir's `(plug 1.14.0) lib/plug/conn.ex:12: Plug.Conn.f/2`, Lua's `\t…/telescope/pickers.lua:12: in …`,
+# Swift's `at /Users/me/Sources/Cart.swift:12:5`. (Python's and pytest's list the outermost first; Java's,
+# PHP's and .NET's write theirs otherwise: below)
+_OUTER_FIRST_EXTENSIONS = "|".join(sorted({ext[1:] for spec in LANGUAGES for ext in spec.extensions} - {"py", "pyi"}
+                                          - {"java", "kt", "kts", "scala", "sc", "php", "cs"}, key=lambda e: (-len(e), e)))
 _OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\[as\s+[^\]]+\])?\s+\()?"
-                                r"|#\d+\s.*?\bat\s+|.*\bpanicked at (?:'[^']*',\s*)?)?\(?(?:file://)?((?:~|[A-Za-z]:)?[\w./\\~@+-]*"
-                                r"\.(?:js|jsx|mjs|ts|tsx|go|rs|c|h|cc|cpp|hpp)):\d+")
+                                r"|#\d+\s.*?(?:\bat\s+|\()|from\s+|\([\w.-]+(?:\s[\w.-]+)?\)\s+|.*\bpanicked at (?:'[^']*',\s*)?)?"
+                                r"\(?(?:file://|webpack-internal:///)?((?:~|[A-Za-z]:|package:)?[\w./\\~@+-]*"
+                                rf"\.(?:{_OUTER_FIRST_EXTENSIONS})):\d+")
+# PHP's `#0 /var/www/vendor/monolog/monolog/src/Monolog/Logger.php(312): Monolog\Logger->f()`
+_PHP_FRAME = re.compile(r"^\s*#\d+\s+((?:[A-Za-z]:)?[\w./\\~@+-]+\.php)\(\d+\):")
+# .NET's `at Newtonsoft.Json.JsonTextReader.Read() in /_/Src/Newtonsoft.Json/JsonTextReader.cs:line 2105`
+_DOTNET_FRAME = re.compile(r"^\s*at\s+\S.*?\)\s+in\s+((?:[A-Za-z]:)?[\w./\\~@+-]+\.(?:cs|fs|vb)):line\s+\d+")
 # Java's `at com.shop.Cart.add(Cart.java:42)`: the class's package is the file's folder
-# (a class loader's or module's prefix, `app//` or `java.base@17/`, is not the package)
-_JAVA_FRAME = re.compile(r"^\s*at\s+(?:[\w.$-]+(?:@[\w.-]+)?/{1,2})?((?:[\w$]+\.)*)[\w$]+\.[\w$<>]+"
-                         r"\((\w+\.(?:java|kt|scala)):\d+\)")
+# (a class loader's or module's prefix, `app//` or `java.base@17/`, is not the package); Kotlin's file
+# classes may begin with a dash (moshi's `-JsonUtf8Reader.kt`)
+_JAVA_FRAME = re.compile(r"^\s*at\s+(?:[\w.$-]+(?:@[\w.-]+)?/{1,2})?((?:[\w$]+\.)*)[\w$-]+\.[\w$<>-]+"
+                         r"\(([\w$-]+\.(?:java|kt|scala)):\d+\)")
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
-_NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules|"
+_NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules|[/\\]vendor[/\\]|[/\\]gems[/\\]|"
                          r"/rustc/[0-9a-f]+/|[/\\]\.cargo[/\\]registry[/\\]|[/\\]\.rustup[/\\]|/go/pkg/mod/|/usr/local/go/")
 # the line naming the function of a frame whose path follows on the next line: Rust's `  2: serde::de::f`,
 # Go's `net/http.HandlerFunc.ServeHTTP(0x0?, {…})`
@@ -247,10 +263,13 @@ def _starts_sentence(text: str, i: int) -> bool:
 
 
 def _written_frame_path(line: str) -> str | None:
-    """The path of a frame of a stack that lists the innermost call first (JavaScript, Go, Rust, gdb),
+    """The path of a frame of a stack that lists the innermost call first (all but Python's and Java's),
     as the line writes it."""
-    frame = _OUTER_FIRST_FRAME.match(line)
-    return frame.group(1).removeprefix("./") if frame else None
+    frame = _OUTER_FIRST_FRAME.match(line) or _PHP_FRAME.match(line) or _DOTNET_FRAME.match(line)
+    if frame is None:
+        return None
+    # a Dart package's `package:dio/src/x.dart` is its folder's `dio/lib/src/x.dart`
+    return re.sub(r"^package:([\w.-]+)/", r"\1/lib/", frame.group(1).removeprefix("./"))
 
 
 def _java_frame_path(line: str) -> str | None:
