@@ -16,7 +16,7 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 
-from graph.languages import BY_NAME, PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
+from graph.languages import BY_NAME, ELIXIR_ATTRIBUTE, PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
 from graph.generated import generated_from
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, MACRO, Call, Definition, FileSymbols, Import, Inherit
@@ -33,11 +33,19 @@ _SUBKIND_BY_NODE = {
     "struct_declaration": "struct", "trait_declaration": "trait",  # C#'s struct, PHP's trait
     "module": "module", "object_declaration": "object",  # Ruby's module (it holds methods), Kotlin's object
     "object_definition": "object", "trait_definition": "trait",  # Scala's
+    "mixin_declaration": "mixin", "extension_declaration": "extension",  # Dart's
     # a function-like macro is called as a function is (C's `list_for_each(pos, head)`, Rust's `json!`);
     # object-like `#define`s are constants, left out as other languages' constants are
     "preproc_function_def": MACRO, "macro_definition": MACRO,
 }
 _FUNCTION_CAPTURES = {"function", "method"}
+# statements a C-like grammar's error recovery makes definitions of (C#'s `#if` before an `else if` gave a
+# function `if`, C++'s `serializer.for`): reserved words in these languages, so never a definition's name
+# (Ruby's `def self.for`, Swift's `func lock()` and zod's `catch()` are real)
+_STATEMENT_WORDS = frozenset({"if", "else", "for", "while", "do", "switch", "case", "return"})
+_RESERVED_NAMES = {"c": _STATEMENT_WORDS, "cpp": _STATEMENT_WORDS, "objc": _STATEMENT_WORDS,
+                   "java": _STATEMENT_WORDS | {"try", "catch"},
+                   "csharp": _STATEMENT_WORDS | {"foreach", "try", "catch", "using", "lock", "fixed"}}
 # wrappers whose comments belong to the definition inside them
 _WRAPPERS = {"export_statement", "decorated_definition", "template_declaration", "declaration",
              "implementation_definition",  # Objective-C: a method inside `@implementation`
@@ -58,16 +66,16 @@ _SKIPPABLE_BEFORE_DEF = {"attribute_item", "decorator", "annotation", "marker_an
 # its target, "Created by … on 1/2/24."), and the banners of generated
 # code (Go's "Code generated ... DO NOT EDIT.", "@generated", transformers' "This file was automatically
 # generated from ..."; in transformers' sources half the modules' summaries began with one).
-_BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|\bthis file is part of\b|@generated|\bcreated by\b.{0,80}?\bon\s+\d|\bdo not edit\b|\bauto-?generated\b|"
+_BOILERPLATE = re.compile(r"copyright|licen[cs]e|spdx-|\bthis (?:source )?file is part of\b|@generated|\bcreated by\b.{0,80}?\bon\s+\d|\bdo not edit\b|\bauto-?generated\b|"
                           r"\b(?:file|code|module) (?:is|was|has been) (?:auto(?:matically|-)?\s?)?generated\b", re.I)
 # a docstring is prose more often than a comment, so only one that opens with a copyright is a license
 _COPYRIGHT = re.compile(r"(?:copyright\b|\(c\)|©)", re.I)
 # comment lines that talk to tools, not people: shebangs, encodings, editor modes, checkers' and
 # formatters' switches, build constraints (torch: 750 of 2,624 summaries began "mypy: allow-untyped-defs")
-_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|(?:frozen_string_literal|warn_indent|shareable_constant_value):|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|"
+_DIRECTIVE = re.compile(r"^(?:!/|-\*-|coding[:=]|(?:frozen_string_literal|warn_indent|shareable_constant_value):|vim?:|(?:mypy|pylint|pyright|flake8|ruff|isort|fmt|cython|pragma|jshint|swiftlint|"
                         r"tslint|jscs):|type:\s*ignore\b|noqa\b|eslint-(?:disable|enable|env)\b|prettier-ignore\b|"
-                        r"(?:istanbul|c8)\s+ignore\b|clang-format\s+(?:off|on)\b|nolint|@ts-|@flow\b|"
-                        r"<(?:reference|amd-module)\b|[#@]?\s*source(?:mapping)?url=|</?editor-fold\b|#(?:end)?region\b|go:\w|\+build\b)", re.I)
+                        r"(?:istanbul|c8)\s+ignore\b|swift-format-ignore\b|clang-format\s+(?:off|on)\b|nolint|@ts-|@flow\b|"
+                        r"<(?:reference|amd-module)\b|MARK:\s|[#@]?\s*source(?:mapping)?url=|</?editor-fold\b|#(?:end)?region\b|go:\w|\+build\b)", re.I)
 # Javadoc/JSDoc/Doxygen block tags: the summary-like ones introduce prose, the ones that describe
 # parameters, results or examples end it, and markers (`@internal`, `\file x.h`) are skipped
 _DOC_TAG = re.compile(r"^[@\\]([A-Za-z]\w*)\b\s*")
@@ -102,6 +110,7 @@ _TODO = re.compile(r"^(?:(?:TODO|FIXME|XXX|HACK)\b|(?i:to[- ]?do):)")
 _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-----`, `*****`
 # what is left of `//! # Title` (preprocessor lines are code), or of RDoc's `# = Title`
 _MARKDOWN_HEADING = re.compile(r"^(?:#{1,6}\s+(?=\S)|={1,6}\s+(?=[^\s=])(?!.*=$))")
+_LUA_LONG_COMMENT = re.compile(r"^--\[(=*)\[(.*?)\]\1\]", re.S | re.M)  # `--[[ … ]]`, `--[==[ … ]==]`
 _RDOC_BLOCK = re.compile(r"^=(?:begin|end)\b")  # Ruby's block comment: `=begin` … `=end`
 _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `***** Models for tests *****`
 
@@ -125,7 +134,8 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
     for _, caps in QueryCursor(query).matches(root):
         kind = next((k for k in caps if k.startswith("definition.")), None)
         if kind and "name" in caps:
-            _add_definition(raw_defs, caps[kind][0], caps["name"][0], kind.split(".", 1)[1])
+            _add_definition(raw_defs, caps[kind][0], caps["name"][0], kind.split(".", 1)[1],
+                            _RESERVED_NAMES.get(spec.name, frozenset()))
         elif "reference.call" in caps and "name" in caps:
             call_nodes.append(caps["name"][0])
         elif "import.module" in caps:
@@ -138,6 +148,8 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
             owners.append((caps["owner.scope"][0], _text(caps["owner.name"][0])))
 
     definitions, qualname_by_name_node, spans = _nest(raw_defs, owners, spec)
+    # a definition's own name is no call to it (Elixir's `def add(cart, p)` is a call in the grammar)
+    call_nodes = [n for n in call_nodes if n.start_byte not in qualname_by_name_node]
     # Rust `impl Trait for Type` names the type away from its definition: match it by name in this file
     qualnames, child_of = {d.qualname for d in definitions}, {}
     for c, _ in inherit_pairs:
@@ -179,12 +191,14 @@ def script_blocks(source: bytes) -> bytes:
     return bytes(out)
 
 
-def _add_definition(raw_defs, node, name_node, capture_kind):
+def _add_definition(raw_defs, node, name_node, capture_kind, reserved: frozenset[str] = frozenset()):
     if node.type == "function_declarator":  # C/C++: the span and comments belong to the whole definition
         while node.parent is not None and node.parent.type in ("function_definition", "declaration",
                                                                "field_declaration", "pointer_declarator"):
             node = node.parent
     if node.type in _NEEDS_BODY and node.child_by_field_name("body") is None:
+        return
+    if _text(name_node) in reserved:
         return
     if node.type == "module" and not _holds_methods(node):
         return  # a Ruby module that only wraps classes is a namespace, as C#'s and PHP's are (`module Sinatra`)
@@ -198,6 +212,8 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
         subkind = {"struct_type": "struct", "interface_type": "interface"}.get(inner.type if inner else "")
     elif node.type == "class_declaration":  # Kotlin's interface, Swift's struct, enum and actor: by the keyword
         subkind = next((c.type for c in node.children if c.type in ("interface", "struct", "enum", "actor")), None)
+    elif node.type == "call" and capture_kind in ("module", "protocol"):  # Elixir: every form is a call
+        subkind = capture_kind
     if subkind is None:
         if capture_kind in _FUNCTION_CAPTURES or capture_kind in ("class", "interface", "struct", "enum", "trait"):
             subkind = capture_kind
@@ -209,8 +225,17 @@ def _add_definition(raw_defs, node, name_node, capture_kind):
 
 
 def _holds_methods(module) -> bool:
+    """Whether a Ruby module defines methods: directly, in `class << self`, or wrapped (`private def f`)."""
     body = next((c for c in module.named_children if c.type == "body_statement"), None)
-    return body is not None and any(c.type in ("method", "singleton_method") for c in body.named_children)
+    for child in body.named_children if body is not None else ():
+        if child.type in ("method", "singleton_method"):
+            return True
+        if child.type == "singleton_class" and _holds_methods(child):
+            return True
+        if child.type == "call" and any(a.type in ("method", "singleton_method") for arg in child.named_children
+                                        if arg.type == "argument_list" for a in arg.named_children):
+            return True
+    return False
 
 
 def _nest(raw_defs, owners, spec):
@@ -221,6 +246,8 @@ def _nest(raw_defs, owners, spec):
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
         name = _text(name_node)
+        if spec.name == "elixir":  # `defmodule Shop.Cart` is module Cart of Shop; nested, it is its parent's Cart
+            name = name.rsplit(".", 1)[-1]
         parent = stack[-1][1] if stack else None
         parent_kind = stack[-1][2] if stack else None
         if parent is None:
@@ -230,7 +257,7 @@ def _nest(raw_defs, owners, spec):
         kind = FUNCTION if subkind in _FUNCTION_CAPTURES or subkind == MACRO else CLASS
         if subkind in _FUNCTION_CAPTURES:  # a method is a function in a class-like (Rust's tags call fns in `mod {}` methods)
             subkind = "method" if parent_kind == CLASS else "function"
-        qualname = f"{parent}.{name}" if parent else name
+        qualname = f"{parent}.{name}" if parent else _text(name_node) if spec.name == "elixir" else name
         out.append(Definition(
             name=name, qualname=qualname, kind=kind, subkind=subkind,
             start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1,
@@ -330,14 +357,15 @@ def _import_spec(node) -> str:
 
 
 def clean_comment(text: str) -> str:
-    text = _SPANNING_TAG.sub(_one_line_tag, text)
+    text = _LUA_LONG_COMMENT.sub(r"\2", _SPANNING_TAG.sub(_one_line_tag, text))
     if _XML_DOC.search(text):
         text = _XML_TAG.sub("", _XML_ENDING.split(_XML_REFERENCE.sub(r"\1", text), 1)[0])
     lines = []
     in_note = False  # a TODO note's paragraph: its lines go on to a blank line ("Maybe it can …" too)
     for line in text.splitlines():
         line = line.strip()
-        line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#+|--|\*+)", "", line)  # `##` opens an RDoc comment
+        # `##` opens an RDoc comment, `---` a LuaDoc one (`----` is a ruler)
+        line = re.sub(r"^(/\*+!?|\*+/|/{2,}!?|#+|---?(?!-)|\*+)", "", line)
         line = re.sub(r"\*+/$", "", line).strip()
         line = re.sub(r"(?:^|\s)\*+$", "", line).strip()  # the right side of a box of asterisks
         if in_note:
@@ -486,9 +514,54 @@ def _last_row(node) -> int:
 
 
 def _definition_doc(node, spec: LanguageSpec) -> str:
+    if spec.doc_style == ELIXIR_ATTRIBUTE:
+        return _elixir_doc(node) or _leading_comment(node)
     if spec.doc_style == PYTHON_DOCSTRING:
         return _python_docstring(node.child_by_field_name("body")) or _leading_comment(node)
     return _leading_comment(node, rust=spec.name == "rust")
+
+
+# attributes that may stand between a function's `@doc` and its `def`
+_ELIXIR_DEF_ATTRIBUTES = {"spec", "impl", "deprecated", "decorate", "dialyzer", "compile", "since", "doc"}
+
+
+def _elixir_doc(node) -> str:
+    """An Elixir module's `@moduledoc` (the first statements of its body), a function's `@doc` (the
+    attributes right above its `def`); `false` hides it, and says nothing."""
+    if _text(node.child_by_field_name("target")) in ("defmodule", "defprotocol"):
+        body = next((c for c in node.named_children if c.type == "do_block"), None)
+        attributes = [c for c in (body.named_children if body is not None else ())][:3]
+        wanted = "moduledoc"
+    else:
+        attributes, cur = [], node.prev_named_sibling
+        while cur is not None and cur.type == "unary_operator" and _attribute_name(cur) in _ELIXIR_DEF_ATTRIBUTES:
+            attributes.append(cur)
+            cur = cur.prev_named_sibling
+        wanted = "doc"
+    for attribute in attributes:
+        if attribute.type == "unary_operator" and _attribute_name(attribute) == wanted:
+            value = attribute.named_children[0].child_by_field_name("target").next_named_sibling
+            value = value.named_children[0] if value is not None and value.named_children else None
+            if value is None or value.type not in ("string", "sigil"):
+                return ""  # `@doc false`
+            return _markdown_doc(re.sub(r"^~[a-zA-Z]", "", _text(value)))
+    return ""
+
+
+def _markdown_doc(literal: str) -> str:
+    """A Markdown docstring's first paragraph (ExDoc's summary); a heading (`## Examples`) ends the prose."""
+    body = re.sub(r'^("""|\'\'\'|"|\')|("""|\'\'\'|"|\')$', "", literal[:4000])
+    lines = inspect.cleandoc(body).splitlines()[:40]
+    heading = next((i for i, line in enumerate(lines) if _MARKDOWN_HEADING.match(line.strip())), len(lines))
+    return _first_paragraphs(lines[:heading], after_sentence=True)
+
+
+def _attribute_name(unary) -> str:
+    """`@doc "…"` -> "doc"; "" for any other unary operator."""
+    operand = unary.child_by_field_name("operand")
+    if _text(unary).startswith("@") and operand is not None and operand.type == "call":
+        return _text(operand.child_by_field_name("target"))
+    return ""
 
 
 def _file_doc(root, spec: LanguageSpec, path: str, definitions: list[Definition]) -> str:
@@ -517,8 +590,14 @@ _HEADER_PREAMBLE = ("package_declaration", "preproc_include", "import_declaratio
                     "call",  # Ruby's `require`
                     "php_tag", "declare_statement", "namespace_definition", "namespace_use_declaration",  # PHP
                     "using_directive", "file_scoped_namespace_declaration",  # C#
-                    "package_header", "import", "import_list")  # Kotlin
+                    "package_header", "import", "import_list",  # Kotlin
+                    "library_name", "import_or_export", "part_directive", "part_of_directive")  # Dart
 
+
+# top-level constants and properties (Kotlin, Swift, Go, Rust, Ruby, Scala, Dart): no definitions, so a
+# comment right above one, below the imports, is that value's, not the file's
+_VALUE_DECLARATIONS = {"property_declaration", "var_declaration", "const_declaration", "const_item", "static_item",
+                       "assignment", "val_definition", "var_definition", "final_builtin", "const_builtin", "inferred_type"}
 
 # Rust's inner doc comments document the module they stand in; its outer ones (`///`, `/**`) the item below
 _INNER_DOC = ("//!", "/*!")
@@ -529,13 +608,18 @@ def _outer_rust_doc(text: str) -> bool:
 
 
 def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
+    """The file's header comment: the first comment group that is prose, above the code, past a license
+    and the package and import lines."""
     groups, current, last_row, past_preamble = [], [], None, False
     for child in _header_nodes(root):
+        if child.type.endswith("comment") and _trails_code(child):
+            continue  # `require "time"  # for Time.httpdate`: the line's own note (rack's deflater.rb read "for Time.httpdate.")
         if spec.name == "rust" and child.type.endswith("comment") and _outer_rust_doc(_text(child)):
             break  # the first item's own doc: the file's header (its `//!` lines) ends above it
         if not child.type.endswith("comment"):
             # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
-            in_preamble = _in_preamble(child, preamble)
+            # (Lua's `local x = require("x")` and `local M = {}` set up the module, as imports do)
+            in_preamble = _in_preamble(child, preamble) or (spec.name == "lua" and child.type == "variable_declaration")
             if in_preamble:
                 past_preamble = True
                 if not groups and not current:
@@ -553,6 +637,10 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
                 #               decode.c: "Import JSONDecodeError from ujson.c" over an `extern`); in JS/TS
                 #               unless the code is what the file exports (zod's schemas.ts was "Register
                 #               English as the default locale…", the comment on a private helper)
+            if past_preamble and current and child.start_point[0] <= last_row + 1 and child.type in _VALUE_DECLARATIONS:
+                current = []  # below the imports and right above a constant or a property it is that value's
+                #               comment: moshi's KotlinJsonAdapterFactory.kt read "Classes annotated with this
+                #               are eligible for this adapter.", a `private val`'s
             break
         inner_doc_starts = (spec.name == "rust" and current and _text(child).startswith(_INNER_DOC)
                             and not current[-1].startswith(_INNER_DOC))  # `// Adapted from …` right above `//!`

@@ -6,6 +6,7 @@ Each resolver returns the repo-relative paths the import points to, or [] when i
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -309,6 +310,62 @@ def scala_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
             path = path[:-1] + "*"
         found += _jvm_import(importer, Import(path), files, (".scala", ".java"))
     return sorted(set(found))
+
+
+# --- Lua --------------------------------------------------------------------------------------
+
+def lua_require(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`require("shop.cart")` finds `shop/cart.lua` or `shop/cart/init.lua` on the package path (`lua/`,
+    `src/`, the root), found as the file ending so; a rock's module (`cjson`) is external."""
+    path = imp.module.replace(".", "/")
+    for suffix in (f"{path}.lua", f"{path}/init.lua"):
+        hits = files.ending_with(suffix)
+        if hits:
+            return _closest(hits, importer)
+    return []
+
+
+# --- Elixir -----------------------------------------------------------------------------------
+
+def elixir_alias(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`alias Shop.Util.PriceFormatter` (and `import`, `require`, `use`; `alias Shop.Util.{A, B}` each name)
+    names a module, by convention in `lib/shop/util/price_formatter.ex`. A Phoenix app's folders do not
+    follow its names (`MyAppWeb.PageController` in `lib/my_app_web/controllers/page_controller.ex`): the
+    last parts then, when one file alone ends so. A one-part name is a file directly in a `lib/` folder
+    (`Logger` is the standard library's unless the repository has a `lib/logger.ex`)."""
+    found = []
+    for name in imp.names or ("",):
+        parts = [_underscore(p) for p in (imp.module + ("." + name if name else "")).split(".")]
+        if len(parts) == 1:
+            found += [p for p in files.ending_with(f"lib/{parts[0]}.ex")][:1]
+            continue
+        for start in range(len(parts)):
+            hits = files.ending_with("/".join(parts[start:]) + ".ex")
+            if hits and (start == 0 or len(hits) == 1):
+                found += _closest(hits, importer)
+                break
+    return sorted(set(found))
+
+
+def _underscore(name: str) -> str:
+    """Elixir's `Macro.underscore` of one alias part: `PriceFormatter` -> `price_formatter`, `HTTPServer` ->
+    `http_server`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+# --- Dart -------------------------------------------------------------------------------------
+
+def dart_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`import 'model/product.dart'` from the importing file's folder; `package:shop/src/cart.dart` from the
+    `lib/` folder of package `shop`: the repository's root `lib/`, or a monorepo's `shop/lib/`. `dart:`
+    libraries and other packages are external."""
+    uri = imp.module
+    if uri.startswith("dart:"):
+        return []
+    if not uri.startswith("package:"):
+        return _first_existing(files, (posixpath.join(posixpath.dirname(importer), uri),))
+    package, _, rest = uri[len("package:"):].partition("/")
+    return _closest(files.ending_with(f"{package}/lib/{rest}"), importer) or _first_existing(files, (f"lib/{rest}",))
 
 
 # --- formats read by their lines (graph/parse_text.py) --------------------------------------------

@@ -34,6 +34,8 @@ _PROJECT_ROLES = re.compile(r".+\.(?:(?P<test>(?:unit|integration|functional|acc
 # `app/deps/` holds its dependency-injection code (FastAPI's convention; sweep 13)
 _TOP_DIR_ROLES = {"deps": VENDORED}
 _TEST_FILE = re.compile(r"(^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|^conftest|.*Test|.*Tests|.*IT)\.[A-Za-z]+$")
+# busted's and RSpec's `cart_spec.lua`, `cart_spec.rb` (in Python a `*_spec.py` is often a product's own module)
+_SPEC_FILE = re.compile(r".*_spec\.(?:lua|rb)$")
 # JMH's and BenchmarkDotNet's convention (`ParseBenchmark.java`), as `*Test.java` is for tests: in the
 # languages that keep it (a Python or Go library named `benchmark` may be the product)
 _BENCH_FILE = re.compile(r".*[a-z0-9]Benchmarks?\.(?:java|kt|scala|cs)$")
@@ -43,7 +45,7 @@ _BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mj
 
 def file_role(path: str) -> str:
     parts = path.split("/")
-    if _TEST_FILE.match(parts[-1]):
+    if _TEST_FILE.match(parts[-1]) or _SPEC_FILE.match(parts[-1]):
         return TEST
     if _BENCH_FILE.match(parts[-1]):
         return BENCH

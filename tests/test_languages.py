@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from graph.languages import BY_NAME, LANGUAGES, compiled, language_for, language_of
-from graph.parse import parse_source
+from graph.parse import clean_comment, parse_source
 from graph.resolve import RepoFiles
 from graph.symbols import CLASS, FUNCTION, MACRO, FileSymbols, Import
 
@@ -73,7 +73,8 @@ def test_query_compiles(spec):
 
 
 @pytest.mark.parametrize("language", ["javascript", "typescript", "tsx", "java", "go", "c", "cpp", "rust",
-                                      "ruby", "php", "csharp", "kotlin", "swift", "scala", "objc"])
+                                      "ruby", "php", "csharp", "kotlin", "swift", "scala", "objc",
+                                      "dart", "lua", "elixir"])
 def test_fixture_parses_cleanly(language):
     files = parsed(language)
     assert 3 <= len(files) <= 5
@@ -519,8 +520,6 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("## Pricing rules\n#\n# Applied at checkout.", "Pricing rules. Applied at checkout."),
 ])
 def test_comment_cleaning(comment, expected):
-    from graph.parse import clean_comment
-
     assert clean_comment(comment) == expected
 
 
@@ -1195,3 +1194,204 @@ def test_a_matlab_m_file_is_not_objective_c(tmp_path):
     (tmp_path / "shop" / "Cart.m").write_text('#import "Cart.h"\n@implementation Cart\n@end\n')
     found = {f.path: f.language for f in walk(str(tmp_path)).files if f.kind == "source"}
     assert found == {"shop/cart.py": "python", "shop/Cart.m": "objc"}
+
+
+# --- Dart -------------------------------------------------------------------------------------
+
+def test_dart():
+    files = parsed("dart")
+    cart, model = files["lib/src/cart.dart"], files["lib/src/model/product.dart"]
+
+    # the license above the imports is no summary; the class's `///` doc below them is (as in Java);
+    # constructors and abstract members are no definitions, getters with a body are methods
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
+                          "Cart.label": (FUNCTION, "method"), "Cart.compareTo": (FUNCTION, "method"),
+                          "mergeCarts": (FUNCTION, "function")}
+    assert doc_of(cart, "Cart.add") == "Puts a product in the cart."  # above its `@override`
+    assert defs(model) == {"Product": (CLASS, "class"), "Basket": (CLASS, "class"), "Shipping": (CLASS, "enum"),
+                           "Weighed": (CLASS, "mixin"), "Prices": (CLASS, "extension"),
+                           "Prices.totalCents": (FUNCTION, "method")}
+    assert model.doc == "Products of the catalog, and what holds them."  # the library's doc
+    assert files["lib/shop.dart"].doc == "The shop's public API: the cart and the catalog model."
+
+    assert list(imports(cart)) == ["dart:collection", "package:meta/meta.dart",
+                                   "package:shop/src/util/price_formatter.dart", "model/product.dart"]
+    assert resolve("dart", "lib/src/cart.dart", "model/product.dart") == ["lib/src/model/product.dart"]
+    assert resolve("dart", "lib/src/cart.dart", "package:shop/src/util/price_formatter.dart") \
+        == ["lib/src/util/price_formatter.dart"]  # the package's own `lib/`
+    assert resolve("dart", "lib/src/cart.dart", "package:meta/meta.dart") == []  # another package
+    assert resolve("dart", "lib/src/cart.dart", "dart:collection") == []
+    assert resolve("dart", "lib/shop.dart", "src/cart.dart") == ["lib/src/cart.dart"]  # an export
+
+    assert {("Cart.add", "Product"), ("Cart.add", "add"), ("Cart.label", "formatPrice"),
+            ("mergeCarts", "of")} <= calls(cart)
+    assert inherits(cart) == {("Cart", "Basket"), ("Cart", "ListMixin"), ("Cart", "Comparable")}
+    assert inherits(model) == {("Weighed", "Product")}
+
+
+def test_dart_packages_of_a_monorepo_resolve_to_their_own_lib():
+    files = RepoFiles.of(["dio/lib/dio.dart", "dio/lib/src/options.dart", "plugins/cookie_manager/lib/cookie_manager.dart",
+                          "lib/dio.dart"])
+    imp = Import("package:dio/src/options.dart")
+    assert BY_NAME["dart"].resolve_import("plugins/cookie_manager/lib/cookie_manager.dart", imp, files) \
+        == ["dio/lib/src/options.dart"]
+
+
+# --- Lua --------------------------------------------------------------------------------------
+
+def test_lua():
+    files = parsed("lua")
+    cart, product = files["lua/shop/cart.lua"], files["lua/shop/model/product.lua"]
+    fmt = files["lua/shop/util/price_formatter.lua"]
+
+    # a table named as a class is one, and the functions declared on it its methods (`Cart.new`,
+    # `Cart:add`); a module's own table (`local M = {}`) is not, its functions stand alone
+    assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.new": (FUNCTION, "method"),
+                          "Cart.add": (FUNCTION, "method"), "Cart.label": (FUNCTION, "method"),
+                          "encode": (FUNCTION, "function")}
+    assert defs(product) == {"new": (FUNCTION, "function")}
+    assert defs(fmt) == {"format": (FUNCTION, "function")}  # `M.format = function(cents) … end`
+    # LuaDoc's `---` opens a comment and its `@param`, `@class` tags are no prose; `--[[ … ]]` is a comment
+    assert doc_of(cart, "Cart") == "A shopping cart: the products a customer is about to buy."
+    assert doc_of(cart, "Cart.add") == "Puts a product in the cart."
+    assert doc_of(cart, "Cart.label") == "The total as a label for the receipt."
+    assert product.doc == "A product of the catalog, priced in cents."
+    assert files["lua/shop/init.lua"].doc == "The shop's entry point: the cart and the catalog model."
+    # the license is no summary, the class the file is named after is; below the module's requires and
+    # table, a function's doc speaks for a module of functions
+    assert cart.doc == "A shopping cart: the products a customer is about to buy."
+    assert fmt.doc == 'Formats prices in cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert list(imports(cart)) == ["cjson", "shop.model.product", "shop.util.price_formatter"]
+    assert resolve("lua", "lua/shop/init.lua", "shop.cart") == ["lua/shop/cart.lua"]
+    assert resolve("lua", "lua/shop/init.lua", "shop.model.product") == ["lua/shop/model/product.lua"]  # no parens
+    assert resolve("lua", "lua/shop/cart.lua", "cjson") == []  # a rock
+    assert BY_NAME["lua"].resolve_import("a.lua", Import("shop"), RepoFiles.of(["lua/shop/init.lua"])) \
+        == ["lua/shop/init.lua"]
+
+    assert {("Cart.add", "new"), ("Cart.add", "insert"), ("Cart.label", "format")} <= calls(cart)
+
+
+def test_a_lua_class_with_a_base():
+    fs = parse_source("a.lua", b"local Base = require('base')\nlocal Cart = setmetatable({}, Base)\n"
+                               b"function Cart:add(p) end\n", BY_NAME["lua"], "0")
+    assert defs(fs) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method")}
+    assert inherits(fs) == {("Cart", "Base")}
+
+
+def test_dashes_that_open_a_comment_and_dashes_that_rule_it():
+    assert clean_comment("--- Finds files.\n---@param opts table") == "Finds files."
+    assert clean_comment("--[==[\n  Long comment ]] still.\n]==]") == "Long comment ]] still."
+    # four dashes are a ruler under a title, in any language's comment
+    assert clean_comment("/*\n Title\n ----\n More words here.\n*/") == "Title. More words here."
+
+
+# --- Elixir -----------------------------------------------------------------------------------
+
+def test_elixir():
+    files = parsed("elixir")
+    cart, model = files["lib/shop/cart.ex"], files["lib/shop/model/product.ex"]
+
+    # a module is class-like, named by its last part (what `use` and `@behaviour` name it by), its
+    # functions its methods; `@moduledoc` and `@doc` are the docs, `@doc false` hides one, `@spec` between
+    assert defs(cart) == {"Shop.Cart": (CLASS, "module"), "Shop.Cart.new": (FUNCTION, "method"),
+                          "Shop.Cart.add": (FUNCTION, "method"), "Shop.Cart.label": (FUNCTION, "method"),
+                          "Shop.Cart.count": (FUNCTION, "method")}
+    assert [d.name for d in cart.definitions][:2] == ["Cart", "new"]
+    assert cart.doc == doc_of(cart, "Shop.Cart") == "A shopping cart: the products a customer is about to buy."
+    assert doc_of(cart, "Shop.Cart.new") == "An empty cart."
+    assert doc_of(cart, "Shop.Cart.add") == "Puts a product in the cart."
+    assert doc_of(cart, "Shop.Cart.label") == ""
+    assert files["lib/shop.ex"].doc == "The shop's entry point: the cart and the catalog model."  # not its examples
+    assert {"Shop.Model.Product", "Shop.Model.Basket"} <= set(defs(model))
+    # with `@moduledoc false` the comment above the module speaks for it
+    assert files["lib/shop/util/price_formatter.ex"].doc == 'Formats prices in cents as dollars, e.g. 1999 -> "$19.99".'
+
+    assert imports(cart) == {"Shop.Model.Basket": (), "Shop.Model.Product": (), "Shop.Util": ("PriceFormatter", "Rounding"),
+                             "Enum": (), "Logger": ()}
+    assert resolve("elixir", "lib/shop/cart.ex", "Shop.Model.Product") == ["lib/shop/model/product.ex"]
+    assert resolve("elixir", "lib/shop/cart.ex", "Shop.Util", ("PriceFormatter", "Rounding")) \
+        == ["lib/shop/util/price_formatter.ex"]
+    assert resolve("elixir", "lib/shop/cart.ex", "Logger") == []  # the standard library's
+    phoenix = RepoFiles.of(["lib/my_app_web/controllers/page_controller.ex", "lib/my_app_web/router.ex"])
+    assert BY_NAME["elixir"].resolve_import("lib/my_app_web/router.ex", Import("MyAppWeb.PageController"), phoenix) \
+        == ["lib/my_app_web/controllers/page_controller.ex"]
+
+    # special forms, attributes, field reads and the function's own head are no calls
+    assert calls(cart) >= {("Shop.Cart.add", "debug"), ("Shop.Cart.add", "new"), ("Shop.Cart.label", "format"),
+                           ("Shop.Cart.label", "sum")}
+    assert not {name for _, name in calls(cart)} & {"def", "defp", "alias", "doc", "moduledoc", "add", "name", "items"}
+    assert inherits(cart) == {("Shop.Cart", "Shop.Model.Basket"), ("Shop.Cart", "Access")}
+
+
+# --- found by a user's sweep of the languages added in 0.1.36 --------------------------------------
+
+def test_a_statement_recovered_as_a_definition_is_none():
+    """Newtonsoft.Json: a `#if` between `else if` branches made tree-sitter-c-sharp recover a local
+    function named `if` (21 of them; `JsonArrayContract.if (line 210)` was evidence). Where the word is
+    not reserved it is a name: Ruby's `def self.for`."""
+    contract = b"""class Contract
+{
+    public Contract(Type t)
+    {
+        if (t.IsArray)
+        {
+            A();
+        }
+#if HAVE_READ_ONLY
+        else if (t.IsReadOnly)
+        {
+            B();
+        }
+#endif
+        else if (t.IsList(out Type item))
+        {
+            C(item);
+        }
+    }
+}
+"""
+    assert list(defs(parse_source("Contract.cs", contract, BY_NAME["csharp"], "0"))) == ["Contract"]
+    ruby = parse_source("list.rb", b"class List\n  def self.for(x)\n    new(x)\n  end\nend\n", BY_NAME["ruby"], "0")
+    assert list(defs(ruby)) == ["List", "List.for"]
+
+
+def test_a_comment_at_the_end_of_an_import_line_is_no_header():
+    """rack's deflater.rb read "for Time.httpdate." (`require "time"  # for Time.httpdate`)."""
+    source = (b'require "zlib"\nrequire "time"  # for Time.httpdate\n\nmodule Rack\n'
+              b"  # This middleware compresses responses.\n  class Deflater\n    def call(env); end\n  end\nend\n")
+    assert parse_source("lib/rack/deflater.rb", source, BY_NAME["ruby"], "0").doc == "This middleware compresses responses."
+
+
+def test_a_comment_on_a_constant_below_the_imports_is_not_the_files():
+    """moshi's KotlinJsonAdapterFactory.kt read "Classes annotated with this are eligible for this
+    adapter.", the comment on a `private val` below its imports; a class's doc there still speaks."""
+    kotlin = (b"package com.acme\n\nimport kotlin.reflect.KClass\n\n/** Classes annotated with this are eligible. */\n"
+              b"private val KOTLIN_METADATA = Metadata::class.java\n\n/** Makes adapters of Kotlin classes. */\n"
+              b"class KotlinJsonAdapterFactory : Factory {\n  fun create() = 1\n}\n")
+    assert parse_source("KotlinJsonAdapterFactory.kt", kotlin, BY_NAME["kotlin"], "0").doc == "Makes adapters of Kotlin classes."
+    go = b'package mux\n\nimport "errors"\n\n// ErrNotFound is returned when no route matches.\nvar ErrNotFound = errors.New("no")\n'
+    assert parse_source("errors.go", go, BY_NAME["go"], "0").doc == ""
+    assert file_doc("kotlin", "Cart.kt", "package a\n\nimport b.C\n\n/** A cart. */\nclass Cart\n") == "A cart."
+
+
+def test_a_ruby_module_whose_methods_are_in_class_self_is_class_like():
+    """rack's multipart.rb listed parse_multipart, extract_multipart as top-level functions, no Multipart."""
+    source = (b"module Rack\n  # A multipart form data parser.\n  module Multipart\n    class << self\n"
+              b"      def parse_multipart(env); end\n    end\n  end\n  module Util\n    private def helper; end\n  end\nend\n")
+    fs = parse_source("lib/rack/multipart.rb", source, BY_NAME["ruby"], "0")
+    assert defs(fs) == {"Multipart": (CLASS, "module"), "Multipart.parse_multipart": (FUNCTION, "method"),
+                        "Util": (CLASS, "module"), "Util.helper": (FUNCTION, "method")}
+    assert fs.doc == "A multipart form data parser."
+
+
+def test_swifts_project_banner_and_section_marks_are_no_documentation():
+    """swift-argument-parser: 97 of 121 summaries were "This source file is part of the Swift Argument
+    Parser open source project"; `// MARK: - Parsing` labels a section."""
+    source = ("//===----------------------------------------------------------*- swift -*-===//\n//\n"
+              "// This source file is part of the Swift Argument Parser open source project\n//\n"
+              "// Copyright (c) 2020 Apple Inc. and the Swift project authors\n//\n"
+              "//===----------------------------------------------------------------------===//\n\n"
+              "// MARK: - Parsing\n\n/// A nested tree of argument definitions.\nstruct ArgumentSet {}\n")
+    assert file_doc("swift", "Sources/ArgumentSet.swift", source) == "A nested tree of argument definitions."

@@ -45,6 +45,12 @@ from rag.engine import Engine
     ("Json.Samples/Program.cs", EXAMPLE),
     ("Src/Newtonsoft.Json/Serialization/JsonSerializerInternalReader.cs", SOURCE),
     ("Src/Newtonsoft.Json.TestConsole/Program.cs", SOURCE),  # not a test project by its name
+    # busted's and RSpec's specs beside the code; a Python module named so may be the product's
+    ("lua/telescope/finders_spec.lua", TEST),
+    ("lib/rack/utils_spec.rb", TEST),
+    ("pkg/openapi_spec.py", SOURCE),
+    ("test/dio_test.dart", TEST),
+    ("lib/plug/conn_test.exs", TEST),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role
