@@ -30,8 +30,9 @@ class LanguageSpec:
     tags_from: tuple[str, ...]  # grammar packages whose queries/tags.scm we use, in order
     doc_style: str
     resolve_import: Callable[[str, "resolve.Import", "resolve.RepoFiles"], list[str]]
-    # a single-file component (Vue's, Svelte's): its `<script>` blocks are code of this language, the
-    # rest (template, style) is blanked before parsing, so lines keep their numbers
+    # a single-file component (Vue's, Svelte's): its `<script>` blocks are code of this language unless
+    # their `lang` says otherwise (`lang="ts"`), the rest (template, style) is blanked before parsing, so
+    # lines keep their numbers
     script_of: str = ""
     extends: str = ""  # a language whose query file of ours applies too (Objective-C is C)
 
@@ -77,8 +78,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     # Objective-C(++); a `.h` that declares an `@interface` or `@protocol` is one too (language_of)
     LanguageSpec("objc", (".m", ".mm"), "tree_sitter_objc", "language",
                  ("tree_sitter_c",), LEADING_COMMENT, resolve.c_include, extends="c"),
-    LanguageSpec("vue", (".vue",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="typescript"),
-    LanguageSpec("svelte", (".svelte",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="typescript"),
+    LanguageSpec("vue", (".vue",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="javascript"),
+    LanguageSpec("svelte", (".svelte",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="javascript"),
     LanguageSpec("swift", (".swift",), "tree_sitter_swift", "language", (), LEADING_COMMENT, resolve.swift_import),
     LanguageSpec("scala", (".scala", ".sc"), "tree_sitter_scala", "language", (), LEADING_COMMENT, resolve.scala_import),
     # (the grammar of the Dart project's maintainers, grammar-orchard, built from its sdist)

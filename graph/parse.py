@@ -102,7 +102,10 @@ _HTML_TAG = re.compile(r"</?(?:p|b|i|u|em|strong|code|tt|kbd|var|sup|sub|small|s
 _SECTION_LABEL = re.compile(r"^(?:[\w-]+\s+){0,2}(?:dependencies|imports|requires|exports|constants|variables|globals)\.?$", re.I)
 # commented-out code (`// total += x;`), a macro's name alone (`#endif  // CART_H_`), a bare link
 _CODE_LINE = re.compile(r"[;{}]$|^}|^(?:public|private|protected)\s+\w|^[A-Z][A-Z0-9]*_[A-Z0-9_]*$|^<?https?://\S+$|"
-                        r"^#\s*(?:define|undef|include|if|ifn?def|elif|else|endif|pragma)\b")  # C preprocessor
+                        r"^#\s*(?:define|undef|include|if|ifn?def|elif|else|endif|pragma)\b|"  # C preprocessor
+                        # a JavaScript import commented out, without its semicolon (vue-element-admin's
+                        # SocialSignin.vue read "import openWindow from '@/utils/open-window'.")
+                        r"^import\s+(?:[\w{}*,\s]+\s+from\s+)?['\"]|^(?:const|let|var)\s+[\w{}\s,]+=\s*require\(")
 # Sphinx cross-references (`:class:`~a.b.C``, `:py:func:`f``, `:ref:`text <label>``): what a person reads of them
 _SPHINX_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`<]+?)(?:\s*<[^>`]*>)?`")
 # a note to developers, not a description: it ends the prose (express: "To do: update docs")
@@ -121,7 +124,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
 
         return parse_text(path, source, spec, sha256)
     if spec.script_of:
-        fs = parse_source(path, script_blocks(source), BY_NAME[spec.script_of], sha256)
+        fs = parse_source(path, script_blocks(source), BY_NAME[script_language(source, spec.script_of)], sha256)
         fs.language = spec.name
         return fs
     parser, query = compiled(spec.name)
@@ -176,6 +179,18 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
 
 
 _SCRIPT = re.compile(rb"(<script\b[^>]*>)(.*?)</script\s*>", re.S | re.I)
+
+
+_SCRIPT_LANG = re.compile(rb"<script\b[^>]*\blang\s*=\s*[\"']?(\w+)", re.I)
+_SCRIPT_LANGUAGES = {b"ts": "typescript", b"typescript": "typescript", b"tsx": "tsx", b"jsx": "javascript"}
+
+
+def script_language(source: bytes, default: str) -> str:
+    """The language a component's scripts are written in, by their `lang` (`<script setup lang="ts">`):
+    a plain `<script>` is JavaScript, JSX included (vue-element-admin's Item.vue, parsed as TypeScript,
+    lost its render function)."""
+    m = _SCRIPT_LANG.search(source)
+    return _SCRIPT_LANGUAGES.get(m.group(1).lower(), default) if m else default
 
 
 def script_blocks(source: bytes) -> bytes:

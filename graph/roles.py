@@ -17,7 +17,7 @@ SOURCE, TEST, EXAMPLE, DOC, BENCH, VENDORED, GENERATED = "source", "test", "exam
 
 _DIR_ROLES = {
     "test": TEST, "tests": TEST, "testing": TEST, "__tests__": TEST, "spec": TEST, "specs": TEST,
-    "testdata": TEST, "fixtures": TEST,
+    "testdata": TEST, "fixtures": TEST, "mock": TEST, "mocks": TEST, "__mocks__": TEST,  # test doubles, a mock server
     "example": EXAMPLE, "examples": EXAMPLE, "demo": EXAMPLE, "demos": EXAMPLE, "samples": EXAMPLE,
     "doc": DOC, "docs": DOC, "documentation": DOC,
     "bench": BENCH, "benches": BENCH, "benchmark": BENCH, "benchmarks": BENCH,
@@ -30,6 +30,8 @@ _DIR_ROLES = {
 # `Polly.Specs/`, `App.IntegrationTests/`, `Json.Benchmarks/`, `Json.Samples/`
 _PROJECT_ROLES = re.compile(r".+\.(?:(?P<test>(?:unit|integration|functional|acceptance)?tests?|specs?|testing)|"
                             r"(?P<bench>benchmarks?|perf)|(?P<example>samples?|examples?|demos?))$", re.I)
+# a front-end app's pages and components: below them an `example` or `documentation` folder is a page of the app
+_APP_PAGES = {"views", "pages", "components", "routes", "screens"}
 # only at the repository's top: a C project's copies (ujson's, redis's `deps/`), where a web app's own
 # `app/deps/` holds its dependency-injection code (FastAPI's convention; sweep 13)
 _TOP_DIR_ROLES = {"deps": VENDORED}
@@ -53,8 +55,10 @@ def file_role(path: str) -> str:
         return VENDORED
     if len(parts) > 1 and parts[0].lower() in _TOP_DIR_ROLES:
         return _TOP_DIR_ROLES[parts[0].lower()]
-    for part in parts[:-1]:
+    for i, part in enumerate(parts[:-1]):
         role = _DIR_ROLES.get(part.lower())
+        if role in (EXAMPLE, DOC) and any(p.lower() in _APP_PAGES for p in parts[:i]):
+            continue  # a web app's page named so (`src/views/example/create.vue`, routed like any other)
         if role:
             return role
         project = _PROJECT_ROLES.match(part)

@@ -518,6 +518,11 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     # a Markdown heading in a Rust doc comment (serde_json's lib.rs) is a title, its hashes no words
     ("//! # Serde JSON\n//!\n//! JSON is a ubiquitous open-standard format.", "Serde JSON. JSON is a ubiquitous open-standard format."),
     ("## Pricing rules\n#\n# Applied at checkout.", "Pricing rules. Applied at checkout."),
+    # JavaScript imports commented out, without their semicolons (sweep 14)
+    ("// import openWindow from '@/utils/open-window'\n// Opens the sign-in window.", "Opens the sign-in window."),
+    ("// import { getToken } from 'api/qiniu'", ""),
+    ("// const qiniu = require('qiniu')", ""),
+    ("// Imports products from the catalog.", "Imports products from the catalog."),
 ])
 def test_comment_cleaning(comment, expected):
     assert clean_comment(comment) == expected
@@ -1152,6 +1157,27 @@ button { color: red; }
     svelte = b'<script context="module">\n  export function total(items) { return items.length; }\n</script>\n\n<p>{total(items)}</p>\n'
     fs = parse_source("src/Cart.svelte", svelte, BY_NAME["svelte"], "0")
     assert [(d.qualname, d.start_line) for d in fs.definitions] == [("total", 2)]
+
+
+def test_a_components_plain_script_is_javascript_with_jsx():
+    """vue-element-admin's Sidebar/Item.vue: a plain `<script>` with a JSX render function, parsed as
+    TypeScript, had syntax errors and no definitions."""
+    vue = b"""<script>
+export default {
+  name: 'MenuItem',
+  render(h, context) {
+    const vnodes = []
+    vnodes.push(<svg-icon icon-class={context.props.icon}/>)
+    return vnodes
+  }
+}
+</script>
+"""
+    fs = parse_source("src/layout/components/Sidebar/Item.vue", vue, BY_NAME["vue"], "0")
+    assert fs.syntax_errors == 0 and "render" in {d.name for d in fs.definitions}
+    typed = b'<script lang="ts">\nexport function total(items: Item[]): number { return items.length }\n</script>\n'
+    fs = parse_source("src/Cart.vue", typed, BY_NAME["vue"], "0")
+    assert fs.syntax_errors == 0 and [d.qualname for d in fs.definitions] == ["total"]
 
 
 # --- Objective-C ------------------------------------------------------------------------------

@@ -340,3 +340,13 @@ def test_stacks_of_the_languages_added_since_name_their_innermost_frame():
     php = parse_query("it crashes\n" + stacks["src/Monolog/Formatter/NormalizerFormatter.php"], known)
     assert "illuminate" not in php.tokens
     assert parse_query("lib/rack/media_type.rb is wrong", known).mentioned_files == ["lib/rack/media_type.rb"]
+
+
+def test_a_keyword_shown_as_evidence_is_what_the_file_matched():
+    """Sweep 14: `keywords: x_forwarded_proto_priority` was shown for rack's utils.rb, which holds only
+    `proto` and `priority`; a piece of a compound name is shown as that piece, a whole name as written."""
+    q = parse_query("Consider forwarded_priority and x_forwarded_proto_priority; progress bar refreshing")
+    assert q.words["proto"] == "proto" and q.words[tokenize("priority")[0]] == "priority"
+    assert q.words["x_forwarded_proto_priority"] == "x_forwarded_proto_priority"
+    assert q.words[tokenize("refreshing")[0]] == "refreshing"  # a plain word as written
+    assert parse_query("fix parseHTTPResponse").words["parsehttpresponse"] == "parseHTTPResponse"

@@ -51,6 +51,13 @@ from rag.engine import Engine
     ("pkg/openapi_spec.py", SOURCE),
     ("test/dio_test.dart", TEST),
     ("lib/plug/conn_test.exs", TEST),
+    # vue-element-admin: `src/views/example/` and `src/views/documentation/` are routed pages, `mock/` its
+    # development mock server (its utils.js answered above the real src/utils/index.js)
+    ("src/views/example/components/ArticleDetail.vue", SOURCE),
+    ("src/views/documentation/index.vue", SOURCE),
+    ("mock/utils.js", TEST),
+    ("src/__mocks__/api.js", TEST),
+    ("examples/views/app.py", EXAMPLE),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role

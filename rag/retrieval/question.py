@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from graph.errors import RagError
 from graph.languages import LANGUAGES, TEXT_FORMATS
-from graph.text import HAN_KANA
+from graph.text import HAN_KANA, split_identifier
 from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
 from rag.retrieval.tokenize import identifiers, tokenize
 
@@ -181,11 +181,9 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     counts: Counter = Counter()
     tokens, words = [], {}
     for word in identifiers(text):
-        # shown as the evidence's keyword: the word as written, but a Chinese or Japanese run (a whole
-        # sentence: 20,000 characters of a pasted log) or an overlong name by the token that matched
-        by_token = bool(HAN_KANA.search(word)) or len(word) > MAX_SHOWN_WORD
+        for token, shown in _shown_words(word).items():
+            words.setdefault(token, shown)
         for token in tokenize(word):
-            words.setdefault(token, token if by_token else word)
             counts[token] += 1
             if counts[token] <= MAX_TOKEN_REPEAT:
                 tokens.append(token)
@@ -197,6 +195,22 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
                        title_tokens=tokenize(title), innermost_file=innermost,
                        module_files=named_modules(text, partial_paths, known_files),
                        error_tokens=list(dict.fromkeys(t for kind, message in errors for t in tokenize(f"{kind} {message}"))))
+
+
+def _shown_words(word: str) -> dict[str, str]:
+    """How each token of a query word is shown as the evidence's keyword: the word as written, but a
+    piece of a compound name as that piece (a file matching `priority` of `x_forwarded_proto_priority`
+    does not contain the whole name: sweep 14), and a Chinese or Japanese run (a whole sentence: 20,000
+    characters of a pasted log) or an overlong name by the token that matched."""
+    tokens = tokenize(word)
+    if HAN_KANA.search(word) or len(word) > MAX_SHOWN_WORD:
+        return {token: token for token in tokens}
+    shown = {}
+    if len(tokens) > 1:
+        for piece in split_identifier(word):
+            for token in tokenize(piece):
+                shown.setdefault(token, piece)
+    return {token: shown.get(token, word) for token in tokens}
 
 
 def has_evidence(q: ParsedQuery) -> bool:
