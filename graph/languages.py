@@ -35,6 +35,7 @@ class LanguageSpec:
     # lines keep their numbers
     script_of: str = ""
     extends: str = ""  # a language whose query file of ours applies too (Objective-C is C)
+    first_branch_only: bool = False  # conditional compilation read as its first branch (graph/conditional.py)
 
     def language_pointer(self):
         return getattr(importlib.import_module(self.grammar_module), self.grammar_function)()
@@ -73,7 +74,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
                  ("tree_sitter_php",), LEADING_COMMENT, resolve.php_use),
     # (the C# wheel ships its tags.scm under a folder named `tree_sitter_c-sharp`, which no import reaches:
     # ours holds all of it)
-    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", (), LEADING_COMMENT, resolve.csharp_using),
+    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", (), LEADING_COMMENT, resolve.csharp_using,
+                 first_branch_only=True),
     LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin", "language", (), LEADING_COMMENT, resolve.kotlin_import),
     # Objective-C(++); a `.h` that declares an `@interface` or `@protocol` is one too (language_of)
     LanguageSpec("objc", (".m", ".mm"), "tree_sitter_objc", "language",

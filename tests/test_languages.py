@@ -1421,3 +1421,39 @@ def test_swifts_project_banner_and_section_marks_are_no_documentation():
               "//===----------------------------------------------------------------------===//\n\n"
               "// MARK: - Parsing\n\n/// A nested tree of argument definitions.\nstruct ArgumentSet {}\n")
     assert file_doc("swift", "Sources/ArgumentSet.swift", source) == "A nested tree of argument definitions."
+
+
+def test_csharps_conditional_compilation_is_read_as_its_first_branch():
+    """Newtonsoft.Json's JsonTextReader.cs: two base lists and two method openings side by side under
+    `#if`/`#else` lost the class, and 62 methods became top-level functions (42 files with syntax errors
+    of 945; 5 read so)."""
+    source = b"""namespace Shop
+{
+    /// <summary>A cart.</summary>
+#if HAVE_ASYNC
+    public partial class Cart : Basket, IAsyncDisposable
+#else
+    public partial class Cart : Basket
+#endif
+    {
+        /// <summary>Adds a product.</summary>
+#if HAVE_SPAN
+        public void Add(ReadOnlySpan<char> name)
+        {
+#else
+        public void Add(string name)
+        {
+#endif
+            Items.Add(name);
+        }
+
+        public int Count() => Items.Count;
+    }
+}
+"""
+    fs = parse_source("Src/Shop/Cart.cs", source, BY_NAME["csharp"], "0")
+    assert fs.syntax_errors == 0
+    assert defs(fs) == {"Cart": (CLASS, "class"), "Cart.Add": (FUNCTION, "method"), "Cart.Count": (FUNCTION, "method")}
+    assert [d.start_line for d in fs.definitions] == [5, 12, 21]  # lines as written, the first branch
+    assert doc_of(fs, "Cart") == "A cart." and doc_of(fs, "Cart.Add") == "Adds a product."
+    assert inherits(fs) == {("Cart", "Basket"), ("Cart", "IAsyncDisposable")}
