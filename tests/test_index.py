@@ -201,6 +201,12 @@ def test_syntax_errors_parse_partially_and_indexing_goes_on(shop):
     (shop / "shop" / "broken.py").write_text("def broken(:\n")
     r = run_rag("index", shop)
     assert "rag: warning: 1 file has syntax errors; indexed what parsed (shop/broken.py)" in r.stderr, r.stderr
+    # the repository's own code first, the most broken first (sweep 14: three test files were named, while
+    # the source files with the most errors were not)
+    (shop / "tests").mkdir(exist_ok=True)
+    (shop / "tests" / "test_a.py").write_text("def broken(:\n")
+    (shop / "shop" / "worse.py").write_text("def a(:\n    pass\ndef b(:\n    pass\nclass (:\n")
+    assert index(str(shop)).syntax_error_files == ["shop/worse.py", "shop/broken.py", "tests/test_a.py"]
 
 
 def test_symlink_loop_and_links_are_not_followed(shop):
