@@ -84,10 +84,10 @@ _PROSE_TAGS = {"brief", "short", "summary", "description", "desc", "fileoverview
 _ENDING_TAGS = {"param", "tparam", "arg", "argument", "returns", "return", "retval", "throws", "throw",
                 "exception", "see", "since", "author", "version", "deprecated", "example", "type", "typedef",
                 "template", "note", "todo", "remarks", "defaultvalue", "default", "property", "prop"}
-_SPANNING_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|code|literal)\b[^}\n]*\n[^}]*\}")
+_SPANNING_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|see|code|literal)\b[^}\n]*\n[^}]*\}")
 # `{@link Gson#fromJson(String, Class) label}` reads as its target (whose parameters may hold spaces),
 # `{@code new Gson()}` as all it holds
-_LINK_TAG = re.compile(r"\{@(?:link|linkcode|linkplain)\s+((?:[^\s(|}]|\([^)}]*\))+)[^}]*\}")
+_LINK_TAG = re.compile(r"\{@(?:link|linkcode|linkplain|see)\s+((?:[^\s(|}]|\([^)}]*\))+)[^}]*\}")
 _CODE_TAG = re.compile(r"\{@(?:code|literal)\s+([^}]*?)\s*\}")
 # C#'s XML documentation (`/// <summary>…</summary>`): the summary is the prose; a reference reads as its
 # name (`<see cref="T:A.Json"/>`, `<paramref name="value"/>`); the parameters, results and remarks end it
@@ -115,6 +115,10 @@ _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-
 # what is left of `//! # Title` (preprocessor lines are code), or of RDoc's `# = Title`
 _MARKDOWN_HEADING = re.compile(r"^(?:#{1,6}\s+(?=\S)|={1,6}\s+(?=[^\s=])(?!.*=$))")
 _LUA_LONG_COMMENT = re.compile(r"^--\[(=*)\[(.*?)\]\1\]", re.S | re.M)  # `--[[ … ]]`, `--[==[ … ]==]`
+# (and KDoc's and rustdoc's `[JsonDataException]`, a name in brackets)
+_MARKDOWN_LINK = re.compile(r"(?<![\w)\]])\[([^\]\n]+)\](?:\((?:https?://|#|\.{0,2}/)[^)\s]*\)|\[[A-Za-z][\w.#:/-]*\])|"
+                            r"(?<![\w)\]])\[([A-Za-z_][\w.#:]*)\](?![\[(])")
+_RDOC_CODE = re.compile(r"(?<![\w+])\+([\w.#:?!]+)\+(?![\w+])")
 _RDOC_BLOCK = re.compile(r"^=(?:begin|end)\b")  # Ruby's block comment: `=begin` … `=end`
 _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `***** Models for tests *****`
 
@@ -388,7 +392,12 @@ def clean_comment(text: str) -> str:
             if line:
                 continue
             in_note = False  # the blank line after the note is kept: it ends the prose above the note too
+        if line.startswith("```"):
+            break  # a Markdown code block: an example follows the prose (moshi's KDoc, Rust's docs)
         line = _CODE_TAG.sub(r"\1", _LINK_TAG.sub(r"\1", line))  # before the code test: a line may end in a tag's `}`
+        # a Markdown link reads as its text (`[RFC 3339](https://…)`, KDoc's `[Moshi.Builder][com.squareup.moshi.Moshi.Builder]`),
+        # RDoc's `+code+` as the code
+        line = _RDOC_CODE.sub(r"\1", _MARKDOWN_LINK.sub(lambda m: m.group(1) or m.group(2), line))
         if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line) or _RDOC_BLOCK.match(line):
             continue
         line = _without_art(line)

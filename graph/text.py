@@ -7,7 +7,8 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`'\"])")
+# (an abbreviation's full stop ends no sentence: "Formats prices, e.g. 1999 as $19.99")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bcf\.)\s+(?=[A-Z(`'\"])")
 
 STOPWORDS = frozenset("""
 a an and are as at be been but by can could do does for from had has have how i if in into is it its
@@ -115,7 +116,13 @@ def content_words(text: str) -> list[str]:
 
 
 def first_sentence(text: str, max_words: int = 25) -> str:
-    """The first sentence of a docstring or comment, cut to `max_words` words."""
+    """The first sentence of a docstring or comment, cut to `max_words` words.
+
+    >>> first_sentence("Converts a date to ISO 8601 (e.g. 2024-01-31). Leaves the time alone.")
+    'Converts a date to ISO 8601 (e.g. 2024-01-31).'
+    >>> first_sentence("Shows the total, i.e. Cart.total(), as text. Cents are rounded.")
+    'Shows the total, i.e. Cart.total(), as text.'
+    """
     text = text.strip()
     if not text:
         return ""

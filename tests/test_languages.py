@@ -473,7 +473,7 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("// TODO: remove when the enum goes", ""),
     # RDoc: a `= Title` line (sinatra-contrib's "= Sinatra::JSON"), `=begin`/`=end` around a block comment,
     # C#'s XML documentation
-    ("# = Sinatra::JSON\n#\n# Adds a helper method, called +json+.", "Sinatra::JSON. Adds a helper method, called +json+."),
+    ("# = Sinatra::JSON\n#\n# Adds a helper method, called +json+.", "Sinatra::JSON. Adds a helper method, called json."),
     ("=begin\nParses the routes.\n=end", "Parses the routes."),
     ("/// <summary>\n/// Converts to <see cref=\"T:Newtonsoft.Json.Linq.JToken\"/>.\n/// </summary>\n/// <param name=\"o\">x</param>",
      "Converts to JToken."),
@@ -523,6 +523,16 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
     ("// import { getToken } from 'api/qiniu'", ""),
     ("// const qiniu = require('qiniu')", ""),
     ("// Imports products from the catalog.", "Imports products from the catalog."),
+    # Markdown's and KDoc's links read as their text, a code block ends the prose, RDoc's +code+ is the
+    # code, PHP's inline {@see} its target (sweep 14: moshi's summary ended in `Moshi moshi = new …`)
+    ("/**\n * Formats dates using [RFC 3339](https://www.ietf.org/rfc/rfc3339.txt) on your\n"
+     " * [Moshi.Builder][com.squareup.moshi.Moshi.Builder]:\n * ```\n * Moshi moshi = new Moshi.Builder()\n * ```\n */",
+     "Formats dates using RFC 3339 on your Moshi.Builder:"),
+    ("/** Throws a [JsonDataException] when a[key][0] is missing, see [1]. */",
+     "Throws a JsonDataException when a[key][0] is missing, see [1]."),
+    ("# +read+ behaves like IO#read; a+b+c stays.", "read behaves like IO#read; a+b+c stays."),
+    ("/**\n * Represents the log levels, see {@see https://example.org/levels}\n * for their names.\n */",
+     "Represents the log levels, see https://example.org/levels for their names."),
 ])
 def test_comment_cleaning(comment, expected):
     assert clean_comment(comment) == expected
