@@ -1,7 +1,7 @@
 """Past changes as evidence on repositories nothing was chosen on: a time split mined from each one's history.
 
     python bench/history_elsewhere.py --clones DIR --repos astropy,sympy,... [--work DIR] [--mine 400]
-                                      [--cap 200] [--out DIR]
+                                      [--cap 200] [--out DIR] [--splits DIR]
 
 The history signal's weight and depth were chosen on rich, scrapy and networkx (bench/time_split.py).
 Here the same judgement is made on other repositories, with labeled queries mined from their own
@@ -21,6 +21,7 @@ Writes history_elsewhere.json and history_elsewhere.md to --out (bench/results/h
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -66,16 +67,33 @@ def split(name: str, clone: str, work: str, mine_n: int, cap: int) -> tuple[str,
     return cut, after[:cap]
 
 
+def fixed_split(name: str, clone: str, work: str, mine_n: int, cap: int, splits: str | None) -> tuple[str, list[dict]]:
+    """The split kept in `splits/NAME.json` when there is one, else mined (and kept there): what a source
+    file is changes with the code that mines it (a folder's role, a new language), so two versions of rag
+    are compared on one split, not on each one's own."""
+    path = os.path.join(splits, f"{name}.json") if splits else None
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            kept = json.load(f)
+        return kept["cut"], kept["rows"]
+    cut, rows = split(name, clone, work, mine_n, cap)
+    if path:
+        os.makedirs(splits, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"cut": cut, "rows": rows}, f)
+    return cut, rows
+
+
 def _ancestor(repo: str, commit: str, of: str) -> bool:
     return subprocess.run(["git", "-C", repo, "merge-base", "--is-ancestor", commit, of], capture_output=True).returncode == 0
 
 
-def run_repo(name: str, clone: str, work: str, mine_n: int, cap: int) -> dict:
+def run_repo(name: str, clone: str, work: str, mine_n: int, cap: int, splits: str | None = None) -> dict:
     from eval.dataset import labeled_from_rows
     from rag.engine import Engine
     from rag.settings import RetrievalSettings
 
-    cut, rows = split(name, clone, work, mine_n, cap)
+    cut, rows = fixed_split(name, clone, work, mine_n, cap, splits)
     tree = checkout_copy(clone, os.path.join(work, f"{name}@{cut[:12]}"), cut)
     start = time.perf_counter()
     engine = Engine.open(tree, refresh=True)
@@ -111,10 +129,11 @@ def main() -> None:
     ap.add_argument("--mine", type=int, default=400, help="labeled queries mined from the tip (default 400)")
     ap.add_argument("--cap", type=int, default=200, help="queries asked per repository at most (default 200)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "history"))
+    ap.add_argument("--splits", help="a folder of kept splits (NAME.json: cut and rows): used when there, written when not")
     args = ap.parse_args()
     report = {}
     for name in args.repos.split(","):
-        report[name] = run_repo(name, os.path.join(args.clones, name), args.work, args.mine, args.cap)
+        report[name] = run_repo(name, os.path.join(args.clones, name), args.work, args.mine, args.cap, args.splits)
         print(name, {k: (v["n"], v["acc1"], v["acc5"]) for k, v in report[name]["results"].items()}, file=sys.stderr, flush=True)
     write_results(args.out, "history_elsewhere", report, markdown)
 
