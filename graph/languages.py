@@ -85,8 +85,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("swift", (".swift",), "tree_sitter_swift", "language", (), LEADING_COMMENT, resolve.swift_import),
     LanguageSpec("scala", (".scala", ".sc"), "tree_sitter_scala", "language", (), LEADING_COMMENT, resolve.scala_import),
     # (the grammar of the Dart project's maintainers, grammar-orchard, built from its sdist)
-    LanguageSpec("lua", (".lua",), "tree_sitter_lua", "language",
-                 ("tree_sitter_lua",), LEADING_COMMENT, resolve.lua_require),
+    LanguageSpec("lua", (".lua",), "tree_sitter_lua", "language", (), LEADING_COMMENT, resolve.lua_require),
     LanguageSpec("elixir", (".ex", ".exs"), "tree_sitter_elixir", "language", (), ELIXIR_ATTRIBUTE, resolve.elixir_alias),
     LanguageSpec("dart", (".dart",), "tree_sitter_dart_orchard", "language", (), LEADING_COMMENT, resolve.dart_import),
 )

@@ -115,8 +115,9 @@ _RULER = re.compile(r"^[^\w\s]{3,}$")  # a line of only punctuation: `/////`, `-
 # what is left of `//! # Title` (preprocessor lines are code), or of RDoc's `# = Title`
 _MARKDOWN_HEADING = re.compile(r"^(?:#{1,6}\s+(?=\S)|={1,6}\s+(?=[^\s=])(?!.*=$))")
 _LUA_LONG_COMMENT = re.compile(r"^--\[(=*)\[(.*?)\]\1\]", re.S | re.M)  # `--[[ … ]]`, `--[==[ … ]==]`
-# (and KDoc's and rustdoc's `[JsonDataException]`, a name in brackets)
-_MARKDOWN_LINK = re.compile(r"(?<![\w)\]])\[([^\]\n]+)\](?:\((?:https?://|#|\.{0,2}/)[^)\s]*\)|\[[A-Za-z][\w.#:/-]*\])|"
+# (and KDoc's and rustdoc's `[JsonDataException]`, a name in brackets, Scaladoc's `[[Decoder]]`)
+_MARKDOWN_LINK = re.compile(r"(?<![\w)\]])\[\[([^\]\n]+)\]\]|"
+                            r"(?<![\w)\]])\[([^\]\n]+)\](?:\((?:https?://|#|\.{0,2}/)[^)\s]*\)|\[[A-Za-z][\w.#:/-]*\])|"
                             r"(?<![\w)\]])\[([A-Za-z_][\w.#:]*)\](?![\[(])")
 _RDOC_CODE = re.compile(r"(?<![\w+])\+([\w.#:?!]+)\+(?![\w+])")
 _RDOC_BLOCK = re.compile(r"^=(?:begin|end)\b")  # Ruby's block comment: `=begin` … `=end`
@@ -232,7 +233,7 @@ def _add_definition(raw_defs, node, name_node, capture_kind, reserved: frozenset
         subkind = {"struct_type": "struct", "interface_type": "interface"}.get(inner.type if inner else "")
     elif node.type == "class_declaration":  # Kotlin's interface, Swift's struct, enum and actor: by the keyword
         subkind = next((c.type for c in node.children if c.type in ("interface", "struct", "enum", "actor")), None)
-    elif node.type == "call" and capture_kind in ("module", "protocol"):  # Elixir: every form is a call
+    elif node.type == "call" and capture_kind in ("module", "protocol", "impl"):  # Elixir: every form is a call
         subkind = capture_kind
     if subkind is None:
         if capture_kind in _FUNCTION_CAPTURES or capture_kind in ("class", "interface", "struct", "enum", "trait"):
@@ -285,13 +286,24 @@ def _nest(raw_defs, owners, spec):
         by_name_node[name_node.start_byte] = qualname
         spans.append((node.start_byte, node.end_byte, qualname))
         stack.append((node.end_byte, qualname, kind))
-    return _one_per_qualname(out), by_name_node, spans
+    return _one_per_qualname(out, clauses=spec.name == "elixir"), by_name_node, spans
 
 
-def _one_per_qualname(definitions: list[Definition]) -> list[Definition]:
+def _one_per_qualname(definitions: list[Definition], clauses: bool = False) -> list[Definition]:
     """The same qualname twice: overloads before their implementation (TypeScript signatures, Python's
     `@overload` stubs), or a redefinition. Keep the longest, the implementation, with the first doc
-    among them when it has none, so that names stay unique per file."""
+    among them when it has none, so that names stay unique per file. With `clauses` (Elixir's
+    `def f(a)`, `def f(a, b)`, `defp f(…)`) they are one function: from the first clause, where its `@doc`
+    stands (plug's public `read_part_headers/2` at 1226, not its private `/7` at 1239), to the last."""
+    if clauses:
+        first: dict[str, Definition] = {}
+        for d in definitions:
+            if d.qualname not in first:
+                first[d.qualname] = d
+            else:
+                f = first[d.qualname]
+                first[d.qualname] = replace(f, end_line=max(f.end_line, d.end_line), doc=f.doc or d.doc)
+        return [first[d.qualname] for d in definitions if first[d.qualname].start_line == d.start_line]
     kept: dict[str, Definition] = {}
     doc: dict[str, str] = {}
     for d in definitions:
@@ -397,7 +409,7 @@ def clean_comment(text: str) -> str:
         line = _CODE_TAG.sub(r"\1", _LINK_TAG.sub(r"\1", line))  # before the code test: a line may end in a tag's `}`
         # a Markdown link reads as its text (`[RFC 3339](https://…)`, KDoc's `[Moshi.Builder][com.squareup.moshi.Moshi.Builder]`),
         # RDoc's `+code+` as the code
-        line = _RDOC_CODE.sub(r"\1", _MARKDOWN_LINK.sub(lambda m: m.group(1) or m.group(2), line))
+        line = _RDOC_CODE.sub(r"\1", _MARKDOWN_LINK.sub(lambda m: next(filter(None, m.groups())), line))
         if _DIRECTIVE.match(line) or _CODE_LINE.search(line) or _ascii_art(line) or _RDOC_BLOCK.match(line):
             continue
         line = _without_art(line)
@@ -553,7 +565,7 @@ _ELIXIR_DEF_ATTRIBUTES = {"spec", "impl", "deprecated", "decorate", "dialyzer", 
 def _elixir_doc(node) -> str:
     """An Elixir module's `@moduledoc` (the first statements of its body), a function's `@doc` (the
     attributes right above its `def`); `false` hides it, and says nothing."""
-    if _text(node.child_by_field_name("target")) in ("defmodule", "defprotocol"):
+    if _text(node.child_by_field_name("target")) in ("defmodule", "defprotocol", "defimpl"):
         body = next((c for c in node.named_children if c.type == "do_block"), None)
         attributes = [c for c in (body.named_children if body is not None else ())][:3]
         wanted = "moduledoc"
@@ -657,11 +669,14 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
                     and child.start_point[0] <= last_row + 1):
                 current = []  # right above a directive it explains the directive ("disable warnings … in MSVC")
             if (past_preamble and current and not in_preamble and child.start_point[0] <= last_row + 1
-                    and (spec.name in _C_LANGUAGES or (spec.name in _JS_LANGUAGES and child.type != "export_statement"))):
+                    and (spec.name in _C_LANGUAGES + _DOC_COMMENT_LANGUAGES
+                         or (spec.name in _JS_LANGUAGES and child.type != "export_statement"))):
                 current = []  # below the includes and right above code it is that code's comment (ujson's
                 #               decode.c: "Import JSONDecodeError from ujson.c" over an `extern`); in JS/TS
                 #               unless the code is what the file exports (zod's schemas.ts was "Register
-                #               English as the default locale…", the comment on a private helper)
+                #               English as the default locale…", the comment on a private helper); in Dart and
+                #               Lua whatever the code is (dio's headers.dart read "The signature that iterates
+                #               header fields.", a typedef's `///`; telescope's __files.lua a function's LuaDoc)
             if past_preamble and current and child.start_point[0] <= last_row + 1 and child.type in _VALUE_DECLARATIONS:
                 current = []  # below the imports and right above a constant or a property it is that value's
                 #               comment: moshi's KotlinJsonAdapterFactory.kt read "Classes annotated with this
@@ -696,6 +711,7 @@ def namesake_doc(path: str, definitions: list[Definition]) -> str:
 
 _JS_LANGUAGES = ("javascript", "typescript", "tsx")
 _C_LANGUAGES = ("c", "cpp")
+_DOC_COMMENT_LANGUAGES = ("dart", "lua")  # a comment right above code documents that code, never the file
 _SUITE_CALLS = ("describe", "suite", "context")  # Jest, Mocha, Vitest; `describe.skip(...)` too
 
 

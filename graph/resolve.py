@@ -315,14 +315,20 @@ def scala_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
 # --- Lua --------------------------------------------------------------------------------------
 
 def lua_require(importer: str, imp: Import, files: RepoFiles) -> list[str]:
-    """`require("shop.cart")` finds `shop/cart.lua` or `shop/cart/init.lua` on the package path (`lua/`,
-    `src/`, the root), found as the file ending so; a rock's module (`cjson`) is external."""
+    """`require("shop.cart")` finds `shop/cart.lua` or `shop/cart/init.lua` on the package path: below a
+    `lua/`, `src/` or `lib/` folder or the root first (Neovim's `plugin/telescope.lua` is a startup script
+    no `require("telescope")` loads: `lua/telescope/init.lua` is), else wherever a file ends so; a rock's
+    module (`cjson`) is external."""
     path = imp.module.replace(".", "/")
-    for suffix in (f"{path}.lua", f"{path}/init.lua"):
-        hits = files.ending_with(suffix)
-        if hits:
-            return _closest(hits, importer)
-    return []
+    hits = [p for suffix in (f"{path}.lua", f"{path}/init.lua") for p in files.ending_with(suffix)]
+    on_path = [p for p in hits if posixpath.basename(_lua_root(p, path)) in ("", "lua", "src", "lib")]
+    return _closest(on_path or hits, importer)[:1]
+
+
+def _lua_root(file: str, module_path: str) -> str:
+    """The folder a Lua module's file is found below: `lua/` of `lua/telescope/init.lua` for `telescope`."""
+    tail = f"{module_path}/init.lua" if file.endswith(f"{module_path}/init.lua") else f"{module_path}.lua"
+    return file[: len(file) - len(tail)].rstrip("/")
 
 
 # --- Elixir -----------------------------------------------------------------------------------
@@ -365,7 +371,19 @@ def dart_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     if not uri.startswith("package:"):
         return _first_existing(files, (posixpath.join(posixpath.dirname(importer), uri),))
     package, _, rest = uri[len("package:"):].partition("/")
-    return _closest(files.ending_with(f"{package}/lib/{rest}"), importer) or _first_existing(files, (f"lib/{rest}",))
+    named = _closest(files.ending_with(f"{package}/lib/{rest}"), importer) or _first_existing(files, (f"lib/{rest}",))
+    if named:
+        return named
+    # a package whose folder its name only ends with (dio's `dio_web_adapter` in `plugins/web_adapter/`):
+    # the one such folder holding the file
+    hits = [p for p in files.ending_with(f"lib/{rest}") if _dart_package_folder(p, rest) and
+            package.endswith(_dart_package_folder(p, rest))]
+    return hits if len(hits) == 1 else []
+
+
+def _dart_package_folder(file: str, rest: str) -> str:
+    """The name of the folder whose `lib/` holds `rest`: `web_adapter` of `plugins/web_adapter/lib/src/x.dart`."""
+    return posixpath.basename(file[: len(file) - len(f"lib/{rest}")].rstrip("/"))
 
 
 # --- formats read by their lines (graph/parse_text.py) --------------------------------------------

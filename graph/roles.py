@@ -30,6 +30,9 @@ _DIR_ROLES = {
 # `Polly.Specs/`, `App.IntegrationTests/`, `Json.Benchmarks/`, `Json.Samples/`
 _PROJECT_ROLES = re.compile(r".+\.(?:(?P<test>(?:unit|integration|functional|acceptance)?tests?|specs?|testing)|"
                             r"(?P<bench>benchmarks?|perf)|(?P<example>samples?|examples?|demos?))$", re.I)
+# a folder named for an example or demo: dio's `example_dart/` and `example_flutter_app/`, `dio_flutter_example/`
+# (its example apps answered questions about the library: sweep 15)
+_EXAMPLE_DIR = re.compile(r"(?:examples?|demos?|samples?)[_-].+|.+[_-](?:examples?|demos?|samples?)", re.I)
 # a front-end app's pages and components: below them an `example` or `documentation` folder is a page of the app
 _APP_PAGES = {"views", "pages", "components", "routes", "screens"}
 # only at the repository's top: a C project's copies (ujson's, redis's `deps/`), where a web app's own
@@ -56,7 +59,7 @@ def file_role(path: str) -> str:
     if len(parts) > 1 and parts[0].lower() in _TOP_DIR_ROLES:
         return _TOP_DIR_ROLES[parts[0].lower()]
     for i, part in enumerate(parts[:-1]):
-        role = _DIR_ROLES.get(part.lower())
+        role = _DIR_ROLES.get(part.lower()) or (EXAMPLE if _EXAMPLE_DIR.match(part) else None)
         if role in (EXAMPLE, DOC) and any(p.lower() in _APP_PAGES for p in parts[:i]):
             continue  # a web app's page named so (`src/views/example/create.vue`, routed like any other)
         if role:

@@ -530,6 +530,7 @@ def test_a_header_in_cpp_is_parsed_as_cpp(tmp_path):
      "Formats dates using RFC 3339 on your Moshi.Builder:"),
     ("/** Throws a [JsonDataException] when a[key][0] is missing, see [1]. */",
      "Throws a JsonDataException when a[key][0] is missing, see [1]."),
+    ("/** Utilities and instances for [[Decoder]]. */", "Utilities and instances for Decoder."),
     ("# +read+ behaves like IO#read; a+b+c stays.", "read behaves like IO#read; a+b+c stays."),
     ("/**\n * Represents the log levels, see {@see https://example.org/levels}\n * for their names.\n */",
      "Represents the log levels, see https://example.org/levels for their names."),
@@ -1238,16 +1239,16 @@ def test_dart():
     files = parsed("dart")
     cart, model = files["lib/src/cart.dart"], files["lib/src/model/product.dart"]
 
-    # the license above the imports is no summary; the class's `///` doc below them is (as in Java);
-    # constructors and abstract members are no definitions, getters with a body are methods
+    # the license above the imports is no summary; the class the file is named after speaks for it;
+    # constructors are no definitions, getters are methods, an abstract member's signature is one
     assert cart.doc == "A shopping cart: the products a customer is about to buy."
     assert defs(cart) == {"Cart": (CLASS, "class"), "Cart.add": (FUNCTION, "method"),
                           "Cart.label": (FUNCTION, "method"), "Cart.compareTo": (FUNCTION, "method"),
                           "mergeCarts": (FUNCTION, "function")}
     assert doc_of(cart, "Cart.add") == "Puts a product in the cart."  # above its `@override`
-    assert defs(model) == {"Product": (CLASS, "class"), "Basket": (CLASS, "class"), "Shipping": (CLASS, "enum"),
-                           "Weighed": (CLASS, "mixin"), "Prices": (CLASS, "extension"),
-                           "Prices.totalCents": (FUNCTION, "method")}
+    assert defs(model) == {"Product": (CLASS, "class"), "Basket": (CLASS, "class"), "Basket.count": (FUNCTION, "method"),
+                           "Shipping": (CLASS, "enum"), "Weighed": (CLASS, "mixin"), "Weighed.grams": (FUNCTION, "method"),
+                           "Prices": (CLASS, "extension"), "Prices.totalCents": (FUNCTION, "method")}
     assert model.doc == "Products of the catalog, and what holds them."  # the library's doc
     assert files["lib/shop.dart"].doc == "The shop's public API: the cart and the catalog model."
 
@@ -1295,9 +1296,10 @@ def test_lua():
     assert product.doc == "A product of the catalog, priced in cents."
     assert files["lua/shop/init.lua"].doc == "The shop's entry point: the cart and the catalog model."
     # the license is no summary, the class the file is named after is; below the module's requires and
-    # table, a function's doc speaks for a module of functions
+    # table, a function's LuaDoc is that function's, not the module's (telescope's __files.lua read
+    # "Special keys: opts.search_dirs", the doc of live_grep: sweep 15)
     assert cart.doc == "A shopping cart: the products a customer is about to buy."
-    assert fmt.doc == 'Formats prices in cents as dollars, e.g. 1999 -> "$19.99".'
+    assert fmt.doc == ""
 
     assert list(imports(cart)) == ["cjson", "shop.model.product", "shop.util.price_formatter"]
     assert resolve("lua", "lua/shop/init.lua", "shop.cart") == ["lua/shop/cart.lua"]
@@ -1467,3 +1469,62 @@ def test_csharps_conditional_compilation_is_read_as_its_first_branch():
     assert [d.start_line for d in fs.definitions] == [5, 12, 21]  # lines as written, the first branch
     assert doc_of(fs, "Cart") == "A cart." and doc_of(fs, "Cart.Add") == "Adds a product."
     assert inherits(fs) == {("Cart", "Basket"), ("Cart", "IAsyncDisposable")}
+
+
+# --- found by a user's sweep of Dart, Lua and Elixir (sweep 15) ---------------------------------------
+
+def test_lua_functions_in_a_table_are_each_a_definition_at_its_line():
+    """telescope's pickers.lua: `Layout { mount = function … end, unmount = …, update = … }` gave one
+    definition, `mount`, at the table's line; the grammar's tags.scm makes the table the definition."""
+    source = (b"local layout = Layout {\n  -- Shows the picker.\n  mount = function(self)\n    return 1\n  end,\n"
+              b"  unmount = function(self) end,\n}\n")
+    fs = parse_source("lua/telescope/pickers.lua", source, BY_NAME["lua"], "0")
+    assert [(d.qualname, d.start_line) for d in fs.definitions] == [("mount", 3), ("unmount", 6)]
+    assert doc_of(fs, "mount") == "Shows the picker."
+
+
+def test_a_lua_require_finds_the_module_on_the_package_path():
+    """`require("telescope")` resolved to Neovim's startup script `plugin/telescope.lua`, not to
+    `lua/telescope/init.lua`."""
+    files = RepoFiles.of(["plugin/telescope.lua", "lua/telescope/init.lua", "lua/telescope/pickers.lua"])
+    require = BY_NAME["lua"].resolve_import
+    assert require("lua/telescope/pickers.lua", Import("telescope"), files) == ["lua/telescope/init.lua"]
+    assert require("plugin/telescope.lua", Import("telescope.pickers"), files) == ["lua/telescope/pickers.lua"]
+    assert require("a.lua", Import("plenary.job"), files) == []
+
+
+def test_dart_imports_of_a_monorepos_packages_and_conditional_imports():
+    """dio: `package:dio_web_adapter/…` lives in `plugins/web_adapter/` (its name is in its pubspec.yaml,
+    which is not indexed): the one folder its name ends with; a conditional import's other file counts."""
+    files = RepoFiles.of(["dio/lib/dio.dart", "dio/lib/src/adapters/io_adapter.dart", "dio/lib/src/adapters/browser_adapter.dart",
+                          "plugins/web_adapter/lib/src/adapter.dart", "plugins/cookie_manager/lib/src/adapter.dart"])
+    resolve_dart = BY_NAME["dart"].resolve_import
+    assert resolve_dart("dio/lib/src/x.dart", Import("package:dio_web_adapter/src/adapter.dart"), files) == \
+        ["plugins/web_adapter/lib/src/adapter.dart"]
+    assert resolve_dart("dio/lib/src/x.dart", Import("package:other/src/adapter.dart"), files) == []  # no folder it ends with
+    source = b"import 'adapters/io_adapter.dart' if (dart.library.js_interop) 'adapters/browser_adapter.dart';\n"
+    fs = parse_source("dio/lib/src/dio.dart", source, BY_NAME["dart"], "0")
+    assert sorted(imports(fs)) == ["adapters/browser_adapter.dart", "adapters/io_adapter.dart"]
+
+
+def test_a_dart_doc_comment_below_the_imports_is_its_declarations():
+    """dio's headers.dart was summarised "The signature that iterates header fields.", a typedef's `///`
+    below the imports: the class the file is named after speaks for it."""
+    source = (b"import 'utils.dart';\n\n/// The signature that iterates header fields.\n"
+              b"typedef HeaderForEachCallback = void Function(String name, List<String> values);\n\n"
+              b"/// The headers class for requests and responses.\nclass Headers {\n  void clear() {}\n}\n")
+    assert parse_source("dio/lib/src/headers.dart", source, BY_NAME["dart"], "0").doc == \
+        "The headers class for requests and responses."
+
+
+def test_an_elixir_implementation_and_a_function_of_several_clauses():
+    """plug's `defimpl Inspect, for: Plug.Conn` left `inspect` a top-level function heading every summary;
+    `read_part_headers` pointed at its private 7-argument clause (line 1239), not its documented public one."""
+    source = (b'defmodule Plug.Conn do\n  @doc "Reads the headers of a part."\n  def read_part_headers(conn, opts) do\n'
+              b"    read_part_headers(conn, opts, 1)\n  end\n\n  defp read_part_headers(conn, opts, n) do\n    n\n  end\nend\n\n"
+              b"defimpl Inspect, for: Plug.Conn do\n  def inspect(conn, opts), do: conn\nend\n")
+    fs = parse_source("lib/plug/conn.ex", source, BY_NAME["elixir"], "0")
+    assert [(d.qualname, d.subkind, d.start_line, d.end_line) for d in fs.definitions] == [
+        ("Plug.Conn", "module", 1, 10), ("Plug.Conn.read_part_headers", "method", 3, 9),
+        ("Inspect", "impl", 12, 14), ("Inspect.inspect", "method", 13, 13)]
+    assert doc_of(fs, "Plug.Conn.read_part_headers") == "Reads the headers of a part."

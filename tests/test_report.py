@@ -350,3 +350,21 @@ def test_a_keyword_shown_as_evidence_is_what_the_file_matched():
     assert q.words["x_forwarded_proto_priority"] == "x_forwarded_proto_priority"
     assert q.words[tokenize("refreshing")[0]] == "refreshing"  # a plain word as written
     assert parse_query("fix parseHTTPResponse").words["parsehttpresponse"] == "parseHTTPResponse"
+
+
+def test_a_flutter_stack_through_logcat_names_every_frame_in_the_repository():
+    """Sweep 15: Android's logcat prefix (`E/flutter ( 6120): `) hid a whole Dart stack, and of a plain one
+    only the innermost frame counted (its `package:` path was looked up, the line kept it unreplaced)."""
+    known = frozenset({"dio/lib/src/adapters/io_adapter.dart", "dio/lib/src/dio_mixin.dart", "dio/lib/src/dio.dart",
+                       "example_dart/lib/formdata.dart"})
+    stack = ("Unhandled exception when the connection drops\n"
+             "E/flutter ( 6120): [ERROR:flutter/runtime/dart_vm_initializer.cc(41)] Unhandled Exception: HttpException\n"
+             "E/flutter ( 6120): #0      IOHttpClientAdapter._fetch.<anonymous closure> (package:dio/src/adapters/io_adapter.dart:150:13)\n"
+             "E/flutter ( 6120): #1      _rootRunUnary (dart:async/zone.dart:1407:47)\n"
+             "E/flutter ( 6120): #2      DioMixin.fetch (package:dio/src/dio_mixin.dart:522:7)\n"
+             "I/flutter ( 6120): #3      Dio.get (package:dio/src/dio.dart:12:3)\n")
+    q = parse_query(stack, known)
+    assert q.innermost_file == "dio/lib/src/adapters/io_adapter.dart"
+    assert q.mentioned_files == ["dio/lib/src/adapters/io_adapter.dart", "dio/lib/src/dio.dart", "dio/lib/src/dio_mixin.dart"]
+    assert parse_query(stack.replace("E/flutter ( 6120): ", "flutter: "), known).innermost_file == \
+        "dio/lib/src/adapters/io_adapter.dart"

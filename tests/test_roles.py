@@ -58,6 +58,13 @@ from rag.engine import Engine
     ("mock/utils.js", TEST),
     ("src/__mocks__/api.js", TEST),
     ("examples/views/app.py", EXAMPLE),
+    # dio's example apps beside its packages (sweep 15: example_dart/lib/formdata.dart answered above the
+    # library's form_data.dart); a page of an app named so stays the app's
+    ("example_dart/lib/formdata.dart", EXAMPLE),
+    ("example_flutter_app/lib/main.dart", EXAMPLE),
+    ("plugins/native_dio_adapter/dio_flutter_example/lib/main.dart", EXAMPLE),
+    ("src/views/components-demo/index.vue", SOURCE),
+    ("pkg/example_parser.py", SOURCE),  # a file's name is not a folder's
 ])
 def test_file_role(path, role):
     assert file_role(path) == role

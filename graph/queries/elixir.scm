@@ -4,6 +4,9 @@
 ; `defmodule Shop.Cart do`, `defprotocol Shop.Priced do`: class-like, they hold functions
 (call target: (identifier) @_def (arguments . (alias) @name) (#eq? @_def "defmodule")) @definition.module
 (call target: (identifier) @_def (arguments . (alias) @name) (#eq? @_def "defprotocol")) @definition.protocol
+; `defimpl Inspect, for: Plug.Conn do`: the protocol's implementation, class-like as a module is (its
+; functions were bare top-level ones, and `inspect` headed plug's summaries)
+(call target: (identifier) @_def (arguments . (alias) @name) (#eq? @_def "defimpl")) @definition.impl
 ; `def add(cart, p) do`, `def new, do: …`, `defp count(c) when is_map(c)`, macros and guards alike
 (call
   target: (identifier) @_def

@@ -1,4 +1,22 @@
-; Lua: what the grammar's tags.scm leaves out (it defines functions and captures calls)
+; Lua: definitions, calls, requires and inheritance (all of it: the grammar's tags.scm makes a whole table
+; the definition of each function in it, so a table's second function was lost and its first given the
+; table's line)
+
+(function_declaration
+  name: [(identifier) @name
+         (dot_index_expression field: (identifier) @name)]) @definition.function
+(function_declaration name: (method_index_expression method: (identifier) @name)) @definition.method
+; `M.format = function(cents) … end`, `local f = function() … end`
+(assignment_statement
+  (variable_list . name: [(identifier) @name (dot_index_expression field: (identifier) @name)])
+  (expression_list . value: (function_definition))) @definition.function
+; `{ mount = function(self) … end }`: the field is the definition
+(field name: (identifier) @name value: (function_definition)) @definition.function
+
+(function_call
+  name: [(identifier) @name
+         (dot_index_expression field: (identifier) @name)
+         (method_index_expression method: (identifier) @name)]) @reference.call
 
 ; a table named as a class (`local Cart = {}`, `Cart = setmetatable({}, Base)`) is one: its functions are
 ; its methods (`function Cart:add()`, `function Cart.new()`, `Cart.label = function() end`); a module's

@@ -48,6 +48,8 @@ _OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\
                                 r"|#\d+\s.*?(?:\bat\s+|\()|from\s+|\([\w.-]+(?:\s[\w.-]+)?\)\s+|.*\bpanicked at (?:'[^']*',\s*)?)?"
                                 r"\(?(?:file://|webpack-internal:///)?((?:~|[A-Za-z]:|package:)?[\w./\\~@+-]*"
                                 rf"\.(?:{_OUTER_FIRST_EXTENSIONS})):\d+")
+# what a log puts before each line: Android's logcat (`E/flutter ( 6120): #0 …`), Flutter's console (`flutter: `)
+_LOG_PREFIX = re.compile(r"^\s*(?:[VDIWEF]/[\w.-]+\s*\(\s*\d+\):|flutter:)\s?")
 # PHP's `#0 /var/www/vendor/monolog/monolog/src/Monolog/Logger.php(312): Monolog\Logger->f()`
 _PHP_FRAME = re.compile(r"^\s*#\d+\s+((?:[A-Za-z]:)?[\w./\\~@+-]+\.php)\(\d+\):")
 # .NET's `at Newtonsoft.Json.JsonTextReader.Read() in /_/Src/Newtonsoft.Json/JsonTextReader.cs:line 2105`
@@ -136,8 +138,9 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     kept_lines = [title] if title else []
     section_first = None  # the first frame of this section of another language's stack
     for line in body.splitlines():
+        line = _LOG_PREFIX.sub("", line)
         written = _written_frame_path(line)
-        outer = written or _java_frame_path(line)
+        outer = _package_path(written) if written else _java_frame_path(line)
         outer_hit = _repository_file(outer, known_files) if outer else None
         if line.lstrip().startswith("Caused by:"):  # Java's root cause comes last: its frames are the innermost
             section_first = None
@@ -280,10 +283,12 @@ def _written_frame_path(line: str) -> str | None:
     """The path of a frame of a stack that lists the innermost call first (all but Python's and Java's),
     as the line writes it."""
     frame = _OUTER_FIRST_FRAME.match(line) or _PHP_FRAME.match(line) or _DOTNET_FRAME.match(line)
-    if frame is None:
-        return None
-    # a Dart package's `package:dio/src/x.dart` is its folder's `dio/lib/src/x.dart`
-    return re.sub(r"^package:([\w.-]+)/", r"\1/lib/", frame.group(1).removeprefix("./"))
+    return frame.group(1).removeprefix("./") if frame else None
+
+
+def _package_path(written: str) -> str:
+    """A Dart package's `package:dio/src/x.dart` is its folder's `dio/lib/src/x.dart`; other paths as written."""
+    return re.sub(r"^package:([\w.-]+)/", r"\1/lib/", written)
 
 
 def _java_frame_path(line: str) -> str | None:
