@@ -36,6 +36,8 @@ class Module:
     role: str = SOURCE  # source, test, example, doc, bench or vendored (graph/roles.py); a directory is source if any file is
     changes: int = 0  # commits of the history that touched it (graph/history.py)
     changed_with: list[list] = field(default_factory=list)  # a file's most coupled files: [[path, commits], …]
+    imports: list[str] = field(default_factory=list)  # a file's imports that resolve to files of the repository
+    imported_by: list[str] = field(default_factory=list)  # the repository's files that import it
 
     def to_dict(self) -> dict:
         return dict(vars(self))  # not dataclasses.asdict: it deep-copies, and this runs once per module
@@ -72,6 +74,8 @@ def build_modules(g: CodeGraph, keyword_weights: dict[str, dict[str, float]]) ->
             role=_role(g, members[mid]),
             changes=sum(g.nodes[f].get("changes", 0) for f in members[mid]) if kind == FILE else 0,
             changed_with=_changed_with(g, mid) if kind == FILE else [],
+            imports=sorted(facts.imports.get(mid, ())) if kind == FILE else [],
+            imported_by=sorted(facts.importers.get(mid, ())) if kind == FILE else [],
         ))
     return sorted(out, key=lambda m: m.id)
 

@@ -75,6 +75,10 @@ def test_modules_plain_json_and_tree(shop):
     by_id = {m["id"]: m for m in data}
     assert by_id["shop/payment/"]["parent"] == "shop/"
     assert set(by_id["shop/cart.py"]) >= {"id", "kind", "parent", "summary", "keywords", "symbols"}
+    # the graph's import edges, both ways (sweep 15: a user saw them only inside the summary's text)
+    assert by_id["shop/checkout.py"]["imports"] == ["shop/cart.py", "shop/payment/gateway.py"]
+    assert by_id["shop/cart.py"]["imported_by"] == ["shop/checkout.py"] and by_id["shop/cart.py"]["imports"] == ["shop/catalog.py"]
+    assert by_id["shop/payment/"]["imports"] == [] and by_id["shop/payment/"]["imported_by"] == []
     tree = run_rag("modules", shop, "--tree").stdout.splitlines()
     assert tree[0].startswith("shop/") and "Online shop" in tree[0]
     assert any(line.startswith("  payment/") for line in tree)
