@@ -1,10 +1,11 @@
 """Generated code and the grammar or interface definition it is generated from.
 
 A parser that Bison writes from `parser.y`, the stubs protoc writes from `shop.proto`, the lexer ANTLR
-writes from `ShopLexer.g4`: each repeats the names of its source, and is longer. A question about a
-rule or a message is answered where a person makes the change, in the source; the generated file names
-it in its own text (`#line 1 "src/parser.y"`, `// source: shop/v1/cart.proto`, `# Generated from
-ASLLexer.g4 by ANTLR 4.13.1`). Where that source is indexed, the generated file gives way to it in the
+writes from `ShopLexer.g4`, the `cart.g.dart` Dart's build_runner writes from `cart.dart`: each repeats
+the names of its source, and is longer. A question about a rule, a message or a model is answered where
+a person makes the change, in the source; the generated file names it in its own text (`#line 1
+"src/parser.y"`, `// source: shop/v1/cart.proto`, `# Generated from ASLLexer.g4 by ANTLR 4.13.1`,
+`part of 'cart.dart';` under build_runner's banner). Where that source is indexed, the generated file gives way to it in the
 ranking as a C header gives way to its implementation (graph/headers.py, rag/retrieval/retriever.py).
 
 >>> generated_from(b'/* A Bison parser, made by GNU Bison 3.8.2.  */\\n#line 1 "src/parser.y"\\n')
@@ -13,6 +14,10 @@ ranking as a C header gives way to its implementation (graph/headers.py, rag/ret
 'shop/v1/cart.proto'
 >>> generated_from(b"# Generated from ASLLexer.g4 by ANTLR 4.13.1\\n")
 'ASLLexer.g4'
+>>> generated_from(b"// GENERATED CODE - DO NOT MODIFY BY HAND\\n\\npart of 'cart.dart';\\n")
+'cart.dart'
+>>> generated_from(b"part of 'shop.dart';\\n\\nclass Cart {}\\n")
+''
 >>> generated_from(b"int main(void) { return 0; }\\n")
 ''
 >>> import networkx as nx
@@ -32,14 +37,17 @@ import re
 _SOURCE_NAMED = re.compile(
     rb'^#line\s+\d+\s+"([^"\n]+\.(?:y|yy|ypp|l))"'  # Bison, Yacc, Flex
     rb"|^(?://|#)\s*source:\s*(\S+\.proto)\s*$"  # protoc's Go, Python, C++ and Java output
-    rb"|Generated from\s+(\S+\.g4)\s+by ANTLR",  # ANTLR's, in any target language
+    rb"|Generated from\s+(\S+\.g4)\s+by ANTLR"  # ANTLR's, in any target language
+    # Dart's build_runner (json_serializable's `cart.g.dart`, freezed's `cart.freezed.dart`): a part of the
+    # library it was generated from (a `part of` without the banner is a person's, and no copy)
+    rb"|GENERATED CODE - DO NOT MODIFY BY HAND[^\0]{0,2000}?^part of '([^'\n]+\.dart)';",
     re.M)
 _HEAD = 64 * 1024
 
 
 # one of which the head must hold for the pattern to have a chance: a substring test is nine times
 # faster than the pattern over sympy's 1,446 files (37 ms against 332), and every indexed file is tested
-_MARKERS = (b"#line", b"source:", b"Generated from")
+_MARKERS = (b"#line", b"source:", b"Generated from", b"GENERATED CODE")
 
 
 def generated_from(source: bytes) -> str:

@@ -524,3 +524,25 @@ def test_generated_code_gives_way_to_the_grammar_it_is_generated_from(tmp_path):
     assert order.index("src/parser.y") < order.index("src/parser.c"), order
     assert "src/parser.c is generated from it" in ranked[order.index("src/parser.y")].why
     assert eng.ask("yyparse() returns the wrong state", k=2).answer.module == "src/parser.c"
+
+
+def test_a_dart_build_runner_output_gives_way_to_its_library(tmp_path):
+    """json_serializable's `cart.g.dart` repeats every field of `cart.dart` and is longer; a `part of`
+    without build_runner's banner is a person's own part and stays as it ranks."""
+    repo = tmp_path / "shop"
+    (repo / "lib").mkdir(parents=True)
+    (repo / "lib" / "cart.dart").write_text(
+        "import 'package:json_annotation/json_annotation.dart';\n\npart 'cart.g.dart';\n\n"
+        "/// A shopping cart, serialised to JSON.\n@JsonSerializable()\nclass Cart {\n  final List<String> items;\n"
+        "  final int totalCents;\n  Cart(this.items, this.totalCents);\n}\n")
+    (repo / "lib" / "cart.g.dart").write_text(
+        "// GENERATED CODE - DO NOT MODIFY BY HAND\n\npart of 'cart.dart';\n\n"
+        + "".join(f"/// Reads a cart's items and totalCents from JSON, writes them back to JSON ({i}).\n"
+                  f"Cart _$CartFromJson{i}(Map<String, dynamic> json) => Cart(json['items'] as List<String>, "
+                  f"json['totalCents'] as int);\n" for i in range(12)))
+    (repo / "lib" / "checkout.dart").write_text("/// Pays for a cart.\nint pay(int cents) => cents;\n")
+    eng = Engine.open(str(repo), quick_start=True)
+    ranked = eng.ask("cart items and totalCents are lost in the JSON", k=3).candidates
+    order = [c.module for c in ranked]
+    assert order.index("lib/cart.dart") < order.index("lib/cart.g.dart"), order
+    assert "lib/cart.g.dart is generated from it" in ranked[order.index("lib/cart.dart")].why
