@@ -139,12 +139,12 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
     from tree_sitter import QueryCursor
 
     raw_defs: dict[tuple[int, int], tuple] = {}
+    reserved = _RESERVED_NAMES.get(spec.name, frozenset())
     call_nodes, import_groups, inherit_pairs, owners = [], {}, [], []
     for _, caps in QueryCursor(query).matches(root):
         kind = next((k for k in caps if k.startswith("definition.")), None)
         if kind and "name" in caps:
-            _add_definition(raw_defs, caps[kind][0], caps["name"][0], kind.split(".", 1)[1],
-                            _RESERVED_NAMES.get(spec.name, frozenset()))
+            _add_definition(raw_defs, caps[kind][0], caps["name"][0], kind.split(".", 1)[1], reserved)
         elif "reference.call" in caps and "name" in caps:
             call_nodes.append(caps["name"][0])
         elif "import.module" in caps:
@@ -266,9 +266,9 @@ def _nest(raw_defs, owners, spec):
     for node, name_node, subkind in items:
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
-        name = _text(name_node)
-        if spec.name == "elixir":  # `defmodule Shop.Cart` is module Cart of Shop; nested, it is its parent's Cart
-            name = name.rsplit(".", 1)[-1]
+        written = _text(name_node)
+        # `defmodule Shop.Cart` is module Cart of Shop; nested, it is its parent's Cart
+        name = written.rsplit(".", 1)[-1] if spec.name == "elixir" else written
         parent = stack[-1][1] if stack else None
         parent_kind = stack[-1][2] if stack else None
         if parent is None:
@@ -278,7 +278,7 @@ def _nest(raw_defs, owners, spec):
         kind = FUNCTION if subkind in _FUNCTION_CAPTURES or subkind == MACRO else CLASS
         if subkind in _FUNCTION_CAPTURES:  # a method is a function in a class-like (Rust's tags call fns in `mod {}` methods)
             subkind = "method" if parent_kind == CLASS else "function"
-        qualname = f"{parent}.{name}" if parent else _text(name_node) if spec.name == "elixir" else name
+        qualname = f"{parent}.{name}" if parent else written
         out.append(Definition(
             name=name, qualname=qualname, kind=kind, subkind=subkind,
             start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1,
@@ -460,10 +460,15 @@ def _ascii_art(line: str) -> bool:
 
 
 def clean_docstring(literal: str) -> str:
-    body = re.sub(r'^[rRbBuUfF]*("""|\'\'\'|"|\')', "", literal[:4000])  # only the opening paragraphs matter
+    return _first_paragraphs(_SPHINX_ROLE.sub(_role_text, line).replace("``", "`") for line in _docstring_lines(literal))
+
+
+def _docstring_lines(literal: str) -> list[str]:
+    """A string literal's opening lines, its quotes and common indentation gone (only the opening
+    paragraphs matter)."""
+    body = re.sub(r'^[rRbBuUfF]*("""|\'\'\'|"|\')', "", literal[:4000])
     body = re.sub(r'("""|\'\'\'|"|\')$', "", body)
-    return _first_paragraphs(_SPHINX_ROLE.sub(_role_text, line).replace("``", "`")
-                             for line in inspect.cleandoc(body).splitlines()[:40])
+    return inspect.cleandoc(body).splitlines()[:40]
 
 
 def _role_text(m: re.Match) -> str:
@@ -567,7 +572,7 @@ def _elixir_doc(node) -> str:
     attributes right above its `def`); `false` hides it, and says nothing."""
     if _text(node.child_by_field_name("target")) in ("defmodule", "defprotocol", "defimpl"):
         body = next((c for c in node.named_children if c.type == "do_block"), None)
-        attributes = [c for c in (body.named_children if body is not None else ())][:3]
+        attributes = body.named_children[:3] if body is not None else []
         wanted = "moduledoc"
     else:
         attributes, cur = [], node.prev_named_sibling
@@ -587,8 +592,7 @@ def _elixir_doc(node) -> str:
 
 def _markdown_doc(literal: str) -> str:
     """A Markdown docstring's first paragraph (ExDoc's summary); a heading (`## Examples`) ends the prose."""
-    body = re.sub(r'^("""|\'\'\'|"|\')|("""|\'\'\'|"|\')$', "", literal[:4000])
-    lines = inspect.cleandoc(body).splitlines()[:40]
+    lines = _docstring_lines(literal)
     heading = next((i for i, line in enumerate(lines) if _MARKDOWN_HEADING.match(line.strip())), len(lines))
     return _first_paragraphs(lines[:heading], after_sentence=True)
 

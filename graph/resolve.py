@@ -320,15 +320,10 @@ def lua_require(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     no `require("telescope")` loads: `lua/telescope/init.lua` is), else wherever a file ends so; a rock's
     module (`cjson`) is external."""
     path = imp.module.replace(".", "/")
-    hits = [p for suffix in (f"{path}.lua", f"{path}/init.lua") for p in files.ending_with(suffix)]
-    on_path = [p for p in hits if posixpath.basename(_lua_root(p, path)) in ("", "lua", "src", "lib")]
-    return _closest(on_path or hits, importer)[:1]
-
-
-def _lua_root(file: str, module_path: str) -> str:
-    """The folder a Lua module's file is found below: `lua/` of `lua/telescope/init.lua` for `telescope`."""
-    tail = f"{module_path}/init.lua" if file.endswith(f"{module_path}/init.lua") else f"{module_path}.lua"
-    return file[: len(file) - len(tail)].rstrip("/")
+    hits = [(p, suffix) for suffix in (f"{path}.lua", f"{path}/init.lua") for p in files.ending_with(suffix)]
+    # the folder the module is found below: `lua/` of `lua/telescope/init.lua` for `telescope`
+    on_path = [p for p, suffix in hits if posixpath.basename(p[: len(p) - len(suffix)].rstrip("/")) in ("", "lua", "src", "lib")]
+    return _closest(on_path or [p for p, _ in hits], importer)[:1]
 
 
 # --- Elixir -----------------------------------------------------------------------------------
@@ -343,7 +338,7 @@ def elixir_alias(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     for name in imp.names or ("",):
         parts = [_underscore(p) for p in (imp.module + ("." + name if name else "")).split(".")]
         if len(parts) == 1:
-            found += [p for p in files.ending_with(f"lib/{parts[0]}.ex")][:1]
+            found += files.ending_with(f"lib/{parts[0]}.ex")[:1]
             continue
         for start in range(len(parts)):
             hits = files.ending_with("/".join(parts[start:]) + ".ex")
@@ -376,14 +371,10 @@ def dart_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
         return named
     # a package whose folder its name only ends with (dio's `dio_web_adapter` in `plugins/web_adapter/`):
     # the one such folder holding the file
-    hits = [p for p in files.ending_with(f"lib/{rest}") if _dart_package_folder(p, rest) and
-            package.endswith(_dart_package_folder(p, rest))]
+    tail = f"lib/{rest}"
+    hits = [p for p in files.ending_with(tail)
+            if (folder := posixpath.basename(p[: len(p) - len(tail)].rstrip("/"))) and package.endswith(folder)]
     return hits if len(hits) == 1 else []
-
-
-def _dart_package_folder(file: str, rest: str) -> str:
-    """The name of the folder whose `lib/` holds `rest`: `web_adapter` of `plugins/web_adapter/lib/src/x.dart`."""
-    return posixpath.basename(file[: len(file) - len(f"lib/{rest}")].rstrip("/"))
 
 
 # --- formats read by their lines (graph/parse_text.py) --------------------------------------------

@@ -28,9 +28,15 @@ MAX_TOKEN_REPEAT = 3
 MAX_SHOWN_WORD = 40  # longer words are shown as the token they gave
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+(?:, in (\S+))?', re.M)
-# the extensions of every indexed language and format (graph/languages.py), longest first
-_EXTENSIONS = "|".join(sorted({ext[1:] for spec in LANGUAGES + TEXT_FORMATS for ext in spec.extensions},
-                              key=lambda e: (-len(e), e)))
+
+
+def _alternation(specs, leave_out: frozenset[str] = frozenset()) -> str:
+    """The extensions of `specs` (graph/languages.py) as a pattern's alternatives, longest first."""
+    extensions = {ext[1:] for spec in specs for ext in spec.extensions} - leave_out
+    return "|".join(sorted(extensions, key=lambda e: (-len(e), e)))
+
+
+_EXTENSIONS = _alternation(LANGUAGES + TEXT_FORMATS)  # of every indexed language and format
 # a path as written, relative or absolute (`/home/me/shop/lib/view.js:80:5` in a JavaScript stack, `~/…`,
 # `C:\\…`): its longest tail that is a repository file is the one meant (_match_known)
 _PATH = re.compile(r"(?<![\w/\\.~-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]+[/\\])*[\w.-]+"
@@ -42,8 +48,7 @@ _PATH = re.compile(r"(?<![\w/\\.~-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]
 # Elixir's `(plug 1.14.0) lib/plug/conn.ex:12: Plug.Conn.f/2`, Lua's `\t…/telescope/pickers.lua:12: in …`,
 # Swift's `at /Users/me/Sources/Cart.swift:12:5`. (Python's and pytest's list the outermost first; Java's,
 # PHP's and .NET's write theirs otherwise: below)
-_OUTER_FIRST_EXTENSIONS = "|".join(sorted({ext[1:] for spec in LANGUAGES for ext in spec.extensions} - {"py", "pyi"}
-                                          - {"java", "kt", "kts", "scala", "sc", "php", "cs"}, key=lambda e: (-len(e), e)))
+_OUTER_FIRST_EXTENSIONS = _alternation(LANGUAGES, frozenset({"py", "pyi", "java", "kt", "kts", "scala", "sc", "php", "cs"}))
 _OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\[as\s+[^\]]+\])?\s+\()?"
                                 r"|#\d+\s.*?(?:\bat\s+|\()|from\s+|\([\w.-]+(?:\s[\w.-]+)?\)\s+|.*\bpanicked at (?:'[^']*',\s*)?)?"
                                 r"\(?(?:file://|webpack-internal:///)?((?:~|[A-Za-z]:|package:)?[\w./\\~@+-]*"
