@@ -15,6 +15,8 @@ from importlib.resources import files
 from typing import Callable
 
 from graph import resolve
+from graph.conditional import first_branches
+from graph.kotlin_constructors import constructors_joined
 
 PYTHON_DOCSTRING = "python-docstring"  # string literal first in the body, else leading comments
 LEADING_COMMENT = "leading-comment"  # comment block right before the definition
@@ -35,7 +37,9 @@ class LanguageSpec:
     # lines keep their numbers
     script_of: str = ""
     extends: str = ""  # a language whose query file of ours applies too (Objective-C is C)
-    first_branch_only: bool = False  # conditional compilation read as its first branch (graph/conditional.py)
+    # the text rewritten before parsing where the grammar would misread it, every line and byte kept where it
+    # was (the tree's offsets index the original): C#'s conditional compilation, Kotlin's split headers
+    prepare: Callable[[bytes], bytes] | None = None
 
     def language_pointer(self):
         return getattr(importlib.import_module(self.grammar_module), self.grammar_function)()
@@ -75,8 +79,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     # (the C# wheel ships its tags.scm under a folder named `tree_sitter_c-sharp`, which no import reaches:
     # ours holds all of it)
     LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", (), LEADING_COMMENT, resolve.csharp_using,
-                 first_branch_only=True),
-    LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin", "language", (), LEADING_COMMENT, resolve.kotlin_import),
+                 prepare=first_branches),
+    LanguageSpec("kotlin", (".kt", ".kts"), "tree_sitter_kotlin", "language", (), LEADING_COMMENT, resolve.kotlin_import,
+                 prepare=constructors_joined),
     # Objective-C(++); a `.h` that declares an `@interface` or `@protocol` is one too (language_of)
     LanguageSpec("objc", (".m", ".mm"), "tree_sitter_objc", "language",
                  ("tree_sitter_c",), LEADING_COMMENT, resolve.c_include, extends="c"),

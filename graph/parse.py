@@ -16,7 +16,6 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 
-from graph.conditional import first_branches
 from graph.languages import BY_NAME, ELIXIR_ATTRIBUTE, PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
 from graph.generated import generated_from
 from graph.summary import keyword_weights
@@ -134,7 +133,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
         fs.language = spec.name
         return fs
     parser, query = compiled(spec.name)
-    tree = parser.parse(first_branches(source) if spec.first_branch_only else source)
+    tree = parser.parse(spec.prepare(source) if spec.prepare else source)
     root = tree.root_node
     from tree_sitter import QueryCursor
 

@@ -1471,6 +1471,42 @@ def test_csharps_conditional_compilation_is_read_as_its_first_branch():
     assert inherits(fs) == {("Cart", "Basket"), ("Cart", "IAsyncDisposable")}
 
 
+def test_a_kotlin_primary_constructor_on_the_line_below_its_nested_class():
+    """moshi's JsonReader.kt: `public class Options` with `private constructor(` on the next line, nested in
+    `JsonReader`, made the rest of the file one ERROR node: the class and 5 of its 32 definitions lost, the
+    rest top-level functions. Dagger's `@Inject internal constructor` broke a top-level class the same way."""
+    source = b"""package com.acme.shop
+
+/** Reads a cart. */
+public sealed class CartReader {
+  /** The names to choose from. */
+  public class Options
+  private constructor(
+    internal val names: Array<out String>,
+  ) {
+    /** A copy of the names. */
+    public fun names(): List<String> = names.toList()
+  }
+
+  /** Reads the next item. */
+  public abstract fun next(): String
+}
+
+class CartViewModel
+  @Inject internal constructor(private val reader: CartReader) : ViewModel() {
+  fun load() = reader.next()
+}
+"""
+    fs = parse_source("shop/CartReader.kt", source, BY_NAME["kotlin"], "0")
+    assert fs.syntax_errors == 0
+    assert {d.qualname: d.start_line for d in fs.definitions} == {
+        "CartReader": 4, "CartReader.Options": 6, "CartReader.Options.names": 11, "CartReader.next": 15,
+        "CartViewModel": 18, "CartViewModel.load": 20}
+    assert doc_of(fs, "CartReader.Options") == "The names to choose from."
+    assert doc_of(fs, "CartReader.next") == "Reads the next item."
+    assert inherits(fs) == {("CartViewModel", "ViewModel")}
+
+
 # --- found by a user's sweep of Dart, Lua and Elixir (sweep 15) ---------------------------------------
 
 def test_lua_functions_in_a_table_are_each_a_definition_at_its_line():
