@@ -16,6 +16,7 @@ from typing import Callable
 
 from graph import resolve
 from graph.conditional import first_branches
+from graph.dart_null_calls import null_calls_unasserted
 from graph.kotlin_constructors import constructors_joined
 
 PYTHON_DOCSTRING = "python-docstring"  # string literal first in the body, else leading comments
@@ -92,7 +93,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     # (the grammar of the Dart project's maintainers, grammar-orchard, built from its sdist)
     LanguageSpec("lua", (".lua",), "tree_sitter_lua", "language", (), LEADING_COMMENT, resolve.lua_require),
     LanguageSpec("elixir", (".ex", ".exs"), "tree_sitter_elixir", "language", (), ELIXIR_ATTRIBUTE, resolve.elixir_alias),
-    LanguageSpec("dart", (".dart",), "tree_sitter_dart_orchard", "language", (), LEADING_COMMENT, resolve.dart_import),
+    LanguageSpec("dart", (".dart",), "tree_sitter_dart_orchard", "language", (), LEADING_COMMENT, resolve.dart_import,
+                 prepare=null_calls_unasserted),
 )
 
 

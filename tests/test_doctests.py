@@ -13,6 +13,7 @@ import finetune.held_out
 import finetune.pipeline
 import finetune.train
 import graph.conditional
+import graph.dart_null_calls
 import graph.generated
 import graph.headers
 import graph.history
@@ -36,7 +37,7 @@ import graph.walk
 
 @pytest.mark.parametrize("module", [
     eval.dataset, eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.pipeline, finetune.train,
-    graph.conditional, graph.generated, graph.headers, graph.history, graph.kotlin_constructors, graph.neighbours, graph.parse, graph.parse_text, graph.text, rag.llm.listing, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
+    graph.conditional, graph.dart_null_calls, graph.generated, graph.headers, graph.history, graph.kotlin_constructors, graph.neighbours, graph.parse, graph.parse_text, graph.text, rag.llm.listing, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
     rag.retrieval.confidence, rag.results, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
     rag.serve.watch
 ])

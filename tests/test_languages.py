@@ -1543,6 +1543,17 @@ def test_dart_imports_of_a_monorepos_packages_and_conditional_imports():
     assert sorted(imports(fs)) == ["adapters/browser_adapter.dart", "adapters/io_adapter.dart"]
 
 
+def test_a_dart_call_through_a_null_assertion():
+    """dio: `options.onSendProgress!(complete, length)` was a syntax error in 7 of 156 files (the grammar has
+    no call after `!`), the statement and its calls lost."""
+    source = (b"class Uploader {\n  /// Sends the bytes.\n  void send(Options options) {\n"
+              b"    options.onSendProgress!(complete, length);\n    if (!(options.done)) finish();\n  }\n}\n")
+    fs = parse_source("dio/lib/src/uploader.dart", source, BY_NAME["dart"], "0")
+    assert fs.syntax_errors == 0
+    assert {("Uploader.send", "onSendProgress"), ("Uploader.send", "finish")} <= calls(fs)
+    assert doc_of(fs, "Uploader.send") == "Sends the bytes."
+
+
 def test_a_dart_doc_comment_below_the_imports_is_its_declarations():
     """dio's headers.dart was summarised "The signature that iterates header fields.", a typedef's `///`
     below the imports: the class the file is named after speaks for it."""
