@@ -18,6 +18,7 @@ from graph import resolve
 from graph.conditional import first_branches
 from graph.dart_null_calls import null_calls_unasserted
 from graph.kotlin_constructors import constructors_joined
+from graph.typescript_newer_syntax import older_syntax
 
 PYTHON_DOCSTRING = "python-docstring"  # string literal first in the body, else leading comments
 LEADING_COMMENT = "leading-comment"  # comment block right before the definition
@@ -59,9 +60,11 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
                  ("tree_sitter_javascript",), LEADING_COMMENT, resolve.js_import),
     LanguageSpec("typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript", "language_typescript",
-                 ("tree_sitter_javascript", "tree_sitter_typescript"), LEADING_COMMENT, resolve.js_import),
+                 ("tree_sitter_javascript", "tree_sitter_typescript"), LEADING_COMMENT, resolve.js_import,
+                 prepare=older_syntax),
     LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx",
-                 ("tree_sitter_javascript", "tree_sitter_typescript"), LEADING_COMMENT, resolve.js_import),
+                 ("tree_sitter_javascript", "tree_sitter_typescript"), LEADING_COMMENT, resolve.js_import,
+                 prepare=older_syntax),
     LanguageSpec("java", (".java",), "tree_sitter_java", "language",
                  ("tree_sitter_java",), LEADING_COMMENT, resolve.java_import),
     LanguageSpec("go", (".go",), "tree_sitter_go", "language",

@@ -1543,6 +1543,31 @@ def test_dart_imports_of_a_monorepos_packages_and_conditional_imports():
     assert sorted(imports(fs)) == ["adapters/browser_adapter.dart", "adapters/io_adapter.dart"]
 
 
+def test_typescript_newer_than_the_grammar():
+    """zod: variance annotations (`<out Shape extends …>`, 4.7) gave its four main schema files 21 syntax
+    errors; TanStack Query: `export type * from './types'` (5.0) was one, and the re-export no import."""
+    source = b"""export type * from './types'
+
+/** A schema of an object. */
+export interface ZodObject<
+  /** @ts-ignore Cast variance */
+  out Shape extends ZodShape = ZodShape,
+  in out Config = Strip,
+> extends ZodType<Shape> {
+  keyof(): ZodEnum<Shape>
+}
+
+export function object<const T extends ZodShape>(shape: T): ZodObject<T> {
+  return new ZodObject(shape)
+}
+"""
+    fs = parse_source("packages/zod/src/v4/classic/schemas.ts", source, BY_NAME["typescript"], "0")
+    assert fs.syntax_errors == 0
+    assert {d.qualname: d.start_line for d in fs.definitions} == {"ZodObject": 4, "ZodObject.keyof": 9, "object": 12}
+    assert doc_of(fs, "ZodObject") == "A schema of an object."
+    assert "./types" in imports(fs)
+
+
 def test_a_dart_call_through_a_null_assertion():
     """dio: `options.onSendProgress!(complete, length)` was a syntax error in 7 of 156 files (the grammar has
     no call after `!`), the statement and its calls lost."""
