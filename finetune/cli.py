@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import check_output, embedder_arg, index_dir_arg, retrieval_settings
+from rag.cli.common import check_output, embedder_arg, index_dir_arg, repository_arg, retrieval_settings
 
 
 TRAIN_FLAGS = ["epochs", "max_minutes", "learning_rate", "max_train_examples", "label_form", "lora_r",
@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
                                     "with the files they changed; candidates from the real retriever) and train a "
                                     "LoRA adapter that `rag ask --llm` then uses; or, with --retriever, tune the "
                                     "embedder on the same queries and re-embed the index. Runs on CPU; see README.")
-    ft.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    repository_arg(ft)
     index_dir_arg(ft)
     embedder_arg(ft)
     ft.add_argument("--base-model", default=None, metavar="DIR",

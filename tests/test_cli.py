@@ -87,6 +87,15 @@ def test_modules_plain_json_and_tree(shop):
     assert both.returncode == 2 and "give one of them" in both.stderr and not both.stdout
 
 
+def test_the_repository_is_named_as_a_path_or_with_repo_in_every_command(shop, tmp_path):
+    """`rag ask` takes `--repo PATH`, `rag index` and `rag modules` took only PATH: `rag modules --repo X` was
+    "unrecognized arguments" (sweep 16). Either spelling now names it; two different ones are one line."""
+    assert run_rag("index", "--repo", shop).returncode == 0
+    assert run_rag("modules", "--repo", shop, "--json").stdout == run_rag("modules", shop, "--json").stdout
+    assert run_rag("index", shop, "--repo", shop, "--check").returncode == 0  # the same one twice
+    assert_one_line_error(run_rag("modules", shop, "--repo", tmp_path), "two repositories given")
+
+
 def test_corrupt_index_is_one_line_for_readers(shop):
     run_rag("index", shop)
     (shop / ".rag" / "manifest.json").write_text("{")

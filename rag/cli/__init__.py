@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     from graph.errors import RagError
 
     try:
+        if hasattr(args, "repo_option"):  # a command taking the repository either way (common.repository_arg)
+            from rag.cli.common import chosen_repository
+            args.path = chosen_repository(args.path, args.repo_option)
         return args.run(args)
     except RagError as e:
         print(f"rag: {e}", file=sys.stderr)

@@ -10,6 +10,25 @@ import sys
 DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of ours, 4 damaged
 
 
+def repository_arg(p) -> None:
+    """The repository, as `rag index PATH` names it or as `rag ask --repo PATH` does: a user moving between
+    the commands may write either (sweep 16). `rag.cli.main` settles the two into `args.path`."""
+    p.add_argument("path", nargs="?", default=None, help="repository root (default: .)")
+    p.add_argument("--repo", dest="repo_option", metavar="PATH", default=None, help="the same as PATH")
+
+
+def chosen_repository(path: str | None, repo_option: str | None) -> str:
+    """The one repository named, positionally or with --repo; "." when neither is given.
+
+    >>> chosen_repository(None, "shop"), chosen_repository("shop", None), chosen_repository(None, None)
+    ('shop', 'shop', '.')
+    """
+    if path is not None and repo_option is not None and os.path.abspath(path) != os.path.abspath(repo_option):
+        from graph.errors import RagError
+        raise RagError(f"two repositories given, {path} and --repo {repo_option}: give one")
+    return path or repo_option or "."
+
+
 def index_dir_arg(p) -> None:
     p.add_argument("--index-dir", metavar="DIR", type=index_directory, help="index directory (default: PATH/.rag)")
 

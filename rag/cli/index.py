@@ -5,7 +5,7 @@ import os
 import sys
 
 from graph.text import counted
-from rag.cli.common import DAMAGED_EXIT, embedder_arg, index_dir_arg, retrieval_settings
+from rag.cli.common import DAMAGED_EXIT, embedder_arg, index_dir_arg, repository_arg, retrieval_settings
 
 
 INDEX_FLAGS = ["full", "jobs", "include", "exclude", "history"]
@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
     ix = sub.add_parser("index", help="build or update the index of a repository",
                         description="Parse the repository into a code knowledge graph and write the index "
                                     "directory. Rebuilds are incremental: only changed files are re-parsed.")
-    ix.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    repository_arg(ix)
     index_dir_arg(ix)
     ix.add_argument("--check", action="store_true",
                     help="only report whether the index is fresh: exit 0 if fresh, 1 if stale (prints what changed), "

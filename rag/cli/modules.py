@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import as_shown, index_dir_arg, json_text
+from rag.cli.common import as_shown, index_dir_arg, json_text, repository_arg
 
 
 def add_parser(sub) -> None:
     mo = sub.add_parser("modules", help="list the modules of an indexed repository with their summaries")
-    mo.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    repository_arg(mo)
     index_dir_arg(mo)
     mo.add_argument("--tree", action="store_true", help="show the module hierarchy as a tree")
     mo.add_argument("--json", action="store_true", help="print a JSON array of module objects (all of them)")
