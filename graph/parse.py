@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dataclasses import replace
 
 from graph.languages import BY_NAME, ELIXIR_ATTRIBUTE, PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
-from graph.generated import generated_from
+from graph.generated import generated_from, is_generated_stub
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, MACRO, Call, Definition, FileSymbols, Import, Inherit
 from graph.text import listing
@@ -178,6 +178,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
                         key=lambda i: (i.child, i.base)),
         syntax_errors=_count_errors(root) if root.has_error else 0,
         generated_from=generated_from(source),
+        generated_stub=is_generated_stub(path, source),
     )
     fs.keyword_weights = keyword_weights(fs)
     return fs

@@ -18,6 +18,7 @@ SOURCE, TEST, EXAMPLE, DOC, BENCH, VENDORED, GENERATED = "source", "test", "exam
 _DIR_ROLES = {
     "test": TEST, "tests": TEST, "testing": TEST, "__tests__": TEST, "spec": TEST, "specs": TEST,
     "testdata": TEST, "fixtures": TEST, "mock": TEST, "mocks": TEST, "__mocks__": TEST,  # test doubles, a mock server
+    "__fixtures__": TEST, "__testfixtures__": TEST,  # jscodeshift's inputs and outputs of a codemod's tests
     "example": EXAMPLE, "examples": EXAMPLE, "demo": EXAMPLE, "demos": EXAMPLE, "samples": EXAMPLE,
     "doc": DOC, "docs": DOC, "documentation": DOC,
     "bench": BENCH, "benches": BENCH, "benchmark": BENCH, "benchmarks": BENCH,
@@ -39,6 +40,11 @@ _APP_PAGES = {"views", "pages", "components", "routes", "screens"}
 # `app/deps/` holds its dependency-injection code (FastAPI's convention; sweep 13)
 _TOP_DIR_ROLES = {"deps": VENDORED}
 _TEST_FILE = re.compile(r"(^test_.*|.*_test|.*_tests|.*\.test|.*\.spec|^conftest|.*Test|.*Tests|.*IT)\.[A-Za-z]+$")
+# what a JavaScript test runner loads before the tests: `test-setup.ts`, `setupTests.js`, `jest.setup.ts`,
+# `vitest.setup.mts` (TanStack Query's 14 `test-setup.ts` ranked 3rd for questions about their packages)
+_TEST_SETUP_FILE = re.compile(r"(?:test[-_]?setup|setup[-_]?tests?|(?:jest|vitest)\.setup)\.[cm]?[jt]sx?$", re.I)
+# a package of test helpers: `query-test-utils/`, `test-utils/`, `test_helpers/`
+_TEST_HELPERS_DIR = re.compile(r"(?:.+[-_])?test[-_]?(?:utils?|helpers?|support)", re.I)
 # busted's and RSpec's `cart_spec.lua`, `cart_spec.rb` (in Python a `*_spec.py` is often a product's own module)
 _SPEC_FILE = re.compile(r".*_spec\.(?:lua|rb)$")
 # JMH's and BenchmarkDotNet's convention (`ParseBenchmark.java`), as `*Test.java` is for tests: in the
@@ -50,7 +56,7 @@ _BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mj
 
 def file_role(path: str) -> str:
     parts = path.split("/")
-    if _TEST_FILE.match(parts[-1]) or _SPEC_FILE.match(parts[-1]):
+    if _TEST_FILE.match(parts[-1]) or _SPEC_FILE.match(parts[-1]) or _TEST_SETUP_FILE.match(parts[-1]):
         return TEST
     if _BENCH_FILE.match(parts[-1]):
         return BENCH
@@ -59,7 +65,8 @@ def file_role(path: str) -> str:
     if len(parts) > 1 and parts[0].lower() in _TOP_DIR_ROLES:
         return _TOP_DIR_ROLES[parts[0].lower()]
     for i, part in enumerate(parts[:-1]):
-        role = _DIR_ROLES.get(part.lower()) or (EXAMPLE if _EXAMPLE_DIR.match(part) else None)
+        role = (_DIR_ROLES.get(part.lower()) or (EXAMPLE if _EXAMPLE_DIR.match(part) else None)
+                or (TEST if _TEST_HELPERS_DIR.fullmatch(part) else None))
         if role in (EXAMPLE, DOC) and any(p.lower() in _APP_PAGES for p in parts[:i]):
             continue  # a web app's page named so (`src/views/example/create.vue`, routed like any other)
         if role:

@@ -61,6 +61,7 @@ class FileSymbols:
     inherits: list[Inherit] = field(default_factory=list)
     syntax_errors: int = 0  # error nodes tree-sitter recovered from
     generated_from: str = ""  # the source a generated file names (graph/generated.py), as written
+    generated_stub: bool = False  # a declaration file (`.pyi`, `.d.ts`) a tool wrote (graph/generated.py)
     # keyword candidates and their weights (graph/summary.py: keyword_weights), derived from the fields
     # above; kept so that an incremental build reuses them with the rest of the parse result
     keyword_weights: dict[str, float] = field(default_factory=dict)
@@ -88,5 +89,6 @@ class FileSymbols:
             inherits=[Inherit(**x) for x in d.get("inherits", [])],
             syntax_errors=d.get("syntax_errors", 0),
             generated_from=d.get("generated_from", ""),
+            generated_stub=d.get("generated_stub", False),
             keyword_weights=d["keyword_weights"],
         )
