@@ -294,6 +294,29 @@ def test_stack_frames_in_the_forms_runtimes_print_them():
     assert parse_query(windows, known).mentioned_files == ["src/flask/sessions.py"]
 
 
+def test_a_stack_pasted_bare_and_an_installed_copy_below_the_root():
+    """Sweep 16, huggingface/tokenizers: a Rust paste opens with its panic line, which was read as the
+    title and gave no frame (`model.rs` answered above `lattice.rs`); a Python frame of the installed
+    package (`site-packages/tokenizers/tools/visualizer.py`) found nothing in `bindings/python/py_src/`,
+    where the package lives, and was dropped as a dependency's."""
+    known = frozenset({"tokenizers/src/models/unigram/lattice.rs", "tokenizers/src/models/unigram/model.rs",
+                       "bindings/python/py_src/tokenizers/tools/visualizer.py", "bindings/python/py_src/tokenizers/__init__.py",
+                       "sympy/core/__init__.py"})
+    rust = ("thread 'main' panicked at tokenizers/src/models/unigram/lattice.rs:212:35:\n"
+            "index out of bounds: the len is 3 but the index is 3\nstack backtrace:\n"
+            "   1: tokenizers::models::unigram::model::Unigram::encode\n")
+    q = parse_query(rust, known)
+    assert q.innermost_file == "tokenizers/src/models/unigram/lattice.rs"
+    assert "tokenizers/src/models/unigram/lattice.rs" in q.mentioned_files
+    python = ('EncodingVisualizer fails\nTraceback (most recent call last):\n  File "/home/u/proj/run.py", line 5, in <module>\n'
+              '  File "/home/u/.venv/lib/python3.11/site-packages/tokenizers/tools/visualizer.py", line 153, in __call__\n'
+              '  File "/home/u/.venv/lib/python3.11/site-packages/numpy/core/__init__.py", line 1, in <module>\n'
+              "ValueError: something went wrong")
+    q = parse_query(python, known)
+    assert q.mentioned_files == ["bindings/python/py_src/tokenizers/tools/visualizer.py"]  # numpy's is not sympy's
+    assert q.innermost_file == "bindings/python/py_src/tokenizers/tools/visualizer.py"
+
+
 def test_stacks_of_the_languages_added_since_name_their_innermost_frame():
     """Sweep 14: a Ruby, PHP, C#, Swift, Dart, Elixir, Lua or Vue stack gave no frame (only a handful of
     extensions were paths), a Kotlin file class named with a dash (`-JsonUtf8Reader.kt`) neither, and a

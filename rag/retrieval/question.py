@@ -66,6 +66,7 @@ _JAVA_FRAME = re.compile(r"^\s*at\s+(?:[\w.$-]+(?:@[\w.-]+)?/{1,2})?((?:[\w$]+\.
                          r"\(([\w$-]+\.(?:java|kt|scala)):\d+\)")
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
+_INSTALLED = re.compile(r"/(?:site|dist)-packages/(.+)")
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules|[/\\]vendor[/\\]|[/\\]gems[/\\]|"
@@ -140,9 +141,11 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     body = strip_noise(text.split("\n", 1)[1] if title else text)
     mentioned: list[str] = []
     innermost = outer_first = None
-    kept_lines = [title] if title else []
+    lines, kept_lines = body.splitlines(), [title] if title else []
+    if title and (_written_frame_path(title) or _java_frame_path(title)):
+        lines, kept_lines = [title] + lines, []  # a stack pasted bare opens with a frame: Rust's `panicked at src/x.rs:12:5:`
     section_first = None  # the first frame of this section of another language's stack
-    for line in body.splitlines():
+    for line in lines:
         line = _LOG_PREFIX.sub("", line)
         written = _written_frame_path(line)
         outer = _package_path(written) if written else _java_frame_path(line)
@@ -164,7 +167,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
                 continue
         frame = _FRAME.match(line) or _IPYTHON_FRAME.match(line)
         if frame:
-            hit = _match_known(frame.group(1), known_files)
+            hit = _match_known(frame.group(1), known_files) or _installed_copy(frame.group(1), known_files)
             if hit:
                 mentioned.append(hit)
                 innermost = hit
@@ -319,6 +322,16 @@ def _file_ending_like(path: str, known_files) -> str | None:
         if files:
             return files[0] if len(files) == 1 else None
     return None
+
+
+def _installed_copy(path: str, known_files) -> str | None:
+    """The repository file an installed copy's path is, by its whole path within the installation:
+    `…/site-packages/tokenizers/tools/visualizer.py` is `bindings/python/py_src/tokenizers/tools/visualizer.py`
+    when that alone ends so (a package kept below the repository's root: sweep 16). A shorter tail would
+    take numpy's `core/__init__.py` for sympy's."""
+    installed = _INSTALLED.search(path.replace("\\", "/"))
+    files = _path_tails(frozenset(known_files)).get(installed.group(1), []) if installed else []
+    return files[0] if len(files) == 1 else None
 
 
 def _match_known(path: str, known_files) -> str | None:
