@@ -128,6 +128,24 @@ def test_every_folder_and_named_module_says_which_file_carries_it(engine):
     assert {c.kind for c in res.candidates} >= {"named", "directory"}
 
 
+def test_a_folder_holding_only_folders_is_no_answer_through_a_file_already_answered(tmp_path):
+    """TanStack Query (sweep 16): `packages/` was second to every folder answer, 1.000 behind it, scored
+    through the same file; its packages never showed. Such a folder is left out when a folder ranked
+    above it answers through that file, and the next candidates are other folders."""
+    for package, name, body in (("query-core", "removable.ts", "export function scheduleGc(gcTime: number) { clearTimeout(gcTimeout) }"),
+                                ("query-core", "focusManager.ts", "export function onFocus() { refetch() }"),
+                                ("react-query", "useQuery.ts", "export function useQuery(options) { return useBaseQuery(options) }"),
+                                ("vue-query", "useQuery.ts", "export function useQuery(options) { return reactive(options) }")):
+        folder = tmp_path / "packages" / package / "src"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"/** {name} of {package}. */\n{body}\n")
+    engine = Engine.open(str(tmp_path))
+    folders = [c.module for c in engine.ask("inactive queries are never garbage collected after gcTime", level="dir", k=5).candidates]
+    assert folders[0] == "packages/query-core/src/"
+    assert "packages/" not in folders and "packages/query-core/" not in folders
+    assert {"packages/react-query/src/", "packages/vue-query/src/"} <= set(folders)
+
+
 def test_folders_asked_within_a_subdirectory_stay_inside_it(shop):
     """`--repo shop/payment --level dir` answered `shop/` and the named module `billing` (which holds
     shop/checkout.py too); `--repo tests` "nothing matches" with exit 0; a repository with no folder

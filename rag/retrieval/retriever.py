@@ -350,7 +350,9 @@ class Retriever:
 
     def _directory_hits(self, file_scores: np.ndarray, k: int, within: str = "") -> list[Candidate]:
         """A directory scores as its best file directly inside; one holding only subdirectories, as its
-        best file anywhere below, one point lower. Named modules score as their best member file.
+        best file anywhere below, one point lower, and is no answer when a folder ranked above it scores
+        through that same file (`packages/` below `packages/query-core/src/`, always 1.000 behind it, said
+        nothing: sweep 16). Named modules score as their best member file.
         `within`: only directories under it, and named modules wholly under it."""
         direct: dict[str, float] = {}
         below: dict[str, float] = {}
@@ -367,7 +369,7 @@ class Retriever:
                 up = parent + "/" if parent else ROOT
                 if score > below.get(up, -np.inf):
                     below[up], best_below[up] = score, i
-        candidates, best_file = {}, {}
+        candidates, best_file, holding_only_folders = {}, {}, set()
         for m in self.modules.values():
             if m.kind == "directory" and m.role in self.settings.roles and m.id.startswith(within):
                 if m.id in direct:
@@ -375,13 +377,21 @@ class Retriever:
                 elif m.id in below:
                     candidates[m.id] = below[m.id] - self.settings.nested_dir_penalty
                     best_file[m.id] = best_below[m.id]
+                    holding_only_folders.add(m.id)
             elif m.kind == "named":
                 files = self._named.get(m.id, ())
                 members = [self._file_index[f] for f in files if f in self._file_index]
                 if members and all(f.startswith(within) for f in files):
                     best_file[m.id] = max(members, key=lambda i: float(file_scores[i]))
                     candidates[m.id] = float(file_scores[best_file[m.id]])
-        ranked = sorted(((m, v) for m, v in candidates.items() if v > -np.inf), key=lambda kv: (-kv[1], kv[0]))[:k]
+        ranked, answered_through = [], set()  # the files the folders ranked so far score through
+        for mid, score in sorted(((m, v) for m, v in candidates.items() if v > -np.inf), key=lambda kv: (-kv[1], kv[0])):
+            if len(ranked) == k:
+                break
+            if mid in holding_only_folders and best_file[mid] in answered_through:
+                continue
+            ranked.append((mid, score))
+            answered_through.add(best_file.get(mid))
         hits = []
         for mid, score in ranked:
             i = best_file.get(mid)
