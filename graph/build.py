@@ -63,13 +63,24 @@ def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoC
 
 
 def readme_summary(text: str) -> str:
-    """The first prose paragraph of a README: headings, badges, code and HTML skipped."""
-    para, in_code = [], False
+    """The first prose paragraph of a README: headings, badges, code and HTML skipped, a tag written over
+    several lines too (TanStack Query's `<picture>` sources: their `media="…" srcset="…"` lines were six
+    packages' summaries, sweep 16).
+
+    >>> readme_summary('<picture>\\n  <source\\n    media="(prefers-color-scheme: dark)"\\n    srcset="logo.png" />\\n</picture>\\n\\nHooks for fetching.')
+    'Hooks for fetching.'
+    """
+    para, in_code, in_tag = [], False, False
     for line in text.splitlines():
         s = line.strip()
+        if in_tag:  # the rest of a tag opened on an earlier line
+            in_tag = ">" not in s
+            continue
         if s.startswith(("```", "~~~")):
             in_code = not in_code
             continue
+        if s.startswith("<") and not in_code:
+            in_tag = s.rfind("<") > s.rfind(">")
         if in_code or s.startswith(("#", "[!", "![", "<", "|", "=", "-" * 3, ".. ", ":")) or set(s) <= set("=-~*"):
             if para and not s:
                 break

@@ -12,6 +12,7 @@ import finetune.examples
 import finetune.held_out
 import finetune.pipeline
 import finetune.train
+import graph.build
 import graph.conditional
 import graph.dart_null_calls
 import graph.generated
@@ -39,7 +40,7 @@ import graph.walk
 
 @pytest.mark.parametrize("module", [
     eval.dataset, eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.pipeline, finetune.train,
-    graph.conditional, graph.dart_null_calls, graph.generated, graph.headers, graph.history, graph.kotlin_constructors, graph.neighbours, graph.parse, graph.parse_text, graph.text, graph.typescript_newer_syntax, rag.llm.listing, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
+    graph.build, graph.conditional, graph.dart_null_calls, graph.generated, graph.headers, graph.history, graph.kotlin_constructors, graph.neighbours, graph.parse, graph.parse_text, graph.text, graph.typescript_newer_syntax, rag.llm.listing, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
     rag.retrieval.confidence, rag.results, rag.cli.common, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
     rag.serve.watch
 ])
