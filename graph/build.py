@@ -16,6 +16,7 @@ from graph.config import RepoConfig
 from graph.errors import ConfigError
 from graph.languages import BY_NAME
 from graph.resolve import RepoFiles
+from graph.package_manifests import PackageFolders
 from graph.roles import GENERATED, file_role
 from graph.symbols import CLASS, FUNCTION, FileSymbols
 
@@ -34,7 +35,7 @@ def symbol_id(path: str, qualname: str) -> str:
 
 
 def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoConfig,
-                go_module: tuple[str, str] | None = None) -> CodeGraph:
+                packages: PackageFolders = PackageFolders()) -> CodeGraph:
     """`readmes` maps a directory path ("" for the root) to the text of its README."""
     g = CodeGraph()
     files = sorted(files, key=lambda f: f.path)
@@ -53,7 +54,7 @@ def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoC
             parent = symbol_id(fs.path, d.parent) if d.parent and symbol_id(fs.path, d.parent) in g else fs.path
             g.add_edge(parent, sid, key=CONTAINS)
 
-    repo = RepoFiles.of([f.path for f in files], go_module)
+    repo = RepoFiles.of([f.path for f in files], packages)
     imported = _add_imports(g, files, repo)
     definitions = DefinitionTable(files, (CALLABLE, (CLASS,)))
     _add_calls(g, files, definitions, imported)

@@ -24,6 +24,7 @@ from graph.errors import IndexCorruptError, IndexStoreError, RepoError
 from graph.history import HISTORY_FILE, History, add_history, head, mine_history
 from graph.languages import BY_NAME
 from graph.modules import Module, build_modules
+from graph.package_manifests import package_folders
 from graph.roles import SOURCE, file_role
 from graph.settings_model import setting
 from graph.index_location import check_repo
@@ -233,7 +234,8 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         results = [reuse.get(f.path) or parsed[f.path] for f in sources]  # (parse result, its files.jsonl line)
         symbols = [fs for fs, _ in results]
         lap("parse")
-        graph = build_graph(symbols, _readmes(found), config, _go_module(found))
+        graph = build_graph(symbols, _readmes(found), config,
+                            package_folders([(f.path, f.text) for f in found.files if f.kind == "project"]))
         history = _mine(repo, config, store, previous_manifest)
         add_history(graph, history)
         lap("history")
@@ -494,14 +496,6 @@ def _readmes(found: WalkResult) -> dict[str, str]:
         if f.kind == "readme":
             out.setdefault(posixpath.dirname(f.path), f.text)
     return out
-
-
-def _go_module(found: WalkResult) -> tuple[str, str] | None:
-    for f in sorted((f for f in found.files if f.kind == "project"), key=lambda f: (f.path.count("/"), f.path)):
-        for line in f.text.splitlines():
-            if line.startswith("module "):
-                return line.split()[1].strip('"'), posixpath.dirname(f.path)
-    return None
 
 
 def _skipped_note(found: WalkResult) -> str:

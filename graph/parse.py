@@ -658,6 +658,10 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
         if spec.name == "rust" and child.type.endswith("comment") and _outer_rust_doc(_text(child)):
             break  # the first item's own doc: the file's header (its `//!` lines) ends above it
         if not child.type.endswith("comment"):
+            if (child.type == "inner_attribute_item" and current and child.start_point[0] <= last_row + 1
+                    and not current[-1].startswith(_INNER_DOC)):
+                current, last_row = [], None  # right above `#![allow(clippy::…)]` it explains the attribute (tokenizers'
+                continue                      # bindings' lib.rs read "Many false positives with pyo3 it seems")
             # (not Go's package_clause: a package comment comes before it, comments after it document declarations)
             # (Lua's `local x = require("x")` and `local M = {}` set up the module, as imports do)
             in_preamble = _in_preamble(child, preamble) or (spec.name == "lua" and child.type == "variable_declaration")

@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from graph.package_manifests import PackageFolders
 from graph.symbols import Import
 
 
@@ -20,17 +21,17 @@ class RepoFiles:
     paths: frozenset[str]
     by_suffix: dict[str, list[str]] = field(default_factory=dict)  # "b/c.py" -> ["a/b/c.py", "b/c.py", ...]
     by_dir: dict[str, list[str]] = field(default_factory=dict)
-    go_module: tuple[str, str] | None = None  # (module path from go.mod, its directory)
+    packages: PackageFolders = PackageFolders()  # the repository's own packages by name (go.mod, package.json, Cargo.toml)
 
     @classmethod
-    def of(cls, paths, go_module: tuple[str, str] | None = None) -> RepoFiles:
+    def of(cls, paths, packages: PackageFolders = PackageFolders()) -> RepoFiles:
         by_suffix, by_dir = defaultdict(list), defaultdict(list)
         for p in sorted(paths, key=lambda p: (p.count("/"), p)):  # shortest first, as ending_with promises
             parts = p.split("/")
             for i in range(len(parts)):
                 by_suffix["/".join(parts[i:])].append(p)
             by_dir[posixpath.dirname(p)].append(p)
-        return cls(frozenset(paths), dict(by_suffix), dict(by_dir), go_module)
+        return cls(frozenset(paths), dict(by_suffix), dict(by_dir), packages)
 
     def ending_with(self, suffix: str) -> list[str]:
         """Paths equal to `suffix` or ending with `/suffix`, shortest first."""
@@ -88,7 +89,8 @@ def python_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
         for name in imp.names or ("",):
             target = posixpath.join(stem, name) if name else stem
             found += _first_existing(files, (target + ".py", target + "/__init__.py")) \
-                or _first_existing(files, (stem + ".py", stem + "/__init__.py"))
+                or _first_existing(files, (stem + ".py", stem + "/__init__.py")) \
+                or _first_existing(files, (stem + ".pyi", stem + "/__init__.pyi"))  # a compiled module's stub (`from ._core import X`)
         return sorted(set(found))
     path = module.replace(".", "/")
     found = []
@@ -105,10 +107,30 @@ _JS_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", 
 
 
 def js_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """`./cart` from the importing file's folder; `@tanstack/query-core` (and `…/query-core/build/x`) from
+    the folder of the workspace package of that name, its `src/index` when it names no file; any other
+    package name is external."""
     spec = imp.module
     if not spec.startswith("."):
-        return []  # a package name: external
+        return _workspace_package(spec, files)
     target = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
+    return _js_module(target, files)
+
+
+def _workspace_package(spec: str, files: RepoFiles) -> list[str]:
+    parts = spec.split("/")
+    n = 2 if spec.startswith("@") else 1
+    folder = files.packages.npm.get("/".join(parts[:n]))
+    if folder is None:
+        return []  # a dependency
+    rest = "/".join(parts[n:])
+    if rest:  # a file of the package, as its source or as the build output named after it (`build/modern/x`)
+        return _js_module(posixpath.join(folder, rest), files) or _js_module(posixpath.join(folder, "src", rest.split("/")[-1]), files)
+    return _js_module(posixpath.join(folder, "src"), files) or _js_module(folder, files) or _js_module(posixpath.join(folder, "lib"), files)
+
+
+def _js_module(target: str, files: RepoFiles) -> list[str]:
+    """The file a module path names: itself, with an extension, or its folder's index."""
     stem = target.rsplit(".", 1)[0] if target.endswith((".js", ".mjs", ".cjs", ".jsx")) else None
     candidates = [target] + [target + e for e in _JS_EXTENSIONS]
     if stem:  # TypeScript sources are imported with the extension of their compiled output
@@ -142,9 +164,9 @@ def _jvm_import(importer: str, imp: Import, files: RepoFiles, extensions: tuple[
 # --- Go ---------------------------------------------------------------------------------------
 
 def go_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
-    if not files.go_module:
+    if not files.packages.go_module:
         return []
-    module_path, module_dir = files.go_module
+    module_path, module_dir = files.packages.go_module
     spec = imp.module
     if spec != module_path and not spec.startswith(module_path + "/"):
         return []
@@ -203,6 +225,11 @@ def rust_use(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     return _rust_path(importer, spec, files)
 
 
+def _rust_child_module(importer: str, name: str, files: RepoFiles) -> bool:
+    d = posixpath.join(_rust_module_dir(importer), name)
+    return d + ".rs" in files.paths or posixpath.join(d, "mod.rs") in files.paths
+
+
 def _rust_path(importer: str, spec: str, files: RepoFiles) -> list[str]:
     parts = [p for p in spec.split("::") if p]
     if not parts:
@@ -216,6 +243,9 @@ def _rust_path(importer: str, spec: str, files: RepoFiles) -> list[str]:
             if parts[0] == "super":
                 base = posixpath.dirname(base)
             parts = parts[1:]
+    elif parts[0] in files.packages.cargo and not _rust_child_module(importer, parts[0], files):
+        # a crate of the workspace (`use tokenizers::models::bpe::BPE` in its Python bindings): from its root
+        base, parts, crate = _rust_crate_root(posixpath.join(files.packages.cargo[parts[0]], "src", "lib.rs"), files), parts[1:], True
     else:  # (2018 edition) a child module (`mod cart; use cart::Cart;`), else another crate: external
         base = _rust_module_dir(importer)
     for end in range(len(parts), 0, -1):

@@ -52,7 +52,7 @@ class WalkSettings:
 @dataclass(frozen=True)
 class FoundFile:
     path: str  # repo-relative POSIX path
-    kind: str  # "source", "readme", "config" (rag.toml) or "project" (go.mod)
+    kind: str  # "source", "readme", "config" (rag.toml) or "project" (go.mod, package.json, Cargo.toml)
     language: str | None
     sha256: str
     text: str
@@ -182,8 +182,8 @@ def _consider(abs_path, rel, settings, include, ignored, result, maybe_compiled:
     spec = language_for(rel)
     if rel == CONFIG_NAME:
         kind = "config"
-    elif name == "go.mod":
-        kind = "project"  # Go imports resolve against its module path
+    elif name in ("go.mod", "package.json", "Cargo.toml"):
+        kind = "project"  # imports name the repository's own packages by these (graph/package_manifests.py)
     elif name in README_NAMES:
         kind = "readme"
     elif spec is not None:

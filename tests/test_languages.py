@@ -13,6 +13,7 @@ import pytest
 
 from graph.languages import BY_NAME, LANGUAGES, compiled, language_for, language_of
 from graph.parse import clean_comment, parse_source
+from graph.package_manifests import PackageFolders
 from graph.resolve import RepoFiles
 from graph.symbols import CLASS, FUNCTION, MACRO, FileSymbols, Import
 
@@ -61,7 +62,7 @@ def resolve(language: str, importer: str, module: str, names=(), go_module=None)
     files = parsed(language)
     imp = next(i for i in files[importer].imports if i.module == module)
     assert imp.names == tuple(names)
-    return BY_NAME[files[importer].language].resolve_import(importer, imp, RepoFiles.of(files, go_module=go_module))
+    return BY_NAME[files[importer].language].resolve_import(importer, imp, RepoFiles.of(files, PackageFolders(go_module=go_module)))
 
 
 # --- every language ---------------------------------------------------------------------------
@@ -1469,6 +1470,66 @@ def test_csharps_conditional_compilation_is_read_as_its_first_branch():
     assert [d.start_line for d in fs.definitions] == [5, 12, 21]  # lines as written, the first branch
     assert doc_of(fs, "Cart") == "A cart." and doc_of(fs, "Cart.Add") == "Adds a product."
     assert inherits(fs) == {("Cart", "Basket"), ("Cart", "IAsyncDisposable")}
+
+
+def test_imports_of_a_workspaces_own_packages():
+    """TanStack Query (sweep 16): 865 imports of `@tanstack/…` sibling packages gave 8 edges, all from tests;
+    tokenizers' Python bindings `use tokenizers::…` of the workspace's core crate, none."""
+    files = RepoFiles.of(["packages/query-core/src/index.ts", "packages/query-core/src/queryObserver.ts",
+                          "packages/react-query/src/useBaseQuery.ts", "packages/eslint-plugin/index.js",
+                          "tokenizers/src/lib.rs", "tokenizers/src/models/bpe/mod.rs", "tokenizers/src/models/mod.rs",
+                          "bindings/python/src/lib.rs", "bindings/python/src/models.rs", "bindings/python/src/tokenizers.rs"],
+                         PackageFolders(npm={"@tanstack/query-core": "packages/query-core", "eslint-plugin-query": "packages/eslint-plugin"},
+                                        cargo={"tokenizers": "tokenizers", "tokenizers_python": "bindings/python"}))
+    js = BY_NAME["typescript"].resolve_import
+    hook = "packages/react-query/src/useBaseQuery.ts"
+    assert js(hook, Import("@tanstack/query-core"), files) == ["packages/query-core/src/index.ts"]
+    assert js(hook, Import("@tanstack/query-core/build/modern/queryObserver.js"), files) == ["packages/query-core/src/queryObserver.ts"]
+    assert js(hook, Import("eslint-plugin-query"), files) == ["packages/eslint-plugin/index.js"]  # no src/: its own index
+    assert js(hook, Import("react"), files) == [] and js(hook, Import("@tanstack/react-store"), files) == []
+    rust = BY_NAME["rust"].resolve_import
+    assert rust("bindings/python/src/models.rs", Import("tokenizers::models::bpe", ("BPE",)), files) == ["tokenizers/src/models/bpe/mod.rs"]
+    assert rust("bindings/python/src/models.rs", Import("tokenizers::Tokenizer"), files) == ["tokenizers/src/lib.rs"]
+    # a child module of the importing crate named like a workspace crate is the child
+    assert rust("bindings/python/src/lib.rs", Import("tokenizers::Tokenizer"), files) == ["bindings/python/src/tokenizers.rs"]
+    assert rust("bindings/python/src/models.rs", Import("serde::Serialize"), files) == []
+    stub = RepoFiles.of(["py_src/tokenizers/__init__.py", "py_src/tokenizers/tokenizers.pyi", "py_src/tokenizers/tools/__init__.py"])
+    python = BY_NAME["python"].resolve_import  # the PyO3 module is built, only its stub is in the tree
+    assert python("py_src/tokenizers/__init__.py", Import(".tokenizers", ("Tokenizer",)), stub) == ["py_src/tokenizers/tokenizers.pyi"]
+    assert python("py_src/tokenizers/__init__.py", Import(".tools", ("Visualizer",)), stub) == ["py_src/tokenizers/tools/__init__.py"]
+
+
+def test_a_workspaces_manifests_name_its_packages_when_indexing(tmp_path):
+    """package.json and Cargo.toml are read as go.mod is: an index links the packages' imports, and an
+    edited manifest makes the index stale."""
+    from graph.indexer import IndexOptions, check, index, load_graph
+    from graph.store import IndexStore
+
+    core, react = tmp_path / "packages" / "core", tmp_path / "packages" / "react"
+    (core / "src").mkdir(parents=True)
+    (react / "src").mkdir(parents=True)
+    (core / "package.json").write_text('{"name": "@acme/core", "version": "1.0.0"}')
+    (react / "package.json").write_text('{"name": "@acme/react"}')
+    (core / "src" / "index.ts").write_text("export function createCache() { return new Map() }\n")
+    (react / "src" / "useCache.ts").write_text("import { createCache } from '@acme/core'\n\nexport function useCache() { return createCache() }\n")
+    report = index(str(tmp_path), IndexOptions())
+    g = load_graph(IndexStore(report.index_dir))
+    assert ("packages/react/src/useCache.ts", "packages/core/src/index.ts", "imports") in set(g.edges(keys=True))
+    assert any(u.startswith("packages/react/src/useCache.ts") and v == "packages/core/src/index.ts::createCache"
+               for u, v, k in g.edges(keys=True) if k == "calls")  # the call resolves through the import
+    assert not check(str(tmp_path)).stale
+    (core / "package.json").write_text('{"name": "@acme/kernel"}')
+    assert check(str(tmp_path)).stale
+
+
+def test_a_rust_comment_on_an_inner_attribute_is_not_the_files():
+    """tokenizers' Python bindings: lib.rs, and so its folder, read "Many false positives with pyo3 it seems",
+    the comment explaining a `#![allow(clippy::…)]` (sweep 16). A `//!` doc above the attribute stays."""
+    source = (b"// Many false positives with pyo3 it seems &str, and &PyAny get flagged\n#![allow(clippy::borrow_deref_ref)]\n\n"
+              b"extern crate tokenizers as tk;\n\n/// The module.\n#[pymodule]\npub fn tokenizers() {}\n")
+    assert parse_source("bindings/python/src/lib.rs", source, BY_NAME["rust"], "0").doc == ""
+    documented = b"//! Python bindings of the tokenizers.\n#![allow(clippy::borrow_deref_ref)]\n\npub fn f() {}\n"
+    assert parse_source("bindings/python/src/lib.rs", documented, BY_NAME["rust"], "0").doc == "Python bindings of the tokenizers."
 
 
 def test_a_kotlin_primary_constructor_on_the_line_below_its_nested_class():
