@@ -685,6 +685,10 @@ def _header_doc(root, spec: LanguageSpec, preamble: tuple[str, ...]) -> str:
                 #               English as the default locale…", the comment on a private helper); in Dart and
                 #               Lua whatever the code is (dio's headers.dart read "The signature that iterates
                 #               header fields.", a typedef's `///`; telescope's __files.lua a function's LuaDoc)
+            if (spec.name in _JS_LANGUAGES and current and child.start_point[0] <= last_row + 1
+                    and child.type == "export_statement" and child.child_by_field_name("source") is not None):
+                current = []  # right above a re-export it speaks of what is re-exported: `// Re-export core` over
+                #               `export * from '@tanstack/query-core'` was four packages' index.ts summaries (sweep 16)
             if past_preamble and current and child.start_point[0] <= last_row + 1 and child.type in _VALUE_DECLARATIONS:
                 current = []  # below the imports and right above a constant or a property it is that value's
                 #               comment: moshi's KotlinJsonAdapterFactory.kt read "Classes annotated with this

@@ -1532,6 +1532,16 @@ def test_a_rust_comment_on_an_inner_attribute_is_not_the_files():
     assert parse_source("bindings/python/src/lib.rs", documented, BY_NAME["rust"], "0").doc == "Python bindings of the tokenizers."
 
 
+def test_a_comment_on_a_re_export_is_not_the_files():
+    """TanStack Query (sweep 16): four packages' `src/index.ts`, and so their folders, read "Re-export core.",
+    the comment over `export * from '@tanstack/query-core'`."""
+    barrel = (b"/* istanbul ignore file */\n\n// Re-export core\nexport * from '@tanstack/query-core'\n\n"
+              b"// React Query\nexport * from './types'\nexport { useQuery } from './useQuery'\n")
+    assert parse_source("packages/react-query/src/index.ts", barrel, BY_NAME["typescript"], "0").doc == ""
+    documented = b"/** Hooks of React Query. */\n\nexport * from './types'\n"
+    assert parse_source("packages/react-query/src/index.ts", documented, BY_NAME["typescript"], "0").doc == "Hooks of React Query."
+
+
 def test_a_kotlin_primary_constructor_on_the_line_below_its_nested_class():
     """moshi's JsonReader.kt: `public class Options` with `private constructor(` on the next line, nested in
     `JsonReader`, made the rest of the file one ERROR node: the class and 5 of its 32 definitions lost, the
