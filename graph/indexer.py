@@ -234,12 +234,20 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         results = [reuse.get(f.path) or parsed[f.path] for f in sources]  # (parse result, its files.jsonl line)
         symbols = [fs for fs, _ in results]
         lap("parse")
+        if progress:  # the steps between parsing and embedding, said as they start (48 s unsaid on spring-framework)
+            progress("graph, history, summaries", 0, 3)
         graph = build_graph(symbols, _readmes(found), config,
                             package_folders([(f.path, f.text) for f in found.files if f.kind == "project"]))
+        if progress:
+            progress("graph, history, summaries", 1, 3)
         history = _mine(repo, config, store, previous_manifest)
         add_history(graph, history)
         lap("history")
+        if progress:
+            progress("graph, history, summaries", 2, 3)
         modules = build_modules(graph, {s.path: s.keyword_weights for s in symbols})
+        if progress:
+            progress("graph, history, summaries", 3, 3)
         lap("modules")
         # the repository's own code first, the most broken first: what a reader of the warning should look at
         # (Newtonsoft.Json's named three test files while JsonWriter.cs had 15 errors: sweep 14)

@@ -96,6 +96,35 @@ def test_the_repository_is_named_as_a_path_or_with_repo_in_every_command(shop, t
     assert_one_line_error(run_rag("modules", shop, "--repo", tmp_path), "two repositories given")
 
 
+def test_a_reader_that_goes_away_does_not_stop_the_work(shop):
+    """`rag index 2>&1 | head -1` (sweep 16): the progress line after the first failed to write, and the
+    run ended with exit 0 and no index. The work goes on without its diagnostics."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(RAG + ["index", str(shop)], stdout=write_end, stderr=write_end, timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0
+    assert run_rag("index", "--check", shop).returncode == 0  # written, and fresh
+
+
+def test_plain_progress_says_each_stage_and_how_long_is_left(monkeypatch, capsys):
+    from rag.progress import StderrProgress
+
+    clock = iter([0.0, 0.5, 10.0, 10.2, 20.0])
+    monkeypatch.setattr("rag.progress.time.monotonic", lambda: next(clock))
+    progress = StderrProgress()
+    progress.tty = False
+    progress("embed", 0, 5000)  # a new stage is said at once
+    progress("embed", 10, 5000)  # too soon for another line
+    progress("embed", 1000, 5000)
+    progress("graph, history, summaries", 0, 3)
+    progress("embed", 5000, 5000)
+    assert capsys.readouterr().err.splitlines() == [
+        "embed: 0/5000", "embed: 1000/5000 (100/s, about 40 s left)", "graph, history, summaries: 0/3", "embed: 5000/5000 (250/s)"]
+
+
 def test_corrupt_index_is_one_line_for_readers(shop):
     run_rag("index", shop)
     (shop / ".rag" / "manifest.json").write_text("{")

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from graph.errors import RagError
+    from rag.cli.common import DiagnosticsStream
 
+    stderr, sys.stderr = sys.stderr, DiagnosticsStream(sys.stderr)
     try:
         if hasattr(args, "repo_option"):  # a command taking the repository either way (common.repository_arg)
             from rag.cli.common import chosen_repository
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"rag: internal error: {type(e).__name__}: {e} (set RAG_DEBUG=1 for details)", file=sys.stderr)
         return 3
+    finally:
+        sys.stderr = stderr
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -125,6 +125,33 @@ def retrieval_settings(embedder: str | None, path: str | None = None, index_dir:
     return settings
 
 
+class DiagnosticsStream:
+    """stderr for a command's notes, warnings and progress: once the reader is gone (`rag index 2>&1 | head
+    -1`), what is written is dropped and the work goes on. A broken pipe there stopped `rag index` before it
+    wrote the index, with exit 0 (sweep 16); stdout, the command's answer, still ends the command."""
+
+    def __init__(self, stream):
+        self._stream, self.closed_by_reader = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.closed_by_reader:
+            try:
+                return self._stream.write(text)
+            except (BrokenPipeError, ValueError):
+                self.closed_by_reader = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_by_reader:
+            try:
+                self._stream.flush()
+            except (BrokenPipeError, ValueError):
+                self.closed_by_reader = True
+
+    def __getattr__(self, name):  # isatty, encoding, fileno …: the stream's own
+        return getattr(self._stream, name)
+
+
 def stream_is_utf8(stream) -> bool:
     return (getattr(stream, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf8sig")
 
