@@ -201,6 +201,11 @@ def mine_history(repo: str, previous: History | None = None,
     if previous is not None and previous.head == current:
         return previous
     since_previous = previous is not None and previous.head is not None and _is_ancestor(repo, previous.head, current)
+    if since_previous and previous.scanned + _count_commits(repo, f"{previous.head}..{current}") > max_commits:
+        # past the limit, the newest `max_commits` are another window than the previous one plus the new
+        # commits: read it whole, as a full build would (spring-framework: 10,669 commits kept of 20,408
+        # scanned after an update, 10,390 of 20,000 rebuilt: sweep 16)
+        since_previous = False
     try:
         commits = list(read_commits(repo, f"{previous.head}..{current}" if since_previous else current,
                                     last=max_commits))
@@ -288,6 +293,12 @@ def _stored(c: Commit) -> dict:
     return {"hash": c.hash, "date": c.date, "time": commit_time(c.date),
             "message": clean_message(c.message)[:MAX_MESSAGE_CHARS], "files": files,
             **({"renames": renames} if renames else {})}
+
+
+def _count_commits(repo: str, revisions: str) -> int:
+    """How many commits `read_commits` would read of `revisions` (those touching `repo`'s folder)."""
+    out = (_quiet_git(repo, "rev-list", "--count", revisions, "--", ".") or "").strip()
+    return int(out) if out.isdigit() else 0
 
 
 def _is_ancestor(repo: str, old: str, new: str) -> bool:

@@ -530,6 +530,24 @@ def test_changing_max_commits_mines_again(project):
     assert history["scanned"] == 8 and [c["hash"] for c in history["commits"]] == [h[k] for k in KEPT]
 
 
+def test_an_update_past_max_commits_keeps_the_window_a_full_build_keeps(project, tmp_path):
+    """spring-framework (sweep 16): after an update the index held 10,669 commits of 20,408 scanned, where
+    a full build of the same HEAD holds 10,390 of 20,000: the previous window plus the new commits
+    outgrew the limit. An update and a full build of the same HEAD now hold the same history."""
+    repo, h = project
+    (repo / "rag.toml").write_text("[history]\nmax_commits = 5\n")
+    index(str(repo))
+    assert read_history(repo)[0]["scanned"] == 5
+    commit(repo, "Report stock value per warehouse", day(9), {"pkg/report.py": py("report", "# value\n")})
+    commit(repo, "Price items in the customer's currency", day(10), {"pkg/pricing.py": py("pricing", "# currency\n")})
+    index(str(repo))
+    updated, _ = read_history(repo)
+    index(str(repo), IndexOptions(full=True))
+    rebuilt, _ = read_history(repo)
+    assert updated["scanned"] == rebuilt["scanned"] == 5
+    assert [c["hash"] for c in updated["commits"]] == [c["hash"] for c in rebuilt["commits"]]
+
+
 @pytest.mark.parametrize("value", ['"x"', "-1", "2.5", "true"])
 def test_bad_max_commits_is_a_config_error(project, value):
     repo, _ = project
