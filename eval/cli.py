@@ -6,7 +6,7 @@ import os
 import sys
 
 from eval.settings import EvalSettings
-from rag.cli.common import check_output, embedder_arg, index_dir_arg, json_text, retrieval_settings
+from rag.cli.common import check_output, embedder_arg, index_dir_arg, json_text, retrieval_settings, say_waiting_for_the_index
 from rag.cli.flags import add_setting_flag, settings_from_args
 
 EVAL_FLAGS = ["methods", "level", "k"]
@@ -108,7 +108,8 @@ def _cmd_eval(args) -> int:
     try:
         engine = Engine.open(args.repo, index_dir=args.index_dir,
                              settings=retrieval_settings(args.embedder, args.repo, args.index_dir),
-                             progress=progress, llm=LLMSettings(model=args.model) if args.model else LLMSettings())
+                             progress=progress, llm=LLMSettings(model=args.model) if args.model else LLMSettings(),
+                             on_lock_wait=say_waiting_for_the_index)
         if engine.stale_note():  # as `rag ask` says it: the figures are of the index, not of the code now
             print(f"rag: warning: {engine.stale_note()}; evaluating it as it is (`rag index` updates it first)",
                   file=sys.stderr)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from rag.cli.common import check_output, embedder_arg, index_dir_arg, repository_arg, retrieval_settings
+from rag.cli.common import check_output, embedder_arg, index_dir_arg, repository_arg, retrieval_settings, say_waiting_for_the_index
 
 
 TRAIN_FLAGS = ["epochs", "max_minutes", "learning_rate", "max_train_examples", "label_form", "lora_r",
@@ -180,7 +180,7 @@ def _fresh_engine(args, progress):
     from rag.engine import Engine
     engine = Engine.open(args.path, index_dir=args.index_dir,
                          settings=retrieval_settings(args.embedder, args.path, args.index_dir),
-                         refresh=True, progress=progress)
+                         refresh=True, progress=progress, on_lock_wait=say_waiting_for_the_index)
     _say_what_until_leaves(engine, args.until)
     return engine
 

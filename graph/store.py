@@ -207,8 +207,11 @@ class IndexStore:
     # --- writing -------------------------------------------------------------------------------
 
     @contextmanager
-    def lock(self, timeout: float = 600.0, on_wait=None) -> Iterator[None]:
-        """Exclusive writer lock. `on_wait` is called once if another writer holds it."""
+    def lock(self, timeout: float = 3600.0, on_wait=None) -> Iterator[None]:
+        """Exclusive writer lock. `on_wait` is called once if another writer holds it. The wait is long: a
+        first index of a big repository takes minutes (spring-framework's 8 to 10 on two cores, where the
+        wait of 600 s left a second run 29 s short of failing: sweep 16), and a writer that dies releases
+        the lock with its process."""
         if os.path.lexists(self.dir) and not os.path.isdir(self.dir):
             what = "a link to " + os.path.realpath(self.dir) if os.path.islink(self.dir) else "a file"
             raise IndexStoreError(f"cannot write the index: {self.dir} is {what}, not a directory "

@@ -10,6 +10,7 @@ import copy
 import os
 import time
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from graph.errors import ConfigError, RagError, RepoError
 from graph.index_location import where_index
@@ -79,17 +80,19 @@ class Engine:
     def open(cls, path: str = ".", *, index_dir: str | None = None,
              settings: RetrievalSettings = RetrievalSettings(), refresh: bool = False,
              progress: Progress | None = None, embedder=None, quick_start: bool = False,
-             llm: LLMSettings = LLMSettings()) -> Engine:
+             llm: LLMSettings = LLMSettings(), on_lock_wait: Callable[[], None] | None = None) -> Engine:
         """`quick_start` (the CLI's one-shot use) embeds queries without loading torch: a faster
         start, slower queries. A long-lived engine loads torch once and answers faster. `embedder`: a
-        loaded embedder (tests inject one); an embedder's name goes in `settings`."""
+        loaded embedder (tests inject one); an embedder's name goes in `settings`. `on_lock_wait` is
+        called when the index must be built and another process is writing it (a first index of a big
+        repository takes minutes: `rag ask` waited 9 minutes without a word, sweep 16)."""
         _check_open_arguments(settings, llm, embedder, index_dir, refresh)
         repo, within, index_dir = where_index(path, index_dir)
         options = IndexOptions(index_dir=index_dir)
         store = IndexStore(index_dir)
         extension = RetrievalExtension(settings, embedder, store.dir)
         if refresh or not store.exists() or _lacks_retrieval(store, extension.retrieval):
-            index(repo, options, progress, extensions=[extension])
+            index(repo, options, progress, on_lock_wait, extensions=[extension])
             changes = Changes()
         else:  # only an index we answer from as it is needs the look at what changed since
             # every byte hashed (sizes alone let a flipped byte through: README audit, sweep 11): 80-110 ms
@@ -283,7 +286,7 @@ class Engine:
             return None
         changed = len(self.stale.added) + len(self.stale.modified) + len(self.stale.deleted)
         what = self.stale.reason or "; ".join(
-            ([f"{changed} files changed"] if changed else []) + ([self.stale.history] if self.stale.history else []))
+            ([f"{changed} file{'s' if changed > 1 else ''} changed"] if changed else []) + ([self.stale.history] if self.stale.history else []))
         built_from = self.retriever.manifest.root
         if built_from and built_from != os.path.realpath(self.repo):  # a copied index, or another repository's
             what += f"; it was built from {built_from}"

@@ -166,6 +166,22 @@ def test_two_concurrent_index_runs_both_succeed(shop):
     assert len(load_modules(IndexStore(str(shop / ".rag")))) == 9
 
 
+def test_a_question_waiting_for_an_index_being_written_says_so(shop):
+    """spring-framework (sweep 16): `rag ask` waited 9 minutes without a word while another run built the
+    first index; `rag index` said it was waiting, `rag ask` did not."""
+    from graph.locking import exclusive_lock
+    from graph.store import LOCK
+
+    (shop / ".rag").mkdir()
+    with exclusive_lock(str(shop / ".rag" / LOCK), "busy"):
+        asking = subprocess.Popen(RAG + ["ask", "cart total", "--repo", str(shop)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # it starts, finds no index, and waits for the writer
+    out, err = asking.communicate(timeout=120)
+    assert asking.returncode == 0, err
+    assert "waiting for another `rag index` to finish" in err and "shop/cart.py" in out
+
+
 def test_setting_flags_take_type_default_and_help_from_the_settings_dataclass():
     import argparse
 

@@ -377,7 +377,7 @@ def test_eval_of_a_stale_index_says_so(shop, labeled):
     with open(shop / "shop" / "cart.py", "a") as fh:
         fh.write("\n# edited\n")
     r = run_rag("eval", labeled, "--repo", shop, "--methods", "bm25")
-    assert r.returncode == 0 and "the index is stale (1 files changed); evaluating it as it is" in r.stderr, r.stderr
+    assert r.returncode == 0 and "the index is stale (1 file changed); evaluating it as it is" in r.stderr, r.stderr
 
 
 def test_eval_of_llm_without_a_tuned_adapter_says_it_is_the_base_model(shop, labeled, tmp_path):

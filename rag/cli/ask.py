@@ -5,7 +5,7 @@ import os
 import sys
 import time
 
-from rag.cli.common import embedder_arg, index_dir_arg, json_text, retrieval_settings
+from rag.cli.common import embedder_arg, index_dir_arg, json_text, retrieval_settings, say_waiting_for_the_index
 
 
 LLM_FLAGS = ["model", "scope", "adapter", "think"]
@@ -111,7 +111,8 @@ def _cmd_ask(args) -> int:
             require_adapter(llm.adapter)
         engine = Engine.open(args.repo, index_dir=args.index_dir,
                              settings=retrieval_settings(args.embedder, args.repo, args.index_dir),
-                             refresh=args.refresh, progress=progress, quick_start=True, llm=llm)
+                             refresh=args.refresh, progress=progress, quick_start=True, llm=llm,
+                             on_lock_wait=say_waiting_for_the_index)
     finally:
         progress.close()
     _print(engine.ask(question, k=args.k, level=args.level, llm=use_llm, run=run), args.json)

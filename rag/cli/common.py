@@ -10,6 +10,11 @@ import sys
 DAMAGED_EXIT = 4  # rag index --check: 0 fresh, 1 stale, 2 bad input, 3 a bug of ours, 4 damaged
 
 
+def say_waiting_for_the_index() -> None:
+    """What a command says while another process writes the index it needs."""
+    print("rag: waiting for another `rag index` to finish …", file=sys.stderr, flush=True)
+
+
 def repository_arg(p) -> None:
     """The repository, as `rag index PATH` names it or as `rag ask --repo PATH` does: a user moving between
     the commands may write either (sweep 16). `rag.cli.main` settles the two into `args.path`."""

@@ -5,7 +5,7 @@ import os
 import sys
 
 from graph.text import counted
-from rag.cli.common import DAMAGED_EXIT, embedder_arg, index_dir_arg, repository_arg, retrieval_settings
+from rag.cli.common import DAMAGED_EXIT, embedder_arg, index_dir_arg, repository_arg, retrieval_settings, say_waiting_for_the_index
 
 
 INDEX_FLAGS = ["full", "jobs", "include", "exclude", "history"]
@@ -93,7 +93,7 @@ def _cmd_index(args) -> int:
     progress = StderrProgress(quiet=args.quiet)
     try:
         report = index(repo, options, progress,
-                       on_lock_wait=lambda: print("rag: waiting for another `rag index` to finish …", file=sys.stderr),
+                       on_lock_wait=say_waiting_for_the_index,
                        extensions=extensions)
     finally:
         progress.close()
