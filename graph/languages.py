@@ -17,6 +17,7 @@ from typing import Callable
 from graph import resolve
 from graph.conditional import first_branches
 from graph.dart_null_calls import null_calls_unasserted
+from graph.java_varargs import varargs_unannotated
 from graph.kotlin_constructors import constructors_joined
 from graph.typescript_newer_syntax import older_syntax
 
@@ -66,7 +67,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
                  ("tree_sitter_javascript", "tree_sitter_typescript"), LEADING_COMMENT, resolve.js_import,
                  prepare=older_syntax),
     LanguageSpec("java", (".java",), "tree_sitter_java", "language",
-                 ("tree_sitter_java",), LEADING_COMMENT, resolve.java_import),
+                 ("tree_sitter_java",), LEADING_COMMENT, resolve.java_import, prepare=varargs_unannotated),
     LanguageSpec("go", (".go",), "tree_sitter_go", "language",
                  ("tree_sitter_go",), LEADING_COMMENT, resolve.go_import),
     LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language",

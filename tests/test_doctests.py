@@ -18,6 +18,7 @@ import graph.dart_null_calls
 import graph.generated
 import graph.headers
 import graph.history
+import graph.java_varargs
 import graph.kotlin_constructors
 import graph.neighbours
 import graph.package_manifests
@@ -42,7 +43,7 @@ import graph.walk
 
 @pytest.mark.parametrize("module", [
     eval.dataset, eval.metrics, eval.paired, eval.runner, eval.settings, finetune.examples, finetune.held_out, finetune.pipeline, finetune.train,
-    graph.build, graph.conditional, graph.dart_null_calls, graph.generated, graph.headers, graph.history, graph.kotlin_constructors, graph.neighbours, graph.package_manifests, graph.parse, graph.parse_text, graph.text, graph.typescript_newer_syntax, rag.llm.listing, rag.progress, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
+    graph.build, graph.conditional, graph.dart_null_calls, graph.generated, graph.headers, graph.history, graph.java_varargs, graph.kotlin_constructors, graph.neighbours, graph.package_manifests, graph.parse, graph.parse_text, graph.text, graph.typescript_newer_syntax, rag.llm.listing, rag.progress, rag.ranking_metrics, rag.reproduce.examples, rag.reproduce.run,
     rag.retrieval.confidence, rag.results, rag.cli.common, rag.engine, graph.settings_model, graph.walk, rag.serve.mcp_server,
     rag.serve.watch
 ])

@@ -1542,6 +1542,19 @@ def test_a_comment_on_a_re_export_is_not_the_files():
     assert parse_source("packages/react-query/src/index.ts", documented, BY_NAME["typescript"], "0").doc == "Hooks of React Query."
 
 
+def test_a_java_annotation_on_varargs():
+    """spring-framework (sweep 16): `@Nullable Object @Nullable ... args` (JSpecify) was a syntax error in 61
+    files on every run."""
+    source = (b"package org.springframework.jdbc.core;\n\n/** Runs SQL. */\npublic class JdbcTemplate {\n"
+              b"    /** Queries with arguments. */\n    public <T> T query(String sql, @Nullable Object @Nullable ... args) {\n"
+              b"        return execute(sql, args);\n    }\n\n    public int update(String sql) { return 0; }\n}\n")
+    fs = parse_source("spring-jdbc/src/main/java/org/springframework/jdbc/core/JdbcTemplate.java", source, BY_NAME["java"], "0")
+    assert fs.syntax_errors == 0
+    assert defs(fs) == {"JdbcTemplate": (CLASS, "class"), "JdbcTemplate.query": (FUNCTION, "method"),
+                        "JdbcTemplate.update": (FUNCTION, "method")}
+    assert doc_of(fs, "JdbcTemplate.query") == "Queries with arguments."
+
+
 def test_a_kotlin_primary_constructor_on_the_line_below_its_nested_class():
     """moshi's JsonReader.kt: `public class Options` with `private constructor(` on the next line, nested in
     `JsonReader`, made the rest of the file one ERROR node: the class and 5 of its 32 definitions lost, the
