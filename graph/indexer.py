@@ -153,6 +153,9 @@ def check(repo: str, options: IndexOptions = IndexOptions(), extensions: Sequenc
     return _changes(store, found, _settings(config, options, extensions), verify, _head(repo, config))
 
 
+SAID_STEPS_MIN_FILES = 1_000  # from here on the graph, history and summaries take seconds (~5 ms a file)
+
+
 def index(repo: str, options: IndexOptions = IndexOptions(), progress: Progress | None = None,
           on_lock_wait: Callable[[], None] | None = None,
           extensions: Sequence[IndexExtension] = ()) -> IndexReport:
@@ -234,20 +237,23 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         results = [reuse.get(f.path) or parsed[f.path] for f in sources]  # (parse result, its files.jsonl line)
         symbols = [fs for fs, _ in results]
         lap("parse")
-        if progress:  # the steps between parsing and embedding, said as they start (48 s unsaid on spring-framework)
-            progress("graph, history, summaries", 0, 3)
+        # the steps between parsing and embedding, said as they start where they take a while (48 s unsaid on
+        # spring-framework's 9,596 files; a small repository's run says nothing it need not)
+        steps = progress if len(sources) >= SAID_STEPS_MIN_FILES else None
+        if steps:
+            steps("graph, history, summaries", 0, 3)
         graph = build_graph(symbols, _readmes(found), config,
                             package_folders([(f.path, f.text) for f in found.files if f.kind == "project"]))
-        if progress:
-            progress("graph, history, summaries", 1, 3)
+        if steps:
+            steps("graph, history, summaries", 1, 3)
         history = _mine(repo, config, store, previous_manifest)
         add_history(graph, history)
         lap("history")
-        if progress:
-            progress("graph, history, summaries", 2, 3)
+        if steps:
+            steps("graph, history, summaries", 2, 3)
         modules = build_modules(graph, {s.path: s.keyword_weights for s in symbols})
-        if progress:
-            progress("graph, history, summaries", 3, 3)
+        if steps:
+            steps("graph, history, summaries", 3, 3)
         lap("modules")
         # the repository's own code first, the most broken first: what a reader of the warning should look at
         # (Newtonsoft.Json's named three test files while JsonWriter.cs had 15 errors: sweep 14)

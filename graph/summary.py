@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 
+from graph.roles import SOURCE, TEST
 from graph.symbols import CLASS, FileSymbols
 from graph.text import clip_words, content_words, counted, first_sentence, listing, split_identifier, word_count
 
@@ -115,6 +116,7 @@ class SummaryInputs:
     imports: list[str]
     importers: list[str]
     aliases: list[str]
+    file_roles: list[str] = field(default_factory=list)  # a directory's files' roles (graph/roles.py), as `files`
 
     @classmethod
     def collect(cls, g: CodeGraph, facts: GraphFacts, mid: str, kind: str, member_files: list[str],
@@ -135,7 +137,9 @@ class SummaryInputs:
                    else member_files,
                    subdirs=sorted(c for c in children if g.nodes[c]["kind"] == "directory"),
                    imports=_rank_neighbours(facts, imports), importers=_rank_neighbours(facts, importers),
-                   aliases=list(attrs.get("aliases", ())))
+                   aliases=list(attrs.get("aliases", ())),
+                   file_roles=[g.nodes[c].get("role", SOURCE) for c in children if g.nodes[c]["kind"] == "file"]
+                   if kind == "directory" else [])
 
 
 def summarize(x: SummaryInputs) -> str:
@@ -185,10 +189,16 @@ def _lead(x: SummaryInputs) -> str:
             return f"{language} file defining {', '.join(top_level[:3])}.".strip()
         return f"{language} file with no definitions.".strip()
     if x.kind == "directory":  # what it holds, and what it defines (its subdirectories' definitions too)
-        contents = [_count(len(x.files), "source file", "source files"),
-                    _count(len(x.subdirs), "subdirectory", "subdirectories")]
+        # the files by what they are for: Go keeps its tests beside the code ("15 source files" were 7 and 8
+        # `_test.go`: sweep 16)
+        roles = x.file_roles or [SOURCE] * len(x.files)
+        tests = roles.count(TEST)
+        contents = [c for c in (_count(roles.count(SOURCE), "source file", "source files"), _count(tests, "test file", "test files"),
+                                _count(len(roles) - roles.count(SOURCE) - tests, "other file", "other files"),
+                                _count(len(x.subdirs), "subdirectory", "subdirectories")) if c]
         top_level = [s[0] for s in x.symbols if "." not in s[0]][:3]
-        lead = ("Directory of " + " and ".join(c for c in contents if c)) if x.files or x.subdirs else "Empty directory"
+        lead = ("Directory of " + (", ".join(contents[:-1]) + " and " if len(contents) > 1 else "") + contents[-1]) \
+            if contents else "Empty directory"
         return lead + (f", defining {', '.join(top_level)}." if top_level else ".")
     return f"Named module {x.name}."
 

@@ -189,6 +189,11 @@ def test_a_directory_without_docs_says_what_it_holds_and_defines():
         "Directory of 2 source files and 1 subdirectory, defining Cart, Catalog."
     assert lead([], ["a/", "b/"], []) == "Directory of 2 subdirectories."
     assert lead(["one.py"], [], []) == "Directory of 1 source file."
+    # Go keeps its tests beside the code: gotify's database/ was "Directory of 15 source files", 7 and 8 tests
+    x = SummaryInputs(kind="directory", name="database", doc="", language=None, files=["a.go", "a_test.go", "b.go", "doc.md.go"],
+                      subdirs=["database/migrations/"], symbols=[], imports=[], importers=[], aliases=[],
+                      file_roles=["source", "test", "source", "doc"])
+    assert summarize(x).startswith("Directory of 2 source files, 1 test file, 1 other file and 1 subdirectory.")
 
 
 def test_a_package_summary_names_its_api_not_its_tests_helpers(tmp_path):

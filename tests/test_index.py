@@ -78,6 +78,20 @@ def test_the_cycle_collector_is_left_as_the_caller_had_it(shop, tmp_path):
         gc.enable()
 
 
+def test_the_steps_between_parsing_and_embedding_are_said_for_a_big_repository(shop, monkeypatch):
+    """spring-framework (sweep 16): 48 s without a word between the last parse line and the first embed line.
+    A small repository's run says nothing it need not."""
+    import graph.indexer
+
+    said = []
+    index(str(shop), IndexOptions(full=True), progress=lambda stage, done, total: said.append((stage, done, total)))
+    assert not any(stage.startswith("graph") for stage, _, _ in said)
+    monkeypatch.setattr(graph.indexer, "SAID_STEPS_MIN_FILES", 1)
+    said.clear()
+    index(str(shop), IndexOptions(full=True), progress=lambda stage, done, total: said.append((stage, done, total)))
+    assert [s for s in said if s[0].startswith("graph")] == [("graph, history, summaries", n, 3) for n in range(4)]
+
+
 def test_check_reports_fresh_and_each_kind_of_change(shop):
     assert check(str(shop)).reason == "no index yet"
     index(str(shop))
