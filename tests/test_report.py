@@ -317,6 +317,22 @@ def test_a_stack_pasted_bare_and_an_installed_copy_below_the_root():
     assert q.innermost_file == "bindings/python/py_src/tokenizers/tools/visualizer.py"
 
 
+def test_a_frame_of_an_installed_workspace_package_is_its_source():
+    """TanStack Query (sweep 16): an app's stack runs through `node_modules/@tanstack/react-query/build/…`,
+    the build of a package of the repository; the frames were dropped as a dependency's, and the preact copy
+    of `QueryClientProvider.tsx` answered first. A dependency's frame is still none."""
+    known = frozenset({"packages/react-query/src/QueryClientProvider.tsx", "packages/preact-query/src/QueryClientProvider.tsx",
+                       "packages/react-query/src/useBaseQuery.ts", "packages/preact-query/src/useBaseQuery.ts"})
+    stack = ("Error: No QueryClient set, use QueryClientProvider to set one\n"
+             "    at useQueryClient (webpack-internal:///./node_modules/@tanstack/react-query/build/modern/QueryClientProvider.js:18:11)\n"
+             "    at useBaseQuery (webpack-internal:///./node_modules/@tanstack/react-query/build/modern/useBaseQuery.js:25:18)\n"
+             "    at renderWithHooks (webpack-internal:///./node_modules/react-dom/cjs/react-dom.development.js:15486:18)\n")
+    q = parse_query(stack, known)
+    assert q.innermost_file == "packages/react-query/src/QueryClientProvider.tsx"
+    assert "packages/react-query/src/QueryClientProvider.tsx" in q.mentioned_files
+    assert not any("preact" in f for f in q.mentioned_files)
+
+
 def test_stacks_of_the_languages_added_since_name_their_innermost_frame():
     """Sweep 14: a Ruby, PHP, C#, Swift, Dart, Elixir, Lua or Vue stack gave no frame (only a handful of
     extensions were paths), a Kotlin file class named with a dash (`-JsonUtf8Reader.kt`) neither, and a

@@ -10,6 +10,7 @@ each token counted at most a few times so that a long paste does not drown the r
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ _JAVA_FRAME = re.compile(r"^\s*at\s+(?:[\w.$-]+(?:@[\w.-]+)?/{1,2})?((?:[\w$]+\.
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _INSTALLED = re.compile(r"/(?:site|dist)-packages/(.+)")
+_NODE_MODULE = re.compile(r"(?:^|/)node_modules/(?:@[\w.-]+/)?([\w.-]+)/")  # the package's own name (no scope)
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
 _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/usr/lib/|node_modules|[/\\]vendor[/\\]|[/\\]gems[/\\]|"
@@ -149,7 +151,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
         line = _LOG_PREFIX.sub("", line)
         written = _written_frame_path(line)
         outer = _package_path(written) if written else _java_frame_path(line)
-        outer_hit = _repository_file(outer, known_files) if outer else None
+        outer_hit = (_repository_file(outer, known_files) or _workspace_copy(outer, known_files)) if outer else None
         if line.lstrip().startswith("Caused by:"):  # Java's root cause comes last: its frames are the innermost
             section_first = None
         elif section_first is None:
@@ -332,6 +334,29 @@ def _installed_copy(path: str, known_files) -> str | None:
     installed = _INSTALLED.search(path.replace("\\", "/"))
     files = _path_tails(frozenset(known_files)).get(installed.group(1), []) if installed else []
     return files[0] if len(files) == 1 else None
+
+
+def _workspace_copy(path: str, known_files) -> str | None:
+    """The repository file an installed copy of one of its own JavaScript packages was built from:
+    `node_modules/@tanstack/react-query/build/modern/QueryClientProvider.js` is the one file named
+    `QueryClientProvider` (any extension) below a folder `react-query/`. In a monorepo the app's stack runs
+    through the build of a sibling package (sweep 16: the frame was dropped as a dependency's, and the
+    preact copy of the file answered first)."""
+    installed = _NODE_MODULE.search(path.replace("\\", "/"))
+    if not installed:
+        return None
+    package, stem = installed.group(1), posixpath.splitext(posixpath.basename(path))[0]
+    files = [f for f in _files_by_stem(frozenset(known_files)).get(stem, ()) if f"/{package}/" in f"/{f}"]
+    return files[0] if len(files) == 1 else None
+
+
+@lru_cache(maxsize=4)
+def _files_by_stem(known_files: frozenset[str]) -> dict[str, list[str]]:
+    """`QueryClientProvider` -> every known file of that name, whatever its extension; once per index."""
+    stems: dict[str, list[str]] = {}
+    for known in sorted(known_files):
+        stems.setdefault(posixpath.splitext(posixpath.basename(known))[0], []).append(known)
+    return stems
 
 
 def _match_known(path: str, known_files) -> str | None:
