@@ -22,20 +22,29 @@ class RepoFiles:
     by_suffix: dict[str, list[str]] = field(default_factory=dict)  # "b/c.py" -> ["a/b/c.py", "b/c.py", ...]
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     packages: PackageFolders = PackageFolders()  # the repository's own packages by name (go.mod, package.json, Cargo.toml)
+    dirs_by_suffix: dict[str, list[str]] = field(default_factory=dict)  # "com/shop" -> ["src/main/java/com/shop", …]
 
     @classmethod
     def of(cls, paths, packages: PackageFolders = PackageFolders()) -> RepoFiles:
-        by_suffix, by_dir = defaultdict(list), defaultdict(list)
+        by_suffix, by_dir, dirs_by_suffix = defaultdict(list), defaultdict(list), defaultdict(list)
         for p in sorted(paths, key=lambda p: (p.count("/"), p)):  # shortest first, as ending_with promises
             parts = p.split("/")
             for i in range(len(parts)):
                 by_suffix["/".join(parts[i:])].append(p)
             by_dir[posixpath.dirname(p)].append(p)
-        return cls(frozenset(paths), dict(by_suffix), dict(by_dir), packages)
+        for d in sorted(by_dir):  # a wildcard import's package looked up, not searched for in every path
+            parts = d.split("/")
+            for i in range(len(parts)):
+                dirs_by_suffix["/".join(parts[i:])].append(d)
+        return cls(frozenset(paths), dict(by_suffix), dict(by_dir), packages, dict(dirs_by_suffix))
 
     def ending_with(self, suffix: str) -> list[str]:
         """Paths equal to `suffix` or ending with `/suffix`, shortest first."""
         return list(self.by_suffix.get(suffix, ()))
+
+    def folders_ending_with(self, suffix: str) -> list[str]:
+        """Folders holding indexed files, equal to `suffix` or ending with `/suffix`, in path order."""
+        return list(self.dirs_by_suffix.get(suffix, ()))
 
 
 def _closest(hits: list[str], importer: str) -> list[str]:
@@ -149,8 +158,9 @@ def _jvm_import(importer: str, imp: Import, files: RepoFiles, extensions: tuple[
     parts = imp.module.split(".")
     if parts[-1] == "*":  # a whole package: every file of its directory
         suffix = "/".join(parts[:-1])
-        dirs = sorted({posixpath.dirname(p) for p in files.paths if p.endswith(extensions)
-                       and (posixpath.dirname(p) == suffix or posixpath.dirname(p).endswith("/" + suffix))})
+        # (looked up: scanning every path for each `import a.b.*` took 1.7 s of a one-file update of
+        # spring-framework's 9,596 files, sweep 16)
+        dirs = [d for d in files.folders_ending_with(suffix) if any(p.endswith(extensions) for p in files.by_dir[d])]
         return sorted(p for d in dirs[:1] for p in files.by_dir.get(d, ()) if p.endswith(extensions))
     # `import a.b.C` or `import static a.b.C.member`: try the longest prefix naming a file
     for end in range(len(parts), 0, -1):
