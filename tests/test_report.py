@@ -333,6 +333,23 @@ def test_a_frame_of_an_installed_workspace_package_is_its_source():
     assert not any("preact" in f for f in q.mentioned_files)
 
 
+def test_a_browsers_stack_through_a_dev_server_names_the_source():
+    """A front end's stack in the browser (Vite, webpack-dev-server) names each module by its URL, which
+    serves the source's own path: `http://localhost:5173/src/components/Cart.tsx?t=…:12:5`. The URL was
+    dropped as a link, and Firefox's `Cart@…` frame as a `pip freeze` line. A link stays no frame."""
+    known = frozenset({"web/src/App.tsx", "web/src/components/Cart.tsx"})
+    chrome = ("TypeError: cart is undefined\n"
+              "    at Cart (http://localhost:5173/src/components/Cart.tsx?t=1700000000:12:5)\n"
+              "    at App (http://localhost:5173/src/App.tsx:20:3)\n")
+    firefox = "TypeError: cart is undefined\nCart@http://localhost:5173/src/components/Cart.tsx:12:5\nApp@http://localhost:5173/src/App.tsx:20:3\n"
+    for stack in (chrome, firefox):
+        q = parse_query(stack, known)
+        assert q.innermost_file == "web/src/components/Cart.tsx", stack
+    link = parse_query("Cart total is wrong\nsee https://example.com/docs/src/components/Cart.tsx for the API\n", known)
+    assert link.mentioned_files == [] and link.innermost_file is None
+    assert parse_query("Cart breaks\nreact@18.2.0\nnumpy==1.22\nthe cart is empty", known).text.splitlines()[1:] == ["the cart is empty"]
+
+
 def test_stacks_of_the_languages_added_since_name_their_innermost_frame():
     """Sweep 14: a Ruby, PHP, C#, Swift, Dart, Elixir, Lua or Vue stack gave no frame (only a handful of
     extensions were paths), a Kotlin file class named with a dash (`-JsonUtf8Reader.kt`) neither, and a

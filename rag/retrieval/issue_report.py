@@ -23,6 +23,9 @@ _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 # markup around the words (<details>, <br/>, <img …>) and links' addresses, not their text
 _HTML_TAG = re.compile(r"</?(?:details|summary|br|hr|img|a|p|div|span|sub|sup|code|pre|b|i|em|strong|kbd|ul|ol|li|table|tr|td|th|h[1-6])\b[^>]*>", re.I)
 _URL = re.compile(r"\(?\bhttps?://[^\s)>\]]+\)?")
+# a URL that is a stack frame: a dev server serves the source's own path (Vite's, a browser's stack:
+# `at Cart (http://localhost:5173/src/components/Cart.tsx?t=1700000000:12:5)`, `Cart@http://…/Cart.tsx:12:5`)
+_URL_FRAME = re.compile(r"(\(?)https?://[^/\s)>\]]+/([^\s)>\]]+?\.[A-Za-z]{1,10}(?:\?[^:\s)>\]]*)?:\d+(?::\d+)?)(\)?)$")
 # headings that issue templates put in every report: they say nothing about this one
 _TEMPLATE_WORDS = frozenset("""
 description describe summary bug report feature request expected actual behavior behaviour result results
@@ -36,7 +39,8 @@ _VERSION = r"v?\d+(?:\.\d+)+(?:[-.+]?[A-Za-z0-9]+)*"
 # "Numpy 1.22.3", "astropy: 5.0.3", "pyerfa 2.0.0.1", "Python 3.9.10 | packaged by conda-forge | …"
 _NAME_VERSION = re.compile(rf"^\s*[-*]?\s*([A-Za-z][\w.\-]*(?: [\w.\-]+){{0,2}}?)\s*[:=]*\s*({_VERSION})\b(.*)$")
 _PROSE = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}")
-_PIP_FREEZE = re.compile(r"^\s*[A-Za-z][\w.\-]*\s*(?:==|>=|<=|~=|@)\s*\S+\s*$")
+# `numpy==1.22.3`, pip's `pkg @ file:///…`, npm's `react@18.2.0`; not a browser's frame (`Cart@src/Cart.tsx:12:5`)
+_PIP_FREEZE = re.compile(r"^\s*[A-Za-z][\w.\-]*(?:\s*(?:==|>=|<=|~=)\s*\S+|\s+@\s*\S+|@v?\d\S*)\s*$")
 _PLATFORM = re.compile(r"^\s*(?:Windows|Linux|Darwin|macOS|CYGWIN|MINGW)[-\w. ]*\d[-\w. ]*$", re.I)
 _VERSION_SNIPPET = re.compile(r"__version__|platform\.platform\(\)|sys\.version\b|show_versions\(|\bpip freeze\b")
 # a key-value line of a structured dump that names a version: `"version": "2.0.9",`, `openssl_version: ""`
@@ -55,10 +59,16 @@ def without_comments(text: str) -> str:
     return _HTML_COMMENT.sub("", text)
 
 
+def _frame_path_or_nothing(url: re.Match) -> str:
+    """A link's address says nothing of the report, but a frame's URL holds the path of the file it ran."""
+    frame = _URL_FRAME.match(url.group(0))
+    return f"{frame[1]}{frame[2]}{frame[3]}" if frame else " "
+
+
 def strip_noise(text: str) -> str:
     """The report without HTML comments, template headings and environment dumps (line structure kept
     for what remains)."""
-    text = _URL.sub(" ", _HTML_TAG.sub(" ", without_comments(text)))
+    text = _URL.sub(_frame_path_or_nothing, _HTML_TAG.sub(" ", without_comments(text)))
     text = _FENCED_BLOCK.sub(lambda m: "" if _is_environment_block(m.group(1)) else m.group(0), text)
     lines = text.splitlines()
     if sum(bool(line.strip()) for line in lines) == 1:  # a question of one line is asked as it is: "parsing

@@ -53,7 +53,8 @@ _OUTER_FIRST_EXTENSIONS = _alternation(LANGUAGES, frozenset({"py", "pyi", "java"
 _OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\[as\s+[^\]]+\])?\s+\()?"
                                 r"|#\d+\s.*?(?:\bat\s+|\()|from\s+|\([\w.-]+(?:\s[\w.-]+)?\)\s+|.*\bpanicked at (?:'[^']*',\s*)?)?"
                                 r"\(?(?:file://|webpack-internal:///)?((?:~|[A-Za-z]:|package:)?[\w./\\~@+-]*"
-                                rf"\.(?:{_OUTER_FIRST_EXTENSIONS})):\d+")
+                                # (a dev server's module URL keeps its query: Vite's `src/App.tsx?t=1700000000:12:5`)
+                                rf"\.(?:{_OUTER_FIRST_EXTENSIONS}))(?:\?[^:\s()]*)?:\d+")
 # what a log puts before each line: Android's logcat (`E/flutter ( 6120): #0 …`), Flutter's console (`flutter: `)
 _LOG_PREFIX = re.compile(r"^\s*(?:[VDIWEF]/[\w.-]+\s*\(\s*\d+\):|flutter:)\s?")
 # PHP's `#0 /var/www/vendor/monolog/monolog/src/Monolog/Logger.php(312): Monolog\Logger->f()`
