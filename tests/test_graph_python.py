@@ -177,6 +177,16 @@ def test_absolute_imports_prefer_a_sys_path_root_to_a_module_inside_another_pack
     assert python_import("pkg/__init__.py", Import("util"), files) == ["pkg/util.py"]
 
 
+def test_a_readme_tag_written_over_several_lines_is_no_summary():
+    """TanStack Query (sweep 16): six package folders read `media="(prefers-color-scheme: dark)" srcset=…`,
+    the continuation lines of a `<picture>` tag."""
+    from graph.build import readme_summary
+
+    readme = ("<picture>\n  <source\n    media=\"(prefers-color-scheme: dark)\"\n    srcset=\"https://tanstack.com/q.png?theme=dark\"\n"
+              "  />\n  <img alt=\"TanStack React Query\" width=\"900\" />\n</picture>\n\nHooks for fetching, caching and updating data in React.\n")
+    assert readme_summary(readme) == "Hooks for fetching, caching and updating data in React."
+
+
 def test_a_directory_without_docs_says_what_it_holds_and_defines():
     from graph.summary import SummaryInputs, summarize
 
