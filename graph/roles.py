@@ -69,6 +69,8 @@ def file_role(path: str) -> str:
                 or (TEST if _TEST_HELPERS_DIR.fullmatch(part) else None))
         if role in (EXAMPLE, DOC) and any(p.lower() in _APP_PAGES for p in parts[:i]):
             continue  # a web app's page named so (`src/views/example/create.vue`, routed like any other)
+        if role == DOC and parts[-1].endswith(".go"):
+            continue  # a Go folder is a package: cobra's `doc/` writes man pages, gotify's `docs/` serves the API's (sweep 16)
         if role:
             return role
         project = _PROJECT_ROLES.match(part)

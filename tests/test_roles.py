@@ -76,6 +76,12 @@ from rag.engine import Engine
     ("src/setup.ts", SOURCE),
     ("src/utils/test.ts", SOURCE),
     ("pkg/contest_utils.py", SOURCE),
+    # a Go folder is a package whatever its name: cobra's `doc/` generates man pages and Markdown, gotify's
+    # `docs/` serves the swagger UI (its question had no answer in the top 10); a docs folder's site stays docs
+    ("doc/man_docs.go", SOURCE),
+    ("docs/ui.go", SOURCE),
+    ("docs/_ext/linkcode.py", DOC),
+    ("doc/man_docs_test.go", TEST),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role
