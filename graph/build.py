@@ -17,7 +17,7 @@ from graph.errors import ConfigError
 from graph.languages import BY_NAME
 from graph.resolve import RepoFiles
 from graph.package_manifests import PackageFolders
-from graph.roles import GENERATED, file_role
+from graph.roles import file_role
 from graph.symbols import CLASS, FUNCTION, FileSymbols
 
 
@@ -43,7 +43,7 @@ def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoC
     for fs in files:
         _add_directories(g, posixpath.dirname(fs.path), readmes)
         g.add_node(fs.path, kind="file", path=fs.path, name=posixpath.basename(fs.path), language=fs.language,
-                   role=GENERATED if fs.generated_stub else file_role(fs.path), lines=fs.lines, doc=fs.doc, syntax_errors=fs.syntax_errors, external_imports=[])
+                   role=file_role(fs.path, fs.generated_stub), lines=fs.lines, doc=fs.doc, syntax_errors=fs.syntax_errors, external_imports=[])
         if fs.generated_from:
             g.nodes[fs.path]["generated_from"] = fs.generated_from
         g.add_edge(dir_id(posixpath.dirname(fs.path)), fs.path, key=CONTAINS)

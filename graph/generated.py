@@ -87,8 +87,8 @@ def is_generated_stub(path: str, source: bytes) -> bool:
     """
     if not _DECLARATION_FILE.match(path):
         return False
-    head = b"\n".join(line for line in source[:4096].splitlines() if line.strip())  # blank lines do not count
-    return bool(_TOOL_BANNER.search(b"\n".join(head.split(b"\n")[:_BANNER_LINES])))
+    head = [line for line in source[:4096].splitlines() if line.strip()][:_BANNER_LINES]  # blank lines do not count
+    return bool(_TOOL_BANNER.search(b"\n".join(head)))
 
 
 def generated_sources(g) -> dict[str, str]:

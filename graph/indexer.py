@@ -239,26 +239,25 @@ def _index(repo: str, options: IndexOptions, progress: Progress | None, on_lock_
         lap("parse")
         # the steps between parsing and embedding, said as they start where they take a while (48 s unsaid on
         # spring-framework's 9,596 files; a small repository's run says nothing it need not)
-        steps = progress if len(sources) >= SAID_STEPS_MIN_FILES else None
-        if steps:
-            steps("graph, history, summaries", 0, 3)
+        def step(done: int) -> None:
+            if progress and len(sources) >= SAID_STEPS_MIN_FILES:
+                progress("graph, history, summaries", done, 3)
+
+        step(0)
         graph = build_graph(symbols, _readmes(found), config,
                             package_folders([(f.path, f.text) for f in found.files if f.kind == "project"]))
-        if steps:
-            steps("graph, history, summaries", 1, 3)
+        step(1)
         history = _mine(repo, config, store, previous_manifest)
         add_history(graph, history)
         lap("history")
-        if steps:
-            steps("graph, history, summaries", 2, 3)
+        step(2)
         modules = build_modules(graph, {s.path: s.keyword_weights for s in symbols})
-        if steps:
-            steps("graph, history, summaries", 3, 3)
+        step(3)
         lap("modules")
         # the repository's own code first, the most broken first: what a reader of the warning should look at
         # (Newtonsoft.Json's named three test files while JsonWriter.cs had 15 errors: sweep 14)
         with_errors = [s.path for s in sorted((s for s in symbols if s.syntax_errors),
-                                              key=lambda s: (file_role(s.path) != SOURCE, -s.syntax_errors, s.path))]
+                                              key=lambda s: (file_role(s.path, s.generated_stub) != SOURCE, -s.syntax_errors, s.path))]
         syntax_errors = len(with_errors)
         payload = [("graph.json", [graph_to_json(graph)]),
                    ("modules.jsonl", jsonl_lines(m.to_dict() for m in modules)),

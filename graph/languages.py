@@ -41,7 +41,8 @@ class LanguageSpec:
     script_of: str = ""
     extends: str = ""  # a language whose query file of ours applies too (Objective-C is C)
     # the text rewritten before parsing where the grammar would misread it, every line and byte kept where it
-    # was (the tree's offsets index the original): C#'s conditional compilation, Kotlin's split headers
+    # was (the tree's offsets index the original): C#'s conditional compilation, syntax newer than a grammar
+    # (TypeScript's variance, Java's annotated varargs, Kotlin's split class headers, Dart's `f!(x)`)
     prepare: Callable[[bytes], bytes] | None = None
 
     def language_pointer(self):
@@ -94,9 +95,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("svelte", (".svelte",), "", "", (), LEADING_COMMENT, resolve.js_import, script_of="javascript"),
     LanguageSpec("swift", (".swift",), "tree_sitter_swift", "language", (), LEADING_COMMENT, resolve.swift_import),
     LanguageSpec("scala", (".scala", ".sc"), "tree_sitter_scala", "language", (), LEADING_COMMENT, resolve.scala_import),
-    # (the grammar of the Dart project's maintainers, grammar-orchard, built from its sdist)
     LanguageSpec("lua", (".lua",), "tree_sitter_lua", "language", (), LEADING_COMMENT, resolve.lua_require),
     LanguageSpec("elixir", (".ex", ".exs"), "tree_sitter_elixir", "language", (), ELIXIR_ATTRIBUTE, resolve.elixir_alias),
+    # (the grammar of the Dart project's maintainers, grammar-orchard, built from its sdist)
     LanguageSpec("dart", (".dart",), "tree_sitter_dart_orchard", "language", (), LEADING_COMMENT, resolve.dart_import,
                  prepare=null_calls_unasserted),
 )

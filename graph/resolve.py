@@ -28,14 +28,12 @@ class RepoFiles:
     def of(cls, paths, packages: PackageFolders = PackageFolders()) -> RepoFiles:
         by_suffix, by_dir, dirs_by_suffix = defaultdict(list), defaultdict(list), defaultdict(list)
         for p in sorted(paths, key=lambda p: (p.count("/"), p)):  # shortest first, as ending_with promises
-            parts = p.split("/")
-            for i in range(len(parts)):
-                by_suffix["/".join(parts[i:])].append(p)
+            for suffix in _suffixes(p):
+                by_suffix[suffix].append(p)
             by_dir[posixpath.dirname(p)].append(p)
         for d in sorted(by_dir):  # a wildcard import's package looked up, not searched for in every path
-            parts = d.split("/")
-            for i in range(len(parts)):
-                dirs_by_suffix["/".join(parts[i:])].append(d)
+            for suffix in _suffixes(d):
+                dirs_by_suffix[suffix].append(d)
         return cls(frozenset(paths), dict(by_suffix), dict(by_dir), packages, dict(dirs_by_suffix))
 
     def ending_with(self, suffix: str) -> list[str]:
@@ -45,6 +43,12 @@ class RepoFiles:
     def folders_ending_with(self, suffix: str) -> list[str]:
         """Folders holding indexed files, equal to `suffix` or ending with `/suffix`, in path order."""
         return list(self.dirs_by_suffix.get(suffix, ()))
+
+
+def _suffixes(path: str) -> list[str]:
+    """`a/b/c.py`, `b/c.py`, `c.py`: the path and each of its tails."""
+    parts = path.split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
 
 
 def _closest(hits: list[str], importer: str) -> list[str]:
@@ -98,8 +102,8 @@ def python_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
         for name in imp.names or ("",):
             target = posixpath.join(stem, name) if name else stem
             found += _first_existing(files, (target + ".py", target + "/__init__.py")) \
-                or _first_existing(files, (stem + ".py", stem + "/__init__.py")) \
-                or _first_existing(files, (stem + ".pyi", stem + "/__init__.pyi"))  # a compiled module's stub (`from ._core import X`)
+                or _first_existing(files, (stem + ".py", stem + "/__init__.py",
+                                           stem + ".pyi", stem + "/__init__.pyi"))  # a compiled module's stub (`from ._core import X`)
         return sorted(set(found))
     path = module.replace(".", "/")
     found = []

@@ -54,7 +54,11 @@ _BENCH_FILE = re.compile(r".*[a-z0-9]Benchmarks?\.(?:java|kt|scala|cs)$")
 _BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mjs|css)$")
 
 
-def file_role(path: str) -> str:
+def file_role(path: str, generated_stub: bool = False) -> str:
+    """`generated_stub`: the file is a declaration file a tool wrote (graph/generated.py: is_generated_stub),
+    which its path alone cannot tell."""
+    if generated_stub:
+        return GENERATED
     parts = path.split("/")
     if _TEST_FILE.match(parts[-1]) or _SPEC_FILE.match(parts[-1]) or _TEST_SETUP_FILE.match(parts[-1]):
         return TEST

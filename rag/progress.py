@@ -10,8 +10,8 @@ class StderrProgress:
 
     Plain lines (stderr not a terminal) say each stage as it starts, then every `interval` seconds how far
     it is, how fast it goes and how long is left: a first index of spring-framework embedded for six of its
-    eight minutes with nothing but counts to read (sweep 16). Output that cannot be written (a closed pipe:
-    `rag index 2>&1 | head -1`) ends the progress, never the work.
+    eight minutes with nothing but counts to read (sweep 16). (A closed stderr is the CLI's to absorb:
+    rag/cli/common.py, DiagnosticsStream.)
     """
 
     def __init__(self, quiet: bool = False, interval: float = 2.0):
@@ -25,12 +25,6 @@ class StderrProgress:
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self.quiet or total <= 1:
             return
-        try:
-            self._show(stage, done, total)
-        except (OSError, ValueError):  # a closed pipe or stream: nobody reads on, the work goes on
-            self.quiet = True
-
-    def _show(self, stage: str, done: int, total: int) -> None:
         if self.tty:
             from tqdm import tqdm
 
@@ -50,10 +44,7 @@ class StderrProgress:
 
     def close(self) -> None:
         for bar in self._bars.values():
-            try:
-                bar.close()
-            except (OSError, ValueError):
-                pass
+            bar.close()
         self._bars.clear()
 
 

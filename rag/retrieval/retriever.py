@@ -391,7 +391,7 @@ class Retriever:
             if mid in holding_only_folders and best_file[mid] in answered_through:
                 continue
             ranked.append((mid, score))
-            answered_through.add(best_file.get(mid))
+            answered_through.add(best_file[mid])
         hits = []
         for mid, score in ranked:
             i = best_file.get(mid)
