@@ -6,10 +6,12 @@
       snap-<id>/modules.jsonl   one line per module
       snap-<id>/files.jsonl     per-file parse results (what makes rebuilds incremental)
       lock                   held by the one writer
+      unfinished/            work of a build that did not finish (a Ctrl-C, a kill), for the next one to take up
 
 A writer fills a fresh snapshot directory, flushes it to disk, then replaces manifest.json
 atomically (os.replace): a crash or kill at any moment leaves the previous manifest and the
-snapshot it names intact. The previous snapshot is kept for readers that opened it just before;
+snapshot it names intact. What a writer saves of its work on the way (`unfinished_dir`) outlives a
+kill and is removed by the commit that finally writes a snapshot. The previous snapshot is kept for readers that opened it just before;
 older ones are removed. Only JSON is written and read: nothing is unpickled. The big files go
 through orjson, several times faster than the standard library on them.
 """
@@ -36,13 +38,14 @@ INDEX_DIR_NAME = ".rag"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 LOCK = "lock"
+UNFINISHED = "unfinished"
 SNAPSHOT_PREFIX = "snap-"
 # what a snapshot directory's name looks like (commit): only entries of this shape are ever removed
 SNAPSHOT_NAME = re.compile(rf"{SNAPSHOT_PREFIX}\d{{14}}-[0-9a-f]{{8}}")
 # every other name rag writes into an index directory (rag/serve/door.py's two, rag/llm/adapters.py's
 # folder), and their temporary copies: a directory holding anything else is not an index, and is
 # never written into
-OWN_ENTRIES = {MANIFEST, LOCK, "serve.lock", "serve.json", "finetune"}
+OWN_ENTRIES = {MANIFEST, LOCK, UNFINISHED, "serve.lock", "serve.json", "finetune"}
 
 
 @dataclass
@@ -232,6 +235,18 @@ class IndexStore:
         with held:
             yield
 
+    def unfinished_dir(self, name: str) -> str:
+        """A folder for a writer to save its work in while it builds (call with the lock held): what a
+        killed build saved there is the next build's to take up, until a commit removes it. Created on
+        first use."""
+        path = os.path.join(self.dir, UNFINISHED, name)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def unfinished_path(self, name: str) -> str:
+        """Where `unfinished_dir(name)` is, without making it: for reading what a killed build saved."""
+        return os.path.join(self.dir, UNFINISHED, name)
+
     def commit(self, manifest_fields: dict, payload: Iterable[tuple[str, object]]) -> Manifest:
         """Write a new snapshot, then switch the manifest to it.
 
@@ -311,7 +326,8 @@ class IndexStore:
             except OSError:  # not a directory
                 return False
 
-        prune(self.dir, lambda entry: is_old_snapshot(entry) or _is_manifest_tmp(entry))
+        # the work an unfinished build saved went into this snapshot, or was not wanted by it
+        prune(self.dir, lambda entry: is_old_snapshot(entry) or _is_manifest_tmp(entry) or entry == UNFINISHED)
 
 
 def _is_own(entry: str) -> bool:

@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as e:
         print(f"rag: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("rag: interrupted; the index is as it was before this run", file=sys.stderr)
+    except KeyboardInterrupt as e:  # its text, if any, says what of the run's work is kept for the next one
+        print(f"rag: interrupted; the index is as it was before this run{f' ({e})' if str(e) else ''}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

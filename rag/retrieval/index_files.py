@@ -7,7 +7,8 @@
     retrieval/dense-chunks.faiss   definition embeddings, when their weight is not zero
     retrieval/past-changes.json, retrieval/sparse-past-changes/   the history's commits (rag/retrieval/past_changes.py)
 
-Rebuilds embed only texts whose hash is new: every other vector is taken from the previous snapshot.
+Rebuilds embed only texts whose hash is new: every other vector is taken from the previous snapshot, or
+from what a stopped build embedded (rag/retrieval/embedding_checkpoint.py).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from graph.indexer import BuildContext, as_stored, load_graph, load_modules
 from graph.store import IndexStore, Manifest, jsonl_lines
 from rag.retrieval.corpus import Corpus, build_corpus, chunk_text, embedded_text
 from rag.retrieval.dense import DenseIndex
+from rag.retrieval import embedding_checkpoint
 from rag.retrieval.past_changes import META as PAST_META, SPARSE as PAST_SPARSE, PastChanges
 from rag.settings import RetrievalSettings
 from rag.retrieval.sparse import TermCounts
@@ -83,7 +85,10 @@ class RetrievalExtension:
         chunk_hashes = [text_hash(t) for t in chunk_texts]
         previous_meta = _previous_meta(ctx.store, ctx.previous)
         unchanged = _unchanged_dense(ctx.previous, previous_meta, self.settings(), summary_hashes, chunk_hashes)
-        cache = {} if unchanged else {**_previous_vectors(ctx.store, ctx.previous, previous_meta, s.embedder),
+        taken_up = {} if unchanged else embedding_checkpoint.take_up(
+            ctx.store.unfinished_path(embedding_checkpoint.FOLDER), s.embedder)
+        cache = {} if unchanged else {**taken_up,
+                                      **_previous_vectors(ctx.store, ctx.previous, previous_meta, s.embedder),
                                       **self._given_vectors}
         meta = {
             "files": corpus.files, "lines": corpus.lines,
@@ -111,18 +116,23 @@ class RetrievalExtension:
                 payload += [(f"{DIR}/dense-{name}{ext}", partial(_link_or_copy, os.path.join(previous, f"dense-{name}{ext}")))
                             for ext in (".npy", ".faiss")]
             else:
-                vectors = self._vectors(texts, cache, ctx)
+                vectors = self._vectors(texts, cache, set(taken_up), ctx)
                 payload += [(f"{DIR}/dense-{name}.npy", partial(_save_npy, array=vectors)),
                             (f"{DIR}/dense-{name}.faiss", DenseIndex.build(vectors, s.exact_search_limit).save)]
         return payload, {"embedder": s.embedder}
 
-    def _vectors(self, texts: list[str], cache: dict[str, np.ndarray], ctx: BuildContext) -> np.ndarray:
+    def _vectors(self, texts: list[str], cache: dict[str, np.ndarray], taken_up: set[str],
+                 ctx: BuildContext) -> np.ndarray:
+        """The vectors of `texts`, embedding those `cache` lacks (`taken_up`: the hashes a stopped build
+        embedded, counted as done)."""
         hashes = [text_hash(t) for t in texts]
         missing = sorted({h: t for h, t in zip(hashes, texts) if h not in cache}.items())
         if missing:
             progress = (lambda done, total: ctx.progress("embed", done, total)) if ctx.progress else None
-            vectors = self.embedder().embed([t for _, t in missing], progress=progress)
-            cache.update(zip((h for h, _ in missing), vectors))
+            cache.update(embedding_checkpoint.embed_in_parts(
+                lambda batch, said: self.embedder().embed(batch, progress=said), missing,
+                lambda: ctx.store.unfinished_dir(embedding_checkpoint.FOLDER), self.retrieval.embedder, progress,
+                taken_up=len(taken_up.intersection(hashes))))
         dimension = next(iter(cache.values())).shape[0] if cache else self.embedder().dimension
         if not texts:
             return np.zeros((0, dimension), dtype=np.float32)
