@@ -1,4 +1,5 @@
-"""What a file is for: source, test, example, documentation, benchmark, vendored or generated, from path conventions.
+"""What a file is for: source, test, example, documentation, benchmark, vendored, generated or a database
+migration, from path conventions.
 
 "Which module handles X" asks for the code that does X; tests, examples, docs and benchmarks mention
 X too, so retrieval leaves them out of answers by default. So does vendored code: a copy of another
@@ -8,12 +9,18 @@ matches any long report on sheer term mass (jquery was among the first ten for 2
 Nor is a generated single-header copy of the repository's own headers (a header-only C++ library's
 `single_include/`: nlohmann's 920 KB `json.hpp` was the top answer for 5 of 6 questions about the headers
 it is made from); telling such a copy by its definitions raised false alarms (bench/LOG.md, 2026-12-07).
+Nor is a database migration: a numbered step of the schema's history, written once (mostly by a tool)
+from the models, which are where a change belongs. In web applications they outnumber most folders
+(healthchecks: 192 of its 1,271 files) and their names and field lists match questions about the models:
+one was the first answer to 28 of 353 questions mined from healthchecks' commits, and among the first
+five for 106 (sweep 17).
 """
 from __future__ import annotations
 
 import re
 
-SOURCE, TEST, EXAMPLE, DOC, BENCH, VENDORED, GENERATED = "source", "test", "example", "doc", "bench", "vendored", "generated"
+SOURCE, TEST, EXAMPLE, DOC, BENCH, VENDORED, GENERATED, MIGRATION = (
+    "source", "test", "example", "doc", "bench", "vendored", "generated", "migration")
 
 _DIR_ROLES = {
     "test": TEST, "tests": TEST, "testing": TEST, "__tests__": TEST, "spec": TEST, "specs": TEST,
@@ -52,6 +59,18 @@ _SPEC_FILE = re.compile(r".*_spec\.(?:lua|rb)$")
 _BENCH_FILE = re.compile(r".*[a-z0-9]Benchmarks?\.(?:java|kt|scala|cs)$")
 # a web library copied in as a release (`jquery-3.5.1.js`, `underscore-1.13.1.js`) or minified (`app.min.js`)
 _BUNDLED_ASSET = re.compile(r"(.*[-.]v?\d+\.\d+(\.\d+)*(\.min)?|.*\.min)\.(js|mjs|css)$")
+# a migration is a file named for its place in the sequence (a number, a timestamp, Alembic's 12-hex revision)
+# in a migrations folder: Django's `app/migrations/0042_order_discount.py`, Rails' `db/migrate/20240101120000_x.rb`,
+# Laravel's `database/migrations/2014_10_12_000000_x.php`, Sequelize's and TypeORM's `migrations/1592332811238-X.ts`,
+# Alembic's `migrations/versions/4e4d89ad9b3a_x.py`, Entity Framework's `Migrations/20230101000000_X.Designer.cs`
+# and its `AppDbContextModelSnapshot.cs`. The code that runs migrations (`django/db/migrations/autodetector.py`,
+# CTFd's `utils/migrations/__init__.py`) is named otherwise and stays source
+_MIGRATIONS_DIR = re.compile(r".*migrations|migrate", re.I)
+_ALEMBIC_DIR = re.compile(r".*migrations|alembic", re.I)  # above its `versions/`
+_MIGRATION_FILE = re.compile(r"(?:\d{3,}|[0-9a-f]{12})[_-].+|.+ModelSnapshot\.cs")
+# what Rails writes from the database after each migration ("This file is auto-generated from the current
+# state of the database"): `db/schema.rb`, and Rails 8's `db/cache_schema.rb`, `db/queue_schema.rb`
+_RAILS_SCHEMA = re.compile(r"(?:.+_)?schema\.rb")
 
 
 def file_role(path: str, generated_stub: bool = False) -> str:
@@ -80,4 +99,25 @@ def file_role(path: str, generated_stub: bool = False) -> str:
         project = _PROJECT_ROLES.match(part)
         if project:
             return TEST if project["test"] else BENCH if project["bench"] else EXAMPLE
+    if _is_migration(parts):  # after the folders: a test app's migrations are tests
+        return MIGRATION
+    if len(parts) > 1 and parts[-2] == "db" and _RAILS_SCHEMA.fullmatch(parts[-1]):
+        return GENERATED
     return SOURCE
+
+
+def _is_migration(parts: list[str]) -> bool:
+    """Whether a path (split at its slashes) is a numbered migration in a migrations folder.
+
+    >>> _is_migration("shop/migrations/0042_order_discount.py".split("/"))
+    True
+    >>> _is_migration("migrations/versions/4e4d89ad9b3a_add_discount.py".split("/"))
+    True
+    >>> _is_migration("django/db/migrations/autodetector.py".split("/"))
+    False
+    """
+    if len(parts) < 2 or not _MIGRATION_FILE.fullmatch(parts[-1]):
+        return False
+    if _MIGRATIONS_DIR.fullmatch(parts[-2]):
+        return True
+    return len(parts) > 2 and parts[-2] == "versions" and bool(_ALEMBIC_DIR.fullmatch(parts[-3]))

@@ -1,7 +1,9 @@
 """What a file is for, and that only source files are answers."""
 import pytest
 
-from graph.roles import BENCH, DOC, EXAMPLE, GENERATED, SOURCE, TEST, VENDORED, file_role
+from graph.roles import BENCH, DOC, EXAMPLE, GENERATED, MIGRATION, SOURCE, TEST, VENDORED, file_role
+from graph.history import HISTORY_FILE
+from graph.store import IndexStore
 from rag.engine import Engine
 
 
@@ -82,6 +84,24 @@ from rag.engine import Engine
     ("docs/ui.go", SOURCE),
     ("docs/_ext/linkcode.py", DOC),
     ("doc/man_docs_test.go", TEST),
+    # sweep 17: database migrations, numbered steps of the schema's history (a migration was the first answer
+    # to 28 of 353 questions mined from healthchecks' commits); the code that runs migrations stays source
+    ("hc/api/migrations/0120_fix_ping_kind.py", MIGRATION),
+    ("db/migrate/20240201183314_enable_uuid.rb", MIGRATION),
+    ("db/old_migrations/20241010165823_create_active_storage_tables.active_storage.rb", MIGRATION),
+    ("migrations/versions/4e4d89ad9b3a_add_discount.py", MIGRATION),  # Alembic's revision ids
+    ("CTFd/plugins/dynamic_challenges/migrations/93284ed9c099_add_dynamic_prefix.py", MIGRATION),
+    ("database/migrations/2014_10_12_000000_create_users_table.php", MIGRATION),
+    ("src/migrations/1592332811238-Init.ts", MIGRATION),
+    ("Data/Migrations/AppDbContextModelSnapshot.cs", MIGRATION),
+    ("tests/migrations/0001_initial.py", TEST),  # a test app's
+    ("django/db/migrations/autodetector.py", SOURCE),
+    ("CTFd/utils/migrations/__init__.py", SOURCE),
+    ("hc/api/migrations/__init__.py", SOURCE),
+    ("lib/versions/123_compat.py", SOURCE),  # `versions/` is Alembic's only in a migrations folder
+    ("db/schema.rb", GENERATED),  # Rails writes it from the database
+    ("db/queue_schema.rb", GENERATED),
+    ("app/models/schema.rb", SOURCE),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role
@@ -101,6 +121,34 @@ def test_vendored_code_is_no_answer(tmp_path):
     assert "pkg/static/jquery-3.5.1.js" not in answers
     assert "pkg/static/site.js" in answers and "pkg/widgets.py" in answers
     assert engine.retriever.modules["pkg/static/jquery-3.5.1.js"].role == VENDORED
+
+
+def test_a_migration_is_no_answer_and_no_past_change(tmp_path):
+    """healthchecks (sweep 17): `hc/api/migrations/0114_flip_reason.py` answered "Move repeating flip reason
+    descriptions to Flip.reason_long()" above the model that holds them. A migration is indexed, never an
+    answer, and the history's commits count only the model as the file they changed."""
+    import subprocess
+
+    app = tmp_path / "shop"
+    (app / "migrations").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "migrations" / "__init__.py").write_text("")
+    (app / "models.py").write_text('"""The shop\'s tables."""\n\n\nclass Flip:\n    """A check going up or down."""\n\n'
+                                   '    def reason_long(self):\n        return self.reason\n')
+    (app / "migrations" / "0114_flip_reason.py").write_text(
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        "    operations = [migrations.AddField(model_name='flip', name='reason', field=models.CharField())]\n")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "Add the reason of a flip"], check=True)
+    engine = Engine.open(str(tmp_path))
+    answers = [c.module for c in engine.ask("flip reason field", k=10).candidates]
+    assert answers[0] == "shop/models.py" and "shop/migrations/0114_flip_reason.py" not in answers
+    assert engine.retriever.modules["shop/migrations/0114_flip_reason.py"].role == MIGRATION
+    store = IndexStore(str(tmp_path / ".rag"))
+    (commit,) = store.read_json(store.manifest(), HISTORY_FILE)["commits"]
+    assert "shop/models.py" in commit["files"] and "shop/migrations/0114_flip_reason.py" not in commit["files"]
 
 
 def test_a_declaration_file_a_tool_wrote_is_no_answer(tmp_path):
