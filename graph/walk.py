@@ -209,6 +209,9 @@ def _consider(abs_path, rel, settings, include, ignored, result, maybe_compiled:
     if kind == "source" and spec.name in MINIFIABLE and looks_minified(data):
         result.skip("minified", rel)
         return
+    if kind == "source" and spec.name in MINIFIABLE and looks_bundled(data):
+        result.skip("bundled", rel)
+        return
     if maybe_compiled and _COMPILED_MARK.search(data):
         result.skip("compiled", rel)
         return
@@ -265,6 +268,30 @@ def _read_spec(path: str) -> pathspec.GitIgnoreSpec:
             return pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())
     except OSError:
         return pathspec.GitIgnoreSpec.from_lines([])
+
+
+# what a bundler writes around each module it inlines: webpack's `/***/ "./src/cart.js":` separators and its
+# `/******/` bootstrap, esbuild's comment naming the module (`// src/webauthn-json/basic/supported.ts`). A
+# bundle is a build's output, its sources elsewhere (in the tree, or another project's): healthchecks'
+# unminified `static/js/webauthn-json.browser-global.js` was the first answer to five of its questions,
+# CTFd commits webpack's `*.dev.js` builds (echarts among them, 1.5 MB) beside the assets they are built from
+_WEBPACK_SEPARATOR = re.compile(rb"^/\*(?:\*\*|\*{5})/ ", re.M)
+_ESBUILD_MODULE = re.compile(rb"^[ \t]*// (?:node_modules|src|lib|packages)/\S+\.[cm]?[jt]sx?\r?$", re.M)
+BUNDLED_MIN_MODULES = 3  # one or two such comments are a person's note
+
+
+def looks_bundled(data: bytes) -> bool:
+    """Whether a script is a bundler's output: webpack's module separators or esbuild's module comments.
+
+    >>> looks_bundled(b'/***/ "./src/a.js":\\n/***/ (function() {}),\\n/***/ "./src/b.js":\\n/***/ (function() {})')
+    True
+    >>> looks_bundled(b"(() => {\\n  // src/a.ts\\n  var a = 1;\\n  // src/b.ts\\n  var b = 2;\\n  // node_modules/c/index.js\\n})();")
+    True
+    >>> looks_bundled(b"// src/cart.ts: the cart\\nexport function total() {}\\n// src/cart.ts\\n")
+    False
+    """
+    return (len(_WEBPACK_SEPARATOR.findall(data)) >= BUNDLED_MIN_MODULES
+            or len(set(_ESBUILD_MODULE.findall(data))) >= BUNDLED_MIN_MODULES)
 
 
 def looks_minified(data: bytes) -> bool:

@@ -443,6 +443,26 @@ def test_a_minified_script_is_skipped_whatever_its_name(tmp_path):
     assert [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"] == ["cart.js"]
 
 
+def test_a_bundlers_output_is_skipped(tmp_path):
+    """Sweep 17: healthchecks commits esbuild's unminified `webauthn-json.browser-global.js`, which answered
+    five of its questions first; CTFd commits webpack's `*.dev.js` builds beside their sources. A script
+    that names one source file in a comment is the project's own."""
+    repo = tmp_path / "web"
+    (repo / "static").mkdir(parents=True)
+    (repo / "static" / "webauthn.browser-global.js").write_text(
+        "(() => {\n" + "".join(f"  // src/webauthn/{name}.ts\n  function {name}() {{ return navigator.credentials; }}\n"
+                                for name in ("create", "get", "supported")) + "})();\n")
+    (repo / "static" / "pages.dev.js").write_text(
+        "".join(f'/***/ "./assets/js/{name}.js":\n/***/ (function(module) {{ module.exports = 1; }}),\n'
+                for name in ("main", "stats")))
+    (repo / "static" / "checks.js").write_text("// src/checks.ts was its TypeScript original\n"
+                                               "function filterChecks(tag) { return tag; }\n")
+    r = run_rag("index", repo)
+    assert r.returncode == 0 and "skipped 2 bundled scripts (webpack, esbuild) (static/pages.dev.js, " \
+        "static/webauthn.browser-global.js)" in r.stderr, r.stderr
+    assert [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"] == ["static/checks.js"]
+
+
 def test_compiled_copies_beside_typescript_sources_are_skipped(tmp_path):
     """A published npm package carries `cart.js`, `cart.cjs` and `cart.d.ts` beside `cart.ts`: zod's 496
     copies took the top answers from their sources (sweep 12). A script or declaration without a

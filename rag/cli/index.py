@@ -149,6 +149,7 @@ def _examples(paths: list[str]) -> str:
 _SKIPPED = {"huge": ("file over the size limit", "files over the size limit"), "binary": ("binary file",),
             "not-utf8": ("file not in UTF-8", "files not in UTF-8"),
             "name-not-utf8": ("path whose name is not UTF-8", "paths whose names are not UTF-8"),
-            "minified": ("minified script",), "unreadable": ("unreadable path",),
+            "minified": ("minified script",), "bundled": ("bundled script (webpack, esbuild)", "bundled scripts (webpack, esbuild)"),
+            "unreadable": ("unreadable path",),
             "symlink": ("symbolic link (not followed)", "symbolic links (not followed)"),
             "compiled": ("compiled copy of a TypeScript source", "compiled copies of TypeScript sources")}
