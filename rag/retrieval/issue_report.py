@@ -6,7 +6,8 @@ traceback's innermost frame in the repository and the error message as the stron
 are pure functions of the text:
 
 - `strip_noise` drops what says nothing about where the change belongs: HTML comments (issue
-  templates hide their instructions in them) and markup, links' addresses, template headings
+  templates hide their instructions in them) and markup, links' addresses (but the path of a file a
+  link shows on a code host, and of a frame a dev server serves), template headings
   ("### Expected behavior"), and
   environment dumps ("Numpy 1.22.3", `pip freeze` lines, `print(numpy.__version__)` snippets, and
   whole code blocks that are mostly versions, such as the JSON `python -m requests.help` prints),
@@ -26,6 +27,13 @@ _URL = re.compile(r"\(?\bhttps?://[^\s)>\]]+\)?")
 # a URL that is a stack frame: a dev server serves the source's own path (Vite's, a browser's stack:
 # `at Cart (http://localhost:5173/src/components/Cart.tsx?t=1700000000:12:5)`, `Cart@http://…/Cart.tsx:12:5`)
 _URL_FRAME = re.compile(r"(\(?)https?://[^/\s)>\]]+/([^\s)>\]]+?\.[A-Za-z]{1,10}(?:\?[^:\s)>\]]*)?:\d+(?::\d+)?)(\)?)$")
+# a link to a file of a repository on a code host: GitHub's `…/blob/<ref>/astropy/io/fits/card.py#L1275`
+# (a permalink to the lines at fault), GitLab's `…/-/blob/…`, Bitbucket's and Codeberg's `…/src/…`, raw
+# files. 28 of the 400 reports of the dev sets link a file of their own repository, 21 of them a file the
+# fix changed
+_CODE_HOST_FILE = re.compile(r"\(?https?://(?:www\.)?(?:(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)/[\w.-]+/[\w.-]+"
+                             r"/(?:-/)?(?:blob|tree|src)|raw\.githubusercontent\.com/[\w.-]+/[\w.-]+)/[^/\s)>\]]+/"
+                             r"([^\s#?)>\]]+)[^\s)>\]]*\)?$")
 # headings that issue templates put in every report: they say nothing about this one
 _TEMPLATE_WORDS = frozenset("""
 description describe summary bug report feature request expected actual behavior behaviour result results
@@ -53,22 +61,39 @@ _ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|
 _CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|import |from \S+ import|def |class |print\()")
 
 
+# the "copy-and-paste view" of Django's debug page opens with the request and the settings: its installed
+# applications and middleware are the names `settings.py` lists, which then answered (healthchecks and netbox
+# in sweep 17, where the traceback below them named the file at fault)
+_DJANGO_ENVIRONMENT = re.compile(
+    r"^Environment:[ \t]*\n(?:[ \t]*\n|(?:Request Method|Request URL|Django Version|Python (?:Version|Executable|Path)"
+    r"|Server time|Exception Location):.*\n|Installed (?:Applications|Middleware):[ \t]*\n\[[^\]]*\][ \t]*\n)*", re.M)
+
+
 def without_comments(text: str) -> str:
     """The report without its HTML comments: an issue template's instructions, which often open the
     report, before any line of the user's own (an unclosed comment runs to the end, as a browser shows it)."""
     return _HTML_COMMENT.sub("", text)
 
 
-def _frame_path_or_nothing(url: re.Match) -> str:
-    """A link's address says nothing of the report, but a frame's URL holds the path of the file it ran."""
+def without_environment_page(text: str) -> str:
+    """The report without the environment Django's debug page puts above its traceback."""
+    return _DJANGO_ENVIRONMENT.sub("", text)
+
+
+def what_a_link_says(url: re.Match) -> str:
+    """A link's address says nothing of the report, but a frame's URL holds the path of the file it ran,
+    and a link to a file on a code host names that file."""
     frame = _URL_FRAME.match(url.group(0))
-    return f"{frame[1]}{frame[2]}{frame[3]}" if frame else " "
+    if frame:
+        return f"{frame[1]}{frame[2]}{frame[3]}"
+    linked = _CODE_HOST_FILE.match(url.group(0))
+    return f" {linked[1]} " if linked else " "
 
 
 def strip_noise(text: str) -> str:
     """The report without HTML comments, template headings and environment dumps (line structure kept
     for what remains)."""
-    text = _URL.sub(_frame_path_or_nothing, _HTML_TAG.sub(" ", without_comments(text)))
+    text = _URL.sub(what_a_link_says, _HTML_TAG.sub(" ", without_comments(text)))
     text = _FENCED_BLOCK.sub(lambda m: "" if _is_environment_block(m.group(1)) else m.group(0), text)
     lines = text.splitlines()
     if sum(bool(line.strip()) for line in lines) == 1:  # a question of one line is asked as it is: "parsing
@@ -112,7 +137,7 @@ def title_of(text: str) -> str:
     if _is_template_heading(lines[0]) or (_is_environment(lines[0]) and len(lines[0].split()) <= 2):
         return ""  # "### Description", "Numpy 1.25.2" (but "Astropy 4.3 breaks units" is a title)
     first = lines[0].strip().lstrip("#").strip()
-    if not first or first.startswith(("```", "Traceback", "File ")) or _CODE_LINE.match(first) or len(first) > 200:
+    if not first or first.startswith(("```", "Traceback", "File ", "Exception in thread ")) or _CODE_LINE.match(first) or len(first) > 200:
         return ""
     return first
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 from graph.errors import RagError
 from graph.languages import LANGUAGES, TEXT_FORMATS
 from graph.text import HAN_KANA, split_identifier
-from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments
+from rag.retrieval.issue_report import error_messages, strip_noise, title_of, without_comments, without_environment_page
 from rag.retrieval.tokenize import identifiers, tokenize
 
 MAX_QUERY_CHARS = 20_000
@@ -40,7 +40,11 @@ def _alternation(specs, leave_out: frozenset[str] = frozenset()) -> str:
 _EXTENSIONS = _alternation(LANGUAGES + TEXT_FORMATS)  # of every indexed language and format
 # a path as written, relative or absolute (`/home/me/shop/lib/view.js:80:5` in a JavaScript stack, `~/…`,
 # `C:\\…`): its longest tail that is a repository file is the one meant (_match_known)
-_PATH = re.compile(r"(?<![\w/\\.~-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]+[/\\])*[\w.-]+"
+# A file-system router's names are paths too: Next.js's route groups and parameters (`app/(dashboard)/[teamUrl]/`,
+# `[...slug]`, `[[...slug]]`, `@modal`), Remix's `$id.tsx` and escaped `rss[.]xml.tsx`, SvelteKit's `+page.ts`: a
+# frame or a named file in such a folder was lost (sweep 17)
+_ROUTE_NAME = r"(?:[\w.$+@-]|\([\w.-]+\)|\[\[?(?:\.\.\.)?[\w.-]*\]\]?)+"
+_PATH = re.compile(rf"(?<![\w/\\.~$@\]-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:{_ROUTE_NAME}[/\\])*{_ROUTE_NAME}"
                    rf"\.(?:{_EXTENSIONS}))\b")
 # a frame of a stack that lists the innermost call first: JavaScript's `at render (/app/lib/view.js:80:5)`
 # (webpack's `webpack-internal:///./src/App.vue:12:3`), Go's `\t/home/me/mux/mux.go:123 +0x1f`, Rust's
@@ -52,7 +56,9 @@ _PATH = re.compile(r"(?<![\w/\\.~-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:[\w.-]
 _OUTER_FIRST_EXTENSIONS = _alternation(LANGUAGES, frozenset({"py", "pyi", "java", "kt", "kts", "scala", "sc", "php", "cs"}))
 _OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\[as\s+[^\]]+\])?\s+\()?"
                                 r"|#\d+\s.*?(?:\bat\s+|\()|from\s+|\([\w.-]+(?:\s[\w.-]+)?\)\s+|.*\bpanicked at (?:'[^']*',\s*)?)?"
-                                r"\(?(?:file://|webpack-internal:///)?((?:~|[A-Za-z]:|package:)?[\w./\\~@+-]*"
+                                # (Next.js's `webpack-internal:///(rsc)/./app/api/route.ts`: the layer it ran in first)
+                                r"\(?(?:file://|webpack-internal:///(?:\([\w-]+\)/)?)?((?:~|[A-Za-z]:|package:)?"
+                                rf"(?:[\w./\\~@+$-]|\([\w.-]+\)|\[\[?(?:\.\.\.)?[\w.-]*\]\]?)*"
                                 # (a dev server's module URL keeps its query: Vite's `src/App.tsx?t=1700000000:12:5`)
                                 rf"\.(?:{_OUTER_FIRST_EXTENSIONS}))(?:\?[^:\s()]*)?:\d+")
 # what a log puts before each line: Android's logcat (`E/flutter ( 6120): #0 …`), Flutter's console (`flutter: `)
@@ -78,10 +84,13 @@ _NOISE_PATH = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen|/us
 # Go's `net/http.HandlerFunc.ServeHTTP(0x0?, {…})`
 _FRAME_FUNCTION = re.compile(r"^\s*(?:\d+:\s+\S.*|[\w./*()\[\]-]+\(.*\))$")
 # what a runtime prints around every stack, whatever the program: Rust's and Go's headers and hints
+# (and Python's `Exception in thread ThreadPoolExecutor-0_3:` above a thread's traceback: its name matched the
+# module that starts the pool, above the frame at fault: sweep 17)
 _TRACE_BOILERPLATE = re.compile(r"^\s*(?:stack backtrace:|note: (?:Some details are omitted|run with `RUST_BACKTRACE)"
-                                r".*|goroutine \d+ \[[\w ,]+\]:)\s*$")
+                                r".*|goroutine \d+ \[[\w ,]+\]:|Exception in thread .+:)\s*$")
 # colours and cursor moves, a window's title, a character set (`tput sgr0` writes `\x1b(B`)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]")
+_LINE_BREAK = re.compile("\r\n?|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]+")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -132,6 +141,9 @@ def _only_escapes(text: str) -> bool:
 def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), dense_chars: int = 1_000) -> ParsedQuery:
     """`dense_chars`: how much of the query's prose (title first) the embedding reads."""
     text = _ANSI.sub("", raw or "").strip()  # a terminal's colours in pasted output: `\x1b[31mproxy` lost its word
+    # one kind of line break: the title is the first of `splitlines`' lines, which a bare CR, a form feed or
+    # NEL also ends, and the body was what follows the first "\n" (an IndexError: sweep 17)
+    text = _LINE_BREAK.sub("\n", text)
     if not text:
         raise QueryError("the query is empty")
     truncated = len(text) > MAX_QUERY_CHARS
@@ -139,7 +151,8 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
         head = text[:MAX_QUERY_CHARS - KEPT_TAIL_CHARS]
         tail = text[-KEPT_TAIL_CHARS:]
         text = head[:head.rfind("\n") + 1 or None] + tail[tail.find("\n") + 1:]  # whole lines only
-    text = without_comments(text).strip()  # before the title: a template's comment often opens the report
+    # before the title: a template's comment often opens the report, Django's environment its debug page
+    text = without_environment_page(without_comments(text)).strip()
     title = title_of(text)
     body = strip_noise(text.split("\n", 1)[1] if title else text)
     mentioned: list[str] = []
