@@ -117,3 +117,25 @@ def test_unknown_embedder_is_one_clear_error(shop):
     r = run_rag("index", shop, "--embedder", "no-such-model")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert "neither 'all-MiniLM-L6-v2' nor a local sentence-transformers directory" in r.stderr
+
+
+def test_one_question_is_embedded_on_one_blas_thread(monkeypatch):
+    """Sweep 17: beside a busy process, BLAS's default two threads took a median 0.54-0.73 s (up to 2.7 s) to
+    embed a 1,000-character report through NumPy, one thread 0.30 s; a batch keeps the default."""
+    from threadpoolctl import threadpool_info
+
+    from rag.embedding.embedder import Embedder
+
+    seen = []
+    embed = NumpyBert.embed
+
+    def counting(self, texts, batch_size=32):
+        seen.append(max(i["num_threads"] for i in threadpool_info()))
+        return embed(self, texts, batch_size)
+
+    monkeypatch.setattr(NumpyBert, "embed", counting)
+    embedder = Embedder("all-MiniLM-L6-v2")
+    vector = embedder.embed_query("the cart total is wrong after a discount")
+    embedder.embed(["the cart", "the checkout"])
+    assert vector.shape == (384,) and seen[0] == 1
+    assert seen[1] == max(i["num_threads"] for i in threadpool_info())  # the default again

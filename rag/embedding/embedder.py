@@ -149,7 +149,12 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """One query: through torch when it is loaded already (about twice as fast), else NumPy."""
         if self._bulk is None and self._numpy_model() is not None:
-            return self._numpy.embed([text])[0]
+            # BLAS on one thread too: beside a busy process its default two took a median 0.77 s (up to 2.3 s)
+            # for a 1,000-character report, one thread 0.23 s, and as long on a quiet machine (sweep 17)
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(QUERY_THREADS):
+                return self._numpy.embed([text])[0]
         encode = self._bulk_encoder()
         with _torch_threads(QUERY_THREADS):
             return np.asarray(encode([text])[0], dtype=np.float32)
