@@ -79,7 +79,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
                  ("tree_sitter_rust",), LEADING_COMMENT, resolve.rust_use),
     # the grammar's tags.scm is not used: without local-variable analysis its last pattern makes every
     # identifier a call
-    LanguageSpec("ruby", (".rb",), "tree_sitter_ruby", "language", (), LEADING_COMMENT, resolve.ruby_require),
+    LanguageSpec("ruby", (".rb", ".rake"), "tree_sitter_ruby", "language", (), LEADING_COMMENT, resolve.ruby_require),
     LanguageSpec("php", (".php",), "tree_sitter_php", "language_php",
                  ("tree_sitter_php",), LEADING_COMMENT, resolve.php_use),
     # (the C# wheel ships its tags.scm under a folder named `tree_sitter_c-sharp`, which no import reaches:

@@ -42,7 +42,8 @@ _PROJECT_ROLES = re.compile(r".+\.(?:(?P<test>(?:unit|integration|functional|acc
 # (its example apps answered questions about the library: sweep 15)
 _EXAMPLE_DIR = re.compile(r"(?:examples?|demos?|samples?)[_-].+|.+[_-](?:examples?|demos?|samples?)", re.I)
 # a front-end app's pages and components: below them an `example` or `documentation` folder is a page of the app
-_APP_PAGES = {"views", "pages", "components", "routes", "screens"}
+# (and a Rails or Laravel app's code: maybe-finance's `app/models/demo/generator.rb` seeds its demo data, sweep 17)
+_APP_PAGES = {"views", "pages", "components", "routes", "screens", "models", "controllers", "services", "jobs", "mailers"}
 # only at the repository's top: a C project's copies (ujson's, redis's `deps/`), where a web app's own
 # `app/deps/` holds its dependency-injection code (FastAPI's convention; sweep 13)
 _TOP_DIR_ROLES = {"deps": VENDORED}

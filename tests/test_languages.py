@@ -849,6 +849,8 @@ def test_ruby():
     assert resolve("ruby", "lib/shop/cart.rb", "require_relative model/product") == ["lib/shop/model/product.rb"]
     assert resolve("ruby", "lib/shop.rb", "require shop/cart") == ["lib/shop/cart.rb"]  # from the load path
     assert resolve("ruby", "lib/shop.rb", "require json") == []  # the standard library or a gem
+    # a Rake task is Ruby (maybe-finance's `lib/tasks/demo_data.rake` holds what a backtrace named: sweep 17)
+    assert language_for("lib/tasks/demo_data.rake").name == "ruby"
 
     assert {("Cart.label", "format"), ("Cart.add", "Product")} <= calls(cart)  # `Model::Product.new`
     assert inherits(cart) == {("Cart", "Model::Basket"), ("Cart", "Enumerable")}  # a mixin too

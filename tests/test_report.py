@@ -491,3 +491,14 @@ def test_a_threads_exception_header_is_no_title():
                     '  File "/app/hc/api/transports.py", line 12, in notify\nKeyError: \'url\'\n',
                     frozenset({"hc/api/transports.py"}))
     assert q.title_tokens == [] and "executor" not in q.tokens and q.innermost_file == "hc/api/transports.py"
+
+
+def test_the_applications_own_address_names_its_route():
+    """Sweep 17: "Page crashes at https://app.documenso.com/settings/security/activity" lost the route with
+    the link, while the bare path ranked the route's page first. A question of one line is about its
+    link; in a longer report only the application run locally is (other links are references)."""
+    assert parse_query("Page crashes at https://app.documenso.com/settings/security/activity?tab=2").tokens == \
+        tokenize("Page crashes at settings security activity")
+    report = parse_query("Billing page broken\nopen http://localhost:3000/t/acme/settings/billing and click Upgrade\n"
+                         "as https://docs.documenso.com/developers/billing explains")
+    assert "acm" in report.tokens and "develop" not in report.tokens

@@ -102,6 +102,8 @@ from rag.engine import Engine
     ("db/schema.rb", GENERATED),  # Rails writes it from the database
     ("db/queue_schema.rb", GENERATED),
     ("app/models/schema.rb", SOURCE),
+    ("app/models/demo/generator.rb", SOURCE),  # a Rails app's model that seeds its demo (sweep 17)
+    ("lib/demo/generator.rb", EXAMPLE),
 ])
 def test_file_role(path, role):
     assert file_role(path) == role

@@ -34,6 +34,10 @@ _URL_FRAME = re.compile(r"(\(?)https?://[^/\s)>\]]+/([^\s)>\]]+?\.[A-Za-z]{1,10}
 _CODE_HOST_FILE = re.compile(r"\(?https?://(?:www\.)?(?:(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)/[\w.-]+/[\w.-]+"
                              r"/(?:-/)?(?:blob|tree|src)|raw\.githubusercontent\.com/[\w.-]+/[\w.-]+)/[^/\s)>\]]+/"
                              r"([^\s#?)>\]]+)[^\s)>\]]*\)?$")
+# the address of the application itself, run locally: its path is the route a question is about
+# (`http://localhost:3000/settings/billing`)
+_LOCAL_URL = re.compile(r"\(?https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d+)?(/[^\s?#)>\]]*)[^\s)>\]]*\)?$")
+_URL_PATH = re.compile(r"\(?https?://[^/\s)>\]]+(/[^\s?#)>\]]*)?[^\s)>\]]*\)?$")
 # headings that issue templates put in every report: they say nothing about this one
 _TEMPLATE_WORDS = frozenset("""
 description describe summary bug report feature request expected actual behavior behaviour result results
@@ -80,24 +84,29 @@ def without_environment_page(text: str) -> str:
     return _DJANGO_ENVIRONMENT.sub("", text)
 
 
-def what_a_link_says(url: re.Match) -> str:
-    """A link's address says nothing of the report, but a frame's URL holds the path of the file it ran,
-    and a link to a file on a code host names that file."""
+def what_a_link_says(url: re.Match, whole_question: bool = False) -> str:
+    """A link's address says nothing of the report, but a frame's URL holds the path of the file it ran, a
+    link to a file on a code host names that file, and the application's own address (run locally, or the
+    whole question: "Page crashes at https://app.example.com/settings/security") names the route."""
     frame = _URL_FRAME.match(url.group(0))
     if frame:
         return f"{frame[1]}{frame[2]}{frame[3]}"
-    linked = _CODE_HOST_FILE.match(url.group(0))
-    return f" {linked[1]} " if linked else " "
+    linked = _CODE_HOST_FILE.match(url.group(0)) or _LOCAL_URL.match(url.group(0))
+    if not linked and whole_question:
+        linked = _URL_PATH.match(url.group(0))
+    return f" {linked[1] or ''} " if linked else " "
 
 
-def strip_noise(text: str) -> str:
+def strip_noise(text: str, whole_question: bool = False) -> str:
     """The report without HTML comments, template headings and environment dumps (line structure kept
-    for what remains)."""
-    text = _URL.sub(what_a_link_says, _HTML_TAG.sub(" ", without_comments(text)))
+    for what remains). `whole_question`: the text is a question of one line, whose links are its subject."""
+    text = _HTML_TAG.sub(" ", without_comments(text))
+    one_line = sum(bool(line.strip()) for line in text.splitlines()) == 1
+    text = _URL.sub(lambda url: what_a_link_says(url, whole_question and one_line), text)
     text = _FENCED_BLOCK.sub(lambda m: "" if _is_environment_block(m.group(1)) else m.group(0), text)
     lines = text.splitlines()
-    if sum(bool(line.strip()) for line in lines) == 1:  # a question of one line is asked as it is: "parsing
-        return text                                     # 1.0 fails", "urllib3 2.0.2 breaks proxies" (sweeps 12, 13)
+    if one_line:  # a question of one line is asked as it is: "parsing 1.0 fails", "urllib3 2.0.2 breaks
+        return text  # proxies" (sweeps 12, 13)
     return "\n".join(line for line in lines if not (_is_template_heading(line) or _is_environment(line)))
 
 

@@ -154,7 +154,7 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     # before the title: a template's comment often opens the report, Django's environment its debug page
     text = without_environment_page(without_comments(text)).strip()
     title = title_of(text)
-    body = strip_noise(text.split("\n", 1)[1] if title else text)
+    body = strip_noise(text.split("\n", 1)[1] if title else text, whole_question=not title)
     mentioned: list[str] = []
     innermost = outer_first = None
     lines, kept_lines = body.splitlines(), [title] if title else []
