@@ -502,3 +502,13 @@ def test_the_applications_own_address_names_its_route():
     report = parse_query("Billing page broken\nopen http://localhost:3000/t/acme/settings/billing and click Upgrade\n"
                          "as https://docs.documenso.com/developers/billing explains")
     assert "acm" in report.tokens and "develop" not in report.tokens
+
+
+def test_a_nextjs_production_frame_is_its_route_source():
+    """Sweep 17, documenso: a production server's stack names the build (`.next/server/app/…/page.js`),
+    and the route's `page.tsx` came 4th."""
+    known = frozenset({"apps/web/src/app/(teams)/t/[teamUrl]/settings/billing/page.tsx",
+                       "apps/web/src/app/(dashboard)/settings/billing/page.tsx", "packages/lib/server-only/billing.ts"})
+    stack = ("TypeError: Cannot read properties of undefined (reading 'plan')\n"
+             "    at Billing (/app/apps/web/.next/server/app/(teams)/t/[teamUrl]/settings/billing/page.js:1:4821)\n")
+    assert parse_query(stack, known).innermost_file == "apps/web/src/app/(teams)/t/[teamUrl]/settings/billing/page.tsx"

@@ -75,6 +75,7 @@ _JAVA_FRAME = re.compile(r"^\s*at\s+(?:[\w.$-]+(?:@[\w.-]+)?/{1,2})?((?:[\w$]+\.
 # IPython's frames: "File ~/…/site-packages/astropy/io/fits/connect.py:72, in is_fits(…)"
 _IPYTHON_FRAME = re.compile(r"^\s*File\s+(\S+\.py):\d+(?:, in (\w+))?")
 _INSTALLED = re.compile(r"/(?:site|dist)-packages/(.+)")
+_NEXT_BUILD = re.compile(r"(?:^|/)\.next/server/((?:app|pages)/.+)\.js$")  # the route a build's module serves
 _NODE_MODULE = re.compile(r"(?:^|/)node_modules/(?:@[\w.-]+/)?([\w.-]+)/")  # the package's own name (no scope)
 _IMPORT_FROM = re.compile(r"^\s*(?:>>>\s*)?from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", re.M)
 _FENCE = re.compile(r"```.*?(```|$)", re.S)
@@ -165,7 +166,8 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
         line = _LOG_PREFIX.sub("", line)
         written = _written_frame_path(line)
         outer = _package_path(written) if written else _java_frame_path(line)
-        outer_hit = (_repository_file(outer, known_files) or _workspace_copy(outer, known_files)) if outer else None
+        outer_hit = (_repository_file(outer, known_files) or _workspace_copy(outer, known_files)
+                     or _next_build_copy(outer, known_files)) if outer else None
         if line.lstrip().startswith("Caused by:"):  # Java's root cause comes last: its frames are the innermost
             section_first = None
         elif section_first is None:
@@ -361,6 +363,19 @@ def _workspace_copy(path: str, known_files) -> str | None:
         return None
     package, stem = installed.group(1), posixpath.splitext(posixpath.basename(path))[0]
     files = [f for f in _files_by_stem(frozenset(known_files)).get(stem, ()) if f"/{package}/" in f"/{f}"]
+    return files[0] if len(files) == 1 else None
+
+
+def _next_build_copy(path: str, known_files) -> str | None:
+    """The route file a Next.js production build compiled: `.next/server/app/(teams)/t/[teamUrl]/settings/billing/page.js`
+    is the one source `…/app/(teams)/t/[teamUrl]/settings/billing/page.tsx` (any extension). A production
+    server's stack names only the build (sweep 17: the route's page came 4th)."""
+    built = _NEXT_BUILD.search(path.replace("\\", "/"))
+    if not built:
+        return None
+    route = built.group(1)
+    files = [f for f in _files_by_stem(frozenset(known_files)).get(posixpath.basename(route), ())
+             if f"/{posixpath.splitext(f)[0]}".endswith(f"/{route}")]
     return files[0] if len(files) == 1 else None
 
 
