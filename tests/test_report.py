@@ -512,3 +512,17 @@ def test_a_nextjs_production_frame_is_its_route_source():
     stack = ("TypeError: Cannot read properties of undefined (reading 'plan')\n"
              "    at Billing (/app/apps/web/.next/server/app/(teams)/t/[teamUrl]/settings/billing/page.js:1:4821)\n")
     assert parse_query(stack, known).innermost_file == "apps/web/src/app/(teams)/t/[teamUrl]/settings/billing/page.tsx"
+
+
+def test_a_log_line_announcing_a_stack_is_no_title():
+    """Sweep 17, maybe-finance: Sidekiq's `Error performing RuleJob (…): NoMethodError (…):` above a Ruby
+    backtrace was read as the title, and the job it names answered at 0.94 above the innermost frame."""
+    known = frozenset({"app/models/rule/action_executor/set_transaction_category.rb", "app/jobs/rule_job.rb"})
+    log = ("Error performing RuleJob (Job ID: 6b1d) from Sidekiq(default) in 84.2ms: NoMethodError (undefined method `id' for nil):\n"
+           "/rails/app/models/rule/action_executor/set_transaction_category.rb:22:in `block in execute'\n"
+           "/rails/app/jobs/rule_job.rb:5:in `perform'\n")
+    q = parse_query(log, known)
+    assert q.title_tokens == [] and q.innermost_file == "app/models/rule/action_executor/set_transaction_category.rb"
+    # a title that ends with a colon above prose stays one
+    assert parse_query("Unit parsing breaks for:\nthe string 'km/s' in tables", known).title_tokens == \
+        tokenize("Unit parsing breaks for:")

@@ -62,6 +62,8 @@ _FENCED_BLOCK = re.compile(r"^\s*```[^\n]*\n(.*?)^\s*```\s*$", re.S | re.M)
 _NO_VALUE = re.compile(r"""[^\w"']*|\s*"?[\w.\-]+"?\s*:\s*[{\[]?\s*""")
 _ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))"
                          r"(?::\s*(.*\S))?\s*$")
+# the first line of a stack: Python's header or frame, a frame that names its file and line, `at …`, Ruby's `from …`
+_STACK_LINE = re.compile(r"^\s*(?:Traceback \(most recent call last\)|File \"|at\s|from\s|#\d+\s|\S*[\w)\]]\.\w+:\d+)")
 _CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|import |from \S+ import|def |class |print\()")
 
 
@@ -148,6 +150,9 @@ def title_of(text: str) -> str:
     first = lines[0].strip().lstrip("#").strip()
     if not first or first.startswith(("```", "Traceback", "File ", "Exception in thread ")) or _CODE_LINE.match(first) or len(first) > 200:
         return ""
+    following = next((line for line in lines[1:] if line.strip()), "")
+    if first.endswith(":") and (_STACK_LINE.match(following) or _ERROR_LINE.match(following)):
+        return ""  # a log's line above the stack it announces: `Error performing RuleJob (…): NoMethodError (…):`
     return first
 
 
