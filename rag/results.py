@@ -98,7 +98,8 @@ class AskResult:
     def to_dict(self) -> dict:
         out = {"query": self.query, "level": self.level, "method": self.method,
                "answer": self.answer.to_dict() if self.answer else None,
-               "candidates": [c.to_dict() for c in self.candidates], "timing_ms": dict(self.timing_ms)}
+               "candidates": [c.to_dict() for c in self.candidates], "timing_ms": dict(self.timing_ms),
+               "warnings": list(self.warnings)}  # what stderr says, for a program reading the JSON (sweep 17)
         if self.model is not None:
             out["model"] = self.model.to_dict()
         if self.example is not None:

@@ -191,7 +191,8 @@ def test_json_output_is_exactly_the_design_object(shop):
     r = run_rag("ask", "charge the card", "--repo", shop, "--json", "-k", "2")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert list(data) == ["query", "level", "method", "answer", "candidates", "timing_ms"]
+    assert list(data) == ["query", "level", "method", "answer", "candidates", "timing_ms", "warnings"]
+    assert data["warnings"] == []
     assert data["query"] == "charge the card" and data["level"] == "file" and data["method"] == "hybrid"
     assert set(data["answer"]) == {"module", "confidence", "share", "calibrated"}
     # a hybrid answer at file level is calibrated: a probability, not the raw softmax share it came from

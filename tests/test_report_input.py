@@ -1,10 +1,13 @@
 """Whole issue reports as users paste them, the odd ones included: each is answered, fast, and says
 when it had nothing to go on."""
+import json
+import subprocess
 import time
 import unicodedata
 
 import pytest
 
+from conftest import RAG
 from rag.engine import Engine
 
 FRAMES = "".join(f'  File "/usr/lib/python3.11/site-packages/lib{i}.py", line {i}, in call{i}\n    step{i}()\n'
@@ -129,3 +132,14 @@ def test_the_keyword_shown_for_chinese_is_the_pair_that_matched():
 def test_a_question_with_nothing_to_match_has_no_confidence(engine, question):
     res = engine.ask(question)
     assert res.answer.confidence == 0.0 and any(w.startswith("no evidence") for w in res.warnings)
+
+
+def test_json_carries_the_warnings(shop):
+    """Sweep 17: `rag ask --json` said on stderr only that a paste was read in part: a program reading the
+    JSON never learnt it."""
+    long_paste = "Adding a product crashes\n" + "log line with nothing in it\n" * 2000
+    r = subprocess.run(RAG + ["ask", "-", "--repo", str(shop), "--json"], input=long_paste, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    warnings = json.loads(r.stdout)["warnings"]
+    assert any("only its start and its end" in w for w in warnings) and "only its start and its end" in r.stderr
