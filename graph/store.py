@@ -11,8 +11,8 @@
 A writer fills a fresh snapshot directory, flushes it to disk, then replaces manifest.json
 atomically (os.replace): a crash or kill at any moment leaves the previous manifest and the
 snapshot it names intact. What a writer saves of its work on the way (`unfinished_dir`) outlives a
-kill and is removed by the commit that finally writes a snapshot. The previous snapshot is kept for readers that opened it just before;
-older ones are removed. Only JSON is written and read: nothing is unpickled. The big files go
+kill and is removed by the commit that finally writes a snapshot. The previous snapshot is kept for
+readers that opened it just before; older ones are removed. Only JSON is written and read: nothing is unpickled. The big files go
 through orjson, several times faster than the standard library on them.
 """
 from __future__ import annotations
@@ -235,17 +235,16 @@ class IndexStore:
         with held:
             yield
 
+    def unfinished_path(self, name: str) -> str:
+        """Where a writer saves its work in while it builds: what a killed build saved there is the next
+        build's to take up, until a commit removes it (`unfinished_dir` makes it)."""
+        return os.path.join(self.dir, UNFINISHED, name)
+
     def unfinished_dir(self, name: str) -> str:
-        """A folder for a writer to save its work in while it builds (call with the lock held): what a
-        killed build saved there is the next build's to take up, until a commit removes it. Created on
-        first use."""
-        path = os.path.join(self.dir, UNFINISHED, name)
+        """`unfinished_path(name)`, made if need be (call with the lock held)."""
+        path = self.unfinished_path(name)
         os.makedirs(path, exist_ok=True)
         return path
-
-    def unfinished_path(self, name: str) -> str:
-        """Where `unfinished_dir(name)` is, without making it: for reading what a killed build saved."""
-        return os.path.join(self.dir, UNFINISHED, name)
 
     def commit(self, manifest_fields: dict, payload: Iterable[tuple[str, object]]) -> Manifest:
         """Write a new snapshot, then switch the manifest to it.

@@ -43,7 +43,8 @@ _EXTENSIONS = _alternation(LANGUAGES + TEXT_FORMATS)  # of every indexed languag
 # A file-system router's names are paths too: Next.js's route groups and parameters (`app/(dashboard)/[teamUrl]/`,
 # `[...slug]`, `[[...slug]]`, `@modal`), Remix's `$id.tsx` and escaped `rss[.]xml.tsx`, SvelteKit's `+page.ts`: a
 # frame or a named file in such a folder was lost (sweep 17)
-_ROUTE_NAME = r"(?:[\w.$+@-]|\([\w.-]+\)|\[\[?(?:\.\.\.)?[\w.-]*\]\]?)+"
+_ROUTE_PIECE = r"\([\w.-]+\)|\[\[?(?:\.\.\.)?[\w.-]*\]\]?"  # `(dashboard)`, `[id]`, `[...slug]`, `[[...slug]]`
+_ROUTE_NAME = rf"(?:[\w.$+@-]|{_ROUTE_PIECE})+"
 _PATH = re.compile(rf"(?<![\w/\\.~$@\]-])(?:file://)?((?:~|[A-Za-z]:)?[/\\]?(?:{_ROUTE_NAME}[/\\])*{_ROUTE_NAME}"
                    rf"\.(?:{_EXTENSIONS}))\b")
 # a frame of a stack that lists the innermost call first: JavaScript's `at render (/app/lib/view.js:80:5)`
@@ -58,7 +59,7 @@ _OUTER_FIRST_FRAME = re.compile(r"^\s*(?:at\s+(?:(?:new|async)\s+)?(?:\S+(?:\s+\
                                 r"|#\d+\s.*?(?:\bat\s+|\()|from\s+|\([\w.-]+(?:\s[\w.-]+)?\)\s+|.*\bpanicked at (?:'[^']*',\s*)?)?"
                                 # (Next.js's `webpack-internal:///(rsc)/./app/api/route.ts`: the layer it ran in first)
                                 r"\(?(?:file://|webpack-internal:///(?:\([\w-]+\)/)?)?((?:~|[A-Za-z]:|package:)?"
-                                rf"(?:[\w./\\~@+$-]|\([\w.-]+\)|\[\[?(?:\.\.\.)?[\w.-]*\]\]?)*"
+                                rf"(?:[\w./\\~@+$-]|{_ROUTE_PIECE})*"
                                 # (a dev server's module URL keeps its query: Vite's `src/App.tsx?t=1700000000:12:5`)
                                 rf"\.(?:{_OUTER_FIRST_EXTENSIONS}))(?:\?[^:\s()]*)?:\d+")
 # what a log puts before each line: Android's logcat (`E/flutter ( 6120): #0 …`), Flutter's console (`flutter: `)
