@@ -16,7 +16,7 @@ the object `rag ask --json` prints:
 >>> [c.module for c in result.candidates]
 ['rich/progress.py', 'rich/live.py']
 >>> sorted(result.to_dict())
-['answer', 'candidates', 'level', 'method', 'query', 'timing_ms']
+['answer', 'candidates', 'level', 'method', 'query', 'timing_ms', 'warnings']
 >>> result.to_dict()["candidates"][0]["why"]
 ['keywords: progress, bar']
 
