@@ -76,11 +76,12 @@ def embed_in_parts(embed: Callable[[list[str], Callable[[int, int], None] | None
     if progress and taken_up:
         progress(taken_up, total)  # the first line says where this build takes up
     in_parts = len(missing) > PART_TEXTS
+    size = PART_TEXTS if in_parts else max(len(missing), 1)
     vectors: dict[str, np.ndarray] = {}
     kept = taken_up
     try:
-        for start in range(0, len(missing), PART_TEXTS if in_parts else len(missing) or 1):
-            part = missing[start:start + PART_TEXTS] if in_parts else missing
+        for start in range(0, len(missing), size):
+            part = missing[start:start + size]
             done = taken_up + start
             embedded = embed([t for _, t in part], (lambda d, _t: progress(done + d, total)) if progress else None)
             if in_parts:

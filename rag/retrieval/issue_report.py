@@ -34,10 +34,10 @@ _URL_FRAME = re.compile(r"(\(?)https?://[^/\s)>\]]+/([^\s)>\]]+?\.[A-Za-z]{1,10}
 _CODE_HOST_FILE = re.compile(r"\(?https?://(?:www\.)?(?:(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)/[\w.-]+/[\w.-]+"
                              r"/(?:-/)?(?:blob|tree|src)|raw\.githubusercontent\.com/[\w.-]+/[\w.-]+)/[^/\s)>\]]+/"
                              r"([^\s#?)>\]]+)[^\s)>\]]*\)?$")
-# the address of the application itself, run locally: its path is the route a question is about
-# (`http://localhost:3000/settings/billing`)
-_LOCAL_URL = re.compile(r"\(?https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d+)?(/[^\s?#)>\]]*)[^\s)>\]]*\)?$")
-_URL_PATH = re.compile(r"\(?https?://[^/\s)>\]]+(/[^\s?#)>\]]*)?[^\s)>\]]*\)?$")
+# a link's host and path; the application itself run locally is at a local host, and the path is the route a
+# question is about (`http://localhost:3000/settings/billing`)
+_URL_PATH = re.compile(r"\(?https?://([^/\s)>\]]+)(/[^\s?#)>\]]*)?[^\s)>\]]*\)?$")
+_LOCAL_HOST = re.compile(r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::\d+)?")
 # headings that issue templates put in every report: they say nothing about this one
 _TEMPLATE_WORDS = frozenset("""
 description describe summary bug report feature request expected actual behavior behaviour result results
@@ -62,8 +62,6 @@ _FENCED_BLOCK = re.compile(r"^\s*```[^\n]*\n(.*?)^\s*```\s*$", re.S | re.M)
 _NO_VALUE = re.compile(r"""[^\w"']*|\s*"?[\w.\-]+"?\s*:\s*[{\[]?\s*""")
 _ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))"
                          r"(?::\s*(.*\S))?\s*$")
-# the first line of a stack: Python's header or frame, a frame that names its file and line, `at …`, Ruby's `from …`
-_STACK_LINE = re.compile(r"^\s*(?:Traceback \(most recent call last\)|File \"|at\s|from\s|#\d+\s|\S*[\w)\]]\.\w+:\d+)")
 _CODE_LINE = re.compile(r"^\s*(?:>>>|\.\.\.|In \[\d+\]|Out\[\d+\]|[\w.]+\s*=|import |from \S+ import|def |class |print\()")
 
 
@@ -93,10 +91,11 @@ def what_a_link_says(url: re.Match, whole_question: bool = False) -> str:
     frame = _URL_FRAME.match(url.group(0))
     if frame:
         return f"{frame[1]}{frame[2]}{frame[3]}"
-    linked = _CODE_HOST_FILE.match(url.group(0)) or _LOCAL_URL.match(url.group(0))
-    if not linked and whole_question:
-        linked = _URL_PATH.match(url.group(0))
-    return f" {linked[1] or ''} " if linked else " "
+    linked = _CODE_HOST_FILE.match(url.group(0))
+    if linked:
+        return f" {linked[1]} "
+    address = _URL_PATH.match(url.group(0))
+    return f" {address[2] or ''} " if address and (whole_question or _LOCAL_HOST.fullmatch(address[1])) else " "
 
 
 def strip_noise(text: str, whole_question: bool = False) -> str:
@@ -150,9 +149,6 @@ def title_of(text: str) -> str:
     first = lines[0].strip().lstrip("#").strip()
     if not first or first.startswith(("```", "Traceback", "File ", "Exception in thread ")) or _CODE_LINE.match(first) or len(first) > 200:
         return ""
-    following = next((line for line in lines[1:] if line.strip()), "")
-    if first.endswith(":") and (_STACK_LINE.match(following) or _ERROR_LINE.match(following)):
-        return ""  # a log's line above the stack it announces: `Error performing RuleJob (…): NoMethodError (…):`
     return first
 
 

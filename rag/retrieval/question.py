@@ -156,6 +156,8 @@ def parse_query(raw: str, known_files: set[str] | frozenset[str] = frozenset(), 
     # before the title: a template's comment often opens the report, Django's environment its debug page
     text = without_environment_page(without_comments(text)).strip()
     title = title_of(text)
+    if title.endswith(":") and _opens_stack(next((line for line in text.splitlines()[1:] if line.strip()), "")):
+        title = ""  # a log's line above the stack it announces: `Error performing RuleJob (…): NoMethodError (…):`
     body = strip_noise(text.split("\n", 1)[1] if title else text, whole_question=not title)
     mentioned: list[str] = []
     innermost = outer_first = None
@@ -304,6 +306,13 @@ def _path_tails(known_files: frozenset[str]) -> dict[str, list[str]]:
 def _starts_sentence(text: str, i: int) -> bool:
     before = text[text.rfind("\n", 0, i) + 1:i].rstrip(" \t`'\"([*->#")  # a bullet or a quote opens one too
     return not before or before[-1] in ".!?:"
+
+
+def _opens_stack(line: str) -> bool:
+    """Whether `line` begins a stack: Python's header, a frame of any language, or an exception line."""
+    return bool(line.lstrip().startswith("Traceback (most recent call last)") or _FRAME.match(line)
+                or _IPYTHON_FRAME.match(line) or _written_frame_path(line) or _java_frame_path(line)
+                or error_messages(line))
 
 
 def _written_frame_path(line: str) -> str | None:
