@@ -106,9 +106,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
 
 @dataclass(frozen=True)
 class TextFormat:
-    """A format no grammar wheel on PyPI parses, read by its lines (graph/parse_text.py): the grammars
-    and interface definitions that code is generated from. A question about a rule of the grammar or a
-    field of a message belongs in them, not in the parser or stubs made from them."""
+    """A format no grammar wheel on PyPI parses, read by its lines: the grammars and interface
+    definitions that code is generated from (graph/parse_text.py; a question about a rule of the grammar
+    or a field of a message belongs in them, not in the parser or stubs made from them), and server-side
+    templates (graph/parse_template.py; a question about what a page shows belongs in its template)."""
 
     name: str
     extensions: tuple[str, ...]
@@ -120,6 +121,9 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat("yacc", (".y", ".yy", ".ypp")),
     TextFormat("lex", (".l",)),  # (not `.ll`: LLVM's IR more often than Flex's C++ scanners)
     TextFormat("antlr", (".g4",), resolve.antlr_import),
+    # server-side templates (graph/parse_template.py): an `.html` file only when it reads as one
+    TextFormat("template", (".html", ".htm", ".jinja", ".jinja2", ".j2", ".njk", ".twig", ".erb", ".haml", ".slim",
+                            ".hbs", ".handlebars", ".mustache", ".liquid", ".ejs"), resolve.template_import),
 )
 
 BY_NAME: dict[str, LanguageSpec | TextFormat] = {spec.name: spec for spec in LANGUAGES + TEXT_FORMATS}
@@ -144,8 +148,11 @@ _OBJC_SOURCE = re.compile(rb"^[ \t]*(?:#[ \t]*(?:import|include)\b|@(?:implement
 
 def language_of(path: str, content: bytes) -> LanguageSpec | TextFormat | None:
     """The language of a file from its extension, and for a `.h` header from its content; None for a
-    `.m` that is MATLAB's (scientific repositories keep them), not Objective-C."""
+    `.m` that is MATLAB's (scientific repositories keep them), not Objective-C, and for an `.html` page
+    that is no template."""
     spec = language_for(path)
+    if spec is not None and spec.name == "template" and not reads_as_template(path, content):
+        return None
     if spec is not None and spec.name == "objc" and not _OBJC_SOURCE.search(content):
         return None
     if spec is not None and spec.name == "c" and path.lower().endswith(".h"):
@@ -154,6 +161,31 @@ def language_of(path: str, content: bytes) -> LanguageSpec | TextFormat | None:
         if _CPP_HEADER.search(content):
             return BY_NAME["cpp"]
     return spec
+
+
+# what makes an `.html` file a template rather than a static page or a build's output: a template tag, an
+# expression, or a folder templates live in (a static page of docs or a coverage report has none of these)
+_TEMPLATE_SYNTAX = re.compile(rb"\{%-?\s*[a-z]|\{\{[^}\n]{1,200}\}\}|<%[=#-]?\s", re.I)
+_TEMPLATE_DIRS = frozenset({"templates", "template", "views", "layouts", "partials", "includes", "_includes",
+                            "_layouts", "components"})
+
+
+def reads_as_template(path: str, data: bytes) -> bool:
+    """Whether an `.html` file is a template: it uses a template tag or expression, or lies in a folder
+    templates live in (`templates/`, `views/`, `layouts/`, `partials/`). Other template extensions
+    (`.jinja`, `.erb`, `.hbs`, …) always are.
+
+    >>> reads_as_template("docs/_build/index.html", b"<html><body><h1>API</h1></body></html>")
+    False
+    >>> reads_as_template("hc/templates/base.html", b"<html></html>")
+    True
+    >>> reads_as_template("site/page.html", b"<p>{{ user.name }}</p>")
+    True
+    """
+    if not path.lower().endswith((".html", ".htm")):
+        return True
+    folders = path.lower().split("/")[:-1]
+    return bool(_TEMPLATE_DIRS.intersection(folders)) or bool(_TEMPLATE_SYNTAX.search(data))
 
 
 @cache

@@ -124,6 +124,10 @@ _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `**
 
 
 def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha256: str) -> FileSymbols:
+    if isinstance(spec, TextFormat) and spec.name == "template":
+        from graph.parse_template import parse_template
+
+        return parse_template(path, source, sha256)
     if isinstance(spec, TextFormat):
         from graph.parse_text import parse_text
 

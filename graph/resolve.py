@@ -437,3 +437,27 @@ def antlr_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     name = imp.module + ".g4"
     return _first_existing(files, (posixpath.join(posixpath.dirname(importer), name),)) or \
         _closest(files.ending_with(name), importer)
+
+
+# a partial's file, as Rails names it (`render "shared/header"` is `shared/_header.html.erb`) or as it is
+_PARTIAL_EXTENSIONS = (".html.erb", ".erb", ".html.haml", ".haml", ".html.slim", ".slim", ".hbs", ".handlebars",
+                       ".mustache", ".liquid", ".ejs", ".html", ".jinja", ".jinja2", ".j2", ".njk", ".twig")
+
+
+def template_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
+    """A template's `{% extends "front/base.html" %}`, `{% include %}`, `render "shared/header"`,
+    `{{> header}}`: a name below one of the template folders, so the file ending so, the closest to the
+    importer; a name without an extension is a partial (`_header.html.erb` beside the importer first)."""
+    name = imp.module.lstrip("./")
+    if posixpath.splitext(name)[1] in _PARTIAL_EXTENSIONS and files.ending_with(name):
+        return _closest(files.ending_with(name), importer)
+    folder, base = posixpath.split(name)
+    for stem in ("_" + base, base):
+        written = posixpath.join(folder, stem) if folder else stem
+        for ext in _PARTIAL_EXTENSIONS:
+            beside = posixpath.join(posixpath.dirname(importer), written + ext)
+            if beside in files.paths:
+                return [beside]
+            if folder and files.ending_with(written + ext):
+                return _closest(files.ending_with(written + ext), importer)
+    return []

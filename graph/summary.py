@@ -47,7 +47,8 @@ _LANGUAGE_NAMES = {"python": "Python", "javascript": "JavaScript", "typescript":
                    "ruby": "Ruby", "php": "PHP", "csharp": "C#", "kotlin": "Kotlin",
                    "swift": "Swift", "scala": "Scala", "vue": "Vue", "svelte": "Svelte", "objc": "Objective-C",
                    "dart": "Dart", "lua": "Lua", "elixir": "Elixir",
-                   "protobuf": "Protocol Buffers", "yacc": "Yacc", "lex": "Lex", "antlr": "ANTLR"}
+                   "protobuf": "Protocol Buffers", "yacc": "Yacc", "lex": "Lex", "antlr": "ANTLR",
+                   "template": "Template"}
 _PACKAGE_FILES = ("__init__.py", "mod.rs", "lib.rs", "index.ts", "index.js", "package-info.java", "doc.go")
 
 

@@ -217,7 +217,7 @@ def _consider(abs_path, rel, settings, include, ignored, result, maybe_compiled:
         return
     spec = language_of(rel, data) if kind == "source" else None  # `.h`: C, C++ or Objective-C by content
     if kind == "source" and spec is None:
-        return  # a MATLAB `.m`: not a language of ours, as any other file is not
+        return  # a MATLAB `.m`, a static `.html` page: not a language of ours, as any other file is not
     language = spec.name if spec is not None else None
     result.files.append(FoundFile(rel, kind, language, hashlib.sha256(data).hexdigest(), text))
 

@@ -1,0 +1,153 @@
+"""Server-side templates as modules: what a page shows belongs in its template (graph/parse_template.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.history import is_source
+from graph.languages import BY_NAME, language_of
+from graph.parse import parse_source
+from graph.resolve import RepoFiles
+from graph.symbols import Import
+from graph.walk import walk
+from rag.engine import Engine
+
+TEMPLATE = BY_NAME["template"]
+
+
+def parsed(path: str, source: str):
+    return parse_source(path, source.encode(), language_of(path, source.encode()), "0")
+
+
+def test_a_django_template_is_what_it_extends_and_includes_and_its_blocks_are_no_definitions():
+    fs = parsed("hc/templates/front/details.html", """{% extends "base.html" %}
+{% load humanize %}
+{# The page of one check: its schedule, its pings and its integrations. #}
+{% block title %}{{ check.name_then_code }} - Details{% endblock %}
+{% block content %}
+  <h2>Last Ping</h2> {{ check.last_ping|naturaltime }}
+  {% include "front/log_row.html" with event=e %}
+  {% block sidebar %}{% endblock sidebar %}
+{% endblock content %}
+""")
+    assert fs.language == "template"
+    assert fs.doc == "The page of one check: its schedule, its pings and its integrations."
+    assert fs.definitions == []  # a page's blocks are most of its text: matched twice over as definitions
+    assert [i.module for i in fs.imports] == ["base.html", "front/log_row.html"]
+
+
+def test_a_template_without_an_opening_comment_is_summed_up_by_its_title_or_first_words():
+    titled = parsed("app/templates/log.html", "<html><head><title>Event Log - {{ site_name }}</title></head><body>x</body></html>")
+    assert titled.doc == 'Template of the page "Event Log - site name".'
+    untitled = parsed("app/templates/emails/down.html",
+                      '<p>Hello! The check "{{ check.name }}" is <b>DOWN</b> since {{ check.went_down_at }}.</p>')
+    assert untitled.doc == 'Template showing "Hello! The check name is DOWN since went down at .".'
+    long = parsed("app/templates/about.html", "<p>" + "word " * 30 + "</p>")
+    assert long.doc == 'Template showing "' + "word " * 12 + '…".'
+    # a licence or a lone word above the markup is no summary
+    assert parsed("t/templates/a.html", "{# MIT License #}<h1>Billing</h1>").doc == 'Template of the page "Billing".'
+
+
+def test_jinja_macros_and_handlebars_partials_are_definitions():
+    macros = parsed("app/templates/forms.jinja", """{% block form %}{% macro field(name, label) %}
+<label>{{ label }}</label><input name="{{ name }}">
+{% endmacro %}{% endblock %}
+""")
+    assert [(d.qualname, d.subkind, d.start_line, d.end_line) for d in macros.definitions] == [("field", "macro", 1, 3)]
+    hbs = parsed("src/views/cart.hbs", '{{#*inline "row"}}<tr>{{name}}</tr>{{/inline}}\n{{> header}}\n{{> shared/footer }}')
+    assert [(d.qualname, d.subkind) for d in hbs.definitions] == [("row", "inline")]
+    assert [i.module for i in hbs.imports] == ["header", "shared/footer"]
+
+
+def test_rails_views_render_their_partials():
+    view = parsed("app/views/posts/edit.html.erb", """<%# Edit a post. %>
+<h1>Editing <%= @post.title %></h1>
+<%= render "form", post: @post %>
+<%= render partial: "shared/errors", locals: {model: @post} %>
+""")
+    assert view.language == "template"
+    assert [i.module for i in view.imports] == ["form", "shared/errors"]
+    files = RepoFiles.of(["app/views/posts/edit.html.erb", "app/views/posts/_form.html.erb",
+                          "app/views/shared/_errors.html.erb", "app/views/comments/_form.html.erb"])
+    assert [TEMPLATE.resolve_import(view.path, i, files) for i in view.imports] == [
+        ["app/views/posts/_form.html.erb"], ["app/views/shared/_errors.html.erb"]]
+
+
+def test_a_template_name_resolves_below_any_template_folder():
+    files = RepoFiles.of(["hc/templates/base.html", "hc/templates/front/details.html", "docs/templates/base.html"])
+    assert TEMPLATE.resolve_import("hc/templates/front/details.html", Import("base.html"), files) == ["hc/templates/base.html"]
+    assert TEMPLATE.resolve_import("hc/templates/front/details.html", Import("missing.html"), files) == []
+
+
+@pytest.mark.parametrize("path, content, indexed", [
+    ("docs/_static/page.html", b"<html><body><h1>API reference</h1></body></html>", False),  # a static page
+    ("report/index.html", b"<html>" + b"<td>covered</td>" * 50 + b"</html>", False),  # a build's output
+    ("hc/templates/base.html", b"<html><body></body></html>", True),  # in a folder templates live in
+    ("site/page.html", b"<p>{% if user %}{{ user.name }}{% endif %}</p>", True),  # template syntax
+    ("app/views/posts/show.html.erb", b"<h1>Post</h1>", True),  # a template's own extension
+])
+def test_an_html_file_is_indexed_only_as_a_template(tmp_path, path, content, indexed):
+    assert (language_of(path, content) is TEMPLATE) is indexed
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_bytes(content)
+    assert [f.path for f in walk(str(tmp_path)).files] == ([path] if indexed else [])
+
+
+def test_a_commit_changing_a_template_changed_a_source_file():
+    assert is_source("hc/templates/front/details.html") and is_source("app/views/posts/show.html.erb")
+    assert not is_source("site/page.html")  # whether it is a template, its path alone does not say
+    assert not is_source("tests/templates/page.html")  # a test's
+
+
+def write_app(root: Path) -> None:
+    """A small Django-style app: views, a model, a page template and its base."""
+    (root / "checks" / "templates" / "checks").mkdir(parents=True)
+    (root / "checks" / "views.py").write_text('''"""Views of the checks: list, details, pause."""
+from django.shortcuts import render
+
+
+def details(request, code):
+    """One check's page."""
+    return render(request, "checks/details.html", {"check": load(code)})
+
+
+def pause(request, code):
+    """Pause a check: it sends no alerts until its next ping."""
+    load(code).pause()
+''')
+    (root / "checks" / "models.py").write_text('''"""A check: a job that pings, and when it last did."""
+
+
+class Check:
+    def pause(self):
+        self.status = "paused"
+''')
+    (root / "checks" / "templates" / "checks" / "details.html").write_text('''{% extends "base.html" %}
+{% block title %}Check Details{% endblock %}
+{% block content %}
+<table>
+  <tr><th>Last ping</th><td>{{ check.last_ping|naturaltime }}</td></tr>
+  <tr><th>Schedule</th><td>{{ check.schedule }}</td></tr>
+</table>
+{% endblock %}
+''')
+    (root / "checks" / "templates" / "base.html").write_text("<html><body>{% block content %}{% endblock %}</body></html>")
+
+
+def test_a_question_about_what_a_page_shows_is_answered_by_its_template(tmp_path):
+    write_app(tmp_path)
+    engine = Engine.open(str(tmp_path))
+    # the words a page shows, quoted: where they are shown
+    assert engine.ask('the "Last ping" row of the details table shows no schedule').answer.module == \
+        "checks/templates/checks/details.html"
+    assert engine.ask("pausing a check sets its status").answer.module == "checks/models.py"
+
+
+def test_a_question_naming_a_template_names_that_file():
+    from rag.retrieval.question import parse_query
+
+    known = frozenset(["app/views/posts/show.html.erb", "hc/templates/front/details.html", "hc/front/views.py"])
+    assert parse_query("show.html.erb renders the wrong date", known).module_files == ["app/views/posts/show.html.erb"]
+    assert parse_query("TemplateSyntaxError at hc/templates/front/details.html, line 3", known).mentioned_files == \
+        ["hc/templates/front/details.html"]
