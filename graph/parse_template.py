@@ -26,15 +26,18 @@ import html
 import re
 from bisect import bisect_right
 
+from graph.paired import blanked, pairs
 from graph.parse import clean_comment, comment_doc, line_count
 from graph.summary import keyword_weights
 from graph.symbols import FUNCTION, Definition, FileSymbols, Import
 
 LANGUAGE = "template"
 # comments: Jinja/Django/Twig/Nunjucks `{# … #}`, Django's `{% comment %}`, ERB/EJS `<%# … %>`, HTML
-# `<!-- … -->`, Handlebars/Mustache `{{!-- … --}}` and `{{! … }}`
-_COMMENT = re.compile(r"\{#(.*?)#\}|\{%-?\s*comment\s*-?%\}(.*?)\{%-?\s*endcomment\s*-?%\}|<%#(.*?)%>|<!--(.*?)-->"
-                      r"|\{\{!--(.*?)--\}\}|\{\{!(.*?)\}\}", re.S)
+# `<!-- … -->`, Handlebars/Mustache `{{!-- … --}}` and `{{! … }}`; each opener with its closer
+_COMMENT_OPENER = re.compile(r"(?P<jinja>\{#)|(?P<django>\{%-?\s*comment\s*-?%\})|(?P<erb><%#)|(?P<html><!--)"
+                             r"|(?P<hbs_long>\{\{!--)|(?P<hbs>\{\{!)")
+_COMMENT_CLOSER = {"jinja": re.compile(r"#\}"), "django": re.compile(r"\{%-?\s*endcomment\s*-?%\}"), "erb": re.compile("%>"),
+                   "html": re.compile("-->"), "hbs_long": re.compile(r"--\}\}"), "hbs": re.compile(r"\}\}")}
 _TAG = re.compile(r"\{%-?\s*(block|endblock|macro|endmacro)\b\s*([A-Za-z_][\w.]*)?", re.I)
 _HANDLEBARS_INLINE = re.compile(r"\{\{#\*inline\s+[\"']([^\"']+)[\"']\s*\}\}|\{\{/inline\s*\}\}")
 # extends / include / import / from / embed / use / render (Liquid), with the name as a string
@@ -43,24 +46,33 @@ _JINJA_IMPORT = re.compile(r"\{%-?\s*(?:extends|include|import|from|embed|use|re
 # Rails' `render "shared/header"`, `render partial: "form"`, `render(:partial => "form")`, EJS's `include("x")`
 _RENDER = re.compile(r"\b(?:render|include)\s*\(?\s*(?:partial:\s*|:partial\s*=>\s*|template:\s*)?[\"']([\w./-]+)[\"']")
 _HANDLEBARS_PARTIAL = re.compile(r"\{\{>\s*([\w./-]+)")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>|\{%-?\s*block\s+title\s*-?%\}(.*?)\{%-?\s*endblock|<h1[^>]*>(.*?)</h1>",
-                    re.S | re.I)
-_PREAMBLE = re.compile(r"\{%-?\s*(?:extends|load)\b.*?%\}", re.S)
-_EXPRESSION = re.compile(r"\{\{(.*?)\}\}|<%=(.*?)%>")  # what shows a value
+# what a page is titled: its <title>, its `title` block, its first <h1>
+_TITLE_OPENER = re.compile(r"(?P<title><title\b[^<>]{0,200}>)|(?P<block>\{%-?\s*block\s+title\s*-?%\})|(?P<h1><h1\b[^<>]{0,200}>)", re.I)
+_TITLE_CLOSER = {"title": re.compile("</title>", re.I), "block": re.compile(r"\{%-?\s*endblock\b[^%]{0,100}%\}"),
+                 "h1": re.compile("</h1>", re.I)}
+# what a page shows first is below its head; a template's `{% block title %}` is its title
+_HEAD_OPENER = re.compile(r"(?P<head><head\b)|(?P<block>\{%-?\s*block\s+title\b)", re.I)
+_HEAD_CLOSER = {"head": re.compile("</head>", re.I), "block": _TITLE_CLOSER["block"]}
+_PREAMBLE = re.compile(r"\{%-?\s*(?:extends|load)\b[^%]{0,500}%\}")
+# markup around what a page shows: an expression shows a value (named by what it shows), the rest nothing
+_MARKUP_OPENER = re.compile(r"(?P<value>\{\{|<%=)|(?P<tag>\{%)|(?P<comment>\{#)|(?P<erb><%)"
+                            r"|(?P<script><script\b)|(?P<style><style\b)|(?P<element></?[A-Za-z!])", re.I)
+_MARKUP_CLOSER = {"value": re.compile(r"\}\}|%>"), "tag": re.compile(r"%\}"), "comment": re.compile(r"#\}"),
+                  "erb": re.compile("%>"), "script": re.compile("</script>", re.I), "style": re.compile("</style>", re.I),
+                  "element": re.compile(">")}
 _VALUE = re.compile(r"[A-Za-z_@][\w.]*")
-_MARKUP = re.compile(r"\{%.*?%\}|\{#.*?#\}|<%.*?%>|<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
-# what a page shows first is below its head and scripts; a template's `{% block title %}` is its title
-_BLOCK = re.compile(r"<head\b.*?</head>|\{%-?\s*block\s+title\b.*?\{%-?\s*endblock[^%]*%\}", re.S | re.I)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SHOWN_WORDS = 12
+_MAX_DEPTH = 64
 
 
 def parse_template(path: str, source: bytes, sha256: str) -> FileSymbols:
     text = source.decode("utf-8", "replace")
     newlines = [i for i, c in enumerate(text) if c == "\n"]
     line_of = lambda pos: bisect_right(newlines, pos - 1) + 1  # noqa: E731  (1-based)
-    comments = [(m.start(), next(g for g in m.groups() if g is not None)) for m in _COMMENT.finditer(text)]
-    code = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # the same lines, comments blanked
+    found = list(pairs(text, _COMMENT_OPENER, _COMMENT_CLOSER))
+    comments = [(m.start(), text[m.end():c.start()]) for m, c in found]
+    code = blanked(text, [(m.start(), c.end()) for m, c in found])  # the same lines, comments blanked
     definitions = _definitions(code, line_of)
     fs = FileSymbols(path=path, language=LANGUAGE, sha256=sha256, lines=line_count(source),
                      doc=_file_doc(comments, code), definitions=definitions, imports=_imports(code, line_of))
@@ -73,17 +85,21 @@ def _definitions(code: str, line_of) -> list[Definition]:
     not definitions: a page's `{% block content %}` is most of its text, and as a definition it matched a
     question twice over (BM25 over the file and over its definitions). In healthchecks, questions about
     code lost their answer from the first five to a template 14 times in 246 with them."""
-    found, stack = [], []  # stack: (name, subkind, start line, parent, qualname) of each open tag
+    # each open tag: (name, subkind, start line, parent, qualname, the definition a tag inside it belongs to)
+    found, stack = [], []
     events = sorted([(m.start(), m.group(1).lower(), m.group(2)) for m in _TAG.finditer(code)]
                     + [(m.start(), "inline" if m.group(1) else "endinline", m.group(1)) for m in _HANDLEBARS_INLINE.finditer(code)])
     for at, tag, name in events:
         if tag in ("block", "macro", "inline") and name:
-            parent = next((s[4] for s in reversed(stack) if s[1] != "block"), None)
-            stack.append((name, tag, line_of(at), parent, f"{parent}.{name}" if parent else name))
+            # past a depth no page reaches (a run of tags never closed) a tag nests no deeper: each
+            # qualname would hold every name above it
+            parent = stack[-1][5] if stack and len(stack) < _MAX_DEPTH else None
+            qualname = f"{parent}.{name}" if parent else name
+            stack.append((name, tag, line_of(at), parent, qualname, parent if tag == "block" else qualname))
         elif tag.startswith("end") and stack:  # `{% endblock %}` closes the innermost open tag
-            found.append(stack.pop() + (line_of(at),))
+            found.append(stack.pop()[:5] + (line_of(at),))
     end = line_of(len(code))
-    found += [opened + (end,) for opened in stack]  # never closed: to the end of the file
+    found += [opened[:5] + (end,) for opened in stack]  # never closed: to the end of the file
     return sorted((Definition(name=name, qualname=qualname, kind=FUNCTION, subkind=subkind, start_line=start,
                               end_line=last, parent=parent)
                    for name, subkind, start, parent, qualname, last in found if subkind != "block"),
@@ -109,9 +125,9 @@ def _file_doc(comments: list[tuple[int, str]], code: str) -> str:
         doc = comment_doc(clean_comment(body)) if at < first_content else ""
         if doc:
             return doc
-    title = next((t for t in (_shown(next(g for g in m.groups() if g is not None)).strip(" -|–—:")
-                              for m in _TITLE.finditer(code)) if _WORD.search(t)), "")
-    words = _shown(_BLOCK.sub(" ", code)).split()
+    title = next((t for t in (_shown(code[m.end():c.start()]).strip(" -|–—:")
+                              for m, c in pairs(code, _TITLE_OPENER, _TITLE_CLOSER)) if _WORD.search(t)), "")
+    words = _shown(blanked(code, [(m.start(), c.end()) for m, c in pairs(code, _HEAD_OPENER, _HEAD_CLOSER)])).split()
     if title and words[:len(title.split())] == title.split():  # the first heading repeats the title
         words = words[len(title.split()):]
     shown = " ".join(words[:_SHOWN_WORDS]) + (" …" if len(words) > _SHOWN_WORDS else "")
@@ -124,10 +140,11 @@ def _file_doc(comments: list[tuple[int, str]], code: str) -> str:
 def _shown(fragment: str) -> str:
     """The text a fragment of a template shows: markup out, each expression the name of what it shows
     (`{{ check.last_ping|naturaltime }}`: "last ping"), quotes out."""
-    text = html.unescape(_MARKUP.sub(" ", _EXPRESSION.sub(_value_name, fragment)))
+    parts, at = [], 0
+    for m, c in pairs(fragment, _MARKUP_OPENER, _MARKUP_CLOSER):
+        parts.append(fragment[at:m.start()])
+        value = _VALUE.search(fragment, m.end(), c.start()) if m.lastgroup == "value" else None
+        parts.append(" " + (value.group(0).rsplit(".", 1)[-1].replace("_", " ").strip() if value else "") + " ")
+        at = c.end()
+    text = html.unescape("".join(parts) + fragment[at:])
     return " ".join(text.replace('"', " ").split())
-
-
-def _value_name(m: re.Match) -> str:
-    path = _VALUE.search(m.group(1) or m.group(2) or "")
-    return " " + (path.group(0).rsplit(".", 1)[-1].replace("_", " ").strip() if path else "") + " "

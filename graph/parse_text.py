@@ -27,11 +27,13 @@ import re
 from bisect import bisect_left
 
 from graph.languages import TextFormat
+from graph.paired import blanked, pairs
 from graph.parse import clean_comment, comment_doc, line_count, namesake_doc
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, Definition, FileSymbols, Import
 
-_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+_COMMENT_OPENER = re.compile(r"(?P<block>/\*)|(?P<line>//)")
+_COMMENT_CLOSER = {"block": re.compile(r"\*/"), "line": re.compile(r"$", re.M)}
 _STRING = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'')
 _PROTO_TOKEN = re.compile(r"\b(message|enum|service)\s+(\w+)|\brpc\s+(\w+)|[{}]")
 _PROTO_IMPORT = re.compile(r'^[ \t]*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.M)
@@ -49,7 +51,8 @@ def parse_text(path: str, source: bytes, fmt: TextFormat, sha256: str) -> FileSy
     text = source.decode("utf-8", "replace")
     code = _blank(text)  # the same lines, comments and strings replaced by spaces
     line_of = _line_finder(text)  # (text and code alike)
-    comments = [(line_of(m.start()), line_of(m.end()), m.group(0)) for m in _COMMENT.finditer(text)
+    comments = [(line_of(m.start()), line_of(c.end()), text[m.start():c.end()])
+                for m, c in pairs(text, _COMMENT_OPENER, _COMMENT_CLOSER)
                 if not text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip()]  # alone on their line
     readers = {"protobuf": _proto_definitions, "yacc": _yacc_rules, "antlr": _antlr_rules}
     starts = readers[fmt.name](code, line_of) if fmt.name in readers else []
@@ -75,7 +78,8 @@ def _line_finder(text: str):
 
 def _blank(text: str) -> str:
     spaces = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # noqa: E731
-    return _STRING.sub(spaces, _COMMENT.sub(spaces, text))
+    comments = [(m.start(), c.end()) for m, c in pairs(text, _COMMENT_OPENER, _COMMENT_CLOSER)]
+    return _STRING.sub(spaces, blanked(text, comments))
 
 
 def _proto_definitions(code: str, line_of) -> list[tuple]:
