@@ -15,10 +15,10 @@ from graph.code_graph import CodeGraph
 from graph.config import RepoConfig
 from graph.errors import ConfigError
 from graph.languages import BY_NAME
-from graph.resolve import RepoFiles
+from graph.resolve import RepoFiles, template_import
 from graph.package_manifests import PackageFolders
 from graph.roles import file_role
-from graph.symbols import CLASS, FUNCTION, FileSymbols
+from graph.symbols import CLASS, FUNCTION, FileSymbols, Import
 
 
 ROOT = "./"
@@ -56,6 +56,7 @@ def build_graph(files: list[FileSymbols], readmes: dict[str, str], config: RepoC
 
     repo = RepoFiles.of([f.path for f in files], packages)
     imported = _add_imports(g, files, repo)
+    _add_template_links(g, files, repo)
     definitions = DefinitionTable(files, (CALLABLE, (CLASS,)))
     _add_calls(g, files, definitions, imported)
     _add_inherits(g, files, definitions, imported)
@@ -121,6 +122,17 @@ def _add_imports(g, files, repo) -> dict[str, set[str]]:
         g.nodes[fs.path]["external_imports"] = sorted(external)
         imported[fs.path] = targets
     return imported
+
+
+def _add_template_links(g, files, repo) -> None:
+    """An import edge from code to each template it names that the index holds (`render(request,
+    "front/details.html")` → `hc/templates/front/details.html`): the page a view shows, the view a page
+    is shown by. Kept out of the imports that resolve calls: a template's macro is no function of the code."""
+    for fs in files:
+        for name in fs.templates:
+            for t in template_import(fs.path, Import(name), repo):
+                if t != fs.path:
+                    g.add_edge(fs.path, t, key=IMPORTS)
 
 
 class DefinitionTable:

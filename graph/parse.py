@@ -183,6 +183,7 @@ def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha2
         syntax_errors=_count_errors(root) if root.has_error else 0,
         generated_from=generated_from(source),
         generated_stub=is_generated_stub(path, source),
+        templates=named_templates(source),
     )
     fs.keyword_weights = keyword_weights(fs)
     return fs
@@ -346,6 +347,20 @@ def _calls(call_nodes, spans) -> list[Call]:
             seen.add(key)
             out.append(Call(caller, key[1], name_node.start_point[0] + 1))
     return out
+
+
+# a string naming a template: Django's `render(request, "front/details.html")` and `template_name = …`,
+# Flask's `render_template("index.html")`, `get_template("emails/alert.txt.j2")`
+_TEMPLATE_NAME = re.compile(rb"""["']([\w][\w./-]{0,200}\.(?:html?|jinja2?|j2|njk|twig|hbs|handlebars|mustache|liquid|ejs|erb|haml|slim))["']""")
+
+
+def named_templates(source: bytes) -> list[str]:
+    r"""The template files a piece of code names in its strings, in order, once each.
+
+    >>> named_templates(b'return render(request, "front/details.html", {"check": check})\ntemplate_name = "base.html"')
+    ['front/details.html', 'base.html']
+    """
+    return list(dict.fromkeys(m.group(1).decode("utf-8", "replace") for m in _TEMPLATE_NAME.finditer(source)))
 
 
 def line_count(source: bytes) -> int:

@@ -62,6 +62,7 @@ class FileSymbols:
     syntax_errors: int = 0  # error nodes tree-sitter recovered from
     generated_from: str = ""  # the source a generated file names (graph/generated.py), as written
     generated_stub: bool = False  # a declaration file (`.pyi`, `.d.ts`) a tool wrote (graph/generated.py)
+    templates: list[str] = field(default_factory=list)  # templates the code names, as written (graph/parse_template.py)
     # keyword candidates and their weights (graph/summary.py: keyword_weights), derived from the fields
     # above; kept so that an incremental build reuses them with the rest of the parse result
     keyword_weights: dict[str, float] = field(default_factory=dict)
@@ -90,5 +91,6 @@ class FileSymbols:
             syntax_errors=d.get("syntax_errors", 0),
             generated_from=d.get("generated_from", ""),
             generated_stub=d.get("generated_stub", False),
+            templates=list(d.get("templates", ())),
             keyword_weights=d["keyword_weights"],
         )

@@ -178,3 +178,34 @@ def test_an_opener_never_closed_is_looked_for_once_not_once_per_opener():
     # and a page of them is read, its comment-like text kept as text
     fs = parsed("app/templates/broken.html", "<h1>Orders</h1>" + "{# x " * 3000)
     assert fs.doc.startswith('Template of the page "Orders"')
+
+
+def test_a_view_imports_the_template_it_renders_and_the_template_says_so(tmp_path):
+    write_app(tmp_path)
+    (tmp_path / "checks" / "forms.py").write_text('''"""Forms: a field macro's name is no function of the code."""
+
+
+def field(name):
+    return name
+''')
+    (tmp_path / "checks" / "templates" / "checks" / "macros.html").write_text(
+        "{% macro field(name) %}<input name='{{ name }}'>{% endmacro %}")
+    (tmp_path / "checks" / "views.py").write_text((tmp_path / "checks" / "views.py").read_text() + '''
+
+from checks.forms import field
+
+
+def edit(request):
+    """Edit a check."""
+    return render(request, "checks/macros.html", {"name": field("x")})
+''')
+    from graph.store import IndexStore
+    from graph.indexer import load_modules
+
+    Engine.open(str(tmp_path))
+    store = IndexStore(str(tmp_path / ".rag"))
+    modules = {m.id: m for m in load_modules(store, store.manifest())}
+    assert set(modules["checks/views.py"].imports) >= {"checks/templates/checks/details.html",
+                                                        "checks/templates/checks/macros.html", "checks/forms.py"}
+    assert modules["checks/templates/checks/details.html"].imported_by == ["checks/views.py"]
+    assert "Imported by: checks/views.py" in modules["checks/templates/checks/details.html"].summary
