@@ -127,11 +127,14 @@ def _add_imports(g, files, repo) -> dict[str, set[str]]:
 def _add_template_links(g, files, repo) -> None:
     """An import edge from code to each template it names that the index holds (`render(request,
     "front/details.html")` → `hc/templates/front/details.html`): the page a view shows, the view a page
-    is shown by. Kept out of the imports that resolve calls: a template's macro is no function of the code."""
+    is shown by. Only to a template of the code's own role: flask's docstrings name `hello.html`, which
+    its examples and tests have, and its source renders neither. Kept out of the imports that resolve
+    calls: a template's macro is no function of the code."""
     for fs in files:
+        role = file_role(fs.path)
         for name in fs.templates:
             for t in template_import(fs.path, Import(name), repo):
-                if t != fs.path:
+                if t != fs.path and file_role(t) == role:
                     g.add_edge(fs.path, t, key=IMPORTS)
 
 

@@ -209,3 +209,23 @@ def edit(request):
                                                         "checks/templates/checks/macros.html", "checks/forms.py"}
     assert modules["checks/templates/checks/details.html"].imported_by == ["checks/views.py"]
     assert "Imported by: checks/views.py" in modules["checks/templates/checks/details.html"].summary
+
+
+def test_code_links_only_to_templates_of_its_own_role(tmp_path):
+    """flask's source names `hello.html` in its docstrings; only its examples and tests have one."""
+    (tmp_path / "src" / "app").mkdir(parents=True)
+    (tmp_path / "src" / "app" / "templating.py").write_text('''def render_template(name):
+    """Render a template: `render_template("hello.html")`."""
+    return name
+''')
+    (tmp_path / "examples" / "templates").mkdir(parents=True)
+    (tmp_path / "examples" / "templates" / "hello.html").write_text("<h1>Hello {{ name }}</h1>")
+    (tmp_path / "examples" / "app.py").write_text('render_template("hello.html")\n')
+    from graph.store import IndexStore
+    from graph.indexer import load_modules
+
+    Engine.open(str(tmp_path))
+    store = IndexStore(str(tmp_path / ".rag"))
+    modules = {m.id: m for m in load_modules(store, store.manifest())}
+    assert modules["examples/templates/hello.html"].imported_by == ["examples/app.py"]
+    assert modules["src/app/templating.py"].imports == []
