@@ -10,11 +10,12 @@ Edges carry their kind as the multigraph key: contains, imports, calls, inherits
 from __future__ import annotations
 
 import posixpath
+import re
 
 from graph.code_graph import CodeGraph
 from graph.config import RepoConfig
 from graph.errors import ConfigError
-from graph.languages import BY_NAME
+from graph.languages import BY_NAME, language_for
 from graph.resolve import RepoFiles, template_import
 from graph.package_manifests import PackageFolders
 from graph.roles import file_role
@@ -132,10 +133,24 @@ def _add_template_links(g, files, repo) -> None:
     calls: a template's macro is no function of the code."""
     for fs in files:
         role = file_role(fs.path)
-        for name in fs.templates:
-            for t in template_import(fs.path, Import(name), repo):
-                if t != fs.path and file_role(t) == role:
-                    g.add_edge(fs.path, t, key=IMPORTS)
+        named = [t for name in fs.templates for t in template_import(fs.path, Import(name), repo)]
+        for t in named + _conventional_views(fs.path, repo):
+            if t != fs.path and file_role(t) == role:
+                g.add_edge(fs.path, t, key=IMPORTS)
+
+
+# Rails renders a controller action's view, and a mailer's, by convention: `PostsController#edit` shows
+# `app/views/posts/edit.html.erb` without naming it (`admin/users_controller.rb`: `app/views/admin/users/`)
+_RAILS_VIEWS_OF = re.compile(r"^(.*?)app/(?:controllers/(.+)_controller|mailers/(.+))\.rb$")
+
+
+def _conventional_views(path: str, repo: RepoFiles) -> list[str]:
+    """The templates a Rails controller or mailer renders by convention: those in its views folder."""
+    m = _RAILS_VIEWS_OF.match(path)
+    if m is None:
+        return []
+    folder = f"{m.group(1)}app/views/{m.group(2) or m.group(3)}"
+    return [f for f in repo.by_dir.get(folder, ()) if (spec := language_for(f)) is not None and spec.name == "template"]
 
 
 class DefinitionTable:

@@ -229,3 +229,28 @@ def test_code_links_only_to_templates_of_its_own_role(tmp_path):
     modules = {m.id: m for m in load_modules(store, store.manifest())}
     assert modules["examples/templates/hello.html"].imported_by == ["examples/app.py"]
     assert modules["src/app/templating.py"].imports == []
+
+
+def test_a_rails_controller_and_mailer_render_their_views_by_convention(tmp_path):
+    for path, text in {
+        "app/controllers/posts_controller.rb": "class PostsController < ApplicationController\n  def edit\n  end\nend\n",
+        "app/controllers/admin/users_controller.rb": "class Admin::UsersController < ApplicationController\nend\n",
+        "app/mailers/digest_mailer.rb": "class DigestMailer < ApplicationMailer\nend\n",
+        "app/views/posts/edit.html.erb": "<h1>Editing a post</h1>",
+        "app/views/posts/_form.html.erb": "<form></form>",
+        "app/views/admin/users/index.html.erb": "<h1>Users</h1>",
+        "app/views/digest_mailer/weekly.text.erb": "This week's stories",
+        "app/views/comments/edit.html.erb": "<h1>Editing a comment</h1>",
+    }.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    from graph.store import IndexStore
+    from graph.indexer import load_modules
+
+    Engine.open(str(tmp_path))
+    store = IndexStore(str(tmp_path / ".rag"))
+    modules = {m.id: m for m in load_modules(store, store.manifest())}
+    assert modules["app/controllers/posts_controller.rb"].imports == ["app/views/posts/_form.html.erb", "app/views/posts/edit.html.erb"]
+    assert modules["app/controllers/admin/users_controller.rb"].imports == ["app/views/admin/users/index.html.erb"]
+    assert modules["app/mailers/digest_mailer.rb"].imports == ["app/views/digest_mailer/weekly.text.erb"]
+    assert modules["app/views/comments/edit.html.erb"].imported_by == []
