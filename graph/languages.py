@@ -122,8 +122,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat("lex", (".l",)),  # (not `.ll`: LLVM's IR more often than Flex's C++ scanners)
     TextFormat("antlr", (".g4",), resolve.antlr_import),
     # server-side templates (graph/parse_template.py): an `.html` file only when it reads as one
-    TextFormat("template", (".html", ".htm", ".jinja", ".jinja2", ".j2", ".njk", ".twig", ".erb", ".haml", ".slim",
-                            ".hbs", ".handlebars", ".mustache", ".liquid", ".ejs"), resolve.template_import),
+    TextFormat("template", resolve.TEMPLATE_EXTENSIONS, resolve.template_import),
 )
 
 BY_NAME: dict[str, LanguageSpec | TextFormat] = {spec.name: spec for spec in LANGUAGES + TEXT_FORMATS}

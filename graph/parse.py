@@ -351,7 +351,8 @@ def _calls(call_nodes, spans) -> list[Call]:
 
 # a string naming a template: Django's `render(request, "front/details.html")` and `template_name = …`,
 # Flask's `render_template("index.html")`, `get_template("emails/alert.txt.j2")`
-_TEMPLATE_NAME = re.compile(rb"""["']([\w][\w./-]{0,200}\.(?:html?|jinja2?|j2|njk|twig|hbs|handlebars|mustache|liquid|ejs|erb|haml|slim))["']""")
+_TEMPLATE_NAME = re.compile(rb"""["']([\w][\w./-]{0,200}(?:%s))["']""" % b"|".join(
+    re.escape(e.encode()) for e in BY_NAME["template"].extensions))
 
 
 def named_templates(source: bytes) -> list[str]:

@@ -49,10 +49,10 @@ _ANTLR_VOCAB = re.compile(r"\btokenVocab\s*=\s*(\w+)")
 
 def parse_text(path: str, source: bytes, fmt: TextFormat, sha256: str) -> FileSymbols:
     text = source.decode("utf-8", "replace")
-    code = _blank(text)  # the same lines, comments and strings replaced by spaces
+    found = list(pairs(text, _COMMENT_OPENER, _COMMENT_CLOSER))
+    code = _blank(text, found)  # the same lines, comments and strings replaced by spaces
     line_of = _line_finder(text)  # (text and code alike)
-    comments = [(line_of(m.start()), line_of(c.end()), text[m.start():c.end()])
-                for m, c in pairs(text, _COMMENT_OPENER, _COMMENT_CLOSER)
+    comments = [(line_of(m.start()), line_of(c.end()), text[m.start():c.end()]) for m, c in found
                 if not text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip()]  # alone on their line
     readers = {"protobuf": _proto_definitions, "yacc": _yacc_rules, "antlr": _antlr_rules}
     starts = readers[fmt.name](code, line_of) if fmt.name in readers else []
@@ -76,10 +76,10 @@ def _line_finder(text: str):
     return lambda pos: bisect_left(newlines, pos)
 
 
-def _blank(text: str) -> str:
+def _blank(text: str, comments: list[tuple[re.Match, re.Match]]) -> str:
+    """The text with its comments (paired openers and closers) and then its strings turned to spaces."""
     spaces = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # noqa: E731
-    comments = [(m.start(), c.end()) for m, c in pairs(text, _COMMENT_OPENER, _COMMENT_CLOSER)]
-    return _STRING.sub(spaces, blanked(text, comments))
+    return _STRING.sub(spaces, blanked(text, [(m.start(), c.end()) for m, c in comments]))
 
 
 def _proto_definitions(code: str, line_of) -> list[tuple]:

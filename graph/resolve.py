@@ -439,9 +439,12 @@ def antlr_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
         _closest(files.ending_with(name), importer)
 
 
-# a partial's file, as Rails names it (`render "shared/header"` is `shared/_header.html.erb`) or as it is
-_PARTIAL_EXTENSIONS = (".html.erb", ".erb", ".html.haml", ".haml", ".html.slim", ".slim", ".hbs", ".handlebars",
-                       ".mustache", ".liquid", ".ejs", ".html", ".jinja", ".jinja2", ".j2", ".njk", ".twig")
+# the extensions of server-side templates (graph/languages.py's "template" format, graph/parse_template.py)
+TEMPLATE_EXTENSIONS = (".erb", ".haml", ".slim", ".hbs", ".handlebars", ".mustache", ".liquid", ".ejs", ".html", ".htm",
+                       ".jinja", ".jinja2", ".j2", ".njk", ".twig")
+# Rails names a template's output format before its engine: `render "shared/header"` is `shared/_header.html.erb`
+_FORMAT_FIRST = (".erb", ".haml", ".slim")
+_PARTIAL_EXTENSIONS = tuple(x for e in TEMPLATE_EXTENSIONS for x in ((".html" + e, e) if e in _FORMAT_FIRST else (e,)))
 
 
 def template_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:

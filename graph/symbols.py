@@ -62,7 +62,7 @@ class FileSymbols:
     syntax_errors: int = 0  # error nodes tree-sitter recovered from
     generated_from: str = ""  # the source a generated file names (graph/generated.py), as written
     generated_stub: bool = False  # a declaration file (`.pyi`, `.d.ts`) a tool wrote (graph/generated.py)
-    templates: list[str] = field(default_factory=list)  # templates the code names, as written (graph/parse_template.py)
+    templates: list[str] = field(default_factory=list)  # template files the code names in strings (graph/parse.py)
     # keyword candidates and their weights (graph/summary.py: keyword_weights), derived from the fields
     # above; kept so that an incremental build reuses them with the rest of the parse result
     keyword_weights: dict[str, float] = field(default_factory=dict)
