@@ -14,7 +14,19 @@ from typing import Callable, Iterable
 
 def atomic_write(path: str, content: Iterable[str | bytes] | str | bytes | Callable[[str], None]) -> None:
     """Write `path` atomically and durably. `content`: text or bytes, chunks of them, or a function
-    that writes a file at the path it is given (for formats other libraries write: PNG, NumPy)."""
+    that writes a file at the path it is given (for formats other libraries write: PNG, NumPy).
+
+    A path that is no regular file (`--out /dev/null`, `/dev/stdout`, a named pipe) is written through:
+    renamed over, `/dev/null` became a regular file, and every program on the machine that wrote to it
+    filled it (found when `rag eval --from-git --out /dev/null` was run as root)."""
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+        if callable(content):
+            content(path)
+        else:
+            with open(path, "wb") as fh:
+                for chunk in [content] if isinstance(content, (str, bytes)) else content:
+                    fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        return
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.tmp")
     try:

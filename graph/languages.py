@@ -130,8 +130,15 @@ _BY_EXTENSION = {ext: spec for spec in LANGUAGES + TEXT_FORMATS for ext in spec.
 
 
 def language_for(path: str) -> LanguageSpec | TextFormat | None:
-    dot = path.rfind(".")
-    return _BY_EXTENSION.get(path[dot:].lower()) if dot > path.rfind("/") else None
+    """The language an extension names; a two-part one first (Laravel's `show.blade.php` is a template,
+    not PHP)."""
+    slash, dot = path.rfind("/"), path.rfind(".")
+    if dot <= slash:
+        return None
+    before = path.rfind(".", slash + 1, dot)
+    if before > slash + 1 and (spec := _BY_EXTENSION.get(path[before:].lower())) is not None:
+        return spec
+    return _BY_EXTENSION.get(path[dot:].lower())
 
 
 # `.h` is C's and C++'s: a header that uses C++-only syntax is parsed as C++ (torch's 9,289 headers,

@@ -355,13 +355,23 @@ _TEMPLATE_NAME = re.compile(rb"""["']([\w][\w./-]{0,200}(?:%s))["']""" % b"|".jo
     re.escape(e.encode()) for e in BY_NAME["template"].extensions))
 
 
+# a view named without its extension: Laravel's `view('books.show')`, `View::make(…)`, a mailable's
+# `->view(…)` and `->markdown(…)`, `Route::view('/about', 'about')`; Express's `res.render("users/show")`
+_VIEW_CALL = re.compile(rb"""(?:\bview|\bView::make|->view|->markdown|\bres\.render|\bresponse\.render"""
+                        rb"""|\bRoute::view\s*\(\s*['"][^'"\n]{0,200}['"]\s*,)\s*\(?\s*['"]([\w.:/-]{1,200})['"]""")
+
+
 def named_templates(source: bytes) -> list[str]:
-    r"""The template files a piece of code names in its strings, in order, once each.
+    r"""The template files a piece of code names in its strings, and the views it renders by name, in
+    order, once each.
 
     >>> named_templates(b'return render(request, "front/details.html", {"check": check})\ntemplate_name = "base.html"')
     ['front/details.html', 'base.html']
+    >>> named_templates(b"return view('books.show', ['book' => $book]);")
+    ['books.show']
     """
-    return list(dict.fromkeys(m.group(1).decode("utf-8", "replace") for m in _TEMPLATE_NAME.finditer(source)))
+    found = sorted([(m.start(), m.group(1)) for pattern in (_TEMPLATE_NAME, _VIEW_CALL) for m in pattern.finditer(source)])
+    return list(dict.fromkeys(name.decode("utf-8", "replace") for _, name in found))
 
 
 def line_count(source: bytes) -> int:

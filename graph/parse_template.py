@@ -33,11 +33,12 @@ from graph.symbols import FUNCTION, Definition, FileSymbols, Import
 
 LANGUAGE = "template"
 # comments: Jinja/Django/Twig/Nunjucks `{# … #}`, Django's `{% comment %}`, ERB/EJS `<%# … %>`, HTML
-# `<!-- … -->`, Handlebars/Mustache `{{!-- … --}}` and `{{! … }}`; each opener with its closer
+# `<!-- … -->`, Handlebars/Mustache `{{!-- … --}}` and `{{! … }}`, Blade's `{{-- … --}}`; each opener with its closer
 _COMMENT_OPENER = re.compile(r"(?P<jinja>\{#)|(?P<django>\{%-?\s*comment\s*-?%\})|(?P<erb><%#)|(?P<html><!--)"
-                             r"|(?P<hbs_long>\{\{!--)|(?P<hbs>\{\{!)")
+                             r"|(?P<hbs_long>\{\{!--)|(?P<hbs>\{\{!)|(?P<blade>\{\{--)")
 _COMMENT_CLOSER = {"jinja": re.compile(r"#\}"), "django": re.compile(r"\{%-?\s*endcomment\s*-?%\}"), "erb": re.compile("%>"),
-                   "html": re.compile("-->"), "hbs_long": re.compile(r"--\}\}"), "hbs": re.compile(r"\}\}")}
+                   "html": re.compile("-->"), "hbs_long": re.compile(r"--\}\}"), "hbs": re.compile(r"\}\}"),
+                   "blade": re.compile(r"--\}\}")}
 _TAG = re.compile(r"\{%-?\s*(block|endblock|macro|endmacro)\b\s*([A-Za-z_][\w.]*)?", re.I)
 _HANDLEBARS_INLINE = re.compile(r"\{\{#\*inline\s+[\"']([^\"']+)[\"']\s*\}\}|\{\{/inline\s*\}\}")
 # extends / include / import / from / embed / use / render (Liquid), with the name as a string
@@ -46,21 +47,38 @@ _JINJA_IMPORT = re.compile(r"\{%-?\s*(?:extends|include|import|from|embed|use|re
 # Rails' `render "shared/header"`, `render partial: "form"`, `render(:partial => "form")`, EJS's `include("x")`
 _RENDER = re.compile(r"\b(?:render|include)\s*\(?\s*(?:partial:\s*|:partial\s*=>\s*|template:\s*)?[\"']([\w./-]+)[\"']")
 _HANDLEBARS_PARTIAL = re.compile(r"\{\{>\s*([\w./-]+)")
+# Blade's `@extends('layouts.app')`, `@include('books.parts.list', [...])`, `@includeFirst(['a', 'b'])`,
+# `@component('common.modal')`, and its components: `<x-forms.input>` is `components/forms/input.blade.php`
+_BLADE_IMPORT = re.compile(r"@(?:extends|include|includeIf|includeWhen|includeUnless|includeFirst|component|each)"
+                           r"\s*\(\s*(?:[^'\"()]{0,200},\s*)?\[?\s*['\"]([\w.:/-]+)['\"]")
+_BLADE_COMPONENT = re.compile(r"<x-(?!slot\b|dynamic-component\b)([\w.-]*\w)")
+# a Blade directive shows nothing, nor do its arguments: `@if(count($books) > 0)`, `@csrf`, `@endforeach`
+# (arguments over lines, one level of calls inside them; bounded, so unclosed ones cost little)
+_BLADE_DIRECTIVE = re.compile(r"(?<![\w@])@[A-Za-z]\w*(?:[ \t]*\((?:[^()]|\([^()]{0,200}\)){0,600}\))?")
 # what a page is titled: its <title>, its `title` block, its first <h1>
-_TITLE_OPENER = re.compile(r"(?P<title><title\b[^<>]{0,200}>)|(?P<block>\{%-?\s*block\s+title\s*-?%\})|(?P<h1><h1\b[^<>]{0,200}>)", re.I)
+# (Blade's `@section('title', 'Books')` and `@section('title') … @endsection`)
+_TITLE_OPENER = re.compile(r"(?P<title><title\b[^<>]{0,200}>)|(?P<block>\{%-?\s*block\s+title\s*-?%\})|(?P<h1><h1\b[^<>]{0,200}>)"
+                           r"|(?P<section>@section\(\s*['\"]title['\"]\s*\))|(?P<section_inline>@section\(\s*['\"]title['\"]\s*,)", re.I)
 _TITLE_CLOSER = {"title": re.compile("</title>", re.I), "block": re.compile(r"\{%-?\s*endblock\b[^%]{0,100}%\}"),
-                 "h1": re.compile("</h1>", re.I)}
+                 "h1": re.compile("</h1>", re.I), "section": re.compile(r"@(?:endsection|stop)\b"),
+                 "section_inline": re.compile(r"\)[ \t]*$", re.M)}
 # what a page shows first is below its head; a template's `{% block title %}` is its title
-_HEAD_OPENER = re.compile(r"(?P<head><head\b)|(?P<block>\{%-?\s*block\s+title\b)", re.I)
-_HEAD_CLOSER = {"head": re.compile("</head>", re.I), "block": _TITLE_CLOSER["block"]}
-_PREAMBLE = re.compile(r"\{%-?\s*(?:extends|load)\b[^%]{0,500}%\}")
+_HEAD_OPENER = re.compile(r"(?P<head><head\b)|(?P<block>\{%-?\s*block\s+title\b)|(?P<section>@section\(\s*['\"]title['\"]\s*\))"
+                          r"|(?P<section_inline>@section\(\s*['\"]title['\"]\s*,)", re.I)
+_HEAD_CLOSER = {"head": re.compile("</head>", re.I), "block": _TITLE_CLOSER["block"], "section": _TITLE_CLOSER["section"],
+                "section_inline": _TITLE_CLOSER["section_inline"]}
+_PREAMBLE = re.compile(r"\{%-?\s*(?:extends|load)\b[^%]{0,500}%\}|@extends\s*\([^()\n]{0,300}\)")
 # markup around what a page shows: an expression shows a value (named by what it shows), the rest nothing
-_MARKUP_OPENER = re.compile(r"(?P<value>\{\{|<%=)|(?P<tag>\{%)|(?P<comment>\{#)|(?P<erb><%)"
+_MARKUP_OPENER = re.compile(r"(?P<value>\{\{|<%=)|(?P<raw>\{!!)|(?P<tag>\{%)|(?P<comment>\{#)|(?P<erb><%)"
                             r"|(?P<script><script\b)|(?P<style><style\b)|(?P<element></?[A-Za-z!])", re.I)
-_MARKUP_CLOSER = {"value": re.compile(r"\}\}|%>"), "tag": re.compile(r"%\}"), "comment": re.compile(r"#\}"),
+_MARKUP_CLOSER = {"value": re.compile(r"\}\}|%>"), "raw": re.compile(r"!!\}"), "tag": re.compile(r"%\}"), "comment": re.compile(r"#\}"),
                   "erb": re.compile("%>"), "script": re.compile("</script>", re.I), "style": re.compile("</style>", re.I),
                   "element": re.compile(">")}
 _VALUE = re.compile(r"[A-Za-z_@][\w.]*")
+_PHP_VARIABLE = re.compile(r"(?<=\$)[A-Za-z_][\w.]*")  # `Str::limit($book->description)` shows the description
+# a translated string shows its text (`{{ _("Save changes") }}`) or, looked up by a key, the key's last
+# part (`{{ trans('entities.books_create') }}`: "books create")
+_TRANSLATED = re.compile(r"^\s*(?:_|__|gettext|trans|trans_choice|lang|t)\s*\(\s*['\"]([^'\"]{1,300})['\"]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SHOWN_WORDS = 12
 _MAX_DEPTH = 64
@@ -74,8 +92,9 @@ def parse_template(path: str, source: bytes, sha256: str) -> FileSymbols:
     comments = [(m.start(), text[m.end():c.start()]) for m, c in found]
     code = blanked(text, [(m.start(), c.end()) for m, c in found])  # the same lines, comments blanked
     definitions = _definitions(code, line_of)
+    blade = path.lower().endswith(".blade.php")
     fs = FileSymbols(path=path, language=LANGUAGE, sha256=sha256, lines=line_count(source),
-                     doc=_file_doc(comments, code), definitions=definitions, imports=_imports(code, line_of))
+                     doc=_file_doc(comments, code, blade), definitions=definitions, imports=_imports(code, line_of, blade))
     fs.keyword_weights = keyword_weights(fs)
     return fs
 
@@ -106,16 +125,19 @@ def _definitions(code: str, line_of) -> list[Definition]:
                   key=lambda d: (d.start_line, d.qualname))
 
 
-def _imports(code: str, line_of) -> list[Import]:
+def _imports(code: str, line_of, blade: bool = False) -> list[Import]:
     found = [(m.start(), m.group(1)) for pattern in (_JINJA_IMPORT, _RENDER, _HANDLEBARS_PARTIAL)
              for m in pattern.finditer(code)]
+    if blade:
+        found += [(m.start(), m.group(1)) for m in _BLADE_IMPORT.finditer(code)]
+        found += [(m.start(), "components." + m.group(1)) for m in _BLADE_COMPONENT.finditer(code)]
     first = {}
     for at, name in sorted(found):  # (`{% include "x" %}` is also read as an EJS `include "x"`: once each)
         first.setdefault(name.strip(), at)
     return [Import(name, (), line_of(at)) for name, at in first.items()]
 
 
-def _file_doc(comments: list[tuple[int, str]], code: str) -> str:
+def _file_doc(comments: list[tuple[int, str]], code: str, blade: bool = False) -> str:
     """The comment that opens the template (above anything but `extends` and `load` tags), when it reads as
     prose; else what the page is titled (its `<title>`, its `title` block or its first `<h1>`), else the
     first words it shows: what a user asking about the page would quote."""
@@ -125,9 +147,11 @@ def _file_doc(comments: list[tuple[int, str]], code: str) -> str:
         doc = comment_doc(clean_comment(body)) if at < first_content else ""
         if doc:
             return doc
-    title = next((t for t in (_shown(code[m.end():c.start()]).strip(" -|–—:")
-                              for m, c in pairs(code, _TITLE_OPENER, _TITLE_CLOSER)) if _WORD.search(t)), "")
-    words = _shown(blanked(code, [(m.start(), c.end()) for m, c in pairs(code, _HEAD_OPENER, _HEAD_CLOSER)])).split()
+    # (Blade's `@section('title', trans('entities.books'))` holds an expression)
+    titles = (_shown("{{%s}}" % code[m.end():c.start()] if m.lastgroup == "section_inline" else code[m.end():c.start()], blade)
+              for m, c in pairs(code, _TITLE_OPENER, _TITLE_CLOSER))
+    title = next((t for t in (t.strip(" -|–—:'") for t in titles) if _WORD.search(t)), "")
+    words = _shown(blanked(code, [(m.start(), c.end()) for m, c in pairs(code, _HEAD_OPENER, _HEAD_CLOSER)]), blade).split()
     if title and words[:len(title.split())] == title.split():  # the first heading repeats the title
         words = words[len(title.split()):]
     shown = " ".join(words[:_SHOWN_WORDS]) + (" …" if len(words) > _SHOWN_WORDS else "")
@@ -137,14 +161,34 @@ def _file_doc(comments: list[tuple[int, str]], code: str) -> str:
     return f'Template showing "{shown}".' if shown else ""
 
 
-def _shown(fragment: str) -> str:
-    """The text a fragment of a template shows: markup out, each expression the name of what it shows
-    (`{{ check.last_ping|naturaltime }}`: "last ping"), quotes out."""
+def _shown(fragment: str, blade: bool = False) -> str:
+    """The text a fragment of a template shows: markup out (and Blade's directives), each expression the
+    name of what it shows (`{{ check.last_ping|naturaltime }}`, `{{ $check->last_ping }}`: "last ping";
+    `{{ _("Save") }}`: "Save"), quotes out."""
+    if blade:  # (PHP's `$book->name` and `'a' => 1` are no end of an element)
+        fragment = _BLADE_DIRECTIVE.sub(" ", fragment).replace("->", "..").replace("=>", "= ")
     parts, at = [], 0
     for m, c in pairs(fragment, _MARKUP_OPENER, _MARKUP_CLOSER):
         parts.append(fragment[at:m.start()])
-        value = _VALUE.search(fragment, m.end(), c.start()) if m.lastgroup == "value" else None
-        parts.append(" " + (value.group(0).rsplit(".", 1)[-1].replace("_", " ").strip() if value else "") + " ")
+        parts.append(" " + (_expression_shows(fragment[m.end():c.start()]) if m.lastgroup in ("value", "raw") else "") + " ")
         at = c.end()
     text = html.unescape("".join(parts) + fragment[at:])
     return " ".join(text.replace('"', " ").split())
+
+
+def _expression_shows(expression: str) -> str:
+    """What an expression shows, in words: a translated string's text or its key's last part, else the
+    last name of the value (`$book->cover_url`: "cover url").
+
+    >>> _expression_shows(" trans('entities.books_create') "), _expression_shows(' _("Save changes") ')
+    ('books create', 'Save changes')
+    >>> _expression_shows(" $book->cover_url "), _expression_shows(" check.last_ping|naturaltime ")
+    ('cover url', 'last ping')
+    """
+    translated = _TRANSLATED.match(expression)
+    if translated:
+        text = translated.group(1)
+        return text if " " in text.strip() else text.rsplit(".", 1)[-1].replace("_", " ").strip()
+    expression = expression.replace("->", ".")
+    value = _PHP_VARIABLE.search(expression) or _VALUE.search(expression)
+    return value.group(0).rsplit(".", 1)[-1].replace("_", " ").strip() if value else ""

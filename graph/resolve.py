@@ -441,7 +441,7 @@ def antlr_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
 
 # the extensions of server-side templates (graph/languages.py's "template" format, graph/parse_template.py)
 TEMPLATE_EXTENSIONS = (".erb", ".haml", ".slim", ".hbs", ".handlebars", ".mustache", ".liquid", ".ejs", ".html", ".htm",
-                       ".jinja", ".jinja2", ".j2", ".njk", ".twig")
+                       ".jinja", ".jinja2", ".j2", ".njk", ".twig", ".blade.php")
 # Rails names a template's output format before its engine: `render "shared/header"` is `shared/_header.html.erb`
 _FORMAT_FIRST = (".erb", ".haml", ".slim")
 _PARTIAL_EXTENSIONS = tuple(x for e in TEMPLATE_EXTENSIONS for x in ((".html" + e, e) if e in _FORMAT_FIRST else (e,)))
@@ -449,10 +449,12 @@ _PARTIAL_EXTENSIONS = tuple(x for e in TEMPLATE_EXTENSIONS for x in ((".html" + 
 
 def template_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     """A template's `{% extends "front/base.html" %}`, `{% include %}`, `render "shared/header"`,
-    `{{> header}}`: a name below one of the template folders, so the file ending so, the closest to the
-    importer; a name without an extension is a partial (`_header.html.erb` beside the importer first)."""
-    name = imp.module.lstrip("./")
-    if posixpath.splitext(name)[1] in _PARTIAL_EXTENSIONS and files.ending_with(name):
+    `{{> header}}`, `@include('books.show')`: a name below one of the template folders, so the file ending
+    so, the closest to the importer; a name without an extension is a partial (`_header.html.erb` beside the
+    importer first) or a view below `views/` (Express's `res.render("users/show")`, Laravel's
+    `view('users.show')`, whose dots are folders)."""
+    name = _view_name(imp.module.lstrip("./"))
+    if name.lower().endswith(_PARTIAL_EXTENSIONS) and files.ending_with(name):
         return _closest(files.ending_with(name), importer)
     folder, base = posixpath.split(name)
     for stem in ("_" + base, base):
@@ -461,6 +463,20 @@ def template_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
             beside = posixpath.join(posixpath.dirname(importer), written + ext)
             if beside in files.paths:
                 return [beside]
-            if folder and files.ending_with(written + ext):
-                return _closest(files.ending_with(written + ext), importer)
+            below = files.ending_with(written + ext) if folder else files.ending_with("views/" + written + ext)
+            if below:
+                return _closest(below, importer)
     return []
+
+
+def _view_name(name: str) -> str:
+    """Laravel names a view by dots (`layouts.app` is `layouts/app.blade.php`), a package's after its
+    namespace (`mail::message`); a name ending with a template's extension is a file's name as it is.
+
+    >>> _view_name("layouts.app"), _view_name("front/base.html"), _view_name("mail::html.button")
+    ('layouts/app', 'front/base.html', 'html/button')
+    """
+    name = name.rpartition("::")[2]
+    if "/" in name or name.lower().endswith(_PARTIAL_EXTENSIONS):
+        return name
+    return name.replace(".", "/")

@@ -489,3 +489,21 @@ def test_compiled_copies_beside_typescript_sources_are_skipped(tmp_path):
     files = [m["id"] for m in json.loads(run_rag("modules", repo, "--json").stdout) if m["kind"] == "file"]
     assert files == ["src/cart.ts", "src/fee.ts", "src/globals.d.ts", "src/legacy.js", "src/orders_pb.js",
                      "src/tax.js", "src/tax.ts"], files
+
+
+def test_an_output_that_is_no_regular_file_is_written_through_not_replaced(tmp_path):
+    """`--out /dev/null` renamed a temporary file over the device: /dev/null became a regular file."""
+    import threading
+
+    from graph.durable import atomic_write
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    atomic_write(str(fifo), ["one\n", b"two\n"])
+    reader.join(timeout=10)
+    assert received == [b"one\ntwo\n"]
+    assert os.path.exists(fifo) and not os.path.isfile(fifo)  # still the pipe
+    assert not [p for p in os.listdir(tmp_path) if p != "pipe"]  # no temporary file left beside it

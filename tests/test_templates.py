@@ -20,6 +20,19 @@ def parsed(path: str, source: str):
     return parse_source(path, source.encode(), language_of(path, source.encode()), "0")
 
 
+def indexed_modules(root: Path, files: dict[str, str] | None = None) -> dict:
+    """Write these files under `root`, index it, and return its modules by id."""
+    from graph.indexer import load_modules
+    from graph.store import IndexStore
+
+    for path, text in (files or {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    Engine.open(str(root))
+    store = IndexStore(str(root / ".rag"))
+    return {m.id: m for m in load_modules(store, store.manifest())}
+
+
 def test_a_django_template_is_what_it_extends_and_includes_and_its_blocks_are_no_definitions():
     fs = parsed("hc/templates/front/details.html", """{% extends "base.html" %}
 {% load humanize %}
@@ -199,12 +212,7 @@ def edit(request):
     """Edit a check."""
     return render(request, "checks/macros.html", {"name": field("x")})
 ''')
-    from graph.store import IndexStore
-    from graph.indexer import load_modules
-
-    Engine.open(str(tmp_path))
-    store = IndexStore(str(tmp_path / ".rag"))
-    modules = {m.id: m for m in load_modules(store, store.manifest())}
+    modules = indexed_modules(tmp_path)
     assert set(modules["checks/views.py"].imports) >= {"checks/templates/checks/details.html",
                                                         "checks/templates/checks/macros.html", "checks/forms.py"}
     assert modules["checks/templates/checks/details.html"].imported_by == ["checks/views.py"]
@@ -221,18 +229,13 @@ def test_code_links_only_to_templates_of_its_own_role(tmp_path):
     (tmp_path / "examples" / "templates").mkdir(parents=True)
     (tmp_path / "examples" / "templates" / "hello.html").write_text("<h1>Hello {{ name }}</h1>")
     (tmp_path / "examples" / "app.py").write_text('render_template("hello.html")\n')
-    from graph.store import IndexStore
-    from graph.indexer import load_modules
-
-    Engine.open(str(tmp_path))
-    store = IndexStore(str(tmp_path / ".rag"))
-    modules = {m.id: m for m in load_modules(store, store.manifest())}
+    modules = indexed_modules(tmp_path)
     assert modules["examples/templates/hello.html"].imported_by == ["examples/app.py"]
     assert modules["src/app/templating.py"].imports == []
 
 
 def test_a_rails_controller_and_mailer_render_their_views_by_convention(tmp_path):
-    for path, text in {
+    modules = indexed_modules(tmp_path, {
         "app/controllers/posts_controller.rb": "class PostsController < ApplicationController\n  def edit\n  end\nend\n",
         "app/controllers/admin/users_controller.rb": "class Admin::UsersController < ApplicationController\nend\n",
         "app/mailers/digest_mailer.rb": "class DigestMailer < ApplicationMailer\nend\n",
@@ -241,16 +244,70 @@ def test_a_rails_controller_and_mailer_render_their_views_by_convention(tmp_path
         "app/views/admin/users/index.html.erb": "<h1>Users</h1>",
         "app/views/digest_mailer/weekly.text.erb": "This week's stories",
         "app/views/comments/edit.html.erb": "<h1>Editing a comment</h1>",
-    }.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-    from graph.store import IndexStore
-    from graph.indexer import load_modules
-
-    Engine.open(str(tmp_path))
-    store = IndexStore(str(tmp_path / ".rag"))
-    modules = {m.id: m for m in load_modules(store, store.manifest())}
+    })
     assert modules["app/controllers/posts_controller.rb"].imports == ["app/views/posts/_form.html.erb", "app/views/posts/edit.html.erb"]
     assert modules["app/controllers/admin/users_controller.rb"].imports == ["app/views/admin/users/index.html.erb"]
     assert modules["app/mailers/digest_mailer.rb"].imports == ["app/views/digest_mailer/weekly.text.erb"]
     assert modules["app/views/comments/edit.html.erb"].imported_by == []
+
+
+def test_a_blade_view_is_a_template_not_php_and_names_its_layout_partials_and_components():
+    fs = parsed("resources/views/books/edit.blade.php", """@extends('layouts.simple')
+{{-- Edit a book: its name, description and cover. --}}
+@section('body')
+    @include('entities.breadcrumbs', ['crumbs' => [
+        $book, $book->getUrl('/edit') => ['text' => trans('entities.books_edit')],
+    ]])
+    <x-forms.input name="name" />
+    <x-slot name="footer">@includeFirst(['books.custom-footer', 'books.footer'])</x-slot>
+@stop
+""")
+    assert fs.language == "template" and language_of("app/Models/Book.php", b"<?php") is BY_NAME["php"]
+    assert fs.doc == "Edit a book: its name, description and cover."
+    assert [i.module for i in fs.imports] == ["layouts.simple", "entities.breadcrumbs", "components.forms.input",
+                                              "books.custom-footer"]
+    files = RepoFiles.of(["resources/views/layouts/simple.blade.php", "resources/views/entities/breadcrumbs.blade.php",
+                          "resources/views/components/forms/input.blade.php", "resources/views/books/edit.blade.php"])
+    assert [TEMPLATE.resolve_import(fs.path, i, files) for i in fs.imports] == [
+        ["resources/views/layouts/simple.blade.php"], ["resources/views/entities/breadcrumbs.blade.php"],
+        ["resources/views/components/forms/input.blade.php"], []]
+    assert is_source("resources/views/books/edit.blade.php")
+
+
+def test_a_blade_page_is_summed_up_by_what_it_shows_not_by_its_directives_or_php():
+    fs = parsed("resources/views/books/show.blade.php", """@extends('layouts.tri')
+@section('title', trans('entities.books_show'))
+@section('body')
+    <meta content="{{ Str::limit($book->description, 100, '...') }}">
+    @if(count($bookChildren) > 0)
+        <h2>{{ $book->cover_name }}</h2> {!! $book->descriptionHtml() !!}
+        @foreach($bookChildren as $child) <span>{{ __('Last updated') }}</span> @endforeach
+    @else
+        <p>No pages yet</p>
+    @endif
+@stop
+""")
+    assert fs.doc == 'Template of the page "books show", showing "cover name descriptionHtml Last updated No pages yet".'
+
+
+def test_laravel_code_and_express_code_render_views_named_without_their_extension(tmp_path):
+    modules = indexed_modules(tmp_path, {
+        "app/Http/Controllers/BookController.php": "<?php\nclass BookController {\n  public function show() {\n"
+                                                   "    return view('books.show', ['book' => 1]);\n  }\n}\n",
+        "routes/web.php": "<?php\nRoute::view('/about', 'about');\n",
+        "resources/views/books/show.blade.php": "<h1>{{ $book->name }}</h1>",
+        "resources/views/about.blade.php": "<h1>About this wiki</h1>",
+        "controllers/user.js": "exports.getLogin = (req, res) => {\n  res.render('account/login', { title: 'Login' });\n};\n",
+        "views/account/login.ejs": "<h3>Sign in</h3>",
+    })
+    assert modules["resources/views/books/show.blade.php"].imported_by == ["app/Http/Controllers/BookController.php"]
+    assert modules["resources/views/about.blade.php"].imported_by == ["routes/web.php"]
+    assert modules["views/account/login.ejs"].imported_by == ["controllers/user.js"]
+
+
+def test_blade_directives_never_closed_are_read_in_linear_time():
+    import time
+
+    started = time.perf_counter()
+    fs = parsed("resources/views/x.blade.php", "@if(" * 30_000 + "{{ $a->b }}")
+    assert time.perf_counter() - started < 5 and fs.language == "template"
