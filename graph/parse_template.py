@@ -85,6 +85,10 @@ _MAX_DEPTH = 64
 
 
 def parse_template(path: str, source: bytes, sha256: str) -> FileSymbols:
+    if path.lower().endswith((".pug", ".jade")):  # indentation, not tags: read by its lines
+        from graph.parse_pug import parse_pug
+
+        return parse_pug(path, source, sha256)
     text = source.decode("utf-8", "replace")
     newlines = [i for i, c in enumerate(text) if c == "\n"]
     line_of = lambda pos: bisect_right(newlines, pos - 1) + 1  # noqa: E731  (1-based)
@@ -152,6 +156,12 @@ def _file_doc(comments: list[tuple[int, str]], code: str, blade: bool = False) -
               for m, c in pairs(code, _TITLE_OPENER, _TITLE_CLOSER))
     title = next((t for t in (t.strip(" -|–—:'") for t in titles) if _WORD.search(t)), "")
     words = _shown(blanked(code, [(m.start(), c.end()) for m, c in pairs(code, _HEAD_OPENER, _HEAD_CLOSER)]), blade).split()
+    return page_summary(title, words)
+
+
+def page_summary(title: str, words: list[str]) -> str:
+    """`Template of the page "TITLE", showing "the first twelve words …".`: what a user asking about the
+    page would quote (either part left out when there is none)."""
     if title and words[:len(title.split())] == title.split():  # the first heading repeats the title
         words = words[len(title.split()):]
     shown = " ".join(words[:_SHOWN_WORDS]) + (" …" if len(words) > _SHOWN_WORDS else "")

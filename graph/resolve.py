@@ -441,7 +441,7 @@ def antlr_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
 
 # the extensions of server-side templates (graph/languages.py's "template" format, graph/parse_template.py)
 TEMPLATE_EXTENSIONS = (".erb", ".haml", ".slim", ".hbs", ".handlebars", ".mustache", ".liquid", ".ejs", ".html", ".htm",
-                       ".jinja", ".jinja2", ".j2", ".njk", ".twig", ".blade.php")
+                       ".jinja", ".jinja2", ".j2", ".njk", ".twig", ".blade.php", ".pug", ".jade")
 # Rails names a template's output format before its engine: `render "shared/header"` is `shared/_header.html.erb`
 _FORMAT_FIRST = (".erb", ".haml", ".slim")
 _PARTIAL_EXTENSIONS = tuple(x for e in TEMPLATE_EXTENSIONS for x in ((".html" + e, e) if e in _FORMAT_FIRST else (e,)))

@@ -111,3 +111,33 @@ def test_definitions_on_one_line_are_tokenised_once(monkeypatch):
     assert len(calls) == 3  # the shared line once, the second line once, the whole file once
     assert len(chunk_terms) == 51 and chunk_terms[0] == chunk_terms[49] and "price" in chunk_terms[0]
     assert chunk_terms[50] != chunk_terms[0]
+
+
+def test_weighed_by_some_documents_scores_those_as_if_the_others_were_not_there():
+    docs, words = corpus()
+    counted = np.array([i % 3 != 0 for i in range(len(docs))])  # a third of the documents left out of the statistics
+    query = words[:3] + words[50:53] + words[300:302]
+    weighed = TermCounts.build([Counter(d) for d in docs]).weighed_by(counted).bm25(1.2, 0.75).scores(query)
+    alone = textbook_bm25([d for d, c in zip(docs, counted) if c], query, 1.2, 0.75)
+    assert np.allclose(weighed[counted], alone, rtol=1e-5)
+    assert weighed[~counted].max() > 0  # the others are still scored, on the same scale
+
+
+def test_templates_leave_the_bm25_scores_of_code_as_they_were(tmp_path):
+    from rag.engine import Engine
+
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "cart.py").write_text('"""The cart: items, quantities and the total price."""\n\n\n'
+                                               'def total(items):\n    return sum(i.price for i in items)\n')
+    (tmp_path / "shop" / "login.py").write_text('"""Sign in with an email address and a password."""\n\n\n'
+                                                'def sign_in(email, password):\n    return email\n')
+    tokens = ["cart", "price", "email", "sign"]
+    before = Engine.open(str(tmp_path)).retriever
+    scores = dict(zip(before.files, before.sparse_files.scores(tokens)))
+    (tmp_path / "shop" / "templates").mkdir()
+    for i in range(6):  # pages that say "cart" and "email" over and over
+        (tmp_path / "shop" / "templates" / f"page{i}.html").write_text("<h1>Your cart</h1>" + "<p>email cart price</p>" * 20)
+    after = Engine.open(str(tmp_path), refresh=True).retriever
+    assert len(after.files) == len(before.files) + 6
+    again = dict(zip(after.files, after.sparse_files.scores(tokens)))
+    assert all(abs(again[f] - scores[f]) < 1e-5 for f in scores)

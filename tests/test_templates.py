@@ -305,9 +305,50 @@ def test_laravel_code_and_express_code_render_views_named_without_their_extensio
     assert modules["views/account/login.ejs"].imported_by == ["controllers/user.js"]
 
 
-def test_blade_directives_never_closed_are_read_in_linear_time():
+@pytest.mark.parametrize("path, text", [
+    ("resources/views/x.blade.php", "@if(" * 30_000 + "{{ $a->b }}"),  # directives never closed
+    ("views/x.pug", "mixin a\n" * 30_000),  # each mixin ends where the next begins: found in one pass
+])
+def test_many_directives_or_mixins_are_read_in_linear_time(path, text):
     import time
 
     started = time.perf_counter()
-    fs = parsed("resources/views/x.blade.php", "@if(" * 30_000 + "{{ $a->b }}")
+    fs = parsed(path, text)
     assert time.perf_counter() - started < 5 and fs.language == "template"
+
+
+def test_a_pug_view_is_read_by_its_lines():
+    fs = parsed("views/account/profile.pug", """extends ../layout
+//- The account page: profile information, password, linked accounts.
+block content
+  script.
+    var secret = "not shown";
+  h3 Profile Information
+  +field('email')
+  mixin field(name)
+    label(for=name)= name
+    input.form-control(type='text', name=name)
+  if user.profile.picture
+    img(src=user.profile.picture)
+  p Change #[strong your] password below.
+  include ../partials/linked
+""")
+    assert fs.language == "template"
+    assert fs.doc == "The account page: profile information, password, linked accounts."
+    assert [i.module for i in fs.imports] == ["../layout", "../partials/linked"]
+    assert [(d.name, d.start_line, d.end_line) for d in fs.definitions] == [("field", 8, 10)]
+    untitled = parsed("views/account/profile.pug", "block content\n  script.\n    alert('x')\n"
+                      "  h3 Profile Information\n  p Change #[strong your] password below.\n  p= user.email\n")
+    assert untitled.doc == 'Template of the page "Profile Information", showing "Change your password below. email".'
+
+
+def test_an_express_controller_renders_its_pug_views_and_they_extend_their_layout(tmp_path):
+    modules = indexed_modules(tmp_path, {
+        "controllers/user.js": "exports.getLogin = (req, res) => {\n  res.render('account/login', { title: 'Login' });\n};\n",
+        "views/layout.pug": "doctype html\nhtml\n  body\n    include partials/header\n    block content\n",
+        "views/partials/header.pug": "nav\n  a(href='/') Home\n",
+        "views/account/login.pug": "extends ../layout\nblock content\n  h3 Sign in\n",
+    })
+    assert modules["views/account/login.pug"].imported_by == ["controllers/user.js"]
+    assert modules["views/account/login.pug"].imports == ["views/layout.pug"]
+    assert modules["views/layout.pug"].imports == ["views/partials/header.pug"]

@@ -43,6 +43,17 @@ class TermCounts:
         self.idf = lucene_idf(np.diff(offsets), n_docs).astype(np.float32)
         self.mean_length = float(lengths.mean()) if n_docs else 0.0
 
+    def weighed_by(self, counted: np.ndarray) -> TermCounts:
+        """The same counts, with each term's idf and the mean length taken over the documents `counted`
+        marks (a boolean per document) and applied to all of them."""
+        out = TermCounts.__new__(TermCounts)
+        out.__dict__.update(self.__dict__)
+        running = np.concatenate([[0], np.cumsum(counted[self.documents], dtype=np.int64)])
+        n_counted = int(counted.sum())
+        out.idf = lucene_idf(running[self.offsets[1:]] - running[self.offsets[:-1]], n_counted).astype(np.float32)
+        out.mean_length = float(self.lengths[counted].mean()) if n_counted else 0.0
+        return out
+
     def __len__(self) -> int:
         """The number of documents."""
         return len(self.lengths)
