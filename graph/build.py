@@ -140,16 +140,26 @@ def _add_template_links(g, files, repo) -> None:
 
 
 # Rails renders a controller action's view, and a mailer's, by convention: `PostsController#edit` shows
-# `app/views/posts/edit.html.erb` without naming it (`admin/users_controller.rb`: `app/views/admin/users/`)
+# `app/views/posts/edit.html.erb` without naming it (`admin/users_controller.rb`: `app/views/admin/users/`);
+# so does ASP.NET MVC (`Controllers/HomeController.cs` → `Views/Home/`)
 _RAILS_VIEWS_OF = re.compile(r"^(.*?)app/(?:controllers/(.+)_controller|mailers/(.+))\.rb$")
+_ASPNET_VIEWS_OF = re.compile(r"^(.*?)Controllers/(?:.*/)?(\w+)Controller\.cs$")
+# a Razor page's or component's code-behind: `Pages/Basket/Index.cshtml.cs` is the code of `Index.cshtml`
+_CODE_BEHIND = re.compile(r"^(.+\.(?:cshtml|razor))\.cs$")
 
 
 def _conventional_views(path: str, repo: RepoFiles) -> list[str]:
-    """The templates a Rails controller or mailer renders by convention: those in its views folder."""
-    m = _RAILS_VIEWS_OF.match(path)
-    if m is None:
+    """The templates a Rails or ASP.NET MVC controller (or a Rails mailer) renders by convention, those in
+    its views folder; the page a code-behind file belongs to."""
+    if (behind := _CODE_BEHIND.match(path)) is not None:
+        return [behind.group(1)] if behind.group(1) in repo.paths else []
+    rails, aspnet = _RAILS_VIEWS_OF.match(path), _ASPNET_VIEWS_OF.match(path)
+    if rails is not None:
+        folder = f"{rails.group(1)}app/views/{rails.group(2) or rails.group(3)}"
+    elif aspnet is not None:
+        folder = f"{aspnet.group(1)}Views/{aspnet.group(2)}"
+    else:
         return []
-    folder = f"{m.group(1)}app/views/{m.group(2) or m.group(3)}"
     return [f for f in repo.by_dir.get(folder, ()) if (spec := language_for(f)) is not None and spec.name == "template"]
 
 

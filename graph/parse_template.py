@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
+from itertools import chain
 
 from graph.paired import blanked, pairs
 from graph.parse import clean_comment, comment_doc, line_count
@@ -35,10 +36,10 @@ LANGUAGE = "template"
 # comments: Jinja/Django/Twig/Nunjucks `{# … #}`, Django's `{% comment %}`, ERB/EJS `<%# … %>`, HTML
 # `<!-- … -->`, Handlebars/Mustache `{{!-- … --}}` and `{{! … }}`, Blade's `{{-- … --}}`; each opener with its closer
 _COMMENT_OPENER = re.compile(r"(?P<jinja>\{#)|(?P<django>\{%-?\s*comment\s*-?%\})|(?P<erb><%#)|(?P<html><!--)"
-                             r"|(?P<hbs_long>\{\{!--)|(?P<hbs>\{\{!)|(?P<blade>\{\{--)")
+                             r"|(?P<hbs_long>\{\{!--)|(?P<hbs>\{\{!)|(?P<blade>\{\{--)|(?P<razor>@\*)")
 _COMMENT_CLOSER = {"jinja": re.compile(r"#\}"), "django": re.compile(r"\{%-?\s*endcomment\s*-?%\}"), "erb": re.compile("%>"),
                    "html": re.compile("-->"), "hbs_long": re.compile(r"--\}\}"), "hbs": re.compile(r"\}\}"),
-                   "blade": re.compile(r"--\}\}")}
+                   "blade": re.compile(r"--\}\}"), "razor": re.compile(r"\*@")}
 _TAG = re.compile(r"\{%-?\s*(block|endblock|macro|endmacro)\b\s*([A-Za-z_][\w.]*)?", re.I)
 _HANDLEBARS_INLINE = re.compile(r"\{\{#\*inline\s+[\"']([^\"']+)[\"']\s*\}\}|\{\{/inline\s*\}\}")
 # extends / include / import / from / embed / use / render (Liquid), with the name as a string
@@ -47,6 +48,9 @@ _JINJA_IMPORT = re.compile(r"\{%-?\s*(?:extends|include|import|from|embed|use|re
 # Rails' `render "shared/header"`, `render partial: "form"`, `render(:partial => "form")`, EJS's `include("x")`
 _RENDER = re.compile(r"\b(?:render|include)\s*\(?\s*(?:partial:\s*|:partial\s*=>\s*|template:\s*)?[\"']([\w./-]+)[\"']")
 _HANDLEBARS_PARTIAL = re.compile(r"\{\{>\s*([\w./-]+)")
+# the dialects whose syntax only their own files have: Laravel's Blade, ASP.NET's Razor (views, pages and
+# Blazor components)
+BLADE, RAZOR = "blade", "razor"
 # Blade's `@extends('layouts.app')`, `@include('books.parts.list', [...])`, `@includeFirst(['a', 'b'])`,
 # `@component('common.modal')`, and its components: `<x-forms.input>` is `components/forms/input.blade.php`
 _BLADE_IMPORT = re.compile(r"@(?:extends|include|includeIf|includeWhen|includeUnless|includeFirst|component|each)"
@@ -67,7 +71,24 @@ _HEAD_OPENER = re.compile(r"(?P<head><head\b)|(?P<block>\{%-?\s*block\s+title\b)
                           r"|(?P<section_inline>@section\(\s*['\"]title['\"]\s*,)", re.I)
 _HEAD_CLOSER = {"head": re.compile("</head>", re.I), "block": _TITLE_CLOSER["block"], "section": _TITLE_CLOSER["section"],
                 "section_inline": _TITLE_CLOSER["section_inline"]}
-_PREAMBLE = re.compile(r"\{%-?\s*(?:extends|load)\b[^%]{0,500}%\}|@extends\s*\([^()\n]{0,300}\)")
+# Razor: `Layout = "_Layout";`, `<partial name="_LoginPartial" />`, `@await Html.PartialAsync("_Cart")`;
+# in a Blazor component, the components it uses (`<RedirectToLogin />` is `RedirectToLogin.razor`)
+_RAZOR_IMPORT = re.compile(r"\bLayout\s*=\s*\"([^\"\n]{1,200})\"|<partial\s+name=\"([^\"\n]{1,200})\""
+                           r"|\b(?:Partial|PartialAsync|RenderPartial|RenderPartialAsync)\s*\(\s*\"([^\"\n]{1,200})\"")
+_RAZOR_COMPONENT = re.compile(r"(?<![\w.])<([A-Z][A-Za-z0-9]{1,100})\b")  # (not a generic's `List<Item>`)
+_RAZOR_TITLE = re.compile(r"\b(?:ViewData\[\s*\"Title\"\s*\]|ViewBag\.Title)\s*=\s*\"([^\"\n]{1,200})\"|<PageTitle>([^<>]{1,200})</PageTitle>")
+# C# in a page: `@{ … }`, `@code { … }`, `@functions { … }` (braces balanced), line directives (`@model`,
+# `@using`, `@inject`, `@page`), control flow with its condition (`@foreach (var item in Model.Items)`)
+_RAZOR_BLOCK = re.compile(r"@(?:code|functions)?\s*\{")
+_RAZOR_LINE = re.compile(r"^[ \t]*@(?:model|using|inject|page|inherits|implements|layout|namespace|attribute|"
+                         r"addTagHelper|removeTagHelper|rendermode|typeparam)\b.*$", re.M)
+_RAZOR_CONTROL = re.compile(r"@(?:if|else|for|foreach|while|do|switch|using|lock|try|catch|finally|section|await)\b"
+                            r"(?:[ \t]*\((?:[^()]|\([^()]{0,200}\)){0,600}\))?")
+# `@Model.Basket.Total` shows the total; a call (`@Html.DisplayFor(…)`, `@RenderBody()`), `@ViewData[…]`
+# and `@:` show no words of their own
+_RAZOR_VALUE = re.compile(r"@:|@\(?([A-Za-z_][\w.]*)(\[[^\]\n]{0,100}\]|\((?:[^()]|\([^()]{0,200}\)){0,300}\))?")
+_PREAMBLE = re.compile(r"\{%-?\s*(?:extends|load)\b[^%]{0,500}%\}|@extends\s*\([^()\n]{0,300}\)"
+                       r"|@(?:page|model|using|inject|inherits|layout|namespace|attribute)\b[^\n]{0,300}")
 # markup around what a page shows: an expression shows a value (named by what it shows), the rest nothing
 _MARKUP_OPENER = re.compile(r"(?P<value>\{\{|<%=)|(?P<raw>\{!!)|(?P<tag>\{%)|(?P<comment>\{#)|(?P<erb><%)"
                             r"|(?P<script><script\b)|(?P<style><style\b)|(?P<element></?[A-Za-z!])", re.I)
@@ -75,6 +96,7 @@ _MARKUP_CLOSER = {"value": re.compile(r"\}\}|%>"), "raw": re.compile(r"!!\}"), "
                   "erb": re.compile("%>"), "script": re.compile("</script>", re.I), "style": re.compile("</style>", re.I),
                   "element": re.compile(">")}
 _VALUE = re.compile(r"[A-Za-z_@][\w.]*")
+_BRACE = re.compile(r"[{}]")
 _PHP_VARIABLE = re.compile(r"(?<=\$)[A-Za-z_][\w.]*")  # `Str::limit($book->description)` shows the description
 # a translated string shows its text (`{{ _("Save changes") }}`) or, looked up by a key, the key's last
 # part (`{{ trans('entities.books_create') }}`: "books create")
@@ -89,18 +111,24 @@ def parse_template(path: str, source: bytes, sha256: str) -> FileSymbols:
         from graph.parse_pug import parse_pug
 
         return parse_pug(path, source, sha256)
-    text = source.decode("utf-8", "replace")
+    text = source.decode("utf-8", "replace").replace("\ufeff", " ", 1)  # a byte-order mark shows nothing
     newlines = [i for i, c in enumerate(text) if c == "\n"]
     line_of = lambda pos: bisect_right(newlines, pos - 1) + 1  # noqa: E731  (1-based)
     found = list(pairs(text, _COMMENT_OPENER, _COMMENT_CLOSER))
     comments = [(m.start(), text[m.end():c.start()]) for m, c in found]
     code = blanked(text, [(m.start(), c.end()) for m, c in found])  # the same lines, comments blanked
     definitions = _definitions(code, line_of)
-    blade = path.lower().endswith(".blade.php")
+    dialect = _dialect(path)
     fs = FileSymbols(path=path, language=LANGUAGE, sha256=sha256, lines=line_count(source),
-                     doc=_file_doc(comments, code, blade), definitions=definitions, imports=_imports(code, line_of, blade))
+                     doc=_file_doc(comments, code, dialect), definitions=definitions,
+                     imports=_imports(code, line_of, dialect, path.lower().endswith(".razor")))
     fs.keyword_weights = keyword_weights(fs)
     return fs
+
+
+def _dialect(path: str) -> str:
+    lowered = path.lower()
+    return BLADE if lowered.endswith(".blade.php") else RAZOR if lowered.endswith((".cshtml", ".razor")) else ""
 
 
 def _definitions(code: str, line_of) -> list[Definition]:
@@ -129,19 +157,22 @@ def _definitions(code: str, line_of) -> list[Definition]:
                   key=lambda d: (d.start_line, d.qualname))
 
 
-def _imports(code: str, line_of, blade: bool = False) -> list[Import]:
+def _imports(code: str, line_of, dialect: str = "", component_file: bool = False) -> list[Import]:
     found = [(m.start(), m.group(1)) for pattern in (_JINJA_IMPORT, _RENDER, _HANDLEBARS_PARTIAL)
              for m in pattern.finditer(code)]
-    if blade:
+    if dialect == BLADE:
         found += [(m.start(), m.group(1)) for m in _BLADE_IMPORT.finditer(code)]
         found += [(m.start(), "components." + m.group(1)) for m in _BLADE_COMPONENT.finditer(code)]
+    if dialect == RAZOR:
+        found += [(m.start(), next(g for g in m.groups() if g)) for m in _RAZOR_IMPORT.finditer(code)]
+        found += [(m.start(), m.group(1) + ".razor") for m in _RAZOR_COMPONENT.finditer(code) if component_file]
     first = {}
     for at, name in sorted(found):  # (`{% include "x" %}` is also read as an EJS `include "x"`: once each)
         first.setdefault(name.strip(), at)
     return [Import(name, (), line_of(at)) for name, at in first.items()]
 
 
-def _file_doc(comments: list[tuple[int, str]], code: str, blade: bool = False) -> str:
+def _file_doc(comments: list[tuple[int, str]], code: str, dialect: str = "") -> str:
     """The comment that opens the template (above anything but `extends` and `load` tags), when it reads as
     prose; else what the page is titled (its `<title>`, its `title` block or its first `<h1>`), else the
     first words it shows: what a user asking about the page would quote."""
@@ -151,11 +182,15 @@ def _file_doc(comments: list[tuple[int, str]], code: str, blade: bool = False) -
         doc = comment_doc(clean_comment(body)) if at < first_content else ""
         if doc:
             return doc
-    # (Blade's `@section('title', trans('entities.books'))` holds an expression)
-    titles = (_shown("{{%s}}" % code[m.end():c.start()] if m.lastgroup == "section_inline" else code[m.end():c.start()], blade)
+    # (Blade's `@section('title', trans('entities.books'))` holds an expression; a Razor page sets its
+    # title in its code: `ViewData["Title"] = "Basket";`)
+    titles = (_shown("{{%s}}" % code[m.end():c.start()] if m.lastgroup == "section_inline" else code[m.end():c.start()], dialect)
               for m, c in pairs(code, _TITLE_OPENER, _TITLE_CLOSER))
+    if dialect == RAZOR:
+        titles = chain((m.group(1) or m.group(2) for m in _RAZOR_TITLE.finditer(code)), titles)
+        code = blanked(code, _razor_code(code))
     title = next((t for t in (t.strip(" -|–—:'") for t in titles) if _WORD.search(t)), "")
-    words = _shown(blanked(code, [(m.start(), c.end()) for m, c in pairs(code, _HEAD_OPENER, _HEAD_CLOSER)]), blade).split()
+    words = _shown(blanked(code, [(m.start(), c.end()) for m, c in pairs(code, _HEAD_OPENER, _HEAD_CLOSER)]), dialect).split()
     return page_summary(title, words)
 
 
@@ -171,12 +206,32 @@ def page_summary(title: str, words: list[str]) -> str:
     return f'Template showing "{shown}".' if shown else ""
 
 
-def _shown(fragment: str, blade: bool = False) -> str:
+def _razor_code(code: str) -> list[tuple[int, int]]:
+    """The spans of a Razor page's code blocks (`@{ … }`, `@code { … }`), their braces balanced: one pass
+    over the text, a block never closed running to its end."""
+    spans, at = [], 0
+    while (m := _RAZOR_BLOCK.search(code, at)) is not None:
+        depth, end = 1, len(code)
+        for brace in _BRACE.finditer(code, m.end()):
+            depth += 1 if brace.group() == "{" else -1
+            if depth == 0:
+                end = brace.end()
+                break
+        spans.append((m.start(), end))
+        at = end
+    return spans
+
+
+def _shown(fragment: str, dialect: str = "") -> str:
     """The text a fragment of a template shows: markup out (and Blade's directives), each expression the
     name of what it shows (`{{ check.last_ping|naturaltime }}`, `{{ $check->last_ping }}`: "last ping";
     `{{ _("Save") }}`: "Save"), quotes out."""
-    if blade:  # (PHP's `$book->name` and `'a' => 1` are no end of an element)
+    if dialect == BLADE:  # (PHP's `$book->name` and `'a' => 1` are no end of an element)
         fragment = _BLADE_DIRECTIVE.sub(" ", fragment).replace("->", "..").replace("=>", "= ")
+    if dialect == RAZOR:  # (C#'s `m => m.Price` is no end of an element either)
+        fragment = _RAZOR_CONTROL.sub(" ", _RAZOR_LINE.sub(" ", fragment)).replace("=>", "= ")
+        fragment = _RAZOR_VALUE.sub(lambda m: " " + ("" if m.group(2) or not m.group(1) else m.group(1).rsplit(".", 1)[-1]) + " ", fragment)
+        fragment = re.sub(r"[{};]", " ", fragment)
     parts, at = [], 0
     for m, c in pairs(fragment, _MARKUP_OPENER, _MARKUP_CLOSER):
         parts.append(fragment[at:m.start()])

@@ -441,7 +441,7 @@ def antlr_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
 
 # the extensions of server-side templates (graph/languages.py's "template" format, graph/parse_template.py)
 TEMPLATE_EXTENSIONS = (".erb", ".haml", ".slim", ".hbs", ".handlebars", ".mustache", ".liquid", ".ejs", ".html", ".htm",
-                       ".jinja", ".jinja2", ".j2", ".njk", ".twig", ".blade.php", ".pug", ".jade")
+                       ".jinja", ".jinja2", ".j2", ".njk", ".twig", ".blade.php", ".pug", ".jade", ".cshtml", ".razor")
 # Rails names a template's output format before its engine: `render "shared/header"` is `shared/_header.html.erb`
 _FORMAT_FIRST = (".erb", ".haml", ".slim")
 _PARTIAL_EXTENSIONS = tuple(x for e in TEMPLATE_EXTENSIONS for x in ((".html" + e, e) if e in _FORMAT_FIRST else (e,)))
@@ -452,7 +452,8 @@ def template_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
     `{{> header}}`, `@include('books.show')`: a name below one of the template folders, so the file ending
     so, the closest to the importer; a name without an extension is a partial (`_header.html.erb` beside the
     importer first) or a view below `views/` (Express's `res.render("users/show")`, Laravel's
-    `view('users.show')`, whose dots are folders)."""
+    `view('users.show')`, whose dots are folders) or a shared one (ASP.NET's `Layout = "_Layout"` is
+    `Views/Shared/_Layout.cshtml`)."""
     name = _view_name(imp.module.lstrip("./"))
     if name.lower().endswith(_PARTIAL_EXTENSIONS) and files.ending_with(name):
         return _closest(files.ending_with(name), importer)
@@ -463,7 +464,8 @@ def template_import(importer: str, imp: Import, files: RepoFiles) -> list[str]:
             beside = posixpath.join(posixpath.dirname(importer), written + ext)
             if beside in files.paths:
                 return [beside]
-            below = files.ending_with(written + ext) if folder else files.ending_with("views/" + written + ext)
+            below = files.ending_with(written + ext) if folder else \
+                files.ending_with("views/" + written + ext) or files.ending_with("Shared/" + written + ext)
             if below:
                 return _closest(below, importer)
     return []

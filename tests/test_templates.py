@@ -352,3 +352,41 @@ def test_an_express_controller_renders_its_pug_views_and_they_extend_their_layou
     assert modules["views/account/login.pug"].imported_by == ["controllers/user.js"]
     assert modules["views/account/login.pug"].imports == ["views/layout.pug"]
     assert modules["views/layout.pug"].imports == ["views/partials/header.pug"]
+
+
+def test_a_razor_view_is_summed_up_by_its_title_and_text_not_its_csharp():
+    fs = parsed("src/Web/Views/Order/MyOrders.cshtml", """\ufeff@model IEnumerable<OrderViewModel>
+@{
+    ViewData["Title"] = "My Order History";
+    var total = Model.Sum(o => o.Total);  // code, not text
+}
+<h2>@ViewData["Title"]</h2>
+@foreach (var order in Model)
+{
+    <span>Order number</span> @order.OrderNumber <span>@Html.DisplayFor(m => order.Status)</span>
+}
+<partial name="_StatusMessage" />
+""")
+    assert fs.language == "template"
+    assert fs.doc == 'Template of the page "My Order History", showing "Order number OrderNumber".'
+    assert [i.module for i in fs.imports] == ["_StatusMessage"]
+    commented = parsed("src/Web/Pages/Privacy.cshtml", "@page\n@* The privacy policy, as the lawyers wrote it. *@\n<p>Use this page</p>")
+    assert commented.doc == "The privacy policy, as the lawyers wrote it."
+
+
+def test_aspnet_controllers_code_behind_and_components_link_to_their_views(tmp_path):
+    modules = indexed_modules(tmp_path, {
+        "src/Web/Controllers/OrderController.cs": "namespace Web.Controllers;\npublic class OrderController {\n"
+                                                  "    public object MyOrders() => View();\n}\n",
+        "src/Web/Views/Order/MyOrders.cshtml": "@{ Layout = \"_Layout\"; }\n<h2>My Order History</h2>",
+        "src/Web/Views/Shared/_Layout.cshtml": "<title>eShop</title>@RenderBody()",
+        "src/Web/Pages/Basket/Index.cshtml": "@page\n@model IndexModel\n<h1>Basket</h1>",
+        "src/Web/Pages/Basket/Index.cshtml.cs": "namespace Web.Pages.Basket;\npublic class IndexModel {\n"
+                                                "    public void OnGet() { }\n}\n",
+        "src/Admin/Pages/Edit.razor": "<h3>Edit</h3>\n<Spinner />\n<EditForm Model=\"@item\"></EditForm>",
+        "src/Admin/Shared/Spinner.razor": "<div class=\"spinner\">Loading</div>",
+    })
+    assert modules["src/Web/Views/Order/MyOrders.cshtml"].imported_by == ["src/Web/Controllers/OrderController.cs"]
+    assert modules["src/Web/Views/Order/MyOrders.cshtml"].imports == ["src/Web/Views/Shared/_Layout.cshtml"]
+    assert modules["src/Web/Pages/Basket/Index.cshtml"].imported_by == ["src/Web/Pages/Basket/Index.cshtml.cs"]
+    assert modules["src/Admin/Pages/Edit.razor"].imports == ["src/Admin/Shared/Spinner.razor"]
