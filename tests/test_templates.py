@@ -308,6 +308,8 @@ def test_laravel_code_and_express_code_render_views_named_without_their_extensio
 @pytest.mark.parametrize("path, text", [
     ("resources/views/x.blade.php", "@if(" * 30_000 + "{{ $a->b }}"),  # directives never closed
     ("views/x.pug", "mixin a\n" * 30_000),  # each mixin ends where the next begins: found in one pass
+    ("Views/x.cshtml", "@{ {" * 30_000),  # C# blocks never closed: their braces followed once
+    ("Views/x.cshtml", "@foreach (" * 30_000 + "@Model.Name"),
 ])
 def test_many_directives_or_mixins_are_read_in_linear_time(path, text):
     import time
