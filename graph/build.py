@@ -15,7 +15,7 @@ import re
 from graph.code_graph import CodeGraph
 from graph.config import RepoConfig
 from graph.errors import ConfigError
-from graph.languages import BY_NAME, language_for
+from graph.languages import BY_NAME, is_template
 from graph.resolve import RepoFiles, template_import
 from graph.package_manifests import PackageFolders
 from graph.roles import file_role
@@ -160,7 +160,7 @@ def _conventional_views(path: str, repo: RepoFiles) -> list[str]:
         folder = f"{aspnet.group(1)}Views/{aspnet.group(2)}"
     else:
         return []
-    return [f for f in repo.by_dir.get(folder, ()) if (spec := language_for(f)) is not None and spec.name == "template"]
+    return [f for f in repo.by_dir.get(folder, ()) if is_template(f)]
 
 
 class DefinitionTable:

@@ -12,7 +12,11 @@ import uuid
 from typing import Callable, Iterable
 
 
-def atomic_write(path: str, content: Iterable[str | bytes] | str | bytes | Callable[[str], None]) -> None:
+# what a writer takes: text or bytes, chunks of them, or a function that writes a file at the path it is given
+Content = Iterable[str | bytes] | str | bytes | Callable[[str], None]
+
+
+def atomic_write(path: str, content: Content) -> None:
     """Write `path` atomically and durably. `content`: text or bytes, chunks of them, or a function
     that writes a file at the path it is given (for formats other libraries write: PNG, NumPy).
 
@@ -20,21 +24,12 @@ def atomic_write(path: str, content: Iterable[str | bytes] | str | bytes | Calla
     renamed over, `/dev/null` became a regular file, and every program on the machine that wrote to it
     filled it (found when `rag eval --from-git --out /dev/null` was run as root)."""
     if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
-        if callable(content):
-            content(path)
-        else:
-            with open(path, "wb") as fh:
-                for chunk in [content] if isinstance(content, (str, bytes)) else content:
-                    fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        _write(path, content, durable=False)
         return
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        if callable(content):
-            content(tmp)
-            fsync_tree(tmp)
-        else:
-            write_durably(tmp, [content] if isinstance(content, (str, bytes)) else content)
+        _write(tmp, content, durable=True)
         os.replace(tmp, path)
     except BaseException:
         remove_quietly(tmp)
@@ -44,11 +39,23 @@ def atomic_write(path: str, content: Iterable[str | bytes] | str | bytes | Calla
 
 def write_durably(path: str, chunks: Iterable[str | bytes]) -> None:
     """Write chunks to `path` (in place: for files inside a directory published as a whole)."""
+    _write(path, chunks, durable=True)
+
+
+def _write(path: str, content: Content, durable: bool) -> None:
+    """Write `content` (as atomic_write takes it) at `path`, flushed to disk when `durable` (a device or a
+    pipe cannot be)."""
+    if callable(content):
+        content(path)
+        if durable:
+            fsync_tree(path)
+        return
     with open(path, "wb") as fh:
-        for chunk in chunks:
+        for chunk in [content] if isinstance(content, (str, bytes)) else content:
             fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def fsync_tree(path: str) -> None:

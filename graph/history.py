@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 from graph.errors import RagError
-from graph.languages import language_for, reads_as_template
+from graph.languages import TEMPLATE, language_for, reads_as_template
 from graph.roles import SOURCE, file_role
 
 HISTORY_FILE = "history.json"
@@ -73,7 +73,7 @@ def is_source(path: str) -> bool:
     templates live in: whether any other is a template depends on its content, which a commit's list of
     files does not show."""
     spec = language_for(path)
-    return spec is not None and file_role(path) == SOURCE and (spec.name != "template" or reads_as_template(path, b""))
+    return spec is not None and file_role(path) == SOURCE and (spec.name != TEMPLATE or reads_as_template(path, b""))
 
 
 def clean_message(message: str) -> str:

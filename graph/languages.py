@@ -104,6 +104,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
 
 
 
+TEMPLATE = "template"  # the name of the server-side templates' format
+
+
 @dataclass(frozen=True)
 class TextFormat:
     """A format no grammar wheel on PyPI parses, read by its lines: the grammars and interface
@@ -122,7 +125,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat("lex", (".l",)),  # (not `.ll`: LLVM's IR more often than Flex's C++ scanners)
     TextFormat("antlr", (".g4",), resolve.antlr_import),
     # server-side templates (graph/parse_template.py): an `.html` file only when it reads as one
-    TextFormat("template", resolve.TEMPLATE_EXTENSIONS, resolve.template_import),
+    TextFormat(TEMPLATE, resolve.TEMPLATE_EXTENSIONS, resolve.template_import),
 )
 
 BY_NAME: dict[str, LanguageSpec | TextFormat] = {spec.name: spec for spec in LANGUAGES + TEXT_FORMATS}
@@ -141,6 +144,13 @@ def language_for(path: str) -> LanguageSpec | TextFormat | None:
     return _BY_EXTENSION.get(path[dot:].lower())
 
 
+def is_template(path: str) -> bool:
+    """Whether a path names a server-side template (an `.html` one only if its content says so too:
+    `language_of`)."""
+    spec = language_for(path)
+    return spec is not None and spec.name == TEMPLATE
+
+
 # `.h` is C's and C++'s: a header that uses C++-only syntax is parsed as C++ (torch's 9,289 headers,
 # parsed as C, gave 9,011 syntax errors and lost their classes and namespaces)
 _CPP_HEADER = re.compile(rb"^[ \t]*(?:namespace\s+[\w:]+\s*\{|template\s*<|using\s+namespace\b|"
@@ -157,7 +167,7 @@ def language_of(path: str, content: bytes) -> LanguageSpec | TextFormat | None:
     `.m` that is MATLAB's (scientific repositories keep them), not Objective-C, and for an `.html` page
     that is no template."""
     spec = language_for(path)
-    if spec is not None and spec.name == "template" and not reads_as_template(path, content):
+    if spec is not None and spec.name == TEMPLATE and not reads_as_template(path, content):
         return None
     if spec is not None and spec.name == "objc" and not _OBJC_SOURCE.search(content):
         return None

@@ -16,7 +16,7 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 
-from graph.languages import BY_NAME, ELIXIR_ATTRIBUTE, PYTHON_DOCSTRING, LanguageSpec, TextFormat, compiled
+from graph.languages import BY_NAME, ELIXIR_ATTRIBUTE, PYTHON_DOCSTRING, TEMPLATE, LanguageSpec, TextFormat, compiled
 from graph.generated import generated_from, is_generated_stub
 from graph.summary import keyword_weights
 from graph.symbols import CLASS, FUNCTION, MACRO, Call, Definition, FileSymbols, Import, Inherit
@@ -124,7 +124,7 @@ _FRAME = re.compile(r"^([*=#~_/+-])\1{2,}\s*(.*?)\s*([*=#~_/+-])\3{2,}$")  # `**
 
 
 def parse_source(path: str, source: bytes, spec: LanguageSpec | TextFormat, sha256: str) -> FileSymbols:
-    if isinstance(spec, TextFormat) and spec.name == "template":
+    if isinstance(spec, TextFormat) and spec.name == TEMPLATE:
         from graph.parse_template import parse_template
 
         return parse_template(path, source, sha256)
@@ -352,7 +352,7 @@ def _calls(call_nodes, spans) -> list[Call]:
 # a string naming a template: Django's `render(request, "front/details.html")` and `template_name = …`,
 # Flask's `render_template("index.html")`, `get_template("emails/alert.txt.j2")`
 _TEMPLATE_NAME = re.compile(rb"""["']([\w][\w./-]{0,200}(?:%s))["']""" % b"|".join(
-    re.escape(e.encode()) for e in BY_NAME["template"].extensions))
+    re.escape(e.encode()) for e in BY_NAME[TEMPLATE].extensions))
 
 
 # a view named without its extension: Laravel's `view('books.show')`, `View::make(…)`, a mailable's

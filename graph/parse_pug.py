@@ -31,11 +31,10 @@ import html
 import re
 
 from graph.parse import clean_comment, comment_doc, line_count
-from graph.parse_template import page_summary
+from graph.parse_template import LANGUAGE, page_summary
 from graph.summary import keyword_weights
 from graph.symbols import FUNCTION, Definition, FileSymbols, Import
 
-LANGUAGE = "template"
 _INDENT = re.compile(r"[ \t]*")
 _IMPORT = re.compile(r"(?:extends|include)(?::[\w-]+)?\s+([^\s(]+)")
 _MIXIN = re.compile(r"mixin\s+([\w-]+)")
@@ -82,11 +81,10 @@ def _comments_and_statements(lines: list[str]) -> tuple[list[tuple[int, str]], l
         if text.startswith("//"):
             comments.append((number, [text.removeprefix("//-").removeprefix("//")]))
             inside = (indent, len(comments) - 1)
-        elif _RAW_BLOCK.fullmatch(text):  # the block below is raw text: a script's, a style's
-            statements.append((number, indent, text))
-            inside = (indent, None)
         else:
             statements.append((number, indent, text))
+            if _RAW_BLOCK.fullmatch(text):  # the block below is raw text: a script's, a style's
+                inside = (indent, None)
     return [(number, "\n".join(parts)) for number, parts in comments], statements
 
 
@@ -113,7 +111,7 @@ def _file_doc(comments: list[tuple[int, str]], statements: list[tuple[int, int, 
         doc = comment_doc(clean_comment(body)) if first is None or number < first else ""
         if doc:
             return doc
-    shown = [(tag, words) for _, _, text in statements if (tag_words := _shown(text)) for tag, words in [tag_words]]
+    shown = [tag_words for _, _, text in statements if (tag_words := _shown(text)) is not None]
     title = next((words for tag, words in shown if tag in _TITLE_TAGS and _WORD.search(words)), "")
     words = [w for tag, text in shown if tag != "title" for w in text.split()]
     return page_summary(title, words)
@@ -126,15 +124,20 @@ def _shown(text: str) -> tuple[str, str] | None:
         return "", _words(text[1:])
     if _KEYWORD.match(text) or _RAW_BLOCK.fullmatch(text):
         return None
-    m = _TAG.match(text)
-    tag, rest = m.group("tag").split(".")[0].split("#")[0].lower(), m.group("rest")
+    tag, rest = _tag_and_rest(text)
     while rest.startswith(":"):  # block expansion: `li: a(href='/') Home`
-        inner = _TAG.match(rest[1:].lstrip())
-        tag, rest = inner.group("tag").split(".")[0].split("#")[0].lower() or tag, inner.group("rest")
+        inner, rest = _tag_and_rest(rest[1:].lstrip())
+        tag = inner or tag
     if rest.startswith(("=", "!=")):
         name = _NAME.search(rest.lstrip("!="))
         return tag, (name.group(0).rsplit(".", 1)[-1].replace("_", " ") if name else "")
     return tag, _words(rest)
+
+
+def _tag_and_rest(text: str) -> tuple[str, str]:
+    """`button.btn#go(type='submit') Go`: ("button", " Go")."""
+    m = _TAG.match(text)
+    return m.group("tag").split(".")[0].split("#")[0].lower(), m.group("rest")
 
 
 def _words(text: str) -> str:

@@ -27,12 +27,13 @@ import re
 from bisect import bisect_right
 from itertools import chain
 
+from graph.languages import TEMPLATE
 from graph.paired import blanked, pairs
 from graph.parse import clean_comment, comment_doc, line_count
 from graph.summary import keyword_weights
 from graph.symbols import FUNCTION, Definition, FileSymbols, Import
 
-LANGUAGE = "template"
+LANGUAGE = TEMPLATE
 # comments: Jinja/Django/Twig/Nunjucks `{# … #}`, Django's `{% comment %}`, ERB/EJS `<%# … %>`, HTML
 # `<!-- … -->`, Handlebars/Mustache `{{!-- … --}}` and `{{! … }}`, Blade's `{{-- … --}}`; each opener with its closer
 _COMMENT_OPENER = re.compile(r"(?P<jinja>\{#)|(?P<django>\{%-?\s*comment\s*-?%\})|(?P<erb><%#)|(?P<html><!--)"
@@ -250,10 +251,11 @@ def _expression_shows(expression: str) -> str:
     >>> _expression_shows(" $book->cover_url "), _expression_shows(" check.last_ping|naturaltime ")
     ('cover url', 'last ping')
     """
+    last_name = lambda dotted: dotted.rsplit(".", 1)[-1].replace("_", " ").strip()  # noqa: E731
     translated = _TRANSLATED.match(expression)
     if translated:
         text = translated.group(1)
-        return text if " " in text.strip() else text.rsplit(".", 1)[-1].replace("_", " ").strip()
+        return text if " " in text.strip() else last_name(text)
     expression = expression.replace("->", ".")
     value = _PHP_VARIABLE.search(expression) or _VALUE.search(expression)
-    return value.group(0).rsplit(".", 1)[-1].replace("_", " ").strip() if value else ""
+    return last_name(value.group(0)) if value else ""

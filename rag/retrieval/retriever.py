@@ -12,7 +12,7 @@ import numpy as np
 from graph.build import ROOT
 from graph.headers import is_header
 from graph.indexer import load_modules
-from graph.languages import language_for
+from graph.languages import TEMPLATE
 from graph.store import IndexStore, Manifest
 from rag.retrieval.index_files import CORPUS, DIR
 from rag.retrieval.dense import DenseIndex
@@ -51,14 +51,15 @@ class Retriever:
         self._named: dict[str, list[str]] = meta["named"]
         self.chunk_file = np.asarray([c[0] for c in self.chunks], dtype=np.int64)
         snapshot = os.path.join(store.dir, manifest.snapshot, DIR)
-        file_counts = _weighed_by_code(TermCounts.load(os.path.join(snapshot, "sparse-files")), self.files)
+        self.modules = {m.id: m for m in load_modules(store, manifest)}
+        file_counts = _weighed_by_code(TermCounts.load(os.path.join(snapshot, "sparse-files")),
+                                       [self.modules[f].language for f in self.files])
         self.sparse_files = file_counts.bm25(settings.bm25_k1, settings.bm25_b)
         self.sparse_files_long = file_counts.bm25(settings.bm25_long_k1, settings.bm25_long_b)
         self.sparse_chunks = TermCounts.load(os.path.join(snapshot, "sparse-chunks")).bm25(settings.bm25_k1, settings.bm25_b)
         self.dense_files = DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-files.faiss"))
         self.dense_chunks = (DenseIndex.load(store.snapshot_path(manifest, f"{DIR}/dense-chunks.faiss"))
                              if meta["chunk_hashes"] else None)
-        self.modules = {m.id: m for m in load_modules(store, manifest)}
         self._embedder = embedder
         self._embedder_name = meta["embedder"]
         self._index_dir = store.dir
@@ -460,11 +461,12 @@ class _Evidence:
         return why
 
 
-def _weighed_by_code(counts: TermCounts, files: list[str]) -> TermCounts:
+def _weighed_by_code(counts: TermCounts, languages: list[str | None]) -> TermCounts:
     """BM25's statistics (each term's idf, the mean length) from the code files alone, applied to every
     file. A page's words are no measure of the code's vocabulary: in a small web application templates
     are nearly half of the files (hackathon-starter: 45 Pug views beside 57 code files), and with them
     counted, code questions lost their answer from the first place 28 times in 142 (4 gained); weighed by
-    the code, code questions are answered as before and the views more often (bench/LOG.md)."""
-    counted = np.array([(spec := language_for(f)) is None or spec.name != "template" for f in files], dtype=bool)
+    the code, code questions are answered as before and the views more often (bench/LOG.md). `languages`:
+    each document's, as the index recorded it."""
+    counted = np.array([language != TEMPLATE for language in languages], dtype=bool)
     return counts if counted.all() or not counted.any() else counts.weighed_by(counted)

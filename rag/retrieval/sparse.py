@@ -17,6 +17,7 @@ array operations on a term's postings the first time a question has it; `Bm25` k
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -46,8 +47,7 @@ class TermCounts:
     def weighed_by(self, counted: np.ndarray) -> TermCounts:
         """The same counts, with each term's idf and the mean length taken over the documents `counted`
         marks (a boolean per document) and applied to all of them."""
-        out = TermCounts.__new__(TermCounts)
-        out.__dict__.update(self.__dict__)
+        out = copy.copy(self)
         running = np.concatenate([[0], np.cumsum(counted[self.documents], dtype=np.int64)])
         n_counted = int(counted.sum())
         out.idf = lucene_idf(running[self.offsets[1:]] - running[self.offsets[:-1]], n_counted).astype(np.float32)
